@@ -54,7 +54,30 @@ def enable_safe_checkpoint_loading() -> None:
         return safe_torch_load(filename, map_location=map_location)
 
     CheckpointLoader.register_scheme(prefixes='', force=True)(_load_local)
+    _patch_history_buffer_pickling()
     _ENABLED = True
+
+
+def _patch_history_buffer_pickling() -> None:
+    """Write mmengine ``HistoryBuffer`` without its statistics functions.
+
+    mmengine pickles the class-level ``_statistics_methods`` (plain functions,
+    stored as ``getattr(HistoryBuffer, 'min')``), which ``weights_only=True``
+    refuses. The functions are class attributes, re-created by
+    ``__setstate__`` on load, so leaving them out loses nothing and makes every
+    checkpoint our Runner writes loadable with ``weights_only=True``.
+    """
+    try:
+        from mmengine.logging.history_buffer import HistoryBuffer
+    except ImportError:  # pragma: no cover
+        return
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop('statistics_methods', None)
+        return state
+
+    HistoryBuffer.__getstate__ = __getstate__
 
 
 def safe_torch_load(filename: str, map_location: Optional[Any] = 'cpu',

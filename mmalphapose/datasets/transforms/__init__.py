@@ -1,1 +1,13 @@
-"""(populated by later modules)"""
+"""Data transforms (registered in TRANSFORMS)."""
+from .common_transforms import (GenerateTarget, GetBBoxCenterScale,
+                                RandomBBoxTransform, RandomFlip,
+                                RandomHalfBody, flip_keypoints)
+from .formatting import PackPoseInputs, image_to_tensor
+from .loading import LoadImage
+from .topdown_transforms import TopdownAffine, apply_affine, get_warp_matrix
+
+__all__ = [
+    'LoadImage', 'GetBBoxCenterScale', 'RandomFlip', 'RandomHalfBody',
+    'RandomBBoxTransform', 'TopdownAffine', 'GenerateTarget', 'PackPoseInputs',
+    'flip_keypoints', 'get_warp_matrix', 'apply_affine', 'image_to_tensor'
+]

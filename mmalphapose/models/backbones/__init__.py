@@ -1,1 +1,5 @@
-"""(populated by later modules)"""
+"""Backbones (MODELS). Plain ResNet / HRNet are reused from mmdet
+(``type='mmdet.ResNet'`` / ``'mmdet.HRNet'``) where AlphaPose uses them."""
+from .se_resnet import SEResNet, SELayer, ShuffleResNet
+
+__all__ = ['SEResNet', 'ShuffleResNet', 'SELayer']

@@ -1,1 +1,4 @@
-"""(populated by later modules)"""
+"""Necks (MODELS)."""
+from .duc import DUC, StagedDUC
+
+__all__ = ['DUC', 'StagedDUC']

@@ -1,0 +1,217 @@
+"""Person-detection stage of the inferencer.
+
+Three sources of person boxes behind one interface,
+``detect(frames, names) -> list of (bboxes (n,4) xyxy, scores (n,))``:
+
+* :class:`MMDetPersonDetector` — any mmdet detector (config + checkpoint);
+  mmdet is imported lazily.
+* :class:`ONNXDetectorWrapper` — our bundled ``ONNXPersonDetector`` (no mmdet).
+* :class:`DetFilePersonDetector` — boxes from a detection JSON: AlphaPose
+  ``--detfile`` (``image_id`` = file name, ``bbox`` xywh, ``score``; facts §1.2)
+  or COCO detection results (numeric ``image_id``).
+"""
+import json
+import os.path as osp
+import re
+from collections import defaultdict
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+from mmengine.config import Config
+
+from mmalphapose.utils import import_mmdet
+
+Boxes = Tuple[np.ndarray, np.ndarray]
+
+
+def nms_boxes(bboxes: np.ndarray, scores: np.ndarray, iou_thr: float) -> np.ndarray:
+    """Greedy NMS (xyxy) returning kept indices sorted by score. The IoU matrix
+    is computed once; the greedy pass walks boxes in score order."""
+    if len(bboxes) == 0:
+        return np.zeros((0, ), dtype=np.int64)
+    from mmalphapose.structures import bbox_iou
+    order = np.argsort(-scores, kind='stable')
+    iou = bbox_iou(bboxes[order], bboxes[order])
+    suppressed = np.zeros(len(order), dtype=bool)
+    keep = []
+    for i in range(len(order)):
+        if not suppressed[i]:
+            keep.append(i)
+            suppressed |= iou[i] > iou_thr
+    return order[np.asarray(keep, dtype=np.int64)]
+
+
+def filter_boxes(bboxes: np.ndarray, scores: np.ndarray, labels: Optional[np.ndarray],
+                 person_id: int, score_thr: float, nms_thr: Optional[float]) -> Boxes:
+    """Keep valid person boxes above ``score_thr`` (+ optional NMS)."""
+    bboxes = np.asarray(bboxes, dtype=np.float32).reshape(-1, 4)
+    scores = np.asarray(scores, dtype=np.float32).reshape(-1)
+    keep = np.isfinite(bboxes).all(1) & np.isfinite(scores) & (scores >= score_thr)
+    keep &= (bboxes[:, 2] > bboxes[:, 0]) & (bboxes[:, 3] > bboxes[:, 1])
+    if labels is not None:
+        keep &= np.asarray(labels).reshape(-1) == person_id
+    bboxes, scores = bboxes[keep], scores[keep]
+    if nms_thr is not None and nms_thr < 1 and len(bboxes) > 1:
+        idx = nms_boxes(bboxes, scores, nms_thr)
+        bboxes, scores = bboxes[idx], scores[idx]
+    return bboxes, scores
+
+
+def _to_numpy(x) -> np.ndarray:
+    if hasattr(x, 'detach'):
+        x = x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+class MMDetPersonDetector:
+    """Any mmdet detector, run on a batch of frames at once."""
+
+    def __init__(self, config: str, checkpoint: Optional[str], device: str = 'cpu',
+                 person_id: int = 0, score_thr: float = 0.3,
+                 nms_thr: Optional[float] = None):
+        apis = import_mmdet('mmdet detectors (--det-config)', 'apis')
+        from mmalphapose.utils import enable_safe_checkpoint_loading
+        enable_safe_checkpoint_loading()
+        self._inference = apis.inference_detector
+        self.model = apis.init_detector(config, checkpoint, device=device)
+        self.person_id, self.score_thr, self.nms_thr = person_id, score_thr, nms_thr
+        self.name = f'mmdet:{osp.basename(config)}'
+
+    def detect(self, frames: Sequence[np.ndarray], names: Sequence[str] = ()) -> List[Boxes]:
+        results = self._inference(self.model, list(frames))
+        out = []
+        for res in results:
+            pred = res.pred_instances
+            out.append(filter_boxes(_to_numpy(pred.bboxes), _to_numpy(pred.scores),
+                                    _to_numpy(pred.labels), self.person_id,
+                                    self.score_thr, self.nms_thr))
+        return out
+
+
+class ONNXDetectorWrapper:
+    """Our ``ONNXPersonDetector`` (MODELS) built from a detection config."""
+
+    def __init__(self, config: Config, checkpoint: Optional[str] = None,
+                 person_id: int = 0, score_thr: float = 0.3,
+                 nms_thr: Optional[float] = None, name: str = 'onnx'):
+        from mmalphapose.registry import MODELS
+        model_cfg = dict(config.model)
+        if checkpoint:
+            model_cfg['model_path'] = checkpoint
+        path = model_cfg.get('model_path')
+        if path and not osp.isfile(path):
+            raise FileNotFoundError(f'ONNX detector file "{path}" not found')
+        self.model = MODELS.build(model_cfg)
+        self.person_id, self.score_thr, self.nms_thr = person_id, score_thr, nms_thr
+        self.name = name
+
+    def detect(self, frames: Sequence[np.ndarray], names: Sequence[str] = ()) -> List[Boxes]:
+        out = []
+        for inst in self.model.predict_images(list(frames)):
+            labels = inst.get('labels', None)
+            out.append(filter_boxes(_to_numpy(inst.bboxes), _to_numpy(inst.scores),
+                                    None if labels is None else _to_numpy(labels),
+                                    self.person_id, self.score_thr, self.nms_thr))
+        return out
+
+
+def _numeric_id(name: str) -> Optional[int]:
+    """COCO-style numeric id of a file name: '000000197388.jpg' -> 197388,
+    'COCO_val2014_000000000042.jpg' -> 42, '12.jpg' -> 12."""
+    m = re.search(r'(\d+)$', osp.splitext(osp.basename(str(name)))[0])
+    return int(m.group(1)) if m else None
+
+
+class DetFilePersonDetector:
+    """Boxes from a detection JSON instead of a detector.
+
+    Frames are matched by file name (full, basename or stem), AlphaPose video
+    frame name ``"<frame_idx>.jpg"``, or the numeric COCO id of the file name.
+    Frames missing from the file get no boxes.
+    """
+
+    def __init__(self, detfile: str, person_id: int = 1, score_thr: float = 0.0,
+                 nms_thr: Optional[float] = None):
+        if not osp.isfile(detfile):
+            raise FileNotFoundError(f'detection file "{detfile}" not found')
+        try:
+            with open(detfile) as f:
+                dets = json.load(f)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f'detection file "{detfile}" is not valid JSON: {exc}') from exc
+        if isinstance(dets, dict) and 'annotations' in dets:
+            dets = dets['annotations']
+        if not isinstance(dets, list):
+            raise ValueError(f'detection file "{detfile}" must hold a list of '
+                             '{image_id, bbox, score} records')
+        table: Dict[object, list] = defaultdict(list)
+        for i, d in enumerate(dets):
+            if not isinstance(d, dict) or 'image_id' not in d or 'bbox' not in d:
+                raise ValueError(f'detection file "{detfile}": record {i} needs '
+                                 f'"image_id" and "bbox", got {d!r:.120}')
+            cat = d.get('category_id', person_id)
+            if cat != person_id and not (person_id == 1 and cat in (0, 1)):
+                continue
+            bbox = d['bbox']
+            if len(bbox) < 4:
+                raise ValueError(f'detection file "{detfile}": record {i} has bbox '
+                                 f'{bbox} (need x, y, w, h)')
+            key = d['image_id']
+            table[key if isinstance(key, int) else str(key)].append(
+                [*bbox[:4], float(d.get('score', 1.0))])
+        self.table = {k: np.asarray(v, dtype=np.float32) for k, v in table.items()}
+        self.score_thr, self.nms_thr = score_thr, nms_thr
+        self.name = f'detfile:{osp.basename(detfile)}'
+
+    def _lookup(self, name: str) -> Optional[np.ndarray]:
+        base = osp.basename(str(name))
+        for key in (str(name), base, osp.splitext(base)[0]):
+            if key in self.table:
+                return self.table[key]
+        num = _numeric_id(base)
+        if num is not None and num in self.table:
+            return self.table[num]
+        return None
+
+    def detect(self, frames: Sequence[np.ndarray], names: Sequence[str] = ()) -> List[Boxes]:
+        out = []
+        for name in names:
+            rows = self._lookup(name)
+            if rows is None or len(rows) == 0:
+                out.append((np.zeros((0, 4), np.float32), np.zeros((0, ), np.float32)))
+                continue
+            xyxy = rows[:, :4].copy()
+            xyxy[:, 2:] += xyxy[:, :2]
+            out.append(filter_boxes(xyxy, rows[:, 4], None, 0, self.score_thr, self.nms_thr))
+        return out
+
+
+class WholeImageDetector:
+    """Fallback without any detector: one box covering the whole frame."""
+    name = 'whole-image box (no detector)'
+
+    def detect(self, frames: Sequence[np.ndarray], names: Sequence[str] = ()) -> List[Boxes]:
+        return [(np.array([[0, 0, f.shape[1], f.shape[0]]], np.float32),
+                 np.ones(1, np.float32)) for f in frames]
+
+
+def build_person_detector(det_config: Optional[str] = None,
+                          det_checkpoint: Optional[str] = None,
+                          detfile: Optional[str] = None, device: str = 'cpu',
+                          person_id: int = 0, score_thr: float = 0.3,
+                          nms_thr: Optional[float] = None):
+    """Pick the detection source: a detfile, our ONNX detector, an mmdet model,
+    or (nothing given) the whole-image box."""
+    if detfile:
+        return DetFilePersonDetector(detfile, score_thr=score_thr, nms_thr=nms_thr)
+    if not det_config:
+        return WholeImageDetector()
+    if not osp.isfile(det_config):
+        raise FileNotFoundError(f'detector config "{det_config}" not found')
+    cfg = Config.fromfile(det_config)
+    model_type = str(cfg.get('model', {}).get('type', ''))
+    if model_type.split('.')[-1] == 'ONNXPersonDetector':
+        return ONNXDetectorWrapper(cfg, det_checkpoint, person_id, score_thr, nms_thr,
+                                   name=f'onnx:{osp.basename(det_config)}')
+    return MMDetPersonDetector(det_config, det_checkpoint, device, person_id,
+                               score_thr, nms_thr)

@@ -1,0 +1,78 @@
+"""Common base of the keypoint codecs (no nn.Module, numpy in / numpy out)."""
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+
+def _as_numpy(x: Any) -> np.ndarray:
+    """Tensor or array-like -> float32 numpy array (detached, on CPU)."""
+    if hasattr(x, 'detach'):
+        x = x.detach().cpu().numpy()
+    return np.asarray(x, dtype=np.float32)
+
+
+class BaseKeypointCodec:
+    """Base class: fixes ``input_size`` / ``heatmap_size`` (both ``(w, h)``).
+
+    Subclasses implement :meth:`encode` and :meth:`decode`; :meth:`batch_decode`
+    decodes a batch of network outputs sample by sample.
+    """
+
+    def __init__(self, input_size: Sequence[int],
+                 heatmap_size: Sequence[int]) -> None:
+        if len(input_size) != 2 or len(heatmap_size) != 2:
+            raise ValueError('input_size and heatmap_size must be (w, h), got '
+                             f'{input_size} and {heatmap_size}')
+        self.input_size = tuple(int(v) for v in input_size)
+        self.heatmap_size = tuple(int(v) for v in heatmap_size)
+        # input pixels per heatmap pixel, (sx, sy)
+        self.stride = np.array(self.input_size, np.float32) / np.array(
+            self.heatmap_size, np.float32)
+
+    @staticmethod
+    def _check_keypoints(keypoints: np.ndarray,
+                         keypoints_visible: Optional[np.ndarray]
+                         ) -> Tuple[np.ndarray, np.ndarray]:
+        keypoints = _as_numpy(keypoints)
+        if keypoints.ndim != 3 or keypoints.shape[-1] != 2:
+            raise ValueError('keypoints must have shape (N, K, 2), got '
+                             f'{keypoints.shape}')
+        if keypoints_visible is None:
+            keypoints_visible = np.ones(keypoints.shape[:2], np.float32)
+        keypoints_visible = _as_numpy(keypoints_visible)
+        if keypoints_visible.ndim == 3:  # (N, K, 1)
+            keypoints_visible = keypoints_visible[..., 0]
+        if keypoints_visible.shape != keypoints.shape[:2]:
+            raise ValueError('keypoints_visible must have shape (N, K) = '
+                             f'{keypoints.shape[:2]}, got '
+                             f'{keypoints_visible.shape}')
+        # NaN keypoints count as invisible
+        bad = ~np.isfinite(keypoints).all(-1)
+        keypoints = np.where(bad[..., None], 0, keypoints)
+        keypoints_visible = np.where(bad, 0, keypoints_visible)
+        return keypoints, keypoints_visible
+
+    @staticmethod
+    def _as_batch(heatmaps: Any) -> np.ndarray:
+        hm = _as_numpy(heatmaps)
+        if hm.ndim == 3:
+            hm = hm[None]
+        if hm.ndim != 4:
+            raise ValueError('expected heatmaps of shape (K, H, W) or '
+                             f'(N, K, H, W), got {hm.shape}')
+        return hm
+
+    def encode(self, keypoints: np.ndarray,
+               keypoints_visible: Optional[np.ndarray] = None) -> Dict:
+        raise NotImplementedError
+
+    def decode(self, encoded: Any) -> Tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def batch_decode(self, batch: Any) -> List[Tuple[np.ndarray, np.ndarray]]:
+        """Decode (B, K, H, W) outputs -> list of B ``(keypoints (1,K,2),
+        scores (1,K))``."""
+        batch = self._as_batch(batch)
+        keypoints, scores = self.decode(batch)
+        return [(keypoints[i:i + 1], scores[i:i + 1])
+                for i in range(len(keypoints))]

@@ -1,0 +1,110 @@
+"""Gaussian heatmap codec (MSRA / SimpleBaseline style, as AlphaPose trains
+its MSE models)."""
+from typing import Dict, Optional, Sequence, Tuple
+
+import numpy as np
+
+from mmalphapose.registry import KEYPOINT_CODECS
+from .base import BaseKeypointCodec
+
+
+def get_heatmap_maximum(heatmaps: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Argmax of (N, K, H, W) heatmaps -> integer locs (N, K, 2) as (x, y)
+    and the raw peak values (N, K)."""
+    n, k, h, w = heatmaps.shape
+    flat = heatmaps.reshape(n, k, h * w)
+    idx = np.argmax(flat, axis=-1)
+    vals = np.take_along_axis(flat, idx[..., None], -1)[..., 0]
+    locs = np.stack([idx % w, idx // w], axis=-1).astype(np.float32)
+    return locs, vals
+
+
+def refine_quarter_offset(heatmaps: np.ndarray, locs: np.ndarray) -> np.ndarray:
+    """AlphaPose's refinement: shift by 0.25 px towards the higher neighbour
+    where the peak is strictly inside (1 < p < size-1), per axis."""
+    n, k, h, w = heatmaps.shape
+    px = locs[..., 0].astype(np.int64)
+    py = locs[..., 1].astype(np.int64)
+    ni, ki = np.meshgrid(np.arange(n), np.arange(k), indexing='ij')
+    out = locs.copy()
+    inside_x = (px > 1) & (px < w - 1)
+    inside_y = (py > 1) & (py < h - 1)
+    xr, xl = np.clip(px + 1, 0, w - 1), np.clip(px - 1, 0, w - 1)
+    yd, yu = np.clip(py + 1, 0, h - 1), np.clip(py - 1, 0, h - 1)
+    dx = heatmaps[ni, ki, py, xr] - heatmaps[ni, ki, py, xl]
+    dy = heatmaps[ni, ki, yd, px] - heatmaps[ni, ki, yu, px]
+    out[..., 0] += np.where(inside_x, 0.25 * np.sign(dx), 0)
+    out[..., 1] += np.where(inside_y, 0.25 * np.sign(dy), 0)
+    return out
+
+
+@KEYPOINT_CODECS.register_module()
+class MSRAHeatmap(BaseKeypointCodec):
+    """Unnormalised Gaussian heatmaps (peak 1) and argmax decoding.
+
+    Encoding follows AlphaPose's MSE targets: centre ``int(p / stride + 0.5)``,
+    a Gaussian of ``sigma`` heatmap pixels truncated at ``3 * sigma``; the
+    keypoint weight is the visibility, zeroed when the patch lies fully
+    outside the map. Several instances are merged by maximum.
+
+    Args:
+        input_size: (w, h) of the crop.
+        heatmap_size: (w, h) of the heatmaps.
+        sigma: Gaussian sigma in heatmap pixels (AlphaPose: 2).
+        refine: ``'quarter'`` (AlphaPose's +-0.25 px towards the higher
+            neighbour) or ``'none'`` (plain argmax).
+    """
+
+    def __init__(self, input_size: Sequence[int] = (192, 256),
+                 heatmap_size: Sequence[int] = (48, 64), sigma: float = 2.,
+                 refine: str = 'quarter') -> None:
+        super().__init__(input_size, heatmap_size)
+        if refine not in ('quarter', 'none'):
+            raise ValueError(f"refine must be 'quarter' or 'none', got {refine!r}")
+        if sigma <= 0:
+            raise ValueError(f'sigma must be positive, got {sigma}')
+        self.sigma = float(sigma)
+        self.refine = refine
+
+    def encode(self, keypoints: np.ndarray,
+               keypoints_visible: Optional[np.ndarray] = None) -> Dict:
+        """(N,K,2) crop-pixel keypoints -> ``heatmaps`` (K,H,W) and
+        ``keypoint_weights`` (N,K)."""
+        keypoints, vis = self._check_keypoints(keypoints, keypoints_visible)
+        w, h = self.heatmap_size
+        radius = 3 * self.sigma
+        mu = np.floor(keypoints / self.stride + 0.5)  # (N,K,2), int(x + .5)
+        ul = mu - radius
+        br = mu + radius + 1
+        outside = ((ul[..., 0] >= w) | (ul[..., 1] >= h) | (br[..., 0] < 0)
+                   | (br[..., 1] < 0))
+        weights = np.where(outside, 0., (vis > 0).astype(np.float32))
+        xs = np.arange(w, dtype=np.float32)
+        ys = np.arange(h, dtype=np.float32)
+        dx = xs[None, None, :] - mu[..., 0:1]  # (N,K,W)
+        dy = ys[None, None, :] - mu[..., 1:2]  # (N,K,H)
+        gx = np.where(np.abs(dx) <= radius,
+                      np.exp(-dx**2 / (2 * self.sigma**2)), 0.)
+        gy = np.where(np.abs(dy) <= radius,
+                      np.exp(-dy**2 / (2 * self.sigma**2)), 0.)
+        hms = gy[..., :, None] * gx[..., None, :]  # (N,K,H,W)
+        hms = hms * (weights > 0)[..., None, None]
+        heatmaps = hms.max(axis=0) if len(hms) else np.zeros((
+            keypoints.shape[1], h, w))
+        return dict(heatmaps=heatmaps.astype(np.float32),
+                    keypoint_weights=weights.astype(np.float32))
+
+    def decode_heatmap_coords(self, heatmaps) -> Tuple[np.ndarray, np.ndarray]:
+        """(N,K,H,W) -> keypoints in heatmap pixels (N,K,2), peak scores."""
+        hm = self._as_batch(heatmaps)
+        locs, vals = get_heatmap_maximum(hm)
+        if self.refine == 'quarter':
+            locs = refine_quarter_offset(hm, locs)
+        locs = np.where((vals > 0)[..., None], locs, 0.)
+        return locs, vals
+
+    def decode(self, encoded) -> Tuple[np.ndarray, np.ndarray]:
+        """Heatmaps (K,H,W) or (N,K,H,W) -> (keypoints (N,K,2) in crop
+        pixels, scores (N,K) = raw peak values)."""
+        locs, vals = self.decode_heatmap_coords(encoded)
+        return (locs * self.stride).astype(np.float32), vals.astype(np.float32)

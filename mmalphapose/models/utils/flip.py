@@ -1,0 +1,46 @@
+"""Test-time flip helpers."""
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+
+def get_flip_indices(batch_data_samples: Sequence, num_keypoints: int) -> list:
+    """``flip_indices`` from the first sample's metainfo, checked against K."""
+    if not batch_data_samples:
+        raise ValueError('flip test needs data samples carrying flip_indices')
+    flip_indices = batch_data_samples[0].metainfo.get('flip_indices', None)
+    if flip_indices is None:
+        raise KeyError('flip test needs "flip_indices" in the data sample '
+                       'metainfo (set by the dataset / PackPoseInputs)')
+    flip_indices = [int(i) for i in flip_indices]
+    if len(flip_indices) != num_keypoints:
+        raise ValueError(f'flip_indices has {len(flip_indices)} entries but '
+                         f'the head predicts {num_keypoints} keypoints')
+    return flip_indices
+
+
+def flip_heatmaps_back(heatmaps: Tensor, flip_indices: Sequence[int],
+                       shift: bool = True) -> Tensor:
+    """Un-flip heatmaps of a flipped input: swap left/right channels, flip W
+    and (AlphaPose) shift right by one pixel."""
+    out = heatmaps[:, list(flip_indices)].flip(-1)
+    if shift:
+        out = out.clone()
+        out[..., 1:] = out[..., :-1].clone()
+    return out
+
+
+def flip_keypoints_back(keypoints: np.ndarray, flip_indices: Sequence[int],
+                        input_width: int) -> np.ndarray:
+    """Un-flip crop-pixel keypoints (N,K,2) predicted on a flipped input."""
+    out = keypoints[:, list(flip_indices)].copy()
+    out[..., 0] = input_width - 1 - out[..., 0]
+    return out
+
+
+def to_tensor(x, dtype=torch.float32) -> Tensor:
+    if isinstance(x, Tensor):
+        return x.to(dtype)
+    return torch.as_tensor(np.asarray(x), dtype=dtype)

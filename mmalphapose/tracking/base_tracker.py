@@ -1,0 +1,173 @@
+"""Shared plumbing of the trackers: input parsing, sigmas, output."""
+import logging
+from typing import Optional, Sequence, Union
+
+import numpy as np
+import torch
+from mmengine.logging import print_log
+from mmengine.structures import InstanceData
+
+
+def to_numpy(x) -> np.ndarray:
+    """Tensor / list / array -> numpy array (no copy when possible)."""
+    if isinstance(x, torch.Tensor):
+        return x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+def resolve_sigmas(metainfo: Optional[Union[str, dict]] = None,
+                   sigmas: Optional[Sequence[float]] = None
+                   ) -> Optional[np.ndarray]:
+    """Per-keypoint OKS sigmas from explicit values or dataset metainfo.
+
+    Args:
+        metainfo (str | dict, optional): A ``configs/_base_/datasets/*.py``
+            path, ``dict(from_file=path)``, or a parsed metainfo dict holding
+            ``sigmas``.
+        sigmas (Sequence[float], optional): Explicit sigmas; win over
+            ``metainfo``.
+
+    Returns:
+        np.ndarray | None: (K,) float64 sigmas, or None when neither is given
+        (the tracker then falls back to COCO-17 or a constant).
+    """
+    if sigmas is not None:
+        return np.asarray(sigmas, dtype=np.float64).reshape(-1)
+    if metainfo is None:
+        return None
+    if isinstance(metainfo, dict) and 'sigmas' in metainfo:
+        return np.asarray(metainfo['sigmas'], dtype=np.float64).reshape(-1)
+    if isinstance(metainfo, str):
+        metainfo = dict(from_file=metainfo)
+    if not isinstance(metainfo, dict) or 'from_file' not in metainfo:
+        raise ValueError('metainfo must be a dataset config path, '
+                         'dict(from_file=...) or a dict with "sigmas", got '
+                         f'{metainfo!r}')
+    try:
+        from mmalphapose.datasets import parse_pose_metainfo
+    except ImportError:  # dataset package not available: read the config
+        parse_pose_metainfo = None
+    if parse_pose_metainfo is not None:
+        info = parse_pose_metainfo(dict(metainfo))
+        return np.asarray(info['sigmas'], dtype=np.float64).reshape(-1)
+    from mmengine.config import Config
+    path = metainfo['from_file']
+    cfg = Config.fromfile(path)
+    if 'dataset_info' not in cfg or 'sigmas' not in cfg.dataset_info:
+        raise KeyError(f'{path}: no dataset_info.sigmas')
+    return np.asarray(cfg.dataset_info['sigmas'], dtype=np.float64)
+
+
+#: COCO-17 OKS sigmas (fact sheet §8.1), the default for 17 keypoints.
+COCO17_SIGMAS = np.array([
+    .26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87,
+    .87, .89, .89
+]) / 10.0
+
+
+class Detections:
+    """The numpy view of one frame's ``pred_instances`` a tracker needs.
+
+    Attributes:
+        bboxes (np.ndarray): (N, 4) xyxy float64 (from keypoints when the
+            instances hold none).
+        scores (np.ndarray): (N,) box scores (1 when absent).
+        keypoints (np.ndarray | None): (N, K, 2).
+        keypoint_scores (np.ndarray | None): (N, K).
+        embeddings (np.ndarray | None): (N, C).
+        valid (np.ndarray): (N,) bool; False for NaN or empty boxes.
+    """
+
+    def __init__(self, inst: InstanceData) -> None:
+        keys = set(inst.keys())
+        kpts = kscores = None
+        if 'keypoints' in keys:
+            kpts = to_numpy(inst.keypoints).astype(np.float64)
+            if kpts.ndim != 3 or kpts.shape[-1] < 2:
+                raise ValueError('pred_instances.keypoints must be (N, K, 2),'
+                                 f' got {kpts.shape}')
+            kpts = kpts[..., :2]
+            if 'keypoint_scores' in keys:
+                kscores = to_numpy(inst.keypoint_scores).astype(
+                    np.float64).reshape(kpts.shape[:2])
+            else:
+                kscores = np.ones(kpts.shape[:2])
+        if 'bboxes' in keys:
+            bboxes = to_numpy(inst.bboxes).astype(np.float64).reshape(-1, 4)
+        elif kpts is not None:
+            bboxes = np.concatenate([np.nanmin(kpts, 1), np.nanmax(kpts, 1)],
+                                    axis=1) if len(kpts) else np.zeros((0, 4))
+        else:
+            raise KeyError('pred_instances needs "bboxes" or "keypoints" to '
+                           f'be tracked; it has {sorted(keys)}')
+        n = len(bboxes)
+        if kpts is not None and len(kpts) != n:
+            raise ValueError(f'pred_instances: {len(kpts)} keypoint sets for '
+                             f'{n} boxes')
+        if 'bbox_scores' in keys:
+            scores = to_numpy(inst.bbox_scores).astype(np.float64).reshape(-1)
+        elif 'scores' in keys:
+            scores = to_numpy(inst.scores).astype(np.float64).reshape(-1)
+        else:
+            scores = np.ones(n)
+        emb = None
+        if 'embeddings' in keys:
+            emb = to_numpy(inst.embeddings).astype(np.float64).reshape(n, -1)
+        self.bboxes, self.scores = bboxes, np.nan_to_num(scores, nan=0.0)
+        self.keypoints, self.keypoint_scores = kpts, kscores
+        self.embeddings = emb
+        wh = bboxes[:, 2:] - bboxes[:, :2]
+        self.valid = (np.isfinite(bboxes).all(1) & (wh > 0).all(1))
+        if emb is not None:
+            self.valid &= np.isfinite(emb).all(1)
+        if not self.valid.all():
+            print_log(
+                f'tracker: skipping {int((~self.valid).sum())} instance(s) '
+                'with NaN/empty boxes or NaN embeddings', logger='current',
+                level=logging.WARNING)
+
+    def __len__(self) -> int:
+        return len(self.bboxes)
+
+    def keypoint_valid(self, thr: float) -> Optional[np.ndarray]:
+        """(N, K) bool: finite keypoints with score above ``thr``."""
+        if self.keypoints is None:
+            return None
+        return (self.keypoint_scores > thr) & np.isfinite(
+            self.keypoints).all(-1)
+
+
+def attach_track_ids(inst: InstanceData, track_ids: np.ndarray
+                     ) -> InstanceData:
+    """Return a copy of ``inst`` with ``track_ids`` (N,) int64 added."""
+    out = inst.clone()
+    ids = np.asarray(track_ids, dtype=np.int64).reshape(-1)
+    tensors = [v for v in inst.values() if isinstance(v, torch.Tensor)]
+    if tensors:
+        out.track_ids = torch.from_numpy(ids).to(tensors[0].device)
+    else:
+        out.track_ids = ids
+    return out
+
+
+def check_frame_id(last: Optional[int], frame_id: int) -> int:
+    """Number of frames elapsed since ``last`` (1 for the first frame)."""
+    frame_id = int(frame_id)
+    if last is None:
+        return 1
+    if frame_id <= last:
+        raise ValueError(f'tracker.update: frame_id {frame_id} is not after '
+                         f'the previous frame {last}; call reset() between '
+                         'videos')
+    return frame_id - last
+
+
+def empty_track_ids(n: int) -> np.ndarray:
+    """(n,) array of -1 (untracked)."""
+    return np.full(n, -1, dtype=np.int64)
+
+
+__all__: Sequence[str] = [
+    'Detections', 'resolve_sigmas', 'COCO17_SIGMAS', 'attach_track_ids',
+    'check_frame_id', 'empty_track_ids', 'to_numpy'
+]

@@ -1,0 +1,68 @@
+import numpy as np
+import pytest
+
+from mmalphapose.codecs import MSRAHeatmap
+from mmalphapose.registry import KEYPOINT_CODECS
+
+
+def _random_keypoints(n, k, size, rng):
+    return rng.uniform(8, np.array(size) - 8, size=(n, k, 2)).astype(np.float32)
+
+
+def test_build_and_shapes():
+    codec = KEYPOINT_CODECS.build(
+        dict(type='MSRAHeatmap', input_size=(192, 256), heatmap_size=(48, 64),
+             sigma=2))
+    kpts = _random_keypoints(1, 17, (192, 256), np.random.default_rng(0))
+    enc = codec.encode(kpts, np.ones((1, 17)))
+    assert enc['heatmaps'].shape == (17, 64, 48)
+    assert enc['keypoint_weights'].shape == (1, 17)
+    assert enc['heatmaps'].max() == pytest.approx(1.0)
+    # 13x13 truncated patch (3 sigma radius)
+    assert ((enc['heatmaps'][0] > 0).sum(0) > 0).sum() == 13
+
+
+def test_round_trip_within_half_heatmap_pixel():
+    rng = np.random.default_rng(1)
+    codec = MSRAHeatmap((192, 256), (48, 64), sigma=2)
+    kpts = _random_keypoints(1, 26, (192, 256), rng)
+    enc = codec.encode(kpts, np.ones((1, 26)))
+    dec, scores = codec.decode(enc['heatmaps'])
+    assert dec.shape == (1, 26, 2) and scores.shape == (1, 26)
+    err_hm = np.abs(dec - kpts) / codec.stride
+    assert err_hm.max() <= 0.5 + 1e-5
+    np.testing.assert_allclose(scores, 1.0)
+
+
+def test_weights_and_invisible():
+    codec = MSRAHeatmap((192, 256), (48, 64), sigma=2)
+    kpts = np.array([[[50, 60], [-100, 20], [10, 10], [np.nan, 3]]], np.float32)
+    vis = np.array([[1, 1, 0, 1]])
+    enc = codec.encode(kpts, vis)
+    np.testing.assert_array_equal(enc['keypoint_weights'], [[1, 0, 0, 0]])
+    assert enc['heatmaps'][1:].max() == 0
+
+
+def test_quarter_refinement_and_nonpositive_peak():
+    codec = MSRAHeatmap((16, 16), (8, 8), sigma=1)
+    hm = np.zeros((2, 8, 8), np.float32)
+    hm[0, 4, 3] = 1.0
+    hm[0, 4, 4] = 0.5  # right neighbour higher -> +0.25 in x
+    hm[0, 5, 3] = 0.2  # lower neighbour higher -> +0.25 in y
+    hm[1] = -1.0       # non-positive peak -> (0, 0)
+    kpts, scores = codec.decode(hm)
+    np.testing.assert_allclose(kpts[0, 0], [3.25 * 2, 4.25 * 2])
+    np.testing.assert_allclose(kpts[0, 1], [0, 0])
+    np.testing.assert_allclose(scores[0], [1.0, -1.0])
+    plain = MSRAHeatmap((16, 16), (8, 8), sigma=1, refine='none')
+    np.testing.assert_allclose(plain.decode(hm)[0][0, 0], [6, 8])
+
+
+def test_batch_decode_and_errors():
+    codec = MSRAHeatmap((192, 256), (48, 64))
+    out = codec.batch_decode(np.random.rand(3, 5, 64, 48))
+    assert len(out) == 3 and out[0][0].shape == (1, 5, 2)
+    with pytest.raises(ValueError, match='keypoints'):
+        codec.encode(np.zeros((5, 2)))
+    with pytest.raises(ValueError, match='refine'):
+        MSRAHeatmap(refine='dark')

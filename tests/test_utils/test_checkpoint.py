@@ -1,0 +1,66 @@
+"""Checkpoint save/load through mmengine with torch 2.13 (weights_only=True)."""
+import numpy as np
+import pytest
+import torch
+from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.runner import load_checkpoint, save_checkpoint
+from torch import nn
+
+from mmalphapose.utils import enable_safe_checkpoint_loading, safe_torch_load
+
+
+class _Evil:
+    def __reduce__(self):
+        return (print, ('pwned',))
+
+
+def _runner_like_checkpoint(model):
+    hb = HistoryBuffer()
+    hb.update(0.5)
+    return dict(
+        meta=dict(epoch=3, iter=10, seed=np.int64(7), cfg='x = 1'),
+        state_dict=model.state_dict(),
+        message_hub=dict(log_scalars={'train/loss': hb},
+                         runtime_info={'arr': np.arange(3, dtype=np.float32),
+                                       'f': np.float64(1.5)}),
+    )
+
+
+def test_runner_style_checkpoint_loads_weights_only(tmp_path):
+    enable_safe_checkpoint_loading()
+    model = nn.Linear(3, 2)
+    path = str(tmp_path / 'ckpt.pth')
+    torch.save(_runner_like_checkpoint(model), path)
+    # plain torch.load with weights_only=True would fail without the allow-list
+    ckpt = safe_torch_load(path)
+    assert isinstance(ckpt['message_hub']['log_scalars']['train/loss'], HistoryBuffer)
+    np.testing.assert_array_equal(ckpt['message_hub']['runtime_info']['arr'], [0, 1, 2])
+    # mmengine's own loader goes through the same safe path
+    other = nn.Linear(3, 2)
+    load_checkpoint(other, path, map_location='cpu')
+    assert torch.equal(other.weight, model.weight)
+
+
+def test_mmengine_save_then_load(tmp_path):
+    enable_safe_checkpoint_loading()
+    model = nn.Conv2d(3, 4, 3)
+    path = str(tmp_path / 'm.pth')
+    save_checkpoint(dict(state_dict=model.state_dict(), meta=dict(x=np.float32(2))), path)
+    fresh = nn.Conv2d(3, 4, 3)
+    load_checkpoint(fresh, path)
+    assert torch.equal(fresh.weight, model.weight)
+
+
+def test_unsafe_pickle_refused_with_clear_message(tmp_path):
+    path = str(tmp_path / 'evil.pth')
+    torch.save({'x': _Evil()}, path)
+    with pytest.raises(RuntimeError, match='trusted=True'):
+        safe_torch_load(path)
+    # the global escape hatch stays off
+    assert not torch.serialization._default_to_weights_only(None) is False
+
+
+def test_missing_file_is_clear(tmp_path):
+    enable_safe_checkpoint_loading()
+    with pytest.raises(FileNotFoundError, match='nope.pth'):
+        load_checkpoint(nn.Linear(1, 1), str(tmp_path / 'nope.pth'))
