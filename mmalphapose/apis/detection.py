@@ -99,6 +99,10 @@ class ONNXDetectorWrapper:
         if checkpoint:
             model_cfg['model_path'] = checkpoint
         path = model_cfg.get('model_path')
+        if path and not osp.isfile(path) and not osp.isabs(path):
+            from .defaults import ROOT
+            if (ROOT / path).is_file():  # relative to the repository root
+                path = model_cfg['model_path'] = str(ROOT / path)
         if path and not osp.isfile(path):
             raise FileNotFoundError(f'ONNX detector file "{path}" not found')
         self.model = MODELS.build(model_cfg)

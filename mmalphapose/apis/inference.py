@@ -53,7 +53,7 @@ def metainfo_for_num_keypoints(num_keypoints: int) -> Optional[dict]:
 
 def _find_in_pipeline(cfg: Config, transform: str, key: str):
     for loader in ('test_dataloader', 'val_dataloader'):
-        pipeline = cfg.get(loader, {}).get('dataset', {}).get('pipeline', None)
+        pipeline = ((cfg.get(loader) or {}).get('dataset') or {}).get('pipeline', None)
         for step in pipeline or cfg.get('test_pipeline', None) or []:
             if str(step.get('type', '')).split('.')[-1] == transform and key in step:
                 return step[key]
@@ -134,6 +134,10 @@ def load_pose_checkpoint(model: torch.nn.Module, checkpoint: str,
     if not isinstance(ckpt, dict):
         raise ValueError(f'checkpoint "{checkpoint}" is not a dict of tensors')
     state = ckpt.get('state_dict', ckpt)
+    if isinstance(state, dict) and any(str(k).startswith('student.') for k in state):
+        # distiller checkpoint: keep the student's weights only
+        state = {k[len('student.'):]: v for k, v in state.items()
+                 if str(k).startswith('student.')}
     meta = ckpt.get('meta', {}) if isinstance(ckpt.get('meta', {}), dict) else {}
     ck_meta = meta.get('dataset_meta') or {}
     k_model = _model_num_keypoints(model)
@@ -177,6 +181,8 @@ def init_model(config: Union[str, Path, Config],
         config.merge_from_dict(cfg_options)
     register_all_modules(init_default_scope=False)
     model_cfg = config.model.copy()
+    if 'student' in model_cfg:  # a distiller config: infer with its student
+        model_cfg = model_cfg['student'].copy()
     model_cfg.pop('pretrained', None)
     if isinstance(model_cfg.get('backbone'), dict):
         model_cfg['backbone'].pop('init_cfg', None)
@@ -187,8 +193,8 @@ def init_model(config: Union[str, Path, Config],
         meta = load_pose_checkpoint(model, checkpoint, config_name)
     dataset_meta = getattr(model, 'dataset_meta', None)
     if not dataset_meta:
-        source = (meta.get('dataset_meta') or config.model.get('metainfo')
-                  or config.get('test_dataloader', {}).get('dataset', {}).get('metainfo'))
+        source = (meta.get('dataset_meta') or model_cfg.get('metainfo')
+                  or ((config.get('test_dataloader') or {}).get('dataset') or {}).get('metainfo'))
         dataset_meta = parse_metainfo(source) if source else None
         if dataset_meta is None:
             k = _model_num_keypoints(model)

@@ -65,7 +65,8 @@ def embedding_distance(track_feats: np.ndarray,
 
 def pose_oks(kpts_a: np.ndarray, valid_a: np.ndarray, kpts_b: np.ndarray,
              valid_b: np.ndarray, areas: np.ndarray,
-             sigmas: np.ndarray) -> np.ndarray:
+             sigmas: np.ndarray,
+             extra_var: Optional[np.ndarray] = None) -> np.ndarray:
     """Object keypoint similarity between two sets of poses.
 
     Only keypoints valid in both poses count, as in COCO's OKS with the GT
@@ -78,6 +79,9 @@ def pose_oks(kpts_a: np.ndarray, valid_a: np.ndarray, kpts_b: np.ndarray,
         valid_b (np.ndarray): (D, K) bool.
         areas (np.ndarray): (T, D) object areas (scale^2) per pair.
         sigmas (np.ndarray): (K,) per-keypoint sigmas.
+        extra_var (np.ndarray, optional): (T,) positional variance (px^2)
+            of the poses in ``kpts_a`` (e.g. a motion model's uncertainty),
+            added to every keypoint's ``area * (2 sigma)^2``.
 
     Returns:
         np.ndarray: (T, D) OKS in [0, 1]; NaN where no keypoint is shared.
@@ -87,7 +91,10 @@ def pose_oks(kpts_a: np.ndarray, valid_a: np.ndarray, kpts_b: np.ndarray,
         return np.zeros((T, D))
     var = (2.0 * np.asarray(sigmas, dtype=np.float64))**2  # (K,)
     d2 = ((kpts_a[:, None].astype(np.float64) - kpts_b[None])**2).sum(-1)
-    e = d2 / (2.0 * np.maximum(areas, 1e-6)[..., None] * var)
+    spread = np.maximum(areas, 1e-6)[..., None] * var  # (T, D, K)
+    if extra_var is not None:
+        spread = spread + np.asarray(extra_var, np.float64)[:, None, None]
+    e = d2 / (2.0 * spread)
     both = valid_a[:, None, :] & valid_b[None, :, :]
     n = both.sum(-1)
     s = (np.exp(-e) * both).sum(-1)

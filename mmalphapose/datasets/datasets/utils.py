@@ -1,12 +1,11 @@
 """Dataset metainfo parsing (MMPose 1.x ``dataset_info`` format)."""
-
 import os.path as osp
 from typing import Any, Dict, List, Optional
 
 import numpy as np
 from mmengine import Config
 
-_PART_NAMES = ('body', 'foot', 'face', 'left_hand', 'right_hand')
+PART_NAMES = ('body', 'foot', 'face', 'left_hand', 'right_hand')
 
 
 def repo_root() -> str:
@@ -49,8 +48,9 @@ def parse_pose_metainfo(metainfo: Dict[str, Any]) -> Dict[str, Any]:
 
     Args:
         metainfo: either ``dict(from_file='configs/_base_/datasets/coco.py')``
-            (resolved from the cwd or the repo root) or a ``dataset_info`` dict
-            itself (with ``keypoint_info``, ``skeleton_info``, ...).
+            (resolved from the cwd or the repo root), a ``dataset_info`` dict
+            itself (with ``keypoint_info``, ``skeleton_info``, ...), or an
+            already parsed metainfo (returned as a shallow copy).
 
     Returns:
         dict with dataset_name, num_keypoints, keypoint_id2name,
@@ -71,6 +71,8 @@ def parse_pose_metainfo(metainfo: Dict[str, Any]) -> Dict[str, Any]:
         info = cfg.dataset_info.to_dict()
     elif 'keypoint_info' in metainfo:
         info = dict(metainfo)
+    elif all(k in metainfo for k in ('num_keypoints', 'flip_indices', 'sigmas')):
+        return dict(metainfo)  # already parsed (e.g. a dataset's ``metainfo``)
     else:
         raise ValueError('metainfo must contain "from_file" or "keypoint_info", got keys '
                          f'{sorted(metainfo)}')
@@ -130,6 +132,8 @@ def parse_pose_metainfo(metainfo: Dict[str, Any]) -> Dict[str, Any]:
     parts: Optional[Dict[str, List[int]]] = info.get('parts')
     if parts:
         for name, ids in parts.items():
+            if name not in PART_NAMES:
+                raise ValueError(f'metainfo "{source}": unknown part "{name}" (use {PART_NAMES})')
             if not ids or min(ids) < 0 or max(ids) >= num:
                 raise ValueError(f'metainfo "{source}": part "{name}" has ids outside '
                                  f'0..{num - 1}')

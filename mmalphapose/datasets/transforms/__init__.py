@@ -4,6 +4,7 @@ from .common_transforms import (GenerateTarget, GetBBoxCenterScale,
                                 RandomHalfBody, flip_keypoints)
 from .formatting import PackPoseInputs, image_to_tensor
 from .loading import LoadImage
+from .pgpg import PartGuidedProposal
 from .topdown_transforms import TopdownAffine, apply_affine, get_warp_matrix
 
 __all__ = [
@@ -11,3 +12,4 @@ __all__ = [
     'RandomBBoxTransform', 'TopdownAffine', 'GenerateTarget', 'PackPoseInputs',
     'flip_keypoints', 'get_warp_matrix', 'apply_affine', 'image_to_tensor'
 ]
+__all__ += ['PartGuidedProposal']

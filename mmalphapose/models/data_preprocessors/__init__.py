@@ -1,1 +1,4 @@
-"""(populated by later modules)"""
+"""Data preprocessors (MODELS)."""
+from .data_preprocessor import PoseDataPreprocessor
+
+__all__ = ['PoseDataPreprocessor']

@@ -1,1 +1,12 @@
-"""(populated by later modules)"""
+"""Heads (MODELS)."""
+from .base_head import BaseTopdownHead
+from .combined_head import CombinedHead
+from .heatmap_head import HeatmapHead
+from .sikr_head import SIKRHead
+
+__all__ = ['BaseTopdownHead', 'HeatmapHead', 'SIKRHead', 'CombinedHead']
+
+from .identity_embedding_head import (IdentityEmbeddingHead,  # noqa: E402
+                                      PoseTrackEstimator)
+
+__all__ += ['IdentityEmbeddingHead', 'PoseTrackEstimator']

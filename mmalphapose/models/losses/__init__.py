@@ -1,1 +1,9 @@
-"""(populated by later modules)"""
+"""Losses (MODELS)."""
+from .keypoint_losses import KeypointL1Loss, KeypointMSELoss
+
+__all__ = ['KeypointMSELoss', 'KeypointL1Loss']
+
+from .embedding_loss import (BatchHardTripletLoss,  # noqa: E402
+                             IdentityCrossEntropyLoss)
+
+__all__ += ['BatchHardTripletLoss', 'IdentityCrossEntropyLoss']

@@ -1,1 +1,4 @@
-"""(populated by later modules)"""
+"""Pose estimators (MODELS)."""
+from .topdown import TopdownPoseEstimator
+
+__all__ = ['TopdownPoseEstimator']

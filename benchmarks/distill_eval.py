@@ -1,0 +1,194 @@
+"""Evaluate distilled students (and the MoveNet teacher for reference).
+
+Measures, for a student config + checkpoint:
+* COCO keypoint AP (17 body keypoints, xtcocotools) on the 4-image COCO
+  sample with the GT person boxes (annotations with keypoints) and with the
+  default ONNX detector's boxes;
+* mean OKS against the teachers' labels on the held-out clip
+  (``data/distill/halpe26_heldout_clip.json``: body-17 and all 26 points).
+
+Example::
+
+    python benchmarks/distill_eval.py \
+        configs/distillation/fastpose-se18_sikr_halpe26-distill-128x96.py \
+        checkpoints/fastpose-se18_sikr_halpe26-distill-128x96.pth --teacher
+"""
+import argparse
+import contextlib
+import io
+import json
+import os.path as osp
+import sys
+import time
+from typing import Callable, Dict, List
+
+import cv2
+import numpy as np
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+COCO_SIGMAS = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62,
+                        1.07, 1.07, .87, .87, .89, .89]) / 10.0
+HALPE26_SIGMAS = np.concatenate([COCO_SIGMAS, [.08, .08, .08], [.089] * 6])
+
+# predictor: (img BGR, boxes (N,4) xyxy) -> (keypoints (N,K,2), scores (N,K))
+Predictor = Callable[[np.ndarray, np.ndarray], tuple]
+
+
+def student_predictor(config: str, checkpoint: str, flip: bool = True) -> Predictor:
+    from mmalphapose.apis.inference import init_model, predict_people
+    model = init_model(config, checkpoint)
+
+    def predict(img, boxes):
+        samples = predict_people(model, [img], np.zeros(len(boxes), np.int64), boxes,
+                                 flip=flip)
+        k = np.stack([np.asarray(s.pred_instances.keypoints, np.float32)[0] for s in samples])
+        s = np.stack([np.asarray(s.pred_instances.keypoint_scores, np.float32).reshape(-1)
+                      for s in samples])
+        return k, s
+    return predict
+
+
+def teacher_predictor(models_dir: str) -> Predictor:
+    from mmalphapose.models.distillers import MoveNetTeacher
+    t = MoveNetTeacher(osp.join(models_dir, 'movenet-thunder.onnx'))
+    return lambda img, boxes: t.predict(img, boxes)
+
+
+def oks(pred: np.ndarray, gt: np.ndarray, vis: np.ndarray, area: np.ndarray,
+        sigmas: np.ndarray) -> np.ndarray:
+    """Per-instance OKS, (N,K,2) vs (N,K,2) with (N,K) visibility; NaN when
+    an instance has no visible point."""
+    d2 = ((pred - gt) ** 2).sum(-1)
+    e = d2 / (2 * sigmas[None]) ** 2 / (area[:, None] + np.spacing(1)) / 2
+    v = vis > 0
+    num = (np.exp(-e) * v).sum(1)
+    cnt = v.sum(1)
+    return np.where(cnt > 0, num / np.maximum(cnt, 1), np.nan)
+
+
+def coco_ap(gt_file: str, results: List[dict]) -> float:
+    from xtcocotools.coco import COCO
+    from xtcocotools.cocoeval import COCOeval
+    if not results:
+        return 0.0
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = COCO(gt_file)
+        dt = gt.loadRes(results)
+        ev = COCOeval(gt, dt, 'keypoints', COCO_SIGMAS, use_area=True)
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    return float(ev.stats[0])
+
+
+def eval_coco(predict: Predictor, coco_dir: str, boxes_from: str,
+              det_thr: float = 0.3) -> Dict[str, float]:
+    gt_file = osp.join(coco_dir, 'test_coco.json')
+    gt = json.load(open(gt_file))
+    det = None
+    if boxes_from == 'detector':
+        from mmalphapose.models.detectors import ONNXPersonDetector
+        det = ONNXPersonDetector(osp.join(ROOT, 'checkpoints', 'nanodet.onnx'),
+                                 score_thr=det_thr)
+    results, oks_list = [], []
+    for im in gt['images']:
+        img = cv2.imread(osp.join(coco_dir, im['file_name']))
+        anns = [a for a in gt['annotations']
+                if a['image_id'] == im['id'] and a.get('num_keypoints', 0) > 0]
+        if det is None:
+            b = np.array([a['bbox'] for a in anns], np.float32).reshape(-1, 4)
+            boxes = np.concatenate([b[:, :2], b[:, :2] + b[:, 2:]], 1)
+            bscores = np.ones(len(boxes), np.float32)
+        else:
+            r = det.predict_images([img])[0]
+            boxes, bscores = r.bboxes, r.scores
+        if len(boxes) == 0:
+            continue
+        k, s = predict(img, boxes)
+        k17, s17 = k[:, :17], s[:, :17]
+        for i in range(len(boxes)):
+            kp = np.concatenate([k17[i], s17[i][:, None]], 1)
+            results.append(dict(image_id=im['id'], category_id=1,
+                                keypoints=[float(v) for v in kp.ravel()],
+                                score=float(bscores[i] * s17[i].mean())))
+        if det is None:
+            g = np.array([a['keypoints'] for a in anns], np.float32).reshape(-1, 17, 3)
+            area = np.array([a['area'] for a in anns], np.float32)
+            oks_list.extend(oks(k17, g[..., :2], g[..., 2], area, COCO_SIGMAS).tolist())
+    out = dict(ap=coco_ap(gt_file, results))
+    if oks_list:
+        out['mean_oks'] = float(np.nanmean(oks_list))
+    return out
+
+
+def eval_clip(predict: Predictor, clip_json: str) -> Dict[str, float]:
+    """Mean OKS against the teacher labels of the held-out clip."""
+    d = json.load(open(clip_json))
+    root = osp.dirname(clip_json)
+    o17, o26 = [], []
+    for im in d['images']:
+        anns = [a for a in d['annotations'] if a['image_id'] == im['id']]
+        if not anns:
+            continue
+        img = cv2.imread(osp.join(root, im['file_name']))
+        if img is None:
+            raise FileNotFoundError(f'{clip_json}: image "{im["file_name"]}" missing; '
+                                    'run tools/distill/make_teacher_labels.py')
+        b = np.array([a['bbox'] for a in anns], np.float32)
+        boxes = np.concatenate([b[:, :2], b[:, :2] + b[:, 2:]], 1)
+        area = b[:, 2] * b[:, 3] * 0.53  # COCO-like person area from the box
+        t = np.array([a['keypoints'] for a in anns], np.float32).reshape(-1, 26, 3)
+        k, _ = predict(img, boxes)
+        o17.extend(oks(k[:, :17], t[:, :17, :2], t[:, :17, 2], area, COCO_SIGMAS).tolist())
+        if k.shape[1] >= 26:
+            o26.extend(oks(k[:, :26], t[..., :2], t[..., 2], area, HALPE26_SIGMAS).tolist())
+    out = dict(instances=len(o17), oks_body17=float(np.nanmean(o17)))
+    if o26:
+        out['oks_halpe26'] = float(np.nanmean(o26))
+    return out
+
+
+def evaluate(name: str, predict: Predictor, args) -> dict:
+    t0 = time.time()
+    res = dict(name=name,
+               coco_gt_boxes=eval_coco(predict, args.coco_dir, 'gt'),
+               coco_det_boxes=eval_coco(predict, args.coco_dir, 'detector', args.det_thr))
+    if osp.isfile(args.clip_json):
+        res['heldout_clip_vs_teachers'] = eval_clip(predict, args.clip_json)
+    res['seconds'] = round(time.time() - t0, 1)
+    return res
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('config', nargs='?')
+    p.add_argument('checkpoint', nargs='?')
+    p.add_argument('--no-flip', action='store_true')
+    p.add_argument('--teacher', action='store_true', help='also evaluate MoveNet Thunder')
+    p.add_argument('--models-dir', default=osp.join(ROOT, '..', 'shared', 'models'))
+    p.add_argument('--coco-dir', default=osp.join(ROOT, 'tests', 'data', 'coco'))
+    p.add_argument('--clip-json', default=osp.join(ROOT, 'data', 'distill',
+                                                   'halpe26_heldout_clip.json'))
+    p.add_argument('--det-thr', type=float, default=0.3)
+    p.add_argument('--out', help='write the results as JSON here')
+    args = p.parse_args()
+    import torch
+    torch.set_num_threads(2)
+    all_res = []
+    if args.config:
+        all_res.append(evaluate(osp.basename(args.checkpoint or args.config),
+                                student_predictor(args.config, args.checkpoint,
+                                                  not args.no_flip), args))
+    if args.teacher:
+        all_res.append(evaluate('movenet-thunder (teacher)',
+                                teacher_predictor(args.models_dir), args))
+    print(json.dumps(all_res, indent=1))
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(all_res, f, indent=1)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,90 @@
+# AlphaPose config: halpe_136/resnet/256x192_res50_lr1e-3_2x-regression.yaml
+_base_ = ['../../../_base_/default_runtime.py']
+
+# runtime: Adam 1e-3, MultiStepLR x0.1; AlphaPose's DPG phase restarts the LR
+# at epoch 210 (x100 back to the base LR) and decays again.
+train_cfg = dict(max_epochs=270, val_interval=10)
+optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
+param_scheduler = [
+    dict(type='MultiStepLR', begin=0, end=210, milestones=[170, 200], gamma=0.1, by_epoch=True),
+    dict(type='MultiStepLR', begin=210, end=211, milestones=[0], gamma=100., by_epoch=True),
+    dict(type='MultiStepLR', begin=210, end=270, milestones=[20, 40], gamma=0.1,
+         by_epoch=True),
+]
+auto_scale_lr = dict(base_batch_size=384)
+default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater'))
+
+# codec: targets and decoding
+codec = dict(
+    type='SIKRLabel', input_size=(192, 256), heatmap_size=(48, 64),
+    norm_type='sigmoid',
+    body_weight=2., num_body_keypoints=26  # AlphaPose's x2 body weight)
+
+# model
+model = dict(
+    type='TopdownPoseEstimator',
+    data_preprocessor=dict(type='PoseDataPreprocessor'),  # RGB/255 - mean, no std
+    backbone=dict(
+        type='SEResNet',
+        depth=50,
+        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
+    # FastPose: PixelShuffle(2) + 2 DUC units; conv_dim = channels[-1] // 4
+    neck=dict(type='DUC', in_channels=2048, channels=(1024, 1024)),
+    head=dict(
+        type='SIKRHead',
+        in_channels=256,
+        out_channels=136,
+        norm_type='sigmoid',
+        symmetric=True,
+        amplitude=2.,
+        loss=dict(type='KeypointL1Loss', reduction='batch_sum'),
+        decoder=codec),
+    test_cfg=dict(flip_test=True, shift_heatmap=True))
+
+# data
+dataset_type = 'Halpe136Dataset'
+data_root = 'data/halpe/'
+train_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale', padding=1.25),
+    dict(type='RandomFlip', direction='horizontal'),
+    dict(type='RandomHalfBody', prob=0.3),
+    dict(type='RandomBBoxTransform', shift_prob=0., scale_factor=(0.65, 1.35), rotate_factor=45,
+         rotate_prob=0.6),
+    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='GenerateTarget', encoder=codec),
+    dict(type='PackPoseInputs'),
+]
+val_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale', padding=1.25),
+    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='PackPoseInputs'),
+]
+train_dataloader = dict(
+    batch_size=48,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='annotations/halpe_train_v1.json',
+        data_prefix=dict(img='images/train2015/'),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=32,
+    num_workers=4,
+    persistent_workers=True,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='annotations/halpe_val_v1.json',
+        data_prefix=dict(img='images/val2017/'),
+        test_mode=True,
+        pipeline=val_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='CocoMetric', ann_file=data_root + 'annotations/halpe_val_v1.json')
+test_evaluator = val_evaluator

@@ -1,0 +1,101 @@
+"""Top-down whole-body pose demo (AlphaPose pipeline) on images, folders,
+videos, text lists or a webcam.
+
+    python demo/topdown_demo.py demo/resources/demo_basketball.mp4 --out-dir outputs/demo
+    python demo/topdown_demo.py tests/data/coco --pose-config CFG --pose-checkpoint CKPT
+    python demo/topdown_demo.py webcam:0 --show --track pose-aware
+
+With no model flags it uses the bundled ONNX person detector and the default
+distilled Halpe-26 model (see mmalphapose/apis/defaults.py); without its
+checkpoint the pose model has random weights and a loud warning says so.
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmalphapose.apis import PoseInferencer  # noqa: E402
+from mmalphapose.apis.writers import FORMATS  # noqa: E402
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument('input', help='image, folder, glob, video, .txt list, or webcam:N')
+    p.add_argument('--pose-config', default=None,
+                   help='pose config path/name/alias (default: distilled Halpe-26)')
+    p.add_argument('--pose-checkpoint', default=None, help='pose checkpoint (.pth)')
+    p.add_argument('--det-config', default=None,
+                   help='detector config: mmdet, or our ONNX detector config '
+                        '(default: bundled NanoDet ONNX); "none" = whole image')
+    p.add_argument('--det-checkpoint', default=None, help='detector weights (.pth/.onnx)')
+    p.add_argument('--detfile', default=None,
+                   help='detection JSON (AlphaPose detfile or COCO results) '
+                        'instead of a detector')
+    p.add_argument('--det-cat-id', type=int, default=0, help='person class id')
+    p.add_argument('--device', default='cpu')
+    p.add_argument('--out-dir', default='outputs/demo')
+    p.add_argument('--save-json', dest='save_json', action='store_true', default=True)
+    p.add_argument('--no-save-json', dest='save_json', action='store_false')
+    p.add_argument('--save-video', dest='save_video', action='store_true', default=True,
+                   help='overlay video for video/webcam inputs')
+    p.add_argument('--no-save-video', dest='save_video', action='store_false')
+    p.add_argument('--no-save-vis', dest='save_vis', action='store_false', default=True,
+                   help='do not write per-image overlays')
+    p.add_argument('--show', action='store_true', help='show frames in a window')
+    p.add_argument('--kpt-thr', type=float, default=0.3, help='keypoint score to draw')
+    p.add_argument('--bbox-thr', type=float, default=0.3, help='person box score')
+    p.add_argument('--nms-thr', type=float, default=None, help='extra box NMS IoU')
+    p.add_argument('--pose-batch', type=int, default=64, help='people per pose forward')
+    p.add_argument('--det-batch', type=int, default=4, help='frames per detector call')
+    p.add_argument('--flip', dest='flip', action='store_true', default=None,
+                   help='flip test (default: as the config says)')
+    p.add_argument('--no-flip', dest='flip', action='store_false')
+    p.add_argument('--pose-nms', default='pnms', choices=['none', 'pnms', 'oks', 'soft-oks'])
+    p.add_argument('--track', default='none', choices=['none', 'pose-aware', 'poseflow'])
+    p.add_argument('--format', default='alphapose', choices=list(FORMATS))
+    p.add_argument('--keypoints', default=None,
+                   help='subset for the JSON, e.g. body,feet,face,hands')
+    p.add_argument('--det-frequency', type=int, default=1,
+                   help='run the detector every N frames, follow poses in between')
+    p.add_argument('--workers', type=int, default=1,
+                   help='0 = everything in one thread; >0 = overlapped stages')
+    p.add_argument('--skeleton-style', default='mmpose', choices=['mmpose', 'openpose'])
+    p.add_argument('--draw-heatmap', action='store_true')
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if not osp.exists(args.input) and not str(args.input).startswith('webcam') \
+            and not str(args.input).isdigit() and not any(c in args.input for c in '*?['):
+        print(f'error: input "{args.input}" does not exist', file=sys.stderr)
+        return 2
+    inferencer = PoseInferencer(
+        pose2d=args.pose_config, pose2d_weights=args.pose_checkpoint, device=args.device,
+        det_model=args.det_config, det_weights=args.det_checkpoint,
+        det_cat_id=args.det_cat_id, detfile=args.detfile, bbox_thr=args.bbox_thr,
+        nms_thr=args.nms_thr, pose_nms=args.pose_nms, track=args.track)
+    summary = inferencer.run(
+        args.input, out_dir=args.out_dir, save_json=args.save_json,
+        save_video=args.save_video, save_vis=args.save_vis, show=args.show,
+        kpt_thr=args.kpt_thr, pose_batch=args.pose_batch, det_batch=args.det_batch,
+        flip=args.flip, format=args.format, keypoints=args.keypoints,
+        det_frequency=args.det_frequency, workers=args.workers,
+        skeleton_style=args.skeleton_style, draw_heatmap=args.draw_heatmap)
+    print('=' * 60)
+    print(inferencer.describe())
+    if inferencer.random_weights:
+        print('WARNING: the pose model has RANDOM WEIGHTS; keypoints are meaningless.')
+    state = 'INTERRUPTED, kept what was written' if summary['interrupted'] else 'done'
+    print(f'{state}: {summary["frames"]} frames, {summary["people"]} people, '
+          f'{summary["fps"]:.2f} frames/s')
+    print(f'outputs in {osp.abspath(args.out_dir)}:')
+    for path in summary['outputs']:
+        print(f'  {path}')
+    return 130 if summary['interrupted'] else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Default models of the demo / inferencer and short config aliases.
+
+The bundled defaults are found by file patterns (relative to the repository
+root), so the demo picks them up as soon as their files exist:
+
+* person detector: ``configs/detection/*.py`` + ``checkpoints/nanodet.onnx``
+* pose model: the distilled Halpe-26 model, ``configs/distillation/*.py`` +
+  ``checkpoints/<config stem>.pth`` (or a ``.pth`` whose name shares the
+  config's leading words).
+"""
+import glob
+import os.path as osp
+from pathlib import Path
+from typing import Optional, Tuple
+
+ROOT = Path(__file__).resolve().parents[2]
+
+DEFAULTS = dict(
+    detector=dict(configs=('configs/detection/*.py', ),
+                  checkpoints=('checkpoints/nanodet.onnx', 'checkpoints/*.onnx')),
+    pose=dict(configs=('configs/distillation/*halpe26*.py', 'configs/distillation/*.py',
+                       'configs/body_2d_keypoint/**/*halpe26*.py',
+                       'configs/body_2d_keypoint/**/*coco*.py'),
+              checkpoints=('checkpoints/{stem}.pth', 'checkpoints/{stem}*.pth',
+                           'checkpoints/{prefix}*.pth')),
+)
+
+# short names -> config patterns (first match wins)
+POSE_ALIASES = {
+    'default': DEFAULTS['pose']['configs'],
+    'halpe26': ('configs/distillation/*halpe26*.py', 'configs/**/*halpe26*.py'),
+    'halpe136': ('configs/**/*halpe136*.py', ),
+    'coco': ('configs/body_2d_keypoint/**/*_coco-*.py', 'configs/**/*coco*.py'),
+    'coco-wholebody': ('configs/**/*coco-wholebody*.py', 'configs/**/*coco_wholebody*.py'),
+    'wholebody': ('configs/**/*halpe136*.py', 'configs/**/*coco-wholebody*.py'),
+}
+
+
+def _glob_first(patterns, root: Path = ROOT) -> Optional[str]:
+    for pat in patterns:
+        hits = sorted(glob.glob(str(root / pat), recursive=True))
+        hits = [h for h in hits if not osp.basename(h).startswith('_')]
+        if hits:
+            return hits[0]
+    return None
+
+
+def _is_pose_config(path: str) -> bool:
+    """Cheap check that a config builds a top-down pose model (not a teacher
+    wrapper or a dataset-only file)."""
+    try:
+        text = Path(path).read_text(errors='ignore')
+    except OSError:
+        return False
+    return 'model' in text and ('PoseEstimator' in text or '_base_' in text)
+
+
+def resolve_pose_config(name: str, root: Path = ROOT) -> str:
+    """A config path, or an alias / config name resolved under ``configs/``."""
+    if osp.isfile(name):
+        return name
+    if (root / name).is_file():
+        return str(root / name)
+    patterns = POSE_ALIASES.get(name, (f'configs/**/{name}.py', f'configs/**/*{name}*.py'))
+    found = _glob_first(patterns, root)
+    if found is None:
+        raise FileNotFoundError(f'pose config "{name}" not found (not a file, alias '
+                                f'of {sorted(POSE_ALIASES)}, or a config name under configs/)')
+    return found
+
+
+def find_checkpoint_for(config: str, root: Path = ROOT) -> Optional[str]:
+    """The checkpoint of a config by naming convention, if present."""
+    stem = osp.splitext(osp.basename(config))[0]
+    prefix = '_'.join(stem.split('_')[:2])
+    pats = [p.format(stem=stem, prefix=prefix) for p in DEFAULTS['pose']['checkpoints']]
+    return _glob_first(pats, root)
+
+
+def default_pose_model(root: Path = ROOT) -> Tuple[Optional[str], Optional[str]]:
+    """(config, checkpoint) of the default pose model; either may be None."""
+    for pat in DEFAULTS['pose']['configs']:
+        for cfg in sorted(glob.glob(str(root / pat), recursive=True)):
+            if osp.basename(cfg).startswith('_') or not _is_pose_config(cfg):
+                continue
+            return cfg, find_checkpoint_for(cfg, root)
+    return None, None
+
+
+def default_detector(root: Path = ROOT) -> Tuple[Optional[str], Optional[str]]:
+    """(config, onnx file) of the bundled detector when both exist."""
+    cfg = _glob_first(DEFAULTS['detector']['configs'], root)
+    ckpt = _glob_first(DEFAULTS['detector']['checkpoints'], root)
+    if cfg and ckpt:
+        return cfg, ckpt
+    return None, None

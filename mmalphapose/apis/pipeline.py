@@ -1,0 +1,113 @@
+"""Overlapped stages: a reader thread, detection and pose run concurrently,
+connected by bounded queues (AlphaPose facts §1.6, with threads).
+
+Each stage is a generator ``stage(upstream_iterator) -> iterator``; with
+``workers=0`` the generators are simply chained in the calling thread, with
+``workers>0`` each runs in its own thread behind a bounded queue. Frames keep
+their order because every stage is one FIFO consumer. ``SourceStart`` /
+``SourceEnd`` markers travel with the frames so stages flush batches and reset
+per-input state (trackers) at input boundaries.
+"""
+import queue
+import threading
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator, List
+
+_END = object()
+
+
+@dataclass
+class SourceStart:
+    source: object
+
+
+@dataclass
+class SourceEnd:
+    source: object
+
+
+class _Failure:
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
+def _put(q: queue.Queue, item, stop: threading.Event) -> bool:
+    while not stop.is_set():
+        try:
+            q.put(item, timeout=0.05)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+def _put_latest(q: queue.Queue, item, stop: threading.Event) -> bool:
+    """Latest-frame slot: replace a waiting frame instead of queueing (webcam)."""
+    while not stop.is_set():
+        try:
+            q.put_nowait(item)
+            return True
+        except queue.Full:
+            try:
+                old = q.get_nowait()
+                if not hasattr(old, 'img'):  # never drop markers
+                    q.put_nowait(old)
+                    q.put(item, timeout=0.05)
+                    return True
+            except (queue.Empty, queue.Full):
+                pass
+    return False
+
+
+def threaded(stage: Callable[[Iterator], Iterable], upstream: Iterator, maxsize: int,
+             stop: threading.Event, name: str = 'stage',
+             drop_old: Callable[[object], bool] = None) -> Iterator:
+    """Run ``stage(upstream)`` in a daemon thread; iterate its items here.
+
+    ``drop_old(item)`` True makes that item use the latest-frame slot.
+    Exceptions of the stage are re-raised in the consumer.
+    """
+    q: queue.Queue = queue.Queue(maxsize=max(1, maxsize))
+
+    def work():
+        try:
+            for item in stage(upstream):
+                ok = (_put_latest(q, item, stop) if drop_old and drop_old(item)
+                      else _put(q, item, stop))
+                if not ok:
+                    return
+        except BaseException as exc:  # forwarded to the consumer
+            _put(q, _Failure(exc), stop)
+        finally:
+            _put(q, _END, stop)
+
+    thread = threading.Thread(target=work, name=f'mmalphapose-{name}', daemon=True)
+    thread.start()
+    while True:
+        try:
+            item = q.get(timeout=0.1)
+        except queue.Empty:
+            if stop.is_set() or not thread.is_alive() and q.empty():
+                return
+            continue
+        if item is _END:
+            return
+        if isinstance(item, _Failure):
+            raise item.exc
+        yield item
+
+
+def chain(source: Iterator, stages: List[Callable[[Iterator], Iterable]],
+          workers: int, stop: threading.Event, queue_size: int = 8,
+          names: List[str] = (), drop_old: Callable[[object], bool] = None) -> Iterator:
+    """Connect ``source`` (read in its own thread when ``workers > 0``) and
+    ``stages``; the last stage's items are yielded in the caller's thread."""
+    if workers <= 0:
+        it = iter(source)
+        for st in stages:
+            it = iter(st(it))
+        return it
+    it = threaded(lambda up: up, iter(source), queue_size, stop, 'reader', drop_old)
+    for i, st in enumerate(stages):
+        it = threaded(st, it, queue_size, stop, names[i] if i < len(names) else f's{i}')
+    return it

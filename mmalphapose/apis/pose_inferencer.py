@@ -1,0 +1,463 @@
+"""PoseInferencer: detector -> top-down pose -> pose NMS -> tracker -> writers.
+
+MMPose/MMDet ``Inferencer`` style: the models load once in ``__init__``; a call
+takes inputs plus keyword arguments that are grouped into preprocess / forward /
+visualize / postprocess kwargs, and yields one result per frame::
+
+    inferencer = PoseInferencer('halpe26', 'checkpoints/x.pth',
+                                det_model='configs/detection/nanodet.py',
+                                det_weights='checkpoints/nanodet.onnx')
+    for result in inferencer('video.mp4', out_dir='outputs', track='pose-aware'):
+        result['predictions']  # list of per-person dicts (or PoseDataSample)
+    summary = inferencer.run('images/', out_dir='outputs')  # consume all
+
+Stages (reader thread, detection, pose + post-processing, writing) overlap
+through bounded queues (``workers > 0``) or run in one thread (``workers=0``).
+"""
+import inspect
+import logging
+import os
+import os.path as osp
+import threading
+import time
+import warnings
+from typing import Dict, Iterator, List, Optional, Sequence, Union
+
+import numpy as np
+from mmengine.logging import print_log
+from mmengine.structures import InstanceData
+
+from mmalphapose.registry import INFERENCERS, POSE_NMS, TRACKERS
+from mmalphapose.structures import PoseDataSample, split_instances
+from .crop import group_by_frame
+from .defaults import default_detector, default_pose_model, resolve_pose_config
+from .detection import build_person_detector
+from .inference import init_model, predict_people, samples_to_instances
+from .inputs import Frame, Source, resolve_inputs
+from .pipeline import SourceEnd, SourceStart, chain
+from .writers import FORMATS, ResultWriter, VideoSink
+
+NMS_TYPES = {'pnms': 'ParametricPoseNMS', 'oks': 'OKSNMS', 'soft-oks': 'SoftOKSNMS'}
+TRACKER_TYPES = {'pose-aware': 'PoseAwareTracker', 'poseflow': 'PoseFlowTracker'}
+
+
+def _np(x):
+    return x.detach().cpu().numpy() if hasattr(x, 'detach') else np.asarray(x)
+
+
+def boxes_from_poses(inst: InstanceData, kpt_thr: float = 0.3) -> tuple:
+    """Boxes to follow people between detector runs: the extent of each
+    person's confident keypoints (its previous box when fewer than 2)."""
+    if inst is None or len(inst) == 0 or 'keypoints' not in inst:
+        return np.zeros((0, 4), np.float32), np.zeros((0, ), np.float32)
+    kpts, sc = _np(inst.keypoints), _np(inst.keypoint_scores)
+    ok = (sc > kpt_thr) & np.isfinite(kpts).all(-1)
+    big = np.where(ok[..., None], kpts, np.inf)
+    small = np.where(ok[..., None], kpts, -np.inf)
+    ext = np.concatenate([big.min(1), small.max(1)], axis=1)
+    prev = _np(inst.bboxes).astype(np.float32)
+    use = (ok.sum(1) >= 2)[:, None]
+    boxes = np.where(use, ext, prev).astype(np.float32)
+    return boxes, _np(inst.bbox_scores).astype(np.float32)
+
+
+@INFERENCERS.register_module()
+class PoseInferencer:
+    """Whole AlphaPose inference pipeline.
+
+    Args:
+        pose2d: pose config path, config name or alias (``'halpe26'``, ...);
+            ``None`` uses the bundled default (distilled Halpe-26).
+        pose2d_weights: pose checkpoint; ``None`` with ``pose2d=None`` uses the
+            default checkpoint when it exists (else random weights, warned).
+        device: torch device.
+        det_model: detector config (mmdet, or our ONNX detector config);
+            ``None`` uses the bundled ONNX detector when present; ``'none'``
+            uses the whole image as the person box.
+        det_weights: detector checkpoint (``.pth`` for mmdet, ``.onnx`` for ours).
+        det_cat_id: person class id of the detector (0 for COCO mmdet models).
+        detfile: detection JSON used instead of a detector.
+        bbox_thr / nms_thr: detector score threshold / optional extra box NMS.
+        pose_nms: ``'pnms'`` (default; the config's ``pose_nms`` if it has one),
+            ``'oks'``, ``'soft-oks'`` or ``'none'``.
+        track: ``'none'``, ``'pose-aware'`` or ``'poseflow'``.
+        show_progress: progress bar (frames/s, ETA) for folders and videos.
+        cfg_options: overrides of the pose config.
+    """
+
+    preprocess_kwargs = {'bbox_thr', 'nms_thr', 'det_batch', 'det_frequency', 'workers',
+                         'queue_size'}
+    forward_kwargs = {'pose_batch', 'flip'}
+    visualize_kwargs = {'show', 'kpt_thr', 'draw_bbox', 'draw_heatmap', 'skeleton_style',
+                        'radius', 'thickness', 'return_vis', 'save_vis', 'save_video',
+                        'wait_time'}
+    postprocess_kwargs = {'pose_nms', 'track', 'return_datasamples', 'out_dir',
+                          'save_json', 'format', 'keypoints'}
+
+    def __init__(self, pose2d: Optional[str] = None, pose2d_weights: Optional[str] = None,
+                 device: str = 'cpu', det_model: Optional[str] = None,
+                 det_weights: Optional[str] = None, det_cat_id: int = 0,
+                 detfile: Optional[str] = None, bbox_thr: float = 0.3,
+                 nms_thr: Optional[float] = None, pose_nms: str = 'pnms',
+                 track: str = 'none', show_progress: bool = True,
+                 cfg_options: Optional[dict] = None):
+        self.random_weights = False
+        if pose2d is None:
+            pose2d, default_ckpt = default_pose_model()
+            if pose2d is None:
+                raise FileNotFoundError('no pose config given and no default pose config '
+                                        'found under configs/ (see apis/defaults.py)')
+            pose2d_weights = pose2d_weights or default_ckpt
+        else:
+            pose2d = resolve_pose_config(pose2d)
+        if not pose2d_weights:
+            self.random_weights = True
+            msg = ('!' * 70 + f'\nNo pose checkpoint for "{pose2d}": the pose model has '
+                   'RANDOM WEIGHTS and its keypoints are meaningless.\nPass '
+                   '--pose-checkpoint / pose2d_weights, or put the default checkpoint '
+                   'under checkpoints/.\n' + '!' * 70)
+            print_log(msg, logger='current', level=logging.WARNING)
+            warnings.warn(f'pose model "{pose2d}" has random weights (no checkpoint)')
+        self.pose_config, self.pose_checkpoint = pose2d, pose2d_weights
+        self.model = init_model(pose2d, pose2d_weights, device=device,
+                                cfg_options=cfg_options)
+        self.metainfo = self.model.dataset_meta
+        if not self.metainfo:
+            raise ValueError(f'pose config "{pose2d}" gives no dataset metainfo '
+                             '(set model.metainfo=dict(from_file=...))')
+        if det_model is None and detfile is None:
+            det_model, default_w = default_detector()
+            det_weights = det_weights or default_w
+        if det_model == 'none':
+            det_model = None
+        self.detector = build_person_detector(det_model, det_weights, detfile, device,
+                                              det_cat_id, bbox_thr, nms_thr)
+        self.det_model, self.detfile = det_model, detfile
+        self.default_pose_nms, self.default_track = pose_nms, track
+        self.show_progress = show_progress
+        from mmalphapose.visualization import PoseVisualizer
+        self.visualizer = PoseVisualizer(dataset_meta=self.metainfo)
+        self.outputs: List[str] = []
+
+    # ------------------------------------------------------------------ utils
+    def describe(self) -> str:
+        """Which models are used, in words."""
+        pose = f'{self.pose_config} + ' + (self.pose_checkpoint or 'RANDOM WEIGHTS')
+        return f'pose: {pose}\ndetector: {self.detector.name}'
+
+    def _dispatch_kwargs(self, **kwargs) -> List[dict]:
+        groups = [self.preprocess_kwargs, self.forward_kwargs, self.visualize_kwargs,
+                  self.postprocess_kwargs]
+        out = [{}, {}, {}, {}]
+        for k, v in kwargs.items():
+            for i, g in enumerate(groups):
+                if k in g:
+                    out[i][k] = v
+                    break
+            else:
+                raise TypeError(f'PoseInferencer got an unknown argument "{k}"')
+        return out
+
+    def build_pose_nms(self, kind: str):
+        """POSE_NMS module for ``--pose-nms``."""
+        if kind in (None, 'none', False):
+            return None
+        cfg_nms = getattr(self.model, 'cfg', {}).get('pose_nms', None)
+        if kind == 'pnms' and isinstance(cfg_nms, dict):
+            cfg = dict(cfg_nms)
+        elif kind in NMS_TYPES:
+            cfg = dict(type=NMS_TYPES[kind])
+        else:
+            raise ValueError(f'--pose-nms must be one of none|{"|".join(NMS_TYPES)}, '
+                             f'got "{kind}"')
+        cfg.setdefault('metainfo', self.metainfo)
+        return POSE_NMS.build(cfg)
+
+    def build_tracker(self, kind: str):
+        """TRACKERS module for ``--track``."""
+        if kind in (None, 'none', False):
+            return None
+        if kind not in TRACKER_TYPES:
+            raise ValueError(f'--track must be one of none|{"|".join(TRACKER_TYPES)}, '
+                             f'got "{kind}"')
+        cls = TRACKERS.get(TRACKER_TYPES[kind])
+        cfg = dict(type=TRACKER_TYPES[kind])
+        if 'metainfo' in inspect.signature(cls.__init__).parameters:
+            cfg['metainfo'] = self.metainfo
+        return TRACKERS.build(cfg)
+
+    # ----------------------------------------------------------------- stages
+    def _reader(self, sources: List[Source], stop: threading.Event) -> Iterator:
+        for src in sources:
+            yield SourceStart(src)
+            try:
+                for frame in src.frames(stop):
+                    yield frame
+            except IOError as exc:
+                warnings.warn(f'skipping input: {exc}')
+            yield SourceEnd(src)
+
+    def _det_stage(self, det_batch: int, det_frequency: int):
+        def stage(items):
+            pending: List[Frame] = []
+
+            def flush():
+                if not pending:
+                    return
+                dets = self.detector.detect([f.img for f in pending],
+                                            [f.name for f in pending])
+                for f, (boxes, scores) in zip(pending, dets):
+                    f.extras['bboxes'], f.extras['bbox_scores'] = boxes, scores
+                out = list(pending)
+                pending.clear()
+                yield from out
+
+            for item in items:
+                if isinstance(item, Frame) and item.img is not None:
+                    batch = 1 if item.source.kind == 'webcam' else max(1, det_batch)
+                    if det_frequency > 1 and item.index % det_frequency:
+                        item.extras['propagate'] = True
+                        yield from flush()
+                        yield item
+                        continue
+                    pending.append(item)
+                    if len(pending) >= batch:
+                        yield from flush()
+                else:
+                    yield from flush()
+                    yield item
+            yield from flush()
+        return stage
+
+    def _pose_stage(self, pose_batch: int, flip: Optional[bool], nms, tracker,
+                    frames_per_batch: int, kpt_thr: float, want_heatmaps: bool):
+        model = self.model
+        track_takes_img = tracker is not None and 'img' in inspect.signature(
+            tracker.update).parameters
+
+        def post(frame: Frame, samples: Sequence[PoseDataSample]) -> None:
+            inst = samples_to_instances(samples) if samples else InstanceData()
+            if len(samples) == 0:
+                k = self.metainfo['num_keypoints']
+                inst = InstanceData(keypoints=np.zeros((0, k, 2), np.float32),
+                                    keypoint_scores=np.zeros((0, k), np.float32),
+                                    bboxes=np.zeros((0, 4), np.float32),
+                                    bbox_scores=np.zeros((0, ), np.float32))
+            keep = np.arange(len(inst))
+            if nms is not None and len(inst):
+                inst, keep = nms.nms(inst)
+            if tracker is not None:
+                if track_takes_img:
+                    inst = tracker.update(inst, frame.index, img=frame.img)
+                else:
+                    inst = tracker.update(inst, frame.index)
+            if want_heatmaps and samples and 'pred_fields' in samples[0]:
+                frame.extras['heatmaps'] = np.stack(
+                    [_np(samples[i].pred_fields.heatmaps) for i in keep]) if len(keep) \
+                    else None
+                frame.extras['centers'] = np.stack(
+                    [samples[i].metainfo['input_center'] for i in keep]) if len(keep) else None
+                frame.extras['scales'] = np.stack(
+                    [samples[i].metainfo['input_scale'] for i in keep]) if len(keep) else None
+            frame.extras['instances'] = inst
+            state['last'] = inst
+
+        def run(frames: List[Frame]) -> None:
+            boxes = [f.extras['bboxes'] for f in frames]
+            fids = np.concatenate([np.full(len(b), i) for i, b in enumerate(boxes)])
+            samples = predict_people(
+                model, [f.img for f in frames], fids.astype(np.int64),
+                np.concatenate(boxes) if boxes else np.zeros((0, 4)),
+                np.concatenate([f.extras['bbox_scores'] for f in frames]),
+                batch_size=pose_batch, flip=flip, img_paths=[f.path for f in frames])
+            for f, idx in zip(frames, group_by_frame(fids, len(frames))):
+                post(f, [samples[i] for i in idx])
+
+        state = {'last': None}
+
+        def stage(items):
+            pending: List[Frame] = []
+
+            def flush():
+                if pending:
+                    run(pending)
+                    out = list(pending)
+                    pending.clear()
+                    yield from out
+
+            for item in items:
+                if isinstance(item, Frame) and item.img is not None:
+                    if item.extras.get('propagate'):
+                        yield from flush()
+                        item.extras['bboxes'], item.extras['bbox_scores'] = \
+                            boxes_from_poses(state['last'], kpt_thr)
+                        run([item])
+                        yield item
+                        continue
+                    pending.append(item)
+                    if len(pending) >= frames_per_batch or item.source.kind == 'webcam':
+                        yield from flush()
+                    continue
+                yield from flush()
+                if isinstance(item, SourceStart):
+                    state['last'] = None
+                    if tracker is not None:
+                        tracker.reset()
+                yield item
+            yield from flush()
+        return stage
+
+    # ------------------------------------------------------------------- call
+    def __call__(self, inputs, **kwargs) -> Iterator[Dict]:
+        """Run on ``inputs`` and yield one dict per frame: ``predictions``
+        (per-person dicts, or a PoseDataSample with ``return_datasamples``),
+        ``visualization`` (drawn image or None), ``frame_id``, ``name``,
+        ``input`` (the source stem)."""
+        pre, fwd, vis, postk = self._dispatch_kwargs(**kwargs)
+        sources = resolve_inputs(inputs)
+        workers = int(pre.get('workers', 1))
+        det_batch = int(pre.get('det_batch', 4))
+        det_frequency = max(1, int(pre.get('det_frequency', 1)))
+        pose_batch = int(fwd.get('pose_batch', 64))
+        kpt_thr = float(vis.get('kpt_thr', 0.3))
+        fmt = postk.get('format', 'alphapose') or 'alphapose'
+        if fmt not in FORMATS:
+            raise ValueError(f'--format must be one of {FORMATS}, got "{fmt}"')
+        out_dir = postk.get('out_dir')
+        save_json = bool(postk.get('save_json', True)) and out_dir is not None
+        save_vis = vis.get('save_vis', out_dir is not None)
+        save_video = vis.get('save_video', out_dir is not None)
+        show, return_vis = bool(vis.get('show', False)), bool(vis.get('return_vis', False))
+        draw_heatmap = bool(vis.get('draw_heatmap', False))
+        style = vis.get('skeleton_style')
+        if style:
+            self.visualizer.set_dataset_meta(self.metainfo, skeleton_style=style)
+        if 'radius' in vis:
+            self.visualizer.radius = int(vis['radius'])
+        if 'thickness' in vis:
+            self.visualizer.line_width = int(vis['thickness'])
+        nms = self.build_pose_nms(postk.get('pose_nms', self.default_pose_nms))
+        track = postk.get('track', self.default_track)
+        tracker = self.build_tracker(track)
+        tracking = tracker is not None
+        test_cfg = getattr(self.model, 'test_cfg', None)
+        if draw_heatmap and isinstance(test_cfg, dict):
+            test_cfg['output_heatmaps'] = True
+        self.outputs = []
+
+        stop = threading.Event()
+        stages = [self._det_stage(det_batch, det_frequency),
+                  self._pose_stage(pose_batch, fwd.get('flip'), nms, tracker,
+                                   max(1, det_batch), kpt_thr, draw_heatmap)]
+        stream = chain(self._reader(sources, stop), stages, workers, stop,
+                       queue_size=int(pre.get('queue_size', max(4, 2 * det_batch))),
+                       names=['det', 'pose'],
+                       drop_old=lambda it: isinstance(it, Frame) and it.source.kind == 'webcam')
+        totals = [s.num_frames for s in sources]
+        bar = None
+        if self.show_progress and all(totals) and sum(totals) > 1:
+            from tqdm import tqdm
+            bar = tqdm(total=sum(totals), unit='frame', dynamic_ncols=True)
+        open_io: Dict[int, tuple] = {}
+        used_stems: Dict[str, int] = {}
+        try:
+            for item in stream:
+                if isinstance(item, SourceStart):
+                    src = item.source
+                    stem = src.stem
+                    if stem in used_stems:
+                        used_stems[stem] += 1
+                        stem = f'{stem}_{used_stems[stem]}'
+                    used_stems.setdefault(stem, 0)
+                    writer = ResultWriter(out_dir, stem, self.metainfo, fmt,
+                                          postk.get('keypoints'), tracking) \
+                        if save_json else None
+                    sink = VideoSink(osp.join(out_dir, f'{stem}_vis.mp4'), src.fps, src.size) \
+                        if save_video and out_dir and src.is_stream else None
+                    open_io[id(src)] = (writer, sink, stem)
+                    continue
+                if isinstance(item, SourceEnd):
+                    self._close_io(open_io.pop(id(item.source), None))
+                    continue
+                frame: Frame = item
+                if bar is not None:
+                    bar.update(1)
+                if frame.img is None:
+                    warnings.warn(f'skipping unreadable frame: {frame.error}')
+                    print_log(f'skipping unreadable frame: {frame.error}',
+                              logger='current', level=logging.WARNING)
+                    continue
+                writer, sink, stem = open_io.get(id(frame.source), (None, None, None))
+                inst = frame.extras.get('instances', InstanceData())
+                if writer is not None:
+                    writer.add(frame.name, frame.index, inst)
+                drawn = None
+                if show or return_vis or sink is not None or (
+                        save_vis and out_dir and not frame.source.is_stream):
+                    drawn = self.visualizer.draw_instances(
+                        frame.img, inst, kpt_thr=kpt_thr,
+                        draw_bbox=vis.get('draw_bbox', True))
+                    if draw_heatmap and frame.extras.get('heatmaps') is not None:
+                        drawn = self.visualizer.draw_heatmap(
+                            drawn, frame.extras['heatmaps'], frame.extras['centers'],
+                            frame.extras['scales'])
+                    if sink is not None:
+                        sink.write(drawn)
+                    elif save_vis and out_dir and not frame.source.is_stream:
+                        import cv2
+                        vis_dir = osp.join(out_dir, f'{stem}_vis')
+                        os.makedirs(vis_dir, exist_ok=True)
+                        name = frame.name if '.' in frame.name else f'{frame.name}.jpg'
+                        cv2.imwrite(osp.join(vis_dir, name), drawn)
+                    if show:
+                        import cv2
+                        cv2.imshow('mmalphapose', drawn)
+                        if cv2.waitKey(max(1, int(vis.get('wait_time', 0.001) * 1000))) \
+                                & 0xFF in (27, ord('q')):
+                            raise KeyboardInterrupt
+                yield dict(predictions=self._predictions(frame, inst, postk),
+                           visualization=[drawn] if return_vis else [],
+                           frame_id=frame.index, name=frame.name, input=stem)
+        finally:
+            stop.set()
+            for io in list(open_io.values()):
+                self._close_io(io)
+            open_io.clear()
+            if bar is not None:
+                bar.close()
+
+    def _close_io(self, io) -> None:
+        if not io:
+            return
+        writer, sink, _ = io
+        for obj in (writer, sink):
+            if obj is not None:
+                path = obj.close()
+                if path:
+                    self.outputs.append(path)
+
+    def _predictions(self, frame: Frame, inst: InstanceData, postk: dict):
+        if postk.get('return_datasamples', False):
+            sample = PoseDataSample(metainfo=dict(
+                img_path=frame.path, frame_id=frame.index, name=frame.name,
+                ori_shape=frame.img.shape[:2], img_shape=frame.img.shape[:2]))
+            sample.pred_instances = inst
+            return sample
+        return split_instances(inst)
+
+    def run(self, inputs, **kwargs) -> dict:
+        """Consume the whole stream; returns a summary (frames, fps, outputs,
+        interrupted). Ctrl-C stops cleanly and keeps everything written."""
+        t0 = time.perf_counter()
+        frames, people, interrupted = 0, 0, False
+        try:
+            for res in self(inputs, **kwargs):
+                frames += 1
+                p = res['predictions']
+                people += len(p.pred_instances) if isinstance(p, PoseDataSample) else len(p)
+        except KeyboardInterrupt:
+            interrupted = True
+        dt = time.perf_counter() - t0
+        return dict(frames=frames, people=people, seconds=dt,
+                    fps=frames / dt if dt > 0 else 0.0, outputs=list(self.outputs),
+                    interrupted=interrupted)

@@ -1,0 +1,249 @@
+"""Result writers: AlphaPose JSON (facts §9.1), ``cmu``/``open`` (§9.2),
+OpenPose per-frame JSON, COCO results JSON; overlay videos.
+
+The schemas are documented in docs/output_formats.md. JSON files are written
+atomically (temp file + ``os.replace``), so an interrupted run never leaves a
+half-written file.
+"""
+import json
+import os
+import os.path as osp
+import re
+import tempfile
+from typing import Dict, List, Optional, Sequence
+
+import cv2
+import numpy as np
+from mmengine.structures import InstanceData
+
+from mmalphapose.visualization.openpose import BODY25, COCO18, openpose_joints
+
+FORMATS = ('alphapose', 'cmu', 'open', 'openpose', 'coco')
+PART_ALIASES = {'body': ('body', ), 'feet': ('foot', ), 'foot': ('foot', ),
+                'face': ('face', ), 'hands': ('left_hand', 'right_hand'),
+                'hand': ('left_hand', 'right_hand'), 'left_hand': ('left_hand', ),
+                'right_hand': ('right_hand', )}
+def atomic_write_json(path: str, obj) -> None:
+    """Write JSON to a temp file in the same folder, then ``os.replace`` it."""
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix='.tmp_', suffix='.json', dir=folder)
+    try:
+        with os.fdopen(fd, 'w') as f:
+            json.dump(obj, f)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def keypoint_parts(metainfo: dict) -> Dict[str, List[int]]:
+    """Keypoint ids per part (body, foot, face, left_hand, right_hand)."""
+    if metainfo.get('parts'):
+        parts = {k: list(v) for k, v in metainfo['parts'].items()}
+        for k in ('body', 'foot', 'face', 'left_hand', 'right_hand'):
+            parts.setdefault(k, [])
+        return parts
+    parts = {k: [] for k in ('body', 'foot', 'face', 'left_hand', 'right_hand')}
+    names = metainfo['keypoint_id2name']
+    for i in range(metainfo['num_keypoints']):
+        n = str(names[i]).lower()
+        if 'toe' in n or 'heel' in n:
+            parts['foot'].append(i)
+        elif n.startswith('face'):
+            parts['face'].append(i)
+        elif n.startswith('left_') and any(t in n for t in ('hand', 'thumb', 'finger')):
+            parts['left_hand'].append(i)
+        elif n.startswith('right_') and any(t in n for t in ('hand', 'thumb', 'finger')):
+            parts['right_hand'].append(i)
+        else:
+            parts['body'].append(i)
+    return parts
+
+
+def select_keypoint_ids(metainfo: dict, spec: Optional[str]) -> np.ndarray:
+    """Ids kept by ``--keypoints body,feet,face,hands`` (all when ``spec`` is None)."""
+    k = metainfo['num_keypoints']
+    if not spec or spec == 'all':
+        return np.arange(k)
+    parts = keypoint_parts(metainfo)
+    ids = []
+    for token in [t.strip() for t in spec.split(',') if t.strip()]:
+        if token not in PART_ALIASES:
+            raise ValueError(f'--keypoints: unknown part "{token}" '
+                             f'(choose from {sorted(PART_ALIASES)})')
+        for p in PART_ALIASES[token]:
+            ids.extend(parts[p])
+    return np.unique(np.asarray(ids, dtype=np.int64))
+
+
+def proposal_scores(keypoint_scores: np.ndarray, bbox_scores: np.ndarray) -> np.ndarray:
+    """AlphaPose person score: mean(c) + box score + 1.25 * max(c)."""
+    if len(keypoint_scores) == 0:
+        return np.zeros((0, ), np.float32)
+    return (keypoint_scores.mean(1) + bbox_scores + 1.25 * keypoint_scores.max(1))
+
+
+def _flat(arr: np.ndarray) -> List[float]:
+    return [round(float(v), 3) for v in np.asarray(arr).reshape(-1)]
+
+
+def _coco_image_id(name: str, frame_id: int):
+    m = re.search(r'(\d+)$', osp.splitext(osp.basename(name))[0])
+    return int(m.group(1)) if m else int(frame_id)
+
+
+class ResultWriter:
+    """Collects the per-frame results of one source and writes its JSON files.
+
+    Args:
+        out_dir: output folder.
+        stem: output file stem (``<stem>.json``).
+        metainfo: dataset metainfo of the pose model.
+        fmt: one of ``FORMATS``.
+        keypoints: ``--keypoints`` part spec.
+        tracking: whether ``track_ids`` are present (``idx`` becomes an int).
+    """
+
+    def __init__(self, out_dir: str, stem: str, metainfo: dict, fmt: str = 'alphapose',
+                 keypoints: Optional[str] = None, tracking: bool = False):
+        if fmt not in FORMATS:
+            raise ValueError(f'--format must be one of {FORMATS}, got "{fmt}"')
+        self.out_dir, self.stem, self.meta, self.fmt = out_dir, stem, metainfo, fmt
+        self.ids = select_keypoint_ids(metainfo, keypoints)
+        self.parts = keypoint_parts(metainfo)
+        self.tracking = tracking
+        self.records: list = [] if fmt in ('alphapose', 'coco') else {}
+        self.num_frames = 0
+        self.json_path = osp.join(out_dir, f'{stem}.json')
+        os.makedirs(out_dir, exist_ok=True)
+
+    def add(self, name: str, frame_id: int, inst: InstanceData) -> None:
+        """Add the (post-processed, numpy) predictions of one frame."""
+        self.num_frames += 1
+        n = len(inst) if inst is not None and 'keypoints' in inst else 0
+        kpts = inst.keypoints if n else np.zeros((0, self.meta['num_keypoints'], 2))
+        scores = inst.keypoint_scores if n else np.zeros((0, self.meta['num_keypoints']))
+        getattr(self, f'_add_{self.fmt}')(name, frame_id, inst, n, kpts, scores)
+
+    # --- formats -------------------------------------------------------------
+    def _person_scores(self, inst, n, scores):
+        if not n:
+            return np.zeros((0, ))
+        for key in ('proposal_scores', 'scores'):
+            if key in inst:
+                return np.asarray(inst.get(key), dtype=np.float64).reshape(-1)
+        return proposal_scores(scores, np.asarray(inst.bbox_scores))
+
+    def _add_alphapose(self, name, frame_id, inst, n, kpts, scores):
+        flat = np.concatenate([kpts[:, self.ids], scores[:, self.ids, None]], -1)
+        pscore = self._person_scores(inst, n, scores)
+        for i in range(n):
+            box = np.asarray(inst.bboxes[i], dtype=np.float64)
+            if self.tracking and 'track_ids' in inst:
+                idx = int(inst.track_ids[i])
+            elif 'idx' in inst:
+                idx = [int(v) for v in np.atleast_1d(inst.idx[i])]
+            else:
+                idx = [0]
+            self.records.append(dict(
+                image_id=name, frame_id=int(frame_id), category_id=1,
+                keypoints=_flat(flat[i]), score=round(float(pscore[i]), 4),
+                box=_flat([box[0], box[1], box[2] - box[0], box[3] - box[1]]), idx=idx))
+
+    def _add_coco(self, name, frame_id, inst, n, kpts, scores):
+        flat = np.concatenate([kpts[:, self.ids], scores[:, self.ids, None]], -1)
+        pscore = self._person_scores(inst, n, scores)
+        img_id = _coco_image_id(name, frame_id)
+        for i in range(n):
+            self.records.append(dict(image_id=img_id, category_id=1,
+                                     keypoints=_flat(flat[i]),
+                                     score=round(float(pscore[i]), 4)))
+
+    def _add_cmu(self, name, frame_id, inst, n, kpts, scores, key='bodies',
+                 field='joints'):
+        joints = openpose_joints(self.meta, kpts, scores, COCO18)
+        entry = {'version': 'AlphaPose v0.3',
+                 key: [{field: _flat(joints[i])} for i in range(n)]}
+        self.records[name] = entry
+        atomic_write_json(osp.join(self.out_dir, f'{self.stem}_sep-json',
+                                   f'{osp.splitext(name)[0]}.json'), entry)
+
+    def _add_open(self, name, frame_id, inst, n, kpts, scores):
+        self._add_cmu(name, frame_id, inst, n, kpts, scores, 'people', 'pose_keypoints_2d')
+
+    def _add_openpose(self, name, frame_id, inst, n, kpts, scores):
+        sel = set(self.ids.tolist())
+        has_feet = bool(self.parts['foot'])
+        order = BODY25 if has_feet else COCO18
+        use_body = bool(sel & set(self.parts['body']))
+        body = openpose_joints(self.meta, kpts, scores, order) if use_body else None
+        full = np.concatenate([kpts, scores[..., None]], -1)
+
+        def part(p):
+            ids = [i for i in self.parts[p] if i in sel]
+            return full[:, ids] if ids else None
+
+        face, lh, rh = part('face'), part('left_hand'), part('right_hand')
+        if has_feet and use_body and not (sel & set(self.parts['foot'])):
+            body[:, -6:] = 0
+        people = []
+        for i in range(n):
+            tid = int(inst.track_ids[i]) if 'track_ids' in inst else -1
+            people.append(dict(
+                person_id=[tid],
+                pose_keypoints_2d=_flat(body[i]) if body is not None else [],
+                face_keypoints_2d=_flat(face[i]) if face is not None else [],
+                hand_left_keypoints_2d=_flat(lh[i]) if lh is not None else [],
+                hand_right_keypoints_2d=_flat(rh[i]) if rh is not None else [],
+                pose_keypoints_3d=[], face_keypoints_3d=[],
+                hand_left_keypoints_3d=[], hand_right_keypoints_3d=[]))
+        entry = dict(version=1.3, people=people)
+        self.records[name] = dict(frame_id=int(frame_id), people=len(people))
+        atomic_write_json(osp.join(self.out_dir, f'{self.stem}_openpose',
+                                   f'{osp.splitext(name)[0]}_keypoints.json'), entry)
+
+    def close(self) -> Optional[str]:
+        """Write the collected JSON (also called on interrupt). Returns its path."""
+        if self.fmt == 'openpose':
+            index = dict(format='openpose', body_order='BODY_25' if self.parts['foot']
+                         else 'COCO_18', folder=f'{self.stem}_openpose',
+                         frames=self.records)
+            atomic_write_json(self.json_path, index)
+        else:
+            atomic_write_json(self.json_path, self.records)
+        return self.json_path
+
+
+class VideoSink:
+    """Overlay video with the input's fps and size (mp4v), opened on first frame."""
+
+    def __init__(self, path: str, fps: float = 25.0, size: Optional[tuple] = None):
+        self.path, self.fps, self.size = path, float(fps or 25.0), size
+        self.writer = None
+        self.count = 0
+
+    def write(self, frame: np.ndarray) -> None:
+        if self.writer is None:
+            h, w = frame.shape[:2]
+            self.size = self.size or (w, h)
+            os.makedirs(osp.dirname(osp.abspath(self.path)), exist_ok=True)
+            self.writer = cv2.VideoWriter(self.path, cv2.VideoWriter_fourcc(*'mp4v'),
+                                          self.fps, tuple(self.size))
+            if not self.writer.isOpened():
+                raise IOError(f'cannot open video writer "{self.path}"')
+        if (frame.shape[1], frame.shape[0]) != tuple(self.size):
+            frame = cv2.resize(frame, tuple(self.size))
+        self.writer.write(frame)
+        self.count += 1
+
+    def close(self) -> Optional[str]:
+        if self.writer is not None:
+            self.writer.release()
+            self.writer = None
+            return self.path
+        return None

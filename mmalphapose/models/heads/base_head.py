@@ -1,0 +1,88 @@
+"""Shared parts of the top-down heads."""
+from typing import List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+from mmengine.model import BaseModule
+from mmengine.structures import InstanceData
+from torch import Tensor, nn
+
+from mmalphapose.registry import KEYPOINT_CODECS, MODELS
+
+Feats = Union[Tensor, Sequence[Tensor]]
+
+
+def _to_tensor(x, device) -> Tensor:
+    if isinstance(x, Tensor):
+        return x.to(device=device, dtype=torch.float32)
+    return torch.as_tensor(np.asarray(x), dtype=torch.float32, device=device)
+
+
+class BaseTopdownHead(BaseModule):
+    """Final 3x3/1x1 conv producing K maps, plus target gathering, decoding
+    and packing of predictions. Subclasses define ``loss`` and ``predict``.
+
+    Args:
+        in_channels: channels of the input feature.
+        out_channels: number of keypoints K.
+        final_kernel_size: 3 (FastPose's ``conv_out``) or 1 (SimpleBaseline,
+            HRNet).
+        in_index: which feature of the input tuple to use (-1: last; 0 for
+            HRNet's highest-resolution branch).
+        decoder: codec config used to decode predictions.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int,
+                 final_kernel_size: int = 3, in_index: int = -1,
+                 decoder: Optional[dict] = None, init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.in_index = in_index
+        self.final_layer = nn.Conv2d(in_channels, out_channels,
+                                     final_kernel_size,
+                                     padding=final_kernel_size // 2)
+        # AlphaPose's _initialize: N(0, 0.001), bias 0
+        nn.init.normal_(self.final_layer.weight, std=0.001)
+        nn.init.zeros_(self.final_layer.bias)
+        self.decoder = KEYPOINT_CODECS.build(decoder) if decoder else None
+
+    def _select(self, feats: Feats) -> Tensor:
+        if isinstance(feats, Tensor):
+            return feats
+        return feats[self.in_index]
+
+    def forward(self, feats: Feats) -> Tensor:
+        """Features -> raw maps (N, K, H, W) (no activation)."""
+        return self.final_layer(self._select(feats))
+
+    # ------------------------------------------------------------ targets
+    @staticmethod
+    def _gather(batch_data_samples, field: str, name: str, device) -> Tensor:
+        try:
+            if field == 'gt_fields':
+                vals = [_to_tensor(d.gt_fields.get(name), device)
+                        for d in batch_data_samples]
+                return torch.stack(vals)
+            vals = [_to_tensor(getattr(d, field).get(name), device)
+                    for d in batch_data_samples]
+        except (AttributeError, TypeError) as exc:
+            raise KeyError(f'training needs "{field}.{name}" in every data '
+                           'sample; add GenerateTarget with the right codec to '
+                           f'the pipeline ({exc})') from exc
+        return torch.cat(vals)
+
+    # ------------------------------------------------------------ outputs
+    @staticmethod
+    def _pack(keypoints: np.ndarray, scores: np.ndarray) -> List[InstanceData]:
+        return [InstanceData(keypoints=keypoints[i:i + 1].astype(np.float32),
+                             keypoint_scores=scores[i:i + 1].astype(np.float32))
+                for i in range(len(keypoints))]
+
+    @staticmethod
+    def _split_flip(feats, test_cfg: Optional[dict]) -> Tuple[Feats, Optional[Feats]]:
+        if test_cfg and test_cfg.get('flip_test', False):
+            if not (isinstance(feats, (list, tuple)) and len(feats) == 2):
+                raise ValueError('flip_test expects [feats, feats_flipped]')
+            return feats[0], feats[1]
+        return feats, None

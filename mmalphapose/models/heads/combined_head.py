@@ -1,0 +1,125 @@
+"""AlphaPose's Combined head: heatmap loss on body+feet, SIKR on face+hands."""
+import os.path as osp
+from typing import List, Optional, Union
+
+import numpy as np
+from mmengine.structures import InstanceData
+
+from mmalphapose.registry import MODELS
+from ..utils import (flip_heatmaps_back, flip_keypoints_back,
+                     get_flip_indices, integral_coordinates)
+from .base_head import BaseTopdownHead, Feats
+
+
+def num_body_from_metainfo(metainfo: Union[str, dict]) -> int:
+    """Body + foot keypoint count from a dataset metainfo (dict with
+    ``parts``, or ``dict(from_file=...)`` / a path to a dataset config)."""
+    if isinstance(metainfo, dict) and 'from_file' in metainfo:
+        metainfo = metainfo['from_file']
+    if isinstance(metainfo, str):
+        from mmengine.config import Config
+        if not osp.isfile(metainfo):
+            raise FileNotFoundError(f'metainfo file "{metainfo}" not found')
+        metainfo = Config.fromfile(metainfo).dataset_info
+    parts = metainfo.get('parts')
+    if not parts or 'body' not in parts or 'foot' not in parts:
+        raise KeyError('CombinedHead needs "parts" with "body" and "foot" in '
+                       'the dataset metainfo, or an explicit num_body_keypoints')
+    return len(parts['body']) + len(parts['foot'])
+
+
+@MODELS.register_module()
+class CombinedHead(BaseTopdownHead):
+    """One K-channel output; the first ``num_body_keypoints`` channels are
+    heatmaps (MSE), the rest are integral-regression maps (SIKR, L1).
+
+    AlphaPose: ``loss = 100 * 0.5 * MSE(body) + 0.01 * L1(face+hands)``, the
+    split being 26 (Halpe-136) / 23 (COCO-WholeBody-133), i.e. K - 110.
+
+    Args:
+        num_body_keypoints: the split; when None it is taken from
+            ``metainfo`` (``len(parts.body) + len(parts.foot)``) or the decoder.
+        metainfo: dataset metainfo (dict, or dict(from_file=...)).
+        heatmap_loss / regression_loss: loss configs.
+        norm_type, symmetric, amplitude: as :class:`SIKRHead`.
+        decoder: a ``CombinedLabel`` config (its split is overridden).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int,
+                 num_body_keypoints: Optional[int] = None,
+                 metainfo: Optional[Union[str, dict]] = None,
+                 final_kernel_size: int = 3, in_index: int = -1,
+                 norm_type: Optional[str] = None, symmetric: bool = True,
+                 amplitude: float = 2.,
+                 heatmap_loss: dict = dict(type='KeypointMSELoss',
+                                           loss_weight=50.),
+                 regression_loss: dict = dict(type='KeypointL1Loss',
+                                              reduction='batch_sum',
+                                              loss_weight=0.01),
+                 decoder: Optional[dict] = None, init_cfg=None) -> None:
+        if num_body_keypoints is None and metainfo is not None:
+            num_body_keypoints = num_body_from_metainfo(metainfo)
+        if num_body_keypoints is None:
+            if decoder is None or 'num_body_keypoints' not in decoder:
+                raise ValueError('CombinedHead needs num_body_keypoints, a '
+                                 'metainfo with parts, or a decoder with it')
+            num_body_keypoints = decoder['num_body_keypoints']
+        if not 0 < num_body_keypoints < out_channels:
+            raise ValueError(f'num_body_keypoints ({num_body_keypoints}) must '
+                             f'be in (0, {out_channels})')
+        if decoder is not None:
+            decoder = dict(decoder, num_body_keypoints=num_body_keypoints)
+        super().__init__(in_channels, out_channels, final_kernel_size,
+                         in_index, decoder, init_cfg)
+        self.num_body_keypoints = int(num_body_keypoints)
+        if norm_type is None:
+            norm_type = getattr(self.decoder, 'sikr_codec', None)
+            norm_type = norm_type.norm_type if norm_type else 'sigmoid'
+        self.norm_type = norm_type
+        self.symmetric = symmetric
+        self.amplitude = amplitude
+        self.heatmap_loss = MODELS.build(heatmap_loss)
+        self.regression_loss = MODELS.build(regression_loss)
+
+    def loss(self, feats: Feats, batch_data_samples, train_cfg: dict = {}) -> dict:
+        b = self.num_body_keypoints
+        out = self.forward(feats)
+        dev = out.device
+        heatmaps = self._gather(batch_data_samples, 'gt_fields', 'heatmaps', dev)
+        labels = self._gather(batch_data_samples, 'gt_instance_labels',
+                              'keypoint_labels', dev)
+        weights = self._gather(batch_data_samples, 'gt_instance_labels',
+                               'keypoint_weights', dev)
+        coords, _ = integral_coordinates(out[:, b:], self.norm_type,
+                                         self.symmetric, self.amplitude)
+        return dict(
+            loss_heatmap=self.heatmap_loss(out[:, :b], heatmaps[:, :b],
+                                           weights[:, :b]),
+            loss_regression=self.regression_loss(coords, labels[:, b:],
+                                                 weights[:, b:]))
+
+    def predict(self, feats, batch_data_samples, test_cfg: dict = {}
+                ) -> List[InstanceData]:
+        b = self.num_body_keypoints
+        feats, feats_flip = self._split_flip(feats, test_cfg)
+        out = self.forward(feats)
+        hm_codec, reg_codec = self.decoder.heatmap_codec, self.decoder.sikr_codec
+        body = out[:, :b]
+        if feats_flip is not None:
+            flip_indices = get_flip_indices(batch_data_samples, self.out_channels)
+            if any(flip_indices[i] >= b for i in range(b)):
+                raise ValueError('flip_indices mix body and face/hand keypoints')
+            out_f = self.forward(feats_flip)
+            body_f = flip_heatmaps_back(out_f[:, :b], flip_indices[:b],
+                                        test_cfg.get('shift_heatmap', True))
+            body = (body + body_f) * 0.5
+        kb, sb = hm_codec.decode(body)
+        kr, sr = reg_codec.decode(out[:, b:])
+        if feats_flip is not None:
+            rest = [i - b for i in flip_indices[b:]]
+            kf, sf = reg_codec.decode(out_f[:, b:])
+            kf = flip_keypoints_back(kf, rest, reg_codec.input_size[0])
+            kr = (kr + kf) * 0.5
+            sr = (sr + sf[:, rest]) * 0.5
+        return self._pack(np.concatenate([kb, kr], 1),
+                          np.concatenate([sb, sr], 1))

@@ -1,0 +1,71 @@
+"""Heatmap head: FastPose's ``conv_out`` or SimpleBaseline's deconvs + 1x1."""
+from typing import List, Optional, Sequence
+
+from mmengine.structures import InstanceData
+from torch import nn
+
+from mmalphapose.registry import MODELS
+from ..utils import flip_heatmaps_back, get_flip_indices
+from .base_head import BaseTopdownHead, Feats
+
+
+@MODELS.register_module()
+class HeatmapHead(BaseTopdownHead):
+    """Heatmap regression trained with a weighted MSE.
+
+    Args:
+        in_channels / out_channels: input channels / K.
+        deconv_out_channels: SimpleBaseline's transposed convs
+            (k=4, s=2, p=1, no bias, BN, ReLU), e.g. (256, 256, 256);
+            empty for FastPose (the neck already up-samples).
+        final_kernel_size: 3 for FastPose, 1 for SimpleBaseline / HRNet.
+        loss: default AlphaPose's 0.5 * MSE.
+        decoder: an ``MSRAHeatmap`` config.
+
+    test_cfg keys: ``flip_test`` (bool), ``shift_heatmap`` (AlphaPose's
+    1-pixel shift of the un-flipped heatmap, default True).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int,
+                 deconv_out_channels: Sequence[int] = (),
+                 final_kernel_size: int = 3, in_index: int = -1,
+                 loss: dict = dict(type='KeypointMSELoss', loss_weight=0.5),
+                 decoder: Optional[dict] = None, init_cfg=None) -> None:
+        layers = []
+        c = in_channels
+        for out in deconv_out_channels:
+            layers += [nn.ConvTranspose2d(c, out, 4, stride=2, padding=1,
+                                          bias=False),
+                       nn.BatchNorm2d(out, momentum=0.1), nn.ReLU(inplace=True)]
+            c = out
+        super().__init__(c, out_channels, final_kernel_size, in_index,
+                         decoder, init_cfg)
+        self.in_channels = in_channels
+        self.deconv_layers = nn.Sequential(*layers) if layers else nn.Identity()
+        for m in self.deconv_layers.modules():
+            if isinstance(m, nn.ConvTranspose2d):
+                nn.init.normal_(m.weight, std=0.001)
+        self.loss_module = MODELS.build(loss)
+
+    def forward(self, feats: Feats):
+        return self.final_layer(self.deconv_layers(self._select(feats)))
+
+    def loss(self, feats: Feats, batch_data_samples, train_cfg: dict = {}) -> dict:
+        pred = self.forward(feats)
+        target = self._gather(batch_data_samples, 'gt_fields', 'heatmaps',
+                              pred.device)
+        weights = self._gather(batch_data_samples, 'gt_instance_labels',
+                               'keypoint_weights', pred.device)
+        return dict(loss_kpt=self.loss_module(pred, target, weights))
+
+    def predict(self, feats, batch_data_samples, test_cfg: dict = {}
+                ) -> List[InstanceData]:
+        feats, feats_flip = self._split_flip(feats, test_cfg)
+        heatmaps = self.forward(feats)
+        if feats_flip is not None:
+            flip_indices = get_flip_indices(batch_data_samples, self.out_channels)
+            hm_flip = flip_heatmaps_back(self.forward(feats_flip), flip_indices,
+                                         test_cfg.get('shift_heatmap', True))
+            heatmaps = (heatmaps + hm_flip) * 0.5
+        keypoints, scores = self.decoder.decode(heatmaps)
+        return self._pack(keypoints, scores)

@@ -1,0 +1,120 @@
+"""Top-down pose estimator: backbone -> neck -> head, with flip test."""
+from typing import Dict, List, Optional, Tuple, Union
+
+import numpy as np
+import torch
+from mmengine.model import BaseModel
+from mmengine.structures import InstanceData
+from torch import Tensor
+
+from mmalphapose.registry import MODELS
+
+
+@MODELS.register_module()
+class TopdownPoseEstimator(BaseModel):
+    """Top-down pose estimator (one person crop per sample).
+
+    Args:
+        backbone / neck / head: model configs (neck optional).
+        train_cfg / test_cfg: passed to the head; ``test_cfg.flip_test``
+            also runs the horizontally flipped crop.
+        data_preprocessor: defaults to ``PoseDataPreprocessor`` (AlphaPose
+            normalisation).
+        metainfo: dataset metainfo (kept for inference APIs/visualisers).
+
+    Modes: ``'tensor'`` (raw head output), ``'loss'`` (dict of losses) and
+    ``'predict'`` (data samples with ``pred_instances``: ``keypoints``
+    (N,K,2) in image pixels, ``keypoint_scores``, ``bboxes``, ``bbox_scores``).
+    """
+
+    def __init__(self, backbone: dict, head: dict, neck: Optional[dict] = None,
+                 train_cfg: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 metainfo: Optional[dict] = None, init_cfg=None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='PoseDataPreprocessor')
+        if isinstance(data_preprocessor, dict):
+            # build in our scope so that it works without a default scope
+            data_preprocessor = MODELS.build(data_preprocessor)
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.backbone = MODELS.build(backbone)
+        self.neck = MODELS.build(neck) if neck is not None else None
+        self.head = MODELS.build(head)
+        self.train_cfg = dict(train_cfg or {})
+        self.test_cfg = dict(test_cfg or {})
+        self.metainfo = metainfo
+
+    def extract_feat(self, inputs: Tensor) -> Tuple[Tensor, ...]:
+        x = self.backbone(inputs)
+        if self.neck is not None:
+            x = self.neck(x)
+        return x if isinstance(x, (tuple, list)) else (x, )
+
+    def forward(self, inputs: Tensor, data_samples: Optional[list] = None,
+                mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.head.forward(self.extract_feat(inputs))
+        raise ValueError(f'invalid mode "{mode}": use loss, predict or tensor')
+
+    def loss(self, inputs: Tensor, data_samples: list) -> Dict[str, Tensor]:
+        return self.head.loss(self.extract_feat(inputs), data_samples,
+                              train_cfg=self.train_cfg)
+
+    def predict(self, inputs: Tensor, data_samples: list) -> list:
+        if self.test_cfg.get('flip_test', False):
+            feats = [self.extract_feat(inputs),
+                     self.extract_feat(inputs.flip(-1))]
+        else:
+            feats = self.extract_feat(inputs)
+        preds = self.head.predict(feats, data_samples, test_cfg=self.test_cfg)
+        return self.add_pred_to_datasample(preds, data_samples)
+
+    @staticmethod
+    def _meta_array(sample, key: str) -> np.ndarray:
+        if key not in sample.metainfo:
+            raise KeyError(f'predict needs "{key}" in the data sample metainfo '
+                           '(set by TopdownAffine / PackPoseInputs)')
+        val = sample.metainfo[key]
+        if isinstance(val, torch.Tensor):
+            val = val.cpu().numpy()
+        return np.asarray(val, np.float32).reshape(-1, 2)
+
+    def add_pred_to_datasample(self, preds: List[InstanceData],
+                               data_samples: list) -> list:
+        """Map crop-pixel predictions to the image and store them as
+        ``pred_instances`` (``img = kpt / input_size * input_scale +
+        input_center - input_scale / 2``)."""
+        if len(preds) != len(data_samples):
+            raise ValueError(f'{len(preds)} predictions for '
+                             f'{len(data_samples)} data samples')
+        for pred, sample in zip(preds, data_samples):
+            size = self._meta_array(sample, 'input_size')
+            center = self._meta_array(sample, 'input_center')
+            scale = self._meta_array(sample, 'input_scale')
+            kpts = np.asarray(pred.keypoints, np.float32)
+            kpts = (kpts / size[:, None] * scale[:, None] + center[:, None] -
+                    0.5 * scale[:, None])
+            out = InstanceData()
+            out.keypoints = kpts
+            out.keypoint_scores = np.asarray(pred.keypoint_scores, np.float32)
+            gt = sample.get('gt_instances', None)
+            n = len(kpts)
+            if gt is not None and 'bboxes' in gt:
+                out.bboxes = np.asarray(_np(gt.bboxes), np.float32).reshape(-1, 4)[:n]
+                scores = gt.get('bbox_scores', np.ones(n, np.float32))
+                out.bbox_scores = np.asarray(_np(scores), np.float32).reshape(-1)[:n]
+            else:
+                bbox = np.concatenate([center - scale / 2, center + scale / 2], 1)
+                out.bboxes = bbox.astype(np.float32)
+                out.bbox_scores = np.ones(n, np.float32)
+            sample.pred_instances = out
+        return data_samples
+
+
+def _np(x) -> np.ndarray:
+    return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)

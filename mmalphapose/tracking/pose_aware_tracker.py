@@ -1,0 +1,308 @@
+"""Pose-aware multi-person tracker (AlphaPose ``--pose_track`` + pose OKS).
+
+Per frame (fact sheet §6.2, plus the paper's pose-similarity term):
+
+1. Kalman-predict every track (constant velocity on ``(cx, cy, a, h)``).
+2. **Appearance + pose + motion**: confirmed and lost tracks vs all
+   detections. ``cost = w_app * cosine(track EMA feature, det embedding)
+   + w_pose * (1 - OKS(track pose moved to the predicted box, det pose))``
+   (IoU distance to the predicted box where no keypoint is shared); then
+   ``0.98 * cost + 0.02 * Mahalanobis``, forbidden beyond chi2inv95(4);
+   Hungarian with threshold ``match_thr`` (0.7). Lost tracks matched here
+   are re-identified with their old id.
+3. **IoU**: remaining tracked tracks vs remaining detections, ``1 - IoU``,
+   threshold ``iou_thr`` (0.5). Unmatched tracked tracks become lost.
+4. **Unconfirmed** (new) tracks: IoU with threshold ``unconfirmed_thr``
+   (0.7); confirmed after ``min_hits`` matches, removed when missed.
+5. Unmatched detections with score >= ``init_track_thr`` start tracks.
+6. Lost tracks older than ``track_buffer`` frames are removed; a lost track
+   duplicating a tracked one (IoU distance < 0.15) is dropped.
+"""
+from typing import List, Optional, Sequence, Union
+
+import numpy as np
+from mmengine.structures import InstanceData
+
+from mmalphapose.registry import TRACKERS
+from .base_tracker import (COCO17_SIGMAS, Detections, attach_track_ids,
+                           check_frame_id, empty_track_ids, resolve_sigmas)
+from .kalman_filter import CHI2INV95, KalmanFilterXYAH, xyah2xyxy, xyxy2xyah
+from .matching import (embedding_distance, fuse_motion, iou_distance,
+                       linear_assignment, pose_oks)
+from .track import Track, TrackState
+
+
+@TRACKERS.register_module()
+class PoseAwareTracker:
+    """Kalman + identity embedding + IoU + pose-OKS tracker.
+
+    Args:
+        metainfo (str | dict, optional): Dataset metainfo (config path,
+            ``dict(from_file=...)`` or a dict with ``sigmas``) for OKS sigmas.
+        sigmas (Sequence[float], optional): Explicit OKS sigmas.
+        match_thr (float): Cost threshold of the first association. 0.7.
+        iou_thr (float): ``1 - IoU`` threshold of the second association.
+            0.5.
+        unconfirmed_thr (float): ``1 - IoU`` threshold for new tracks. 0.7.
+        appearance_weight (float): Weight of the embedding distance in the
+            first association when embeddings are present. 0.5.
+        pose_weight (float): Weight of ``1 - OKS``. 0.5.
+        motion_lambda (float): Weight kept by the cost in ``fuse_motion``
+            (the rest goes to the Mahalanobis distance). 0.98.
+        gate (float | None): Mahalanobis gate. chi2inv95(4) = 9.4877.
+        feature_momentum (float): EMA momentum of track features. 0.9.
+        track_buffer (int): Frames a lost track is kept for
+            re-identification (``frame_rate / 30 * 240`` in AlphaPose). 240.
+        frame_rate (int): Video frame rate; the buffer scales with
+            ``frame_rate / 30``. 30.
+        min_hits (int): Matches before a new track is confirmed. 2.
+        init_track_thr (float): Minimum box score to start a track. AlphaPose
+            gives every detection score 0.9, i.e. all start tracks. 0.0.
+        kpt_score_thr (float): Keypoints at or below this score are ignored
+            in OKS. 0.3.
+        output_unconfirmed (bool): Report ids of tracks in their birth phase
+            (AlphaPose does). True.
+    """
+
+    def __init__(self,
+                 metainfo: Optional[Union[str, dict]] = None,
+                 sigmas: Optional[Sequence[float]] = None,
+                 match_thr: float = 0.7,
+                 iou_thr: float = 0.5,
+                 unconfirmed_thr: float = 0.7,
+                 appearance_weight: float = 0.5,
+                 pose_weight: float = 0.5,
+                 motion_lambda: float = 0.98,
+                 gate: Optional[float] = CHI2INV95[4],
+                 feature_momentum: float = 0.9,
+                 track_buffer: int = 240,
+                 frame_rate: int = 30,
+                 min_hits: int = 2,
+                 init_track_thr: float = 0.0,
+                 kpt_score_thr: float = 0.3,
+                 output_unconfirmed: bool = True) -> None:
+        if appearance_weight < 0 or pose_weight < 0 or (
+                appearance_weight + pose_weight) <= 0:
+            raise ValueError('appearance_weight and pose_weight must be >= 0 '
+                             'and not both 0')
+        self.sigmas = resolve_sigmas(metainfo, sigmas)
+        self.match_thr, self.iou_thr = match_thr, iou_thr
+        self.unconfirmed_thr = unconfirmed_thr
+        self.appearance_weight, self.pose_weight = (appearance_weight,
+                                                    pose_weight)
+        self.motion_lambda, self.gate = motion_lambda, gate
+        self.feature_momentum = feature_momentum
+        self.max_time_lost = int(round(frame_rate / 30.0 * track_buffer))
+        self.min_hits = max(int(min_hits), 1)
+        self.init_track_thr, self.kpt_score_thr = init_track_thr, kpt_score_thr
+        self.output_unconfirmed = output_unconfirmed
+        self.kf = KalmanFilterXYAH()
+        self.reset()
+
+    # ------------------------------------------------------------------ api
+    def reset(self) -> None:
+        """Forget all tracks (call between videos)."""
+        self.tracks: List[Track] = []
+        self._next_id = 1
+        self._last_frame: Optional[int] = None
+
+    @property
+    def active_tracks(self) -> List[Track]:
+        """Tracks that are currently tracked or lost (not removed)."""
+        return [t for t in self.tracks if t.state != TrackState.REMOVED]
+
+    def update(self, pred_instances: InstanceData,
+               frame_id: int) -> InstanceData:
+        """Associate one frame's instances with the tracks.
+
+        Args:
+            pred_instances (InstanceData): ``bboxes`` (N, 4) xyxy and/or
+                ``keypoints`` (N, K, 2) with ``keypoint_scores``; optional
+                ``bbox_scores`` and ``embeddings`` (N, C).
+            frame_id (int): Increasing frame index (gaps allowed).
+
+        Returns:
+            InstanceData: The same instances with ``track_ids`` (N,) int64;
+            -1 for instances that are not tracked.
+        """
+        steps = check_frame_id(self._last_frame, frame_id)
+        first_frame = self._last_frame is None
+        self._last_frame = int(frame_id)
+        dets = Detections(pred_instances)
+        if dets.keypoints is not None:
+            self._sigmas(dets.keypoints.shape[1])  # fail early on a mismatch
+        track_ids = empty_track_ids(len(dets))
+        self._predict(steps)
+
+        det_idx = np.flatnonzero(dets.valid)
+        pool = [t for t in self.tracks if t.confirmed]
+        unconfirmed = [t for t in self.tracks
+                       if not t.confirmed and t.state == TrackState.TRACKED]
+
+        # 1) appearance + pose + motion over confirmed tracked + lost tracks
+        cost = self._first_cost(pool, dets, det_idx)
+        m, un_t, un_d = linear_assignment(cost, self.match_thr)
+        for ti, di in m:
+            self._match(pool[ti], dets, det_idx[di], track_ids)
+        rest = det_idx[un_d]
+
+        # 2) IoU over the remaining tracked tracks
+        r_tracks = [pool[i] for i in un_t
+                    if pool[i].state == TrackState.TRACKED]
+        cost = iou_distance(self._boxes(r_tracks), dets.bboxes[rest])
+        m, un_t, un_d = linear_assignment(cost, self.iou_thr)
+        for ti, di in m:
+            self._match(r_tracks[ti], dets, rest[di], track_ids)
+        for ti in un_t:
+            r_tracks[ti].state = TrackState.LOST
+        rest = rest[un_d]
+
+        # 3) unconfirmed tracks by IoU
+        cost = iou_distance(self._boxes(unconfirmed), dets.bboxes[rest])
+        m, un_t, un_d = linear_assignment(cost, self.unconfirmed_thr)
+        for ti, di in m:
+            self._match(unconfirmed[ti], dets, rest[di], track_ids)
+        for ti in un_t:
+            unconfirmed[ti].state = TrackState.REMOVED
+        rest = rest[un_d]
+
+        # 4) births
+        for di in rest[dets.scores[rest] >= self.init_track_thr]:
+            track = self._new_track(dets, di, frame_id,
+                                    confirmed=first_frame or
+                                    self.min_hits <= 1)
+            if track.confirmed or self.output_unconfirmed:
+                track_ids[di] = track.track_id
+
+        self._cleanup(frame_id)
+        return attach_track_ids(pred_instances, track_ids)
+
+    # -------------------------------------------------------------- helpers
+    def _predict(self, steps: int) -> None:
+        self.tracks = [t for t in self.tracks if t.state != TrackState.REMOVED]
+        if not self.tracks:
+            return
+        mean = np.stack([t.mean for t in self.tracks])
+        cov = np.stack([t.covariance for t in self.tracks])
+        lost = np.array([t.state != TrackState.TRACKED for t in self.tracks])
+        mean[lost, 7] = 0.0  # no height velocity while unseen
+        for _ in range(steps):
+            mean, cov = self.kf.predict(mean, cov)
+        for t, mu, c in zip(self.tracks, mean, cov):
+            t.mean, t.covariance = mu, c
+
+    @staticmethod
+    def _boxes(tracks: List[Track]) -> np.ndarray:
+        if not tracks:
+            return np.zeros((0, 4))
+        return xyah2xyxy(np.stack([t.mean[:4] for t in tracks]))
+
+    def _sigmas(self, num_keypoints: int) -> np.ndarray:
+        if self.sigmas is not None:
+            if len(self.sigmas) != num_keypoints:
+                raise ValueError(
+                    f'PoseAwareTracker: {len(self.sigmas)} sigmas for '
+                    f'{num_keypoints} keypoints; pass the matching metainfo')
+            return self.sigmas
+        if num_keypoints == len(COCO17_SIGMAS):
+            return COCO17_SIGMAS
+        return np.full(num_keypoints, 0.05)
+
+    def _predicted_poses(self, tracks: List[Track]):
+        """Last poses moved and scaled along each track's predicted box."""
+        kpts = np.stack([t.keypoints for t in tracks])  # (T, K, 2)
+        valid = np.stack([t.keypoint_valid for t in tracks])
+        ref = np.stack([t.pose_ref for t in tracks])
+        now = np.stack([t.mean[:4] for t in tracks])
+        scale = (now[:, 3] / np.maximum(ref[:, 3], 1e-6))[:, None, None]
+        kpts = (kpts - ref[:, None, :2]) * scale + now[:, None, :2]
+        return kpts, valid
+
+    def _first_cost(self, tracks: List[Track], dets: Detections,
+                    det_idx: np.ndarray) -> np.ndarray:
+        T, D = len(tracks), len(det_idx)
+        if T == 0 or D == 0:
+            return np.zeros((T, D))
+        t_boxes = self._boxes(tracks)
+        d_boxes = dets.bboxes[det_idx]
+        motion_cost = iou_distance(t_boxes, d_boxes)
+        pose_cost = motion_cost
+        has_pose = (dets.keypoints is not None
+                    and all(t.keypoints is not None for t in tracks))
+        if has_pose:
+            t_kpts, t_valid = self._predicted_poses(tracks)
+            d_valid = dets.keypoint_valid(self.kpt_score_thr)[det_idx]
+            t_area = np.prod(t_boxes[:, 2:] - t_boxes[:, :2], axis=1)
+            d_area = np.prod(d_boxes[:, 2:] - d_boxes[:, :2], axis=1)
+            areas = 0.5 * (t_area[:, None] + d_area[None, :])
+            # the predicted pose is as uncertain as the predicted box centre
+            _, proj_cov = self.kf.project(
+                np.stack([t.mean for t in tracks]),
+                np.stack([t.covariance for t in tracks]))
+            pos_var = 0.5 * (proj_cov[:, 0, 0] + proj_cov[:, 1, 1])
+            oks = pose_oks(t_kpts, t_valid, dets.keypoints[det_idx], d_valid,
+                           areas, self._sigmas(t_kpts.shape[1]), pos_var)
+            pose_cost = np.where(np.isnan(oks), motion_cost, 1.0 - oks)
+        cost = pose_cost
+        has_app = (dets.embeddings is not None
+                   and all(t.feature is not None for t in tracks))
+        if has_app:
+            app = embedding_distance(np.stack([t.feature for t in tracks]),
+                                     dets.embeddings[det_idx])
+            w = self.appearance_weight + self.pose_weight
+            cost = (self.appearance_weight * app +
+                    self.pose_weight * pose_cost) / w
+        mean = np.stack([t.mean for t in tracks])
+        cov = np.stack([t.covariance for t in tracks])
+        return fuse_motion(self.kf, cost, mean, cov, xyxy2xyah(d_boxes),
+                           self.motion_lambda, self.gate)
+
+    def _det_pose(self, dets: Detections, di: int):
+        if dets.keypoints is None:
+            return None, None
+        return (dets.keypoints[di].copy(),
+                dets.keypoint_valid(self.kpt_score_thr)[di].copy())
+
+    def _match(self, track: Track, dets: Detections, di: int,
+               track_ids: np.ndarray) -> None:
+        z = xyxy2xyah(dets.bboxes[di])
+        mean, cov = self.kf.update(track.mean[None], track.covariance[None], z)
+        track.mean, track.covariance = mean[0], cov[0]
+        feat = None if dets.embeddings is None else dets.embeddings[di]
+        track.update_feature(feat, self.feature_momentum)
+        kpts, valid = self._det_pose(dets, di)
+        if kpts is not None:
+            track.keypoints, track.keypoint_valid = kpts, valid
+            track.pose_ref = track.mean[:4].copy()
+        track.state = TrackState.TRACKED
+        track.hits += 1
+        track.last_frame = self._last_frame
+        if track.hits >= self.min_hits:
+            track.confirmed = True
+        if track.confirmed or self.output_unconfirmed:
+            track_ids[di] = track.track_id
+
+    def _new_track(self, dets: Detections, di: int, frame_id: int,
+                   confirmed: bool) -> Track:
+        mean, cov = self.kf.initiate(xyxy2xyah(dets.bboxes[di]))
+        kpts, valid = self._det_pose(dets, di)
+        feat = None if dets.embeddings is None else dets.embeddings[di]
+        track = Track(self._next_id, mean[0], cov[0], int(frame_id), feat,
+                      kpts, valid, confirmed=confirmed)
+        self._next_id += 1
+        self.tracks.append(track)
+        return track
+
+    def _cleanup(self, frame_id: int) -> None:
+        for t in self.tracks:
+            if (t.state == TrackState.LOST
+                    and frame_id - t.last_frame > self.max_time_lost):
+                t.state = TrackState.REMOVED
+        tracked = [t for t in self.tracks
+                   if t.state == TrackState.TRACKED and t.confirmed]
+        lost = [t for t in self.tracks if t.state == TrackState.LOST]
+        if tracked and lost:
+            dup = iou_distance(self._boxes(lost), self._boxes(tracked)) < 0.15
+            for li in np.flatnonzero(dup.any(axis=1)):
+                lost[li].state = TrackState.REMOVED
+        self.tracks = [t for t in self.tracks if t.state != TrackState.REMOVED]

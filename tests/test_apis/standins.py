@@ -1,0 +1,92 @@
+"""Tiny stand-in pose models for pipeline tests.
+
+``BrightSpotHead`` "detects" the centroid of the bright pixels of each crop and reports it as
+every keypoint, in crop pixels. Run inside the real ``TopdownPoseEstimator``
+(which maps crop pixels back to the image) on images with white dots, the
+predicted keypoint must land on the dot: this checks the vectorised crop, the
+crop metainfo and the mapping end to end without trained weights.
+"""
+import os.path as osp
+import textwrap
+
+import numpy as np
+import torch
+from mmengine.structures import InstanceData
+from torch import nn
+
+from mmalphapose.registry import MODELS
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+@MODELS.register_module(force=True)
+class StandInIdentityBackbone(nn.Module):
+    """Returns the (normalised) input crop as its only feature map."""
+
+    def __init__(self):
+        super().__init__()
+        self.dummy = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return (x, )
+
+
+@MODELS.register_module(force=True)
+class BrightSpotHead(nn.Module):
+    """Every keypoint at the intensity centroid of the crop (the white dot); score 0.9.
+
+    ``final`` only exists so that the state dict depends on ``num_keypoints``
+    (for the wrong-keypoint-count checkpoint test).
+    """
+
+    def __init__(self, num_keypoints: int = 17):
+        super().__init__()
+        self.num_keypoints = num_keypoints
+        self.final = nn.Conv2d(3, num_keypoints, 1)
+
+    def forward(self, feats):
+        return self.final(feats[-1])
+
+    def predict(self, feats, data_samples, test_cfg=None):
+        if isinstance(feats, list):  # flip test: [feats, flipped feats]
+            feats = feats[0]
+        x = feats[-1].mean(1)  # (N,H,W)
+        n, h, w = x.shape
+        weight = (x - x.flatten(1).min(1).values[:, None, None]).clamp(min=0)
+        weight = weight / weight.flatten(1).sum(1).clamp(min=1e-6)[:, None, None]
+        xs = (weight * torch.arange(w, dtype=x.dtype)[None, None]).flatten(1).sum(1)
+        ys = (weight * torch.arange(h, dtype=x.dtype)[None, :, None]).flatten(1).sum(1)
+        out = []
+        for i in range(n):
+            kpt = torch.stack([xs[i], ys[i]]).repeat(self.num_keypoints, 1)
+            out.append(InstanceData(keypoints=kpt[None].numpy(),
+                                    keypoint_scores=np.full((1, self.num_keypoints), 0.9,
+                                                            np.float32)))
+        return out
+
+
+def write_standin_config(folder: str, num_keypoints: int = 17,
+                         dataset: str = 'coco', input_size=(48, 64)) -> str:
+    """Write a config of the stand-in model and return its path."""
+    path = osp.join(folder, f'standin_{dataset}_{num_keypoints}.py')
+    with open(path, 'w') as f:
+        f.write(textwrap.dedent(f"""
+            codec = dict(type='SIKRLabel', input_size={tuple(input_size)},
+                         heatmap_size=({input_size[0] // 4}, {input_size[1] // 4}))
+            model = dict(
+                type='TopdownPoseEstimator',
+                backbone=dict(type='StandInIdentityBackbone'),
+                head=dict(type='BrightSpotHead', num_keypoints={num_keypoints}),
+                data_preprocessor=dict(type='PoseDataPreprocessor'),
+                test_cfg=dict(flip_test=False),
+                metainfo=dict(from_file='{REPO}/configs/_base_/datasets/{dataset}.py'))
+        """))
+    return path
+
+
+def dots_image(points, size=(240, 320), radius: int = 2) -> np.ndarray:
+    """Black BGR image with white square dots at (x, y) points."""
+    img = np.zeros((size[0], size[1], 3), np.uint8)
+    for x, y in points:
+        img[y - radius:y + radius + 1, x - radius:x + radius + 1] = 255
+    return img

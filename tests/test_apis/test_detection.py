@@ -1,0 +1,84 @@
+import json
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+
+from mmalphapose.apis.detection import (DetFilePersonDetector, WholeImageDetector,
+                                        build_person_detector, filter_boxes, nms_boxes)
+from .standins import REPO
+
+
+def test_alphapose_detfile_by_file_name(tmp_path):
+    dets = [dict(image_id='a.jpg', bbox=[10, 20, 30, 40], score=0.9),
+            dict(image_id='a.jpg', bbox=[0, 0, 5, 5], score=0.1),
+            dict(image_id='3.jpg', bbox=[1, 2, 3, 4], score=0.8)]
+    path = tmp_path / 'det.json'
+    path.write_text(json.dumps(dets))
+    det = DetFilePersonDetector(str(path), score_thr=0.2)
+    img = np.zeros((50, 50, 3), np.uint8)
+    (b1, s1), (b2, s2), (b3, s3) = det.detect([img] * 3, ['/x/a.jpg', '3.jpg', 'zzz.jpg'])
+    np.testing.assert_allclose(b1, [[10, 20, 40, 60]])  # xywh -> xyxy
+    np.testing.assert_allclose(s1, [0.9])
+    np.testing.assert_allclose(b2, [[1, 2, 4, 6]])
+    assert b3.shape == (0, 4) and s3.shape == (0, )  # frame without boxes
+
+
+def test_coco_results_with_numeric_ids(data_root):
+    path = f'{data_root}/coco/test_coco_det_AP_H_56.json'
+    det = DetFilePersonDetector(path, score_thr=0.0)
+    raw = [d for d in json.load(open(path)) if d['image_id'] == 197388]
+    boxes, scores = det.detect([None], ['000000197388.jpg'])[0]
+    assert len(boxes) == len(raw) == 37
+    np.testing.assert_allclose(sorted(scores), sorted(d['score'] for d in raw), rtol=1e-6)
+
+
+def test_detfile_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match='missing.json'):
+        DetFilePersonDetector(str(tmp_path / 'missing.json'))
+    bad = tmp_path / 'bad.json'
+    bad.write_text('{not json')
+    with pytest.raises(ValueError, match='bad.json'):
+        DetFilePersonDetector(str(bad))
+    bad.write_text(json.dumps([{'image_id': 'a.jpg'}]))
+    with pytest.raises(ValueError, match='record 0'):
+        DetFilePersonDetector(str(bad))
+
+
+def test_filter_and_nms():
+    boxes = np.array([[0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 30], [5, 5, 5, 9],
+                      [0, 0, np.nan, 3]], np.float32)
+    scores = np.array([0.9, 0.8, 0.7, 0.95, 0.9], np.float32)
+    labels = np.array([0, 0, 0, 0, 0])
+    b, s = filter_boxes(boxes, scores, labels, 0, 0.5, nms_thr=0.5)
+    # zero-width and NaN boxes dropped, the overlapping lower-score box suppressed
+    np.testing.assert_allclose(s, [0.9, 0.7])
+    b, s = filter_boxes(boxes, scores, np.array([1, 0, 0, 0, 0]), 0, 0.0, None)
+    np.testing.assert_allclose(s, [0.8, 0.7])
+    assert nms_boxes(np.zeros((0, 4)), np.zeros(0), 0.5).size == 0
+
+
+def test_whole_image_fallback():
+    assert isinstance(build_person_detector(), WholeImageDetector)
+    (b, s), = WholeImageDetector().detect([np.zeros((30, 40, 3), np.uint8)])
+    np.testing.assert_allclose(b, [[0, 0, 40, 30]])
+
+
+def test_bundled_onnx_detector_finds_people(data_root):
+    cfg = osp.join(REPO, 'configs/detection/nanodet-m_onnx_person-416.py')
+    onnx = osp.join(REPO, 'checkpoints/nanodet.onnx')
+    if not (osp.isfile(cfg) and osp.isfile(onnx)):
+        pytest.skip('bundled ONNX detector not present')
+    det = build_person_detector(cfg, onnx, score_thr=0.3)
+    imgs = [cv2.imread(f'{data_root}/coco/000000197388.jpg'),
+            cv2.imread(f'{data_root}/coco/000000000785.jpg')]
+    (b1, s1), (b2, s2) = det.detect(imgs, ['a', 'b'])
+    assert len(b1) >= 3 and len(b2) >= 1 and (s1 >= 0.3).all()
+    with pytest.raises(FileNotFoundError, match='nope.onnx'):
+        build_person_detector(cfg, '/nonexistent/nope.onnx')
+
+
+def test_missing_detector_config():
+    with pytest.raises(FileNotFoundError, match='det.py'):
+        build_person_detector('/nonexistent/det.py')

@@ -1,0 +1,129 @@
+"""Bad inputs of the COCO-style loader: clear errors or logged skips."""
+import json
+import os.path as osp
+import shutil
+
+import numpy as np
+import pytest
+
+from mmalphapose.datasets import CocoDataset, CocoWholeBodyDataset, Halpe26Dataset
+
+
+def _write(tmp_path, data, name='ann.json'):
+    path = tmp_path / name
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def _coco(data_root):
+    with open(osp.join(data_root, 'coco', 'test_coco.json')) as f:
+        return json.load(f)
+
+
+def _build(cls, ann, data_root, **kw):
+    return cls(ann_file=ann, data_prefix=dict(img=osp.join(data_root, 'coco')), **kw)
+
+
+def test_missing_annotation_file(tmp_path, data_root):
+    missing = str(tmp_path / 'nope.json')
+    with pytest.raises(FileNotFoundError, match='nope.json'):
+        _build(CocoDataset, missing, data_root)
+
+
+def test_corrupt_json(tmp_path, data_root):
+    path = tmp_path / 'broken.json'
+    path.write_text('{"images": [1, 2,')
+    with pytest.raises(ValueError, match='broken.json.*not valid JSON'):
+        _build(CocoDataset, str(path), data_root)
+    with pytest.raises(ValueError, match='not a COCO annotation file'):
+        _build(CocoDataset, _write(tmp_path, [1, 2]), data_root)
+
+
+def test_wrong_keypoint_count_names_record(tmp_path, data_root):
+    data = _coco(data_root)
+    data['annotations'][3]['keypoints'] = data['annotations'][3]['keypoints'][:-3]
+    bad_id = data['annotations'][3]['id']
+    with pytest.raises(ValueError, match=rf'ann.json.*id={bad_id}.*48 values, expected 51'):
+        _build(CocoDataset, _write(tmp_path, data), data_root)
+    # a COCO-17 file loaded as whole-body lacks the part fields
+    with pytest.raises(ValueError, match='foot_kpts'):
+        _build(CocoWholeBodyDataset, osp.join(data_root, 'coco', 'test_coco.json'), data_root)
+    # COCO-17 loaded as Halpe-26: wrong count
+    with pytest.raises(ValueError, match='expected 78'):
+        _build(Halpe26Dataset, osp.join(data_root, 'coco', 'test_coco.json'), data_root)
+
+
+def test_malformed_records(tmp_path, data_root):
+    data = _coco(data_root)
+    del data['annotations'][2]['bbox']
+    with pytest.raises(ValueError, match=rf'id={data["annotations"][2]["id"]}.*"bbox"'):
+        _build(CocoDataset, _write(tmp_path, data), data_root)
+    data = _coco(data_root)
+    data['annotations'][0]['bbox'] = [1, 2, 3]
+    with pytest.raises(ValueError, match='malformed "bbox"'):
+        _build(CocoDataset, _write(tmp_path, data), data_root)
+    data = _coco(data_root)
+    data['annotations'][0]['image_id'] = 123456789
+    with pytest.raises(ValueError, match='unknown image_id=123456789'):
+        _build(CocoDataset, _write(tmp_path, data), data_root)
+    data = _coco(data_root)
+    data['annotations'][0]['keypoints'][4] = 'x'
+    with pytest.raises(ValueError, match='not numeric'):
+        _build(CocoDataset, _write(tmp_path, data), data_root)
+
+
+def test_empty_annotation_list(tmp_path, data_root):
+    data = _coco(data_root)
+    data['annotations'] = []
+    with pytest.raises(ValueError, match='no usable person instance.*0 annotations'):
+        _build(CocoDataset, _write(tmp_path, data), data_root)
+
+
+def test_zero_area_and_crowd_skipped_with_warning(tmp_path, data_root):
+    data = _coco(data_root)
+    data['annotations'][0]['bbox'][2] = 0.0        # zero width
+    data['annotations'][1]['iscrowd'] = 1
+    ds = _build(CocoDataset, _write(tmp_path, data), data_root, test_mode=True)
+    assert len(ds) == len(data['annotations']) - 2
+    assert ds.skip_stats == dict(zero_area=1, crowd=1)
+    ids = {ds.get_data_info(i)['id'] for i in range(len(ds))}
+    assert data['annotations'][0]['id'] not in ids and data['annotations'][1]['id'] not in ids
+
+
+def test_detection_file_errors(tmp_path, data_root):
+    ann = osp.join(data_root, 'coco', 'test_coco.json')
+    with pytest.raises(ValueError, match='test_mode'):
+        _build(CocoDataset, ann, data_root, bbox_file='x.json')
+    with pytest.raises(FileNotFoundError, match='dets.json'):
+        _build(CocoDataset, ann, data_root, bbox_file=str(tmp_path / 'dets.json'),
+               test_mode=True)
+    bad = _write(tmp_path, [dict(image_id=999, bbox=[0, 0, 10, 10], score=1.0)], 'd.json')
+    with pytest.raises(ValueError, match='image_id=999'):
+        _build(CocoDataset, ann, data_root, bbox_file=bad, test_mode=True)
+    dets = [dict(image_id=785, bbox=[10, 10, 0, 30], score=0.9, category_id=1),
+            dict(image_id=785, bbox=[10, 10, 50, 80], score=0.9, category_id=1),
+            dict(image_id=785, bbox=[10, 10, 50, 80], score=0.9, category_id=2)]
+    ds = _build(CocoDataset, ann, data_root, bbox_file=_write(tmp_path, dets, 'd2.json'),
+                test_mode=True)
+    assert len(ds) == 1 and ds.skip_stats == dict(zero_area=1)
+    info = ds.get_data_info(0)
+    np.testing.assert_allclose(info['bbox'][0], [10, 10, 60, 90])
+    assert info['keypoints'].shape == (1, 17, 2)
+
+
+def test_missing_image_file_is_clear(tmp_path, data_root):
+    img_dir = tmp_path / 'imgs'
+    img_dir.mkdir()
+    shutil.copy(osp.join(data_root, 'coco', '000000000785.jpg'), img_dir)
+    ds = CocoDataset(ann_file=osp.join(data_root, 'coco', 'test_coco.json'),
+                     data_prefix=dict(img=str(img_dir)), test_mode=True,
+                     pipeline=[dict(type='LoadImage')])
+    assert ds[0]['img'].shape == (425, 640, 3)
+    with pytest.raises(FileNotFoundError, match=r'000000040083\.jpg.*img_id=40083'):
+        ds[1]
+
+
+def test_unsupported_mode(data_root):
+    with pytest.raises(ValueError, match='data_mode'):
+        _build(CocoDataset, osp.join(data_root, 'coco', 'test_coco.json'), data_root,
+               data_mode='bottomup')

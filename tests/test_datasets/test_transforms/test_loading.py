@@ -1,0 +1,40 @@
+"""LoadImage."""
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+
+from mmalphapose.datasets.transforms import LoadImage
+
+
+def test_load_color_and_shapes(data_root):
+    path = osp.join(data_root, 'coco', '000000000785.jpg')
+    out = LoadImage()(dict(img_path=path, img_id=785))
+    assert out['img'].shape == (425, 640, 3) and out['img'].dtype == np.uint8
+    assert out['img_shape'] == (425, 640) == out['ori_shape']
+    np.testing.assert_array_equal(out['img'], cv2.imread(path))  # BGR as cv2
+    f32 = LoadImage(to_float32=True)(dict(img_path=path))
+    assert f32['img'].dtype == np.float32
+
+
+def test_grey_image_becomes_three_channels(tmp_path):
+    grey = (np.arange(20 * 30) % 255).astype(np.uint8).reshape(20, 30)
+    path = str(tmp_path / 'g.png')
+    cv2.imwrite(path, grey)
+    out = LoadImage()(dict(img_path=path))
+    assert out['img'].shape == (20, 30, 3)
+    np.testing.assert_array_equal(out['img'][..., 1], grey)
+    given = LoadImage()(dict(img=grey))
+    assert given['img'].shape == (20, 30, 3) and given['img_path'] is None
+
+
+def test_missing_and_corrupt_files_name_the_path(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r'nothere\.jpg.*img_id=7'):
+        LoadImage()(dict(img_path=str(tmp_path / 'nothere.jpg'), img_id=7))
+    bad = tmp_path / 'bad.jpg'
+    bad.write_bytes(b'not an image at all')
+    with pytest.raises(ValueError, match=r'bad\.jpg'):
+        LoadImage()(dict(img_path=str(bad)))
+    with pytest.raises(KeyError, match='img_path'):
+        LoadImage()(dict())

@@ -1,0 +1,68 @@
+"""TopdownAffine and the warp matrix."""
+import numpy as np
+import pytest
+
+from mmalphapose.datasets.transforms import TopdownAffine, apply_affine, get_warp_matrix
+
+
+def _results(img=None, center=(100., 60.), scale=(40., 80.), kpts=None):
+    img = np.zeros((200, 300, 3), np.uint8) if img is None else img
+    r = dict(img=img, bbox_center=np.array([center], np.float32),
+             bbox_scale=np.array([scale], np.float32))
+    if kpts is not None:
+        r['keypoints'] = np.asarray(kpts, np.float32)[None]
+        r['keypoints_visible'] = np.ones((1, len(kpts)), np.float32)
+    return r
+
+
+def test_warp_matrix_maps_center_and_is_isotropic():
+    mat = get_warp_matrix(np.array([100., 60.]), np.array([60., 80.]), 0., (192, 256))
+    np.testing.assert_allclose(apply_affine(np.array([[100., 60.]]), mat), [[96., 128.]],
+                               atol=1e-4)
+    assert mat[0, 0] == pytest.approx(192 / 60) and mat[1, 1] == pytest.approx(192 / 60)
+    inv = get_warp_matrix(np.array([100., 60.]), np.array([60., 80.]), 0., (192, 256), inv=True)
+    pts = np.array([[3., 4.], [150., 20.]])
+    np.testing.assert_allclose(apply_affine(apply_affine(pts, mat), inv), pts, atol=1e-3)
+    rot = get_warp_matrix(np.array([0., 0.]), np.array([2., 2.]), 90., (2, 2))
+    # a point above the center (y=-1) lands to the side after a 90 degree rotation
+    out = apply_affine(np.array([[0., -1.]]), rot)[0]
+    assert out[1] == pytest.approx(1.0, abs=1e-5) and abs(out[0] - 1.0) == pytest.approx(1.0)
+
+
+def test_aspect_fixed_and_input_fields():
+    r = TopdownAffine(input_size=(192, 256))(_results(kpts=[[100., 60.], [100., 20.]]))
+    assert r['img'].shape == (256, 192, 3) and r['img_shape'] == (256, 192)
+    # (40, 80) padded to w/h = 0.75 -> (60, 80)
+    np.testing.assert_allclose(r['input_scale'], [60., 80.])
+    np.testing.assert_allclose(r['bbox_scale'], [[60., 80.]])
+    np.testing.assert_allclose(r['input_center'], [100., 60.])
+    assert r['input_size'] == (192, 256)
+    np.testing.assert_allclose(r['transformed_keypoints'][0],
+                               [[96., 128.], [96., 128. - 40 * 192 / 60]], atol=1e-3)
+    wide = TopdownAffine(input_size=(192, 256))(_results(scale=(120., 40.)))
+    np.testing.assert_allclose(wide['input_scale'], [120., 160.])
+
+
+def test_image_content_is_warped():
+    img = np.zeros((200, 300, 3), np.uint8)
+    img[50:70, 90:110] = 255  # white square around (100, 60)
+    r = TopdownAffine(input_size=(192, 256))(_results(img=img))
+    assert r['img'][128, 96].min() == 255 and r['img'][5, 5].max() == 0
+
+
+def test_rotation_used_and_errors():
+    r0 = _results(kpts=[[100., 20.]])
+    r0['bbox_rotation'] = np.array([90.], np.float32)
+    r = TopdownAffine(input_size=(192, 256))(r0)
+    # the point above the center moves horizontally away from the crop center
+    assert abs(r['transformed_keypoints'][0, 0, 1] - 128.) < 1e-3
+    assert abs(r['transformed_keypoints'][0, 0, 0] - 96.) == pytest.approx(128., abs=1e-3)
+    two = _results()
+    two['bbox_center'] = np.zeros((2, 2), np.float32)
+    two['bbox_scale'] = np.ones((2, 2), np.float32)
+    with pytest.raises(ValueError, match='exactly one instance'):
+        TopdownAffine(input_size=(192, 256))(two)
+    with pytest.raises(ValueError, match='degenerate'):
+        TopdownAffine(input_size=(192, 256))(_results(scale=(0., 0.)))
+    with pytest.raises(ValueError, match='input_size'):
+        TopdownAffine(input_size=(0, 256))

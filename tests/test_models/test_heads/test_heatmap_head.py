@@ -1,0 +1,34 @@
+import numpy as np
+import torch
+
+from mmalphapose.models.heads import HeatmapHead
+
+from .helpers import make_samples
+
+DEC = dict(type='MSRAHeatmap', input_size=(48, 64), heatmap_size=(12, 16), sigma=2)
+
+
+def test_loss_and_deconv():
+    head = HeatmapHead(8, 5, decoder=DEC)
+    feats = (torch.randn(2, 8, 16, 12), )
+    samples = make_samples(head.decoder)
+    loss = head.loss(feats, samples)['loss_kpt']
+    tgt = torch.stack([s.gt_fields.heatmaps for s in samples])
+    torch.testing.assert_close(loss, 0.5 * ((head(feats) - tgt)**2).mean())
+    sb = HeatmapHead(16, 5, deconv_out_channels=(8, 8), final_kernel_size=1,
+                     decoder=DEC)
+    assert sb(torch.randn(1, 16, 4, 3)).shape == (1, 5, 16, 12)
+    assert sb.final_layer.kernel_size == (1, 1)
+
+
+def test_flip_with_shift():
+    head = HeatmapHead(8, 5, decoder=DEC)
+    flip = [0, 2, 1, 4, 3]
+    samples = make_samples(head.decoder, flip_indices=flip)
+    feats, feats_f = (torch.randn(2, 8, 16, 12), ), (torch.randn(2, 8, 16, 12), )
+    preds = head.predict([feats, feats_f], samples, dict(flip_test=True))
+    hf = head(feats_f)[:, flip].flip(-1)
+    hf[..., 1:] = hf[..., :-1].clone()
+    k, s = head.decoder.decode((head(feats) + hf) / 2)
+    np.testing.assert_allclose(preds[1].keypoints[0], k[1])
+    np.testing.assert_allclose(preds[1].keypoint_scores[0], s[1])

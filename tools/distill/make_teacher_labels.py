@@ -1,0 +1,229 @@
+"""Write Halpe-26 pseudo-label files (COCO keypoint format) for distillation.
+
+Teachers run top-down on person boxes (the default ONNX detector's, or GT
+boxes where the sample has them): MoveNet Thunder labels the COCO-17 body,
+BlazePose full the feet, and head/neck/pelvis are derived (see
+``mmalphapose.models.distillers.pseudo_labels``). Where a sample has human
+GT (the PoseTrack18 frames), GT wins over the teachers.
+
+Output (under ``--out-dir``, default ``data/distill``):
+  images/...                the frames / images used (copied or extracted)
+  halpe26_train.json        training split (pseudo + GT domains)
+  halpe26_heldout_clip.json teacher labels on the held-out clip (evaluation)
+
+Each annotation stores ``keypoints`` (26 x (x, y, w), w = teacher confidence
+in (0,1] or 1 for GT, 0 = unsupervised), ``keypoint_sources`` (26 codes:
+0 none, 1 gt, 2 movenet, 3 blazepose, 4 derived) and ``domain``.
+
+Example: ``python tools/distill/make_teacher_labels.py --shared ../shared``
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+from typing import Dict, List, Optional
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..'))
+from mmalphapose.models.detectors.onnx_person_detector import \
+    ONNXPersonDetector  # noqa: E402
+from mmalphapose.models.distillers.onnx_teachers import (  # noqa: E402
+    BlazePoseTeacher, MoveNetTeacher)
+from mmalphapose.models.distillers.pseudo_labels import (  # noqa: E402
+    assemble_halpe26, merge_with_gt)
+
+TRAIN_VIDEOS = {  # file -> frame step
+    'mmaction2_test_video_structuralize_basketball.mp4': 2,
+    'mmaction2_demo_armwrestling.mp4': 2,
+    'mmtracking_demo_crowd.mp4': 1,
+}
+HELDOUT_VIDEO = 'mmpose_demo.mp4'
+TRAIN_IMAGES = ['skimage_astronaut.png', 'skimage_camera.png',
+                'mmpose_rtmpose_human-pose.jpeg']
+# PoseTrack18 keypoint -> Halpe-26 index (head_bottom has no Halpe twin)
+POSETRACK_TO_HALPE = {0: 0, 2: 17, 3: 3, 4: 4, **{i: i for i in range(5, 17)}}
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--shared', default='../shared', help='the shared folder with data/ and models/')
+    p.add_argument('--out-dir', default='data/distill')
+    p.add_argument('--detector', default='checkpoints/nanodet.onnx')
+    p.add_argument('--det-thr', type=float, default=0.4)
+    p.add_argument('--min-height', type=float, default=40.0, help='skip smaller person boxes')
+    p.add_argument('--min-mean-score', type=float, default=0.3,
+                   help='skip crops whose mean body-teacher confidence is lower')
+    p.add_argument('--kpt-thr', type=float, default=0.3)
+    p.add_argument('--threads', type=int, default=2)
+    return p.parse_args()
+
+
+def read_frames(path: str, step: int) -> List[np.ndarray]:
+    cap = cv2.VideoCapture(path)
+    if not cap.isOpened():
+        raise FileNotFoundError(f'cannot open video "{path}"')
+    frames, i = [], 0
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        if i % step == 0:
+            frames.append((i, frame))
+        i += 1
+    cap.release()
+    return frames
+
+
+class LabelWriter:
+    """Accumulates images and annotations of one COCO-style file."""
+
+    def __init__(self) -> None:
+        self.images: List[dict] = []
+        self.annotations: List[dict] = []
+
+    def add_image(self, file_name: str, img: np.ndarray, **extra) -> int:
+        img_id = len(self.images) + 1
+        self.images.append(dict(id=img_id, file_name=file_name,
+                                width=int(img.shape[1]), height=int(img.shape[0]), **extra))
+        return img_id
+
+    def add_instances(self, img_id: int, bboxes: np.ndarray, kpts: np.ndarray,
+                      weights: np.ndarray, sources: np.ndarray, domain: str,
+                      bbox_scores: Optional[np.ndarray] = None) -> None:
+        for i in range(len(bboxes)):
+            x1, y1, x2, y2 = [float(v) for v in bboxes[i]]
+            k = np.concatenate([kpts[i], weights[i][:, None]], 1)
+            k[weights[i] <= 0] = 0
+            self.annotations.append(dict(
+                id=len(self.annotations) + 1, image_id=img_id, category_id=1,
+                iscrowd=0, bbox=[round(x1, 2), round(y1, 2), round(x2 - x1, 2), round(y2 - y1, 2)],
+                area=round((x2 - x1) * (y2 - y1), 2),
+                num_keypoints=int((weights[i] > 0).sum()),
+                keypoints=[round(float(v), 3) for v in k.ravel()],
+                keypoint_sources=[int(s) for s in sources[i]],
+                bbox_score=1.0 if bbox_scores is None else round(float(bbox_scores[i]), 4),
+                domain=domain))
+
+    def dump(self, path: str, description: str) -> None:
+        halpe26 = ['nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear',
+                   'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow',
+                   'left_wrist', 'right_wrist', 'left_hip', 'right_hip', 'left_knee',
+                   'right_knee', 'left_ankle', 'right_ankle', 'head', 'neck', 'hip',
+                   'left_big_toe', 'right_big_toe', 'left_small_toe',
+                   'right_small_toe', 'left_heel', 'right_heel']
+        with open(path, 'w') as f:
+            json.dump(dict(info=dict(description=description),
+                           images=self.images, annotations=self.annotations,
+                           categories=[dict(id=1, name='person', keypoints=halpe26)]),
+                      f, separators=(',', ':'))
+        print(f'wrote {path}: {len(self.images)} images, {len(self.annotations)} instances')
+
+
+class Labeller:
+    def __init__(self, args: argparse.Namespace) -> None:
+        models = osp.join(args.shared, 'models')
+        self.args = args
+        self.det = ONNXPersonDetector(args.detector, score_thr=args.det_thr,
+                                      num_threads=args.threads)
+        self.body = MoveNetTeacher(osp.join(models, 'movenet-thunder.onnx'),
+                                   num_threads=args.threads)
+        self.feet = BlazePoseTeacher(osp.join(models, 'blazepose-full.onnx'),
+                                     num_threads=args.threads)
+
+    def detect(self, img: np.ndarray):
+        r = self.det.predict_images([img])[0]
+        h = r.bboxes[:, 3] - r.bboxes[:, 1]
+        keep = h >= self.args.min_height
+        return r.bboxes[keep], r.scores[keep]
+
+    def label(self, img: np.ndarray, bboxes: np.ndarray):
+        body, body_s = self.body.predict(img, bboxes)
+        blaze, blaze_s = self.feet.predict(img, bboxes)
+        return assemble_halpe26(body, body_s, blaze, blaze_s, self.args.kpt_thr), body_s
+
+    def pseudo_image(self, writer: LabelWriter, img: np.ndarray, rel: str,
+                     domain: str) -> None:
+        cv2.imwrite(osp.join(self.args.out_dir, rel), img)
+        img_id = writer.add_image(rel, img)
+        bboxes, scores = self.detect(img)
+        if len(bboxes) == 0:
+            return
+        (k, w, s), body_s = self.label(img, bboxes)
+        keep = body_s.mean(1) >= self.args.min_mean_score
+        writer.add_instances(img_id, bboxes[keep], k[keep], w[keep], s[keep],
+                             domain, scores[keep])
+
+
+def posetrack_gt(lab: Labeller, writer: LabelWriter, shared: str) -> None:
+    """The annotated PoseTrack18 frames: GT boxes, GT keypoints win."""
+    root = osp.join(shared, 'data', 'posetrack18')
+    ann = json.load(open(osp.join(root, 'annotations', 'test_posetrack18_val.json')))
+    for im in ann['images']:
+        img = cv2.imread(osp.join(root, im['file_name']))
+        if img is None:
+            print(f'skip unreadable {im["file_name"]}')
+            continue
+        rel = osp.join('images', 'posetrack18', im['file_name'].replace('/', '_'))
+        cv2.imwrite(osp.join(lab.args.out_dir, rel), img)
+        img_id = writer.add_image(rel, img)
+        anns = [a for a in ann['annotations']
+                if a['image_id'] == im['id'] and a.get('num_keypoints', 0) > 0]
+        if not anns:
+            continue
+        b = np.array([a['bbox'] for a in anns], np.float32)
+        bboxes = np.concatenate([b[:, :2], b[:, :2] + b[:, 2:]], 1)
+        (k, w, s), _ = lab.label(img, bboxes)
+        gk = np.zeros((len(anns), 26, 2), np.float32)
+        gv = np.zeros((len(anns), 26), np.float32)
+        for i, a in enumerate(anns):
+            pk = np.array(a['keypoints'], np.float32).reshape(17, 3)
+            src = np.array(list(POSETRACK_TO_HALPE.keys()))
+            dst = np.array(list(POSETRACK_TO_HALPE.values()))
+            gk[i, dst] = pk[src, :2]
+            gv[i, dst] = pk[src, 2]
+        k, w, s = merge_with_gt(k, w, s, gk, gv)
+        writer.add_instances(img_id, bboxes, k, w, s, 'posetrack18_gt')
+
+
+def main() -> None:
+    args = parse_args()
+    for sub in ('videos', 'images', 'posetrack18'):
+        os.makedirs(osp.join(args.out_dir, 'images', sub), exist_ok=True)
+    lab = Labeller(args)
+    data = osp.join(args.shared, 'data')
+    train = LabelWriter()
+    for name, step in TRAIN_VIDEOS.items():
+        for idx, frame in read_frames(osp.join(data, 'videos', name), step):
+            rel = osp.join('images', 'videos', f'{osp.splitext(name)[0]}_{idx:04d}.jpg')
+            lab.pseudo_image(train, frame, rel, 'video_pseudo')
+        print(f'{name}: {len(train.annotations)} instances so far')
+    pt_dir = osp.join(data, 'posetrack18', 'videos', '000001_mpiinew_test')
+    for fn in sorted(os.listdir(pt_dir)):
+        if fn.endswith('.jpg'):
+            img = cv2.imread(osp.join(pt_dir, fn))
+            lab.pseudo_image(train, img, osp.join('images', 'posetrack18', f'000001_{fn}'),
+                             'posetrack_pseudo')
+    for fn in TRAIN_IMAGES:
+        img = cv2.imread(osp.join(data, 'images', fn))
+        if img is None:
+            print(f'skip unreadable image {fn}')
+            continue
+        lab.pseudo_image(train, img, osp.join('images', 'images', osp.splitext(fn)[0] + '.jpg'),
+                         'image_pseudo')
+    posetrack_gt(lab, train, args.shared)
+    train.dump(osp.join(args.out_dir, 'halpe26_train.json'),
+               'Halpe-26 pseudo-labels (MoveNet body, BlazePose feet, derived '
+               'head/neck/hip) + PoseTrack18 GT; mmalphapose tools/distill')
+    held = LabelWriter()
+    for idx, frame in read_frames(osp.join(data, 'videos', HELDOUT_VIDEO), 1):
+        rel = osp.join('images', 'videos', f'{osp.splitext(HELDOUT_VIDEO)[0]}_{idx:04d}.jpg')
+        lab.pseudo_image(held, frame, rel, 'heldout_pseudo')
+    held.dump(osp.join(args.out_dir, 'halpe26_heldout_clip.json'),
+              'Teacher labels on the held-out clip (evaluation only)')
+
+
+if __name__ == '__main__':
+    main()
