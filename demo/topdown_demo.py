@@ -44,7 +44,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--no-save-vis', dest='save_vis', action='store_false', default=True,
                    help='do not write per-image overlays')
     p.add_argument('--show', action='store_true', help='show frames in a window')
-    p.add_argument('--kpt-thr', type=float, default=0.3, help='keypoint score to draw')
+    p.add_argument('--kpt-thr', type=float, default=None,
+                   help='keypoint score to draw (default: 0.05 for SIKR heads, 0.4 '
+                        'for heatmap heads, as AlphaPose)')
     p.add_argument('--bbox-thr', type=float, default=0.3, help='person box score')
     p.add_argument('--nms-thr', type=float, default=None, help='extra box NMS IoU')
     p.add_argument('--pose-batch', type=int, default=64, help='people per pose forward')

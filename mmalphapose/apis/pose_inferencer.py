@@ -61,6 +61,22 @@ def boxes_from_poses(inst: InstanceData, kpt_thr: float = 0.3) -> tuple:
     return boxes, _np(inst.bbox_scores).astype(np.float32)
 
 
+def default_kpt_thr(model, num_keypoints: int):
+    """AlphaPose's drawing threshold (``vis_thres``, facts §9.3): 0.05 for
+    regression (SIKR) heads, 0.4 for heatmap heads, and for combined heads 0.4 on
+    body+feet and 0.05 on the last 110 (face + hands) keypoints."""
+    name = type(getattr(model, 'head', None)).__name__.lower()
+    if 'combined' in name:
+        thr = np.full(num_keypoints, 0.4, np.float32)
+        thr[-110 if num_keypoints > 110 else num_keypoints - 42:] = 0.05
+        return thr
+    if 'sikr' in name or 'regress' in name or 'integral' in name:
+        return 0.05
+    if 'heatmap' in name:
+        return 0.4
+    return 0.3
+
+
 @INFERENCERS.register_module()
 class PoseInferencer:
     """Whole AlphaPose inference pipeline.
@@ -319,7 +335,9 @@ class PoseInferencer:
         det_batch = int(pre.get('det_batch', 4))
         det_frequency = max(1, int(pre.get('det_frequency', 1)))
         pose_batch = int(fwd.get('pose_batch', 64))
-        kpt_thr = float(vis.get('kpt_thr', 0.3))
+        kpt_thr = vis.get('kpt_thr')
+        if kpt_thr is None:
+            kpt_thr = default_kpt_thr(self.model, self.metainfo['num_keypoints'])
         fmt = postk.get('format', 'alphapose') or 'alphapose'
         if fmt not in FORMATS:
             raise ValueError(f'--format must be one of {FORMATS}, got "{fmt}"')

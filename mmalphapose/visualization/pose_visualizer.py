@@ -48,7 +48,8 @@ class PoseVisualizer:
         name: instance name (kept for mmengine-style construction).
         radius: keypoint radius in pixels.
         line_width: limb thickness.
-        kpt_thr: keypoints with a lower score are not drawn.
+        kpt_thr: keypoints with a lower score are not drawn (a float, or one
+            value per keypoint).
         skeleton_style: ``'mmpose'`` (metainfo colours) or ``'openpose'``.
         draw_bbox: draw person boxes.
         show_track_id: write the track id above the box when present.
@@ -99,7 +100,7 @@ class PoseVisualizer:
 
     # ------------------------------------------------------------------
     def draw_instances(self, image: np.ndarray, instances: InstanceData,
-                       kpt_thr: Optional[float] = None,
+                       kpt_thr: Optional[Union[float, np.ndarray]] = None,
                        draw_bbox: Optional[bool] = None,
                        skeleton_style: Optional[str] = None) -> np.ndarray:
         """Return a copy of ``image`` with all instances drawn."""
@@ -122,10 +123,12 @@ class PoseVisualizer:
                              f'{self.dataset_meta["num_keypoints"]}')
         track_ids = _np(instances.track_ids).astype(np.int64) if 'track_ids' in instances else None
         layer = img.copy()
+        # a scalar, or one threshold per keypoint (combined heads)
+        thr = np.broadcast_to(np.asarray(thr, np.float32), (kpts.shape[1], ))
         vis = np.isfinite(kpts).all(-1) & (scores > thr)
         pts = np.nan_to_num(kpts).round().astype(np.int32)
         if style == 'openpose' and self._op_ok:
-            self._draw_openpose_body(layer, kpts, scores, thr)
+            self._draw_openpose_body(layer, kpts, scores, float(thr[0]))
             links_mask = self._op_other_links
             kpt_mask = np.ones(len(self._kpt_colors), bool)
             kpt_mask[self._op_body_ids] = False

@@ -82,3 +82,17 @@ def test_bundled_onnx_detector_finds_people(data_root):
 def test_missing_detector_config():
     with pytest.raises(FileNotFoundError, match='det.py'):
         build_person_detector('/nonexistent/det.py')
+
+
+@pytest.mark.slow
+def test_mmdet_detector_batch_of_frames(data_root):
+    """Any mmdet config works (random-weight RTMDet-tiny from mmdet's own configs)."""
+    mmdet = pytest.importorskip('mmdet')
+    from mmalphapose.apis.detection import MMDetPersonDetector
+    cfg = osp.join(osp.dirname(mmdet.__file__), '.mim/configs/rtmdet/rtmdet_tiny_8xb32-300e_coco.py')
+    if not osp.isfile(cfg):
+        pytest.skip('mmdet configs not installed')
+    det = MMDetPersonDetector(cfg, None, score_thr=0.0)
+    img = cv2.imread(f'{data_root}/coco/000000197388.jpg')
+    out = det.detect([img, img[:200]])
+    assert len(out) == 2 and all(b.shape[1] == 4 and len(b) == len(s) for b, s in out)

@@ -185,3 +185,18 @@ def test_kwargs_are_grouped(whole):
         whole.build_pose_nms('bogus')
     with pytest.raises(ValueError, match='track'):
         whole.build_tracker('bogus')
+
+
+def test_default_kpt_thr_follows_the_head():
+    from torch import nn
+
+    from mmalphapose.apis.pose_inferencer import default_kpt_thr
+
+    def model_with(name):
+        m = nn.Module()
+        m.head = type(name, (nn.Module, ), {})()
+        return m
+    assert default_kpt_thr(model_with('SIKRHead'), 26) == 0.05
+    assert default_kpt_thr(model_with('HeatmapHead'), 17) == 0.4
+    thr = default_kpt_thr(model_with('CombinedHead'), 136)
+    assert thr[:26].tolist() == [0.4] * 26 and np.allclose(thr[26:], 0.05)

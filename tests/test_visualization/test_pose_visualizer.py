@@ -99,3 +99,15 @@ def test_heatmap_and_add_datasample(tmp_path):
     drawn = vis.add_datasample('x', np.zeros((220, 200, 3), np.uint8), sample,
                                out_file=str(tmp_path / 'x.png'))
     assert drawn.max() > 0 and cv2.imread(str(tmp_path / 'x.png')).shape == (220, 200, 3)
+
+
+def test_per_keypoint_thresholds():
+    meta = metainfo_for_num_keypoints(17)
+    vis = PoseVisualizer(dataset_meta=meta, draw_bbox=False, radius=2)
+    kpts = np.array([[[20, 20], [60, 60]] + [[np.nan, np.nan]] * 15], np.float32)
+    scores = np.array([[0.2, 0.2] + [0.9] * 15], np.float32)
+    thr = np.full(17, 0.3, np.float32)
+    thr[1] = 0.1  # only keypoint 1 passes; NaN keypoints are never drawn
+    out = vis.draw_instances(np.zeros((80, 80, 3), np.uint8), InstanceData(
+        keypoints=kpts, keypoint_scores=scores), kpt_thr=thr)
+    assert out[20, 20].max() == 0 and out[60, 60].max() > 0

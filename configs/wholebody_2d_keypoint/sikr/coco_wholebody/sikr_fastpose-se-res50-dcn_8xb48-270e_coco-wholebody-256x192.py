@@ -19,7 +19,8 @@ default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater'))
 codec = dict(
     type='SIKRLabel', input_size=(192, 256), heatmap_size=(48, 64),
     norm_type='sigmoid',
-    body_weight=2., num_body_keypoints=23  # AlphaPose's x2 body weight)
+    # AlphaPose's x2 weight on body+feet for full-skeleton integral targets
+    body_weight=2., num_body_keypoints=23)
 
 # model
 model = dict(
