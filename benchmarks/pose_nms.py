@@ -25,12 +25,13 @@ from mmalphapose.post_processing import ParametricPoseNMS  # noqa: E402
 from mmalphapose.post_processing.utils import resolve_wholebody_groups  # noqa: E402
 
 
-def make_frame(rng: np.random.Generator, people: int, k: int) -> InstanceData:
-    """A 1920x1080 frame with ``people`` persons, 1-3 detections each."""
+def make_frame(rng: np.random.Generator, people: int, k: int,
+               size=(1920, 1080)) -> InstanceData:
+    """A frame of ``size`` (w, h) with ``people`` persons, 1-3 detections each."""
     kpts, scores, boxes, box_scores = [], [], [], []
     for _ in range(people):
         w, h = rng.uniform(40, 250), rng.uniform(80, 400)
-        x0, y0 = rng.uniform(0, 1920 - w), rng.uniform(0, 1080 - h)
+        x0, y0 = rng.uniform(0, size[0] - w), rng.uniform(0, size[1] - h)
         base = np.stack([x0 + rng.uniform(0, w, k), y0 + rng.uniform(0, h, k)], -1)
         base_s = rng.uniform(0.05, 1, k)
         for _ in range(rng.integers(1, 4)):
@@ -58,15 +59,19 @@ def main() -> None:
                         help='17/26 (body P-NMS) or 133/136 (whole-body)')
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--frame-size', type=int, nargs=2, default=[1920, 1080],
+                        metavar=('W', 'H'), help='smaller frames = more crowded')
     args = parser.parse_args()
 
     nms = ParametricPoseNMS()
     k = args.keypoints
     groups = resolve_wholebody_groups(k) if nms._is_wholebody(k) else None
-    print(f'P-NMS, K={k}, best of {args.repeats} runs per frame')
+    print(f'P-NMS, K={k}, {args.frame_size[0]}x{args.frame_size[1]} frames, '
+          f'best of {args.repeats} runs per frame')
     print(f'{"people":>6} {"poses":>6} {"reference ms":>13} {"ours ms":>9} {"ratio":>8}')
     for people in args.people:
-        frame = make_frame(np.random.default_rng(args.seed + people), people, k)
+        frame = make_frame(np.random.default_rng(args.seed + people), people, k,
+                           args.frame_size)
         args_ref = (frame.keypoints, frame.keypoint_scores, frame.bboxes,
                     frame.bbox_scores)
         ref_out = reference_pose_nms(*args_ref, groups=groups)

@@ -368,7 +368,8 @@ class PoseInferencer:
                   self._pose_stage(pose_batch, fwd.get('flip'), nms, tracker,
                                    max(1, det_batch), kpt_thr, draw_heatmap)]
         stream = chain(self._reader(sources, stop), stages, workers, stop,
-                       queue_size=int(pre.get('queue_size', max(4, 2 * det_batch))),
+                       queue_size=int(pre.get('queue_size', 1 if any(
+                           s.kind == 'webcam' for s in sources) else max(4, 2 * det_batch))),
                        names=['det', 'pose'],
                        drop_old=lambda it: isinstance(it, Frame) and it.source.kind == 'webcam')
         totals = [s.num_frames for s in sources]
