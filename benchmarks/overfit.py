@@ -92,7 +92,7 @@ def run_overfit(head: str = 'sikr', iters: int = 300, lr: float = 1e-3,
         opt.zero_grad()
         loss.backward()
         opt.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         if log_every and (it % log_every == 0 or it == iters - 1):
             print(f'  [{head}] iter {it:4d}  loss {losses[-1]:.6f}', flush=True)
     model.eval()

@@ -52,7 +52,7 @@ def _is_pose_config(path: str) -> bool:
         text = Path(path).read_text(errors='ignore')
     except OSError:
         return False
-    return 'model' in text and ('PoseEstimator' in text or '_base_' in text)
+    return 'model' in text and 'TopdownPoseEstimator' in text
 
 
 def resolve_pose_config(name: str, root: Path = ROOT) -> str:
@@ -79,12 +79,17 @@ def find_checkpoint_for(config: str, root: Path = ROOT) -> Optional[str]:
 
 def default_pose_model(root: Path = ROOT) -> Tuple[Optional[str], Optional[str]]:
     """(config, checkpoint) of the default pose model; either may be None."""
+    candidates = []
     for pat in DEFAULTS['pose']['configs']:
         for cfg in sorted(glob.glob(str(root / pat), recursive=True)):
-            if osp.basename(cfg).startswith('_') or not _is_pose_config(cfg):
-                continue
-            return cfg, find_checkpoint_for(cfg, root)
-    return None, None
+            if not osp.basename(cfg).startswith('_') and _is_pose_config(cfg) \
+                    and cfg not in candidates:
+                candidates.append(cfg)
+    for cfg in candidates:  # first choice: a config whose checkpoint exists
+        ckpt = find_checkpoint_for(cfg, root)
+        if ckpt:
+            return cfg, ckpt
+    return (candidates[0], None) if candidates else (None, None)
 
 
 def default_detector(root: Path = ROOT) -> Tuple[Optional[str], Optional[str]]:

@@ -18,6 +18,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 
 from mmalphapose.utils import import_mmdet
 
@@ -73,12 +74,15 @@ class MMDetPersonDetector:
         from mmalphapose.utils import enable_safe_checkpoint_loading
         enable_safe_checkpoint_loading()
         self._inference = apis.inference_detector
-        self.model = apis.init_detector(config, checkpoint, device=device)
+        # mmdet switches the global default scope; keep that inside these calls
+        with DefaultScope.overwrite_default_scope('mmdet'):
+            self.model = apis.init_detector(config, checkpoint, device=device)
         self.person_id, self.score_thr, self.nms_thr = person_id, score_thr, nms_thr
         self.name = f'mmdet:{osp.basename(config)}'
 
     def detect(self, frames: Sequence[np.ndarray], names: Sequence[str] = ()) -> List[Boxes]:
-        results = self._inference(self.model, list(frames))
+        with DefaultScope.overwrite_default_scope('mmdet'):
+            results = self._inference(self.model, list(frames))
         out = []
         for res in results:
             pred = res.pred_instances
@@ -105,7 +109,8 @@ class ONNXDetectorWrapper:
                 path = model_cfg['model_path'] = str(ROOT / path)
         if path and not osp.isfile(path):
             raise FileNotFoundError(f'ONNX detector file "{path}" not found')
-        self.model = MODELS.build(model_cfg)
+        with DefaultScope.overwrite_default_scope('mmalphapose'):
+            self.model = MODELS.build(model_cfg)
         self.person_id, self.score_thr, self.nms_thr = person_id, score_thr, nms_thr
         self.name = name
 

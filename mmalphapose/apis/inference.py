@@ -186,7 +186,11 @@ def init_model(config: Union[str, Path, Config],
     model_cfg.pop('pretrained', None)
     if isinstance(model_cfg.get('backbone'), dict):
         model_cfg['backbone'].pop('init_cfg', None)
-    model = MODELS.build(model_cfg)
+    from mmengine.registry import DefaultScope
+    # our scope for the build, whatever scope is current (e.g. 'mmdet' after an
+    # mmdet detector was initialised); the previous scope is restored after
+    with DefaultScope.overwrite_default_scope('mmalphapose'):
+        model = MODELS.build(model_cfg)
     model.cfg = config
     meta = {}
     if checkpoint is not None:
@@ -224,7 +228,7 @@ def predict_people(model: torch.nn.Module, frames: Sequence[np.ndarray],
                    bbox_scores: Optional[np.ndarray] = None,
                    batch_size: int = 64, flip: Optional[bool] = None,
                    img_paths: Optional[Sequence[Optional[str]]] = None,
-                   ) -> List[PoseDataSample]:
+                   output_heatmaps: bool = False) -> List[PoseDataSample]:
     """Pose of every box of several frames: one vectorised crop, batched forward.
 
     Args:
@@ -237,6 +241,8 @@ def predict_people(model: torch.nn.Module, frames: Sequence[np.ndarray],
         batch_size: people per forward pass.
         flip: override ``model.test_cfg['flip_test']`` when not None.
         img_paths: optional path per frame for the metainfo.
+        output_heatmaps: also store the head's raw maps, min-max scaled per
+            keypoint, as ``pred_fields.heatmaps`` (K,h,w) (one extra forward).
 
     Returns:
         one PoseDataSample per box (in the order of ``bboxes``).
@@ -282,11 +288,30 @@ def predict_people(model: torch.nn.Module, frames: Sequence[np.ndarray],
                                                   bbox_scores=bbox_scores[i:i + 1])
                     samples.append(s)
                 out = model.test_step(dict(inputs=crops.to(device), data_samples=samples))
+                if output_heatmaps:
+                    _attach_heatmaps(model, crops.to(device), out)
                 results.extend(out)
     finally:
         if old_flip is not None:
             test_cfg['flip_test'] = old_flip
     return results
+
+
+def _attach_heatmaps(model: torch.nn.Module, crops: torch.Tensor,
+                     samples: List[PoseDataSample]) -> None:
+    from mmengine.structures import PixelData
+    data = model.data_preprocessor(dict(inputs=crops, data_samples=None), False)
+    maps = model(data['inputs'], mode='tensor')
+    if isinstance(maps, (tuple, list)):
+        maps = maps[0]
+    if not isinstance(maps, torch.Tensor) or maps.dim() != 4:
+        return
+    maps = maps.detach().float().cpu()
+    lo = maps.amin(dim=(2, 3), keepdim=True)
+    hi = maps.amax(dim=(2, 3), keepdim=True)
+    maps = ((maps - lo) / (hi - lo).clamp(min=1e-6)).numpy()
+    for s, m in zip(samples, maps):
+        s.pred_fields = PixelData(heatmaps=m)
 
 
 def inference_topdown(model: torch.nn.Module, img: Union[str, np.ndarray],

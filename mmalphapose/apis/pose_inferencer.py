@@ -25,6 +25,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.logging import print_log
+from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
 
 from mmalphapose.registry import INFERENCERS, POSE_NMS, TRACKERS
@@ -47,7 +48,8 @@ def _np(x):
 
 def boxes_from_poses(inst: InstanceData, kpt_thr: float = 0.3) -> tuple:
     """Boxes to follow people between detector runs: the extent of each
-    person's confident keypoints (its previous box when fewer than 2)."""
+    person's confident keypoints (its previous box when fewer than 2). With a
+    Kalman tracker the pipeline prefers :func:`tracker_predicted_boxes`."""
     if inst is None or len(inst) == 0 or 'keypoints' not in inst:
         return np.zeros((0, 4), np.float32), np.zeros((0, ), np.float32)
     kpts, sc = _np(inst.keypoints), _np(inst.keypoint_scores)
@@ -75,6 +77,29 @@ def default_kpt_thr(model, num_keypoints: int):
     if 'heatmap' in name:
         return 0.4
     return 0.3
+
+
+def tracker_predicted_boxes(tracker, inst: InstanceData) -> Optional[np.ndarray]:
+    """Kalman-predicted next-frame boxes (xyxy) of the tracks of ``inst``
+    (rows without a live track get NaN), when the tracker exposes Kalman
+    tracks (``tracks`` with ``mean``/``covariance`` in xyah, and ``kf``);
+    the tracker's state is not changed."""
+    tracks, kf = getattr(tracker, 'tracks', None), getattr(tracker, 'kf', None)
+    if not tracks or kf is None or inst is None or 'track_ids' not in inst:
+        return None
+    by_id = {int(t.track_id): t for t in tracks
+             if getattr(t, 'mean', None) is not None}
+    ids = [int(i) for i in _np(inst.track_ids).reshape(-1)]
+    rows = [i for i, tid in enumerate(ids) if tid in by_id]
+    out = np.full((len(ids), 4), np.nan, np.float32)
+    if not rows:
+        return out
+    from mmalphapose.tracking import xyah2xyxy
+    mean = np.stack([np.asarray(by_id[ids[i]].mean, np.float64) for i in rows])
+    cov = np.stack([np.asarray(by_id[ids[i]].covariance, np.float64) for i in rows])
+    mean, _ = kf.predict(mean.copy(), cov.copy())
+    out[rows] = xyah2xyxy(mean[:, :4])
+    return out
 
 
 @INFERENCERS.register_module()
@@ -144,6 +169,11 @@ class PoseInferencer:
         if det_model is None and detfile is None:
             det_model, default_w = default_detector()
             det_weights = det_weights or default_w
+            if det_model is None:
+                print_log('No detector given and the bundled ONNX detector '
+                          '(configs/detection/*.py + checkpoints/*.onnx) was not found: '
+                          'every frame is used as ONE person box.', logger='current',
+                          level=logging.WARNING)
         if det_model == 'none':
             det_model = None
         self.detector = build_person_detector(det_model, det_weights, detfile, device,
@@ -187,7 +217,8 @@ class PoseInferencer:
             raise ValueError(f'--pose-nms must be one of none|{"|".join(NMS_TYPES)}, '
                              f'got "{kind}"')
         cfg.setdefault('metainfo', self.metainfo)
-        return POSE_NMS.build(cfg)
+        with DefaultScope.overwrite_default_scope('mmalphapose'):
+            return POSE_NMS.build(cfg)
 
     def build_tracker(self, kind: str):
         """TRACKERS module for ``--track``."""
@@ -200,7 +231,8 @@ class PoseInferencer:
         cfg = dict(type=TRACKER_TYPES[kind])
         if 'metainfo' in inspect.signature(cls.__init__).parameters:
             cfg['metainfo'] = self.metainfo
-        return TRACKERS.build(cfg)
+        with DefaultScope.overwrite_default_scope('mmalphapose'):
+            return TRACKERS.build(cfg)
 
     # ----------------------------------------------------------------- stages
     def _reader(self, sources: List[Source], stop: threading.Event) -> Iterator:
@@ -285,7 +317,8 @@ class PoseInferencer:
                 model, [f.img for f in frames], fids.astype(np.int64),
                 np.concatenate(boxes) if boxes else np.zeros((0, 4)),
                 np.concatenate([f.extras['bbox_scores'] for f in frames]),
-                batch_size=pose_batch, flip=flip, img_paths=[f.path for f in frames])
+                batch_size=pose_batch, flip=flip, img_paths=[f.path for f in frames],
+                output_heatmaps=want_heatmaps)
             for f, idx in zip(frames, group_by_frame(fids, len(frames))):
                 post(f, [samples[i] for i in idx])
 
@@ -305,8 +338,13 @@ class PoseInferencer:
                 if isinstance(item, Frame) and item.img is not None:
                     if item.extras.get('propagate'):
                         yield from flush()
-                        item.extras['bboxes'], item.extras['bbox_scores'] = \
-                            boxes_from_poses(state['last'], kpt_thr)
+                        boxes, scores = boxes_from_poses(state['last'], kpt_thr)
+                        pred = tracker_predicted_boxes(tracker, state['last'])
+                        if pred is not None and len(pred) == len(boxes):
+                            ok = np.isfinite(pred).all(1) & (pred[:, 2] > pred[:, 0]) \
+                                & (pred[:, 3] > pred[:, 1])
+                            boxes = np.where(ok[:, None], pred, boxes).astype(np.float32)
+                        item.extras['bboxes'], item.extras['bbox_scores'] = boxes, scores
                         run([item])
                         yield item
                         continue
@@ -358,9 +396,6 @@ class PoseInferencer:
         track = postk.get('track', self.default_track)
         tracker = self.build_tracker(track)
         tracking = tracker is not None
-        test_cfg = getattr(self.model, 'test_cfg', None)
-        if draw_heatmap and isinstance(test_cfg, dict):
-            test_cfg['output_heatmaps'] = True
         self.outputs = []
 
         stop = threading.Event()

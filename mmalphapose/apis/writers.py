@@ -89,7 +89,10 @@ def proposal_scores(keypoint_scores: np.ndarray, bbox_scores: np.ndarray) -> np.
 
 
 def _flat(arr: np.ndarray) -> List[float]:
-    return [round(float(v), 3) for v in np.asarray(arr).reshape(-1)]
+    """Flat list of rounded floats; NaN/inf (never valid JSON) become 0."""
+    arr = np.nan_to_num(np.asarray(arr, np.float64).reshape(-1), nan=0.0,
+                        posinf=0.0, neginf=0.0)
+    return [round(float(v), 3) for v in arr]
 
 
 def _coco_image_id(name: str, frame_id: int):
@@ -152,7 +155,7 @@ class ResultWriter:
                 idx = [0]
             self.records.append(dict(
                 image_id=name, frame_id=int(frame_id), category_id=1,
-                keypoints=_flat(flat[i]), score=round(float(pscore[i]), 4),
+                keypoints=_flat(flat[i]), score=_flat(pscore[i:i + 1])[0],
                 box=_flat([box[0], box[1], box[2] - box[0], box[3] - box[1]]), idx=idx))
 
     def _add_coco(self, name, frame_id, inst, n, kpts, scores):
@@ -162,7 +165,7 @@ class ResultWriter:
         for i in range(n):
             self.records.append(dict(image_id=img_id, category_id=1,
                                      keypoints=_flat(flat[i]),
-                                     score=round(float(pscore[i]), 4)))
+                                     score=_flat(pscore[i:i + 1])[0]))
 
     def _add_cmu(self, name, frame_id, inst, n, kpts, scores, key='bodies',
                  field='joints'):

@@ -96,3 +96,21 @@ def test_mmdet_detector_batch_of_frames(data_root):
     img = cv2.imread(f'{data_root}/coco/000000197388.jpg')
     out = det.detect([img, img[:200]])
     assert len(out) == 2 and all(b.shape[1] == 4 and len(b) == len(s) for b, s in out)
+
+
+@pytest.mark.slow
+def test_mmdet_scope_does_not_leak(tmp_path):
+    """After an mmdet detector is built, our models still build (scope restored)."""
+    mmdet = pytest.importorskip('mmdet')
+    from mmengine.registry import DefaultScope
+
+    from mmalphapose.apis import init_model
+    from mmalphapose.apis.detection import MMDetPersonDetector
+    from .standins import write_standin_config
+    cfg = osp.join(osp.dirname(mmdet.__file__), '.mim/configs/rtmdet/rtmdet_tiny_8xb32-300e_coco.py')
+    if not osp.isfile(cfg):
+        pytest.skip('mmdet configs not installed')
+    before = DefaultScope.get_current_instance()
+    MMDetPersonDetector(cfg, None)
+    assert DefaultScope.get_current_instance() is before
+    init_model(write_standin_config(str(tmp_path)))

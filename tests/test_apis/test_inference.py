@@ -102,8 +102,9 @@ def test_checkpoint_roundtrip_and_distiller_prefix(tmp_path):
 
 def test_real_distilled_student_config_runs(data_root):
     """The default Halpe-26 config (a distiller) builds its student and predicts."""
-    cfg = osp.join(REPO, 'configs/distillation/fastpose-se18_sikr_halpe26-distill-128x96.py')
-    if not osp.isfile(cfg):
+    from mmalphapose.apis import default_pose_model
+    cfg, _ = default_pose_model()
+    if cfg is None:
         pytest.skip('default distillation config not present')
     model = init_model(cfg)
     assert model.dataset_meta['num_keypoints'] == 26
@@ -111,3 +112,12 @@ def test_real_distilled_student_config_runs(data_root):
                             np.array([[100, 50, 300, 380]], np.float32))
     inst = samples_to_instances(res)
     assert inst.keypoints.shape == (1, 26, 2) and np.isfinite(inst.keypoints).all()
+
+
+def test_flip_override_is_restored_and_heatmaps(model):
+    model.test_cfg['flip_test'] = False
+    res = predict_people(model, [dots_image(DOTS)], np.zeros(3, np.int64), BOXES,
+                         flip=True, output_heatmaps=True)
+    assert model.test_cfg['flip_test'] is False
+    hm = res[0].pred_fields.heatmaps
+    assert hm.shape == (17, 64, 48) and hm.min() >= 0 and hm.max() <= 1

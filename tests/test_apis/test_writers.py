@@ -145,3 +145,14 @@ def test_video_sink_keeps_fps_and_size(tmp_path):
     assert cap.get(cv2.CAP_PROP_FRAME_COUNT) == 7
     assert cap.get(cv2.CAP_PROP_FPS) == pytest.approx(12.5)
     assert (cap.get(3), cap.get(4)) == (64, 48)
+
+
+def test_non_finite_values_still_give_valid_json(metas, tmp_path):
+    inst = _inst(17, n=1)
+    inst.keypoints[0, 3] = np.nan
+    inst.keypoint_scores[0, 4] = np.inf
+    w = ResultWriter(str(tmp_path), 'nan', metas[17])
+    w.add('a.jpg', 0, inst)
+    text = open(w.close()).read()
+    assert 'NaN' not in text and 'Infinity' not in text
+    json.loads(text)

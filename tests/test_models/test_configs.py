@@ -18,6 +18,14 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = sorted(
     glob.glob(osp.join(ROOT, 'configs/body_2d_keypoint/**/*.py'), recursive=True) +
     glob.glob(osp.join(ROOT, 'configs/wholebody_2d_keypoint/**/*.py'), recursive=True))
+# run by default (one per head / neck / backbone kind); the rest are slow-marked
+FAST = {
+    'sikr_fastpose-se-res18_1xb2-2e_coco-tiny-128x96',
+    'sikr_fastpose-se-res50_8xb32-270e_coco-256x192',
+    'heatmap_fastpose-se-res50_8xb32-200e_coco-256x192',
+    'heatmap_fastpose-duc-shuffle-res50_8xb32-200e_coco-256x192',
+    'combined_fastpose-se-res50_8xb32-270e_coco-wholebody-256x192',
+}
 META = {'CocoDataset': 'coco.py', 'Halpe26Dataset': 'halpe26.py',
         'Halpe136Dataset': 'halpe136.py', 'CocoWholeBodyDataset': 'coco_wholebody.py'}
 
@@ -32,7 +40,7 @@ def _params():
                                             reason='mmcv compiled ops missing'))
         if 'simplebaseline' in name or 'hrnet' in name:
             marks.append(pytest.mark.skipif(not has_mmdet(), reason='mmdet missing'))
-        if 'res152' in name or 'hrnet' in name or 'dcn' in name:
+        if name[:-3] not in FAST:
             marks.append(pytest.mark.slow)
         out.append(pytest.param(path, id=name[:-3], marks=marks))
     return out

@@ -141,7 +141,7 @@ def test_refuses_mismatch(tmp_path, capsys):
     ap = APFastPose(conv_dim=256)
     state = dict(ap.state_dict())
     state['preact.extra.weight'] = torch.zeros(1)
-    with pytest.raises(conv.ConversionError, match='preact.extra'):
+    with pytest.raises(conv.ConversionError, match='unexpected .1.: backbone.extra.weight'):
         conv.check_or_raise(conv.convert_state_dict(state), _ours())
     del state['preact.extra.weight']
     del state['preact.layer1.0.se.fc.0.bias']

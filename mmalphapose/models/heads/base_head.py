@@ -7,7 +7,7 @@ from mmengine.model import BaseModule
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
-from mmalphapose.registry import KEYPOINT_CODECS, MODELS
+from mmalphapose.registry import KEYPOINT_CODECS
 
 Feats = Union[Tensor, Sequence[Tensor]]
 

@@ -1,7 +1,6 @@
 """Keypoint losses: heatmap MSE and L1 on integral coordinates (AlphaPose)."""
 from typing import Optional
 
-import torch
 from torch import Tensor, nn
 
 from mmalphapose.registry import MODELS

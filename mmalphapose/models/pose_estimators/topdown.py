@@ -1,5 +1,5 @@
 """Top-down pose estimator: backbone -> neck -> head, with flip test."""
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
