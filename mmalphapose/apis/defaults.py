@@ -6,7 +6,8 @@ root), so the demo picks them up as soon as their files exist:
 * person detector: ``configs/detection/*.py`` + ``checkpoints/nanodet.onnx``
 * pose model: the distilled Halpe-26 model, ``configs/distillation/*.py`` +
   ``checkpoints/<config stem>.pth`` (or a ``.pth`` whose name shares the
-  config's leading words).
+  config's leading words, or names both its dataset and its folder, e.g.
+  ``checkpoints/halpe26_distilled.pth``).
 """
 import glob
 import os.path as osp
@@ -22,7 +23,8 @@ DEFAULTS = dict(
                        'configs/body_2d_keypoint/**/*halpe26*.py',
                        'configs/body_2d_keypoint/**/*coco*.py'),
               checkpoints=('checkpoints/{stem}.pth', 'checkpoints/{stem}*.pth',
-                           'checkpoints/{prefix}*.pth')),
+                           'checkpoints/{prefix}*.pth', 'checkpoints/{folder}*{data}*.pth',
+                           'checkpoints/*{data}*{folder}*.pth')),
 )
 
 # short names -> config patterns (first match wins)
@@ -73,7 +75,12 @@ def find_checkpoint_for(config: str, root: Path = ROOT) -> Optional[str]:
     """The checkpoint of a config by naming convention, if present."""
     stem = osp.splitext(osp.basename(config))[0]
     prefix = '_'.join(stem.split('_')[:2])
-    pats = [p.format(stem=stem, prefix=prefix) for p in DEFAULTS['pose']['checkpoints']]
+    # e.g. configs/distillation/x_halpe26-y.py also matches checkpoints/*halpe26*distill*.pth
+    folder = osp.basename(osp.dirname(config))[:7] or 'x'
+    data = next((d for d in ('halpe136', 'halpe26', 'coco-wholebody', 'coco_wholebody',
+                             'posetrack18', 'coco') if d in stem), None)
+    pats = [p.format(stem=stem, prefix=prefix, folder=folder, data=data)
+            for p in DEFAULTS['pose']['checkpoints'] if data or '{data}' not in p]
     return _glob_first(pats, root)
 
 

@@ -97,9 +97,12 @@ class ONNXDetectorWrapper:
 
     def __init__(self, config: Config, checkpoint: Optional[str] = None,
                  person_id: int = 0, score_thr: float = 0.3,
-                 nms_thr: Optional[float] = None, name: str = 'onnx'):
+                 nms_thr: Optional[float] = None, name: str = 'onnx',
+                 options: Optional[dict] = None):
         from mmalphapose.registry import MODELS
-        model_cfg = dict(config.model)
+        model_cfg = dict(config.model, **(options or {}))
+        if 'score_thr' in model_cfg and score_thr < model_cfg['score_thr']:
+            model_cfg['score_thr'] = score_thr  # our threshold decides, not the config's
         if checkpoint:
             model_cfg['model_path'] = checkpoint
         path = model_cfg.get('model_path')
@@ -208,9 +211,11 @@ def build_person_detector(det_config: Optional[str] = None,
                           det_checkpoint: Optional[str] = None,
                           detfile: Optional[str] = None, device: str = 'cpu',
                           person_id: int = 0, score_thr: float = 0.3,
-                          nms_thr: Optional[float] = None):
+                          nms_thr: Optional[float] = None,
+                          options: Optional[dict] = None):
     """Pick the detection source: a detfile, our ONNX detector, an mmdet model,
-    or (nothing given) the whole-image box."""
+    or (nothing given) the whole-image box. ``options`` override the ONNX
+    detector's constructor args (e.g. ``num_threads``)."""
     if detfile:
         return DetFilePersonDetector(detfile, score_thr=score_thr, nms_thr=nms_thr)
     if not det_config:
@@ -221,6 +226,7 @@ def build_person_detector(det_config: Optional[str] = None,
     model_type = str(cfg.get('model', {}).get('type', ''))
     if model_type.split('.')[-1] == 'ONNXPersonDetector':
         return ONNXDetectorWrapper(cfg, det_checkpoint, person_id, score_thr, nms_thr,
-                                   name=f'onnx:{osp.basename(det_config)}')
+                                   name=f'onnx:{osp.basename(det_config)}',
+                                   options=options)
     return MMDetPersonDetector(det_config, det_checkpoint, device, person_id,
                                score_thr, nms_thr)

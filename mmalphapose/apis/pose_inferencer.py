@@ -124,10 +124,12 @@ class PoseInferencer:
         track: ``'none'``, ``'pose-aware'`` or ``'poseflow'``.
         show_progress: progress bar (frames/s, ETA) for folders and videos.
         cfg_options: overrides of the pose config.
+        det_options: overrides of the ONNX detector's arguments, e.g.
+            ``dict(num_threads=1)``.
     """
 
     preprocess_kwargs = {'bbox_thr', 'nms_thr', 'det_batch', 'det_frequency', 'workers',
-                         'queue_size'}
+                         'queue_size', 'torch_threads'}
     forward_kwargs = {'pose_batch', 'flip'}
     visualize_kwargs = {'show', 'kpt_thr', 'draw_bbox', 'draw_heatmap', 'skeleton_style',
                         'radius', 'thickness', 'return_vis', 'save_vis', 'save_video',
@@ -138,10 +140,10 @@ class PoseInferencer:
     def __init__(self, pose2d: Optional[str] = None, pose2d_weights: Optional[str] = None,
                  device: str = 'cpu', det_model: Optional[str] = None,
                  det_weights: Optional[str] = None, det_cat_id: int = 0,
-                 detfile: Optional[str] = None, bbox_thr: float = 0.3,
+                 detfile: Optional[str] = None, bbox_thr: float = 0.2,
                  nms_thr: Optional[float] = None, pose_nms: str = 'pnms',
                  track: str = 'none', show_progress: bool = True,
-                 cfg_options: Optional[dict] = None):
+                 cfg_options: Optional[dict] = None, det_options: Optional[dict] = None):
         self.random_weights = False
         if pose2d is None:
             pose2d, default_ckpt = default_pose_model()
@@ -177,7 +179,7 @@ class PoseInferencer:
         if det_model == 'none':
             det_model = None
         self.detector = build_person_detector(det_model, det_weights, detfile, device,
-                                              det_cat_id, bbox_thr, nms_thr)
+                                              det_cat_id, bbox_thr, nms_thr, det_options)
         self.det_model, self.detfile = det_model, detfile
         self.default_pose_nms, self.default_track = pose_nms, track
         self.show_progress = show_progress
@@ -414,6 +416,11 @@ class PoseInferencer:
             bar = tqdm(total=sum(totals), unit='frame', dynamic_ncols=True)
         open_io: Dict[int, tuple] = {}
         used_stems: Dict[str, int] = {}
+        import torch
+        old_threads = torch.get_num_threads()
+        restore_det = self._override_det_thresholds(pre.get('bbox_thr'), pre.get('nms_thr'))
+        if pre.get('torch_threads'):  # intra-op threads of the pose model for this call
+            torch.set_num_threads(int(pre['torch_threads']))
         try:
             for item in stream:
                 if isinstance(item, SourceStart):
@@ -464,21 +471,51 @@ class PoseInferencer:
                         name = frame.name if '.' in frame.name else f'{frame.name}.jpg'
                         cv2.imwrite(osp.join(vis_dir, name), drawn)
                     if show:
-                        import cv2
-                        cv2.imshow('mmalphapose', drawn)
-                        if cv2.waitKey(max(1, int(vis.get('wait_time', 0.001) * 1000))) \
-                                & 0xFF in (27, ord('q')):
-                            raise KeyboardInterrupt
+                        show = self._show(drawn, vis.get('wait_time', 0.001))
                 yield dict(predictions=self._predictions(frame, inst, postk),
                            visualization=[drawn] if return_vis else [],
                            frame_id=frame.index, name=frame.name, input=stem)
         finally:
             stop.set()
+            torch.set_num_threads(old_threads)
+            restore_det()
             for io in list(open_io.values()):
                 self._close_io(io)
             open_io.clear()
             if bar is not None:
                 bar.close()
+
+    @staticmethod
+    def _show(img: np.ndarray, wait_time: float) -> bool:
+        """Show a frame; Esc/q stops the run. Returns False (stop showing) when
+        no display is available."""
+        import cv2
+        try:
+            cv2.imshow('mmalphapose', img)
+            key = cv2.waitKey(max(1, int(wait_time * 1000))) & 0xFF
+        except cv2.error as exc:
+            warnings.warn(f'--show disabled, no display available: {exc}')
+            return False
+        if key in (27, ord('q')):
+            raise KeyboardInterrupt
+        return True
+
+    def _override_det_thresholds(self, bbox_thr, nms_thr):
+        """Per-call ``bbox_thr`` / ``nms_thr``; returns a function restoring them."""
+        saved = []
+        targets = [(self.detector, 'score_thr', bbox_thr), (self.detector, 'nms_thr', nms_thr)]
+        inner = getattr(self.detector, 'model', None)
+        if bbox_thr is not None and hasattr(inner, 'score_thr'):
+            targets.append((inner, 'score_thr', min(bbox_thr, inner.score_thr)))
+        for obj, attr, value in targets:
+            if value is not None and hasattr(obj, attr):
+                saved.append((obj, attr, getattr(obj, attr)))
+                setattr(obj, attr, value)
+
+        def restore():
+            for obj, attr, value in saved:
+                setattr(obj, attr, value)
+        return restore
 
     def _close_io(self, io) -> None:
         if not io:

@@ -47,3 +47,11 @@ def test_resolve_aliases_and_names(tmp_path):
     assert resolve_pose_config(str(cfg), tmp_path) == str(cfg)
     with pytest.raises(FileNotFoundError, match='nothing-like-this'):
         resolve_pose_config('nothing-like-this', tmp_path)
+
+
+def test_checkpoint_named_by_dataset_and_folder(tmp_path):
+    cfg = str(tmp_path / 'configs/distillation/fastpose-se18_sikr_halpe26-distill-96x72.py')
+    _touch(tmp_path / 'checkpoints/coco_distilled.pth')  # other dataset: not taken
+    assert find_checkpoint_for(cfg, tmp_path) is None
+    _touch(tmp_path / 'checkpoints/halpe26_distilled.pth')
+    assert find_checkpoint_for(cfg, tmp_path).endswith('halpe26_distilled.pth')

@@ -254,3 +254,48 @@ def test_real_sigint_in_pipelined_run(cfg, data_root, tmp_path):
     # the signal may land between writing a frame and handing it to the caller
     assert summary['frames'] <= n <= summary['frames'] + 1
     assert abs(_frames_in(str(tmp_path / 'basketball_20f_vis.mp4')) - n) <= 1
+
+
+def test_per_call_bbox_thr(cfg, data_root):
+    inf = PoseInferencer(cfg, detfile=f'{data_root}/coco/test_coco_det_AP_H_56.json',
+                         pose_nms='none', bbox_thr=0.9, show_progress=False)
+    img = f'{data_root}/coco/000000197388.jpg'
+    strict = len(list(inf(img))[0]['predictions'])
+    loose = len(list(inf(img, bbox_thr=0.05))[0]['predictions'])
+    assert loose > strict and inf.detector.score_thr == 0.9  # restored after the call
+
+
+def test_webcam_drops_frames_instead_of_queueing(cfg, monkeypatch):
+    """A camera faster than the pipeline: old frames are replaced by new ones
+    (latest-frame slot), the frames that come out stay in order."""
+    import time
+
+    from mmalphapose.apis import inputs as inputs_mod
+
+    class FakeCam:
+        def __init__(self, cam_id):
+            self.i = 0
+
+        def isOpened(self):
+            return True
+
+        def read(self):
+            if self.i >= 120:
+                return False, None
+            self.i += 1
+            time.sleep(0.001)
+            return True, np.full((48, 64, 3), self.i % 255, np.uint8)
+
+        def release(self):
+            pass
+
+    class SlowDetector(WholeImageDetector):
+        def detect(self, frames, names=()):
+            time.sleep(0.03)
+            return super().detect(frames, names)
+    monkeypatch.setattr(inputs_mod.cv2, 'VideoCapture', FakeCam)
+    inf = PoseInferencer(cfg, det_model='none', pose_nms='none', show_progress=False)
+    inf.detector = SlowDetector()
+    ids = [r['frame_id'] for r in inf('webcam:0', workers=1)]
+    assert 1 < len(ids) < 120 and ids == sorted(ids)
+    assert ids[-1] >= 100  # the newest frames are the ones kept

@@ -5,6 +5,7 @@ from .teacher_estimator import ONNXTeacherPoseEstimator
 from .pseudo_labels import (SOURCE_CODES, assemble_halpe26,
                             derive_head_neck_hip, merge_with_gt)
 
-__all__ = ['MultiTeacherDistiller', 'ONNXTeacherPoseEstimator', 'MoveNetTeacher', 'BlazePoseTeacher',
+__all__ = ['MultiTeacherDistiller', 'ONNXTeacherPoseEstimator', 'MoveNetTeacher',
+           'BlazePoseTeacher',
            'SOURCE_CODES', 'assemble_halpe26', 'derive_head_neck_hip',
            'merge_with_gt']
