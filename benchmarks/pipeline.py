@@ -5,10 +5,12 @@ overlay-video writing) three ways per round: ``workers=0`` with the libraries'
 default intra-op threads (read, detect, pose, post-process and write one after
 another in one thread); ``workers=0`` with ``--stage-threads`` threads per
 library; and ``workers=1`` (reader thread + detection thread + pose thread +
-writing in the caller, connected by bounded queues) with ``--stage-threads``. Prints frames/s of both and the ratio
-(goal: >= 1.3x on 2 cores), plus CPU seconds per frame and the average number
-of busy cores, which show whether the speed-up comes from overlap (same CPU
-work, more cores busy). Rounds alternate to share any background load; the
+writing in the caller, connected by bounded queues) with ``--stage-threads``.
+Prints frames/s of each, the ratio pipelined / sequential (goal: >= 1.3x on 2
+cores) against both sequential runs, the CPU seconds per frame and the average
+number of busy cores: a real overlap gain shows as the same CPU work with more
+cores busy (on a machine whose other load leaves only one core free, it
+cannot). Rounds alternate to share any background load; the
 best round of each mode is reported.
 
     python benchmarks/pipeline.py [--video demo/resources/demo_basketball.mp4]

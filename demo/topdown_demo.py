@@ -87,12 +87,18 @@ def main(argv=None) -> int:
     threads = args.stage_threads
     if threads is None and args.workers > 0:
         threads = max(1, (os.cpu_count() or 2) // 2)
-    inferencer = PoseInferencer(
-        pose2d=args.pose_config, pose2d_weights=args.pose_checkpoint, device=args.device,
-        det_model=args.det_config, det_weights=args.det_checkpoint,
-        det_cat_id=args.det_cat_id, detfile=args.detfile, bbox_thr=args.bbox_thr,
-        nms_thr=args.nms_thr, pose_nms=args.pose_nms, track=args.track,
-        det_options=dict(num_threads=threads) if threads else None)
+    try:
+        inferencer = PoseInferencer(
+            pose2d=args.pose_config, pose2d_weights=args.pose_checkpoint,
+            device=args.device, det_model=args.det_config,
+            det_weights=args.det_checkpoint, det_cat_id=args.det_cat_id,
+            detfile=args.detfile, bbox_thr=args.bbox_thr, nms_thr=args.nms_thr,
+            pose_nms=args.pose_nms, track=args.track,
+            det_options=dict(num_threads=threads) if threads else None)
+    except (FileNotFoundError, ValueError, ImportError) as exc:
+        # missing files, a checkpoint for another keypoint count, no mmdet ...
+        print(f'error: {exc}', file=sys.stderr)
+        return 2
     summary = inferencer.run(
         args.input, out_dir=args.out_dir, save_json=args.save_json,
         save_video=args.save_video, save_vis=args.save_vis, show=args.show,

@@ -1,7 +1,5 @@
 """Model loading and batched top-down inference (MMPose ``apis.inference`` style)."""
-import os
 import os.path as osp
-import warnings
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 

@@ -18,10 +18,11 @@ import inspect
 import logging
 import os
 import os.path as osp
+import sys
 import threading
 import time
 import warnings
-from typing import Dict, Iterator, List, Optional, Sequence, Union
+from typing import Dict, Iterator, List, Optional
 
 import numpy as np
 from mmengine.logging import print_log
@@ -30,76 +31,17 @@ from mmengine.structures import InstanceData
 
 from mmalphapose.registry import INFERENCERS, POSE_NMS, TRACKERS
 from mmalphapose.structures import PoseDataSample, split_instances
-from .crop import group_by_frame
 from .defaults import default_detector, default_pose_model, resolve_pose_config
 from .detection import build_person_detector
-from .inference import init_model, predict_people, samples_to_instances
-from .inputs import Frame, Source, resolve_inputs
+from .inference import init_model
+from .inputs import Frame, resolve_inputs
 from .pipeline import SourceEnd, SourceStart, chain
+from .stages import (boxes_from_poses, default_kpt_thr, make_det_stage,  # noqa: F401
+                     make_pose_stage, read_sources, tracker_predicted_boxes)
 from .writers import FORMATS, ResultWriter, VideoSink
 
 NMS_TYPES = {'pnms': 'ParametricPoseNMS', 'oks': 'OKSNMS', 'soft-oks': 'SoftOKSNMS'}
 TRACKER_TYPES = {'pose-aware': 'PoseAwareTracker', 'poseflow': 'PoseFlowTracker'}
-
-
-def _np(x):
-    return x.detach().cpu().numpy() if hasattr(x, 'detach') else np.asarray(x)
-
-
-def boxes_from_poses(inst: InstanceData, kpt_thr: float = 0.3) -> tuple:
-    """Boxes to follow people between detector runs: the extent of each
-    person's confident keypoints (its previous box when fewer than 2). With a
-    Kalman tracker the pipeline prefers :func:`tracker_predicted_boxes`."""
-    if inst is None or len(inst) == 0 or 'keypoints' not in inst:
-        return np.zeros((0, 4), np.float32), np.zeros((0, ), np.float32)
-    kpts, sc = _np(inst.keypoints), _np(inst.keypoint_scores)
-    ok = (sc > kpt_thr) & np.isfinite(kpts).all(-1)
-    big = np.where(ok[..., None], kpts, np.inf)
-    small = np.where(ok[..., None], kpts, -np.inf)
-    ext = np.concatenate([big.min(1), small.max(1)], axis=1)
-    prev = _np(inst.bboxes).astype(np.float32)
-    use = (ok.sum(1) >= 2)[:, None]
-    boxes = np.where(use, ext, prev).astype(np.float32)
-    return boxes, _np(inst.bbox_scores).astype(np.float32)
-
-
-def default_kpt_thr(model, num_keypoints: int):
-    """AlphaPose's drawing threshold (``vis_thres``, facts §9.3): 0.05 for
-    regression (SIKR) heads, 0.4 for heatmap heads, and for combined heads 0.4 on
-    body+feet and 0.05 on the last 110 (face + hands) keypoints."""
-    name = type(getattr(model, 'head', None)).__name__.lower()
-    if 'combined' in name:
-        thr = np.full(num_keypoints, 0.4, np.float32)
-        thr[-110 if num_keypoints > 110 else num_keypoints - 42:] = 0.05
-        return thr
-    if 'sikr' in name or 'regress' in name or 'integral' in name:
-        return 0.05
-    if 'heatmap' in name:
-        return 0.4
-    return 0.3
-
-
-def tracker_predicted_boxes(tracker, inst: InstanceData) -> Optional[np.ndarray]:
-    """Kalman-predicted next-frame boxes (xyxy) of the tracks of ``inst``
-    (rows without a live track get NaN), when the tracker exposes Kalman
-    tracks (``tracks`` with ``mean``/``covariance`` in xyah, and ``kf``);
-    the tracker's state is not changed."""
-    tracks, kf = getattr(tracker, 'tracks', None), getattr(tracker, 'kf', None)
-    if not tracks or kf is None or inst is None or 'track_ids' not in inst:
-        return None
-    by_id = {int(t.track_id): t for t in tracks
-             if getattr(t, 'mean', None) is not None}
-    ids = [int(i) for i in _np(inst.track_ids).reshape(-1)]
-    rows = [i for i, tid in enumerate(ids) if tid in by_id]
-    out = np.full((len(ids), 4), np.nan, np.float32)
-    if not rows:
-        return out
-    from mmalphapose.tracking import xyah2xyxy
-    mean = np.stack([np.asarray(by_id[ids[i]].mean, np.float64) for i in rows])
-    cov = np.stack([np.asarray(by_id[ids[i]].covariance, np.float64) for i in rows])
-    mean, _ = kf.predict(mean.copy(), cov.copy())
-    out[rows] = xyah2xyxy(mean[:, :4])
-    return out
 
 
 @INFERENCERS.register_module()
@@ -237,133 +179,6 @@ class PoseInferencer:
             return TRACKERS.build(cfg)
 
     # ----------------------------------------------------------------- stages
-    def _reader(self, sources: List[Source], stop: threading.Event) -> Iterator:
-        for src in sources:
-            yield SourceStart(src)
-            try:
-                for frame in src.frames(stop):
-                    yield frame
-            except IOError as exc:
-                warnings.warn(f'skipping input: {exc}')
-            yield SourceEnd(src)
-
-    def _det_stage(self, det_batch: int, det_frequency: int):
-        def stage(items):
-            pending: List[Frame] = []
-
-            def flush():
-                if not pending:
-                    return
-                dets = self.detector.detect([f.img for f in pending],
-                                            [f.name for f in pending])
-                for f, (boxes, scores) in zip(pending, dets):
-                    f.extras['bboxes'], f.extras['bbox_scores'] = boxes, scores
-                out = list(pending)
-                pending.clear()
-                yield from out
-
-            for item in items:
-                if isinstance(item, Frame) and item.img is not None:
-                    batch = 1 if item.source.kind == 'webcam' else max(1, det_batch)
-                    if det_frequency > 1 and item.index % det_frequency:
-                        item.extras['propagate'] = True
-                        yield from flush()
-                        yield item
-                        continue
-                    pending.append(item)
-                    if len(pending) >= batch:
-                        yield from flush()
-                else:
-                    yield from flush()
-                    yield item
-            yield from flush()
-        return stage
-
-    def _pose_stage(self, pose_batch: int, flip: Optional[bool], nms, tracker,
-                    frames_per_batch: int, kpt_thr: float, want_heatmaps: bool):
-        model = self.model
-        track_takes_img = tracker is not None and 'img' in inspect.signature(
-            tracker.update).parameters
-
-        def post(frame: Frame, samples: Sequence[PoseDataSample]) -> None:
-            inst = samples_to_instances(samples) if samples else InstanceData()
-            if len(samples) == 0:
-                k = self.metainfo['num_keypoints']
-                inst = InstanceData(keypoints=np.zeros((0, k, 2), np.float32),
-                                    keypoint_scores=np.zeros((0, k), np.float32),
-                                    bboxes=np.zeros((0, 4), np.float32),
-                                    bbox_scores=np.zeros((0, ), np.float32))
-            keep = np.arange(len(inst))
-            if nms is not None and len(inst):
-                inst, keep = nms.nms(inst)
-            if tracker is not None:
-                if track_takes_img:
-                    inst = tracker.update(inst, frame.index, img=frame.img)
-                else:
-                    inst = tracker.update(inst, frame.index)
-            if want_heatmaps and samples and 'pred_fields' in samples[0]:
-                frame.extras['heatmaps'] = np.stack(
-                    [_np(samples[i].pred_fields.heatmaps) for i in keep]) if len(keep) \
-                    else None
-                frame.extras['centers'] = np.stack(
-                    [samples[i].metainfo['input_center'] for i in keep]) if len(keep) else None
-                frame.extras['scales'] = np.stack(
-                    [samples[i].metainfo['input_scale'] for i in keep]) if len(keep) else None
-            frame.extras['instances'] = inst
-            state['last'] = inst
-
-        def run(frames: List[Frame]) -> None:
-            boxes = [f.extras['bboxes'] for f in frames]
-            fids = np.concatenate([np.full(len(b), i) for i, b in enumerate(boxes)])
-            samples = predict_people(
-                model, [f.img for f in frames], fids.astype(np.int64),
-                np.concatenate(boxes) if boxes else np.zeros((0, 4)),
-                np.concatenate([f.extras['bbox_scores'] for f in frames]),
-                batch_size=pose_batch, flip=flip, img_paths=[f.path for f in frames],
-                output_heatmaps=want_heatmaps)
-            for f, idx in zip(frames, group_by_frame(fids, len(frames))):
-                post(f, [samples[i] for i in idx])
-
-        state = {'last': None}
-
-        def stage(items):
-            pending: List[Frame] = []
-
-            def flush():
-                if pending:
-                    run(pending)
-                    out = list(pending)
-                    pending.clear()
-                    yield from out
-
-            for item in items:
-                if isinstance(item, Frame) and item.img is not None:
-                    if item.extras.get('propagate'):
-                        yield from flush()
-                        boxes, scores = boxes_from_poses(state['last'], kpt_thr)
-                        pred = tracker_predicted_boxes(tracker, state['last'])
-                        if pred is not None and len(pred) == len(boxes):
-                            ok = np.isfinite(pred).all(1) & (pred[:, 2] > pred[:, 0]) \
-                                & (pred[:, 3] > pred[:, 1])
-                            boxes = np.where(ok[:, None], pred, boxes).astype(np.float32)
-                        item.extras['bboxes'], item.extras['bbox_scores'] = boxes, scores
-                        run([item])
-                        yield item
-                        continue
-                    pending.append(item)
-                    if len(pending) >= frames_per_batch or item.source.kind == 'webcam':
-                        yield from flush()
-                    continue
-                yield from flush()
-                if isinstance(item, SourceStart):
-                    state['last'] = None
-                    if tracker is not None:
-                        tracker.reset()
-                yield item
-            yield from flush()
-        return stage
-
-    # ------------------------------------------------------------------- call
     def __call__(self, inputs, **kwargs) -> Iterator[Dict]:
         """Run on ``inputs`` and yield one dict per frame: ``predictions``
         (per-person dicts, or a PoseDataSample with ``return_datasamples``),
@@ -386,6 +201,11 @@ class PoseInferencer:
         save_vis = vis.get('save_vis', out_dir is not None)
         save_video = vis.get('save_video', out_dir is not None)
         show, return_vis = bool(vis.get('show', False)), bool(vis.get('return_vis', False))
+        if show and sys.platform.startswith('linux') and not (
+                os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
+            # OpenCV's Qt backend aborts the process without a display
+            warnings.warn('--show ignored: no display (DISPLAY is not set)')
+            show = False
         draw_heatmap = bool(vis.get('draw_heatmap', False))
         style = vis.get('skeleton_style')
         if style:
@@ -401,10 +221,11 @@ class PoseInferencer:
         self.outputs = []
 
         stop = threading.Event()
-        stages = [self._det_stage(det_batch, det_frequency),
-                  self._pose_stage(pose_batch, fwd.get('flip'), nms, tracker,
-                                   max(1, det_batch), kpt_thr, draw_heatmap)]
-        stream = chain(self._reader(sources, stop), stages, workers, stop,
+        stages = [make_det_stage(self.detector, det_batch, det_frequency),
+                  make_pose_stage(self.model, self.metainfo['num_keypoints'], pose_batch,
+                                  fwd.get('flip'), nms, tracker, max(1, det_batch),
+                                  kpt_thr, draw_heatmap)]
+        stream = chain(read_sources(sources, stop), stages, workers, stop,
                        queue_size=int(pre.get('queue_size', 1 if any(
                            s.kind == 'webcam' for s in sources) else max(4, 2 * det_batch))),
                        names=['det', 'pose'],

@@ -10,7 +10,7 @@ import os
 import os.path as osp
 import re
 import tempfile
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional
 
 import cv2
 import numpy as np

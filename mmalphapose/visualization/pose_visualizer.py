@@ -6,7 +6,7 @@ COCO-WholeBody-133 all draw with their own skeletons. ``skeleton_style=
 'openpose'`` draws the body as OpenPose's COCO-18 (synthetic neck, rainbow
 limbs as ellipses) and the remaining parts (feet, face, hands) from metainfo.
 """
-from typing import Optional, Sequence, Union
+from typing import Optional, Union
 
 import cv2
 import numpy as np

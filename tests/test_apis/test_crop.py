@@ -1,6 +1,5 @@
 import cv2
 import numpy as np
-import pytest
 import torch
 
 from mmalphapose.apis.crop import (boxes_to_center_scale, crop_affine_matrices,

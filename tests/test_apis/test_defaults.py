@@ -1,5 +1,3 @@
-import os.path as osp
-
 import pytest
 
 from mmalphapose.apis.defaults import (default_detector, default_pose_model,

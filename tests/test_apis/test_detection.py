@@ -89,7 +89,8 @@ def test_mmdet_detector_batch_of_frames(data_root):
     """Any mmdet config works (random-weight RTMDet-tiny from mmdet's own configs)."""
     mmdet = pytest.importorskip('mmdet')
     from mmalphapose.apis.detection import MMDetPersonDetector
-    cfg = osp.join(osp.dirname(mmdet.__file__), '.mim/configs/rtmdet/rtmdet_tiny_8xb32-300e_coco.py')
+    cfg = osp.join(osp.dirname(mmdet.__file__), '.mim', 'configs', 'rtmdet',
+                   'rtmdet_tiny_8xb32-300e_coco.py')
     if not osp.isfile(cfg):
         pytest.skip('mmdet configs not installed')
     det = MMDetPersonDetector(cfg, None, score_thr=0.0)
@@ -107,7 +108,8 @@ def test_mmdet_scope_does_not_leak(tmp_path):
     from mmalphapose.apis import init_model
     from mmalphapose.apis.detection import MMDetPersonDetector
     from .standins import write_standin_config
-    cfg = osp.join(osp.dirname(mmdet.__file__), '.mim/configs/rtmdet/rtmdet_tiny_8xb32-300e_coco.py')
+    cfg = osp.join(osp.dirname(mmdet.__file__), '.mim', 'configs', 'rtmdet',
+                   'rtmdet_tiny_8xb32-300e_coco.py')
     if not osp.isfile(cfg):
         pytest.skip('mmdet configs not installed')
     before = DefaultScope.get_current_instance()

@@ -1,12 +1,10 @@
-import os.path as osp
-
 import numpy as np
 import pytest
 import torch
 
 from mmalphapose.apis import inference_topdown, init_model, predict_people
 from mmalphapose.apis.inference import get_input_size, samples_to_instances
-from .standins import REPO, dots_image, write_standin_config
+from .standins import dots_image, write_standin_config
 
 DOTS = [(50, 60), (200, 100), (300, 220)]
 BOXES = np.array([[30, 30, 80, 100], [150, 50, 260, 180], [280, 200, 319, 239]], np.float32)

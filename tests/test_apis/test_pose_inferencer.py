@@ -1,6 +1,5 @@
 import json
 import os
-import os.path as osp
 import shutil
 
 import cv2
@@ -158,22 +157,6 @@ def test_det_frequency_follows_people_with_tracker(cfg, data_root):
     assert len({r['predictions'][0]['track_ids'] for r in res}) == 1  # one stable id
 
 
-def test_tracker_predicted_boxes_follow_motion():
-    from mmengine.structures import InstanceData
-
-    from mmalphapose.apis.pose_inferencer import tracker_predicted_boxes
-    from mmalphapose.registry import TRACKERS
-    tracker = TRACKERS.build(dict(type='PoseAwareTracker', pose_weight=0.0,
-                                  appearance_weight=1.0, min_hits=1))
-    for f in range(4):  # a box moving 10 px right per frame
-        inst = InstanceData(bboxes=np.array([[10. + 10 * f, 20, 60. + 10 * f, 120]]),
-                            bbox_scores=np.ones(1))
-        inst = tracker.update(inst, f)
-    pred = tracker_predicted_boxes(tracker, inst)
-    assert pred.shape == (1, 4) and pred[0, 0] > 45  # moved on beyond the last x1=40
-    assert tracker_predicted_boxes(None, inst) is None
-
-
 def test_ctrl_c_keeps_what_was_written(cfg, data_root, tmp_path):
     class InterruptingDetector(WholeImageDetector):
         def detect(self, frames, names=()):
@@ -201,21 +184,6 @@ def test_kwargs_are_grouped(whole):
         whole.build_pose_nms('bogus')
     with pytest.raises(ValueError, match='track'):
         whole.build_tracker('bogus')
-
-
-def test_default_kpt_thr_follows_the_head():
-    from torch import nn
-
-    from mmalphapose.apis.pose_inferencer import default_kpt_thr
-
-    def model_with(name):
-        m = nn.Module()
-        m.head = type(name, (nn.Module, ), {})()
-        return m
-    assert default_kpt_thr(model_with('SIKRHead'), 26) == 0.05
-    assert default_kpt_thr(model_with('HeatmapHead'), 17) == 0.4
-    thr = default_kpt_thr(model_with('CombinedHead'), 136)
-    assert np.allclose(thr[:26], 0.4) and np.allclose(thr[26:], 0.05)
 
 
 def test_several_inputs_get_their_own_outputs(whole, data_root, tmp_path):
@@ -299,3 +267,11 @@ def test_webcam_drops_frames_instead_of_queueing(cfg, monkeypatch):
     ids = [r['frame_id'] for r in inf('webcam:0', workers=1)]
     assert 1 < len(ids) < 120 and ids == sorted(ids)
     assert ids[-1] >= 100  # the newest frames are the ones kept
+
+
+def test_show_without_display_is_ignored(whole, data_root, monkeypatch):
+    monkeypatch.delenv('DISPLAY', raising=False)
+    monkeypatch.delenv('WAYLAND_DISPLAY', raising=False)
+    with pytest.warns(UserWarning, match='no display'):
+        summary = whole.run(f'{data_root}/coco/000000000785.jpg', show=True)
+    assert summary['frames'] == 1

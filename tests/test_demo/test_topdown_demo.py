@@ -79,3 +79,17 @@ def test_demo_defaults_on_sample_images(data_root, tmp_path):
     assert sorted(os.listdir(tmp_path / 'coco_vis')) == names
     recs = json.load(open(tmp_path / 'coco.json'))
     assert {r['image_id'] for r in recs} == set(names)
+
+
+def test_demo_wrong_keypoint_checkpoint(tmp_path, capsys):
+    import torch
+
+    from mmalphapose.apis import init_model
+    m26 = init_model(write_standin_config(str(tmp_path), 26, 'halpe26'))
+    torch.save({'state_dict': m26.state_dict()}, tmp_path / 'h26.pth')
+    rc = _load_demo().main([osp.join(REPO, 'demo', 'resources', '000000197388.jpg'),
+                            '--pose-config', write_standin_config(str(tmp_path), 17),
+                            '--pose-checkpoint', str(tmp_path / 'h26.pth'),
+                            '--out-dir', str(tmp_path / 'o')])
+    err = capsys.readouterr().err
+    assert rc == 2 and '26 keypoints' in err and '17 keypoints' in err

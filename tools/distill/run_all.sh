@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SHARED=${1:-../shared}
-EPOCHS=${2:-8}   # phase-2 epochs
+EPOCHS=${2:-14}  # phase-2 epochs
 CFG=configs/distillation/fastpose-se18_sikr_halpe26-distill-96x72.py
 WORK=work_dirs/distill_halpe26
 OUT=checkpoints/fastpose-se18_sikr_halpe26-distill-96x72.pth
@@ -22,7 +22,7 @@ python tools/train.py "$CFG" --work-dir "$WORK"
 # phase 2 (fine-tune from phase 1): EPOCHS more epochs, 1e-3 then 1e-4 for the last 2
 python tools/train.py "$CFG" --work-dir "${WORK}_ft" --cfg-options \
     load_from="$WORK/epoch_16.pth" train_cfg.max_epochs="$EPOCHS" \
-    param_scheduler.0.end=1 "param_scheduler.1.milestones=[$((EPOCHS - 2))]" \
+    param_scheduler.0.start_factor=1.0 param_scheduler.0.end=1 "param_scheduler.1.milestones=[$((EPOCHS - 2))]" \
     param_scheduler.1.end="$EPOCHS"
 python tools/distill/export_student.py "${WORK}_ft/epoch_${EPOCHS}.pth" "$OUT" --config "$CFG"
 python benchmarks/distill_eval.py "$CFG" "$OUT" --teacher --models-dir "$SHARED/models" \

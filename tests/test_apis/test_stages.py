@@ -1,0 +1,78 @@
+import threading
+
+import numpy as np
+from mmengine.structures import InstanceData
+from torch import nn
+
+from mmalphapose.apis.detection import WholeImageDetector
+from mmalphapose.apis.inputs import Frame, Source
+from mmalphapose.apis.pipeline import SourceEnd, SourceStart
+from mmalphapose.apis.stages import (boxes_from_poses, default_kpt_thr, make_det_stage,
+                                     read_sources, tracker_predicted_boxes)
+from mmalphapose.registry import TRACKERS
+
+
+def _frames(n, kind='video'):
+    src = Source(kind, 'x')
+    return src, [Frame(src, i, f'{i}.jpg', np.zeros((8, 8, 3), np.uint8)) for i in range(n)]
+
+
+def test_det_stage_batches_and_marks_propagated_frames():
+    calls = []
+
+    class Recorder(WholeImageDetector):
+        def detect(self, frames, names=()):
+            calls.append(list(names))
+            return super().detect(frames, names)
+    src, frames = _frames(7)
+    bad = Frame(src, 7, '7.jpg', None, error='broken')
+    items = [SourceStart(src)] + frames[:5] + [bad] + frames[5:] + [SourceEnd(src)]
+    out = list(make_det_stage(Recorder(), det_batch=2, det_frequency=3)(iter(items)))
+    assert out == items  # same items, same order
+    # frames 0 and 3 and 6 are detected; the bad frame and markers flush batches
+    assert calls == [['0.jpg'], ['3.jpg'], ['6.jpg']]
+    assert [bool(f.extras.get('propagate')) for f in frames] == [False, True, True, False,
+                                                                 True, True, False]
+    assert 'bboxes' in frames[0].extras and 'bboxes' not in frames[1].extras
+
+
+def test_read_sources_skips_inputs_that_cannot_be_opened(tmp_path):
+    broken = Source('video', 'broken', path=str(tmp_path / 'nope.mp4'))
+    items = list(read_sources([broken], threading.Event()))
+    assert [type(i) for i in items] == [SourceStart, SourceEnd]
+
+
+def test_boxes_from_poses_uses_confident_keypoints():
+    inst = InstanceData(
+        keypoints=np.array([[[10, 20], [30, 60], [99, 99]], [[0, 0], [1, 1], [2, 2]]],
+                           np.float32),
+        keypoint_scores=np.array([[0.9, 0.8, 0.1], [0.9, 0.1, 0.1]], np.float32),
+        bboxes=np.array([[0, 0, 5, 5], [7, 7, 9, 9]], np.float32),
+        bbox_scores=np.array([0.5, 0.6], np.float32))
+    boxes, scores = boxes_from_poses(inst, 0.3)
+    np.testing.assert_allclose(boxes, [[10, 20, 30, 60], [7, 7, 9, 9]])
+    np.testing.assert_allclose(scores, [0.5, 0.6])
+    assert boxes_from_poses(None)[0].shape == (0, 4)
+
+
+def test_tracker_predicted_boxes_follow_motion():
+    tracker = TRACKERS.build(dict(type='PoseAwareTracker', pose_weight=0.0,
+                                  appearance_weight=1.0, min_hits=1))
+    for f in range(4):  # a box moving 10 px right per frame
+        inst = InstanceData(bboxes=np.array([[10. + 10 * f, 20, 60. + 10 * f, 120]]),
+                            bbox_scores=np.ones(1))
+        inst = tracker.update(inst, f)
+    pred = tracker_predicted_boxes(tracker, inst)
+    assert pred.shape == (1, 4) and pred[0, 0] > 45  # moved on beyond the last x1=40
+    assert tracker_predicted_boxes(None, inst) is None
+
+
+def test_default_kpt_thr_follows_the_head():
+    def model_with(name):
+        m = nn.Module()
+        m.head = type(name, (nn.Module, ), {})()
+        return m
+    assert default_kpt_thr(model_with('SIKRHead'), 26) == 0.05
+    assert default_kpt_thr(model_with('HeatmapHead'), 17) == 0.4
+    thr = default_kpt_thr(model_with('CombinedHead'), 136)
+    assert np.allclose(thr[:26], 0.4) and np.allclose(thr[26:], 0.05)
