@@ -93,3 +93,7 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 val_evaluator = dict(type='CocoMetric', ann_file=data_root + 'annotations/coco_wholebody_val_v1.0.json')
 test_evaluator = val_evaluator
+
+# Parametric Pose NMS used by the inferencer for this model: AlphaPose switches to
+# its alternative whole-body constants for regression / combined-loss models.
+pose_nms = dict(type='ParametricPoseNMS', preset='regression')
