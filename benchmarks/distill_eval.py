@@ -167,7 +167,7 @@ def main() -> None:
     p.add_argument('checkpoint', nargs='?')
     p.add_argument('--no-flip', action='store_true')
     p.add_argument('--teacher', action='store_true', help='also evaluate MoveNet Thunder')
-    p.add_argument('--models-dir', default=osp.join(ROOT, '..', 'shared', 'models'))
+    p.add_argument('--models-dir', default=osp.join(ROOT, 'checkpoints'))
     p.add_argument('--coco-dir', default=osp.join(ROOT, 'tests', 'data', 'coco'))
     p.add_argument('--clip-json', default=osp.join(ROOT, 'data', 'distill',
                                                    'halpe26_heldout_clip.json'))

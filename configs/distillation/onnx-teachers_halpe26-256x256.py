@@ -6,8 +6,8 @@
 codec = dict(input_size=(256, 256))
 model = dict(
     type='ONNXTeacherPoseEstimator',
-    body_model='../shared/models/movenet-thunder.onnx',
-    feet_model='../shared/models/blazepose-full.onnx',
+    body_model='checkpoints/movenet-thunder.onnx',
+    feet_model='checkpoints/blazepose-full.onnx',
     score_thr=0.0,
     metainfo=dict(from_file='configs/_base_/datasets/halpe26.py'),
 )

@@ -95,7 +95,13 @@ class PoseInferencer:
             pose2d_weights = pose2d_weights or default_ckpt
         else:
             pose2d = resolve_pose_config(pose2d)
-        if not pose2d_weights:
+        self.pose_config, self.pose_checkpoint = pose2d, pose2d_weights
+        self.model = init_model(pose2d, pose2d_weights, device=device,
+                                cfg_options=cfg_options)
+        # a model without trainable parameters (the ONNX teachers) carries its
+        # weights in its own files; any other model without a checkpoint is random
+        has_params = any(True for _ in self.model.parameters())
+        if not pose2d_weights and has_params:
             self.random_weights = True
             msg = ('!' * 70 + f'\nNo pose checkpoint for "{pose2d}": the pose model has '
                    'RANDOM WEIGHTS and its keypoints are meaningless.\nPass '
@@ -103,9 +109,6 @@ class PoseInferencer:
                    'under checkpoints/.\n' + '!' * 70)
             print_log(msg, logger='current', level=logging.WARNING)
             warnings.warn(f'pose model "{pose2d}" has random weights (no checkpoint)')
-        self.pose_config, self.pose_checkpoint = pose2d, pose2d_weights
-        self.model = init_model(pose2d, pose2d_weights, device=device,
-                                cfg_options=cfg_options)
         self.metainfo = self.model.dataset_meta
         if not self.metainfo:
             raise ValueError(f'pose config "{pose2d}" gives no dataset metainfo '
@@ -132,7 +135,9 @@ class PoseInferencer:
     # ------------------------------------------------------------------ utils
     def describe(self) -> str:
         """Which models are used, in words."""
-        pose = f'{self.pose_config} + ' + (self.pose_checkpoint or 'RANDOM WEIGHTS')
+        weights = self.pose_checkpoint or (
+            'RANDOM WEIGHTS' if self.random_weights else 'weights from the files its config names')
+        pose = f'{self.pose_config} + {weights}'
         return f'pose: {pose}\ndetector: {self.detector.name}'
 
     def _dispatch_kwargs(self, **kwargs) -> List[dict]:

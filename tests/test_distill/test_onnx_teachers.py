@@ -1,4 +1,4 @@
-"""Teacher crop geometry; the real ONNX teachers when ../shared/models exists."""
+"""Teacher crop geometry; the real ONNX teachers bundled in checkpoints/."""
 import json
 import os.path as osp
 
@@ -10,7 +10,7 @@ from mmalphapose.models.distillers.onnx_teachers import (BlazePoseTeacher, MoveN
                                                          crop_to_image, square_crop_affine)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-MODELS_DIR = osp.join(ROOT, '..', 'shared', 'models')
+MODELS_DIR = osp.join(ROOT, 'checkpoints')  # the bundled teacher ONNX files
 COCO = osp.join(ROOT, 'tests', 'data', 'coco')
 SIGMAS = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62,
                    1.07, 1.07, .87, .87, .89, .89]) / 10
@@ -37,7 +37,7 @@ def test_missing_model():
 
 @pytest.mark.slow
 @pytest.mark.skipif(not osp.isfile(osp.join(MODELS_DIR, 'movenet-thunder.onnx')),
-                    reason='teacher ONNX files not available (../shared/models)')
+                    reason='teacher ONNX files not bundled in checkpoints/')
 def test_teachers_on_coco_sample():
     gt = json.load(open(osp.join(COCO, 'test_coco.json')))
     mv = MoveNetTeacher(osp.join(MODELS_DIR, 'movenet-thunder.onnx'))

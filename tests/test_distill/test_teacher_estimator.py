@@ -1,4 +1,4 @@
-"""ONNXTeacherPoseEstimator through the inference API (needs ../shared/models)."""
+"""ONNXTeacherPoseEstimator through the inference API (the teacher ONNX files bundled in checkpoints/)."""
 import os.path as osp
 
 import cv2
@@ -7,12 +7,12 @@ import pytest
 import torch
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-MODELS_DIR = osp.join(ROOT, '..', 'shared', 'models')
+MODELS_DIR = osp.join(ROOT, 'checkpoints')  # the bundled teacher ONNX files
 CFG = osp.join(ROOT, 'configs', 'distillation', 'onnx-teachers_halpe26-256x256.py')
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     not osp.isfile(osp.join(MODELS_DIR, 'movenet-thunder.onnx')),
-    reason='teacher ONNX files not available (../shared/models)')]
+    reason='teacher ONNX files not bundled in checkpoints/')]
 
 
 def test_wrapped_teachers_match_gt_on_coco_person():

@@ -73,3 +73,30 @@ class PoseTrack18Dataset(BaseCocoStyleDataset):
         except (TypeError, ValueError) as err:
             raise ValueError(f'{self.ann_file}: annotation id={ann.get("id")} has a non-integer '
                              f'track_id {track!r}') from err
+
+
+@DATASETS.register_module()
+class CocoWholeBodyHalpe136Dataset(CocoWholeBodyDataset):
+    """COCO-WholeBody read into the Halpe-136 layout, for multi-domain training
+    (AlphaPose's Halpe + COCO-WholeBody mix, facts §7.2).
+
+    Three unlabelled joints (Halpe Head, Neck, Hip: 17-19) are inserted after
+    the 17 body joints, then feet, face and hands follow. Unlike AlphaPose's
+    loader, the feet are *reordered* from COCO-WholeBody's (L-big, L-small,
+    L-heel, R-big, R-small, R-heel) to Halpe's (L-big, R-big, L-small, R-small,
+    L-heel, R-heel), so both domains agree on what keypoint 20-25 is.
+    """
+    METAINFO = dict(from_file='configs/_base_/datasets/halpe136.py')
+    # Halpe feet 20..25 <- COCO-WholeBody foot indices 0..5
+    FOOT_TO_HALPE = (0, 3, 1, 4, 2, 5)
+
+    def extract_keypoints(self, ann: dict) -> np.ndarray:
+        parts = [self._reshape_keypoints(ann.get(f), ann, f, n) for f, n in self.FIELDS]
+        body, foot, face, lhand, rhand = parts
+        missing = np.zeros((3, body.shape[1]), body.dtype)
+        kpts = np.concatenate(
+            [body, missing, foot[list(self.FOOT_TO_HALPE)], face, lhand, rhand], axis=0)
+        if kpts.shape[0] != self.num_keypoints:
+            raise ValueError(f'{self.ann_file}: metainfo has {self.num_keypoints} keypoints but '
+                             f'the Halpe-136 layout gives {kpts.shape[0]}')
+        return kpts

@@ -12,7 +12,6 @@ box, warped with one affine per box (pixels outside the image are black).
   pixels, visibility/presence as logits; the first 33 are the BlazePose
   landmarks (29/30 heels, 31/32 foot index).
 """
-import os.path as osp
 from typing import Tuple
 
 import numpy as np
@@ -49,9 +48,12 @@ class _ONNXCropTeacher:
 
     def __init__(self, model_path: str, padding: float = 1.25,
                  num_threads: int = 0) -> None:
-        if not osp.isfile(model_path):
-            raise FileNotFoundError(f'{type(self).__name__}: model file '
-                                    f'"{model_path}" not found')
+        from mmalphapose.datasets.datasets.utils import resolve_config_path
+        try:  # relative paths: the cwd first, then the repository root
+            model_path = resolve_config_path(model_path)
+        except FileNotFoundError:
+            raise FileNotFoundError(f'{type(self).__name__}: model file "{model_path}" '
+                                    'not found (cwd and repository root)') from None
         import onnxruntime as ort
         opts = ort.SessionOptions()
         if num_threads > 0:
