@@ -5,9 +5,10 @@ videos, text lists or a webcam.
     python demo/topdown_demo.py tests/data/coco --pose-config CFG --pose-checkpoint CKPT
     python demo/topdown_demo.py webcam:0 --show --track pose-aware
 
-With no model flags it uses the bundled ONNX person detector and the default
-distilled Halpe-26 model (see mmalphapose/apis/defaults.py); without its
-checkpoint the pose model has random weights and a loud warning says so.
+With no model flags it uses the bundled ONNX person detector and the first
+bundled Halpe-26 pose model whose files exist (mmalphapose/apis/defaults.py:
+the MoveNet + BlazePose teachers, else the distilled student); a model built
+without its weights is reported loudly as having random weights.
 """
 import argparse
 import os
@@ -28,7 +29,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument('input', help='image, folder, glob, video, .txt list, or webcam:N')
     p.add_argument('--pose-config', default=None,
-                   help='pose config path/name/alias (default: distilled Halpe-26)')
+                   help='pose config path, alias or config name (default: the bundled Halpe-26 model)')
     p.add_argument('--pose-checkpoint', default=None, help='pose checkpoint (.pth)')
     p.add_argument('--det-config', default=None,
                    help='detector config: mmdet, or our ONNX detector config '

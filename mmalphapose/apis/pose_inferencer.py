@@ -50,7 +50,7 @@ class PoseInferencer:
 
     Args:
         pose2d: pose config path, config name or alias (``'halpe26'``, ...);
-            ``None`` uses the bundled default (distilled Halpe-26).
+            ``None`` uses the bundled default Halpe-26 model (apis/defaults.py).
         pose2d_weights: pose checkpoint; ``None`` with ``pose2d=None`` uses the
             default checkpoint when it exists (else random weights, warned).
         device: torch device.
