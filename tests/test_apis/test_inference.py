@@ -99,7 +99,7 @@ def test_checkpoint_roundtrip_and_distiller_prefix(tmp_path):
 
 
 def test_real_distilled_student_config_runs(data_root):
-    """The default Halpe-26 config (a distiller) builds its student and predicts."""
+    """The default bundled Halpe-26 model builds and predicts."""
     from mmalphapose.apis import default_pose_model
     cfg, _ = default_pose_model()
     if cfg is None:

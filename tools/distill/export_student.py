@@ -8,9 +8,9 @@ sha256.
 
 Example::
 
-    python tools/distill/export_student.py work_dirs/distill_halpe26/epoch_16.pth \
-        checkpoints/fastpose-se18_sikr_halpe26-distill-96x72.pth \
-        --config configs/distillation/fastpose-se18_sikr_halpe26-distill-96x72.py
+    python tools/distill/export_student.py work_dirs/distill_hm/epoch_60.pth \
+        checkpoints/fastpose-se18_heatmap_halpe26-distill-128x96.pth \
+        --config configs/distillation/fastpose-se18_heatmap_halpe26-distill-128x96.py
 """
 import argparse
 import hashlib
