@@ -199,6 +199,8 @@ def test_several_inputs_get_their_own_outputs(whole, data_root, tmp_path):
                             'basketball_20f_vis.mp4'])
 
 
+@pytest.mark.slow  # real signal delivery timing: failed once in 4 CI runs on a loaded
+# machine (the deterministic Ctrl-C path is covered by the test above in the default suite)
 def test_real_sigint_in_pipelined_run(cfg, data_root, tmp_path):
     """SIGINT reaches the main thread while the stages run in threads: the
     run stops, and the JSON and video hold the same, complete frames."""
