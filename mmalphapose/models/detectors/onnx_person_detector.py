@@ -7,13 +7,13 @@ expectation times the stride is the distance from the cell centre
 ``((i + 0.5) * stride, (j + 0.5) * stride)``. Boxes are mapped back to the
 original image by undoing the plain (non letter-boxed) resize.
 """
-import os.path as osp
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.structures import InstanceData
 
 from mmalphapose.registry import MODELS
+from mmalphapose.utils.onnx import create_onnx_session
 
 
 def _softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -80,19 +80,7 @@ class ONNXPersonDetector:
                  person_class: int = 0,
                  person_only: bool = True,
                  num_threads: int = 0) -> None:
-        if not osp.isfile(model_path):
-            raise FileNotFoundError(
-                f'ONNXPersonDetector: model file "{model_path}" not found')
-        try:
-            import onnxruntime as ort
-        except ImportError as exc:  # pragma: no cover
-            raise ImportError('ONNXPersonDetector needs onnxruntime '
-                              '(pip install onnxruntime)') from exc
-        opts = ort.SessionOptions()
-        if num_threads > 0:
-            opts.intra_op_num_threads = num_threads
-        self.session = ort.InferenceSession(
-            model_path, sess_options=opts, providers=['CPUExecutionProvider'])
+        self.session = create_onnx_session(model_path, 'ONNXPersonDetector', num_threads)
         self.model_path = model_path
         self.input_name = self.session.get_inputs()[0].name
         self.input_size = tuple(int(v) for v in input_size)

@@ -48,18 +48,8 @@ class _ONNXCropTeacher:
 
     def __init__(self, model_path: str, padding: float = 1.25,
                  num_threads: int = 0) -> None:
-        from mmalphapose.datasets.datasets.utils import resolve_config_path
-        try:  # relative paths: the cwd first, then the repository root
-            model_path = resolve_config_path(model_path)
-        except FileNotFoundError:
-            raise FileNotFoundError(f'{type(self).__name__}: model file "{model_path}" '
-                                    'not found (cwd and repository root)') from None
-        import onnxruntime as ort
-        opts = ort.SessionOptions()
-        if num_threads > 0:
-            opts.intra_op_num_threads = num_threads
-        self.session = ort.InferenceSession(
-            model_path, sess_options=opts, providers=['CPUExecutionProvider'])
+        from mmalphapose.utils.onnx import create_onnx_session
+        self.session = create_onnx_session(model_path, type(self).__name__, num_threads)
         self.input_name = self.session.get_inputs()[0].name
         self.padding = padding
 
