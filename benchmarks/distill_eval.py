@@ -5,7 +5,11 @@ Measures, for a student config + checkpoint:
   sample with the GT person boxes (annotations with keypoints) and with the
   default ONNX detector's boxes;
 * mean OKS against the teachers' labels on the held-out clip
-  (``data/distill/halpe26_heldout_clip.json``: body-17 and all 26 points).
+  (``data/distill/halpe26_heldout_clip.json``: body-17 and all 26 points;
+  ``halpe136_heldout_clip.json`` for a 136-keypoint student: also all 136);
+* for a Halpe-136 student, the whole-body breakdown (body / foot / face /
+  hands / whole-body AP, Halpe criterion) on the Halpe-136 GT of the same 4
+  COCO images with GT boxes (``CocoMetric`` with the Halpe-136 metainfo).
 
 Example::
 
@@ -123,11 +127,54 @@ def eval_coco(predict: Predictor, coco_dir: str, boxes_from: str,
     return out
 
 
+def halpe136_meta(halpe_json: str) -> dict:
+    """The Halpe-136 metainfo (sigmas, parts) as the dataset parses it."""
+    from mmalphapose.datasets import Halpe136Dataset
+    ds = Halpe136Dataset(ann_file=halpe_json, data_root='', test_mode=True, pipeline=[],
+                         lazy_init=True)
+    return ds.metainfo
+
+
+def eval_wholebody(predict: Predictor, halpe_json: str, coco_dir: str) -> Dict[str, float]:
+    """Whole-body AP breakdown of a 136-keypoint predictor with GT boxes."""
+    from mmalphapose.evaluation import CocoMetric
+    gt = json.load(open(halpe_json))
+    metric = CocoMetric(ann_file=halpe_json)
+    metric.dataset_meta = halpe136_meta(halpe_json)
+    samples = []
+    for im in gt['images']:
+        anns = [a for a in gt['annotations']
+                if a['image_id'] == im['id'] and a.get('num_keypoints', 0) > 0]
+        if not anns:
+            continue
+        img = cv2.imread(osp.join(coco_dir, im['file_name']))
+        b = np.array([a['bbox'] for a in anns], np.float32).reshape(-1, 4)
+        k, s = predict(img, np.concatenate([b[:, :2], b[:, :2] + b[:, 2:]], 1))
+        if k.shape[1] != 136:
+            raise ValueError(f'eval_wholebody: the model predicts {k.shape[1]} keypoints, '
+                             'expected 136')
+        for i, a in enumerate(anns):
+            samples.append(dict(img_id=im['id'], id=a['id'],
+                                pred_instances=dict(keypoints=k[i:i + 1],
+                                                    keypoint_scores=s[i:i + 1],
+                                                    bbox_scores=np.ones(1))))
+    metric.process(None, samples)
+    res = metric.compute_metrics(metric.results)
+    return {name: round(float(res[f'{name}/AP']), 4)
+            for name in ('body', 'foot', 'face', 'left_hand', 'right_hand')} | \
+        dict(wholebody=round(float(res['AP']), 4))
+
+
 def eval_clip(predict: Predictor, clip_json: str) -> Dict[str, float]:
     """Mean OKS against the teacher labels of the held-out clip."""
     d = json.load(open(clip_json))
     root = osp.dirname(clip_json)
-    o17, o26 = [], []
+    o17, o26, oall = [], [], []
+    nk = len(d['annotations'][0]['keypoints']) // 3 if d['annotations'] else 26
+    sig_all = None
+    if nk == 136:
+        sig_all = np.asarray(halpe136_meta(osp.join(ROOT, 'tests', 'data', 'halpe',
+                                                    'test_halpe.json'))['sigmas'])
     for im in d['images']:
         anns = [a for a in d['annotations'] if a['image_id'] == im['id']]
         if not anns:
@@ -139,14 +186,19 @@ def eval_clip(predict: Predictor, clip_json: str) -> Dict[str, float]:
         b = np.array([a['bbox'] for a in anns], np.float32)
         boxes = np.concatenate([b[:, :2], b[:, :2] + b[:, 2:]], 1)
         area = b[:, 2] * b[:, 3] * 0.53  # COCO-like person area from the box
-        t = np.array([a['keypoints'] for a in anns], np.float32).reshape(-1, 26, 3)
+        t = np.array([a['keypoints'] for a in anns], np.float32).reshape(-1, nk, 3)
         k, _ = predict(img, boxes)
+        if sig_all is not None and k.shape[1] == 136:
+            oall.extend(oks(k, t[..., :2], t[..., 2], area, sig_all).tolist())
         o17.extend(oks(k[:, :17], t[:, :17, :2], t[:, :17, 2], area, COCO_SIGMAS).tolist())
         if k.shape[1] >= 26:
-            o26.extend(oks(k[:, :26], t[..., :2], t[..., 2], area, HALPE26_SIGMAS).tolist())
+            o26.extend(oks(k[:, :26], t[:, :26, :2], t[:, :26, 2], area,
+                           HALPE26_SIGMAS).tolist())
     out = dict(instances=len(o17), oks_body17=float(np.nanmean(o17)))
     if o26:
         out['oks_halpe26'] = float(np.nanmean(o26))
+    if oall:
+        out['oks_halpe136'] = float(np.nanmean(oall))
     return out
 
 
@@ -157,6 +209,8 @@ def evaluate(name: str, predict: Predictor, args) -> dict:
                coco_det_boxes=eval_coco(predict, args.coco_dir, 'detector', args.det_thr))
     if osp.isfile(args.clip_json):
         res['heldout_clip_vs_teachers'] = eval_clip(predict, args.clip_json)
+    if getattr(args, 'wholebody', False):
+        res['halpe136_gt_boxes'] = eval_wholebody(predict, args.halpe_json, args.coco_dir)
     res['seconds'] = round(time.time() - t0, 1)
     return res
 
@@ -172,16 +226,23 @@ def main() -> None:
     p.add_argument('--clip-json', default=osp.join(ROOT, 'data', 'distill',
                                                    'halpe26_heldout_clip.json'))
     p.add_argument('--det-thr', type=float, default=0.3)
+    p.add_argument('--halpe-json', default=osp.join(ROOT, 'tests', 'data', 'halpe',
+                                                    'test_halpe.json'))
     p.add_argument('--out', help='write the results as JSON here')
     args = p.parse_args()
     import torch
     torch.set_num_threads(2)
     all_res = []
     if args.config:
+        from mmengine.config import Config
+        cfg = Config.fromfile(args.config)
+        student = cfg.model.get('student', cfg.model)
+        args.wholebody = student.head.out_channels == 136
         all_res.append(evaluate(osp.basename(args.checkpoint or args.config),
                                 student_predictor(args.config, args.checkpoint,
                                                   not args.no_flip), args))
     if args.teacher:
+        args.wholebody = False
         all_res.append(evaluate('movenet-thunder (teacher)',
                                 teacher_predictor(args.models_dir), args))
     print(json.dumps(all_res, indent=1))

@@ -70,7 +70,8 @@ BATCH_AUGMENTS = Registry(
 # Optimisation
 OPTIMIZERS = Registry('optimizer', parent=MMENGINE_OPTIMIZERS, scope=SCOPE)
 OPTIM_WRAPPERS = Registry(
-    'optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS, scope=SCOPE)
+    'optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS, scope=SCOPE,
+    locations=['mmalphapose.engine.optim_wrappers'])
 OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     'optimizer wrapper constructor',
     parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS, scope=SCOPE)

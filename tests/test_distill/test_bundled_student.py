@@ -7,7 +7,7 @@ import torch
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CKPT_DIR = osp.join(ROOT, 'checkpoints')
-NAME = 'fastpose-se18_heatmap_halpe26-distill-128x96'
+NAME = 'fastpose-se18_heatmap_halpe26-distill-160x128'
 CKPT = osp.join(CKPT_DIR, NAME + '.pth')
 CFG = osp.join(ROOT, 'configs', 'distillation', NAME + '.py')
 

@@ -137,3 +137,15 @@ def test_online_teacher_fills_only_unlabelled():
     assert float(w[4]) == 0  # teacher score 0.1 below its threshold
     # GT present for kpt 5 in the second sample: untouched
     np.testing.assert_allclose(ds_gt.gt_instance_labels.keypoint_labels[0][5].numpy(), [0, 0])
+
+
+def test_loads_plain_student_and_distiller_checkpoints():
+    src = _distiller()
+    with torch.no_grad():
+        src.student.points.fill_(3.0)
+    plain = src.student_state_dict()
+    assert set(plain) == {'points'}
+    for state in (plain, src.state_dict()):
+        dst = _distiller()
+        dst.load_state_dict({k: v.clone() for k, v in state.items()})
+        torch.testing.assert_close(dst.student.points, torch.full((K, 2), 3.0))

@@ -2,8 +2,10 @@ import numpy as np
 import pytest
 
 from mmalphapose.models.distillers.pseudo_labels import (
-    DERIVED_WEIGHT, HALPE_FEET_FROM_BLAZEPOSE, SMALL_TOE_WEIGHT, SOURCE_CODES,
-    assemble_halpe26, derive_head_neck_hip, merge_with_gt)
+    DERIVED_WEIGHT, FACEMESH_TO_IBUG68, HALPE_FEET_FROM_BLAZEPOSE,
+    SMALL_TOE_WEIGHT, SOURCE_CODES, assemble_halpe26, assemble_halpe136,
+    derive_head_neck_hip, face_boxes_from_body, hand_boxes_from_body,
+    merge_with_gt)
 
 
 def _body(n=2):
@@ -63,3 +65,131 @@ def test_gt_wins():
     np.testing.assert_allclose(k2[0, 4], k[0, 4])  # untouched elsewhere
     with pytest.raises(ValueError):
         merge_with_gt(k, w, src, gt, vis[:, :10])
+
+
+# ----------------------------------------------------------------- Halpe-136
+def test_source_codes_for_136():
+    # the old codes keep their numbers; the part teachers are appended
+    assert {k: SOURCE_CODES[k] for k in ('none', 'gt', 'movenet', 'blazepose', 'derived')} \
+        == dict(none=0, gt=1, movenet=2, blazepose=3, derived=4)
+    assert SOURCE_CODES['hand'] == 5 and SOURCE_CODES['facemesh'] == 6
+
+
+def test_facemesh_to_ibug68_table():
+    idx = np.asarray(FACEMESH_TO_IBUG68)
+    assert idx.shape == (68,) and len(set(idx.tolist())) == 68
+    assert idx.min() >= 0 and idx.max() < 468
+    # landmarks with a well-known mesh index: chin, nose tip, outer eye corners
+    # (subject's right = 33, left = 263), mouth corners (61 right, 291 left)
+    assert idx[8] == 152 and idx[30] == 4
+    assert idx[36] == 33 and idx[45] == 263 and idx[48] == 61 and idx[54] == 291
+
+
+def _arm_body():
+    body = np.zeros((2, 17, 2), np.float32)
+    s = np.ones((2, 17), np.float32)
+    body[:, 5], body[:, 7], body[:, 9] = (120, 40), (120, 80), (120, 120)  # left arm down
+    body[:, 6], body[:, 8], body[:, 10] = (80, 40), (50, 40), (20, 40)     # right arm out
+    return body, s
+
+
+def test_hand_boxes_from_body():
+    body, s = _arm_body()
+    s[1, 10] = 0.1  # an unsure right wrist
+    boxes, valid, ang = hand_boxes_from_body(body, s, score_thr=0.3)
+    assert boxes.shape == (2, 2, 4) and valid.shape == (2, 2) and ang.shape == (2, 2)
+    assert valid[0].all() and valid[1, 0] and not valid[1, 1]
+    from mmalphapose.models.distillers import pseudo_labels as pl
+    # left (index 0) = subject's left wrist (COCO 9), beyond it along the forearm
+    c = (boxes[0, 0, :2] + boxes[0, 0, 2:]) / 2
+    np.testing.assert_allclose(c, (120, 120 + pl.HAND_CENTER_OFFSET * 40), atol=1e-4)
+    side = max(pl.HAND_SIZE_FOREARM * 40, pl.HAND_SIZE_UPPER_ARM * 40)
+    np.testing.assert_allclose(boxes[0, 0, 2:] - boxes[0, 0, :2], (side, side), atol=1e-4)
+    np.testing.assert_allclose(ang[0, 0], np.pi / 2, atol=1e-6)   # pointing down
+    c = (boxes[0, 1, :2] + boxes[0, 1, 2:]) / 2
+    np.testing.assert_allclose(c, (20 - pl.HAND_CENTER_OFFSET * 30, 40), atol=1e-4)
+    np.testing.assert_allclose(abs(ang[0, 1]), np.pi, atol=1e-6)  # pointing to -x
+    # a foreshortened forearm: the upper arm keeps the box from collapsing
+    body[0, 9] = (120, 82)
+    boxes, _, _ = hand_boxes_from_body(body, s)
+    assert boxes[0, 0, 2] - boxes[0, 0, 0] >= pl.HAND_SIZE_UPPER_ARM * 40 - 1e-4
+
+
+def test_face_boxes_from_body():
+    body = np.zeros((3, 17, 2), np.float32)
+    s = np.zeros((3, 17), np.float32)
+    # frontal: subject's left eye/ear (1, 3) on the image right
+    body[:, :5] = [(50, 60), (60, 50), (40, 50), (72, 55), (28, 55)]
+    s[:, :5] = 1
+    s[1, 0] = 0  # no nose: no face
+    # a face rolled by 90 degrees (eye line vertical, chin towards +x)
+    body[2, :5] = [(60, 50), (50, 40), (50, 60), (55, 28), (55, 72)]
+    from mmalphapose.models.distillers import pseudo_labels as pl
+    boxes, valid, ang = face_boxes_from_body(body, s)
+    assert valid.tolist() == [True, False, True]
+    side = max(44, pl.FACE_SIZE_EYES * 20, pl.FACE_SIZE_NOSE * 10)
+    np.testing.assert_allclose(boxes[0, 2:] - boxes[0, :2], (side, side), atol=1e-4)
+    c = (boxes[0, :2] + boxes[0, 2:]) / 2
+    np.testing.assert_allclose(c, (50, 55 + pl.FACE_CENTER_DOWN * side), atol=1e-4)
+    np.testing.assert_allclose(ang[0], -np.pi / 2, atol=1e-6)   # upright
+    np.testing.assert_allclose(abs(ang[2]), np.pi, atol=1e-6)   # brows towards -x
+    c = (boxes[2, :2] + boxes[2, 2:]) / 2
+    assert c[0] > 55  # moved towards the chin (+x)
+
+
+def test_assemble_halpe136_layout_and_thresholds():
+    n = 2
+    rng = np.random.default_rng(3)
+    body, s = _body(n)
+    k26, w26, s26 = assemble_halpe26(body, s)
+    mesh = rng.uniform(0, 100, (n, 468, 2)).astype(np.float32)
+    mesh_s = np.full((n, 468), 0.95, np.float32)
+    mesh_s[1] = 0.2                      # an unsure face
+    lh = rng.uniform(0, 100, (n, 21, 2)).astype(np.float32)
+    rh = rng.uniform(0, 100, (n, 21, 2)).astype(np.float32)
+    lh_s = np.full((n, 21), 0.8, np.float32)
+    rh_s = np.full((n, 21), 0.6, np.float32)
+    rh_s[0] = 0.0                         # no right-hand box
+    k, w, src = assemble_halpe136(k26, w26, s26, mesh, mesh_s, lh, lh_s, rh, rh_s,
+                                  score_thr=0.3)
+    assert k.shape == (n, 136, 2) and w.shape == (n, 136) and src.shape == (n, 136)
+    np.testing.assert_allclose(k[:, :26], k26)
+    np.testing.assert_allclose(w[:, :26], w26)
+    assert (src[:, :26] == s26).all()
+    np.testing.assert_allclose(k[:, 26:94], mesh[:, list(FACEMESH_TO_IBUG68)])
+    np.testing.assert_allclose(k[:, 94:115], lh)   # Halpe left hand = subject's left
+    np.testing.assert_allclose(k[:, 115:136], rh)
+    assert (w[0, 26:94] == np.float32(0.95)).all()
+    assert (src[0, 26:94] == SOURCE_CODES['facemesh']).all()
+    assert (w[1, 26:94] == 0).all() and (src[1, 26:94] == SOURCE_CODES['none']).all()
+    assert (w[:, 94:115] == np.float32(0.8)).all()
+    assert (src[:, 94:115] == SOURCE_CODES['hand']).all()
+    assert (w[0, 115:] == 0).all() and (src[0, 115:] == 0).all()
+    assert (w[1, 115:] == np.float32(0.6)).all()
+    # already-mapped 68 face points are taken as they are; missing parts stay unsupervised
+    f68 = mesh[:, list(FACEMESH_TO_IBUG68)]
+    k2, w2, src2 = assemble_halpe136(k26, w26, s26, f68, np.ones((n, 68)))
+    np.testing.assert_allclose(k2[:, 26:94], f68)
+    assert (w2[:, 94:] == 0).all() and (src2[:, 94:] == 0).all()
+    with pytest.raises(ValueError, match='hand'):
+        assemble_halpe136(k26, w26, s26, left_hand=lh[:, :20], left_hand_scores=lh_s[:, :20])
+    with pytest.raises(ValueError, match='kpts26'):
+        assemble_halpe136(k, w, src)
+
+
+def test_halpe136_part_order_matches_metainfo():
+    """The slices used by assemble_halpe136 are the metainfo's face / hands,
+    and its flip pairs swap the two hands point by point."""
+    import os.path as osp
+    from mmalphapose.datasets.datasets.utils import parse_pose_metainfo
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    meta = parse_pose_metainfo(dict(
+        from_file=osp.join(root, 'configs', '_base_', 'datasets', 'halpe136.py')))
+    names = [meta['keypoint_id2name'][i] for i in range(136)]
+    assert names[9] == 'left_wrist' and names[94] == 'left_hand_root'
+    assert names[95] == 'left_thumb1' and names[115] == 'right_hand_root'
+    assert names[26] == 'face-0' and names[93] == 'face-67'
+    flip = np.asarray(meta['flip_indices'])
+    np.testing.assert_array_equal(flip[94:115], np.arange(115, 136))
+    # the face flip pairs mirror the iBUG jaw: point 0 <-> 16
+    assert flip[26] == 42 and flip[34] == 34

@@ -15,7 +15,24 @@ Each annotation stores ``keypoints`` (26 x (x, y, w), w = teacher confidence
 in (0,1] or 1 for GT, 0 = unsupervised), ``keypoint_sources`` (26 codes:
 0 none, 1 gt, 2 movenet, 3 blazepose, 4 derived) and ``domain``.
 
+With ``--wholebody`` it also writes, for the same images and instances:
+  halpe136_train.json        Halpe-136 labels of the training split
+  halpe136_heldout_clip.json Halpe-136 teacher labels of the held-out clip
+The first 26 points are the Halpe-26 labels above (GT still wins for the
+body); the face (26-93) comes from MediaPipe face mesh (468 points mapped to
+iBUG-68) and the hands (94-114 left, 115-135 right) from the MediaPipe hand
+landmark model, both run on boxes derived from the body labels
+(``hand_boxes_from_body`` / ``face_boxes_from_body``); a part whose teacher
+score (face flag / hand presence) is below ``--part-thr`` gets weight 0.
+``keypoint_sources`` has 136 codes (adds 5 hand, 6 facemesh). The hand and
+face ONNX files stay in ``<shared>/models``. With ``--det-thr 0.25`` (1648
+training instances) about 2 % of the instances get a face (mostly the
+arm-wrestling clip; the video faces are small and blurry and the face flag
+rejects them) and 19 % a hand (mostly the clasped right hands of the
+arm-wrestling clip); the held-out clip's 61 people are too small (1 hand).
+
 Example: ``python tools/distill/make_teacher_labels.py --shared ../shared``
+(add ``--wholebody`` for the Halpe-136 files)
 """
 import argparse
 import json
@@ -31,15 +48,19 @@ sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..'))
 from mmalphapose.models.detectors.onnx_person_detector import \
     ONNXPersonDetector  # noqa: E402
 from mmalphapose.models.distillers.onnx_teachers import (  # noqa: E402
-    BlazePoseTeacher, MoveNetTeacher)
+    BlazePoseTeacher, FaceMeshTeacher, HandLandmarkTeacher, MoveNetTeacher)
 from mmalphapose.models.distillers.pseudo_labels import (  # noqa: E402
-    assemble_halpe26, merge_with_gt)
+    HALPE136_FACE, HALPE136_LEFT_HAND, HALPE136_RIGHT_HAND, assemble_halpe26,
+    assemble_halpe136, face_boxes_from_body, hand_boxes_from_body,
+    merge_with_gt)
 
-TRAIN_VIDEOS = {  # file -> frame step
-    'mmaction2_test_video_structuralize_basketball.mp4': 2,
-    'mmaction2_demo_armwrestling.mp4': 2,
-    'mmtracking_demo_crowd.mp4': 1,
-}
+REPO_ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
+
+TRAIN_VIDEOS = [  # every frame of these clips (--frame-step subsamples)
+    'mmaction2_test_video_structuralize_basketball.mp4',
+    'mmaction2_demo_armwrestling.mp4',
+    'mmtracking_demo_crowd.mp4',
+]
 HELDOUT_VIDEO = 'mmpose_demo.mp4'
 TRAIN_IMAGES = ['skimage_astronaut.png', 'skimage_camera.png',
                 'mmpose_rtmpose_human-pose.jpeg']
@@ -58,7 +79,22 @@ def parse_args() -> argparse.Namespace:
                    help='skip crops whose mean body-teacher confidence is lower')
     p.add_argument('--kpt-thr', type=float, default=0.3)
     p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--frame-step', type=int, default=1,
+                   help='label every n-th frame of the training clips')
+    p.add_argument('--wholebody', action='store_true',
+                   help='also write Halpe-136 files (hand and face teachers)')
+    p.add_argument('--part-thr', type=float, default=0.5,
+                   help='--wholebody: a hand / face whose teacher score (hand '
+                   'presence / face flag) is lower gets weight 0')
     return p.parse_args()
+
+
+def halpe136_names() -> List[str]:
+    """Keypoint names of Halpe-136, from configs/_base_/datasets/halpe136.py."""
+    from mmengine.config import Config
+    info = Config.fromfile(osp.join(REPO_ROOT, 'configs', '_base_', 'datasets',
+                                    'halpe136.py')).dataset_info['keypoint_info']
+    return [info[i]['name'] for i in range(136)]
 
 
 def read_frames(path: str, step: int) -> List[np.ndarray]:
@@ -107,19 +143,30 @@ class LabelWriter:
                 bbox_score=1.0 if bbox_scores is None else round(float(bbox_scores[i]), 4),
                 domain=domain))
 
-    def dump(self, path: str, description: str) -> None:
+    def dump(self, path: str, description: str,
+             keypoint_names: Optional[List[str]] = None) -> None:
         halpe26 = ['nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear',
                    'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow',
                    'left_wrist', 'right_wrist', 'left_hip', 'right_hip', 'left_knee',
                    'right_knee', 'left_ankle', 'right_ankle', 'head', 'neck', 'hip',
                    'left_big_toe', 'right_big_toe', 'left_small_toe',
                    'right_small_toe', 'left_heel', 'right_heel']
+        names = halpe26 if keypoint_names is None else keypoint_names
         with open(path, 'w') as f:
             json.dump(dict(info=dict(description=description),
                            images=self.images, annotations=self.annotations,
-                           categories=[dict(id=1, name='person', keypoints=halpe26)]),
+                           categories=[dict(id=1, name='person', keypoints=names)]),
                       f, separators=(',', ':'))
         print(f'wrote {path}: {len(self.images)} images, {len(self.annotations)} instances')
+        if keypoint_names is not None and len(names) == 136 and self.annotations:
+            w = np.array([a['keypoints'][2::3] for a in self.annotations]) > 0
+            n = len(w)
+            print(f'  labelled points per instance: face {w[:, HALPE136_FACE].sum() / n:.1f}, '
+                  f'left hand {w[:, HALPE136_LEFT_HAND].sum() / n:.1f}, right hand '
+                  f'{w[:, HALPE136_RIGHT_HAND].sum() / n:.1f}; instances with a face '
+                  f'{int(w[:, HALPE136_FACE].any(1).sum())}, a left hand '
+                  f'{int(w[:, HALPE136_LEFT_HAND].any(1).sum())}, a right hand '
+                  f'{int(w[:, HALPE136_RIGHT_HAND].any(1).sum())}')
 
 
 class Labeller:
@@ -132,6 +179,12 @@ class Labeller:
                                    num_threads=args.threads)
         self.feet = BlazePoseTeacher(osp.join(models, 'blazepose-full.onnx'),
                                      num_threads=args.threads)
+        self.wholebody = getattr(args, 'wholebody', False)
+        if self.wholebody:
+            self.hand = HandLandmarkTeacher(osp.join(models, 'handlandmark-full.onnx'),
+                                            num_threads=args.threads)
+            self.face = FaceMeshTeacher(osp.join(models, 'facemesh.onnx'),
+                                        num_threads=args.threads)
 
     def detect(self, img: np.ndarray):
         r = self.det.predict_images([img])[0]
@@ -144,10 +197,36 @@ class Labeller:
         blaze, blaze_s = self.feet.predict(img, bboxes)
         return assemble_halpe26(body, body_s, blaze, blaze_s, self.args.kpt_thr), body_s
 
+    def label136(self, img: np.ndarray, kpts: np.ndarray, weights: np.ndarray,
+                 sources: np.ndarray):
+        """Halpe-136 labels: the (merged) Halpe-26 labels plus the hand and
+        face teachers on boxes derived from their body points."""
+        n = len(kpts)
+        body, body_w = kpts[:, :17], weights[:, :17]
+        hb, hv, ha = hand_boxes_from_body(body, body_w, self.args.kpt_thr)
+        hands = []
+        for h in range(2):  # 0 = the subject's left hand, 1 = right
+            pts = np.zeros((n, 21, 2), np.float32)
+            sc = np.zeros((n, 21), np.float32)
+            idx = np.flatnonzero(hv[:, h])
+            if len(idx):
+                pts[idx], sc[idx] = self.hand.predict(img, hb[idx, h], ha[idx, h])
+            hands += [pts, sc]
+        fb, fv, fa = face_boxes_from_body(body, body_w, self.args.kpt_thr)
+        face = np.zeros((n, 468, 2), np.float32)
+        face_s = np.zeros((n, 468), np.float32)
+        idx = np.flatnonzero(fv)
+        if len(idx):
+            face[idx], face_s[idx] = self.face.predict(img, fb[idx], fa[idx])
+        return assemble_halpe136(kpts, weights, sources, face, face_s, *hands,
+                                 score_thr=self.args.part_thr)
+
     def pseudo_image(self, writer: LabelWriter, img: np.ndarray, rel: str,
-                     domain: str) -> None:
+                     domain: str, writer136: Optional[LabelWriter] = None) -> None:
         cv2.imwrite(osp.join(self.args.out_dir, rel), img)
         img_id = writer.add_image(rel, img)
+        if writer136 is not None:
+            writer136.add_image(rel, img)
         bboxes, scores = self.detect(img)
         if len(bboxes) == 0:
             return
@@ -155,9 +234,14 @@ class Labeller:
         keep = body_s.mean(1) >= self.args.min_mean_score
         writer.add_instances(img_id, bboxes[keep], k[keep], w[keep], s[keep],
                              domain, scores[keep])
+        if writer136 is not None and keep.any():
+            k1, w1, s1 = self.label136(img, k[keep], w[keep], s[keep])
+            writer136.add_instances(img_id, bboxes[keep], k1, w1, s1, domain,
+                                    scores[keep])
 
 
-def posetrack_gt(lab: Labeller, writer: LabelWriter, shared: str) -> None:
+def posetrack_gt(lab: Labeller, writer: LabelWriter, shared: str,
+                 writer136: Optional[LabelWriter] = None) -> None:
     """The annotated PoseTrack18 frames: GT boxes, GT keypoints win."""
     root = osp.join(shared, 'data', 'posetrack18')
     ann = json.load(open(osp.join(root, 'annotations', 'test_posetrack18_val.json')))
@@ -169,6 +253,8 @@ def posetrack_gt(lab: Labeller, writer: LabelWriter, shared: str) -> None:
         rel = osp.join('images', 'posetrack18', im['file_name'].replace('/', '_'))
         cv2.imwrite(osp.join(lab.args.out_dir, rel), img)
         img_id = writer.add_image(rel, img)
+        if writer136 is not None:
+            writer136.add_image(rel, img)
         anns = [a for a in ann['annotations']
                 if a['image_id'] == im['id'] and a.get('num_keypoints', 0) > 0]
         if not anns:
@@ -186,6 +272,9 @@ def posetrack_gt(lab: Labeller, writer: LabelWriter, shared: str) -> None:
             gv[i, dst] = pk[src, 2]
         k, w, s = merge_with_gt(k, w, s, gk, gv)
         writer.add_instances(img_id, bboxes, k, w, s, 'posetrack18_gt')
+        if writer136 is not None:  # GT body points drive the part boxes
+            k1, w1, s1 = lab.label136(img, k, w, s)
+            writer136.add_instances(img_id, bboxes, k1, w1, s1, 'posetrack18_gt')
 
 
 def main() -> None:
@@ -195,34 +284,45 @@ def main() -> None:
     lab = Labeller(args)
     data = osp.join(args.shared, 'data')
     train = LabelWriter()
-    for name, step in TRAIN_VIDEOS.items():
-        for idx, frame in read_frames(osp.join(data, 'videos', name), step):
+    train136 = LabelWriter() if args.wholebody else None
+    held136 = LabelWriter() if args.wholebody else None
+    for name in TRAIN_VIDEOS:
+        for idx, frame in read_frames(osp.join(data, 'videos', name), args.frame_step):
             rel = osp.join('images', 'videos', f'{osp.splitext(name)[0]}_{idx:04d}.jpg')
-            lab.pseudo_image(train, frame, rel, 'video_pseudo')
+            lab.pseudo_image(train, frame, rel, 'video_pseudo', train136)
         print(f'{name}: {len(train.annotations)} instances so far')
     pt_dir = osp.join(data, 'posetrack18', 'videos', '000001_mpiinew_test')
     for fn in sorted(os.listdir(pt_dir)):
         if fn.endswith('.jpg'):
             img = cv2.imread(osp.join(pt_dir, fn))
             lab.pseudo_image(train, img, osp.join('images', 'posetrack18', f'000001_{fn}'),
-                             'posetrack_pseudo')
+                             'posetrack_pseudo', train136)
     for fn in TRAIN_IMAGES:
         img = cv2.imread(osp.join(data, 'images', fn))
         if img is None:
             print(f'skip unreadable image {fn}')
             continue
         lab.pseudo_image(train, img, osp.join('images', 'images', osp.splitext(fn)[0] + '.jpg'),
-                         'image_pseudo')
-    posetrack_gt(lab, train, args.shared)
+                         'image_pseudo', train136)
+    posetrack_gt(lab, train, args.shared, train136)
     train.dump(osp.join(args.out_dir, 'halpe26_train.json'),
                'Halpe-26 pseudo-labels (MoveNet body, BlazePose feet, derived '
                'head/neck/hip) + PoseTrack18 GT; mmalphapose tools/distill')
     held = LabelWriter()
     for idx, frame in read_frames(osp.join(data, 'videos', HELDOUT_VIDEO), 1):
         rel = osp.join('images', 'videos', f'{osp.splitext(HELDOUT_VIDEO)[0]}_{idx:04d}.jpg')
-        lab.pseudo_image(held, frame, rel, 'heldout_pseudo')
+        lab.pseudo_image(held, frame, rel, 'heldout_pseudo', held136)
     held.dump(osp.join(args.out_dir, 'halpe26_heldout_clip.json'),
               'Teacher labels on the held-out clip (evaluation only)')
+    if args.wholebody:
+        names = halpe136_names()
+        train136.dump(osp.join(args.out_dir, 'halpe136_train.json'),
+                      'Halpe-136 pseudo-labels (Halpe-26 labels + MediaPipe face mesh '
+                      'face, MediaPipe hand landmark hands on boxes from the body) + '
+                      'PoseTrack18 body GT; mmalphapose tools/distill', names)
+        held136.dump(osp.join(args.out_dir, 'halpe136_heldout_clip.json'),
+                     'Halpe-136 teacher labels on the held-out clip (evaluation only)',
+                     names)
 
 
 if __name__ == '__main__':

@@ -1,25 +1,45 @@
 #!/usr/bin/env bash
-# Reproduce the bundled Halpe-26 student end to end (CPU):
-#   1. teacher pseudo-labels (MoveNet Thunder body, BlazePose feet, derived
-#      head/neck/pelvis; PoseTrack18 GT wins) -> data/distill/*.json
-#   2. distillation training with mmengine's Runner (tools/train.py)
-#   3. export the student (float16, weights only) to checkpoints/
-#   4. evaluation -> work_dirs/distill_hm/eval.json
-# Usage: bash tools/distill/run_all.sh [SHARED_DIR] [EPOCHS]
-#   SHARED_DIR holds data/ (sample images/videos) and models/ (teacher ONNX files).
+# Reproduce the bundled distilled students end to end on the CPU:
+#   1. teacher pseudo-labels -> data/distill/*.json (MoveNet Thunder body, BlazePose
+#      feet, derived head/neck/pelvis, MediaPipe hand landmark + face mesh for the
+#      whole body; PoseTrack18 GT wins)
+#   2. the Halpe-26 student: mmengine Runner (tools/train.py), ~65 min on 2 cores
+#   3. the Halpe-136 student, warm-started from the Halpe-26 one, ~45 min
+#   4. export both (float16, weights only) to checkpoints/ and evaluate them
+# Usage: bash tools/distill/run_all.sh [SHARED_DIR] [STAGE...]
+#   SHARED_DIR holds data/ (sample images/videos) and models/ (teacher ONNX files);
+#   STAGE is any of labels, halpe26, halpe136, eval (default: all of them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SHARED=${1:-../shared}
-EPOCHS=${2:-60}
-CFG=configs/distillation/fastpose-se18_heatmap_halpe26-distill-128x96.py
-WORK=work_dirs/distill_hm
-OUT=checkpoints/fastpose-se18_heatmap_halpe26-distill-128x96.pth
+shift || true
+STAGES=${*:-labels halpe26 halpe136 eval}
+PY=${PY:-python}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+CFG26=configs/distillation/fastpose-se18_heatmap_halpe26-distill-160x128.py
+CFG136=configs/distillation/fastpose-se18_heatmap_halpe136-distill-160x128.py
+OUT26=checkpoints/fastpose-se18_heatmap_halpe26-distill-160x128.pth
+OUT136=checkpoints/fastpose-se18_heatmap_halpe136-distill-160x128.pth
 
-python tools/distill/make_teacher_labels.py --shared "$SHARED" --out-dir data/distill
-# 60 epochs, batch 32, Adam 1e-3, x0.1 at epochs 45 and 55 (the heatmap student;
-# the SIKR student config is the first recipe, kept for comparison: checkpoints/README.md)
-python tools/train.py "$CFG" --work-dir "$WORK" --cfg-options train_cfg.max_epochs="$EPOCHS"
-python tools/distill/export_student.py "$WORK/epoch_${EPOCHS}.pth" "$OUT" --config "$CFG"
-python benchmarks/distill_eval.py "$CFG" "$OUT" --teacher --models-dir "$SHARED/models" \
-    --out "$WORK/eval.json"
+has() { [[ " $STAGES " == *" $1 "* ]]; }
+
+if has labels; then
+  $PY tools/distill/make_teacher_labels.py --shared "$SHARED" --out-dir data/distill \
+      --det-thr 0.25 --wholebody
+fi
+if has halpe26; then
+  $PY tools/train.py "$CFG26" --work-dir work_dirs/distill_26
+  $PY tools/distill/export_student.py work_dirs/distill_26/iter_5000.pth "$OUT26" --config "$CFG26"
+fi
+if has halpe136; then
+  $PY tools/train.py "$CFG136" --work-dir work_dirs/distill_136
+  $PY tools/distill/export_student.py work_dirs/distill_136/iter_2500.pth "$OUT136" \
+      --config "$CFG136" --num-keypoints 136 --dataset-name halpe136 \
+      --metainfo configs/_base_/datasets/halpe136.py
+fi
+if has eval; then
+  $PY benchmarks/distill_eval.py "$CFG26" "$OUT26" --teacher --models-dir "$SHARED/models" \
+      --out work_dirs/distill_26/eval.json
+  $PY benchmarks/distill_eval.py "$CFG136" "$OUT136" \
+      --clip-json data/distill/halpe136_heldout_clip.json --out work_dirs/distill_136/eval.json
+fi

@@ -1,5 +1,5 @@
 """Image loading."""
-from typing import Optional
+from typing import Dict, Optional
 
 import mmcv
 import numpy as np
@@ -22,10 +22,17 @@ class LoadImage(BaseTransform):
             ``'grayscale'`` or ``'unchanged'``.
         imdecode_backend: mmcv decoding backend ('cv2', 'pillow', ...).
         backend_args: mmengine file backend arguments.
+        cache_mb: keep up to this many MB of decoded images in memory (per
+            process), so a small training set is decoded once, not every
+            epoch; 0 (default) disables the cache.
     """
 
     def __init__(self, to_float32: bool = False, color_type: str = 'color',
-                 imdecode_backend: str = 'cv2', backend_args: Optional[dict] = None):
+                 imdecode_backend: str = 'cv2', backend_args: Optional[dict] = None,
+                 cache_mb: float = 0.):
+        self.cache_mb = float(cache_mb)
+        self._cache: Dict[str, np.ndarray] = {}
+        self._cache_bytes = 0
         self.to_float32 = to_float32
         self.color_type = color_type
         self.imdecode_backend = imdecode_backend
@@ -52,7 +59,13 @@ class LoadImage(BaseTransform):
             if path is None:
                 raise KeyError('LoadImage: results has neither "img" nor "img_path"')
             where = f' (img_id={results["img_id"]})' if 'img_id' in results else ''
-            img = self._read(path, where)
+            img = self._cache.get(path)
+            if img is None:
+                img = self._read(path, where)
+                if self._cache_bytes + img.nbytes <= self.cache_mb * 2**20:
+                    img.setflags(write=False)  # transforms must copy, never edit
+                    self._cache[path] = img
+                    self._cache_bytes += img.nbytes
         else:
             img = np.asarray(img)
             if self.color_type == 'color' and img.ndim == 2:

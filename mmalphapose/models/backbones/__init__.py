@@ -1,5 +1,6 @@
 """Backbones (MODELS). Plain ResNet / HRNet are reused from mmdet
 (``type='mmdet.ResNet'`` / ``'mmdet.HRNet'``) where AlphaPose uses them."""
+from .csp_tiny import CSPTinyNet
 from .se_resnet import SEResNet, SELayer, ShuffleResNet
 
-__all__ = ['SEResNet', 'ShuffleResNet', 'SELayer']
+__all__ = ['SEResNet', 'ShuffleResNet', 'SELayer', 'CSPTinyNet']

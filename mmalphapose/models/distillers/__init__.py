@@ -1,11 +1,11 @@
 """Multi-domain knowledge distillation: teachers, pseudo-labels, distiller."""
-from .multi_teacher_distiller import MultiTeacherDistiller
+from .multi_teacher_distiller import MultiTeacherDistiller, TeacherDomains
 from .onnx_teachers import BlazePoseTeacher, MoveNetTeacher
 from .teacher_estimator import ONNXTeacherPoseEstimator
 from .pseudo_labels import (SOURCE_CODES, assemble_halpe26,
                             derive_head_neck_hip, merge_with_gt)
 
-__all__ = ['MultiTeacherDistiller', 'ONNXTeacherPoseEstimator', 'MoveNetTeacher',
+__all__ = ['MultiTeacherDistiller', 'TeacherDomains', 'ONNXTeacherPoseEstimator', 'MoveNetTeacher',
            'BlazePoseTeacher',
            'SOURCE_CODES', 'assemble_halpe26', 'derive_head_neck_hip',
            'merge_with_gt']

@@ -38,40 +38,24 @@ def _flip_perm(meta: dict, num_keypoints: int) -> Optional[np.ndarray]:
     return None
 
 
-@MODELS.register_module()
-class MultiTeacherDistiller(BaseModel):
-    """Wraps a student pose estimator and re-weights its keypoint losses by
-    teacher domain, confidence and GT priority.
+class TeacherDomains:
+    """Teacher-domain loss weighting shared by :class:`MultiTeacherDistiller`
+    and :class:`mmalphapose.engine.hooks.KnowledgeDistillationHook`.
 
-    Args:
-        student: config (or module) of a top-down estimator with ``loss``
-            reading ``gt_instance_labels.keypoint_weights``.
-        teachers: list of ``dict(source=str, keypoint_ids=list[int],
-            loss_weight=float)``; ``source`` is a key of ``SOURCE_CODES``.
-        gt_loss_weight: factor of GT keypoints.
-        use_confidence: scale weights by the soft visibility (teacher score).
-        online_teachers: optional list of ``dict(teacher=cfg_or_obj,
-            keypoint_map={teacher_idx: student_idx}, loss_weight=float,
-            score_thr=float)``; the teacher must have ``predict_crops(imgs
-            (N,H,W,3) uint8 BGR) -> (keypoints (N,K,2) crop px, scores (N,K))``.
-            Online labels fill only keypoints without GT/file labels.
+    Call :meth:`init_domains` once, then :meth:`reweight` (and
+    :meth:`label_online`) on each batch of data samples.
     """
 
-    def __init__(self, student: Union[dict, torch.nn.Module],
-                 teachers: Sequence[dict] = (),
-                 gt_loss_weight: float = 1.0,
-                 use_confidence: bool = True,
-                 online_teachers: Sequence[dict] = (),
-                 init_cfg: Optional[dict] = None) -> None:
-        student = MODELS.build(student) if isinstance(student, dict) else student
-        super().__init__(data_preprocessor=student.data_preprocessor, init_cfg=init_cfg)
-        self.student = student
+    def init_domains(self, teachers: Sequence[dict] = (), gt_loss_weight: float = 1.0,
+                     use_confidence: bool = True,
+                     online_teachers: Sequence[dict] = ()) -> None:
+        """Parse teacher configs (see :class:`MultiTeacherDistiller`)."""
         self.gt_loss_weight = float(gt_loss_weight)
         self.use_confidence = use_confidence
         self.teachers: List[dict] = []
         for t in teachers:
             if t.get('source') not in SOURCE_CODES:
-                raise ValueError(f'MultiTeacherDistiller: teacher source '
+                raise ValueError(f'{type(self).__name__}: teacher source '
                                  f'{t.get("source")!r} not in {list(SOURCE_CODES)}')
             self.teachers.append(dict(code=SOURCE_CODES[t['source']],
                                       keypoint_ids=list(t.get('keypoint_ids', [])),
@@ -104,7 +88,7 @@ class MultiTeacherDistiller(BaseModel):
             return np.full(num_keypoints, SOURCE_CODES['gt'], np.int64)
         src = np.asarray(src, np.int64)[:num_keypoints]
         if len(src) != num_keypoints:
-            raise ValueError(f'MultiTeacherDistiller: keypoint_sources of annotation '
+            raise ValueError(f'{type(self).__name__}: keypoint_sources of annotation '
                              f'{raw.get("id")} has {len(src)} entries, expected {num_keypoints}')
         perm = _flip_perm(ds.metainfo, num_keypoints)
         return src[perm] if perm is not None else src
@@ -147,6 +131,49 @@ class MultiTeacherDistiller(BaseModel):
                     weights[..., dst_i] = t['loss_weight'] * float(scores[i, src_i])
                 ds.gt_instance_labels.keypoint_labels = labels
                 ds.gt_instance_labels.keypoint_weights = weights
+
+
+@MODELS.register_module()
+class MultiTeacherDistiller(TeacherDomains, BaseModel):
+    """Wraps a student pose estimator and re-weights its keypoint losses by
+    teacher domain, confidence and GT priority.
+
+    Args:
+        student: config (or module) of a top-down estimator with ``loss``
+            reading ``gt_instance_labels.keypoint_weights``.
+        teachers: list of ``dict(source=str, keypoint_ids=list[int],
+            loss_weight=float)``; ``source`` is a key of ``SOURCE_CODES``.
+        gt_loss_weight: factor of GT keypoints.
+        use_confidence: scale weights by the soft visibility (teacher score).
+        online_teachers: optional list of ``dict(teacher=cfg_or_obj,
+            keypoint_map={teacher_idx: student_idx}, loss_weight=float,
+            score_thr=float)``; the teacher must have ``predict_crops(imgs
+            (N,H,W,3) uint8 BGR) -> (keypoints (N,K,2) crop px, scores (N,K))``.
+            Online labels fill only keypoints without GT/file labels.
+    """
+
+    def __init__(self, student: Union[dict, torch.nn.Module],
+                 teachers: Sequence[dict] = (),
+                 gt_loss_weight: float = 1.0,
+                 use_confidence: bool = True,
+                 online_teachers: Sequence[dict] = (),
+                 init_cfg: Optional[dict] = None) -> None:
+        student = MODELS.build(student) if isinstance(student, dict) else student
+        super().__init__(data_preprocessor=student.data_preprocessor, init_cfg=init_cfg)
+        self.student = student
+        self.init_domains(teachers, gt_loss_weight, use_confidence, online_teachers)
+        self._register_load_state_dict_pre_hook(self._prefix_plain_student_keys)
+
+    @staticmethod
+    def _prefix_plain_student_keys(state_dict, prefix, *args) -> None:
+        """Accept a plain student checkpoint (``backbone.*``, ``head.*``, as
+        :func:`student_state_dict` and ``tools/distill/export_student.py``
+        write) as well as a distiller one (``student.*``), e.g. for
+        ``load_from`` warm starts."""
+        keys = [k for k in state_dict if k.startswith(prefix)]
+        if keys and not any(k[len(prefix):].startswith('student.') for k in keys):
+            for k in keys:
+                state_dict[prefix + 'student.' + k[len(prefix):]] = state_dict.pop(k)
 
     # ------------------------------------------------------------------ forward
     def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,

@@ -11,8 +11,48 @@ box, warped with one affine per box (pixels outside the image are black).
   in [0, 1] -> ``[N,195]`` = 39 x (x, y, z, visibility, presence) in input
   pixels, visibility/presence as logits; the first 33 are the BlazePose
   landmarks (29/30 heels, 31/32 foot index).
+* :class:`HandLandmarkTeacher` - MediaPipe hand landmark full: float
+  ``[1,224,224,3]`` RGB in [0, 1] -> ``Identity:0`` ``[1,63]`` = 21 x (x, y, z)
+  in input pixels (z relative to the wrist), ``Identity_3:0`` ``[1,63]`` = world
+  landmarks in metres (unused), ``Identity_1:0`` ``[1,1]`` = hand presence,
+  ``Identity_2:0`` ``[1,1]`` = handedness (unused). Both scores are already
+  probabilities (no sigmoid: noise/black/grey crops give 0.002-0.008, clear
+  hands 0.8-0.98). Points: wrist, then 4 per finger from thumb to pinky, the
+  COCO-WholeBody / Halpe hand order.
+* :class:`FaceMeshTeacher` - MediaPipe face mesh: float ``[N,192,192,3]`` RGB
+  in [0, 1] -> ``Identity_2:0`` ``[N,1404]`` = 468 x (x, y, z) in input pixels,
+  ``Identity_1:0`` ``[N,1]`` = face flag (a probability already: 1e-5 on
+  noise, >0.999 on faces), ``Identity:0`` ``[N,266]`` (unused). [0, 1] input
+  beats [-1, 1] on the COCO-WholeBody faces (OKS 0.80 vs 0.76 at padding 1.6,
+  0.79 vs 0.73 at 1.9; equal at 1.3).
+
+Both MediaPipe models expect a crop rotated so that the part is upright
+(fingers up / eyes level), so their ``predict`` takes optional per-box angles
+(:func:`rotated_square_crop_affine`). The boxes come from GT part boxes or from
+:func:`~mmalphapose.models.distillers.pseudo_labels.hand_boxes_from_body` /
+``face_boxes_from_body``.
+
+Measured on the 4 COCO sample images against COCO-WholeBody GT (10 hands of
+11-31 px, 4 faces of 23-29 px; OKS with the COCO-WholeBody per-point sigmas and
+the person area as in its evaluation; PCK@0.1 = within 0.1 x the longest side
+of the GT part box; NME = mean error / that side). Default paddings (1.5):
+
+  boxes                                  hand: OKS / PCK@.1 / @.2   face: OKS / PCK@.1 / NME
+  GT part box, upright crop              0.555 / 0.16 / 0.36        0.821 / 0.77 / 0.067
+  GT part box, angle from the GT body    0.680 / 0.21 / 0.50 (9)    0.863 / 0.82 / 0.057
+  box + angle from the GT body           0.503 / 0.16 / 0.33 (9)    0.861 / 0.82 / 0.060
+    (hand_boxes_from_body / face_boxes_from_body)
+    only parts with presence/flag >= 0.3 0.82 / 0.50 / 0.86 (2)     all 4 (flag 0.89-1.0)
+  all points at the GT box centre        0.519 / 0.05 / -           0.186 / 0.06 / -
+
+(9) = the 9 hands with a visible elbow and wrist. The COCO hands are tiny, so
+the hand teacher is weak there: presence < 0.1 on 7-8 of the 10 hands, and
+those predictions are no better than the box-centre reference; the hands it is
+sure of are good. Labels therefore use the presence as the weight and drop
+hands below a threshold. Face per region (boxes from the body): jaw 0.082,
+brows 0.084, nose 0.049, eyes 0.051, mouth 0.039 NME.
 """
-from typing import Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 
@@ -41,6 +81,44 @@ def crop_to_image(points: np.ndarray, mats: np.ndarray) -> np.ndarray:
     s = mats[:, 0, 0][:, None, None]
     t = mats[:, :, 2][:, None, :]
     return (points - t) / s
+
+
+def rotated_square_crop_affine(centers: np.ndarray, sides: np.ndarray,
+                               angles: Optional[np.ndarray], out_size: int
+                               ) -> np.ndarray:
+    """(N,2,3) affines mapping the image to square ``out_size`` crops.
+
+    Args:
+        centers: (N,2) crop centres in the image.
+        sides: (N,) crop side lengths in image pixels.
+        angles: (N,) the image direction (radians, ``atan2(dy, dx)`` in image
+            coordinates, y down) that becomes "up" in the crop, e.g. the
+            elbow -> wrist direction for a hand. ``None`` or ``-pi/2`` keeps
+            the crop upright (then the affine is the scale+shift of
+            :func:`square_crop_affine`).
+    """
+    centers = np.asarray(centers, np.float64).reshape(-1, 2)
+    sides = np.maximum(np.asarray(sides, np.float64).reshape(-1), 1.0)
+    n = len(centers)
+    if angles is None:
+        angles = np.full(n, -np.pi / 2)
+    theta = -(np.asarray(angles, np.float64).reshape(-1) + np.pi / 2)
+    s = out_size / sides
+    cos, sin = np.cos(theta) * s, np.sin(theta) * s
+    mats = np.zeros((n, 2, 3), np.float64)
+    mats[:, 0, 0], mats[:, 0, 1] = cos, -sin
+    mats[:, 1, 0], mats[:, 1, 1] = sin, cos
+    mats[:, :, 2] = out_size / 2 - np.einsum('nij,nj->ni', mats[:, :, :2], centers)
+    return mats.astype(np.float32)
+
+
+def affine_crop_to_image(points: np.ndarray, mats: np.ndarray) -> np.ndarray:
+    """Map (N,K,2) crop pixels back to the image through the inverse of any
+    (N,2,3) image -> crop affines (e.g. from :func:`rotated_square_crop_affine`)."""
+    mats = np.asarray(mats, np.float64)
+    a_inv = np.linalg.inv(mats[:, :, :2])
+    pts = np.asarray(points, np.float64) - mats[:, None, :, 2]
+    return np.einsum('nij,nkj->nki', a_inv, pts).astype(np.float32)
 
 
 class _ONNXCropTeacher:
@@ -119,3 +197,139 @@ class BlazePoseTeacher(_ONNXCropTeacher):
         vis = 1.0 / (1.0 + np.exp(-lm[..., 3]))
         scores = (vis * flag[:, None]).astype(np.float32)
         return crop_to_image(lm[..., :2].astype(np.float32), mats), scores
+
+
+class _RotatedCropTeacher(_ONNXCropTeacher):
+    """A teacher whose crops can be rotated (MediaPipe part models)."""
+
+    def rotated_crops(self, img: np.ndarray, bboxes: np.ndarray,
+                      angles: Optional[np.ndarray] = None
+                      ) -> Tuple[np.ndarray, np.ndarray]:
+        """Square RGB crops (N,S,S,3) uint8 of side ``longest box side x
+        padding`` around the box centres, rotated by ``angles`` (see
+        :func:`rotated_square_crop_affine`), and their affines (N,2,3)."""
+        import cv2
+        if img.ndim == 2:
+            img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+        bboxes = np.asarray(bboxes, np.float32).reshape(-1, 4)
+        centers = (bboxes[:, :2] + bboxes[:, 2:]) / 2
+        sides = np.maximum(bboxes[:, 2] - bboxes[:, 0],
+                           bboxes[:, 3] - bboxes[:, 1]) * self.padding
+        mats = rotated_square_crop_affine(centers, sides, angles, self.input_size)
+        size = (self.input_size, self.input_size)
+        crops = np.stack([
+            cv2.warpAffine(img, m, size, flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_CONSTANT)[..., ::-1]
+            for m in mats
+        ]) if len(mats) else np.zeros((0, *size, 3), np.uint8)
+        return crops, mats
+
+
+@MODELS.register_module()
+class HandLandmarkTeacher(_RotatedCropTeacher):
+    """MediaPipe hand landmark (full) teacher for the 21 hand keypoints.
+
+    Layout (verified on the COCO-WholeBody hands of the COCO sample):
+    ``Identity:0`` holds 21 x (x, y, z) in crop pixels in the COCO-WholeBody /
+    Halpe order (wrist; thumb, index, middle, ring, pinky, 4 joints each from
+    the palm out): on the two hands the model is sure of (presence 0.84-0.86)
+    and the clearest low-presence one the identity order fits better than the
+    thumb<->pinky mirrored order (mean error 0.11 / 0.08 vs 0.36 / 0.33 of the
+    hand box). ``Identity_3:0`` is the same in metres (values within +-0.1),
+    ``Identity_1:0`` the hand presence (a probability), ``Identity_2:0`` the
+    handedness (a probability, not used: the caller knows which wrist the box
+    came from).
+
+    Crop: the box's longest side x ``padding`` (1.5: best on tight GT hand
+    boxes, OKS 0.69 vs 0.70 at 2.0 but PCK@0.1 0.22 vs 0.25, and better on
+    boxes from the body), rotated so that ``angles`` (the forearm direction
+    elbow -> wrist, or wrist -> middle knuckle) points up, as MediaPipe feeds
+    it. Scores: the presence for all 21 points (the model has no per-point
+    confidence).
+
+    Accuracy vs COCO-WholeBody GT (10 hands of the COCO sample, see the
+    module table): GT hand box rotated by the GT body forearm OKS 0.680,
+    PCK@0.1 0.21; box and angle from the GT body keypoints
+    (``hand_boxes_from_body``) OKS 0.503, PCK@0.1 0.16, but 0.82 / 0.50 on
+    the 2 hands with presence >= 0.3.
+    """
+    num_keypoints = 21
+    input_size = 224
+
+    def __init__(self, model_path: str, padding: float = 1.5,
+                 num_threads: int = 0) -> None:
+        super().__init__(model_path, padding, num_threads)
+        names = [o.name for o in self.session.get_outputs()]
+        want = ('Identity:0', 'Identity_1:0')
+        if not all(w in names for w in want):
+            raise ValueError(f'HandLandmarkTeacher: unexpected outputs {names}')
+        self.output_names = list(want)
+
+    def predict(self, img: np.ndarray, bboxes: np.ndarray,
+                angles: Optional[np.ndarray] = None
+                ) -> Tuple[np.ndarray, np.ndarray]:
+        """Returns keypoints (N,21,2) image pixels and scores (N,21) (the
+        hand-presence probability of each crop)."""
+        crops, mats = self.rotated_crops(img, bboxes, angles)
+        n = len(crops)
+        kpts = np.zeros((n, 21, 2), np.float32)
+        scores = np.zeros((n, 21), np.float32)
+        for i, c in enumerate(crops):  # the model takes batch 1 only
+            lm, presence = self.session.run(
+                self.output_names,
+                {self.input_name: c[None].astype(np.float32) / 255.0})
+            kpts[i] = lm.reshape(21, 3)[:, :2]
+            scores[i] = float(presence.ravel()[0])
+        if n == 0:
+            return kpts, scores
+        return affine_crop_to_image(kpts, mats), scores
+
+
+@MODELS.register_module()
+class FaceMeshTeacher(_RotatedCropTeacher):
+    """MediaPipe face mesh teacher: 468 face points (map them to the
+    68-point iBUG / Halpe face with
+    :data:`~mmalphapose.models.distillers.pseudo_labels.FACEMESH_TO_IBUG68`).
+
+    Layout (verified): ``Identity_2:0`` = 468 x (x, y, z) in crop pixels, in
+    MediaPipe's canonical mesh order (1 nose tip, 33 / 263 the outer corners of
+    the subject's right / left eye, 152 chin); ``Identity_1:0`` = face flag (a
+    probability); ``Identity:0`` ([N,266]) is not used. Input RGB in [0, 1].
+
+    Crop: longest side of the box x ``padding`` (1.5: on tight GT face boxes
+    OKS 0.821 / 0.804 / 0.785 at 1.5 / 1.6 / 1.9 upright; the mesh also
+    covers the forehead), rotated so that ``angles`` points up (the eye line
+    turned by -90 degrees, see ``face_boxes_from_body``). Scores: the face flag
+    for all points.
+
+    Accuracy vs COCO-WholeBody GT (4 faces, 68 mapped points): GT face box +
+    body eye-line angle OKS 0.863, NME 0.057; box and angle from the GT body
+    keypoints OKS 0.861, NME 0.060. On the blurry 10-40 px faces of the
+    training videos the flag is mostly ~0 (those faces get weight 0).
+    """
+    num_keypoints = 468
+    input_size = 192
+
+    def __init__(self, model_path: str, padding: float = 1.5,
+                 num_threads: int = 0) -> None:
+        super().__init__(model_path, padding, num_threads)
+        names = [o.name for o in self.session.get_outputs()]
+        want = ('Identity_2:0', 'Identity_1:0')
+        if not all(w in names for w in want):
+            raise ValueError(f'FaceMeshTeacher: unexpected outputs {names}')
+        self.output_names = list(want)
+
+    def predict(self, img: np.ndarray, bboxes: np.ndarray,
+                angles: Optional[np.ndarray] = None
+                ) -> Tuple[np.ndarray, np.ndarray]:
+        """Returns the mesh (N,468,2) in image pixels and scores (N,468) (the
+        face-flag probability of each crop)."""
+        crops, mats = self.rotated_crops(img, bboxes, angles)
+        n = len(crops)
+        if n == 0:
+            return np.zeros((0, 468, 2), np.float32), np.zeros((0, 468), np.float32)
+        mesh, flag = self.session.run(
+            self.output_names, {self.input_name: crops.astype(np.float32) / 255.0})
+        pts = mesh.reshape(n, 468, 3)[..., :2].astype(np.float32)
+        scores = np.repeat(flag.reshape(n, 1), 468, 1).astype(np.float32)
+        return affine_crop_to_image(pts, mats), scores

@@ -1,5 +1,5 @@
-"""Assemble Halpe-26 pseudo-labels from several teachers and merge them with
-ground truth.
+"""Assemble Halpe-26 / Halpe-136 pseudo-labels from several teachers and merge
+them with ground truth.
 
 Each teacher only knows some keypoints. A label set is a pair of arrays
 ``keypoints (N,K,2)`` and ``weights (N,K)`` (0 = not supervised; a soft
@@ -8,13 +8,22 @@ teacher confidence in (0, 1]; GT keypoints get 1) plus ``sources (N,K)``
 
 Halpe-26 order (facts §8.2): 0-16 COCO-17, 17 Head (top), 18 Neck, 19 Hip,
 20 LBigToe, 21 RBigToe, 22 LSmallToe, 23 RSmallToe, 24 LHeel, 25 RHeel.
+Halpe-136 (facts §8.2) adds 26-93 face (68, iBUG-68 order), 94-114 left hand
+and 115-135 right hand (21 each: wrist, then thumb, index, middle, ring, pinky
+with 4 joints each). "Left" is the subject's left: the left hand is the one at
+COCO ``left_wrist`` (9).
+
+Whole-body teachers (see ``onnx_teachers``): the MediaPipe hand landmark model
+on boxes from :func:`hand_boxes_from_body` and face mesh on boxes from
+:func:`face_boxes_from_body`, the 468 mesh points mapped to iBUG-68 with
+:data:`FACEMESH_TO_IBUG68`.
 """
 from typing import Dict, Optional, Tuple
 
 import numpy as np
 
 SOURCE_CODES: Dict[str, int] = dict(
-    none=0, gt=1, movenet=2, blazepose=3, derived=4)
+    none=0, gt=1, movenet=2, blazepose=3, derived=4, hand=5, facemesh=6)
 
 #: Halpe feet index -> BlazePose landmark index. BlazePose has heels (29 L,
 #: 30 R) and "foot index" (31 L, 32 R: the tip of the foot, at the big toe).
@@ -126,4 +135,221 @@ def merge_with_gt(kpts: np.ndarray, weights: np.ndarray, sources: np.ndarray,
     kpts = np.where(gt_mask[..., None], gt_kpts, kpts).astype(np.float32)
     weights = np.where(gt_mask, 1.0, weights).astype(np.float32)
     sources = np.where(gt_mask, SOURCE_CODES['gt'], sources).astype(np.int8)
+    return kpts, weights, sources
+
+
+# --------------------------------------------------------------------------
+# Halpe-136: face and hands
+# --------------------------------------------------------------------------
+
+#: MediaPipe face-mesh index for each of the 68 iBUG-68 / COCO-WholeBody /
+#: Halpe face points, in that order: jaw 0-16 (0 = the subject's right side,
+#: image-left on a frontal face, 8 = chin), brows 17-21 (subject's right) and
+#: 22-26 (left), nose bridge 27-30 and bottom 31-35, right eye 36-41 (36 outer
+#: corner, clockwise), left eye 42-47 (42 inner corner), outer lips 48-59 (48
+#: right corner), inner lips 60-67. This is the widely used single-index
+#: MediaPipe -> dlib-68 table (e.g. the one in PeizhiYan/Mediapipe_2_Dlib_
+#: Landmarks with its two-point averages reduced to one point).
+#:
+#: Verified on the 4 COCO-WholeBody faces of the COCO sample (face-mesh teacher
+#: on the GT face box x 1.5, rotated by the GT body eye line): mean error /
+#: longest side of the GT face box = 0.057 (jaw 0.071, brows 0.076, nose
+#: 0.045, eyes 0.064, mouth 0.038), OKS 0.863 (COCO-WholeBody face sigmas);
+#: the same table mirrored with the Halpe flip pairs (left/right swapped) gives
+#: 0.338 (OKS 0.261), so the sides are right: on the frontal astronaut image
+#: point 0 and eye corner 36 are on the image-left. Mirroring that image and
+#: un-mirroring the prediction with the Halpe-136 flip pairs reproduces it to
+#: 0.013 face sizes (0.30 without the pairs). Two other published tables (jaw
+#: 127, 234, 132, 58, 172, ...; and brows 156 / 383, nose 98 / 327, lips 321 /
+#: 91) are within +-0.002 NME.
+FACEMESH_TO_IBUG68 = (
+    # jaw 0-16
+    127, 234, 93, 132, 58, 136, 150, 176, 152, 400, 379, 365, 288, 361, 323,
+    454, 356,
+    # brows 17-21 (right), 22-26 (left)
+    70, 63, 105, 66, 107, 336, 296, 334, 293, 300,
+    # nose bridge 27-30, nose bottom 31-35
+    168, 197, 5, 4, 75, 97, 2, 326, 305,
+    # right eye 36-41, left eye 42-47
+    33, 160, 158, 133, 153, 144, 362, 385, 387, 263, 373, 380,
+    # outer lips 48-59
+    61, 39, 37, 0, 267, 269, 291, 405, 314, 17, 84, 181,
+    # inner lips 60-67
+    78, 82, 13, 312, 308, 317, 14, 87,
+)
+
+HALPE136_FACE = slice(26, 94)
+HALPE136_LEFT_HAND = slice(94, 115)
+HALPE136_RIGHT_HAND = slice(115, 136)
+
+#: hand box centre = wrist + HAND_CENTER_OFFSET * (wrist - elbow)
+HAND_CENTER_OFFSET = 0.35
+#: hand box side = max(HAND_SIZE_FOREARM * forearm, HAND_SIZE_UPPER_ARM *
+#: upper arm) (the upper arm keeps foreshortened forearms from shrinking it).
+#: The tight hand box is about 0.75 x forearm; the extra third is margin for
+#: the uncertain hand position (on the sample 1.0 beat 0.75 with the teacher's
+#: 1.5 padding: OKS 0.503 vs 0.473, PCK@0.1 0.16 vs 0.07)
+HAND_SIZE_FOREARM = 1.0
+HAND_SIZE_UPPER_ARM = 0.67
+#: face box side = max(extent of the visible nose/eyes/ears,
+#: FACE_SIZE_EYES * eye distance, FACE_SIZE_NOSE * |nose - eye midpoint|)
+FACE_SIZE_EYES = 2.5
+FACE_SIZE_NOSE = 4.0
+#: face box centre = centre of the visible head points, moved towards the chin
+#: by FACE_CENTER_DOWN x the side
+FACE_CENTER_DOWN = 0.1
+
+
+def _square_boxes(centers: np.ndarray, sides: np.ndarray) -> np.ndarray:
+    half = sides[..., None] / 2
+    return np.concatenate([centers - half, centers + half], -1).astype(np.float32)
+
+
+def hand_boxes_from_body(body: np.ndarray, scores: np.ndarray,
+                         score_thr: float = 0.3
+                         ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Square hand boxes from COCO-17 arm keypoints.
+
+    Each box is centred beyond the wrist along the elbow -> wrist direction
+    (:data:`HAND_CENTER_OFFSET` x forearm) with side :data:`HAND_SIZE_FOREARM`
+    x forearm (at least :data:`HAND_SIZE_UPPER_ARM` x upper arm where the
+    shoulder is known), a little larger than the hand; the hand teacher pads
+    it further. Fitted on the 9 COCO-WholeBody hands of the sample with a
+    visible elbow and wrist: GT hand box centre 0.10-0.54 forearms beyond the
+    wrist (median 0.37), its side 0.41-0.85 forearms; IoU of these boxes with
+    the GT hand boxes 0.2-0.8.
+
+    Args:
+        body: (N,17,2) COCO-17 keypoints. scores: (N,17) confidences (or
+            0/1 visibility). score_thr: wrist and elbow must reach it.
+    Returns:
+        boxes (N,2,4) xyxy, valid (N,2) bool and angles (N,2) (radians, the
+        elbow -> wrist direction, for the crop rotation); index 0 = the
+        subject's left hand (COCO 7 -> 9), 1 = right (8 -> 10).
+    """
+    body = np.asarray(body, np.float32)
+    scores = np.asarray(scores, np.float32)
+    n = len(body)
+    boxes = np.zeros((n, 2, 4), np.float32)
+    valid = np.zeros((n, 2), bool)
+    angles = np.full((n, 2), -np.pi / 2, np.float32)
+    for h, (sh, el, wr) in enumerate(((5, 7, 9), (6, 8, 10))):
+        d = body[:, wr] - body[:, el]
+        forearm = np.linalg.norm(d, axis=1)
+        upper = np.linalg.norm(body[:, el] - body[:, sh], axis=1)
+        upper = np.where(scores[:, sh] >= score_thr, upper, 0)
+        side = np.maximum(HAND_SIZE_FOREARM * forearm, HAND_SIZE_UPPER_ARM * upper)
+        centre = body[:, wr] + HAND_CENTER_OFFSET * d
+        boxes[:, h] = _square_boxes(centre, side)
+        valid[:, h] = ((scores[:, wr] >= score_thr) & (scores[:, el] >= score_thr)
+                       & (side >= 1.0))
+        angles[:, h] = np.where(forearm > 1e-6, np.arctan2(d[:, 1], d[:, 0]), -np.pi / 2)
+    return boxes, valid, angles
+
+
+def face_boxes_from_body(body: np.ndarray, scores: np.ndarray,
+                         score_thr: float = 0.3
+                         ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Square face boxes from the COCO-17 nose, eyes and ears.
+
+    Side: the largest of the extent of the visible head points, the eye
+    distance x :data:`FACE_SIZE_EYES` and the nose-to-eye-midpoint distance x
+    :data:`FACE_SIZE_NOSE` (about the tight iBUG-68 box, which spans brows to
+    chin; on the sample the ears are 1.0-1.1, the eyes 0.3-0.54 and the
+    nose-to-eye-midpoint 0.15-0.27 box sides apart). Centre: the centre of the
+    visible points' bounding box moved chin-wards by :data:`FACE_CENTER_DOWN`
+    x side. A face needs the nose and at least one eye.
+
+    Returns:
+        boxes (N,4) xyxy, valid (N,) bool and angles (N,) (radians: the
+        image direction from the chin to the brows, i.e. the eye line
+        right eye -> left eye turned by -90 degrees; upright where an eye is
+        missing).
+    """
+    body = np.asarray(body, np.float32)
+    scores = np.asarray(scores, np.float32)
+    n = len(body)
+    vis = scores[:, :5] >= score_thr
+    pts = body[:, :5]
+    big = np.float32(1e9)
+    lo = np.where(vis[..., None], pts, big).min(1)
+    hi = np.where(vis[..., None], pts, -big).max(1)
+    any_vis = vis.any(1)
+    extent = np.where(any_vis, (hi - lo).max(1), 0)
+    both_eyes = vis[:, 1] & vis[:, 2]
+    eye_d = np.where(both_eyes, np.linalg.norm(body[:, 1] - body[:, 2], axis=1), 0)
+    eye_mid = (body[:, 1] + body[:, 2]) / 2
+    nose_d = np.where(both_eyes & vis[:, 0],
+                      np.linalg.norm(body[:, 0] - eye_mid, axis=1), 0)
+    side = np.maximum.reduce([extent, FACE_SIZE_EYES * eye_d, FACE_SIZE_NOSE * nose_d])
+    d = body[:, 1] - body[:, 2]
+    angles = np.where(both_eyes & (eye_d > 1e-6),
+                      np.arctan2(d[:, 1], d[:, 0]) - np.pi / 2, -np.pi / 2)
+    angles = (angles + np.pi) % (2 * np.pi) - np.pi  # wrap to [-pi, pi)
+    down = -np.stack([np.cos(angles), np.sin(angles)], 1)
+    centre = np.where(any_vis[:, None], (lo + hi) / 2, 0) + FACE_CENTER_DOWN * side[:, None] * down
+    valid = vis[:, 0] & (vis[:, 1] | vis[:, 2]) & (side >= 1.0)
+    return _square_boxes(centre, side), valid, angles.astype(np.float32)
+
+
+def assemble_halpe136(kpts26: np.ndarray, weights26: np.ndarray,
+                      sources26: np.ndarray,
+                      face: Optional[np.ndarray] = None,
+                      face_scores: Optional[np.ndarray] = None,
+                      left_hand: Optional[np.ndarray] = None,
+                      left_hand_scores: Optional[np.ndarray] = None,
+                      right_hand: Optional[np.ndarray] = None,
+                      right_hand_scores: Optional[np.ndarray] = None,
+                      score_thr: float = 0.3
+                      ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Halpe-136 labels: the Halpe-26 labels (from :func:`assemble_halpe26`,
+    possibly merged with GT) plus face and hand teachers.
+
+    Args:
+        kpts26 / weights26 / sources26: (N,26,2) / (N,26) / (N,26), kept as
+            they are.
+        face / face_scores: (N,68,2) iBUG-68 points, or the (N,468,2) face
+            mesh (then mapped with :data:`FACEMESH_TO_IBUG68`), and (N,68) or
+            (N,468) scores; None = face unsupervised.
+        left_hand / right_hand (+ scores): (N,21,2) / (N,21) for the
+            subject's left (at ``left_wrist``) and right hand; None =
+            unsupervised. Give an invalid hand (no box) a score of 0.
+        score_thr: face/hand points below this score get weight 0 and
+            source ``none``.
+    Returns:
+        keypoints (N,136,2), weights (N,136), sources (N,136) int8; face
+        26-93 and hands 94-135 have source ``facemesh`` / ``hand``.
+    """
+    kpts26 = np.asarray(kpts26, np.float32)
+    if kpts26.ndim != 3 or kpts26.shape[1:] != (26, 2):
+        raise ValueError(f'assemble_halpe136: kpts26 must be (N,26,2), got {kpts26.shape}')
+    n = len(kpts26)
+    kpts = np.zeros((n, 136, 2), np.float32)
+    weights = np.zeros((n, 136), np.float32)
+    sources = np.zeros((n, 136), np.int8)
+    kpts[:, :26] = kpts26
+    weights[:, :26] = weights26
+    sources[:, :26] = sources26
+    if face is not None:
+        face = np.asarray(face, np.float32)
+        face_scores = np.asarray(face_scores, np.float32)
+        if face.shape[1:] == (468, 2):
+            idx = np.asarray(FACEMESH_TO_IBUG68)
+            face, face_scores = face[:, idx], face_scores[:, idx]
+        parts = [(HALPE136_FACE, face, face_scores, 'facemesh', 68)]
+    else:
+        parts = []
+    for sl, pts, sc in ((HALPE136_LEFT_HAND, left_hand, left_hand_scores),
+                        (HALPE136_RIGHT_HAND, right_hand, right_hand_scores)):
+        if pts is not None:
+            parts.append((sl, np.asarray(pts, np.float32),
+                          np.asarray(sc, np.float32), 'hand', 21))
+    for sl, pts, sc, src, k in parts:
+        if pts.shape != (n, k, 2) or sc.shape != (n, k):
+            raise ValueError(f'assemble_halpe136: {src} points must be ({n},{k},2) '
+                             f'with ({n},{k}) scores, got {pts.shape} / {sc.shape}')
+        keep = (sc >= score_thr) & (sc > 0)
+        kpts[:, sl] = pts
+        weights[:, sl] = np.where(keep, sc, 0)
+        sources[:, sl] = np.where(keep, SOURCE_CODES[src], SOURCE_CODES['none'])
     return kpts, weights, sources

@@ -38,3 +38,30 @@ def test_missing_and_corrupt_files_name_the_path(tmp_path):
         LoadImage()(dict(img_path=str(bad)))
     with pytest.raises(KeyError, match='img_path'):
         LoadImage()(dict())
+
+
+def test_cache_decodes_once_and_is_read_only(tmp_path, monkeypatch):
+    img = np.random.RandomState(0).randint(0, 255, (20, 10, 3), np.uint8)
+    path = str(tmp_path / 'a.png')
+    cv2.imwrite(path, img)
+    t = LoadImage(cache_mb=1)
+    calls = []
+    orig = t._read
+    monkeypatch.setattr(t, '_read', lambda p, w: calls.append(p) or orig(p, w))
+    a = t(dict(img_path=path))['img']
+    b = t(dict(img_path=path))['img']
+    assert calls == [path]
+    np.testing.assert_array_equal(a, img)
+    assert a is b and not a.flags.writeable
+
+
+def test_cache_respects_its_size_limit(tmp_path, monkeypatch):
+    path = str(tmp_path / 'b.png')
+    cv2.imwrite(path, np.zeros((600, 600, 3), np.uint8))  # ~1.03 MB decoded
+    t = LoadImage(cache_mb=1)
+    calls = []
+    orig = t._read
+    monkeypatch.setattr(t, '_read', lambda p, w: calls.append(p) or orig(p, w))
+    t(dict(img_path=path))
+    out = t(dict(img_path=path))['img']
+    assert len(calls) == 2 and out.flags.writeable

@@ -1,0 +1,133 @@
+"""Read the nodes and weights of an ONNX file without the ``onnx`` package.
+
+ONNX files are protobuf messages; this module decodes just the fields needed
+to take pretrained convolution weights out of a model (ModelProto.graph ->
+GraphProto.node / .initializer -> NodeProto op_type / inputs / outputs,
+TensorProto dims / data_type / raw_data / float_data), so a PyTorch port of a
+bundled ONNX network can be initialised from it at run time with no extra
+dependency.
+"""
+import struct
+from typing import Dict, Iterator, List, NamedTuple, Tuple
+
+import numpy as np
+
+# TensorProto.DataType -> numpy dtype (the types weights come in)
+_DTYPES = {1: np.float32, 6: np.int32, 7: np.int64, 10: np.float16, 11: np.float64}
+
+
+class OnnxNode(NamedTuple):
+    """One graph node: op type, input and output tensor names."""
+    op_type: str
+    inputs: List[str]
+    outputs: List[str]
+
+
+def _varint(buf: bytes, pos: int) -> Tuple[int, int]:
+    out = shift = 0
+    while True:
+        b = buf[pos]
+        pos += 1
+        out |= (b & 0x7F) << shift
+        if b < 0x80:
+            return out, pos
+        shift += 7
+
+
+def _fields(buf: bytes) -> Iterator[Tuple[int, int, object]]:
+    """(field number, wire type, value) of one message; length-delimited
+    values are returned as bytes, varints as int."""
+    pos, end = 0, len(buf)
+    while pos < end:
+        key, pos = _varint(buf, pos)
+        num, wire = key >> 3, key & 7
+        if wire == 0:
+            val, pos = _varint(buf, pos)
+        elif wire == 1:
+            val, pos = buf[pos:pos + 8], pos + 8
+        elif wire == 2:
+            n, pos = _varint(buf, pos)
+            val, pos = buf[pos:pos + n], pos + n
+        elif wire == 5:
+            val, pos = buf[pos:pos + 4], pos + 4
+        else:
+            raise ValueError(f'unsupported protobuf wire type {wire}')
+        yield num, wire, val
+
+
+def _tensor(buf: bytes) -> Tuple[str, np.ndarray]:
+    dims, dtype, name, raw, floats = [], 1, '', None, []
+    for num, wire, val in _fields(buf):
+        if num == 1:  # dims (packed or not)
+            if wire == 2:
+                p = 0
+                while p < len(val):
+                    d, p = _varint(val, p)
+                    dims.append(d)
+            else:
+                dims.append(val)
+        elif num == 2:
+            dtype = val
+        elif num == 8:
+            name = val.decode()
+        elif num == 9:
+            raw = val
+        elif num == 4:  # float_data
+            floats.extend(struct.unpack(f'<{len(val) // 4}f', val) if wire == 2
+                          else struct.unpack('<f', val))
+    if dtype not in _DTYPES:
+        raise ValueError(f'ONNX initializer "{name}": unsupported data type {dtype}')
+    arr = np.frombuffer(raw, _DTYPES[dtype]) if raw is not None \
+        else np.asarray(floats, _DTYPES[dtype])
+    return name, arr.reshape(dims).copy()
+
+
+def _node(buf: bytes) -> OnnxNode:
+    ins, outs, op = [], [], ''
+    for num, _, val in _fields(buf):
+        if num == 1:
+            ins.append(val.decode())
+        elif num == 2:
+            outs.append(val.decode())
+        elif num == 4:
+            op = val.decode()
+    return OnnxNode(op, ins, outs)
+
+
+def read_onnx_graph(path: str) -> Tuple[List[OnnxNode], Dict[str, np.ndarray]]:
+    """Nodes (in graph order) and initializers (name -> array) of an ONNX file."""
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+    except OSError as err:
+        raise FileNotFoundError(f'read_onnx_graph: cannot read "{path}": {err}') from err
+    graph = None
+    try:
+        for num, wire, val in _fields(data):
+            if num == 7 and wire == 2:
+                graph = val
+    except (IndexError, ValueError) as err:
+        raise ValueError(f'read_onnx_graph: "{path}" is not a valid ONNX file: {err}') from err
+    if graph is None:
+        raise ValueError(f'read_onnx_graph: "{path}" has no graph (not an ONNX model?)')
+    nodes, inits = [], {}
+    for num, _, val in _fields(graph):
+        if num == 1:
+            nodes.append(_node(val))
+        elif num == 5:
+            name, arr = _tensor(val)
+            inits[name] = arr
+    return nodes, inits
+
+
+def conv_weights(path: str) -> List[Tuple[np.ndarray, np.ndarray]]:
+    """(weight OIHW, bias) of every Conv node, in graph order."""
+    nodes, inits = read_onnx_graph(path)
+    out = []
+    for n in nodes:
+        if n.op_type == 'Conv':
+            w = inits[n.inputs[1]]
+            b = inits[n.inputs[2]] if len(n.inputs) > 2 and n.inputs[2] in inits \
+                else np.zeros(w.shape[0], w.dtype)
+            out.append((w, b))
+    return out
