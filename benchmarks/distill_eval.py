@@ -14,8 +14,8 @@ Measures, for a student config + checkpoint:
 Example::
 
     python benchmarks/distill_eval.py \
-        configs/distillation/fastpose-se18_sikr_halpe26-distill-128x96.py \
-        checkpoints/fastpose-se18_sikr_halpe26-distill-128x96.pth --teacher
+        configs/distillation/csptiny-nanodet_heatmap_halpe26-distill-256x192.py \
+        checkpoints/csptiny-nanodet_heatmap_halpe26-distill-256x192.pth --teacher
 """
 import argparse
 import contextlib

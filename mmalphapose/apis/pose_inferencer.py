@@ -31,7 +31,8 @@ from mmengine.structures import InstanceData
 
 from mmalphapose.registry import INFERENCERS, POSE_NMS, TRACKERS
 from mmalphapose.structures import PoseDataSample, split_instances
-from .defaults import default_detector, default_pose_model, resolve_pose_config
+from .defaults import (default_detector, default_pose_model, find_checkpoint_for,
+                       resolve_pose_config)
 from .detection import build_person_detector
 from .inference import init_model
 from .inputs import Frame, resolve_inputs
@@ -95,6 +96,9 @@ class PoseInferencer:
             pose2d_weights = pose2d_weights or default_ckpt
         else:
             pose2d = resolve_pose_config(pose2d)
+            # a bundled config (e.g. the alias "halpe26-student") finds its
+            # checkpoints/<config name>.pth; nothing is guessed beyond that name
+            pose2d_weights = pose2d_weights or find_checkpoint_for(pose2d)
         self.pose_config, self.pose_checkpoint = pose2d, pose2d_weights
         self.model = init_model(pose2d, pose2d_weights, device=device,
                                 cfg_options=cfg_options)

@@ -8,9 +8,9 @@ sha256.
 
 Example::
 
-    python tools/distill/export_student.py work_dirs/distill_hm/epoch_60.pth \
-        checkpoints/fastpose-se18_heatmap_halpe26-distill-128x96.pth \
-        --config configs/distillation/fastpose-se18_heatmap_halpe26-distill-128x96.py
+    python tools/distill/export_student.py work_dirs/distill_csp26/iter_3000.pth \
+        checkpoints/csptiny-nanodet_heatmap_halpe26-distill-256x192.pth \
+        --config configs/distillation/csptiny-nanodet_heatmap_halpe26-distill-256x192.py
 """
 import argparse
 import hashlib

@@ -16,10 +16,10 @@ shift || true
 STAGES=${*:-labels halpe26 halpe136 eval}
 PY=${PY:-python}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
-CFG26=configs/distillation/fastpose-se18_heatmap_halpe26-distill-160x128.py
-CFG136=configs/distillation/fastpose-se18_heatmap_halpe136-distill-160x128.py
-OUT26=checkpoints/fastpose-se18_heatmap_halpe26-distill-160x128.pth
-OUT136=checkpoints/fastpose-se18_heatmap_halpe136-distill-160x128.pth
+CFG26=configs/distillation/csptiny-nanodet_heatmap_halpe26-distill-256x192.py
+CFG136=configs/distillation/csptiny-nanodet_heatmap_halpe136-distill-256x192.py
+OUT26=checkpoints/csptiny-nanodet_heatmap_halpe26-distill-256x192.pth
+OUT136=checkpoints/csptiny-nanodet_heatmap_halpe136-distill-256x192.pth
 
 has() { [[ " $STAGES " == *" $1 "* ]]; }
 
@@ -28,18 +28,18 @@ if has labels; then
       --det-thr 0.25 --wholebody
 fi
 if has halpe26; then
-  $PY tools/train.py "$CFG26" --work-dir work_dirs/distill_26
-  $PY tools/distill/export_student.py work_dirs/distill_26/iter_5000.pth "$OUT26" --config "$CFG26"
+  $PY tools/train.py "$CFG26" --work-dir work_dirs/distill_csp26
+  $PY tools/distill/export_student.py work_dirs/distill_csp26/iter_3000.pth "$OUT26" --config "$CFG26"
 fi
 if has halpe136; then
-  $PY tools/train.py "$CFG136" --work-dir work_dirs/distill_136
-  $PY tools/distill/export_student.py work_dirs/distill_136/iter_2500.pth "$OUT136" \
+  $PY tools/train.py "$CFG136" --work-dir work_dirs/distill_csp136
+  $PY tools/distill/export_student.py work_dirs/distill_csp136/iter_1500.pth "$OUT136" \
       --config "$CFG136" --num-keypoints 136 --dataset-name halpe136 \
       --metainfo configs/_base_/datasets/halpe136.py
 fi
 if has eval; then
   $PY benchmarks/distill_eval.py "$CFG26" "$OUT26" --teacher --models-dir "$SHARED/models" \
-      --out work_dirs/distill_26/eval.json
+      --out work_dirs/distill_csp26/eval.json
   $PY benchmarks/distill_eval.py "$CFG136" "$OUT136" \
-      --clip-json data/distill/halpe136_heldout_clip.json --out work_dirs/distill_136/eval.json
+      --clip-json data/distill/halpe136_heldout_clip.json --out work_dirs/distill_csp136/eval.json
 fi
