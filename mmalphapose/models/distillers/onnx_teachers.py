@@ -200,7 +200,17 @@ class BlazePoseTeacher(_ONNXCropTeacher):
 
 
 class _RotatedCropTeacher(_ONNXCropTeacher):
-    """A teacher whose crops can be rotated (MediaPipe part models)."""
+    """A teacher whose crops can be rotated (MediaPipe part models).
+    Subclasses name the two outputs they read: points, then score."""
+    output_names: Tuple[str, str] = ('', '')
+
+    def __init__(self, model_path: str, padding: float = 1.5,
+                 num_threads: int = 0) -> None:
+        super().__init__(model_path, padding, num_threads)
+        names = [o.name for o in self.session.get_outputs()]
+        if not all(w in names for w in self.output_names):
+            raise ValueError(f'{type(self).__name__}: "{model_path}" has outputs {names}, '
+                             f'expected {list(self.output_names)}')
 
     def rotated_crops(self, img: np.ndarray, bboxes: np.ndarray,
                       angles: Optional[np.ndarray] = None
@@ -255,15 +265,7 @@ class HandLandmarkTeacher(_RotatedCropTeacher):
     """
     num_keypoints = 21
     input_size = 224
-
-    def __init__(self, model_path: str, padding: float = 1.5,
-                 num_threads: int = 0) -> None:
-        super().__init__(model_path, padding, num_threads)
-        names = [o.name for o in self.session.get_outputs()]
-        want = ('Identity:0', 'Identity_1:0')
-        if not all(w in names for w in want):
-            raise ValueError(f'HandLandmarkTeacher: unexpected outputs {names}')
-        self.output_names = list(want)
+    output_names = ('Identity:0', 'Identity_1:0')
 
     def predict(self, img: np.ndarray, bboxes: np.ndarray,
                 angles: Optional[np.ndarray] = None
@@ -276,7 +278,7 @@ class HandLandmarkTeacher(_RotatedCropTeacher):
         scores = np.zeros((n, 21), np.float32)
         for i, c in enumerate(crops):  # the model takes batch 1 only
             lm, presence = self.session.run(
-                self.output_names,
+                list(self.output_names),
                 {self.input_name: c[None].astype(np.float32) / 255.0})
             kpts[i] = lm.reshape(21, 3)[:, :2]
             scores[i] = float(presence.ravel()[0])
@@ -309,15 +311,7 @@ class FaceMeshTeacher(_RotatedCropTeacher):
     """
     num_keypoints = 468
     input_size = 192
-
-    def __init__(self, model_path: str, padding: float = 1.5,
-                 num_threads: int = 0) -> None:
-        super().__init__(model_path, padding, num_threads)
-        names = [o.name for o in self.session.get_outputs()]
-        want = ('Identity_2:0', 'Identity_1:0')
-        if not all(w in names for w in want):
-            raise ValueError(f'FaceMeshTeacher: unexpected outputs {names}')
-        self.output_names = list(want)
+    output_names = ('Identity_2:0', 'Identity_1:0')
 
     def predict(self, img: np.ndarray, bboxes: np.ndarray,
                 angles: Optional[np.ndarray] = None
@@ -329,7 +323,7 @@ class FaceMeshTeacher(_RotatedCropTeacher):
         if n == 0:
             return np.zeros((0, 468, 2), np.float32), np.zeros((0, 468), np.float32)
         mesh, flag = self.session.run(
-            self.output_names, {self.input_name: crops.astype(np.float32) / 255.0})
+            list(self.output_names), {self.input_name: crops.astype(np.float32) / 255.0})
         pts = mesh.reshape(n, 468, 3)[..., :2].astype(np.float32)
         scores = np.repeat(flag.reshape(n, 1), 468, 1).astype(np.float32)
         return affine_crop_to_image(pts, mats), scores
