@@ -127,3 +127,22 @@ def test_unsupported_fused_activation():
                 attr=dict(fused_ops=dict(list=dict(s=[_b64('BiasAdd'), _b64('Gelu')]))))
     with pytest.raises(ValueError, match='Gelu'):
         t2o.rewrite_fused_ops([node])
+
+
+def test_scalar_constants_stay_scalar():
+    """A 0-d weight (ConcatV2 axis, ArgMax dimension) keeps an empty shape; a
+    rank-1 [1] tensor made TF refuse NanoDet's and MoveNet's graphs."""
+    nodes = [dict(name='axis', op='Const', attr=dict(dtype=dict(type='DT_INT32')))]
+    t2o.fill_constants(nodes, {'axis': np.array(1, np.int32).reshape(())})
+    tensor = nodes[0]['attr']['value']['tensor']
+    assert tensor['tensorShape']['dim'] == []
+    assert np.frombuffer(base64.b64decode(tensor['tensorContent']), np.int32).tolist() == [1]
+
+
+def test_prelu_without_type_attr_gets_float():
+    """Face mesh's Prelu nodes carry no T attribute; the plain ops need one."""
+    node = dict(name='p', op='Prelu', input=['x', 'alpha'])
+    out = t2o.rewrite_fused_ops([node])
+    assert [n['op'] for n in out] == ['Relu', 'Neg', 'Relu', 'Mul', 'Sub']
+    assert all(n['attr']['T'] == {'type': 'DT_FLOAT'} for n in out)
+    assert out[-1]['name'] == 'p'

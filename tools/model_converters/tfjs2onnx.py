@@ -94,7 +94,9 @@ def read_weights(manifest: List[dict], base_dir: str) -> Dict[str, np.ndarray]:
 
 
 def _tensor_proto(arr: np.ndarray, tf_dtype: str) -> dict:
-    arr = np.ascontiguousarray(arr.astype(TF_NP[tf_dtype]))
+    # np.array keeps 0-d scalars 0-d (np.ascontiguousarray would make them
+    # shape (1,), which breaks scalar axis/dimension inputs of ConcatV2 / ArgMax)
+    arr = np.array(arr, dtype=TF_NP[tf_dtype], order='C')
     return dict(dtype=tf_dtype,
                 tensorShape=dict(dim=[dict(size=str(d)) for d in arr.shape]),
                 tensorContent=base64.b64encode(arr.tobytes()).decode('ascii'))
@@ -145,7 +147,8 @@ def rewrite_fused_ops(nodes: List[dict]) -> List[dict]:
     for node in nodes:
         op = node.get('op')
         attr = node.get('attr', {})
-        t_attr = {'T': attr['T']} if 'T' in attr else {}
+        # tfjs omits T on some nodes (face mesh's Prelu); the new plain ops need it
+        t_attr = {'T': attr.get('T', {'type': 'DT_FLOAT'})}
         if op == 'Prelu':
             x, alpha = node['input'][:2]
             out.extend(_prelu(node['name'], x, alpha, t_attr))
