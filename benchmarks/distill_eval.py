@@ -127,12 +127,10 @@ def eval_coco(predict: Predictor, coco_dir: str, boxes_from: str,
     return out
 
 
-def halpe136_meta(halpe_json: str) -> dict:
-    """The Halpe-136 metainfo (sigmas, parts) as the dataset parses it."""
-    from mmalphapose.datasets import Halpe136Dataset
-    ds = Halpe136Dataset(ann_file=halpe_json, data_root='', test_mode=True, pipeline=[],
-                         lazy_init=True)
-    return ds.metainfo
+def halpe136_meta() -> dict:
+    """The Halpe-136 metainfo (sigmas, parts) as the datasets parse it."""
+    from mmalphapose.datasets.datasets.utils import parse_pose_metainfo
+    return parse_pose_metainfo(dict(from_file='configs/_base_/datasets/halpe136.py'))
 
 
 def eval_wholebody(predict: Predictor, halpe_json: str, coco_dir: str) -> Dict[str, float]:
@@ -140,7 +138,7 @@ def eval_wholebody(predict: Predictor, halpe_json: str, coco_dir: str) -> Dict[s
     from mmalphapose.evaluation import CocoMetric
     gt = json.load(open(halpe_json))
     metric = CocoMetric(ann_file=halpe_json)
-    metric.dataset_meta = halpe136_meta(halpe_json)
+    metric.dataset_meta = halpe136_meta()
     samples = []
     for im in gt['images']:
         anns = [a for a in gt['annotations']
@@ -173,8 +171,7 @@ def eval_clip(predict: Predictor, clip_json: str) -> Dict[str, float]:
     nk = len(d['annotations'][0]['keypoints']) // 3 if d['annotations'] else 26
     sig_all = None
     if nk == 136:
-        sig_all = np.asarray(halpe136_meta(osp.join(ROOT, 'tests', 'data', 'halpe',
-                                                    'test_halpe.json'))['sigmas'])
+        sig_all = np.asarray(halpe136_meta()['sigmas'])
     for im in d['images']:
         anns = [a for a in d['annotations'] if a['image_id'] == im['id']]
         if not anns:

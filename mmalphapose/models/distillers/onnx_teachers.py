@@ -131,20 +131,24 @@ class _ONNXCropTeacher:
         self.input_name = self.session.get_inputs()[0].name
         self.padding = padding
 
-    def crops(self, img: np.ndarray, bboxes: np.ndarray
-              ) -> Tuple[np.ndarray, np.ndarray]:
-        """Square RGB crops (N,S,S,3) uint8 and their affines (N,2,3)."""
+    def warp(self, img: np.ndarray, mats: np.ndarray) -> np.ndarray:
+        """RGB crops (N,S,S,3) uint8 of a BGR (or grey) image through (N,2,3)
+        affines; pixels outside the image are black."""
         import cv2
         if img.ndim == 2:
             img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
-        mats = square_crop_affine(bboxes, self.input_size, self.padding)
         size = (self.input_size, self.input_size)
-        crops = np.stack([
+        return np.stack([
             cv2.warpAffine(img, m, size, flags=cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_CONSTANT)[..., ::-1]
             for m in mats
         ]) if len(mats) else np.zeros((0, *size, 3), np.uint8)
-        return crops, mats
+
+    def crops(self, img: np.ndarray, bboxes: np.ndarray
+              ) -> Tuple[np.ndarray, np.ndarray]:
+        """Square RGB crops (N,S,S,3) uint8 and their affines (N,2,3)."""
+        mats = square_crop_affine(bboxes, self.input_size, self.padding)
+        return self.warp(img, mats), mats
 
 
 @MODELS.register_module()
@@ -218,21 +222,12 @@ class _RotatedCropTeacher(_ONNXCropTeacher):
         """Square RGB crops (N,S,S,3) uint8 of side ``longest box side x
         padding`` around the box centres, rotated by ``angles`` (see
         :func:`rotated_square_crop_affine`), and their affines (N,2,3)."""
-        import cv2
-        if img.ndim == 2:
-            img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
         bboxes = np.asarray(bboxes, np.float32).reshape(-1, 4)
         centers = (bboxes[:, :2] + bboxes[:, 2:]) / 2
         sides = np.maximum(bboxes[:, 2] - bboxes[:, 0],
                            bboxes[:, 3] - bboxes[:, 1]) * self.padding
         mats = rotated_square_crop_affine(centers, sides, angles, self.input_size)
-        size = (self.input_size, self.input_size)
-        crops = np.stack([
-            cv2.warpAffine(img, m, size, flags=cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_CONSTANT)[..., ::-1]
-            for m in mats
-        ]) if len(mats) else np.zeros((0, *size, 3), np.uint8)
-        return crops, mats
+        return self.warp(img, mats), mats
 
 
 @MODELS.register_module()
