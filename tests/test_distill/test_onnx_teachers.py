@@ -35,6 +35,13 @@ def test_missing_model():
         MoveNetTeacher('x.onnx')
 
 
+def test_part_teacher_refuses_a_model_without_its_outputs():
+    from mmalphapose.models.distillers.onnx_teachers import FaceMeshTeacher
+    movenet = osp.join(MODELS_DIR, 'movenet-thunder.onnx')
+    with pytest.raises(ValueError, match=r'FaceMeshTeacher: .*movenet-thunder.onnx.*Identity_2:0'):
+        FaceMeshTeacher(movenet)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not osp.isfile(osp.join(MODELS_DIR, 'movenet-thunder.onnx')),
                     reason='teacher ONNX files not bundled in checkpoints/')

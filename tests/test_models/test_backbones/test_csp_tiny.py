@@ -97,3 +97,10 @@ def test_frozen_stages_and_errors(tmp_path):
     bad.write_bytes(b'\x00\x01 not onnx')
     with pytest.raises(ValueError, match='bad.onnx'):
         CSPTinyNet(pretrained_onnx=str(bad)).init_weights()
+
+
+def test_other_onnx_model_is_refused():
+    """MoveNet's convolutions do not fit: a clear error, nothing half-loaded."""
+    movenet = osp.join(ROOT, 'checkpoints', 'movenet-thunder.onnx')
+    with pytest.raises(ValueError, match='not a NanoDet-m CSP model'):
+        CSPTinyNet(pretrained_onnx=movenet).init_weights()
