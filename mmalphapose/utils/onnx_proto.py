@@ -17,10 +17,12 @@ _DTYPES = {1: np.float32, 6: np.int32, 7: np.int64, 10: np.float16, 11: np.float
 
 
 class OnnxNode(NamedTuple):
-    """One graph node: op type, input and output tensor names."""
+    """One graph node: op type, input and output tensor names, and its
+    int / float / string / int-list attributes (name -> value)."""
     op_type: str
     inputs: List[str]
     outputs: List[str]
+    attrs: Dict[str, object] = {}
 
 
 def _varint(buf: bytes, pos: int) -> Tuple[int, int]:
@@ -82,8 +84,35 @@ def _tensor(buf: bytes) -> Tuple[str, np.ndarray]:
     return name, arr.reshape(dims).copy()
 
 
+def _attribute(buf: bytes) -> Tuple[str, object]:
+    """AttributeProto: name (1), f (2), i (3), s (4), floats (7), ints (8);
+    tensor and graph attributes are skipped (value None)."""
+    name, value, ints = '', None, []
+    for num, wire, val in _fields(buf):
+        if num == 1:
+            name = val.decode()
+        elif num == 2:
+            value = struct.unpack('<f', val)[0]
+        elif num == 3:
+            value = val - (1 << 64) if val >= 1 << 63 else val
+        elif num == 4:
+            value = val.decode(errors='replace')
+        elif num == 8:
+            if wire == 2:  # packed
+                p = 0
+                while p < len(val):
+                    v, p = _varint(val, p)
+                    ints.append(v - (1 << 64) if v >= 1 << 63 else v)
+            else:
+                ints.append(val - (1 << 64) if val >= 1 << 63 else val)
+        elif num == 7:
+            value = list(struct.unpack(f'<{len(val) // 4}f', val)) if wire == 2 \
+                else [struct.unpack('<f', val)[0]]
+    return name, (ints if ints else value)
+
+
 def _node(buf: bytes) -> OnnxNode:
-    ins, outs, op = [], [], ''
+    ins, outs, op, attrs = [], [], '', {}
     for num, _, val in _fields(buf):
         if num == 1:
             ins.append(val.decode())
@@ -91,7 +120,10 @@ def _node(buf: bytes) -> OnnxNode:
             outs.append(val.decode())
         elif num == 4:
             op = val.decode()
-    return OnnxNode(op, ins, outs)
+        elif num == 5:
+            key, value = _attribute(val)
+            attrs[key] = value
+    return OnnxNode(op, ins, outs, attrs)
 
 
 def read_onnx_graph(path: str) -> Tuple[List[OnnxNode], Dict[str, np.ndarray]]:

@@ -1,6 +1,7 @@
 """Backbones (MODELS). Plain ResNet / HRNet are reused from mmdet
 (``type='mmdet.ResNet'`` / ``'mmdet.HRNet'``) where AlphaPose uses them."""
 from .csp_tiny import CSPTinyNet
+from .movenet_fpn import MoveNetFPN
 from .se_resnet import SEResNet, SELayer, ShuffleResNet
 
-__all__ = ['SEResNet', 'ShuffleResNet', 'SELayer', 'CSPTinyNet']
+__all__ = ['SEResNet', 'ShuffleResNet', 'SELayer', 'CSPTinyNet', 'MoveNetFPN']

@@ -1,0 +1,239 @@
+"""MoveNetFPN: the MobileNetV2 + FPN feature extractor of MoveNet Thunder.
+
+The bundled teacher ``checkpoints/movenet-thunder.onnx`` (MoveNet SinglePose
+Thunder v4, Google, Apache-2.0) is a CenterNet whose feature extractor is a
+MobileNetV2 of width 1.75 (batch norm folded into the conv biases, ReLU6)
+with a three-level FPN on top::
+
+    stem:   conv 3->56 /2, ReLU6                                   (stride 2)
+    blocks: inverted residuals (expand t, out c, repeats n, stride s)
+            (1,32,1,1) (6,40,2,2) (6,56,3,2) (6,112,4,2) (6,168,3,1)
+            (6,280,3,2) (6,560,1,1), then conv 560->1280, ReLU6   (stride 32)
+    FPN:    1x1(1280->64), up x2 + 1x1(112->64), sep(64->32), ReLU (stride 16)
+            up x2 + 1x1(56->32), sep(32->24), ReLU                 (stride 8)
+            up x2 + 1x1(40->24), sep(24->24), ReLU                 (stride 4)
+
+("sep" = depthwise 3x3 without bias + pointwise 1x1; "up" = bilinear,
+half-pixel centres; stride-2 convs pad TensorFlow-style, bottom/right only.)
+Each CenterNet head then applies sep(24->96), ReLU and a 1x1 conv; the
+keypoint-heatmap head's first two layers are available here as
+``branch='kpt_heatmap'``.
+
+:class:`MoveNetFPN` is that network in PyTorch; with ``pretrained_onnx`` all
+its convolutions are initialised from the ONNX file (read with
+:func:`mmalphapose.utils.onnx_proto.read_onnx_graph`, no ``onnx`` package).
+A student built on it starts from the teacher's own body features, as
+distilled students are often initialised from their teacher's layers, and
+learns the keypoints MoveNet lacks (head, neck, hip, feet; face and hands for
+Halpe-136) from the other teachers. Input: RGB, ``x / 127.5 - 1``
+(:data:`MOVENET_MEAN`, :data:`MOVENET_STD`).
+"""
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+from torch import nn
+
+from mmalphapose.registry import MODELS
+
+MOVENET_MEAN = (127.5, 127.5, 127.5)   # RGB
+MOVENET_STD = (127.5, 127.5, 127.5)
+# (expand ratio, out channels, repeats, stride) of MobileNetV2 at width 1.75
+ARCH = ((1, 32, 1, 1), (6, 40, 2, 2), (6, 56, 3, 2), (6, 112, 4, 2),
+        (6, 168, 3, 1), (6, 280, 3, 2), (6, 560, 1, 1))
+# ARCH stages whose last block feeds the FPN laterals (strides 4, 8, 16)
+LATERAL_STAGES = (1, 2, 3)
+BRANCHES = ('kpt_regress', 'kpt_offset', 'kpt_heatmap', 'center')
+
+
+class SamePadConv(nn.Conv2d):
+    """A conv padded like TensorFlow's ``SAME``: stride-2 3x3 convs pad only
+    the bottom and right (the ONNX pads are [0, 0, 1, 1])."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.stride[0] == 2 and self.kernel_size[0] == 3:
+            x = F.pad(x, (0, 1, 0, 1))
+        return super().forward(x)
+
+
+def conv(cin: int, cout: int, k: int = 1, stride: int = 1, groups: int = 1,
+         bias: bool = True) -> nn.Conv2d:
+    pad = k // 2 if stride == 1 else 0
+    return SamePadConv(cin, cout, k, stride, pad, groups=groups, bias=bias)
+
+
+class InvertedResidual(nn.Module):
+    """MobileNetV2 block: [1x1 expand, ReLU6], dw 3x3, ReLU6, 1x1 project."""
+
+    def __init__(self, cin: int, cout: int, expand: int, stride: int) -> None:
+        super().__init__()
+        mid = cin * expand
+        self.expand = conv(cin, mid) if expand != 1 else None
+        self.depthwise = conv(mid, mid, 3, stride, groups=mid)
+        self.project = conv(mid, cout)
+        self.residual = stride == 1 and cin == cout
+
+    def convs(self) -> List[nn.Conv2d]:
+        head = [self.expand] if self.expand is not None else []
+        return head + [self.depthwise, self.project]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = F.relu6(self.expand(x)) if self.expand is not None else x
+        y = self.project(F.relu6(self.depthwise(y)))
+        return x + y if self.residual else y
+
+
+class SepConv(nn.Module):
+    """Depthwise 3x3 (no bias) + pointwise 1x1 (bias), then ReLU."""
+
+    def __init__(self, cin: int, cout: int) -> None:
+        super().__init__()
+        self.depthwise = conv(cin, cin, 3, groups=cin, bias=False)
+        self.pointwise = conv(cin, cout)
+
+    def convs(self) -> List[nn.Conv2d]:
+        return [self.depthwise, self.pointwise]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(self.pointwise(self.depthwise(x)))
+
+
+def _up(x: torch.Tensor) -> torch.Tensor:
+    return F.interpolate(x, scale_factor=2, mode='bilinear', align_corners=False)
+
+
+@MODELS.register_module()
+class MoveNetFPN(BaseModule):
+    """MoveNet Thunder's MobileNetV2-1.75 + FPN (see module doc).
+
+    Args:
+        pretrained_onnx: a MoveNet Thunder ONNX file whose convolutions
+            initialise this network (relative paths resolve against the
+            repository root), or None for random weights.
+        branch: None to return the 24-channel stride-4 FPN map, or one of
+            :data:`BRANCHES` to return that CenterNet head's 96-channel
+            features (its sep conv + ReLU, without the final 1x1 conv).
+        frozen_stages: the stem and this many MobileNetV2 stages keep their
+            weights (-1: none; 7: the whole MobileNetV2, FPN still trains).
+    """
+
+    def __init__(self, pretrained_onnx: Optional[str] = None,
+                 branch: Optional[str] = 'kpt_heatmap', frozen_stages: int = -1,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if branch is not None and branch not in BRANCHES:
+            raise ValueError(f'MoveNetFPN: branch "{branch}" must be None or one of '
+                             f'{BRANCHES}')
+        if not -1 <= frozen_stages <= len(ARCH):
+            raise ValueError(f'MoveNetFPN: frozen_stages {frozen_stages} must be in '
+                             f'-1..{len(ARCH)}')
+        self.pretrained_onnx = pretrained_onnx
+        self.branch = branch
+        self.frozen_stages = frozen_stages
+        self.stem = conv(3, 56, 3, 2)
+        self.stages = nn.ModuleList()
+        c = 56
+        for t, cout, n, s in ARCH:
+            blocks = []
+            for i in range(n):
+                blocks.append(InvertedResidual(c, cout, t, s if i == 0 else 1))
+                c = cout
+            self.stages.append(nn.Sequential(*blocks))
+        self.last = conv(c, 1280)
+        # FPN, top-down: (lateral conv, sep conv after the sum)
+        self.top = conv(1280, 64)
+        self.laterals = nn.ModuleList([conv(112, 64), conv(56, 32), conv(40, 24)])
+        self.smooth = nn.ModuleList([SepConv(64, 32), SepConv(32, 24), SepConv(24, 24)])
+        self.head_stem = SepConv(24, 96) if branch else None
+        self.out_channels = 96 if branch else 24
+
+    def convs(self) -> List[nn.Conv2d]:
+        """The convolutions in the order of the ONNX graph (the branch last)."""
+        out = [self.stem]
+        for stage in self.stages:
+            for block in stage:
+                out += block.convs()
+        out += [self.last, self.top]
+        for lateral, smooth in zip(self.laterals, self.smooth):
+            out += [lateral] + smooth.convs()
+        if self.head_stem is not None:
+            out += self.head_stem.convs()
+        return out
+
+    def load_onnx_weights(self, path: str) -> None:
+        """Copy MoveNet's conv weights in; shapes are checked one by one."""
+        from mmalphapose.datasets.datasets.utils import resolve_config_path
+        try:
+            path = resolve_config_path(path)
+        except FileNotFoundError:
+            raise FileNotFoundError(f'MoveNetFPN: pretrained_onnx "{path}" not found '
+                                    '(cwd and repository root)') from None
+        weights = movenet_conv_weights(path, self.branch)
+        convs = self.convs()
+        if len(weights) != len(convs):
+            raise ValueError(f'MoveNetFPN: "{path}" gives {len(weights)} convolutions '
+                             f'for branch {self.branch}, expected {len(convs)} '
+                             '(not a MoveNet Thunder model?)')
+        with torch.no_grad():
+            for i, (m, (w, b)) in enumerate(zip(convs, weights)):
+                if tuple(w.shape) != tuple(m.weight.shape):
+                    raise ValueError(f'MoveNetFPN: conv {i} of "{path}" has shape '
+                                     f'{tuple(w.shape)}, expected {tuple(m.weight.shape)}'
+                                     ' (not a MoveNet Thunder model?)')
+                m.weight.copy_(torch.from_numpy(w))
+                if m.bias is not None:
+                    m.bias.copy_(torch.from_numpy(b))
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        if self.pretrained_onnx:
+            self.load_onnx_weights(self.pretrained_onnx)
+        self._freeze()
+
+    def _freeze(self) -> None:
+        if self.frozen_stages < 0:
+            return
+        mods = [self.stem] + list(self.stages[:self.frozen_stages])
+        if self.frozen_stages == len(ARCH):
+            mods.append(self.last)
+        for m in mods:
+            for p in m.parameters():
+                p.requires_grad = False
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor]:
+        x = F.relu6(self.stem(x))
+        feats: Dict[int, torch.Tensor] = {}
+        for i, stage in enumerate(self.stages):
+            x = stage(x)
+            feats[i] = x
+        y = self.top(F.relu6(self.last(x)))
+        for lateral, smooth, i in zip(self.laterals, self.smooth, LATERAL_STAGES[::-1]):
+            y = smooth(_up(y) + lateral(feats[i]))
+        if self.head_stem is not None:
+            y = self.head_stem(y)
+        return (y, )
+
+
+def movenet_conv_weights(path: str, branch: Optional[str] = None
+                         ) -> List[Tuple[torch.Tensor, torch.Tensor]]:
+    """(weight, bias) of MoveNet's feature-extractor convs in graph order,
+    followed by the first two convs of ``branch`` (matched by node name)."""
+    import numpy as np
+
+    from mmalphapose.utils.onnx_proto import read_onnx_graph
+    nodes, inits = read_onnx_graph(path)
+    trunk, heads = [], {b: [] for b in BRANCHES}
+    for n in nodes:
+        if n.op_type != 'Conv':
+            continue
+        w = inits[n.inputs[1]]
+        b = inits[n.inputs[2]] if len(n.inputs) > 2 and n.inputs[2] in inits \
+            else np.zeros(w.shape[0], w.dtype)
+        name = n.outputs[0] + ' ' + ' '.join(n.inputs[1:])
+        owner = next((h for h in BRANCHES if f'/{h}_0/' in name), None)
+        (heads[owner] if owner else trunk).append((w, b))
+    out = list(trunk)
+    if branch is not None:
+        out += heads[branch][:2]
+    return out

@@ -1,0 +1,106 @@
+"""MoveNetFPN: a PyTorch port of MoveNet Thunder's feature extractor.
+
+With the ONNX weights loaded, the port + its four CenterNet branches + a
+test-side port of MoveNet's single-pose decoding reproduce the teacher's
+onnxruntime keypoints, which checks layer order, padding, upsampling and the
+weights at once."""
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from mmalphapose.models.backbones import MoveNetFPN
+from mmalphapose.models.backbones.movenet_fpn import BRANCHES, movenet_conv_weights
+from mmalphapose.utils.onnx_proto import read_onnx_graph
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+ONNX = osp.join(ROOT, 'checkpoints', 'movenet-thunder.onnx')
+IMG = osp.join(ROOT, 'tests', 'data', 'coco', '000000000785.jpg')
+
+
+def _final_convs():
+    """The last 1x1 conv of each branch, by name, and the decoder constants."""
+    nodes, inits = read_onnx_graph(ONNX)
+    final = {}
+    for n in nodes:
+        for b in BRANCHES:
+            if n.op_type == 'Conv' and f'/{b}_0/conv2d' in n.outputs[0]:
+                final[b] = (torch.from_numpy(inits[n.inputs[1]]),
+                            torch.from_numpy(inits[n.inputs[2]]))
+    center_weight = inits['ConstantFolding/StatefulPartitionedCall/truediv_2_recip:0']
+    return final, torch.from_numpy(center_weight[..., 0])
+
+
+def _decode(outs, final, center_weight):
+    """MoveNet SinglePose decoding, written from the ONNX graph: the centre
+    (sigmoid centre map x a fixed centre prior), the regressed keypoints at
+    it, then per keypoint the heatmap divided by (distance to the regressed
+    point + 1.8), its argmax cell and that cell's offset."""
+    res = {b: F.conv2d(outs[b], *final[b])[0] for b in BRANCHES}
+    center = res['center'][0].sigmoid() * center_weight
+    cy, cx = divmod(int(center.flatten().argmax()), 64)
+    reg = res['kpt_regress'][:, cy, cx].view(17, 2)
+    ry, rx = cy + reg[:, 0], cx + reg[:, 1]
+    ys, xs = torch.meshgrid(torch.arange(64.), torch.arange(64.), indexing='ij')
+    dist = ((ys[None] - ry[:, None, None]) ** 2 + (xs[None] - rx[:, None, None]) ** 2).sqrt()
+    heat = res['kpt_heatmap'].sigmoid()
+    idx = (heat / (dist + 1.7998047)).flatten(1).argmax(1)
+    ky, kx = idx // 64, idx % 64
+    off = res['kpt_offset'].view(17, 2, 64, 64)[torch.arange(17), :, ky, kx]
+    score = heat[torch.arange(17), ky, kx]
+    return torch.stack([(ky + off[:, 0]) / 64, (kx + off[:, 1]) / 64, score], 1)
+
+
+def test_reader_splits_trunk_and_branches():
+    trunk = movenet_conv_weights(ONNX)
+    assert len(trunk) == len(MoveNetFPN(branch=None).convs()) == 62
+    with_branch = movenet_conv_weights(ONNX, 'kpt_heatmap')
+    assert len(with_branch) == 64
+    assert with_branch[-1][0].shape == (96, 24, 1, 1)
+    assert with_branch[-2][0].shape == (24, 1, 3, 3)
+
+
+def test_matches_the_onnx_teacher():
+    import cv2
+    import onnxruntime as ort
+    img = cv2.imread(IMG)
+    crop = cv2.cvtColor(cv2.resize(img, (256, 256)), cv2.COLOR_BGR2RGB)
+    sess = ort.InferenceSession(ONNX, providers=['CPUExecutionProvider'])
+    ref = sess.run(None, {sess.get_inputs()[0].name: crop[None].astype(np.int32)})[0][0, 0]
+
+    x = torch.from_numpy(crop).permute(2, 0, 1)[None].float() / 127.5 - 1
+    outs = {}
+    for b in BRANCHES:
+        net = MoveNetFPN(pretrained_onnx=ONNX, branch=b)
+        net.init_weights()
+        net.eval()
+        with torch.no_grad():
+            outs[b] = net(x)[0]
+    assert outs['kpt_heatmap'].shape == (1, 96, 64, 64)
+    got = _decode(outs, *_final_convs()).numpy()
+    assert ref[:, 2].mean() > 0.3          # the teacher sees the person
+    np.testing.assert_allclose(got, ref, atol=1e-3)
+
+
+def test_fpn_output_and_freezing():
+    net = MoveNetFPN(branch=None, frozen_stages=7)
+    net.init_weights()
+    (y, ) = net(torch.zeros(2, 3, 256, 192))
+    assert y.shape == (2, 24, 64, 48) and net.out_channels == 24
+    assert not any(p.requires_grad for p in net.stages.parameters())
+    assert not net.last.weight.requires_grad
+    assert all(p.requires_grad for p in net.smooth.parameters())
+
+
+def test_bad_arguments_and_wrong_file(tmp_path):
+    with pytest.raises(ValueError, match='branch'):
+        MoveNetFPN(branch='hands')
+    with pytest.raises(ValueError, match='frozen_stages'):
+        MoveNetFPN(frozen_stages=9)
+    with pytest.raises(FileNotFoundError, match='missing.onnx'):
+        MoveNetFPN(pretrained_onnx=str(tmp_path / 'missing.onnx')).init_weights()
+    nanodet = osp.join(ROOT, 'checkpoints', 'nanodet.onnx')
+    with pytest.raises(ValueError, match='not a MoveNet'):
+        MoveNetFPN(pretrained_onnx=nanodet).init_weights()
