@@ -1,3 +1,4 @@
+# Comparison recipe, not bundled any more (its checkpoint is in git history at 39f1297).
 # Halpe-136 whole-body student: the Halpe-26 student's recipe
 # (csptiny-nanodet_heatmap_halpe26-distill-256x192.py) with two more teachers:
 #   MediaPipe hand landmark (full) -> the 42 hand points (94-135),
@@ -5,7 +6,7 @@
 # run on hand / face boxes derived from the body labels.
 # Warm-started from the bundled Halpe-26 student (all but the output layer).
 # Labels: tools/distill/make_teacher_labels.py --wholebody -> data/distill/halpe136_train.json
-# Reproduce: bash tools/distill/run_all.sh
+# Train the Halpe-26 csptiny student first and export it to the load_from path below.
 _base_ = ['./csptiny-nanodet_heatmap_halpe26-distill-256x192.py']
 
 max_iters = 1500

@@ -1,3 +1,5 @@
+# Comparison recipe, not bundled any more (its checkpoint, COCO-sample AP 0.072, is in git
+# history at commit 39f1297; the bundled students are movenet-fpn_heatmap_*.py).
 # Halpe-26 student distilled on a 2-core CPU from the offline teachers:
 # MoveNet Thunder (COCO-17 body), BlazePose full (feet), derived head/neck/pelvis,
 # plus PoseTrack18 human GT (GT wins over the teachers).
@@ -7,7 +9,7 @@
 # here) + FastPose's DUC neck + a heatmap head, 256x192 input.
 # Training from scratch (fastpose-se18_heatmap_halpe26-distill-160x128.py) learns the
 # training clips but stays at the mean pose on new scenes; see checkpoints/README.md.
-# Reproduce: bash tools/distill/run_all.sh
+# Train: python tools/train.py configs/distillation/csptiny-nanodet_heatmap_halpe26-distill-256x192.py
 _base_ = ['./fastpose-se18_heatmap_halpe26-distill-160x128.py']
 
 input_size = (192, 256)     # (w, h)

@@ -1,12 +1,12 @@
 # Halpe-26 FastPose student (SE-ResNet-18 + DUC, heatmap head, 160x128) distilled
 # on a 2-core CPU from the offline teachers: MoveNet Thunder (COCO-17 body),
 # BlazePose full (feet), derived head/neck/pelvis, plus PoseTrack18 human GT (GT wins).
-# The demo's default pose model. Recipe (checkpoints/README.md has the model card):
+# A from-scratch comparison (not bundled; the base of the other distillation configs). Recipe:
 #   every frame of the training clips, pseudo-labelled (make_teacher_labels.py);
 #   strong geometric + appearance augmentation (the clips hold few people);
 #   bf16 autocast (AMX / AVX512-BF16) + channels-last: ~2x the fp32 speed on CPU;
 #   iteration-based schedule, Adam, cosine decay.
-# Reproduce: bash tools/distill/run_all.sh
+# Train: python tools/train.py configs/distillation/fastpose-se18_heatmap_halpe26-distill-160x128.py
 _base_ = ['../_base_/default_runtime.py']
 
 input_size = (128, 160)     # (w, h)

@@ -14,16 +14,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # (name, config, checkpoint or None, other files the config needs)
 BUNDLED_POSE_MODELS = (
+    ('halpe26-student',
+     'configs/distillation/movenet-fpn_heatmap_halpe26-distill-256x192.py',
+     'checkpoints/movenet-fpn_heatmap_halpe26-distill-256x192.pth',
+     ('checkpoints/movenet-thunder.onnx', )),
     ('halpe26-teachers', 'configs/distillation/onnx-teachers_halpe26-256x256.py', None,
      ('checkpoints/movenet-thunder.onnx', 'checkpoints/blazepose-full.onnx')),
-    ('halpe26-student',
-     'configs/distillation/csptiny-nanodet_heatmap_halpe26-distill-256x192.py',
-     'checkpoints/csptiny-nanodet_heatmap_halpe26-distill-256x192.pth',
-     ('checkpoints/nanodet.onnx', )),
     ('halpe136-student',
-     'configs/distillation/csptiny-nanodet_heatmap_halpe136-distill-256x192.py',
-     'checkpoints/csptiny-nanodet_heatmap_halpe136-distill-256x192.pth',
-     ('checkpoints/nanodet.onnx', )),
+     'configs/distillation/movenet-fpn_heatmap_halpe136-distill-256x192.py',
+     'checkpoints/movenet-fpn_heatmap_halpe136-distill-256x192.pth',
+     ('checkpoints/movenet-thunder.onnx', )),
 )
 BUNDLED_DETECTOR = ('configs/detection/nanodet-m_onnx_person-416.py',
                     'checkpoints/nanodet.onnx')

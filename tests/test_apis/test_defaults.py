@@ -13,26 +13,25 @@ def _touch(path: Path, text: str = '') -> Path:
 
 
 def test_first_bundled_model_whose_files_exist(tmp_path):
-    (teach_name, teach_cfg, _, teach_needs), (stud_name, stud_cfg, stud_ckpt, stud_needs) = \
+    (stud_name, stud_cfg, stud_ckpt, stud_needs), (teach_name, teach_cfg, _, teach_needs) = \
         D.BUNDLED_POSE_MODELS[:2]
-    assert (teach_name, stud_name) == ('halpe26-teachers', 'halpe26-student')
+    assert (stud_name, teach_name) == ('halpe26-student', 'halpe26-teachers')
     assert D.default_pose_model(tmp_path) == (None, None)
     _touch(tmp_path / stud_cfg)
     # a config without its weights: returned with None (the inferencer warns)
     assert D.default_pose_model(tmp_path) == (str(tmp_path / stud_cfg), None)
-    _touch(tmp_path / stud_ckpt)
-    # the student also needs the detector file its backbone is initialised from
-    assert D.default_pose_model(tmp_path) == (str(tmp_path / stud_cfg), None)
-    for f in stud_needs:
+    _touch(tmp_path / teach_cfg)
+    for f in teach_needs[:-1]:  # one teacher file missing: nothing complete yet
         _touch(tmp_path / f)
+    assert D.default_pose_model(tmp_path) == (str(tmp_path / stud_cfg), None)
+    _touch(tmp_path / teach_needs[-1])
+    # the student lacks its checkpoint: the complete teachers are the default
+    assert D.default_pose_model(tmp_path) == (str(tmp_path / teach_cfg), None)
+    _touch(tmp_path / stud_ckpt)
+    for f in stud_needs:
+        assert (tmp_path / f).is_file()  # the teacher file its backbone comes from
     assert D.default_pose_model(tmp_path) == (str(tmp_path / stud_cfg),
                                               str(tmp_path / stud_ckpt))
-    _touch(tmp_path / teach_cfg)
-    for f in teach_needs[:-1]:  # one teacher file missing: still the student
-        _touch(tmp_path / f)
-    assert D.default_pose_model(tmp_path)[0] == str(tmp_path / stud_cfg)
-    _touch(tmp_path / teach_needs[-1])
-    assert D.default_pose_model(tmp_path) == (str(tmp_path / teach_cfg), None)
 
 
 def test_real_repository_defaults_exist():

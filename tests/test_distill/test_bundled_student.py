@@ -8,8 +8,8 @@ import torch
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CKPT_DIR = osp.join(ROOT, 'checkpoints')
-STUDENTS = [('csptiny-nanodet_heatmap_halpe26-distill-256x192', 26),
-            ('csptiny-nanodet_heatmap_halpe136-distill-256x192', 136)]
+STUDENTS = [('movenet-fpn_heatmap_halpe26-distill-256x192', 26),
+            ('movenet-fpn_heatmap_halpe136-distill-256x192', 136)]
 
 
 def _paths(name):
@@ -47,7 +47,7 @@ def test_loads_and_predicts(name, k):
     assert model.dataset_meta['num_keypoints'] == k
     # weights really come from the file (float16 on disk, float32 in the model)
     sd = torch.load(ckpt_path, map_location='cpu', weights_only=True)['state_dict']
-    key = next(kk for kk in sd if kk.endswith('fuse.0.weight'))
+    key = next(kk for kk in sd if kk.endswith('smooth.2.pointwise.weight'))
     torch.testing.assert_close(model.state_dict()[key], sd[key].float())
     img = cv2.imread(osp.join(ROOT, 'tests', 'data', 'coco', '000000000785.jpg'))
     out = inference_topdown(model, img, np.array([[280, 40, 500, 420]], np.float32))
@@ -60,7 +60,7 @@ def test_loads_and_predicts(name, k):
 
 def test_student_finds_the_skier():
     """The Halpe-26 student's body points on the one-person COCO image are close
-    to the GT (OKS > 0.5): a real pose, not the mean pose."""
+    to the GT (OKS > 0.8; the teacher gets 0.95): a real pose, not the mean pose."""
     import json
 
     import cv2
@@ -80,7 +80,7 @@ def test_student_finds_the_skier():
     d2 = ((kp - g[:, :2]) ** 2).sum(1)
     e = d2 / (2 * sig) ** 2 / ann['area'] / 2
     v = g[:, 2] > 0
-    assert np.exp(-e)[v].mean() > 0.5
+    assert np.exp(-e)[v].mean() > 0.8
 
 
 @pytest.mark.parametrize('name,k', STUDENTS)
@@ -89,7 +89,7 @@ def test_config_is_a_distiller_of_the_student(name, k):
     cfg = Config.fromfile(_paths(name)[0])
     assert cfg.model.type == 'MultiTeacherDistiller'
     assert cfg.model.student.head.out_channels == k
-    assert cfg.model.student.backbone.type == 'CSPTinyNet'
+    assert cfg.model.student.backbone.type == 'MoveNetFPN'
     sources = {t['source'] for t in cfg.model.teachers}
     expected = {'movenet', 'blazepose', 'derived'} | ({'hand', 'facemesh'} if k == 136 else set())
     assert sources == expected

@@ -3,8 +3,9 @@
 #   1. teacher pseudo-labels -> data/distill/*.json (MoveNet Thunder body, BlazePose
 #      feet, derived head/neck/pelvis, MediaPipe hand landmark + face mesh for the
 #      whole body; PoseTrack18 GT wins)
-#   2. the Halpe-26 student: mmengine Runner (tools/train.py), ~65 min on 2 cores
-#   3. the Halpe-136 student, warm-started from the Halpe-26 one, ~45 min
+#   2. the Halpe-26 student: mmengine Runner (tools/train.py), ~25 min on 2 cores
+#   3. the Halpe-136 student, warm-started from the Halpe-26 one, ~20 min (the bundled
+#      file is the iteration-500 checkpoint of this 1000-iteration run, see its card)
 #   4. export both (float16, weights only) to checkpoints/ and evaluate them
 # Usage: bash tools/distill/run_all.sh [SHARED_DIR] [STAGE...]
 #   SHARED_DIR holds data/ (sample images/videos) and models/ (teacher ONNX files);
@@ -16,10 +17,10 @@ shift || true
 STAGES=${*:-labels halpe26 halpe136 eval}
 PY=${PY:-python}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
-CFG26=configs/distillation/csptiny-nanodet_heatmap_halpe26-distill-256x192.py
-CFG136=configs/distillation/csptiny-nanodet_heatmap_halpe136-distill-256x192.py
-OUT26=checkpoints/csptiny-nanodet_heatmap_halpe26-distill-256x192.pth
-OUT136=checkpoints/csptiny-nanodet_heatmap_halpe136-distill-256x192.pth
+CFG26=configs/distillation/movenet-fpn_heatmap_halpe26-distill-256x192.py
+CFG136=configs/distillation/movenet-fpn_heatmap_halpe136-distill-256x192.py
+OUT26=checkpoints/movenet-fpn_heatmap_halpe26-distill-256x192.pth
+OUT136=checkpoints/movenet-fpn_heatmap_halpe136-distill-256x192.pth
 
 has() { [[ " $STAGES " == *" $1 "* ]]; }
 
@@ -28,18 +29,18 @@ if has labels; then
       --det-thr 0.25 --wholebody
 fi
 if has halpe26; then
-  $PY tools/train.py "$CFG26" --work-dir work_dirs/distill_csp26
-  $PY tools/distill/export_student.py work_dirs/distill_csp26/iter_3000.pth "$OUT26" --config "$CFG26"
+  $PY tools/train.py "$CFG26" --work-dir work_dirs/distill_mn26
+  $PY tools/distill/export_student.py work_dirs/distill_mn26/iter_1500.pth "$OUT26" --config "$CFG26"
 fi
 if has halpe136; then
-  $PY tools/train.py "$CFG136" --work-dir work_dirs/distill_csp136
-  $PY tools/distill/export_student.py work_dirs/distill_csp136/iter_1500.pth "$OUT136" \
+  $PY tools/train.py "$CFG136" --work-dir work_dirs/distill_mn136
+  $PY tools/distill/export_student.py work_dirs/distill_mn136/iter_1000.pth "$OUT136" \
       --config "$CFG136" --num-keypoints 136 --dataset-name halpe136 \
       --metainfo configs/_base_/datasets/halpe136.py
 fi
 if has eval; then
   $PY benchmarks/distill_eval.py "$CFG26" "$OUT26" --teacher --models-dir "$SHARED/models" \
-      --out work_dirs/distill_csp26/eval.json
+      --out work_dirs/distill_mn26/eval.json
   $PY benchmarks/distill_eval.py "$CFG136" "$OUT136" \
-      --clip-json data/distill/halpe136_heldout_clip.json --out work_dirs/distill_csp136/eval.json
+      --clip-json data/distill/halpe136_heldout_clip.json --out work_dirs/distill_mn136/eval.json
 fi

@@ -13,6 +13,6 @@ __all__ = [
     'flip_keypoints', 'get_warp_matrix', 'apply_affine', 'image_to_tensor'
 ]
 __all__ += ['PartGuidedProposal']
-from .photometric import RandomOcclusion, RandomPhotometric  # noqa: E402
+from .photometric import RandomCrowdPaste, RandomOcclusion, RandomPhotometric  # noqa: E402
 
-__all__ += ['RandomPhotometric', 'RandomOcclusion']
+__all__ += ['RandomPhotometric', 'RandomOcclusion', 'RandomCrowdPaste']

@@ -121,3 +121,54 @@ class RandomOcclusion(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(prob={self.prob}, max_patches={self.max_patches}, '
                 f'area={self.area})')
+
+
+@TRANSFORMS.register_module()
+class RandomCrowdPaste(BaseTransform):
+    """Put a second person into the crop: a horizontally shifted, slightly
+    rescaled copy of the crop is pasted over a vertical band on one side
+    (after :class:`TopdownAffine`), so a distractor person stands beside and
+    partly over the target. The keypoint targets stay the target's, which
+    teaches a top-down student to follow the person the box is centred on in
+    crowded crops (the failure a single-person teacher's features have when
+    its centre-guided decoding is replaced by a plain heatmap argmax).
+
+    Args:
+        prob: probability that a sample gets a distractor.
+        shift: (low, high) horizontal shift of the copy, fraction of the width.
+        band: (low, high) width of the pasted band, fraction of the width.
+        scale: (low, high) scale of the copy.
+    """
+
+    def __init__(self, prob: float = 0.3, shift: Tuple[float, float] = (0.3, 0.6),
+                 band: Tuple[float, float] = (0.25, 0.45),
+                 scale: Tuple[float, float] = (0.8, 1.2)) -> None:
+        self.prob = prob
+        self.shift, self.band, self.scale = tuple(shift), tuple(band), tuple(scale)
+
+    def transform(self, results: Dict) -> Dict:
+        if np.random.rand() >= self.prob:
+            return results
+        img = results['img']
+        h, w = img.shape[:2]
+        side = 1 if np.random.rand() < 0.5 else -1
+        s = np.random.uniform(*self.scale)
+        dx = side * np.random.uniform(*self.shift) * w
+        dy = np.random.uniform(-0.1, 0.1) * h
+        # copy = the crop scaled by s about its centre, then moved by (dx, dy)
+        mat = np.array([[s, 0, (1 - s) * w / 2 + dx], [0, s, (1 - s) * h / 2 + dy]],
+                       np.float32)
+        copy = cv2.warpAffine(img, mat, (w, h), flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REPLICATE)
+        bw = int(round(np.random.uniform(*self.band) * w))
+        out = img.copy()
+        if side > 0:
+            out[:, w - bw:] = copy[:, w - bw:]
+        else:
+            out[:, :bw] = copy[:, :bw]
+        results['img'] = out
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(prob={self.prob}, shift={self.shift}, '
+                f'band={self.band}, scale={self.scale})')

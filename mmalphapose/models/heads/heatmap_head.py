@@ -21,6 +21,9 @@ class HeatmapHead(BaseTopdownHead):
         final_kernel_size: 3 for FastPose, 1 for SimpleBaseline / HRNet.
         loss: default AlphaPose's 0.5 * MSE.
         decoder: an ``MSRAHeatmap`` config.
+        final_act: None, or 'sigmoid' to squash the heatmaps into (0, 1)
+            (for a final layer initialised from a sigmoid-output model
+            such as MoveNet's keypoint heatmaps).
 
     test_cfg keys: ``flip_test`` (bool), ``shift_heatmap`` (AlphaPose's
     1-pixel shift of the un-flipped heatmap, default True).
@@ -30,7 +33,11 @@ class HeatmapHead(BaseTopdownHead):
                  deconv_out_channels: Sequence[int] = (),
                  final_kernel_size: int = 3, in_index: int = -1,
                  loss: dict = dict(type='KeypointMSELoss', loss_weight=0.5),
-                 decoder: Optional[dict] = None, init_cfg=None) -> None:
+                 decoder: Optional[dict] = None, final_act: Optional[str] = None,
+                 init_cfg=None) -> None:
+        if final_act not in (None, 'sigmoid'):
+            raise ValueError(f"HeatmapHead: final_act must be None or 'sigmoid', "
+                             f'got {final_act!r}')
         layers = []
         c = in_channels
         for out in deconv_out_channels:
@@ -40,6 +47,10 @@ class HeatmapHead(BaseTopdownHead):
             c = out
         super().__init__(c, out_channels, final_kernel_size, in_index,
                          decoder, init_cfg)
+        self.final_act = final_act
+        if final_act == 'sigmoid':
+            # background prior sigmoid(-4) ~ 0.02 (CenterNet-style), not 0.5
+            nn.init.constant_(self.final_layer.bias, -4.0)
         self.in_channels = in_channels
         self.deconv_layers = nn.Sequential(*layers) if layers else nn.Identity()
         for m in self.deconv_layers.modules():
@@ -48,7 +59,8 @@ class HeatmapHead(BaseTopdownHead):
         self.loss_module = MODELS.build(loss)
 
     def forward(self, feats: Feats):
-        return self.final_layer(self.deconv_layers(self._select(feats)))
+        out = self.final_layer(self.deconv_layers(self._select(feats)))
+        return out.sigmoid() if self.final_act == 'sigmoid' else out
 
     def loss(self, feats: Feats, batch_data_samples, train_cfg: dict = {}) -> dict:
         pred = self.forward(feats)

@@ -59,3 +59,28 @@ def test_occlusion_prob_zero():
     res, _ = _results()
     src = res['img']
     assert t(res)['img'] is src
+
+
+def test_crowd_paste_puts_a_copy_on_one_side():
+    # a bright "person" column in the middle of a dark crop
+    img = np.zeros((64, 48, 3), np.uint8)
+    img[8:56, 20:28] = 255
+    kpts = np.array([[[24., 10.], [24., 50.]]])
+    t = TRANSFORMS.build(dict(type='RandomCrowdPaste', prob=1.0, shift=(0.375, 0.375),
+                              band=(0.4, 0.4), scale=(1.0, 1.0)))
+    np.random.seed(0)
+    res = t.transform(dict(img=img.copy(), keypoints=kpts.copy()))
+    out = res['img']
+    assert out.shape == img.shape
+    np.testing.assert_array_equal(res['keypoints'], kpts)       # targets untouched
+    np.testing.assert_array_equal(out[:, 20:28], img[:, 20:28])  # the target stays
+    left, right = out[:, :19].max(), out[:, 29:].max()
+    assert max(left, right) == 255 and min(left, right) == 0     # one distractor, one side
+    cols = np.where(out[32].max(-1) == 255)[0]
+    assert len(cols) == 16                                       # two 8-px people
+
+
+def test_crowd_paste_prob_zero():
+    img = np.random.randint(0, 255, (32, 24, 3), np.uint8)
+    t = TRANSFORMS.build(dict(type='RandomCrowdPaste', prob=0.0))
+    assert t.transform(dict(img=img))['img'] is img

@@ -32,3 +32,14 @@ def test_flip_with_shift():
     k, s = head.decoder.decode((head(feats) + hf) / 2)
     np.testing.assert_allclose(preds[1].keypoints[0], k[1])
     np.testing.assert_allclose(preds[1].keypoint_scores[0], s[1])
+
+
+def test_sigmoid_output():
+    import pytest
+    head = HeatmapHead(8, 5, final_kernel_size=1, decoder=DEC, final_act='sigmoid')
+    out = head((torch.randn(2, 8, 16, 12), )).detach()
+    assert ((out > 0) & (out < 1)).all()
+    # background prior: a fresh layer starts near 0.02, not 0.5
+    assert float(out.mean()) < 0.05
+    with pytest.raises(ValueError, match='final_act'):
+        HeatmapHead(8, 5, decoder=DEC, final_act='softmax')

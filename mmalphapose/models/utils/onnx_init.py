@@ -1,0 +1,80 @@
+"""Initialise a conv layer from a convolution of an ONNX model.
+
+Used as an ``init_cfg`` entry, e.g. a Halpe-26 heatmap head whose first 17
+output channels start as MoveNet's own keypoint-heatmap layer::
+
+    head=dict(type='HeatmapHead', in_channels=96, out_channels=26, ...,
+              init_cfg=dict(type='OnnxConv', onnx='checkpoints/movenet-thunder.onnx',
+                            node='/kpt_heatmap_0/conv2d', layer='final_layer'))
+
+The weights are read with :func:`mmalphapose.utils.onnx_proto.read_onnx_graph`
+(no ``onnx`` package). Output channel ``i`` of the ONNX conv goes to channel
+``out_indices[i]`` of the layer (default: the first channels); the other
+channels keep their initialisation.
+"""
+from typing import Optional, Sequence
+
+import torch
+from mmengine.registry import WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
+from torch import nn
+
+from mmalphapose.registry import WEIGHT_INITIALIZERS
+
+
+def onnx_conv(path: str, node: str):
+    """(weight, bias or None) of the one Conv node whose output name contains
+    ``node``; raises ValueError naming the file when there is none or several."""
+    from mmalphapose.utils.onnx_proto import read_onnx_graph
+    nodes, inits = read_onnx_graph(path)
+    hits = [n for n in nodes if n.op_type == 'Conv' and node in n.outputs[0]]
+    if len(hits) != 1:
+        raise ValueError(f'OnnxConv: "{path}" has {len(hits)} Conv nodes whose output '
+                         f'contains "{node}" (need exactly one)')
+    n = hits[0]
+    w = torch.from_numpy(inits[n.inputs[1]])
+    b = torch.from_numpy(inits[n.inputs[2]]) if len(n.inputs) > 2 and n.inputs[2] in inits \
+        else None
+    return w, b
+
+
+@WEIGHT_INITIALIZERS.register_module(name='OnnxConv')
+@MMENGINE_WEIGHT_INITIALIZERS.register_module(name='OnnxConv')
+class OnnxConvInit:
+    """Copy an ONNX conv's weights into ``module.<layer>`` (see module doc).
+
+    Args:
+        onnx: the ONNX file (relative paths resolve against the repository root).
+        node: a substring of the conv node's output name that picks one node.
+        layer: dotted attribute path of the ``nn.Conv2d`` inside the module
+            the ``init_cfg`` belongs to ('' for the module itself).
+        out_indices: target channel of each ONNX output channel.
+    """
+
+    def __init__(self, onnx: str, node: str, layer: str = '',
+                 out_indices: Optional[Sequence[int]] = None) -> None:
+        self.onnx, self.node, self.layer = onnx, node, layer
+        self.out_indices = None if out_indices is None else list(out_indices)
+
+    def __call__(self, module: nn.Module) -> None:
+        from mmalphapose.datasets.datasets.utils import resolve_config_path
+        try:
+            path = resolve_config_path(self.onnx)
+        except FileNotFoundError:
+            raise FileNotFoundError(f'OnnxConv: "{self.onnx}" not found '
+                                    '(cwd and repository root)') from None
+        conv = module.get_submodule(self.layer) if self.layer else module
+        if not isinstance(conv, nn.Conv2d):
+            raise TypeError(f'OnnxConv: "{self.layer}" of {type(module).__name__} is '
+                            f'{type(conv).__name__}, not a Conv2d')
+        w, b = onnx_conv(path, self.node)
+        idx = self.out_indices if self.out_indices is not None else list(range(w.shape[0]))
+        if len(idx) != w.shape[0] or max(idx) >= conv.out_channels:
+            raise ValueError(f'OnnxConv: {w.shape[0]} channels of "{self.node}" do not fit '
+                             f'out_indices {idx} of a {conv.out_channels}-channel layer')
+        if tuple(w.shape[1:]) != tuple(conv.weight.shape[1:]):
+            raise ValueError(f'OnnxConv: "{self.node}" has kernel {tuple(w.shape[1:])}, '
+                             f'the layer {tuple(conv.weight.shape[1:])}')
+        with torch.no_grad():
+            conv.weight[idx] = w.to(conv.weight.dtype)
+            if b is not None and conv.bias is not None:
+                conv.bias[idx] = b.to(conv.bias.dtype)
