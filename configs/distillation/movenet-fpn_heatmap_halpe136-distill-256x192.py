@@ -24,25 +24,7 @@ model = dict(
     ],
 )
 
-# the bundled Halpe-136 student was trained without RandomCrowdPaste (it was added to the
-# Halpe-26 recipe afterwards), so its pipeline is spelled out here
-input_size = (192, 256)
-codec = dict(type='MSRAHeatmap', input_size=input_size, heatmap_size=(48, 64), sigma=2.0)
-train_pipeline = [
-    dict(type='LoadImage', cache_mb=2048),
-    dict(type='GetBBoxCenterScale', padding=1.25),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='RandomHalfBody', prob=0.15),
-    dict(type='RandomBBoxTransform', shift_factor=0.12, shift_prob=0.4,
-         scale_factor=(0.7, 1.35), rotate_factor=30.0, rotate_prob=0.6),
-    dict(type='TopdownAffine', input_size=input_size),
-    dict(type='RandomPhotometric'),
-    dict(type='RandomOcclusion', prob=0.3),
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs'),
-]
-train_dataloader = dict(dataset=dict(type='Halpe136Dataset', ann_file='halpe136_train.json',
-                                     pipeline=train_pipeline))
+train_dataloader = dict(dataset=dict(type='Halpe136Dataset', ann_file='halpe136_train.json'))
 train_cfg = dict(max_iters=max_iters)
 optim_wrapper = dict(optimizer=dict(lr=base_lr))
 param_scheduler = [

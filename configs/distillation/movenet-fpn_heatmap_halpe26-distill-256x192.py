@@ -25,6 +25,9 @@ model = dict(
         backbone=dict(_delete_=True, type='MoveNetFPN', branch='kpt_heatmap',
                       frozen_stages=7, pretrained_onnx='checkpoints/movenet-thunder.onnx'),
         neck=None,
+        # choose heatmap peaks under a wide Gaussian centred in the crop (sigma = half the
+        # crop): an overlapping person's limbs near the border lose to the centred person's
+        test_cfg=dict(flip_test=True, center_prior=0.5),
         # MoveNet's heatmaps are sigmoid outputs: the first 17 channels start as its
         # own final heatmap layer, the 9 new points (head, neck, hip, feet) fresh
         head=dict(in_channels=96, final_kernel_size=1, decoder=codec, final_act='sigmoid',
@@ -39,7 +42,6 @@ train_pipeline = [
     dict(type='RandomBBoxTransform', shift_factor=0.12, shift_prob=0.4,
          scale_factor=(0.7, 1.35), rotate_factor=30.0, rotate_prob=0.6),
     dict(type='TopdownAffine', input_size=input_size),
-    dict(type='RandomCrowdPaste', prob=0.4),   # a distractor person beside the target
     dict(type='RandomPhotometric'),
     dict(type='RandomOcclusion', prob=0.3),
     dict(type='GenerateTarget', encoder=codec),

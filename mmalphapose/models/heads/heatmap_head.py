@@ -26,7 +26,11 @@ class HeatmapHead(BaseTopdownHead):
             such as MoveNet's keypoint heatmaps).
 
     test_cfg keys: ``flip_test`` (bool), ``shift_heatmap`` (AlphaPose's
-    1-pixel shift of the un-flipped heatmap, default True).
+    1-pixel shift of the un-flipped heatmap, default True), ``center_prior``
+    (None, or sigma as a fraction of the heatmap size: peaks are chosen on the
+    heatmaps times a Gaussian centred in the crop, the way MoveNet weights its
+    centre map, so a peak of an overlapping person near the crop border loses
+    to the centred person's; scores stay the raw peak values).
     """
 
     def __init__(self, in_channels: int, out_channels: int,
@@ -79,5 +83,22 @@ class HeatmapHead(BaseTopdownHead):
             hm_flip = flip_heatmaps_back(self.forward(feats_flip), flip_indices,
                                          test_cfg.get('shift_heatmap', True))
             heatmaps = (heatmaps + hm_flip) * 0.5
-        keypoints, scores = self.decoder.decode(heatmaps)
-        return self._pack(keypoints, scores)
+        prior = test_cfg.get('center_prior')
+        if not prior:
+            keypoints, scores = self.decoder.decode(heatmaps)
+            return self._pack(keypoints, scores)
+        weighted = heatmaps * centre_prior(heatmaps.shape[-2:], prior, heatmaps)
+        keypoints, _ = self.decoder.decode(weighted)
+        flat = heatmaps.flatten(2)
+        scores = flat.gather(2, weighted.flatten(2).argmax(2, keepdim=True))[..., 0]
+        return self._pack(keypoints, scores.detach().cpu().numpy())
+
+
+def centre_prior(size, sigma: float, like) -> 'torch.Tensor':
+    """(H, W) Gaussian with its peak (1) at the heatmap centre and standard
+    deviations ``sigma * H`` and ``sigma * W``."""
+    import torch
+    h, w = size
+    ys = (torch.arange(h, dtype=like.dtype, device=like.device) - (h - 1) / 2) / (sigma * h)
+    xs = (torch.arange(w, dtype=like.dtype, device=like.device) - (w - 1) / 2) / (sigma * w)
+    return torch.exp(-0.5 * (ys[:, None] ** 2 + xs[None] ** 2))

@@ -43,3 +43,16 @@ def test_sigmoid_output():
     assert float(out.mean()) < 0.05
     with pytest.raises(ValueError, match='final_act'):
         HeatmapHead(8, 5, decoder=DEC, final_act='softmax')
+
+
+def test_center_prior_prefers_the_centred_peak():
+    head = HeatmapHead(8, 1, final_kernel_size=1, decoder=DEC)
+    hm = torch.zeros(1, 1, 16, 12)
+    hm[0, 0, 8, 6] = 0.8      # the centred person
+    hm[0, 0, 1, 1] = 0.9      # a brighter peak of a neighbour at the border
+    head.forward = lambda feats: hm
+    plain = head.predict((None, ), [None], dict(flip_test=False))[0]
+    prior = head.predict((None, ), [None], dict(flip_test=False, center_prior=0.5))[0]
+    np.testing.assert_allclose(plain.keypoints[0, 0], [4, 4])          # heatmap px x stride 4
+    np.testing.assert_allclose(prior.keypoints[0, 0], [24, 32])
+    np.testing.assert_allclose(prior.keypoint_scores[0, 0], 0.8)       # raw peak value
