@@ -8,7 +8,7 @@ bundled ONNX network can be initialised from it at run time with no extra
 dependency.
 """
 import struct
-from typing import Dict, Iterator, List, NamedTuple, Tuple
+from typing import Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
@@ -152,14 +152,19 @@ def read_onnx_graph(path: str) -> Tuple[List[OnnxNode], Dict[str, np.ndarray]]:
     return nodes, inits
 
 
-def conv_weights(path: str) -> List[Tuple[np.ndarray, np.ndarray]]:
-    """(weight OIHW, bias) of every Conv node, in graph order."""
+def conv_nodes(path: str) -> List[Tuple[OnnxNode, np.ndarray, Optional[np.ndarray]]]:
+    """(node, weight OIHW, bias or None) of every Conv node, in graph order."""
     nodes, inits = read_onnx_graph(path)
     out = []
     for n in nodes:
         if n.op_type == 'Conv':
-            w = inits[n.inputs[1]]
-            b = inits[n.inputs[2]] if len(n.inputs) > 2 and n.inputs[2] in inits \
-                else np.zeros(w.shape[0], w.dtype)
-            out.append((w, b))
+            b = inits[n.inputs[2]] if len(n.inputs) > 2 and n.inputs[2] in inits else None
+            out.append((n, inits[n.inputs[1]], b))
     return out
+
+
+def conv_weights(path: str) -> List[Tuple[np.ndarray, np.ndarray]]:
+    """(weight OIHW, bias) of every Conv node, in graph order (zero bias
+    where a node has none)."""
+    return [(w, b if b is not None else np.zeros(w.shape[0], w.dtype))
+            for _, w, b in conv_nodes(path)]

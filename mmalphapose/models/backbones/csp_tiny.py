@@ -103,26 +103,15 @@ class CSPTinyNet(BaseModule):
 
     def load_onnx_weights(self, path: str) -> None:
         """Copy the detector's conv weights in; shapes are checked one by one."""
-        from mmalphapose.datasets.datasets.utils import resolve_config_path
         from mmalphapose.utils.onnx_proto import conv_weights
-        try:
-            path = resolve_config_path(path)
-        except FileNotFoundError:
-            raise FileNotFoundError(f'CSPTinyNet: pretrained_onnx "{path}" not found '
-                                    '(cwd and repository root)') from None
+        from ..utils.onnx_init import copy_conv_weights, resolve_onnx
+        path = resolve_onnx(path, 'CSPTinyNet: pretrained_onnx')
         weights = conv_weights(path)
         convs = self.convs()
         if len(weights) < len(convs):
             raise ValueError(f'CSPTinyNet: "{path}" has {len(weights)} convolutions, '
                              f'expected at least {len(convs)}')
-        with torch.no_grad():
-            for i, (conv, (w, b)) in enumerate(zip(convs, weights)):
-                if tuple(w.shape) != tuple(conv.weight.shape):
-                    raise ValueError(f'CSPTinyNet: conv {i} of "{path}" has shape '
-                                     f'{tuple(w.shape)}, expected {tuple(conv.weight.shape)}'
-                                     ' (not a NanoDet-m CSP model?)')
-                conv.weight.copy_(torch.from_numpy(w))
-                conv.bias.copy_(torch.from_numpy(b))
+        copy_conv_weights(convs, weights, 'CSPTinyNet', path, 'NanoDet-m CSP')
 
     def init_weights(self) -> None:
         super().init_weights()

@@ -30,6 +30,7 @@ Halpe-136) from the other teachers. Input: RGB, ``x / 127.5 - 1``
 """
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
@@ -163,27 +164,15 @@ class MoveNetFPN(BaseModule):
 
     def load_onnx_weights(self, path: str) -> None:
         """Copy MoveNet's conv weights in; shapes are checked one by one."""
-        from mmalphapose.datasets.datasets.utils import resolve_config_path
-        try:
-            path = resolve_config_path(path)
-        except FileNotFoundError:
-            raise FileNotFoundError(f'MoveNetFPN: pretrained_onnx "{path}" not found '
-                                    '(cwd and repository root)') from None
+        from ..utils.onnx_init import copy_conv_weights, resolve_onnx
+        path = resolve_onnx(path, 'MoveNetFPN: pretrained_onnx')
         weights = movenet_conv_weights(path, self.branch)
         convs = self.convs()
         if len(weights) != len(convs):
             raise ValueError(f'MoveNetFPN: "{path}" gives {len(weights)} convolutions '
                              f'for branch {self.branch}, expected {len(convs)} '
                              '(not a MoveNet Thunder model?)')
-        with torch.no_grad():
-            for i, (m, (w, b)) in enumerate(zip(convs, weights)):
-                if tuple(w.shape) != tuple(m.weight.shape):
-                    raise ValueError(f'MoveNetFPN: conv {i} of "{path}" has shape '
-                                     f'{tuple(w.shape)}, expected {tuple(m.weight.shape)}'
-                                     ' (not a MoveNet Thunder model?)')
-                m.weight.copy_(torch.from_numpy(w))
-                if m.bias is not None:
-                    m.bias.copy_(torch.from_numpy(b))
+        copy_conv_weights(convs, weights, 'MoveNetFPN', path, 'MoveNet Thunder')
 
     def init_weights(self) -> None:
         super().init_weights()
@@ -216,20 +205,13 @@ class MoveNetFPN(BaseModule):
 
 
 def movenet_conv_weights(path: str, branch: Optional[str] = None
-                         ) -> List[Tuple[torch.Tensor, torch.Tensor]]:
+                         ) -> List[Tuple[np.ndarray, np.ndarray]]:
     """(weight, bias) of MoveNet's feature-extractor convs in graph order,
     followed by the first two convs of ``branch`` (matched by node name)."""
-    import numpy as np
-
-    from mmalphapose.utils.onnx_proto import read_onnx_graph
-    nodes, inits = read_onnx_graph(path)
+    from mmalphapose.utils.onnx_proto import conv_nodes
     trunk, heads = [], {b: [] for b in BRANCHES}
-    for n in nodes:
-        if n.op_type != 'Conv':
-            continue
-        w = inits[n.inputs[1]]
-        b = inits[n.inputs[2]] if len(n.inputs) > 2 and n.inputs[2] in inits \
-            else np.zeros(w.shape[0], w.dtype)
+    for n, w, b in conv_nodes(path):
+        b = b if b is not None else np.zeros(w.shape[0], w.dtype)
         name = n.outputs[0] + ' ' + ' '.join(n.inputs[1:])
         owner = next((h for h in BRANCHES if f'/{h}_0/' in name), None)
         (heads[owner] if owner else trunk).append((w, b))

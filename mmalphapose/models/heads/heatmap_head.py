@@ -1,6 +1,7 @@
 """Heatmap head: FastPose's ``conv_out`` or SimpleBaseline's deconvs + 1x1."""
 from typing import List, Optional, Sequence
 
+import torch
 from mmengine.structures import InstanceData
 from torch import nn
 
@@ -94,10 +95,9 @@ class HeatmapHead(BaseTopdownHead):
         return self._pack(keypoints, scores.detach().cpu().numpy())
 
 
-def centre_prior(size, sigma: float, like) -> 'torch.Tensor':
+def centre_prior(size, sigma: float, like: torch.Tensor) -> torch.Tensor:
     """(H, W) Gaussian with its peak (1) at the heatmap centre and standard
     deviations ``sigma * H`` and ``sigma * W``."""
-    import torch
     h, w = size
     ys = (torch.arange(h, dtype=like.dtype, device=like.device) - (h - 1) / 2) / (sigma * h)
     xs = (torch.arange(w, dtype=like.dtype, device=like.device) - (w - 1) / 2) / (sigma * w)

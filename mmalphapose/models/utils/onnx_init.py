@@ -21,20 +21,43 @@ from torch import nn
 from mmalphapose.registry import WEIGHT_INITIALIZERS
 
 
+def resolve_onnx(path: str, what: str) -> str:
+    """``path`` resolved against the cwd and the repository root; ``what``
+    names the caller in the error (e.g. 'MoveNetFPN: pretrained_onnx')."""
+    from mmalphapose.datasets.datasets.utils import resolve_config_path
+    try:
+        return resolve_config_path(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(f'{what} "{path}" not found '
+                                '(cwd and repository root)') from None
+
+
+def copy_conv_weights(convs: Sequence[nn.Conv2d], weights, owner: str, path: str,
+                      model: str) -> None:
+    """Copy ONNX (weight, bias) pairs into ``convs`` one by one, checking each
+    shape; a mismatch names ``owner``, the conv index, the file and the
+    expected ``model`` kind. Layers without a bias take only the weight."""
+    with torch.no_grad():
+        for i, (conv, (w, b)) in enumerate(zip(convs, weights)):
+            if tuple(w.shape) != tuple(conv.weight.shape):
+                raise ValueError(f'{owner}: conv {i} of "{path}" has shape '
+                                 f'{tuple(w.shape)}, expected {tuple(conv.weight.shape)}'
+                                 f' (not a {model} model?)')
+            conv.weight.copy_(torch.from_numpy(w))
+            if conv.bias is not None:
+                conv.bias.copy_(torch.from_numpy(b))
+
+
 def onnx_conv(path: str, node: str):
     """(weight, bias or None) of the one Conv node whose output name contains
     ``node``; raises ValueError naming the file when there is none or several."""
-    from mmalphapose.utils.onnx_proto import read_onnx_graph
-    nodes, inits = read_onnx_graph(path)
-    hits = [n for n in nodes if n.op_type == 'Conv' and node in n.outputs[0]]
+    from mmalphapose.utils.onnx_proto import conv_nodes
+    hits = [(w, b) for n, w, b in conv_nodes(path) if node in n.outputs[0]]
     if len(hits) != 1:
         raise ValueError(f'OnnxConv: "{path}" has {len(hits)} Conv nodes whose output '
                          f'contains "{node}" (need exactly one)')
-    n = hits[0]
-    w = torch.from_numpy(inits[n.inputs[1]])
-    b = torch.from_numpy(inits[n.inputs[2]]) if len(n.inputs) > 2 and n.inputs[2] in inits \
-        else None
-    return w, b
+    w, b = hits[0]
+    return torch.from_numpy(w), (torch.from_numpy(b) if b is not None else None)
 
 
 @WEIGHT_INITIALIZERS.register_module(name='OnnxConv')
@@ -56,12 +79,7 @@ class OnnxConvInit:
         self.out_indices = None if out_indices is None else list(out_indices)
 
     def __call__(self, module: nn.Module) -> None:
-        from mmalphapose.datasets.datasets.utils import resolve_config_path
-        try:
-            path = resolve_config_path(self.onnx)
-        except FileNotFoundError:
-            raise FileNotFoundError(f'OnnxConv: "{self.onnx}" not found '
-                                    '(cwd and repository root)') from None
+        path = resolve_onnx(self.onnx, 'OnnxConv:')
         conv = module.get_submodule(self.layer) if self.layer else module
         if not isinstance(conv, nn.Conv2d):
             raise TypeError(f'OnnxConv: "{self.layer}" of {type(module).__name__} is '
