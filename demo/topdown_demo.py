@@ -5,12 +5,10 @@ videos, text lists or a webcam.
     python demo/topdown_demo.py tests/data/coco --pose-config CFG --pose-checkpoint CKPT
     python demo/topdown_demo.py webcam:0 --show --track pose-aware
 
-With no model flags it uses the bundled ONNX person detector and the first
-bundled Halpe-26 pose model whose files exist (mmalphapose/apis/defaults.py:
-the MoveNet + BlazePose teachers, else the distilled student); a model built
-without its weights is reported loudly as having random weights.
+The command line itself is :mod:`mmalphapose.apis.cli` (also installed as
+``mmalphapose-demo``); this script runs it with the installed package, or with
+the package of this checkout when none is installed.
 """
-import argparse
 import os
 import os.path as osp
 import sys
@@ -19,123 +17,12 @@ import sys
 # detector (onnxruntime) and the other stages; must be set before torch loads.
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 
+try:
+    import mmalphapose  # noqa: F401
+except ImportError:  # a checkout without an install
+    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-def _keep_freed_memory() -> None:
-    """Ask glibc to reuse freed blocks instead of returning every large one to
-    the kernel: the pose models' big activations are otherwise page-faulted
-    in anew on every forward (measured: the MoveNetFPN student's demo went
-    from 1.3 to 2.2 frames/s, system time 31 -> 12 s). A no-op off glibc."""
-    try:
-        import ctypes
-        libc = ctypes.CDLL('libc.so.6')
-        libc.mallopt(-1, 1 << 30)   # M_TRIM_THRESHOLD
-        libc.mallopt(-3, 1 << 30)   # M_MMAP_THRESHOLD
-    except (OSError, AttributeError):
-        pass
-
-
-_keep_freed_memory()
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from mmalphapose.apis import PoseInferencer  # noqa: E402
-from mmalphapose.apis.writers import FORMATS  # noqa: E402
-
-
-def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument('input', help='image, folder, glob, video, .txt list, or webcam:N')
-    p.add_argument('--pose-config', default=None,
-                   help='pose config path, alias or config name (default: the bundled Halpe-26 model)')
-    p.add_argument('--pose-checkpoint', default=None, help='pose checkpoint (.pth)')
-    p.add_argument('--det-config', default=None,
-                   help='detector config: mmdet, or our ONNX detector config '
-                        '(default: bundled NanoDet ONNX); "none" = whole image')
-    p.add_argument('--det-checkpoint', default=None, help='detector weights (.pth/.onnx)')
-    p.add_argument('--detfile', default=None,
-                   help='detection JSON (AlphaPose detfile or COCO results) '
-                        'instead of a detector')
-    p.add_argument('--det-cat-id', type=int, default=0, help='person class id')
-    p.add_argument('--device', default='cpu')
-    p.add_argument('--out-dir', default='outputs/demo')
-    p.add_argument('--save-json', dest='save_json', action='store_true', default=True)
-    p.add_argument('--no-save-json', dest='save_json', action='store_false')
-    p.add_argument('--save-video', dest='save_video', action='store_true', default=True,
-                   help='overlay video for video/webcam inputs')
-    p.add_argument('--no-save-video', dest='save_video', action='store_false')
-    p.add_argument('--no-save-vis', dest='save_vis', action='store_false', default=True,
-                   help='do not write per-image overlays')
-    p.add_argument('--show', action='store_true', help='show frames in a window')
-    p.add_argument('--kpt-thr', type=float, default=None,
-                   help='keypoint score to draw (default: 0.05 for SIKR heads, 0.4 '
-                        'for heatmap heads, as AlphaPose)')
-    p.add_argument('--bbox-thr', type=float, default=0.2,
-                   help='person box score (the bundled NanoDet finds 12/12 people of the '
-                        'COCO samples at 0.2, 10/12 at 0.3)')
-    p.add_argument('--nms-thr', type=float, default=None, help='extra box NMS IoU')
-    p.add_argument('--pose-batch', type=int, default=64, help='people per pose forward')
-    p.add_argument('--det-batch', type=int, default=4, help='frames per detector call')
-    p.add_argument('--flip', dest='flip', action='store_true', default=None,
-                   help='flip test (default: as the config says)')
-    p.add_argument('--no-flip', dest='flip', action='store_false')
-    p.add_argument('--pose-nms', default='pnms', choices=['none', 'pnms', 'oks', 'soft-oks'])
-    p.add_argument('--track', default='none', choices=['none', 'pose-aware', 'poseflow'])
-    p.add_argument('--format', default='alphapose', choices=list(FORMATS))
-    p.add_argument('--keypoints', default=None,
-                   help='subset for the JSON, e.g. body,feet,face,hands')
-    p.add_argument('--det-frequency', type=int, default=1,
-                   help='run the detector every N frames, follow poses in between')
-    p.add_argument('--workers', type=int, default=1,
-                   help='0 = everything in one thread; >0 = overlapped stages')
-    p.add_argument('--stage-threads', type=int, default=None,
-                   help='intra-op threads of the detector and of the pose model '
-                        '(default: half the cores when --workers > 0, else the '
-                        'library defaults)')
-    p.add_argument('--skeleton-style', default='mmpose', choices=['mmpose', 'openpose'])
-    p.add_argument('--draw-heatmap', action='store_true')
-    return p.parse_args(argv)
-
-
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    if not osp.exists(args.input) and not str(args.input).startswith('webcam') \
-            and not str(args.input).isdigit() and not any(c in args.input for c in '*?['):
-        print(f'error: input "{args.input}" does not exist', file=sys.stderr)
-        return 2
-    threads = args.stage_threads
-    if threads is None and args.workers > 0:
-        threads = max(1, (os.cpu_count() or 2) // 2)
-    try:
-        inferencer = PoseInferencer(
-            pose2d=args.pose_config, pose2d_weights=args.pose_checkpoint,
-            device=args.device, det_model=args.det_config,
-            det_weights=args.det_checkpoint, det_cat_id=args.det_cat_id,
-            detfile=args.detfile, bbox_thr=args.bbox_thr, nms_thr=args.nms_thr,
-            pose_nms=args.pose_nms, track=args.track,
-            det_options=dict(num_threads=threads) if threads else None)
-    except (FileNotFoundError, ValueError, ImportError) as exc:
-        # missing files, a checkpoint for another keypoint count, no mmdet ...
-        print(f'error: {exc}', file=sys.stderr)
-        return 2
-    summary = inferencer.run(
-        args.input, out_dir=args.out_dir, save_json=args.save_json,
-        save_video=args.save_video, save_vis=args.save_vis, show=args.show,
-        kpt_thr=args.kpt_thr, pose_batch=args.pose_batch, det_batch=args.det_batch,
-        flip=args.flip, format=args.format, keypoints=args.keypoints,
-        det_frequency=args.det_frequency, workers=args.workers, torch_threads=threads,
-        skeleton_style=args.skeleton_style, draw_heatmap=args.draw_heatmap)
-    print('=' * 60)
-    print(inferencer.describe())
-    if inferencer.random_weights:
-        print('WARNING: the pose model has RANDOM WEIGHTS; keypoints are meaningless.')
-    state = 'INTERRUPTED, kept what was written' if summary['interrupted'] else 'done'
-    print(f'{state}: {summary["frames"]} frames, {summary["people"]} people, '
-          f'{summary["fps"]:.2f} frames/s')
-    print(f'outputs in {osp.abspath(args.out_dir)}:')
-    for path in summary['outputs']:
-        print(f'  {path}')
-    return 130 if summary['interrupted'] else 0
-
+from mmalphapose.apis.cli import main, parse_args  # noqa: E402,F401
 
 if __name__ == '__main__':
     sys.exit(main())

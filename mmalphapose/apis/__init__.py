@@ -1,20 +1,26 @@
-"""Inference APIs: model loading, batched top-down inference, PoseInferencer."""
-from .crop import boxes_to_center_scale, crop_affine_matrices, crop_people
-from .defaults import default_detector, default_pose_model, resolve_pose_config
+"""Inference APIs: model loading, the top-down inference core, PoseInferencer,
+and the one-call :class:`AlphaPose`."""
+from .alphapose import AlphaPose
 from .detection import (DetFilePersonDetector, MMDetPersonDetector,
-                        ONNXDetectorWrapper, WholeImageDetector,
+                        ONNXDetectorWrapper, PersonDetector, WholeImageDetector,
                         build_person_detector)
-from .inference import (inference_topdown, init_model, predict_people,
-                        samples_to_instances)
-from .inputs import resolve_inputs
+from .inference import (TopdownCrop, TopdownPredictor, inference_topdown,
+                        init_model, load_pose_checkpoint)
+from .inputs import Frame, Source, resolve_inputs
+from .model_index import (ModelEntry, default_detector, default_pose_model,
+                          find_checkpoint_for, find_model, load_model_index,
+                          model_table, resolve_pose_config)
 from .pose_inferencer import PoseInferencer
-from .writers import ResultWriter, VideoSink, atomic_write_json
+from .stages import DetectStage, PoseStage
+from .writers import ResultWriter, SourceOutputs, VideoSink, atomic_write_json
 
 __all__ = [
-    'init_model', 'inference_topdown', 'predict_people', 'samples_to_instances',
-    'PoseInferencer', 'crop_people', 'crop_affine_matrices',
-    'boxes_to_center_scale', 'build_person_detector', 'DetFilePersonDetector',
-    'MMDetPersonDetector', 'ONNXDetectorWrapper', 'WholeImageDetector',
-    'resolve_inputs', 'ResultWriter', 'VideoSink', 'atomic_write_json',
-    'default_detector', 'default_pose_model', 'resolve_pose_config'
+    'AlphaPose', 'init_model', 'inference_topdown', 'load_pose_checkpoint',
+    'TopdownCrop', 'TopdownPredictor', 'PoseInferencer', 'DetectStage', 'PoseStage',
+    'PersonDetector', 'build_person_detector', 'DetFilePersonDetector',
+    'MMDetPersonDetector', 'ONNXDetectorWrapper', 'WholeImageDetector', 'Frame',
+    'Source', 'resolve_inputs', 'ResultWriter', 'SourceOutputs', 'VideoSink',
+    'atomic_write_json', 'ModelEntry', 'load_model_index', 'find_model', 'model_table',
+    'default_detector', 'default_pose_model', 'find_checkpoint_for',
+    'resolve_pose_config'
 ]

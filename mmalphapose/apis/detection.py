@@ -1,7 +1,9 @@
 """Person-detection stage of the inferencer.
 
-Three sources of person boxes behind one interface,
-``detect(frames, names) -> list of (bboxes (n,4) xyxy, scores (n,))``:
+Person boxes behind one small protocol, :class:`PersonDetector`:
+``detect(frames, names, score_thr=None, nms_thr=None) -> list of (bboxes (n,4)
+xyxy, scores (n,))``; the thresholds of one call are arguments (default: the
+constructor's), never changes of the detector object:
 
 * :class:`MMDetPersonDetector` — any mmdet detector (config + checkpoint);
   mmdet is imported lazily.
@@ -14,15 +16,25 @@ import json
 import os.path as osp
 import re
 from collections import defaultdict
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Protocol, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from mmalphapose.utils import import_mmdet
+from mmalphapose.utils import import_mmdet, to_numpy
 
 Boxes = Tuple[np.ndarray, np.ndarray]
+
+
+class PersonDetector(Protocol):
+    """What the pipeline needs of a detector."""
+    name: str
+
+    def detect(self, frames: Sequence[np.ndarray], names: Sequence[str] = (),
+               score_thr: Optional[float] = None,
+               nms_thr: Optional[float] = None) -> List[Boxes]:
+        """Person boxes (n,4) xyxy and scores (n,) of each frame."""
 
 
 def nms_boxes(bboxes: np.ndarray, scores: np.ndarray, iou_thr: float) -> np.ndarray:
@@ -58,10 +70,9 @@ def filter_boxes(bboxes: np.ndarray, scores: np.ndarray, labels: Optional[np.nda
     return bboxes, scores
 
 
-def _to_numpy(x) -> np.ndarray:
-    if hasattr(x, 'detach'):
-        x = x.detach().cpu().numpy()
-    return np.asarray(x)
+def _pick(value, default):
+    """The call's value when given, else the constructor's."""
+    return default if value is None else value
 
 
 class MMDetPersonDetector:
@@ -80,15 +91,18 @@ class MMDetPersonDetector:
         self.person_id, self.score_thr, self.nms_thr = person_id, score_thr, nms_thr
         self.name = f'mmdet:{osp.basename(config)}'
 
-    def detect(self, frames: Sequence[np.ndarray], names: Sequence[str] = ()) -> List[Boxes]:
+    def detect(self, frames: Sequence[np.ndarray], names: Sequence[str] = (),
+               score_thr: Optional[float] = None,
+               nms_thr: Optional[float] = None) -> List[Boxes]:
         with DefaultScope.overwrite_default_scope('mmdet'):
             results = self._inference(self.model, list(frames))
         out = []
         for res in results:
             pred = res.pred_instances
-            out.append(filter_boxes(_to_numpy(pred.bboxes), _to_numpy(pred.scores),
-                                    _to_numpy(pred.labels), self.person_id,
-                                    self.score_thr, self.nms_thr))
+            out.append(filter_boxes(to_numpy(pred.bboxes), to_numpy(pred.scores),
+                                    to_numpy(pred.labels), self.person_id,
+                                    _pick(score_thr, self.score_thr),
+                                    _pick(nms_thr, self.nms_thr)))
         return out
 
 
@@ -100,30 +114,28 @@ class ONNXDetectorWrapper:
                  nms_thr: Optional[float] = None, name: str = 'onnx',
                  options: Optional[dict] = None):
         from mmalphapose.registry import MODELS
+        from mmalphapose.utils.resources import resolve_resource
         model_cfg = dict(config.model, **(options or {}))
-        if 'score_thr' in model_cfg and score_thr < model_cfg['score_thr']:
-            model_cfg['score_thr'] = score_thr  # our threshold decides, not the config's
         if checkpoint:
             model_cfg['model_path'] = checkpoint
-        path = model_cfg.get('model_path')
-        if path and not osp.isfile(path) and not osp.isabs(path):
-            from .defaults import ROOT
-            if (ROOT / path).is_file():  # relative to the repository root
-                path = model_cfg['model_path'] = str(ROOT / path)
-        if path and not osp.isfile(path):
-            raise FileNotFoundError(f'ONNX detector file "{path}" not found')
+        if model_cfg.get('model_path'):
+            model_cfg['model_path'] = resolve_resource(model_cfg['model_path'],
+                                                       'ONNX detector file')
         with DefaultScope.overwrite_default_scope('mmalphapose'):
             self.model = MODELS.build(model_cfg)
         self.person_id, self.score_thr, self.nms_thr = person_id, score_thr, nms_thr
         self.name = name
 
-    def detect(self, frames: Sequence[np.ndarray], names: Sequence[str] = ()) -> List[Boxes]:
+    def detect(self, frames: Sequence[np.ndarray], names: Sequence[str] = (),
+               score_thr: Optional[float] = None,
+               nms_thr: Optional[float] = None) -> List[Boxes]:
+        score_thr = _pick(score_thr, self.score_thr)
         out = []
-        for inst in self.model.predict_images(list(frames)):
+        for inst in self.model.predict_images(list(frames), score_thr=score_thr):
             labels = inst.get('labels', None)
-            out.append(filter_boxes(_to_numpy(inst.bboxes), _to_numpy(inst.scores),
-                                    None if labels is None else _to_numpy(labels),
-                                    self.person_id, self.score_thr, self.nms_thr))
+            out.append(filter_boxes(to_numpy(inst.bboxes), to_numpy(inst.scores),
+                                    None if labels is None else to_numpy(labels),
+                                    self.person_id, score_thr, _pick(nms_thr, self.nms_thr)))
         return out
 
 
@@ -185,7 +197,10 @@ class DetFilePersonDetector:
             return self.table[num]
         return None
 
-    def detect(self, frames: Sequence[np.ndarray], names: Sequence[str] = ()) -> List[Boxes]:
+    def detect(self, frames: Sequence[np.ndarray], names: Sequence[str] = (),
+               score_thr: Optional[float] = None,
+               nms_thr: Optional[float] = None) -> List[Boxes]:
+        score_thr, nms_thr = _pick(score_thr, self.score_thr), _pick(nms_thr, self.nms_thr)
         out = []
         for name in names:
             rows = self._lookup(name)
@@ -194,7 +209,7 @@ class DetFilePersonDetector:
                 continue
             xyxy = rows[:, :4].copy()
             xyxy[:, 2:] += xyxy[:, :2]
-            out.append(filter_boxes(xyxy, rows[:, 4], None, 0, self.score_thr, self.nms_thr))
+            out.append(filter_boxes(xyxy, rows[:, 4], None, 0, score_thr, nms_thr))
         return out
 
 
@@ -202,7 +217,9 @@ class WholeImageDetector:
     """Fallback without any detector: one box covering the whole frame."""
     name = 'whole-image box (no detector)'
 
-    def detect(self, frames: Sequence[np.ndarray], names: Sequence[str] = ()) -> List[Boxes]:
+    def detect(self, frames: Sequence[np.ndarray], names: Sequence[str] = (),
+               score_thr: Optional[float] = None,
+               nms_thr: Optional[float] = None) -> List[Boxes]:
         return [(np.array([[0, 0, f.shape[1], f.shape[0]]], np.float32),
                  np.ones(1, np.float32)) for f in frames]
 
@@ -220,8 +237,13 @@ def build_person_detector(det_config: Optional[str] = None,
         return DetFilePersonDetector(detfile, score_thr=score_thr, nms_thr=nms_thr)
     if not det_config:
         return WholeImageDetector()
-    if not osp.isfile(det_config):
-        raise FileNotFoundError(f'detector config "{det_config}" not found')
+    from mmalphapose.utils.resources import resolve_resource
+    from .model_index import find_model
+    entry = find_model(det_config)
+    if entry is not None and entry.task == 'detection':  # a name of the model index
+        det_config = resolve_resource(entry.config, 'detector config')
+        det_checkpoint = det_checkpoint or resolve_resource(entry.weights, 'detector weights')
+    det_config = resolve_resource(det_config, 'detector config')
     cfg = Config.fromfile(det_config)
     model_type = str(cfg.get('model', {}).get('type', ''))
     if model_type.split('.')[-1] == 'ONNXPersonDetector':

@@ -1,4 +1,14 @@
-"""Model loading and batched top-down inference (MMPose ``apis.inference`` style)."""
+"""Model loading and batched top-down prediction (MMPose ``apis.inference`` style).
+
+:func:`init_model` builds a pose model and loads its checkpoint safely;
+:class:`TopdownCrop` turns person boxes into model inputs with the model's own
+test-pipeline transforms (``GetBBoxCenterScale`` + ``TopdownAffine``: the one
+crop of the project); :class:`TopdownPredictor` runs crop -> forward (+ flip)
+-> decode for all people of several frames and returns ONE ``InstanceData``
+holding every field the model emits, in image pixels. :func:`inference_topdown`
+is MMPose's one-image API on top of it.
+"""
+import copy
 import os.path as osp
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Union
@@ -6,82 +16,11 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
 
-from mmalphapose.structures import PoseDataSample, bbox_xywh2xyxy
-from .crop import boxes_to_center_scale, crop_people
-
-# num_keypoints -> dataset metainfo file, used when neither the checkpoint nor
-# the config says which dataset the model was trained on.
-_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_METAINFO = {
-    17: 'configs/_base_/datasets/coco.py',
-    26: 'configs/_base_/datasets/halpe26.py',
-    133: 'configs/_base_/datasets/coco_wholebody.py',
-    136: 'configs/_base_/datasets/halpe136.py',
-}
-
-
-def _resolve_metainfo_file(path: str) -> str:
-    if osp.isfile(path):
-        return path
-    alt = _ROOT / path
-    return str(alt) if alt.is_file() else path
-
-
-def parse_metainfo(metainfo: Union[dict, str, None]) -> Optional[dict]:
-    """Parse a metainfo dict/path with ``mmalphapose.datasets.parse_pose_metainfo``."""
-    if metainfo is None:
-        return None
-    from mmalphapose.datasets import parse_pose_metainfo
-    if isinstance(metainfo, str):
-        metainfo = dict(from_file=metainfo)
-    if 'from_file' in metainfo:
-        metainfo = dict(metainfo, from_file=_resolve_metainfo_file(metainfo['from_file']))
-    if 'keypoint_id2name' in metainfo:  # already parsed
-        return metainfo
-    return parse_pose_metainfo(metainfo)
-
-
-def metainfo_for_num_keypoints(num_keypoints: int) -> Optional[dict]:
-    """Default dataset metainfo for a keypoint count (17/26/133/136)."""
-    path = DEFAULT_METAINFO.get(int(num_keypoints))
-    return parse_metainfo(str(_ROOT / path)) if path else None
-
-
-def _find_in_pipeline(cfg: Config, transform: str, key: str):
-    for loader in ('test_dataloader', 'val_dataloader'):
-        pipeline = ((cfg.get(loader) or {}).get('dataset') or {}).get('pipeline', None)
-        for step in pipeline or cfg.get('test_pipeline', None) or []:
-            if str(step.get('type', '')).split('.')[-1] == transform and key in step:
-                return step[key]
-    return None
-
-
-def get_input_size(model: torch.nn.Module) -> Tuple[int, int]:
-    """Model input size (w, h) from the codec, the test pipeline or the head."""
-    cfg = getattr(model, 'cfg', None)
-    if cfg is not None:
-        codec = cfg.get('codec', None)
-        if isinstance(codec, dict) and 'input_size' in codec:
-            return tuple(int(v) for v in codec['input_size'])
-        if isinstance(codec, (list, tuple)) and codec and 'input_size' in codec[0]:
-            return tuple(int(v) for v in codec[0]['input_size'])
-        size = _find_in_pipeline(cfg, 'TopdownAffine', 'input_size')
-        if size is not None:
-            return tuple(int(v) for v in size)
-    head = getattr(model, 'head', None)
-    decoder = getattr(head, 'decoder', None)
-    if decoder is not None and hasattr(decoder, 'input_size'):
-        return tuple(int(v) for v in decoder.input_size)
-    return (192, 256)
-
-
-def get_bbox_padding(model: torch.nn.Module) -> float:
-    """Box padding of ``GetBBoxCenterScale`` in the test pipeline (AlphaPose 1.25)."""
-    cfg = getattr(model, 'cfg', None)
-    pad = _find_in_pipeline(cfg, 'GetBBoxCenterScale', 'padding') if cfg else None
-    return float(pad) if pad is not None else 1.25
+from mmalphapose.structures import PoseDataSample, PoseMetainfo, bbox_xywh2xyxy
+from mmalphapose.utils import to_numpy
 
 
 def _model_num_keypoints(model: torch.nn.Module) -> Optional[int]:
@@ -95,37 +34,20 @@ def _model_num_keypoints(model: torch.nn.Module) -> Optional[int]:
     return None
 
 
-def _check_state_dict(model: torch.nn.Module, state: Dict[str, torch.Tensor],
-                      checkpoint: str, config_name: str) -> None:
-    """Raise a clear error when checkpoint and model shapes disagree."""
-    own = model.state_dict()
-    state = {k[7:] if k.startswith('module.') else k: v for k, v in state.items()}
-    bad = [(k, tuple(v.shape), tuple(own[k].shape)) for k, v in state.items()
-           if k in own and hasattr(v, 'shape') and tuple(v.shape) != tuple(own[k].shape)]
-    if not bad:
-        return
-    k_model = _model_num_keypoints(model)
-    for key, ck_shape, own_shape in bad:
-        if k_model and own_shape and own_shape[0] == k_model and ck_shape[0] != k_model:
-            raise ValueError(
-                f'Checkpoint "{checkpoint}" predicts {ck_shape[0]} keypoints '
-                f'(parameter "{key}" has shape {ck_shape}) but the config '
-                f'"{config_name}" builds a model with {k_model} keypoints '
-                f'(shape {own_shape}). Use the config that matches the checkpoint.')
-    listing = '; '.join(f'{k}: checkpoint {a} vs model {b}' for k, a, b in bad[:5])
-    raise ValueError(f'Checkpoint "{checkpoint}" does not fit the model of config '
-                     f'"{config_name}": {len(bad)} parameter shape(s) differ ({listing})')
-
-
 def load_pose_checkpoint(model: torch.nn.Module, checkpoint: str,
                          config_name: str = '<config>') -> dict:
     """Load a checkpoint safely (``weights_only=True``) into ``model``.
 
-    Returns the checkpoint's ``meta`` dict (may be empty).
+    A distiller checkpoint (keys ``student.*``) gives its student's weights.
+    A checkpoint of another architecture or keypoint count is refused with
+    the mismatching keys named.
+
+    Returns:
+        the checkpoint's ``meta`` dict (may be empty).
     """
     from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
-    from mmalphapose.utils import safe_torch_load
+    from mmalphapose.utils import check_state_dict, safe_torch_load
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'pose checkpoint "{checkpoint}" not found')
     ckpt = safe_torch_load(checkpoint, map_location='cpu')
@@ -133,7 +55,6 @@ def load_pose_checkpoint(model: torch.nn.Module, checkpoint: str,
         raise ValueError(f'checkpoint "{checkpoint}" is not a dict of tensors')
     state = ckpt.get('state_dict', ckpt)
     if isinstance(state, dict) and any(str(k).startswith('student.') for k in state):
-        # distiller checkpoint: keep the student's weights only
         state = {k[len('student.'):]: v for k, v in state.items()
                  if str(k).startswith('student.')}
     meta = ckpt.get('meta', {}) if isinstance(ckpt.get('meta', {}), dict) else {}
@@ -144,7 +65,7 @@ def load_pose_checkpoint(model: torch.nn.Module, checkpoint: str,
             f'Checkpoint "{checkpoint}" was trained for {ck_meta["num_keypoints"]} '
             f'keypoints ({ck_meta.get("dataset_name", "?")}) but the config '
             f'"{config_name}" has {k_model} keypoints.')
-    _check_state_dict(model, state, checkpoint, config_name)
+    check_state_dict(model, state, checkpoint, config_name)
     _load_checkpoint_to_model(model, state, strict=False)
     return meta
 
@@ -155,22 +76,27 @@ def init_model(config: Union[str, Path, Config],
                cfg_options: Optional[dict] = None) -> torch.nn.Module:
     """Build a pose model from a config and load a checkpoint safely.
 
+    Installs the safe-checkpoint allow-list (mmengine's Runner checkpoint
+    types) for ``weights_only`` loading.
+
     Args:
-        config: config path or :class:`Config`.
+        config: config path (or ``mmalphapose::`` path, model name, alias) or
+            a :class:`Config`.
         checkpoint: optional ``.pth``; ``None`` keeps the initial weights.
         device: torch device string.
         cfg_options: overrides merged into the config.
 
     Returns:
-        the model in eval mode with ``cfg`` and ``dataset_meta`` attributes.
+        the model in eval mode with ``cfg`` and ``dataset_meta`` (a
+        :class:`PoseMetainfo`) attributes.
     """
     from mmalphapose.registry import MODELS
-    from mmalphapose.utils import register_all_modules
+    from mmalphapose.utils import enable_safe_checkpoint_loading, register_all_modules
+    from .model_index import resolve_pose_config
+    enable_safe_checkpoint_loading()
     if isinstance(config, (str, Path)):
-        if not osp.isfile(str(config)):
-            raise FileNotFoundError(f'pose config "{config}" not found')
-        config_name = str(config)
-        config = Config.fromfile(str(config))
+        config_name = resolve_pose_config(str(config))
+        config = Config.fromfile(config_name)
     elif isinstance(config, Config):
         config_name = config.filename or '<Config>'
     else:
@@ -179,32 +105,214 @@ def init_model(config: Union[str, Path, Config],
         config.merge_from_dict(cfg_options)
     register_all_modules(init_default_scope=False)
     model_cfg = config.model.copy()
-    if 'student' in model_cfg:  # a distiller config: infer with its student
-        model_cfg = model_cfg['student'].copy()
+    if 'teachers' in model_cfg or 'student' in model_cfg:
+        raise ValueError(f'"{config_name}" is a distillation config (model.type='
+                         f'{model_cfg.get("type")}): infer with its student config')
     model_cfg.pop('pretrained', None)
     if isinstance(model_cfg.get('backbone'), dict):
         model_cfg['backbone'].pop('init_cfg', None)
-    from mmengine.registry import DefaultScope
     # our scope for the build, whatever scope is current (e.g. 'mmdet' after an
     # mmdet detector was initialised); the previous scope is restored after
     with DefaultScope.overwrite_default_scope('mmalphapose'):
         model = MODELS.build(model_cfg)
     model.cfg = config
-    meta = {}
-    if checkpoint is not None:
-        meta = load_pose_checkpoint(model, checkpoint, config_name)
-    dataset_meta = getattr(model, 'dataset_meta', None)
-    if not dataset_meta:
-        source = (meta.get('dataset_meta') or model_cfg.get('metainfo')
-                  or ((config.get('test_dataloader') or {}).get('dataset') or {}).get('metainfo'))
-        dataset_meta = parse_metainfo(source) if source else None
-        if dataset_meta is None:
-            k = _model_num_keypoints(model)
-            dataset_meta = metainfo_for_num_keypoints(k) if k else None
-        model.dataset_meta = dataset_meta
+    meta = load_pose_checkpoint(model, checkpoint, config_name) if checkpoint else {}
+    source = (getattr(model, 'dataset_meta', None) or meta.get('dataset_meta')
+              or model_cfg.get('metainfo')
+              or ((config.get('test_dataloader') or {}).get('dataset') or {}).get('metainfo'))
+    if source:
+        model.dataset_meta = PoseMetainfo.load(source)
+    else:
+        k = _model_num_keypoints(model)
+        if not k:
+            raise ValueError(f'pose config "{config_name}" gives no dataset metainfo '
+                             '(set model.metainfo=dict(from_file=...))')
+        model.dataset_meta = PoseMetainfo.for_num_keypoints(k)
     model.to(device)
     model.eval()
     return model
+
+
+def _test_pipeline(cfg: Config) -> List[dict]:
+    for loader in ('test_dataloader', 'val_dataloader'):
+        pipeline = ((cfg.get(loader) or {}).get('dataset') or {}).get('pipeline')
+        if pipeline:
+            return list(pipeline)
+    return list(cfg.get('test_pipeline') or [])
+
+
+class TopdownCrop:
+    """Person boxes -> model input crops, with the model's test transforms.
+
+    Args:
+        bbox_cs: the built ``GetBBoxCenterScale`` (box padding).
+        affine: the built ``TopdownAffine`` (input size, the crop itself).
+    """
+
+    def __init__(self, bbox_cs, affine):
+        self.bbox_cs, self.affine = bbox_cs, affine
+
+    @property
+    def input_size(self) -> Tuple[int, int]:
+        """(w, h) of the crops."""
+        return self.affine.input_size
+
+    @classmethod
+    def from_model(cls, model: torch.nn.Module) -> 'TopdownCrop':
+        """Build both transforms from the model's test pipeline.
+
+        Raises:
+            ValueError: when the pipeline lacks either transform, or its input
+                size differs from the one of the model's codec.
+        """
+        from mmalphapose.registry import TRANSFORMS
+        cfg = getattr(model, 'cfg', None)
+        name = getattr(cfg, 'filename', None) or '<config>'
+        found: Dict[str, object] = {}
+        with DefaultScope.overwrite_default_scope('mmalphapose'):
+            for step in _test_pipeline(cfg) if cfg is not None else []:
+                kind = str(step.get('type', '')).split('.')[-1]
+                if kind in ('GetBBoxCenterScale', 'TopdownAffine'):
+                    found[kind] = TRANSFORMS.build(dict(step, type=kind))
+        missing = [k for k in ('GetBBoxCenterScale', 'TopdownAffine') if k not in found]
+        if missing:
+            raise ValueError(f'pose config "{name}": its test pipeline (test_dataloader.'
+                             f'dataset.pipeline or test_pipeline) has no {" / ".join(missing)}:'
+                             ' the crop size and box padding come from there')
+        crop = cls(found['GetBBoxCenterScale'], found['TopdownAffine'])
+        decoder = getattr(getattr(model, 'head', None), 'decoder', None)
+        codec_size = getattr(decoder, 'input_size', None)
+        if codec_size is not None and tuple(int(v) for v in codec_size) != crop.input_size:
+            raise ValueError(f'pose config "{name}": TopdownAffine input_size '
+                             f'{crop.input_size} differs from the codec input_size '
+                             f'{tuple(codec_size)}')
+        return crop
+
+    def __call__(self, images: Sequence[np.ndarray], image_ids: np.ndarray,
+                 bboxes: np.ndarray) -> Tuple[torch.Tensor, np.ndarray, np.ndarray]:
+        """Crop N boxes (xyxy) of F images.
+
+        Returns:
+            crops (N,3,h,w) float tensor (BGR, 0-255), centres (N,2) and
+            aspect-fixed padded scales (N,2) in image pixels.
+        """
+        bboxes = np.asarray(bboxes, np.float32).reshape(-1, 4).copy()
+        # a degenerate box still gives a valid (1 px) crop
+        bboxes[:, 2:] = np.maximum(bboxes[:, 2:], bboxes[:, :2] + 1)
+        res = self.bbox_cs.transform(dict(bbox=bboxes))
+        crops, scales, _ = self.affine.warp_batch(images, image_ids, res['bbox_center'],
+                                                  res['bbox_scale'])
+        tensor = torch.from_numpy(crops).permute(0, 3, 1, 2).float()
+        return tensor, np.asarray(res['bbox_center'], np.float32).reshape(-1, 2), scales
+
+
+class TopdownPredictor:
+    """The pose stage of the pipeline, PyTorch backend: boxes of several frames
+    -> one ``InstanceData`` with every field the model emits.
+
+    Args:
+        model: a top-down pose model from :func:`init_model`.
+        batch_size: people per forward pass.
+        flip: flip test on/off; ``None`` keeps the config's ``test_cfg``. The
+            model given is not changed: a shallow copy with its own
+            ``test_cfg`` is used.
+    """
+
+    def __init__(self, model: torch.nn.Module, batch_size: int = 64,
+                 flip: Optional[bool] = None):
+        test_cfg = getattr(model, 'test_cfg', None)
+        if flip is not None and isinstance(test_cfg, dict) and \
+                bool(test_cfg.get('flip_test', False)) != bool(flip):
+            model = copy.copy(model)  # shares the weights, owns its test_cfg
+            model.test_cfg = dict(test_cfg, flip_test=bool(flip))
+        self.model = model
+        self.batch_size = max(1, int(batch_size))
+        self.crop = TopdownCrop.from_model(model)
+        self.metainfo: PoseMetainfo = model.dataset_meta
+        params = list(model.parameters())
+        self.device = params[0].device if params else torch.device('cpu')
+
+    def __call__(self, images: Sequence[np.ndarray], image_ids: np.ndarray,
+                 bboxes: np.ndarray, bbox_scores: Optional[np.ndarray] = None,
+                 img_paths: Optional[Sequence[Optional[str]]] = None,
+                 with_heatmaps: bool = False) -> InstanceData:
+        """Pose of N boxes of F images.
+
+        Args:
+            images: F BGR images.
+            image_ids: (N,) index into ``images`` of each box.
+            bboxes: (N,4) xyxy boxes; bbox_scores: (N,) (default 1).
+            img_paths: optional path per image (sample metainfo).
+            with_heatmaps: also return ``heatmaps`` (N,K,h,w), min-max scaled
+                per keypoint, with ``input_centers``/``input_scales`` (N,2)
+                (one extra forward; for drawing).
+
+        Returns:
+            InstanceData of N people in the order of ``bboxes``: keypoints
+            (N,K,2) in image pixels, keypoint_scores (N,K), bboxes, bbox_scores
+            and every other per-person field of the model (e.g. embeddings),
+            as numpy arrays.
+        """
+        bboxes = np.asarray(bboxes, np.float32).reshape(-1, 4)
+        n = len(bboxes)
+        image_ids = np.asarray(image_ids, np.int64).reshape(-1)
+        scores = np.ones(n, np.float32) if bbox_scores is None else \
+            np.asarray(bbox_scores, np.float32).reshape(-1)
+        k = self.metainfo['num_keypoints']
+        if n == 0:
+            return InstanceData(keypoints=np.zeros((0, k, 2), np.float32),
+                                keypoint_scores=np.zeros((0, k), np.float32),
+                                bboxes=np.zeros((0, 4), np.float32),
+                                bbox_scores=np.zeros((0, ), np.float32))
+        crops, centers, scales = self.crop(images, image_ids, bboxes)
+        parts = []
+        with torch.no_grad():
+            for start in range(0, n, self.batch_size):
+                sl = slice(start, min(n, start + self.batch_size))
+                samples = []
+                for i in range(sl.start, sl.stop):
+                    img = images[image_ids[i]]
+                    s = PoseDataSample(metainfo=dict(
+                        img_shape=img.shape[:2], ori_shape=img.shape[:2],
+                        input_size=self.crop.input_size, input_center=centers[i],
+                        input_scale=scales[i], flip_indices=self.metainfo['flip_indices'],
+                        img_path=img_paths[image_ids[i]] if img_paths else None, id=i))
+                    s.gt_instances = InstanceData(bboxes=bboxes[i:i + 1],
+                                                  bbox_scores=scores[i:i + 1])
+                    samples.append(s)
+                inputs = crops[sl].to(self.device)
+                out = self.model.test_step(dict(inputs=inputs, data_samples=samples))
+                batch = InstanceData.cat([_numpy_instances(s.pred_instances) for s in out])
+                if with_heatmaps:
+                    batch.heatmaps = self._heatmaps(inputs)
+                parts.append(batch)
+        inst = InstanceData.cat(parts) if len(parts) > 1 else parts[0]
+        if inst.keypoint_scores.ndim == 3:  # (N,K,1) from some heads
+            inst.keypoint_scores = inst.keypoint_scores[..., 0]
+        if with_heatmaps:
+            inst.input_centers, inst.input_scales = centers, scales
+        return inst
+
+    def _heatmaps(self, inputs: torch.Tensor) -> np.ndarray:
+        data = self.model.data_preprocessor(dict(inputs=inputs, data_samples=None), False)
+        maps = self.model(data['inputs'], mode='tensor')
+        if isinstance(maps, (tuple, list)):
+            maps = maps[0]
+        if not isinstance(maps, torch.Tensor) or maps.dim() != 4:
+            raise ValueError('drawing heatmaps needs a model whose forward gives '
+                             f'(N,K,h,w) maps, got {type(maps).__name__}')
+        maps = maps.detach().float().cpu()
+        lo = maps.amin(dim=(2, 3), keepdim=True)
+        hi = maps.amax(dim=(2, 3), keepdim=True)
+        return ((maps - lo) / (hi - lo).clamp(min=1e-6)).numpy()
+
+
+def _numpy_instances(inst: InstanceData) -> InstanceData:
+    """The same instances with every tensor field as a numpy array."""
+    out = InstanceData()
+    for key, value in inst.items():
+        out.set_field(to_numpy(value) if isinstance(value, torch.Tensor) else value, key)
+    return out
 
 
 def _as_image(img: Union[str, np.ndarray]) -> Tuple[np.ndarray, Optional[str]]:
@@ -221,97 +329,6 @@ def _as_image(img: Union[str, np.ndarray]) -> Tuple[np.ndarray, Optional[str]]:
     return arr, str(img)
 
 
-def predict_people(model: torch.nn.Module, frames: Sequence[np.ndarray],
-                   frame_ids: np.ndarray, bboxes: np.ndarray,
-                   bbox_scores: Optional[np.ndarray] = None,
-                   batch_size: int = 64, flip: Optional[bool] = None,
-                   img_paths: Optional[Sequence[Optional[str]]] = None,
-                   output_heatmaps: bool = False) -> List[PoseDataSample]:
-    """Pose of every box of several frames: one vectorised crop, batched forward.
-
-    Args:
-        model: a top-down pose estimator (``test_step`` returning
-            PoseDataSamples with ``pred_instances`` in image coordinates).
-        frames: BGR images.
-        frame_ids: (N,) frame index of each box.
-        bboxes: (N,4) xyxy boxes.
-        bbox_scores: (N,) box scores (default 1).
-        batch_size: people per forward pass.
-        flip: override ``model.test_cfg['flip_test']`` when not None.
-        img_paths: optional path per frame for the metainfo.
-        output_heatmaps: also store the head's raw maps, min-max scaled per
-            keypoint, as ``pred_fields.heatmaps`` (K,h,w) (one extra forward).
-
-    Returns:
-        one PoseDataSample per box (in the order of ``bboxes``).
-    """
-    bboxes = np.asarray(bboxes, dtype=np.float32).reshape(-1, 4)
-    n = len(bboxes)
-    frame_ids = np.asarray(frame_ids, dtype=np.int64).reshape(-1)
-    if bbox_scores is None:
-        bbox_scores = np.ones(n, dtype=np.float32)
-    bbox_scores = np.asarray(bbox_scores, dtype=np.float32).reshape(-1)
-    if n == 0:
-        return []
-    input_size = get_input_size(model)
-    center, scale = boxes_to_center_scale(bboxes, input_size, get_bbox_padding(model))
-    meta = getattr(model, 'dataset_meta', None) or {}
-    flip_indices = meta.get('flip_indices')
-    test_cfg = getattr(model, 'test_cfg', None)
-    old_flip = None
-    if flip is not None and isinstance(test_cfg, dict):
-        old_flip = test_cfg.get('flip_test', False)
-        test_cfg['flip_test'] = bool(flip)
-    device = next(model.parameters()).device if any(True for _ in model.parameters()) \
-        else torch.device('cpu')
-    results: List[PoseDataSample] = []
-    try:
-        with torch.no_grad():
-            for start in range(0, n, max(1, batch_size)):
-                sl = slice(start, min(n, start + max(1, batch_size)))
-                used = np.unique(frame_ids[sl])
-                remap = np.searchsorted(used, frame_ids[sl])
-                crops = crop_people([frames[i] for i in used], remap,
-                                    center[sl], scale[sl], input_size)
-                samples = []
-                for j, i in enumerate(range(sl.start, sl.stop)):
-                    f = frames[frame_ids[i]]
-                    s = PoseDataSample(metainfo=dict(
-                        img_shape=f.shape[:2], ori_shape=f.shape[:2],
-                        input_size=input_size, input_center=center[i],
-                        input_scale=scale[i], flip_indices=flip_indices,
-                        img_path=img_paths[frame_ids[i]] if img_paths else None,
-                        id=int(i)))
-                    s.gt_instances = InstanceData(bboxes=bboxes[i:i + 1],
-                                                  bbox_scores=bbox_scores[i:i + 1])
-                    samples.append(s)
-                out = model.test_step(dict(inputs=crops.to(device), data_samples=samples))
-                if output_heatmaps:
-                    _attach_heatmaps(model, crops.to(device), out)
-                results.extend(out)
-    finally:
-        if old_flip is not None:
-            test_cfg['flip_test'] = old_flip
-    return results
-
-
-def _attach_heatmaps(model: torch.nn.Module, crops: torch.Tensor,
-                     samples: List[PoseDataSample]) -> None:
-    from mmengine.structures import PixelData
-    data = model.data_preprocessor(dict(inputs=crops, data_samples=None), False)
-    maps = model(data['inputs'], mode='tensor')
-    if isinstance(maps, (tuple, list)):
-        maps = maps[0]
-    if not isinstance(maps, torch.Tensor) or maps.dim() != 4:
-        return
-    maps = maps.detach().float().cpu()
-    lo = maps.amin(dim=(2, 3), keepdim=True)
-    hi = maps.amax(dim=(2, 3), keepdim=True)
-    maps = ((maps - lo) / (hi - lo).clamp(min=1e-6)).numpy()
-    for s, m in zip(samples, maps):
-        s.pred_fields = PixelData(heatmaps=m)
-
-
 def inference_topdown(model: torch.nn.Module, img: Union[str, np.ndarray],
                       bboxes: Optional[np.ndarray] = None,
                       bbox_format: str = 'xyxy',
@@ -321,7 +338,7 @@ def inference_topdown(model: torch.nn.Module, img: Union[str, np.ndarray],
     Args:
         model: pose model from :func:`init_model`.
         img: image path or BGR array.
-        bboxes: (N,4) boxes; ``None`` or empty uses the whole image.
+        bboxes: (N,4) or (N,5) boxes; ``None`` or empty uses the whole image.
         bbox_format: ``'xyxy'`` or ``'xywh'``.
 
     Returns:
@@ -340,26 +357,11 @@ def inference_topdown(model: torch.nn.Module, img: Union[str, np.ndarray],
         bboxes = bbox_xywh2xyxy(bboxes)
     elif bbox_format != 'xyxy':
         raise ValueError(f'bbox_format must be "xyxy" or "xywh", got "{bbox_format}"')
-    return predict_people(model, [image], np.zeros(len(bboxes), np.int64), bboxes,
-                          scores, batch_size=batch_size, img_paths=[path])
-
-
-def samples_to_instances(samples: Sequence[PoseDataSample]) -> InstanceData:
-    """Concatenate per-box predictions into one numpy ``InstanceData``."""
-    fields = {}
-    for key in ('keypoints', 'keypoint_scores', 'bboxes', 'bbox_scores'):
-        vals = []
-        for s in samples:
-            v = s.pred_instances.get(key)
-            if v is None and key.startswith('bbox'):
-                v = s.gt_instances.get(key)
-            if isinstance(v, torch.Tensor):
-                v = v.detach().cpu().numpy()
-            vals.append(np.asarray(v, dtype=np.float32))
-        if vals:
-            fields[key] = np.concatenate(vals, axis=0)
-    if not samples:
-        return InstanceData()
-    if fields['keypoint_scores'].ndim == 3:  # (N,K,1) from some heads
-        fields['keypoint_scores'] = fields['keypoint_scores'][..., 0]
-    return InstanceData(**fields)
+    inst = TopdownPredictor(model, batch_size)([image], np.zeros(len(bboxes), np.int64),
+                                               bboxes, scores, img_paths=[path])
+    samples = []
+    for i in range(len(inst)):
+        s = PoseDataSample(metainfo=dict(img_path=path, img_shape=(h, w), ori_shape=(h, w)))
+        s.pred_instances = inst[i]
+        samples.append(s)
+    return samples

@@ -18,6 +18,7 @@ from typing import Iterator, List, Optional, Sequence, Union
 
 import cv2
 import numpy as np
+from mmengine.structures import InstanceData
 
 IMG_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
 VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg', '.mpeg', '.wmv')
@@ -26,14 +27,23 @@ LIST_EXTS = ('.txt', '.lst', '.list')
 
 @dataclass
 class Frame:
-    """One frame travelling through the pipeline."""
+    """One frame travelling through the pipeline, with what the stages add.
+
+    The reader sets the first six fields; the detection stage sets
+    ``bboxes``/``bbox_scores`` (or ``propagated`` when the boxes are to follow
+    the previous poses); the pose stage sets ``instances``, the people of the
+    frame after pose NMS and tracking, which go unchanged to the writers.
+    """
     source: 'Source'
     index: int                      # frame index inside its source
     name: str                       # image file name, or "<index>.jpg" for videos
     img: Optional[np.ndarray]       # BGR uint8, None when unreadable
     path: Optional[str] = None
     error: Optional[str] = None
-    extras: dict = field(default_factory=dict)
+    bboxes: Optional[np.ndarray] = None        # (n,4) xyxy person boxes
+    bbox_scores: Optional[np.ndarray] = None   # (n,)
+    propagated: bool = False        # no detector run: boxes follow the poses
+    instances: Optional[InstanceData] = None   # keypoints, scores, ids, ... (n people)
 
 
 @dataclass

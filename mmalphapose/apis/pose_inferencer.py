@@ -14,10 +14,8 @@ visualize / postprocess kwargs, and yields one result per frame::
 Stages (reader thread, detection, pose + post-processing, writing) overlap
 through bounded queues (``workers > 0``) or run in one thread (``workers=0``).
 """
-import inspect
 import logging
 import os
-import os.path as osp
 import sys
 import threading
 import time
@@ -31,15 +29,14 @@ from mmengine.structures import InstanceData
 
 from mmalphapose.registry import INFERENCERS, POSE_NMS, TRACKERS
 from mmalphapose.structures import PoseDataSample, split_instances
-from .defaults import (default_detector, default_pose_model, find_checkpoint_for,
-                       resolve_pose_config)
 from .detection import build_person_detector
-from .inference import init_model
+from .inference import TopdownPredictor, init_model
 from .inputs import Frame, resolve_inputs
+from .model_index import (default_detector, default_pose_model, find_checkpoint_for,
+                          find_model, resolve_pose_config)
 from .pipeline import SourceEnd, SourceStart, chain
-from .stages import (boxes_from_poses, default_kpt_thr, make_det_stage,  # noqa: F401
-                     make_pose_stage, read_sources, tracker_predicted_boxes)
-from .writers import FORMATS, ResultWriter, VideoSink
+from .stages import DetectStage, PoseStage, keypoint_thresholds, read_sources
+from .writers import FORMATS, SourceOutputs
 
 NMS_TYPES = {'pnms': 'ParametricPoseNMS', 'oks': 'OKSNMS', 'soft-oks': 'SoftOKSNMS'}
 TRACKER_TYPES = {'pose-aware': 'PoseAwareTracker', 'poseflow': 'PoseFlowTracker'}
@@ -72,7 +69,7 @@ class PoseInferencer:
     """
 
     preprocess_kwargs = {'bbox_thr', 'nms_thr', 'det_batch', 'det_frequency', 'workers',
-                         'queue_size', 'torch_threads'}
+                         'queue_size'}
     forward_kwargs = {'pose_batch', 'flip'}
     visualize_kwargs = {'show', 'kpt_thr', 'draw_bbox', 'draw_heatmap', 'skeleton_style',
                         'radius', 'thickness', 'return_vis', 'save_vis', 'save_video',
@@ -86,19 +83,27 @@ class PoseInferencer:
                  detfile: Optional[str] = None, bbox_thr: float = 0.2,
                  nms_thr: Optional[float] = None, pose_nms: str = 'pnms',
                  track: str = 'none', show_progress: bool = True,
-                 cfg_options: Optional[dict] = None, det_options: Optional[dict] = None):
+                 cfg_options: Optional[dict] = None, det_options: Optional[dict] = None,
+                 threads: Optional[int] = None):
+        if threads:  # intra-op threads of the pose model, set once here
+            import torch
+            torch.set_num_threads(int(threads))
         self.random_weights = False
         if pose2d is None:
             pose2d, default_ckpt = default_pose_model()
             if pose2d is None:
-                raise FileNotFoundError('no pose config given and no default pose config '
-                                        'found under configs/ (see apis/defaults.py)')
+                raise FileNotFoundError('no pose config given and no bundled pose model '
+                                        'found (model-index.yml)')
             pose2d_weights = pose2d_weights or default_ckpt
         else:
+            entry = find_model(pose2d)
             pose2d = resolve_pose_config(pose2d)
-            # a bundled config (e.g. the alias "halpe26-student") finds its
-            # checkpoints/<config name>.pth; nothing is guessed beyond that name
+            # a model of the index (e.g. "halpe26-student") brings its weights; any
+            # other config finds checkpoints/<config name>.pth; nothing else is guessed
             pose2d_weights = pose2d_weights or find_checkpoint_for(pose2d)
+            if entry is not None and entry.weights and not pose2d_weights:
+                raise FileNotFoundError(f'model "{entry.name}": weights "{entry.weights}" '
+                                        'not found (reinstall the package)')
         self.pose_config, self.pose_checkpoint = pose2d, pose2d_weights
         self.model = init_model(pose2d, pose2d_weights, device=device,
                                 cfg_options=cfg_options)
@@ -180,63 +185,46 @@ class PoseInferencer:
         if kind not in TRACKER_TYPES:
             raise ValueError(f'--track must be one of none|{"|".join(TRACKER_TYPES)}, '
                              f'got "{kind}"')
-        cls = TRACKERS.get(TRACKER_TYPES[kind])
-        cfg = dict(type=TRACKER_TYPES[kind])
-        if 'metainfo' in inspect.signature(cls.__init__).parameters:
-            cfg['metainfo'] = self.metainfo
+        cfg = dict(type=TRACKER_TYPES[kind], metainfo=self.metainfo)
         with DefaultScope.overwrite_default_scope('mmalphapose'):
             return TRACKERS.build(cfg)
 
-    # ----------------------------------------------------------------- stages
+    # ------------------------------------------------------------------- run
     def __call__(self, inputs, **kwargs) -> Iterator[Dict]:
         """Run on ``inputs`` and yield one dict per frame: ``predictions``
         (per-person dicts, or a PoseDataSample with ``return_datasamples``),
         ``visualization`` (drawn image or None), ``frame_id``, ``name``,
-        ``input`` (the source stem)."""
+        ``input`` (the source stem).
+
+        A frame's path: read -> DetectStage -> PoseStage (crop, forward,
+        decode, POSE_NMS, tracker) -> the writers and the drawing below.
+        """
         pre, fwd, vis, postk = self._dispatch_kwargs(**kwargs)
         sources = resolve_inputs(inputs)
-        workers = int(pre.get('workers', 1))
-        det_batch = int(pre.get('det_batch', 4))
-        det_frequency = max(1, int(pre.get('det_frequency', 1)))
-        pose_batch = int(fwd.get('pose_batch', 64))
-        kpt_thr = vis.get('kpt_thr')
-        if kpt_thr is None:
-            kpt_thr = default_kpt_thr(self.model, self.metainfo['num_keypoints'])
         fmt = postk.get('format', 'alphapose') or 'alphapose'
         if fmt not in FORMATS:
             raise ValueError(f'--format must be one of {FORMATS}, got "{fmt}"')
+        det_batch = int(pre.get('det_batch', 4))
+        kpt_thr = vis.get('kpt_thr')
+        if kpt_thr is None:
+            kpt_thr = keypoint_thresholds(self.model, self.metainfo)
         out_dir = postk.get('out_dir')
-        save_json = bool(postk.get('save_json', True)) and out_dir is not None
-        save_vis = vis.get('save_vis', out_dir is not None)
-        save_video = vis.get('save_video', out_dir is not None)
-        show, return_vis = bool(vis.get('show', False)), bool(vis.get('return_vis', False))
-        if show and sys.platform.startswith('linux') and not (
-                os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
-            # OpenCV's Qt backend aborts the process without a display
-            warnings.warn('--show ignored: no display (DISPLAY is not set)')
-            show = False
-        draw_heatmap = bool(vis.get('draw_heatmap', False))
-        style = vis.get('skeleton_style')
-        if style:
-            self.visualizer.set_dataset_meta(self.metainfo, skeleton_style=style)
-        if 'radius' in vis:
-            self.visualizer.radius = int(vis['radius'])
-        if 'thickness' in vis:
-            self.visualizer.line_width = int(vis['thickness'])
-        nms = self.build_pose_nms(postk.get('pose_nms', self.default_pose_nms))
-        track = postk.get('track', self.default_track)
-        tracker = self.build_tracker(track)
-        tracking = tracker is not None
-        self.outputs = []
-
+        drawing = self._drawing_options(vis, out_dir)
+        tracker = self.build_tracker(postk.get('track', self.default_track))
+        stages = [
+            DetectStage(self.detector, det_batch, int(pre.get('det_frequency', 1)),
+                        pre.get('bbox_thr'), pre.get('nms_thr')),
+            PoseStage(TopdownPredictor(self.model, int(fwd.get('pose_batch', 64)),
+                                       fwd.get('flip')),
+                      self.build_pose_nms(postk.get('pose_nms', self.default_pose_nms)),
+                      tracker, frames_per_batch=det_batch,
+                      follow_kpt_thr=float(np.max(kpt_thr)),
+                      with_heatmaps=drawing['heatmap'])]
+        webcam = any(s.kind == 'webcam' for s in sources)
         stop = threading.Event()
-        stages = [make_det_stage(self.detector, det_batch, det_frequency),
-                  make_pose_stage(self.model, self.metainfo['num_keypoints'], pose_batch,
-                                  fwd.get('flip'), nms, tracker, max(1, det_batch),
-                                  kpt_thr, draw_heatmap)]
-        stream = chain(read_sources(sources, stop), stages, workers, stop,
-                       queue_size=int(pre.get('queue_size', 1 if any(
-                           s.kind == 'webcam' for s in sources) else max(4, 2 * det_batch))),
+        stream = chain(read_sources(sources, stop), stages, int(pre.get('workers', 1)), stop,
+                       queue_size=int(pre.get('queue_size', 1 if webcam else
+                                              max(4, 2 * det_batch))),
                        names=['det', 'pose'],
                        drop_old=lambda it: isinstance(it, Frame) and it.source.kind == 'webcam')
         totals = [s.num_frames for s in sources]
@@ -244,31 +232,18 @@ class PoseInferencer:
         if self.show_progress and all(totals) and sum(totals) > 1:
             from tqdm import tqdm
             bar = tqdm(total=sum(totals), unit='frame', dynamic_ncols=True)
-        open_io: Dict[int, tuple] = {}
-        used_stems: Dict[str, int] = {}
-        import torch
-        old_threads = torch.get_num_threads()
-        restore_det = self._override_det_thresholds(pre.get('bbox_thr'), pre.get('nms_thr'))
-        if pre.get('torch_threads'):  # intra-op threads of the pose model for this call
-            torch.set_num_threads(int(pre['torch_threads']))
+        self.outputs = []
+        outputs = SourceOutputs(
+            out_dir, self.metainfo, fmt, postk.get('keypoints'), tracker is not None,
+            save_json=bool(postk.get('save_json', True)) and bool(out_dir),
+            save_vis=drawing['save_vis'], save_video=drawing['save_video'])
         try:
             for item in stream:
                 if isinstance(item, SourceStart):
-                    src = item.source
-                    stem = src.stem
-                    if stem in used_stems:
-                        used_stems[stem] += 1
-                        stem = f'{stem}_{used_stems[stem]}'
-                    used_stems.setdefault(stem, 0)
-                    writer = ResultWriter(out_dir, stem, self.metainfo, fmt,
-                                          postk.get('keypoints'), tracking) \
-                        if save_json else None
-                    sink = VideoSink(osp.join(out_dir, f'{stem}_vis.mp4'), src.fps, src.size) \
-                        if save_video and out_dir and src.is_stream else None
-                    open_io[id(src)] = (writer, sink, stem)
+                    outputs.open(item.source)
                     continue
                 if isinstance(item, SourceEnd):
-                    self._close_io(open_io.pop(id(item.source), None))
+                    self.outputs.extend(outputs.close(item.source))
                     continue
                 frame: Frame = item
                 if bar is not None:
@@ -278,42 +253,48 @@ class PoseInferencer:
                     print_log(f'skipping unreadable frame: {frame.error}',
                               logger='current', level=logging.WARNING)
                     continue
-                writer, sink, stem = open_io.get(id(frame.source), (None, None, None))
-                inst = frame.extras.get('instances', InstanceData())
-                if writer is not None:
-                    writer.add(frame.name, frame.index, inst)
+                inst = frame.instances if frame.instances is not None else InstanceData()
+                stem = outputs.write_json(frame, inst)
                 drawn = None
-                if show or return_vis or sink is not None or (
-                        save_vis and out_dir and not frame.source.is_stream):
+                if drawing['show'] or drawing['return_vis'] or outputs.wants_drawing(frame):
                     drawn = self.visualizer.draw_instances(
-                        frame.img, inst, kpt_thr=kpt_thr,
-                        draw_bbox=vis.get('draw_bbox', True))
-                    if draw_heatmap and frame.extras.get('heatmaps') is not None:
+                        frame.img, inst, kpt_thr=kpt_thr, draw_bbox=drawing['bbox'])
+                    if drawing['heatmap'] and 'heatmaps' in inst and len(inst):
                         drawn = self.visualizer.draw_heatmap(
-                            drawn, frame.extras['heatmaps'], frame.extras['centers'],
-                            frame.extras['scales'])
-                    if sink is not None:
-                        sink.write(drawn)
-                    elif save_vis and out_dir and not frame.source.is_stream:
-                        import cv2
-                        vis_dir = osp.join(out_dir, f'{stem}_vis')
-                        os.makedirs(vis_dir, exist_ok=True)
-                        name = frame.name if '.' in frame.name else f'{frame.name}.jpg'
-                        cv2.imwrite(osp.join(vis_dir, name), drawn)
-                    if show:
-                        show = self._show(drawn, vis.get('wait_time', 0.001))
+                            drawn, inst.heatmaps, inst.input_centers, inst.input_scales)
+                    outputs.write_drawing(frame, drawn)
+                    if drawing['show']:
+                        drawing['show'] = self._show(drawn, drawing['wait_time'])
                 yield dict(predictions=self._predictions(frame, inst, postk),
-                           visualization=[drawn] if return_vis else [],
+                           visualization=[drawn] if drawing['return_vis'] else [],
                            frame_id=frame.index, name=frame.name, input=stem)
         finally:
             stop.set()
-            torch.set_num_threads(old_threads)
-            restore_det()
-            for io in list(open_io.values()):
-                self._close_io(io)
-            open_io.clear()
+            self.outputs.extend(outputs.close_all())
             if bar is not None:
                 bar.close()
+
+    def _drawing_options(self, vis: dict, out_dir: Optional[str]) -> dict:
+        """What to draw and where, for one call (the visualiser is configured
+        once per call from these)."""
+        show = bool(vis.get('show', False))
+        if show and sys.platform.startswith('linux') and not (
+                os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
+            # OpenCV's Qt backend aborts the process without a display
+            warnings.warn('--show ignored: no display (DISPLAY is not set)')
+            show = False
+        if vis.get('skeleton_style'):
+            self.visualizer.set_dataset_meta(self.metainfo,
+                                             skeleton_style=vis['skeleton_style'])
+        if 'radius' in vis:
+            self.visualizer.radius = int(vis['radius'])
+        if 'thickness' in vis:
+            self.visualizer.line_width = int(vis['thickness'])
+        return dict(show=show, return_vis=bool(vis.get('return_vis', False)),
+                    heatmap=bool(vis.get('draw_heatmap', False)),
+                    bbox=vis.get('draw_bbox', True), wait_time=vis.get('wait_time', 0.001),
+                    save_vis=bool(vis.get('save_vis', out_dir is not None)) and bool(out_dir),
+                    save_video=bool(vis.get('save_video', out_dir is not None)) and bool(out_dir))
 
     @staticmethod
     def _show(img: np.ndarray, wait_time: float) -> bool:
@@ -329,33 +310,6 @@ class PoseInferencer:
         if key in (27, ord('q')):
             raise KeyboardInterrupt
         return True
-
-    def _override_det_thresholds(self, bbox_thr, nms_thr):
-        """Per-call ``bbox_thr`` / ``nms_thr``; returns a function restoring them."""
-        saved = []
-        targets = [(self.detector, 'score_thr', bbox_thr), (self.detector, 'nms_thr', nms_thr)]
-        inner = getattr(self.detector, 'model', None)
-        if bbox_thr is not None and hasattr(inner, 'score_thr'):
-            targets.append((inner, 'score_thr', min(bbox_thr, inner.score_thr)))
-        for obj, attr, value in targets:
-            if value is not None and hasattr(obj, attr):
-                saved.append((obj, attr, getattr(obj, attr)))
-                setattr(obj, attr, value)
-
-        def restore():
-            for obj, attr, value in saved:
-                setattr(obj, attr, value)
-        return restore
-
-    def _close_io(self, io) -> None:
-        if not io:
-            return
-        writer, sink, _ = io
-        for obj in (writer, sink):
-            if obj is not None:
-                path = obj.close()
-                if path:
-                    self.outputs.append(path)
 
     def _predictions(self, frame: Frame, inst: InstanceData, postk: dict):
         if postk.get('return_datasamples', False):

@@ -1,82 +1,51 @@
-"""The stages of the inference pipeline, as generators over frame streams.
+"""The stages of the inference pipeline, over a stream of typed records.
 
-``read_sources`` -> ``make_det_stage(...)`` -> ``make_pose_stage(...)``; each
-stage consumes the previous one's items (``Frame`` plus ``SourceStart`` /
-``SourceEnd`` markers) in order and is run in its own thread or chained in
-one thread by :func:`mmalphapose.apis.pipeline.chain`.
+A stream holds :class:`~mmalphapose.apis.inputs.Frame` records framed by
+``SourceStart`` / ``SourceEnd`` markers (one pair per input). Each stage is a
+callable ``stage(items) -> items`` that fills in its fields of the frames and
+passes every item on in order::
+
+    read_sources            Frame(img)                              (reader)
+    DetectStage             -> Frame.bboxes, bbox_scores | propagated
+    PoseStage               -> Frame.instances: crop + forward + decode
+                               (TopdownPredictor), POSE_NMS, tracker
+
+The collaborators are small protocols: a ``PersonDetector``
+(``detect(frames, names, score_thr, nms_thr)``), a pose predictor
+(``TopdownPredictor``: boxes of several frames -> one ``InstanceData``), a
+pose NMS (``nms(inst) -> (inst, keep)``), a tracker (``update(inst,
+frame_id, img) -> inst`` and ``reset()``). They are built once by the
+inferencer and never changed by a stage. The threads that overlap the stages
+live in :mod:`mmalphapose.apis.pipeline`.
 """
-import inspect
 import threading
 import warnings
-from typing import Iterator, List, Optional, Sequence
+from typing import Iterable, Iterator, List, Optional, Protocol, Tuple
 
 import numpy as np
 from mmengine.structures import InstanceData
 
-from mmalphapose.structures import PoseDataSample
-from .crop import group_by_frame
-from .inference import predict_people, samples_to_instances
+from mmalphapose.utils import to_numpy
 from .inputs import Frame, Source
 from .pipeline import SourceEnd, SourceStart
 
-def _np(x):
-    return x.detach().cpu().numpy() if hasattr(x, 'detach') else np.asarray(x)
+
+class PoseNMS(Protocol):
+    """What the pipeline needs of a POSE_NMS module."""
+
+    def nms(self, instances: InstanceData) -> Tuple[InstanceData, np.ndarray]:
+        """The kept instances and their indices."""
 
 
-def boxes_from_poses(inst: InstanceData, kpt_thr: float = 0.3) -> tuple:
-    """Boxes to follow people between detector runs: the extent of each
-    person's confident keypoints (its previous box when fewer than 2). With a
-    Kalman tracker the pipeline prefers :func:`tracker_predicted_boxes`."""
-    if inst is None or len(inst) == 0 or 'keypoints' not in inst:
-        return np.zeros((0, 4), np.float32), np.zeros((0, ), np.float32)
-    kpts, sc = _np(inst.keypoints), _np(inst.keypoint_scores)
-    ok = (sc > kpt_thr) & np.isfinite(kpts).all(-1)
-    big = np.where(ok[..., None], kpts, np.inf)
-    small = np.where(ok[..., None], kpts, -np.inf)
-    ext = np.concatenate([big.min(1), small.max(1)], axis=1)
-    prev = _np(inst.bboxes).astype(np.float32)
-    use = (ok.sum(1) >= 2)[:, None]
-    boxes = np.where(use, ext, prev).astype(np.float32)
-    return boxes, _np(inst.bbox_scores).astype(np.float32)
+class Tracker(Protocol):
+    """What the pipeline needs of a TRACKERS module."""
 
+    def update(self, pred_instances: InstanceData, frame_id: int,
+               img: Optional[np.ndarray] = None) -> InstanceData:
+        """The same instances with ``track_ids`` (N,)."""
 
-def default_kpt_thr(model, num_keypoints: int):
-    """AlphaPose's drawing threshold (``vis_thres``, facts §9.3): 0.05 for
-    regression (SIKR) heads, 0.4 for heatmap heads, and for combined heads 0.4 on
-    body+feet and 0.05 on the last 110 (face + hands) keypoints."""
-    name = type(getattr(model, 'head', None)).__name__.lower()
-    if 'combined' in name:
-        thr = np.full(num_keypoints, 0.4, np.float32)
-        thr[-110 if num_keypoints > 110 else num_keypoints - 42:] = 0.05
-        return thr
-    if 'sikr' in name or 'regress' in name or 'integral' in name:
-        return 0.05
-    if 'heatmap' in name:
-        return 0.4
-    return 0.3
-
-
-def tracker_predicted_boxes(tracker, inst: InstanceData) -> Optional[np.ndarray]:
-    """Kalman-predicted next-frame boxes (xyxy) of the tracks of ``inst``
-    (rows without a live track get NaN), when the tracker exposes Kalman
-    tracks (``tracks`` with ``mean``/``covariance`` in xyah, and ``kf``);
-    the tracker's state is not changed."""
-    tracks, kf = getattr(tracker, 'tracks', None), getattr(tracker, 'kf', None)
-    if not tracks or kf is None or inst is None or 'track_ids' not in inst:
-        return None
-    by_id = {int(t.track_id): t for t in tracks
-             if getattr(t, 'mean', None) is not None}
-    ids = [int(i) for i in _np(inst.track_ids).reshape(-1)]
-    rows = [i for i, tid in enumerate(ids) if tid in by_id]
-    out = np.full((len(ids), 4), np.nan, np.float32)
-    if not rows:
-        return out
-    from mmalphapose.tracking import xyah2xyxy
-    mean = np.stack([np.asarray(by_id[ids[i]].mean, np.float64) for i in rows])
-    cov = np.stack([np.asarray(by_id[ids[i]].covariance, np.float64) for i in rows])
-    mean, _ = kf.predict(mean.copy(), cov.copy())
-    out[rows] = xyah2xyxy(mean[:, :4])
-    return out
+    def reset(self) -> None:
+        """Forget all tracks (a new input starts)."""
 
 
 def read_sources(sources: List[Source], stop: threading.Event) -> Iterator:
@@ -92,127 +61,185 @@ def read_sources(sources: List[Source], stop: threading.Event) -> Iterator:
         yield SourceEnd(src)
 
 
-def make_det_stage(detector, det_batch: int, det_frequency: int):
-    """Detection stage: batches of ``det_batch`` frames (1 for webcams) go
-    through ``detector.detect``; with ``det_frequency`` N only every N-th frame
-    is detected, the others are marked ``propagate``."""
-    def stage(items):
+def keypoint_thresholds(model, metainfo: dict):
+    """The drawing threshold of a model's keypoints (AlphaPose ``vis_thres``,
+    facts §9.3), as its head declares in ``vis_kpt_thr``: a float, or a dict
+    part -> threshold (combined heads: 0.4 on body and feet, 0.05 on face and
+    hands), expanded to (K,) with the metainfo's parts. 0.3 when the model
+    declares nothing."""
+    thr = getattr(getattr(model, 'head', None), 'vis_kpt_thr',
+                  getattr(model, 'vis_kpt_thr', 0.3))
+    if not isinstance(thr, dict):
+        return float(thr)
+    out = np.full(metainfo['num_keypoints'], 0.3, np.float32)
+    for part, ids in metainfo.parts.items():
+        if part in thr:
+            out[np.asarray(ids, np.int64)] = thr[part]
+    return out
+
+
+def boxes_from_poses(inst: Optional[InstanceData], kpt_thr: float = 0.3
+                     ) -> Tuple[np.ndarray, np.ndarray]:
+    """Boxes to follow people between detector runs: the extent of each
+    person's confident keypoints (its previous box when fewer than 2)."""
+    if inst is None or len(inst) == 0 or 'keypoints' not in inst:
+        return np.zeros((0, 4), np.float32), np.zeros((0, ), np.float32)
+    kpts, sc = to_numpy(inst.keypoints), to_numpy(inst.keypoint_scores)
+    ok = (sc > kpt_thr) & np.isfinite(kpts).all(-1)
+    big = np.where(ok[..., None], kpts, np.inf)
+    small = np.where(ok[..., None], kpts, -np.inf)
+    ext = np.concatenate([big.min(1), small.max(1)], axis=1)
+    prev = to_numpy(inst.bboxes).astype(np.float32)
+    use = (ok.sum(1) >= 2)[:, None]
+    boxes = np.where(use, ext, prev).astype(np.float32)
+    return boxes, to_numpy(inst.bbox_scores).astype(np.float32)
+
+
+def tracker_predicted_boxes(tracker, inst: Optional[InstanceData]) -> Optional[np.ndarray]:
+    """Kalman-predicted next-frame boxes (xyxy) of the tracks of ``inst``
+    (rows without a live track get NaN), when the tracker keeps Kalman
+    tracks (``tracks`` with ``mean``/``covariance`` in xyah, and ``kf``);
+    the tracker's state is not changed."""
+    tracks, kf = getattr(tracker, 'tracks', None), getattr(tracker, 'kf', None)
+    if not tracks or kf is None or inst is None or 'track_ids' not in inst:
+        return None
+    by_id = {int(t.track_id): t for t in tracks
+             if getattr(t, 'mean', None) is not None}
+    ids = [int(i) for i in to_numpy(inst.track_ids).reshape(-1)]
+    rows = [i for i, tid in enumerate(ids) if tid in by_id]
+    out = np.full((len(ids), 4), np.nan, np.float32)
+    if not rows:
+        return out
+    from mmalphapose.tracking import xyah2xyxy
+    mean = np.stack([np.asarray(by_id[ids[i]].mean, np.float64) for i in rows])
+    cov = np.stack([np.asarray(by_id[ids[i]].covariance, np.float64) for i in rows])
+    mean, _ = kf.predict(mean.copy(), cov.copy())
+    out[rows] = xyah2xyxy(mean[:, :4])
+    return out
+
+
+class DetectStage:
+    """Person boxes for the frames: batches of ``det_batch`` frames (1 for a
+    webcam) go through ``detector.detect``; with ``det_frequency`` N only
+    every N-th frame is detected, the others are marked ``propagated``.
+
+    Args:
+        detector: a ``PersonDetector``.
+        det_batch: frames per detector call.
+        det_frequency: run the detector every N frames.
+        score_thr / nms_thr: this run's box thresholds (None: the detector's).
+    """
+
+    def __init__(self, detector, det_batch: int = 4, det_frequency: int = 1,
+                 score_thr: Optional[float] = None, nms_thr: Optional[float] = None):
+        self.detector = detector
+        self.det_batch, self.det_frequency = max(1, det_batch), max(1, det_frequency)
+        self.score_thr, self.nms_thr = score_thr, nms_thr
+
+    def detect(self, frames: List[Frame]) -> List[Frame]:
+        """Set the boxes of ``frames`` (one detector call)."""
+        if frames:
+            dets = self.detector.detect([f.img for f in frames], [f.name for f in frames],
+                                        score_thr=self.score_thr, nms_thr=self.nms_thr)
+            for f, (boxes, scores) in zip(frames, dets):
+                f.bboxes, f.bbox_scores = boxes, scores
+        return frames
+
+    def __call__(self, items: Iterable) -> Iterator:
         pending: List[Frame] = []
-
-        def flush():
-            if not pending:
-                return
-            dets = detector.detect([f.img for f in pending],
-                                        [f.name for f in pending])
-            for f, (boxes, scores) in zip(pending, dets):
-                f.extras['bboxes'], f.extras['bbox_scores'] = boxes, scores
-            out = list(pending)
-            pending.clear()
-            yield from out
-
         for item in items:
-            if isinstance(item, Frame) and item.img is not None:
-                batch = 1 if item.source.kind == 'webcam' else max(1, det_batch)
-                if det_frequency > 1 and item.index % det_frequency:
-                    item.extras['propagate'] = True
-                    yield from flush()
-                    yield item
-                    continue
-                pending.append(item)
-                if len(pending) >= batch:
-                    yield from flush()
-            else:
-                yield from flush()
+            if not (isinstance(item, Frame) and item.img is not None):
+                yield from self.detect(pending)
+                pending = []
                 yield item
-        yield from flush()
-    return stage
-
-
-def make_pose_stage(model, num_keypoints: int, pose_batch: int, flip: Optional[bool],
-                    nms, tracker, frames_per_batch: int, kpt_thr, want_heatmaps: bool):
-    """Pose stage: all people of up to ``frames_per_batch`` frames in one
-    vectorised crop + batched forward, then per frame (in order) POSE_NMS and
-    the tracker. Frames marked ``propagate`` get boxes from the tracker's
-    Kalman prediction or the previous poses."""
-    track_takes_img = tracker is not None and 'img' in inspect.signature(
-        tracker.update).parameters
-
-    def post(frame: Frame, samples: Sequence[PoseDataSample]) -> None:
-        inst = samples_to_instances(samples) if samples else InstanceData()
-        if len(samples) == 0:
-            k = num_keypoints
-            inst = InstanceData(keypoints=np.zeros((0, k, 2), np.float32),
-                                keypoint_scores=np.zeros((0, k), np.float32),
-                                bboxes=np.zeros((0, 4), np.float32),
-                                bbox_scores=np.zeros((0, ), np.float32))
-        keep = np.arange(len(inst))
-        if nms is not None and len(inst):
-            inst, keep = nms.nms(inst)
-        if tracker is not None:
-            if track_takes_img:
-                inst = tracker.update(inst, frame.index, img=frame.img)
+            elif self.det_frequency > 1 and item.index % self.det_frequency:
+                item.propagated = True
+                yield from self.detect(pending)
+                pending = []
+                yield item
             else:
-                inst = tracker.update(inst, frame.index)
-        if want_heatmaps and samples and 'pred_fields' in samples[0]:
-            frame.extras['heatmaps'] = np.stack(
-                [_np(samples[i].pred_fields.heatmaps) for i in keep]) if len(keep) \
-                else None
-            frame.extras['centers'] = np.stack(
-                [samples[i].metainfo['input_center'] for i in keep]) if len(keep) else None
-            frame.extras['scales'] = np.stack(
-                [samples[i].metainfo['input_scale'] for i in keep]) if len(keep) else None
-        frame.extras['instances'] = inst
-        state['last'] = inst
+                pending.append(item)
+                if len(pending) >= (1 if item.source.kind == 'webcam' else self.det_batch):
+                    yield from self.detect(pending)
+                    pending = []
+        yield from self.detect(pending)
 
-    def run(frames: List[Frame]) -> None:
-        boxes = [f.extras['bboxes'] for f in frames]
-        fids = np.concatenate([np.full(len(b), i) for i, b in enumerate(boxes)])
-        samples = predict_people(
-            model, [f.img for f in frames], fids.astype(np.int64),
-            np.concatenate(boxes) if boxes else np.zeros((0, 4)),
-            np.concatenate([f.extras['bbox_scores'] for f in frames]),
-            batch_size=pose_batch, flip=flip, img_paths=[f.path for f in frames],
-            output_heatmaps=want_heatmaps)
-        for f, idx in zip(frames, group_by_frame(fids, len(frames))):
-            post(f, [samples[i] for i in idx])
 
-    state = {'last': None}
+class PoseStage:
+    """The people of each frame: all boxes of up to ``frames_per_batch``
+    frames go through the predictor at once; then, frame by frame in order,
+    POSE_NMS and the tracker. A ``propagated`` frame gets its boxes from the
+    tracker's Kalman prediction or the previous frame's poses.
 
-    def stage(items):
+    Args:
+        predictor: boxes of several frames -> one InstanceData
+            (:class:`~mmalphapose.apis.inference.TopdownPredictor`).
+        nms: a POSE_NMS module or None.
+        tracker: a TRACKERS module or None.
+        frames_per_batch: frames whose people share one predictor call.
+        follow_kpt_thr: keypoint score that counts when following poses.
+        with_heatmaps: also keep the heatmaps (for drawing).
+    """
+
+    def __init__(self, predictor, nms: Optional[PoseNMS] = None,
+                 tracker: Optional[Tracker] = None, frames_per_batch: int = 4,
+                 follow_kpt_thr: float = 0.3, with_heatmaps: bool = False):
+        self.predictor, self.nms, self.tracker = predictor, nms, tracker
+        self.frames_per_batch = max(1, frames_per_batch)
+        self.follow_kpt_thr, self.with_heatmaps = follow_kpt_thr, with_heatmaps
+        self.last: Optional[InstanceData] = None
+
+    def follow(self, frame: Frame) -> None:
+        """Boxes of a propagated frame from the previous frame's people."""
+        boxes, scores = boxes_from_poses(self.last, self.follow_kpt_thr)
+        pred = tracker_predicted_boxes(self.tracker, self.last)
+        if pred is not None and len(pred) == len(boxes):
+            ok = np.isfinite(pred).all(1) & (pred[:, 2] > pred[:, 0]) \
+                & (pred[:, 3] > pred[:, 1])
+            boxes = np.where(ok[:, None], pred, boxes).astype(np.float32)
+        frame.bboxes, frame.bbox_scores = boxes, scores
+
+    def process(self, frames: List[Frame]) -> List[Frame]:
+        """Set ``instances`` of ``frames`` (in order): one predictor call, then
+        per frame POSE_NMS and the tracker."""
+        if not frames:
+            return frames
+        image_ids = np.concatenate([np.full(len(f.bboxes), i, np.int64)
+                                    for i, f in enumerate(frames)])
+        people = self.predictor([f.img for f in frames], image_ids,
+                                np.concatenate([f.bboxes for f in frames]).reshape(-1, 4),
+                                np.concatenate([f.bbox_scores for f in frames]),
+                                img_paths=[f.path for f in frames],
+                                with_heatmaps=self.with_heatmaps)
+        for i, frame in enumerate(frames):
+            inst = people[image_ids == i]
+            if self.nms is not None and len(inst):
+                inst, _ = self.nms.nms(inst)
+            if self.tracker is not None:
+                inst = self.tracker.update(inst, frame.index, img=frame.img)
+            frame.instances = self.last = inst
+        return frames
+
+    def __call__(self, items: Iterable) -> Iterator:
         pending: List[Frame] = []
-
-        def flush():
-            if pending:
-                run(pending)
-                out = list(pending)
-                pending.clear()
-                yield from out
-
         for item in items:
             if isinstance(item, Frame) and item.img is not None:
-                if item.extras.get('propagate'):
-                    yield from flush()
-                    boxes, scores = boxes_from_poses(state['last'], kpt_thr)
-                    pred = tracker_predicted_boxes(tracker, state['last'])
-                    if pred is not None and len(pred) == len(boxes):
-                        ok = np.isfinite(pred).all(1) & (pred[:, 2] > pred[:, 0]) \
-                            & (pred[:, 3] > pred[:, 1])
-                        boxes = np.where(ok[:, None], pred, boxes).astype(np.float32)
-                    item.extras['bboxes'], item.extras['bbox_scores'] = boxes, scores
-                    run([item])
-                    yield item
+                if item.propagated:
+                    yield from self.process(pending)
+                    pending = []
+                    self.follow(item)
+                    yield from self.process([item])
                     continue
                 pending.append(item)
-                if len(pending) >= frames_per_batch or item.source.kind == 'webcam':
-                    yield from flush()
+                if len(pending) >= self.frames_per_batch or item.source.kind == 'webcam':
+                    yield from self.process(pending)
+                    pending = []
                 continue
-            yield from flush()
+            yield from self.process(pending)
+            pending = []
             if isinstance(item, SourceStart):
-                state['last'] = None
-                if tracker is not None:
-                    tracker.reset()
+                self.last = None
+                if self.tracker is not None:
+                    self.tracker.reset()
             yield item
-        yield from flush()
-    return stage
-
-# ------------------------------------------------------------------- call
+        yield from self.process(pending)

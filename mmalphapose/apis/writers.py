@@ -250,3 +250,74 @@ class VideoSink:
             self.writer = None
             return self.path
         return None
+
+
+class SourceOutputs:
+    """The output files of the open inputs of one run: per input the JSON
+    writer, the overlay video (videos, webcams) or overlay images (images).
+
+    Args:
+        out_dir: output folder (None: nothing is written).
+        metainfo: the pose model's metainfo.
+        fmt / keypoints / tracking: as :class:`ResultWriter`.
+        save_json / save_vis / save_video: which files to write.
+    """
+
+    def __init__(self, out_dir: Optional[str], metainfo: dict, fmt: str,
+                 keypoints: Optional[str], tracking: bool, save_json: bool = True,
+                 save_vis: bool = True, save_video: bool = True):
+        self.out_dir, self.metainfo, self.fmt = out_dir, metainfo, fmt
+        self.keypoints, self.tracking = keypoints, tracking
+        self.save_json, self.save_vis, self.save_video = save_json, save_vis, save_video
+        self.open_io: Dict[int, tuple] = {}   # id(source) -> (writer, sink, stem)
+        self.used_stems: Dict[str, int] = {}
+
+    def open(self, source) -> None:
+        """Start the outputs of an input (a unique stem per run)."""
+        stem = source.stem
+        if stem in self.used_stems:
+            self.used_stems[stem] += 1
+            stem = f'{stem}_{self.used_stems[stem]}'
+        self.used_stems.setdefault(stem, 0)
+        writer = ResultWriter(self.out_dir, stem, self.metainfo, self.fmt, self.keypoints,
+                              self.tracking) if self.save_json else None
+        sink = VideoSink(osp.join(self.out_dir, f'{stem}_vis.mp4'), source.fps, source.size) \
+            if self.save_video and source.is_stream else None
+        self.open_io[id(source)] = (writer, sink, stem)
+
+    def write_json(self, frame, inst: InstanceData) -> Optional[str]:
+        """Add a frame's people to its input's JSON; returns the input's stem."""
+        writer, _, stem = self.open_io.get(id(frame.source), (None, None, None))
+        if writer is not None:
+            writer.add(frame.name, frame.index, inst)
+        return stem
+
+    def wants_drawing(self, frame) -> bool:
+        """Whether an overlay of this frame is written."""
+        _, sink, _ = self.open_io.get(id(frame.source), (None, None, None))
+        return sink is not None or (self.save_vis and not frame.source.is_stream)
+
+    def write_drawing(self, frame, drawn: np.ndarray) -> None:
+        """Write a frame's overlay into its input's video or image folder."""
+        _, sink, stem = self.open_io.get(id(frame.source), (None, None, None))
+        if sink is not None:
+            sink.write(drawn)
+        elif self.save_vis and self.out_dir and not frame.source.is_stream and stem:
+            vis_dir = osp.join(self.out_dir, f'{stem}_vis')
+            os.makedirs(vis_dir, exist_ok=True)
+            name = frame.name if '.' in frame.name else f'{frame.name}.jpg'
+            cv2.imwrite(osp.join(vis_dir, name), drawn)
+
+    def close(self, source) -> List[str]:
+        """Finish an input's files; returns the paths written."""
+        writer, sink, _ = self.open_io.pop(id(source), (None, None, None))
+        paths = [obj.close() for obj in (writer, sink) if obj is not None]
+        return [p for p in paths if p]
+
+    def close_all(self) -> List[str]:
+        """Finish every input still open (an interrupted run keeps its files)."""
+        paths: List[str] = []
+        for key in list(self.open_io):
+            writer, sink, _ = self.open_io.pop(key)
+            paths += [p for p in (o.close() for o in (writer, sink) if o is not None) if p]
+        return paths

@@ -80,6 +80,11 @@ def write_standin_config(folder: str, num_keypoints: int = 17,
                 data_preprocessor=dict(type='PoseDataPreprocessor'),
                 test_cfg=dict(flip_test=False),
                 metainfo=dict(from_file='{REPO}/configs/_base_/datasets/{dataset}.py'))
+            test_dataloader = dict(dataset=dict(pipeline=[
+                dict(type='LoadImage'),
+                dict(type='GetBBoxCenterScale', padding=1.25),
+                dict(type='TopdownAffine', input_size={tuple(input_size)}),
+                dict(type='PackPoseInputs')]))
         """))
     return path
 

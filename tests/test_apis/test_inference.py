@@ -2,9 +2,15 @@ import numpy as np
 import pytest
 import torch
 
-from mmalphapose.apis import inference_topdown, init_model, predict_people
-from mmalphapose.apis.inference import get_input_size, samples_to_instances
+from mmengine.structures import InstanceData
+
+from mmalphapose.apis import (TopdownCrop, TopdownPredictor, inference_topdown,
+                              init_model)
 from .standins import dots_image, write_standin_config
+
+
+def samples_to_instances(samples):
+    return InstanceData.cat([s.pred_instances for s in samples])
 
 DOTS = [(50, 60), (200, 100), (300, 220)]
 BOXES = np.array([[30, 30, 80, 100], [150, 50, 260, 180], [280, 200, 319, 239]], np.float32)
@@ -17,7 +23,7 @@ def model(tmp_path_factory):
 
 def test_init_model_metainfo_and_input_size(model):
     assert model.dataset_meta['num_keypoints'] == 17
-    assert get_input_size(model) == (48, 64)
+    assert TopdownCrop.from_model(model).input_size == (48, 64)
     assert not model.training
 
 
@@ -53,8 +59,8 @@ def test_people_of_several_frames_in_small_batches(model):
     frames = [dots_image([(40, 50)]), dots_image([(250, 200)], size=(300, 400))]
     boxes = np.array([[0, 0, 100, 100], [200, 150, 300, 260], [10, 20, 90, 110]], np.float32)
     fids = np.array([0, 1, 0])
-    res = predict_people(model, frames, fids, boxes, batch_size=2)
-    kpts = samples_to_instances(res).keypoints[:, 0]
+    inst = TopdownPredictor(model, batch_size=2)(frames, fids, boxes)
+    kpts = inst.keypoints[:, 0]
     np.testing.assert_allclose(kpts, [[40, 50], [250, 200], [40, 50]], atol=1.0)
 
 
@@ -112,10 +118,53 @@ def test_real_distilled_student_config_runs(data_root):
     assert inst.keypoints.shape == (1, 26, 2) and np.isfinite(inst.keypoints).all()
 
 
-def test_flip_override_is_restored_and_heatmaps(model):
+def test_flip_option_leaves_the_model_alone_and_heatmaps(model):
     model.test_cfg['flip_test'] = False
-    res = predict_people(model, [dots_image(DOTS)], np.zeros(3, np.int64), BOXES,
-                         flip=True, output_heatmaps=True)
-    assert model.test_cfg['flip_test'] is False
-    hm = res[0].pred_fields.heatmaps
-    assert hm.shape == (17, 64, 48) and hm.min() >= 0 and hm.max() <= 1
+    predictor = TopdownPredictor(model, flip=True)
+    inst = predictor([dots_image(DOTS)], np.zeros(3, np.int64), BOXES, with_heatmaps=True)
+    assert model.test_cfg['flip_test'] is False and predictor.model.test_cfg['flip_test']
+    assert predictor.model.head is model.head  # the same weights
+    hm = inst.heatmaps
+    assert hm.shape == (3, 17, 64, 48) and hm.min() >= 0 and hm.max() <= 1
+    assert inst.input_centers.shape == (3, 2)
+
+
+def test_inference_crop_is_the_test_pipeline_crop(model):
+    """The one crop: TopdownCrop (all people at once) gives exactly the crops
+    of the model's own test pipeline, sample by sample."""
+    from mmengine.dataset import Compose
+    from mmengine.registry import DefaultScope
+
+    from mmalphapose.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    img = dots_image(DOTS)
+    boxes = np.concatenate([BOXES, [[-20, -10, 30, 400], [5, 5, 5.5, 6]]]).astype(np.float32)
+    crops, centers, scales = TopdownCrop.from_model(model)([img], np.zeros(5, np.int64), boxes)
+    steps = [s for s in model.cfg.test_dataloader.dataset.pipeline
+             if s['type'] in ('GetBBoxCenterScale', 'TopdownAffine')]
+    with DefaultScope.overwrite_default_scope('mmalphapose'):
+        pipeline = Compose(steps)
+    for i, box in enumerate(boxes):
+        box = box.copy()
+        box[2:] = np.maximum(box[2:], box[:2] + 1)
+        ref = pipeline(dict(img=img.copy(), bbox=box[None]))
+        assert np.array_equal(crops[i].permute(1, 2, 0).numpy().astype(np.uint8), ref['img'])
+        np.testing.assert_array_equal(centers[i], ref['input_center'])
+        np.testing.assert_array_equal(scales[i], ref['input_scale'])
+
+
+def test_crop_needs_the_test_pipeline(tmp_path):
+    from mmengine.config import Config
+    cfg = Config.fromfile(write_standin_config(str(tmp_path)))
+    cfg.test_dataloader.dataset.pipeline = [dict(type='LoadImage')]
+    with pytest.raises(ValueError, match='GetBBoxCenterScale / TopdownAffine'):
+        TopdownPredictor(init_model(cfg))
+    cfg = Config.fromfile(write_standin_config(str(tmp_path)))
+    for step in cfg.test_dataloader.dataset.pipeline:
+        if step['type'] == 'TopdownAffine':
+            step['input_size'] = (96, 128)
+    model = init_model(cfg)
+    from mmalphapose.codecs import SIKRLabel
+    model.head.decoder = SIKRLabel(input_size=(48, 64), heatmap_size=(12, 16))
+    with pytest.raises(ValueError, match='differs from the codec'):
+        TopdownPredictor(model)

@@ -146,7 +146,7 @@ def test_det_frequency_follows_people_with_tracker(cfg, data_root):
     class CountingDetector(WholeImageDetector):
         calls = 0
 
-        def detect(self, frames, names=()):
+        def detect(self, frames, names=(), **thresholds):
             CountingDetector.calls += len(frames)
             return super().detect(frames, names)
     inf = PoseInferencer(cfg, det_model='none', track='pose-aware', show_progress=False)
@@ -159,7 +159,7 @@ def test_det_frequency_follows_people_with_tracker(cfg, data_root):
 
 def test_ctrl_c_keeps_what_was_written(cfg, data_root, tmp_path):
     class InterruptingDetector(WholeImageDetector):
-        def detect(self, frames, names=()):
+        def detect(self, frames, names=(), **thresholds):
             if any(n == '6.jpg' for n in names):
                 raise KeyboardInterrupt
             return super().detect(frames, names)
@@ -208,7 +208,7 @@ def test_real_sigint_in_pipelined_run(cfg, data_root, tmp_path):
     import threading
 
     class SignallingDetector(WholeImageDetector):
-        def detect(self, frames, names=()):
+        def detect(self, frames, names=(), **thresholds):
             if any(n == '8.jpg' for n in names):
                 os.kill(os.getpid(), signal.SIGINT)
             return super().detect(frames, names)
@@ -260,7 +260,7 @@ def test_webcam_drops_frames_instead_of_queueing(cfg, monkeypatch):
             pass
 
     class SlowDetector(WholeImageDetector):
-        def detect(self, frames, names=()):
+        def detect(self, frames, names=(), **thresholds):
             time.sleep(0.03)
             return super().detect(frames, names)
     monkeypatch.setattr(inputs_mod.cv2, 'VideoCapture', FakeCam)

@@ -7,8 +7,9 @@ from torch import nn
 from mmalphapose.apis.detection import WholeImageDetector
 from mmalphapose.apis.inputs import Frame, Source
 from mmalphapose.apis.pipeline import SourceEnd, SourceStart
-from mmalphapose.apis.stages import (boxes_from_poses, default_kpt_thr, make_det_stage,
+from mmalphapose.apis.stages import (DetectStage, boxes_from_poses, keypoint_thresholds,
                                      read_sources, tracker_predicted_boxes)
+from mmalphapose.structures import PoseMetainfo
 from mmalphapose.registry import TRACKERS
 
 
@@ -21,19 +22,18 @@ def test_det_stage_batches_and_marks_propagated_frames():
     calls = []
 
     class Recorder(WholeImageDetector):
-        def detect(self, frames, names=()):
+        def detect(self, frames, names=(), score_thr=None, nms_thr=None):
             calls.append(list(names))
             return super().detect(frames, names)
     src, frames = _frames(7)
     bad = Frame(src, 7, '7.jpg', None, error='broken')
     items = [SourceStart(src)] + frames[:5] + [bad] + frames[5:] + [SourceEnd(src)]
-    out = list(make_det_stage(Recorder(), det_batch=2, det_frequency=3)(iter(items)))
+    out = list(DetectStage(Recorder(), det_batch=2, det_frequency=3)(iter(items)))
     assert out == items  # same items, same order
     # frames 0 and 3 and 6 are detected; the bad frame and markers flush batches
     assert calls == [['0.jpg'], ['3.jpg'], ['6.jpg']]
-    assert [bool(f.extras.get('propagate')) for f in frames] == [False, True, True, False,
-                                                                 True, True, False]
-    assert 'bboxes' in frames[0].extras and 'bboxes' not in frames[1].extras
+    assert [f.propagated for f in frames] == [False, True, True, False, True, True, False]
+    assert frames[0].bboxes is not None and frames[1].bboxes is None
 
 
 def test_read_sources_skips_inputs_that_cannot_be_opened(tmp_path):
@@ -67,12 +67,22 @@ def test_tracker_predicted_boxes_follow_motion():
     assert tracker_predicted_boxes(None, inst) is None
 
 
-def test_default_kpt_thr_follows_the_head():
-    def model_with(name):
+def test_keypoint_thresholds_follow_the_head():
+    def model_with(thr):
         m = nn.Module()
-        m.head = type(name, (nn.Module, ), {})()
+        m.head = nn.Module()
+        if thr is not None:
+            m.head.vis_kpt_thr = thr
         return m
-    assert default_kpt_thr(model_with('SIKRHead'), 26) == 0.05
-    assert default_kpt_thr(model_with('HeatmapHead'), 17) == 0.4
-    thr = default_kpt_thr(model_with('CombinedHead'), 136)
+    meta = PoseMetainfo.for_num_keypoints(136)
+    assert keypoint_thresholds(model_with(0.05), meta) == 0.05
+    assert keypoint_thresholds(model_with(None), meta) == 0.3
+    thr = keypoint_thresholds(model_with(dict(body=0.4, foot=0.4, face=0.05, left_hand=0.05,
+                                              right_hand=0.05)), meta)
     assert np.allclose(thr[:26], 0.4) and np.allclose(thr[26:], 0.05)
+
+
+def test_real_heads_declare_alphapose_thresholds():
+    from mmalphapose.models.heads import CombinedHead, HeatmapHead, SIKRHead
+    assert SIKRHead.vis_kpt_thr == 0.05 and HeatmapHead.vis_kpt_thr == 0.4
+    assert CombinedHead.vis_kpt_thr['body'] == 0.4 and CombinedHead.vis_kpt_thr['face'] == 0.05

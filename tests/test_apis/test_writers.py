@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from mmengine.structures import InstanceData
 
-from mmalphapose.apis.inference import metainfo_for_num_keypoints
+from mmalphapose.structures import PoseMetainfo
 from mmalphapose.apis.writers import (ResultWriter, VideoSink, atomic_write_json,
                                       keypoint_parts, proposal_scores,
                                       select_keypoint_ids)
@@ -15,7 +15,7 @@ from mmalphapose.apis.writers import (ResultWriter, VideoSink, atomic_write_json
 
 @pytest.fixture(scope='module')
 def metas():
-    return {k: metainfo_for_num_keypoints(k) for k in (17, 26, 133, 136)}
+    return {k: PoseMetainfo.for_num_keypoints(k) for k in (17, 26, 133, 136)}
 
 
 def _inst(k, n=2, track=False):

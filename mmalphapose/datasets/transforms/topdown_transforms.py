@@ -1,5 +1,13 @@
-"""Top-down crop: affine warp of the person box to the network input."""
-from typing import Dict, Tuple
+"""Top-down crop: affine warp of the person box to the network input.
+
+The one crop of the project: the training/test pipelines call
+:meth:`TopdownAffine.transform` (one sample) and inference calls
+:meth:`TopdownAffine.warp_batch` (all people of several frames); both build
+AlphaPose's warp matrix with :func:`get_warp_matrix` and warp with
+``cv2.warpAffine`` (bilinear, black border), so an inference crop is
+bit-identical to the crop the model saw in its test pipeline.
+"""
+from typing import Dict, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -69,21 +77,65 @@ class TopdownAffine(BaseTransform):
         self.input_size = (int(input_size[0]), int(input_size[1]))
         self.use_udp = use_udp
 
+    def fit_scale(self, scale: np.ndarray) -> np.ndarray:
+        """Box sizes (N,2) grown to the input aspect ratio (w/h)."""
+        w, h = self.input_size
+        return fix_aspect_ratio(np.asarray(scale, np.float32).reshape(-1, 2), w / h)
+
+    def warp_batch(self, images: Sequence[np.ndarray], image_ids: np.ndarray,
+                   centers: np.ndarray, scales: np.ndarray,
+                   rotations: Optional[np.ndarray] = None
+                   ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Crop N boxes out of F images (the batched form of :meth:`transform`).
+
+        Args:
+            images: F images (H,W,C) uint8.
+            image_ids: (N,) index into ``images`` of each box.
+            centers: (N,2) box centres; scales: (N,2) box sizes (w, h), padded.
+            rotations: (N,) degrees (default 0).
+
+        Returns:
+            crops (N,h,w,C) of ``input_size``, the aspect-fixed scales (N,2)
+            and the image -> crop matrices (N,2,3).
+        """
+        w, h = self.input_size
+        centers = np.asarray(centers, np.float32).reshape(-1, 2)
+        scales = self.fit_scale(scales)
+        n = len(centers)
+        rotations = np.zeros(n, np.float32) if rotations is None else \
+            np.asarray(rotations, np.float32).reshape(-1)
+        image_ids = np.asarray(image_ids, np.int64).reshape(-1)
+        if not (len(image_ids) == len(scales) == len(rotations) == n):
+            raise ValueError(f'TopdownAffine.warp_batch: {len(image_ids)} image ids, {n} '
+                             f'centres, {len(scales)} scales, {len(rotations)} rotations')
+        chans = images[0].shape[2] if len(images) and images[0].ndim == 3 else 3
+        crops = np.zeros((n, h, w, chans), np.uint8)
+        mats = np.zeros((n, 2, 3), np.float64)
+        for i in range(n):  # the pixel work is cv2's; one call per person
+            mats[i] = get_warp_matrix(centers[i], scales[i], float(rotations[i]), (w, h))
+            crops[i] = cv2.warpAffine(images[image_ids[i]], mats[i], (w, h),
+                                      flags=cv2.INTER_LINEAR).reshape(h, w, chans)
+        return crops, scales, mats
+
     def transform(self, results: Dict) -> Dict:
         w, h = self.input_size
         center = np.asarray(results['bbox_center'], np.float32).reshape(-1, 2)
         if center.shape[0] != 1:
             raise ValueError('TopdownAffine: top-down samples hold exactly one instance, got '
                              f'{center.shape[0]} (img_id={results.get("img_id")})')
-        scale = fix_aspect_ratio(np.asarray(results['bbox_scale'], np.float32).reshape(-1, 2),
-                                 w / h)
+        scale = self.fit_scale(results['bbox_scale'])
         if not np.all(np.isfinite(scale)) or np.any(scale <= 0):
             raise ValueError(f'TopdownAffine: degenerate bbox_scale {scale.tolist()} '
                              f'(img_id={results.get("img_id")}, id={results.get("id")})')
         rot = float(np.asarray(results.get('bbox_rotation', [0.]), np.float32).reshape(-1)[0])
-        mat = get_warp_matrix(center[0], scale[0], rot, (w, h))
         if 'img' in results:
-            results['img'] = cv2.warpAffine(results['img'], mat, (w, h), flags=cv2.INTER_LINEAR)
+            img = results['img']
+            crops, _, mats = self.warp_batch([img], np.zeros(1, np.int64), center, scale,
+                                             np.array([rot], np.float32))
+            results['img'] = crops[0] if img.ndim == 3 else crops[0, ..., 0]
+            mat = mats[0]
+        else:
+            mat = get_warp_matrix(center[0], scale[0], rot, (w, h))
         if results.get('keypoints') is not None:
             kpts = np.asarray(results['keypoints'], np.float32)
             results['transformed_keypoints'] = apply_affine(kpts[..., :2], mat)

@@ -8,6 +8,7 @@ from mmengine.structures import InstanceData
 from torch import Tensor
 
 from mmalphapose.registry import MODELS
+from mmalphapose.utils.array_conversion import to_numpy
 
 
 @MODELS.register_module()
@@ -88,7 +89,9 @@ class TopdownPoseEstimator(BaseModel):
                                data_samples: list) -> list:
         """Map crop-pixel predictions to the image and store them as
         ``pred_instances`` (``img = kpt / input_size * input_scale +
-        input_center - input_scale / 2``)."""
+        input_center - input_scale / 2``; the one crop -> image inverse of
+        the project). Every other field of the head's prediction (e.g.
+        ``embeddings``) is carried over unchanged."""
         if len(preds) != len(data_samples):
             raise ValueError(f'{len(preds)} predictions for '
                              f'{len(data_samples)} data samples')
@@ -100,21 +103,20 @@ class TopdownPoseEstimator(BaseModel):
             kpts = (kpts / size[:, None] * scale[:, None] + center[:, None] -
                     0.5 * scale[:, None])
             out = InstanceData()
+            for key, value in pred.items():
+                if key not in ('keypoints', 'keypoint_scores', 'bboxes', 'bbox_scores'):
+                    out.set_field(value, key)
             out.keypoints = kpts
             out.keypoint_scores = np.asarray(pred.keypoint_scores, np.float32)
             gt = sample.get('gt_instances', None)
             n = len(kpts)
             if gt is not None and 'bboxes' in gt:
-                out.bboxes = np.asarray(_np(gt.bboxes), np.float32).reshape(-1, 4)[:n]
+                out.bboxes = to_numpy(gt.bboxes, np.float32).reshape(-1, 4)[:n]
                 scores = gt.get('bbox_scores', np.ones(n, np.float32))
-                out.bbox_scores = np.asarray(_np(scores), np.float32).reshape(-1)[:n]
+                out.bbox_scores = to_numpy(scores, np.float32).reshape(-1)[:n]
             else:
                 bbox = np.concatenate([center - scale / 2, center + scale / 2], 1)
                 out.bboxes = bbox.astype(np.float32)
                 out.bbox_scores = np.ones(n, np.float32)
             sample.pred_instances = out
         return data_samples
-
-
-def _np(x) -> np.ndarray:
-    return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)

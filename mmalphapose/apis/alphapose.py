@@ -1,0 +1,83 @@
+"""The one-call API::
+
+    from mmalphapose import AlphaPose
+    pose = AlphaPose()                       # bundled detector + default pose model
+    keypoints, scores, ids = pose(frame)     # (N,K,2), (N,K), (N,) for a BGR frame
+
+Successive calls are successive frames of one video (tracking ids carry over);
+:meth:`AlphaPose.reset` starts a new video. It runs the same stages as the
+demo and :class:`~mmalphapose.apis.PoseInferencer`, one frame at a time.
+"""
+from typing import Optional, Tuple
+
+import numpy as np
+
+from .inputs import Frame, Source
+from .stages import DetectStage, PoseStage
+
+
+class AlphaPose:
+    """Whole-body multi-person pose (and tracking) of single frames.
+
+    Args:
+        model: pose model name or alias of the model index
+            (``'halpe26-student'``, ``'halpe26-teachers'``, ``'halpe136-student'``),
+            or a config path; None: the default bundled model.
+        checkpoint: pose checkpoint for a config path.
+        detector: detector config or name (``'nanodet-person'``); None: the
+            bundled detector; ``'none'``: the whole frame is one person.
+        device: torch device, e.g. ``'cpu'`` or ``'cuda:0'``.
+        track: ``'pose-aware'`` (default), ``'poseflow'`` or ``'none'``
+            (ids are then -1).
+        pose_nms: ``'pnms'`` (default), ``'oks'``, ``'soft-oks'`` or ``'none'``.
+        flip: flip test (None: as the model's config says).
+        bbox_thr: person box score threshold.
+        pose_batch: people per forward pass.
+    """
+
+    def __init__(self, model: Optional[str] = None, checkpoint: Optional[str] = None,
+                 detector: Optional[str] = None, device: str = 'cpu',
+                 track: str = 'pose-aware', pose_nms: str = 'pnms',
+                 flip: Optional[bool] = None, bbox_thr: float = 0.2, pose_batch: int = 16):
+        from .inference import TopdownPredictor
+        from .pose_inferencer import PoseInferencer
+        self.inferencer = PoseInferencer(model, checkpoint, device=device, det_model=detector,
+                                         bbox_thr=bbox_thr, pose_nms=pose_nms, track=track,
+                                         show_progress=False)
+        self.metainfo = self.inferencer.metainfo
+        self.detect = DetectStage(self.inferencer.detector)
+        self.pose = PoseStage(TopdownPredictor(self.inferencer.model, pose_batch, flip),
+                              self.inferencer.build_pose_nms(pose_nms),
+                              self.inferencer.build_tracker(track))
+        self.source = Source('arrays', 'alphapose')
+        self.frame_index = 0
+
+    def reset(self) -> None:
+        """Start a new video: forget the tracks."""
+        self.frame_index = 0
+        self.pose.last = None
+        if self.pose.tracker is not None:
+            self.pose.tracker.reset()
+
+    def __call__(self, frame: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pose of every person of one BGR frame (H,W,3) uint8.
+
+        Returns:
+            keypoints (N,K,2) in image pixels, keypoint scores (N,K) and track
+            ids (N,) int64 (-1 without tracking).
+        """
+        frame = np.asarray(frame)
+        if frame.ndim == 2:
+            frame = np.repeat(frame[..., None], 3, axis=2)
+        if frame.ndim != 3 or frame.shape[2] < 3:
+            raise ValueError(f'AlphaPose: a frame must be (H,W,3) BGR, got shape {frame.shape}')
+        record = Frame(self.source, self.frame_index, f'{self.frame_index}.jpg',
+                       np.ascontiguousarray(frame[..., :3]))
+        self.frame_index += 1
+        self.pose.process(self.detect.detect([record]))
+        inst = record.instances
+        n = len(inst)
+        ids = np.asarray(inst.track_ids, np.int64).reshape(-1) if 'track_ids' in inst \
+            else np.full(n, -1, np.int64)
+        return (np.asarray(inst.keypoints, np.float32),
+                np.asarray(inst.keypoint_scores, np.float32), ids)
