@@ -32,25 +32,23 @@ import numpy as np
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-COCO_SIGMAS = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62,
-                        1.07, 1.07, .87, .87, .89, .89]) / 10.0
-HALPE26_SIGMAS = np.concatenate([COCO_SIGMAS, [.08, .08, .08], [.089] * 6])
+from mmalphapose.structures import PoseMetainfo  # noqa: E402
+
+COCO_SIGMAS = PoseMetainfo.for_num_keypoints(17).sigmas.astype(np.float64)
+HALPE26_SIGMAS = PoseMetainfo.for_num_keypoints(26).sigmas.astype(np.float64)
 
 # predictor: (img BGR, boxes (N,4) xyxy) -> (keypoints (N,K,2), scores (N,K))
 Predictor = Callable[[np.ndarray, np.ndarray], tuple]
 
 
 def student_predictor(config: str, checkpoint: str, flip: bool = True) -> Predictor:
-    from mmalphapose.apis.inference import init_model, predict_people
-    model = init_model(config, checkpoint)
+    from mmalphapose.apis import TopdownPredictor, init_model
+    predictor = TopdownPredictor(init_model(config, checkpoint), flip=flip)
 
     def predict(img, boxes):
-        samples = predict_people(model, [img], np.zeros(len(boxes), np.int64), boxes,
-                                 flip=flip)
-        k = np.stack([np.asarray(s.pred_instances.keypoints, np.float32)[0] for s in samples])
-        s = np.stack([np.asarray(s.pred_instances.keypoint_scores, np.float32).reshape(-1)
-                      for s in samples])
-        return k, s
+        inst = predictor([img], np.zeros(len(boxes), np.int64), boxes)
+        return (np.asarray(inst.keypoints, np.float32),
+                np.asarray(inst.keypoint_scores, np.float32))
     return predict
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
+from mmalphapose.post_processing.box_nms import box_nms
 from mmalphapose.utils import import_mmdet, to_numpy
 
 Boxes = Tuple[np.ndarray, np.ndarray]
@@ -37,23 +38,6 @@ class PersonDetector(Protocol):
         """Person boxes (n,4) xyxy and scores (n,) of each frame."""
 
 
-def nms_boxes(bboxes: np.ndarray, scores: np.ndarray, iou_thr: float) -> np.ndarray:
-    """Greedy NMS (xyxy) returning kept indices sorted by score. The IoU matrix
-    is computed once; the greedy pass walks boxes in score order."""
-    if len(bboxes) == 0:
-        return np.zeros((0, ), dtype=np.int64)
-    from mmalphapose.structures import bbox_iou
-    order = np.argsort(-scores, kind='stable')
-    iou = bbox_iou(bboxes[order], bboxes[order])
-    suppressed = np.zeros(len(order), dtype=bool)
-    keep = []
-    for i in range(len(order)):
-        if not suppressed[i]:
-            keep.append(i)
-            suppressed |= iou[i] > iou_thr
-    return order[np.asarray(keep, dtype=np.int64)]
-
-
 def filter_boxes(bboxes: np.ndarray, scores: np.ndarray, labels: Optional[np.ndarray],
                  person_id: int, score_thr: float, nms_thr: Optional[float]) -> Boxes:
     """Keep valid person boxes above ``score_thr`` (+ optional NMS)."""
@@ -65,7 +49,7 @@ def filter_boxes(bboxes: np.ndarray, scores: np.ndarray, labels: Optional[np.nda
         keep &= np.asarray(labels).reshape(-1) == person_id
     bboxes, scores = bboxes[keep], scores[keep]
     if nms_thr is not None and nms_thr < 1 and len(bboxes) > 1:
-        idx = nms_boxes(bboxes, scores, nms_thr)
+        idx = box_nms(bboxes, scores, nms_thr)
         bboxes, scores = bboxes[idx], scores[idx]
     return bboxes, scores
 

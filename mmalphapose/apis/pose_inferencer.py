@@ -48,7 +48,7 @@ class PoseInferencer:
 
     Args:
         pose2d: pose config path, config name or alias (``'halpe26'``, ...);
-            ``None`` uses the bundled default Halpe-26 model (apis/defaults.py).
+            ``None`` uses the default pose model of ``model-index.yml``.
         pose2d_weights: pose checkpoint; ``None`` with ``pose2d=None`` uses the
             default checkpoint when it exists (else random weights, warned).
         device: torch device.

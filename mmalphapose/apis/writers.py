@@ -16,6 +16,9 @@ import cv2
 import numpy as np
 from mmengine.structures import InstanceData
 
+from mmalphapose.post_processing.scores import proposal_score
+from mmalphapose.structures import PoseMetainfo
+from mmalphapose.structures.pose_metainfo import PART_NAMES
 from mmalphapose.visualization.openpose import BODY25, COCO18, openpose_joints
 
 FORMATS = ('alphapose', 'cmu', 'open', 'openpose', 'coco')
@@ -42,27 +45,10 @@ def atomic_write_json(path: str, obj) -> None:
 
 
 def keypoint_parts(metainfo: dict) -> Dict[str, List[int]]:
-    """Keypoint ids per part (body, foot, face, left_hand, right_hand)."""
-    if metainfo.get('parts'):
-        parts = {k: list(v) for k, v in metainfo['parts'].items()}
-        for k in ('body', 'foot', 'face', 'left_hand', 'right_hand'):
-            parts.setdefault(k, [])
-        return parts
-    parts = {k: [] for k in ('body', 'foot', 'face', 'left_hand', 'right_hand')}
-    names = metainfo['keypoint_id2name']
-    for i in range(metainfo['num_keypoints']):
-        n = str(names[i]).lower()
-        if 'toe' in n or 'heel' in n:
-            parts['foot'].append(i)
-        elif n.startswith('face'):
-            parts['face'].append(i)
-        elif n.startswith('left_') and any(t in n for t in ('hand', 'thumb', 'finger')):
-            parts['left_hand'].append(i)
-        elif n.startswith('right_') and any(t in n for t in ('hand', 'thumb', 'finger')):
-            parts['right_hand'].append(i)
-        else:
-            parts['body'].append(i)
-    return parts
+    """Keypoint ids per part (body, foot, face, left_hand, right_hand; empty
+    lists for the parts the dataset lacks), from :class:`PoseMetainfo`."""
+    meta = PoseMetainfo.load(metainfo)
+    return {p: meta.part_of(p).tolist() for p in PART_NAMES}
 
 
 def select_keypoint_ids(metainfo: dict, spec: Optional[str]) -> np.ndarray:
@@ -79,13 +65,6 @@ def select_keypoint_ids(metainfo: dict, spec: Optional[str]) -> np.ndarray:
         for p in PART_ALIASES[token]:
             ids.extend(parts[p])
     return np.unique(np.asarray(ids, dtype=np.int64))
-
-
-def proposal_scores(keypoint_scores: np.ndarray, bbox_scores: np.ndarray) -> np.ndarray:
-    """AlphaPose person score: mean(c) + box score + 1.25 * max(c)."""
-    if len(keypoint_scores) == 0:
-        return np.zeros((0, ), np.float32)
-    return (keypoint_scores.mean(1) + bbox_scores + 1.25 * keypoint_scores.max(1))
 
 
 def _flat(arr: np.ndarray) -> List[float]:
@@ -137,10 +116,9 @@ class ResultWriter:
     def _person_scores(self, inst, n, scores):
         if not n:
             return np.zeros((0, ))
-        for key in ('proposal_scores', 'scores'):
-            if key in inst:
-                return np.asarray(inst.get(key), dtype=np.float64).reshape(-1)
-        return proposal_scores(scores, np.asarray(inst.bbox_scores))
+        if 'scores' in inst:  # the person score of POSE_NMS (P-NMS, soft-OKS)
+            return np.asarray(inst.scores, dtype=np.float64).reshape(-1)
+        return proposal_score(scores, inst.bbox_scores)
 
     def _add_alphapose(self, name, frame_id, inst, n, kpts, scores):
         flat = np.concatenate([kpts[:, self.ids], scores[:, self.ids, None]], -1)

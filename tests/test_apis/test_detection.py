@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from mmalphapose.apis.detection import (DetFilePersonDetector, WholeImageDetector,
-                                        build_person_detector, filter_boxes, nms_boxes)
+                                        build_person_detector, filter_boxes)
+from mmalphapose.post_processing.box_nms import box_nms
 from .standins import REPO
 
 
@@ -56,7 +57,7 @@ def test_filter_and_nms():
     np.testing.assert_allclose(s, [0.9, 0.7])
     b, s = filter_boxes(boxes, scores, np.array([1, 0, 0, 0, 0]), 0, 0.0, None)
     np.testing.assert_allclose(s, [0.8, 0.7])
-    assert nms_boxes(np.zeros((0, 4)), np.zeros(0), 0.5).size == 0
+    assert box_nms(np.zeros((0, 4)), np.zeros(0), 0.5).size == 0
 
 
 def test_whole_image_fallback():

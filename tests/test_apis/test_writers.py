@@ -8,8 +8,9 @@ import pytest
 from mmengine.structures import InstanceData
 
 from mmalphapose.structures import PoseMetainfo
+from mmalphapose.post_processing.scores import proposal_score
 from mmalphapose.apis.writers import (ResultWriter, VideoSink, atomic_write_json,
-                                      keypoint_parts, proposal_scores,
+                                      keypoint_parts,
                                       select_keypoint_ids)
 
 
@@ -54,7 +55,7 @@ def test_alphapose_format(metas, tmp_path):
     np.testing.assert_allclose(r['keypoints'][:3], [*inst.keypoints[0, 0],
                                                     inst.keypoint_scores[0, 0]], atol=1e-3)
     np.testing.assert_allclose(r['box'], [10, 20, 40, 60])  # xywh of the detector box
-    expect = proposal_scores(inst.keypoint_scores, inst.bbox_scores)[0]
+    expect = proposal_score(inst.keypoint_scores, inst.bbox_scores)[0]
     assert r['score'] == pytest.approx(expect, abs=1e-3) and r['idx'] == [0]
     assert w.num_frames == 2
 
@@ -66,7 +67,7 @@ def test_alphapose_idx_from_nms_and_tracking(metas, tmp_path):
     assert [r['idx'] for r in json.load(open(w.close()))] == [3, 7]
     inst = _inst(17)
     inst.idx = [[0, 2], [1]]
-    inst.proposal_scores = np.array([2.5, 1.5])
+    inst.scores = np.array([2.5, 1.5])  # the person score of POSE_NMS
     w = ResultWriter(str(tmp_path), 'n', metas[17], keypoints='body')
     w.add('a.jpg', 0, inst)
     recs = json.load(open(w.close()))

@@ -3,10 +3,11 @@ import numpy as np
 import pytest
 from mmengine.structures import InstanceData
 
-from mmalphapose.apis.inference import metainfo_for_num_keypoints
 from mmalphapose.registry import VISUALIZERS
-from mmalphapose.structures import PoseDataSample
+from mmalphapose.structures import PoseDataSample, PoseMetainfo
 from mmalphapose.visualization import PoseVisualizer, openpose_joints
+
+metainfo_for_num_keypoints = PoseMetainfo.for_num_keypoints
 
 
 def _person(meta, score=0.9, offset=(0, 0)):
@@ -20,7 +21,7 @@ def _person(meta, score=0.9, offset=(0, 0)):
 @pytest.mark.parametrize('k', [17, 26, 133, 136])
 @pytest.mark.parametrize('style', ['mmpose', 'openpose'])
 def test_draws_every_format(k, style):
-    meta = metainfo_for_num_keypoints(k)
+    meta = PoseMetainfo.for_num_keypoints(k)
     vis = VISUALIZERS.build(dict(type='PoseVisualizer', skeleton_style=style,
                                  dataset_meta=meta))
     kpts, scores = _person(meta)
@@ -39,7 +40,7 @@ def test_draws_every_format(k, style):
 
 
 def test_kpt_thr_hides_low_scores():
-    meta = metainfo_for_num_keypoints(17)
+    meta = PoseMetainfo.for_num_keypoints(17)
     vis = PoseVisualizer(dataset_meta=meta, draw_bbox=False)
     kpts, scores = _person(meta, score=0.2)
     img = np.zeros((220, 200, 3), np.uint8)
@@ -49,7 +50,7 @@ def test_kpt_thr_hides_low_scores():
 
 
 def test_boxes_and_track_ids_and_empty():
-    meta = metainfo_for_num_keypoints(26)
+    meta = PoseMetainfo.for_num_keypoints(26)
     vis = PoseVisualizer(dataset_meta=meta)
     k1, s1 = _person(meta)
     k2, s2 = _person(meta, offset=(0, 0))
@@ -64,7 +65,7 @@ def test_boxes_and_track_ids_and_empty():
 
 
 def test_wrong_keypoint_count_and_style_errors():
-    meta = metainfo_for_num_keypoints(17)
+    meta = PoseMetainfo.for_num_keypoints(17)
     vis = PoseVisualizer(dataset_meta=meta)
     with pytest.raises(ValueError, match='26 keypoints'):
         vis.draw_instances(np.zeros((9, 9, 3), np.uint8), InstanceData(
@@ -76,7 +77,7 @@ def test_wrong_keypoint_count_and_style_errors():
 
 
 def test_openpose_joints_neck_and_midhip():
-    meta = metainfo_for_num_keypoints(17)
+    meta = PoseMetainfo.for_num_keypoints(17)
     kpts, scores = _person(meta)
     j = openpose_joints(meta, kpts, scores, ('neck', 'mid_hip', 'nose'))
     np.testing.assert_allclose(j[0, 0, :2], kpts[0, [5, 6]].mean(0))
@@ -85,7 +86,7 @@ def test_openpose_joints_neck_and_midhip():
 
 
 def test_heatmap_and_add_datasample(tmp_path):
-    meta = metainfo_for_num_keypoints(17)
+    meta = PoseMetainfo.for_num_keypoints(17)
     vis = PoseVisualizer(dataset_meta=meta)
     hm = np.zeros((1, 17, 16, 12), np.float32)
     hm[0, 3, 8, 6] = 1.0  # peak at the crop centre
@@ -102,7 +103,7 @@ def test_heatmap_and_add_datasample(tmp_path):
 
 
 def test_per_keypoint_thresholds():
-    meta = metainfo_for_num_keypoints(17)
+    meta = PoseMetainfo.for_num_keypoints(17)
     vis = PoseVisualizer(dataset_meta=meta, draw_bbox=False, radius=2)
     kpts = np.array([[[20, 20], [60, 60]] + [[np.nan, np.nan]] * 15], np.float32)
     scores = np.array([[0.2, 0.2] + [0.9] * 15], np.float32)
