@@ -1,0 +1,141 @@
+"""HybrIKHead and its config: build, loss and predict on CPU with a synthetic
+SMPL model."""
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.structures import InstanceData
+
+from mmalphapose.models.body_models import ENV_VAR
+from mmalphapose.registry import KEYPOINT_CODECS, MODELS
+from mmalphapose.structures import PoseDataSample
+from mmalphapose.utils import has_mmdet
+from test_models.test_smpl.synthetic_smpl import write_synthetic_smpl
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+CONFIG = osp.join(ROOT, 'configs/body_3d_smpl/hybrik_resnet34_h36m-256x256.py')
+
+
+@pytest.fixture(scope='module')
+def smpl_file(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp('smpl') / 'synthetic.pkl')
+    return path, write_synthetic_smpl(path)
+
+
+def _small_cfg(smpl_file, size=64, depth=8):
+    cfg = Config.fromfile(CONFIG)
+    path, leaf = smpl_file
+    cfg.model.head.smpl_layer.update(model_path=path, leaf_vertex_ids=list(leaf))
+    cfg.model.head.decoder.update(input_size=(size, size), heatmap_size=(size // 4, size // 4),
+                                  depth_size=depth)
+    return cfg
+
+
+def _samples(codec, n, with_smpl=True, seed=0):
+    rng = np.random.default_rng(seed)
+    w, h = codec.input_size
+    out = []
+    for _ in range(n):
+        kpts = rng.uniform(0, w, size=(1, 29, 2)).astype(np.float32)
+        enc = codec.encode(kpts, np.ones((1, 29)), rng.uniform(-0.5, 0.5, (1, 29)))
+        s = PoseDataSample(metainfo=dict(input_size=(w, h), input_center=np.array([50., 60.]),
+                                         input_scale=np.array([2. * w, 2. * h])))
+        s.gt_instances = InstanceData(bboxes=np.array([[0., 0., w, h]]), bbox_scores=np.ones(1))
+        labels = dict(keypoint_labels=enc['keypoint_labels'],
+                      keypoint_weights=enc['keypoint_weights'])
+        if with_smpl:
+            labels.update(smpl_pose=rng.normal(0, 0.3, (1, 72)), smpl_betas=rng.normal(0, 1, (1, 10)),
+                          smpl_weight=np.ones(1), smpl_twist=rng.normal(0, 1, (1, 23, 2)),
+                          smpl_twist_weight=np.ones((1, 23)))
+        s.gt_instance_labels = InstanceData(**{k: torch.as_tensor(np.asarray(v, np.float32))
+                                               for k, v in labels.items()})
+        out.append(s)
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not has_mmdet(), reason='mmdet (ResNet backbone) missing')
+def test_config_loss_and_predict(smpl_file):
+    cfg = _small_cfg(smpl_file)
+    assert cfg.default_scope == 'mmalphapose'
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    codec = KEYPOINT_CODECS.build(cfg.model.head.decoder)
+    inputs = torch.randint(0, 255, (2, 3, 64, 64), dtype=torch.uint8)
+    data = model.data_preprocessor(dict(inputs=list(inputs), data_samples=_samples(codec, 2)),
+                                   True)
+    model.train()
+    losses = model(data['inputs'], data['data_samples'], mode='loss')
+    assert set(losses) == {'loss_uvd', 'loss_beta', 'loss_theta', 'loss_twist', 'loss_phi_reg'}
+    total = sum(losses.values())
+    assert torch.isfinite(total)
+    total.backward()
+    assert model.head.fc1.weight.grad.abs().sum() > 0
+    assert model.head.final_layer.weight.grad.abs().sum() > 0
+    model.eval()
+    model.test_cfg.update(flip_test=True, return_vertices=True)
+    with torch.no_grad():
+        out = model(data['inputs'], _samples(codec, 2), mode='predict')
+    pred = out[0].pred_instances
+    assert pred.keypoints.shape == (1, 29, 2) and pred.keypoint_scores.shape == (1, 29)
+    assert pred.keypoints_3d.shape == (1, 29, 3) and pred.smpl_pose.shape == (1, 24, 3, 3)
+    assert pred.smpl_betas.shape == (1, 10) and pred.cam.shape == (1, 3)
+    assert pred.vertices.shape[0] == 1 and pred.smpl_joints.shape == (1, 29, 3)
+    # crop pixels -> image: centre (50, 60), scale 2x the crop
+    assert np.all(pred.keypoints >= 50 - 64 - 1e-3) and np.all(pred.keypoints <= 60 + 64)
+    assert np.allclose(pred.keypoints_3d[0, 0], 0)  # root-relative
+
+
+def _head(**kw):
+    cfg = dict(type='HybrIKHead', in_channels=32, deconv_out_channels=(16, 16, 16),
+               decoder=dict(type='HybrIKLabel', input_size=(64, 64), heatmap_size=(16, 16),
+                            depth_size=8))
+    cfg.update(kw)
+    return MODELS.build(cfg)
+
+
+def test_head_forward_outputs_and_camera():
+    torch.manual_seed(0)
+    head = _head().eval()
+    out = head.forward((torch.randn(3, 32, 2, 2), ))
+    assert out['uvd'].shape == (3, 29, 3) and out['phis'].shape == (3, 23, 2)
+    assert (out['uvd'].abs() <= 0.5).all()
+    assert torch.allclose(out['betas'], out['delta_shape'] + head.init_shape)
+    # lifting then projecting gives back the predicted (u, v)
+    from mmalphapose.models.body_models import project_to_crop
+    pts = out['joints_3d'] + out['cam_root'][:, None]
+    uv = project_to_crop(pts, head.decoder.focal_length, 64.)
+    assert torch.allclose(uv, out['uvd'][..., :2], atol=1e-5)
+
+
+def test_flip_back_is_an_involution_and_matches_mirrored_maps():
+    torch.manual_seed(0)
+    head = _head().eval()
+    out = head.forward((torch.randn(2, 32, 2, 2), ))
+    twice = head.flip_back(head.flip_back(out))
+    for key in ('uvd', 'phis', 'cam', 'scores'):
+        assert torch.allclose(twice[key], out[key], atol=1e-6), key
+    # mirrored logits give mirrored integral coordinates
+    logits = torch.randn(2, 29 * 8, 16, 16)
+    uvd, _ = head.integral_3d(logits)
+    uvd_f, _ = head.integral_3d(logits.flip(-1))
+    assert torch.allclose(-uvd_f[..., 0] - 1. / 16, uvd[..., 0], atol=1e-5)
+
+
+def test_loss_without_smpl_layer_skips_theta():
+    torch.manual_seed(0)
+    head = _head()
+    codec = head.decoder
+    losses = head.loss((torch.randn(2, 32, 2, 2), ), _samples(codec, 2))
+    assert 'loss_theta' not in losses and 'loss_beta' in losses
+    losses = head.loss((torch.randn(2, 32, 2, 2), ), _samples(codec, 2, with_smpl=False))
+    assert set(losses) == {'loss_uvd', 'loss_phi_reg'}
+
+
+def test_missing_smpl_file_error(tmp_path, monkeypatch):
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match='SMPL model file not found.*smpl_model_path'):
+        _head(smpl_layer=dict(type='SMPLLayer', model_path=str(tmp_path / 'SMPL_NEUTRAL.pkl')))

@@ -1,0 +1,116 @@
+"""Convert a released HybrIK / AlphaPose-SMPL checkpoint to mmalphapose.
+
+Key layout of HybrIK's and AlphaPose's ``Simple3DPoseBaseSMPLCam`` (optionally
+prefixed ``module.`` by DataParallel), and where each part goes:
+
+=================================================  ================================
+source keys                                        mmalphapose keys
+=================================================  ================================
+``preact.*`` (torchvision-style ResNet: conv1,     ``backbone.*`` (``mmdet.ResNet``
+bn1, layer1-4 with conv/bn/downsample.0/1)         has the same names)
+``deconv_layers.{0,1,3,4,6,7}.*`` (3 x ConvT+BN)   ``head.deconv_layers.*``
+``final_layer.*`` (1x1 conv, 29 x depth maps)      ``head.final_layer.*``
+``fc1.* fc2.* decshape.* decphi.* deccam.*``       ``head.<same>``
+``init_shape`` (mean betas), ``init_cam``          ``head.init_shape``, ``head.init_cam``
+``smpl.*`` (the SMPL model's arrays)                dropped: the licensed SMPL file is
+                                                   loaded from the user's copy instead
+=================================================  ================================
+
+Any other key stops the conversion with the list of unknown keys.
+
+Usage::
+
+    python tools/model_converters/hybrik2mmalphapose.py IN.pth OUT.pth \
+        [--config configs/body_3d_smpl/hybrik_resnet34_h36m-256x256.py]
+
+With ``--config`` the converted weights are checked against the model the
+config builds (without its SMPL layer, which holds no weights).
+"""
+import argparse
+import importlib.util
+import os.path as osp
+import sys
+from collections import OrderedDict
+from typing import Dict, List, Optional, Tuple
+
+import torch
+
+_spec = importlib.util.spec_from_file_location(
+    'alphapose2mmalphapose', osp.join(osp.dirname(osp.abspath(__file__)),
+                                      'alphapose2mmalphapose.py'))
+_ap = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_ap)
+ConversionError = _ap.ConversionError
+check_or_raise = _ap.check_or_raise
+
+HEAD_PREFIXES = ('deconv_layers.', 'final_layer.', 'fc1.', 'fc2.', 'decshape.', 'decphi.',
+                 'deccam.')
+HEAD_BUFFERS = ('init_shape', 'init_cam')
+
+
+def convert_state_dict(state: Dict[str, torch.Tensor]
+                       ) -> Tuple['OrderedDict[str, torch.Tensor]', List[str]]:
+    """Renamed state dict and the dropped ``smpl.*`` keys; unknown keys raise
+    :class:`ConversionError`."""
+    out: 'OrderedDict[str, torch.Tensor]' = OrderedDict()
+    dropped, unknown = [], []
+    for key, val in _ap._unwrap(state).items():
+        name = key[len('module.'):] if key.startswith('module.') else key
+        if name.startswith('preact.'):
+            out['backbone.' + name[len('preact.'):]] = val
+        elif name.startswith(HEAD_PREFIXES) or name in HEAD_BUFFERS:
+            out['head.' + name] = val
+        elif name.startswith('smpl.'):
+            dropped.append(key)
+        else:
+            unknown.append(key)
+    if unknown:
+        raise ConversionError(
+            'keys outside the HybrIK layout (preact., deconv_layers., final_layer., fc1/2., '
+            f'decshape/decphi/deccam., init_shape/init_cam, smpl.): {unknown[:20]}' +
+            (' ...' if len(unknown) > 20 else ''))
+    if not out:
+        raise ConversionError('no HybrIK weights found in the checkpoint')
+    return out, dropped
+
+
+def build_model_from_config(config: str) -> torch.nn.Module:
+    """The config's model without its SMPL layer (no SMPL file needed)."""
+    from mmengine.config import Config
+
+    import mmalphapose.models  # noqa: F401
+    from mmalphapose.registry import MODELS
+    cfg = Config.fromfile(config)
+    model_cfg = cfg.model.copy()
+    model_cfg.backbone.pop('init_cfg', None)
+    model_cfg.head.smpl_layer = None
+    return MODELS.build(model_cfg)
+
+
+def convert_file(src: str, dst: str, config: Optional[str] = None) -> List[str]:
+    """Convert ``src`` into ``dst``; returns the dropped keys."""
+    from mmalphapose.utils import safe_torch_load
+    state, dropped = convert_state_dict(safe_torch_load(src, map_location='cpu'))
+    if config is not None:
+        check_or_raise(state, build_model_from_config(config))
+    torch.save(dict(state_dict=state, meta=dict(converted_from=src)), dst)
+    return dropped
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('src', help='HybrIK / AlphaPose-SMPL .pth')
+    parser.add_argument('dst', help='output mmalphapose checkpoint')
+    parser.add_argument('--config', help='mmalphapose config to check against')
+    args = parser.parse_args(argv)
+    try:
+        dropped = convert_file(args.src, args.dst, args.config)
+    except (ConversionError, FileNotFoundError, RuntimeError) as exc:
+        print(f'error: {args.src}: {exc}', file=sys.stderr)
+        return 1
+    print(f'saved {args.dst} (dropped {len(dropped)} smpl.* keys)')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
