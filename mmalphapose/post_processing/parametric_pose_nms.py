@@ -16,8 +16,9 @@ import numpy as np
 from mmengine.structures import InstanceData
 
 from mmalphapose.registry import POSE_NMS
-from .utils import (MetaInfo, get_pose_arrays, load_metainfo,
-                    resolve_wholebody_groups, select_instances)
+from .scores import proposal_score
+from .utils import (MetaInfo, get_pose_arrays, load_metainfo, resolve_wholebody_groups,
+                    select_instances)
 
 #: AlphaPose's constants (facts §4.1). ``default`` is used for body skeletons
 #: and whole-body heatmap models, ``regression`` for whole-body models
@@ -35,8 +36,8 @@ class ParametricPoseNMS:
     """AlphaPose's parametric pose NMS.
 
     Args:
-        metainfo: dataset metainfo (path, ``dict(from_file=...)`` or parsed
-            dict); only its ``parts`` are used (whole-body groups).
+        metainfo: dataset metainfo (anything :meth:`PoseMetainfo.load`
+            takes); its ``num_keypoints`` and ``parts`` are used.
         parts: explicit part split (``face``, ``left_hand``, ``right_hand``,
             ...) overriding the metainfo one.
         preset: ``'default'`` or ``'regression'`` (the alternative
@@ -126,9 +127,9 @@ class ParametricPoseNMS:
         self.mode = mode
 
         meta = load_metainfo(metainfo)
-        self.num_keypoints = meta['num_keypoints'] if meta else None
+        self.num_keypoints = meta.num_keypoints if meta else None
         if parts is None and meta is not None:
-            parts = meta.get('parts')
+            parts = meta.parts
         self.parts = parts
 
     # ------------------------------------------------------------------
@@ -300,9 +301,10 @@ class ParametricPoseNMS:
 
         Returns:
             kept instances (reference order) with merged ``keypoints`` /
-            ``keypoint_scores``, ``proposal_scores`` (mean + box score +
-            1.25 max) and ``idx`` (list of merged member ids), and the kept
-            reference indices into the input.
+            ``keypoint_scores``, the person score ``scores`` (AlphaPose's
+            :func:`proposal_score` of the merged pose; also under the older
+            name ``proposal_scores``) and ``idx`` (list of merged member
+            ids), and the kept reference indices into the input.
         """
         kpts, scores, bboxes, bbox_scores = get_pose_arrays(instances)
         n, k = scores.shape
@@ -338,9 +340,10 @@ class ParametricPoseNMS:
         out_kpts, out_scores = merged[keep], merged_scores[keep]
         kept.keypoints = _like(out_kpts, instances.keypoints)
         kept.keypoint_scores = _like(out_scores, instances.keypoint_scores)
-        kept.proposal_scores = (out_scores.mean(axis=1) + bbox_scores[kept_idx] +
-                                1.25 * out_scores.max(axis=1)) if len(kept_idx) \
-            else np.zeros(0)
+        # the person score lives in ``scores``; ``proposal_scores`` is kept
+        # as an alias for older callers
+        kept.scores = proposal_score(out_scores, bbox_scores[kept_idx])
+        kept.proposal_scores = kept.scores
         kept.idx = [ids[m].tolist() for m in members]
         return kept, kept_idx
 

@@ -1,42 +1,30 @@
 """Helpers shared by the pose-NMS modules: metainfo loading and input checks."""
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.structures import InstanceData
 
+from mmalphapose.structures.pose_metainfo import PoseMetainfo
+from mmalphapose.utils.array_conversion import to_numpy
+
 MetaInfo = Union[None, str, Dict[str, Any]]
 
 
-def load_metainfo(metainfo: MetaInfo) -> Optional[Dict[str, Any]]:
-    """Return a parsed (MMPose 1.x flat) metainfo dict, or None.
+def load_metainfo(metainfo: MetaInfo) -> Optional[PoseMetainfo]:
+    """:meth:`PoseMetainfo.load` that lets ``None`` through.
 
     Args:
         metainfo: None; a path to a ``configs/_base_/datasets/*.py`` file;
-            ``dict(from_file=...)``; a raw ``dataset_info`` dict; or a dict
-            already returned by :func:`parse_pose_metainfo` (has
-            ``num_keypoints``).
+            ``dict(from_file=...)``; a raw ``dataset_info`` dict; or an
+            already parsed metainfo (a PoseMetainfo is returned as is).
     """
     if metainfo is None:
         return None
-    if isinstance(metainfo, str):
-        metainfo = dict(from_file=metainfo)
-    if not isinstance(metainfo, dict):
-        raise TypeError('metainfo must be None, a path or a dict, got '
-                        f'{type(metainfo).__name__}')
-    if 'num_keypoints' in metainfo:
-        return metainfo
-    from mmalphapose.datasets import parse_pose_metainfo
-    return parse_pose_metainfo(metainfo)
+    return PoseMetainfo.load(metainfo)
 
 
-def _to_numpy(value: Any, name: str) -> np.ndarray:
-    if hasattr(value, 'detach'):  # torch tensor
-        value = value.detach().cpu().numpy()
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f'instances.{name} cannot be converted to a float '
-                        f'array: {err}') from err
+def _field_array(instances: InstanceData, key: str) -> np.ndarray:
+    return to_numpy(instances.get(key), np.float64, f'instances.{key}')
 
 
 def get_pose_arrays(
@@ -53,8 +41,8 @@ def get_pose_arrays(
         if key not in instances:
             raise KeyError(f'pose NMS needs instances.{key}; got fields '
                            f'{sorted(instances.keys())}')
-    kpts = _to_numpy(instances.keypoints, 'keypoints')
-    scores = _to_numpy(instances.keypoint_scores, 'keypoint_scores')
+    kpts = _field_array(instances, 'keypoints')
+    scores = _field_array(instances, 'keypoint_scores')
     if kpts.ndim != 3 or kpts.shape[-1] != 2:
         raise ValueError('instances.keypoints must have shape (N, K, 2), got '
                          f'{kpts.shape}')
@@ -66,7 +54,7 @@ def get_pose_arrays(
                          f' got {scores.shape}')
     bboxes = bbox_scores = None
     if 'bboxes' in instances:
-        bboxes = _to_numpy(instances.bboxes, 'bboxes').reshape(-1, 4) \
+        bboxes = _field_array(instances, 'bboxes').reshape(-1, 4) \
             if n else np.zeros((0, 4))
         if bboxes.shape != (n, 4):
             raise ValueError(f'instances.bboxes must have shape ({n}, 4), got '
@@ -74,7 +62,7 @@ def get_pose_arrays(
     elif need_bboxes:
         raise KeyError('pose NMS needs instances.bboxes (N, 4) xyxy')
     if 'bbox_scores' in instances:
-        bbox_scores = _to_numpy(instances.bbox_scores, 'bbox_scores').reshape(-1)
+        bbox_scores = _field_array(instances, 'bbox_scores').reshape(-1)
         if bbox_scores.shape != (n, ):
             raise ValueError(f'instances.bbox_scores must have shape ({n},), got '
                              f'{bbox_scores.shape}')
@@ -97,28 +85,30 @@ def select_instances(instances: InstanceData, keep: np.ndarray) -> InstanceData:
 
 def resolve_wholebody_groups(
         num_keypoints: int,
-        parts: Optional[Dict[str, List[int]]] = None
+        parts: Optional[Dict[str, Sequence[int]]] = None
 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Split keypoint ids into (body incl. feet, face, hands) index arrays.
 
-    Uses ``parts`` (from metainfo: body/foot/face/left_hand/right_hand) when
-    given; otherwise AlphaPose's layout where the last 110 keypoints are
-    68 face + 42 hand points (true for both Halpe-136 and COCO-WholeBody-133).
+    Uses ``parts`` (``PoseMetainfo.parts``: body/foot/face/left_hand/
+    right_hand) when given; otherwise the parts of the bundled metainfo with
+    ``num_keypoints`` keypoints (COCO-WholeBody-133, Halpe-136).
     """
-    if parts:
-        missing = [p for p in ('face', 'left_hand', 'right_hand') if p not in parts]
-        if missing:
-            raise ValueError(f'whole-body P-NMS needs parts {missing} in metainfo '
-                             f'(got {sorted(parts)})')
-        face = np.asarray(sorted(parts['face']), dtype=np.int64)
-        hand = np.asarray(sorted(parts['left_hand']) + sorted(parts['right_hand']),
-                          dtype=np.int64)
-        other = np.setdiff1d(np.arange(num_keypoints), np.concatenate([face, hand]))
-        if max(face.max(), hand.max()) >= num_keypoints:
-            raise ValueError(f'metainfo parts index beyond {num_keypoints} keypoints')
-        return other, face, hand
-    if num_keypoints <= 110:
-        raise ValueError(f'whole-body P-NMS with {num_keypoints} keypoints needs '
-                         'explicit parts (face / left_hand / right_hand)')
-    ids = np.arange(num_keypoints)
-    return ids[:-110], ids[-110:-42], ids[-42:]
+    if not parts:
+        try:
+            parts = PoseMetainfo.for_num_keypoints(num_keypoints).parts
+        except ValueError as err:
+            raise ValueError(f'whole-body P-NMS with {num_keypoints} keypoints needs '
+                             f'explicit parts (face / left_hand / right_hand): {err}') from None
+    missing = [p for p in ('face', 'left_hand', 'right_hand') if p not in parts]
+    if missing:
+        raise ValueError(f'whole-body P-NMS needs parts {missing} in metainfo '
+                         f'(got {sorted(parts)})')
+    face = np.unique(np.asarray(parts['face'], dtype=np.int64))
+    hand = np.concatenate([np.unique(np.asarray(parts[p], dtype=np.int64))
+                           for p in ('left_hand', 'right_hand')])
+    if not face.size or not hand.size:
+        raise ValueError('whole-body P-NMS needs non-empty face and hand parts')
+    if max(face.max(), hand.max()) >= num_keypoints or min(face.min(), hand.min()) < 0:
+        raise ValueError(f'metainfo parts index beyond {num_keypoints} keypoints')
+    other = np.setdiff1d(np.arange(num_keypoints), np.concatenate([face, hand]))
+    return other, face, hand

@@ -2,9 +2,9 @@
 from typing import List
 
 import numpy as np
-import torch
 from mmengine.structures import InstanceData
 
+from mmalphapose.utils.array_conversion import to_numpy
 from .pose_data_sample import PoseDataSample
 
 
@@ -30,8 +30,8 @@ def split_instances(instances: InstanceData) -> List[dict]:
         person = {}
         for k in keys:
             v = instances.get(k)[i]
-            if isinstance(v, torch.Tensor):
-                v = v.detach().cpu().numpy()
+            if hasattr(v, 'detach'):
+                v = to_numpy(v)
             if isinstance(v, np.ndarray):
                 v = v.tolist()
             elif isinstance(v, np.generic):

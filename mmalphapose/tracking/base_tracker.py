@@ -7,12 +7,8 @@ import torch
 from mmengine.logging import print_log
 from mmengine.structures import InstanceData
 
-
-def to_numpy(x) -> np.ndarray:
-    """Tensor / list / array -> numpy array (no copy when possible)."""
-    if isinstance(x, torch.Tensor):
-        return x.detach().cpu().numpy()
-    return np.asarray(x)
+from mmalphapose.structures.pose_metainfo import PoseMetainfo
+from mmalphapose.utils.array_conversion import to_numpy
 
 
 def resolve_sigmas(metainfo: Optional[Union[str, dict]] = None,
@@ -21,48 +17,39 @@ def resolve_sigmas(metainfo: Optional[Union[str, dict]] = None,
     """Per-keypoint OKS sigmas from explicit values or dataset metainfo.
 
     Args:
-        metainfo (str | dict, optional): A ``configs/_base_/datasets/*.py``
-            path, ``dict(from_file=path)``, or a parsed metainfo dict holding
-            ``sigmas``.
+        metainfo (str | dict, optional): Anything
+            :meth:`~mmalphapose.structures.PoseMetainfo.load` takes (a
+            metainfo file path, ``dict(from_file=path)``, a parsed metainfo),
+            or a plain ``dict(sigmas=[...])``.
         sigmas (Sequence[float], optional): Explicit sigmas; win over
             ``metainfo``.
 
     Returns:
         np.ndarray | None: (K,) float64 sigmas, or None when neither is given
-        (the tracker then falls back to COCO-17 or a constant).
+        (the tracker then uses :func:`default_sigmas`).
     """
     if sigmas is not None:
         return np.asarray(sigmas, dtype=np.float64).reshape(-1)
     if metainfo is None:
         return None
-    if isinstance(metainfo, dict) and 'sigmas' in metainfo:
+    if isinstance(metainfo, dict) and 'sigmas' in metainfo and not any(
+            k in metainfo for k in ('num_keypoints', 'keypoint_info', 'from_file')):
         return np.asarray(metainfo['sigmas'], dtype=np.float64).reshape(-1)
-    if isinstance(metainfo, str):
-        metainfo = dict(from_file=metainfo)
-    if not isinstance(metainfo, dict) or 'from_file' not in metainfo:
-        raise ValueError('metainfo must be a dataset config path, '
-                         'dict(from_file=...) or a dict with "sigmas", got '
-                         f'{metainfo!r}')
     try:
-        from mmalphapose.datasets import parse_pose_metainfo
-    except ImportError:  # dataset package not available: read the config
-        parse_pose_metainfo = None
-    if parse_pose_metainfo is not None:
-        info = parse_pose_metainfo(dict(metainfo))
-        return np.asarray(info['sigmas'], dtype=np.float64).reshape(-1)
-    from mmengine.config import Config
-    path = metainfo['from_file']
-    cfg = Config.fromfile(path)
-    if 'dataset_info' not in cfg or 'sigmas' not in cfg.dataset_info:
-        raise KeyError(f'{path}: no dataset_info.sigmas')
-    return np.asarray(cfg.dataset_info['sigmas'], dtype=np.float64)
+        meta = PoseMetainfo.load(metainfo)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f'tracker metainfo: {err}') from None
+    return meta.sigmas.astype(np.float64)
 
 
-#: COCO-17 OKS sigmas (fact sheet §8.1), the default for 17 keypoints.
-COCO17_SIGMAS = np.array([
-    .26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87,
-    .87, .89, .89
-]) / 10.0
+def default_sigmas(num_keypoints: int) -> np.ndarray:
+    """(K,) float64 OKS sigmas when no metainfo was given: those of the
+    bundled metainfo with K keypoints (COCO-17, Halpe-26, COCO-WholeBody-133,
+    Halpe-136), else 0.05 for every keypoint."""
+    try:
+        return PoseMetainfo.for_num_keypoints(num_keypoints).sigmas.astype(np.float64)
+    except ValueError:
+        return np.full(num_keypoints, 0.05)
 
 
 class Detections:
@@ -168,6 +155,6 @@ def empty_track_ids(n: int) -> np.ndarray:
 
 
 __all__: Sequence[str] = [
-    'Detections', 'resolve_sigmas', 'COCO17_SIGMAS', 'attach_track_ids',
-    'check_frame_id', 'empty_track_ids', 'to_numpy'
+    'Detections', 'resolve_sigmas', 'default_sigmas', 'attach_track_ids',
+    'check_frame_id', 'empty_track_ids'
 ]

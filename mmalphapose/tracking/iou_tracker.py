@@ -50,8 +50,8 @@ class IoUTracker:
             c[:, j] = np.inf
         return np.array(pairs, np.int64).reshape(-1, 2)
 
-    def update(self, pred_instances: InstanceData,
-               frame_id: int) -> InstanceData:
+    def update(self, pred_instances: InstanceData, frame_id: int,
+               img: Optional[np.ndarray] = None) -> InstanceData:
         """Add ``track_ids`` (N,) to ``pred_instances`` (-1: invalid box)."""
         check_frame_id(self._last_frame, frame_id)
         self._last_frame = int(frame_id)

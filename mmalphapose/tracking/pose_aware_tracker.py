@@ -24,11 +24,10 @@ import numpy as np
 from mmengine.structures import InstanceData
 
 from mmalphapose.registry import TRACKERS
-from .base_tracker import (COCO17_SIGMAS, Detections, attach_track_ids,
-                           check_frame_id, empty_track_ids, resolve_sigmas)
+from .base_tracker import (Detections, attach_track_ids, check_frame_id, default_sigmas,
+                           empty_track_ids, resolve_sigmas)
 from .kalman_filter import CHI2INV95, KalmanFilterXYAH, xyah2xyxy, xyxy2xyah
-from .matching import (embedding_distance, fuse_motion, iou_distance,
-                       linear_assignment, pose_oks)
+from .matching import embedding_distance, fuse_motion, iou_distance, linear_assignment, pose_oks
 from .track import Track, TrackState
 
 
@@ -37,8 +36,10 @@ class PoseAwareTracker:
     """Kalman + identity embedding + IoU + pose-OKS tracker.
 
     Args:
-        metainfo (str | dict, optional): Dataset metainfo (config path,
-            ``dict(from_file=...)`` or a dict with ``sigmas``) for OKS sigmas.
+        metainfo (str | dict, optional): Dataset metainfo (anything
+            ``PoseMetainfo.load`` takes, or a dict with ``sigmas``) for OKS
+            sigmas; without it, those of the bundled metainfo with the same
+            keypoint count (0.05 each for unknown counts).
         sigmas (Sequence[float], optional): Explicit OKS sigmas.
         match_thr (float): Cost threshold of the first association. 0.7.
         iou_thr (float): ``1 - IoU`` threshold of the second association.
@@ -86,6 +87,7 @@ class PoseAwareTracker:
             raise ValueError('appearance_weight and pose_weight must be >= 0 '
                              'and not both 0')
         self.sigmas = resolve_sigmas(metainfo, sigmas)
+        self._default_sigmas: Optional[np.ndarray] = None
         self.match_thr, self.iou_thr = match_thr, iou_thr
         self.unconfirmed_thr = unconfirmed_thr
         self.appearance_weight, self.pose_weight = (appearance_weight,
@@ -111,8 +113,8 @@ class PoseAwareTracker:
         """Tracks that are currently tracked or lost (not removed)."""
         return [t for t in self.tracks if t.state != TrackState.REMOVED]
 
-    def update(self, pred_instances: InstanceData,
-               frame_id: int) -> InstanceData:
+    def update(self, pred_instances: InstanceData, frame_id: int,
+               img: Optional[np.ndarray] = None) -> InstanceData:
         """Associate one frame's instances with the tracks.
 
         Args:
@@ -204,9 +206,9 @@ class PoseAwareTracker:
                     f'PoseAwareTracker: {len(self.sigmas)} sigmas for '
                     f'{num_keypoints} keypoints; pass the matching metainfo')
             return self.sigmas
-        if num_keypoints == len(COCO17_SIGMAS):
-            return COCO17_SIGMAS
-        return np.full(num_keypoints, 0.05)
+        if self._default_sigmas is None or len(self._default_sigmas) != num_keypoints:
+            self._default_sigmas = default_sigmas(num_keypoints)
+        return self._default_sigmas
 
     def _predicted_poses(self, tracks: List[Track]):
         """Last poses moved and scaled along each track's predicted box."""

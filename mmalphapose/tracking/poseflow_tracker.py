@@ -19,10 +19,10 @@ import numpy as np
 from mmengine.structures import InstanceData
 from scipy.optimize import linear_sum_assignment
 
+from mmalphapose.post_processing.scores import proposal_score
 from mmalphapose.registry import TRACKERS
 from mmalphapose.structures import bbox_iou
-from .base_tracker import (Detections, attach_track_ids, check_frame_id,
-                           empty_track_ids)
+from .base_tracker import Detections, attach_track_ids, check_frame_id, empty_track_ids
 
 
 def _square_boxes(points: np.ndarray, mag: float) -> np.ndarray:
@@ -97,7 +97,8 @@ class PoseFlowTracker:
     Args:
         link (int): Look-back window (frames) for unmatched ids. 100.
         drop (float | None): Skip persons whose AlphaPose proposal score
-            ``mean(c) + box_score + 1.25 * max(c)`` is below this (the
+            (:func:`~mmalphapose.post_processing.scores.proposal_score`:
+            ``mean(c) + box_score + 1.25 * max(c)``) is below this (the
             offline scripts use 2.0). None: keep all.
         num (int): Top-N keypoint IoUs averaged in the pose IoUs. 7.
         mag (float): Half-size (px) of the box around each keypoint. 30.
@@ -151,8 +152,7 @@ class PoseFlowTracker:
     def _proposal_scores(self, dets: Detections) -> np.ndarray:
         if dets.keypoints is None:
             return dets.scores
-        c = dets.keypoint_scores
-        return c.mean(1) + dets.scores + 1.25 * c.max(1)
+        return proposal_score(dets.keypoint_scores, dets.scores)
 
     def _features(self, cand, boxes, kpts, scores, cors) -> np.ndarray:
         """(C, D, 6) pair features."""

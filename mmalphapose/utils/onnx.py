@@ -5,20 +5,20 @@ from typing import Any
 def create_onnx_session(model_path: str, owner: str, num_threads: int = 0) -> Any:
     """An onnxruntime CPU session for ``model_path``.
 
-    Relative paths are tried against the cwd, then the repository root (so the
-    bundled ``checkpoints/*.onnx`` work from any directory).
+    Relative paths are tried against the cwd, then the package resources (so
+    the bundled ``checkpoints/*.onnx`` work from any directory).
 
     Args:
         model_path: the ``.onnx`` file.
         owner: the class opening it, named in error messages.
         num_threads: intra-op threads; 0 keeps onnxruntime's default.
     """
-    from mmalphapose.datasets.datasets.utils import resolve_config_path
+    from mmalphapose.utils.resources import resolve_resource
     try:
-        model_path = resolve_config_path(model_path)
+        model_path = resolve_resource(model_path, 'model file')
     except FileNotFoundError:
         raise FileNotFoundError(f'{owner}: model file "{model_path}" not found '
-                                '(cwd and repository root)') from None
+                                '(cwd and package resources)') from None
     try:
         import onnxruntime as ort
     except ImportError as exc:  # pragma: no cover

@@ -10,10 +10,11 @@ from typing import Optional, Union
 
 import cv2
 import numpy as np
-import torch
 from mmengine.structures import InstanceData
 
 from mmalphapose.registry import VISUALIZERS
+from mmalphapose.structures.pose_metainfo import PoseMetainfo
+from mmalphapose.utils.array_conversion import to_numpy
 from .openpose import COCO18, COCO18_LIMBS, OPENPOSE_COLORS, openpose_joints
 
 # BGR colours of track ids (AlphaPose's pool: red, green, blue, cyan, yellow,
@@ -22,12 +23,6 @@ TRACK_COLORS = np.array(
     [[0, 0, 255], [0, 255, 0], [255, 0, 0], [255, 255, 0], [0, 255, 255],
      [0, 165, 255], [128, 0, 128], [255, 255, 255], [180, 105, 255],
      [128, 128, 0], [0, 128, 128], [19, 69, 139]], dtype=np.uint8)
-
-
-def _np(x) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().numpy()
-    return np.asarray(x)
 
 
 def _ellipse_limb(canvas: np.ndarray, p1: np.ndarray, p2: np.ndarray,
@@ -54,14 +49,16 @@ class PoseVisualizer:
         draw_bbox: draw person boxes.
         show_track_id: write the track id above the box when present.
         alpha: blending of the skeleton layer (1 = opaque).
-        dataset_meta: metainfo (MMPose dict); may also be set later with
+        dataset_meta: metainfo (a parsed MMPose dict, a metainfo file or
+            ``dict(from_file=...)``); may also be set later with
             :meth:`set_dataset_meta`.
     """
 
     def __init__(self, name: str = 'visualizer', radius: int = 3, line_width: int = 2,
                  kpt_thr: float = 0.3, skeleton_style: str = 'mmpose',
                  draw_bbox: bool = True, show_track_id: bool = True,
-                 alpha: float = 0.8, dataset_meta: Optional[dict] = None):
+                 alpha: float = 0.8,
+                 dataset_meta: Optional[Union[dict, str]] = None):
         if skeleton_style not in ('mmpose', 'openpose'):
             raise ValueError(f'skeleton_style must be "mmpose" or "openpose", '
                              f'got "{skeleton_style}"')
@@ -72,9 +69,12 @@ class PoseVisualizer:
         if dataset_meta:
             self.set_dataset_meta(dataset_meta)
 
-    def set_dataset_meta(self, dataset_meta: dict,
+    def set_dataset_meta(self, dataset_meta: Union[dict, str],
                          skeleton_style: Optional[str] = None) -> None:
-        """Use the colours / links of a parsed dataset metainfo."""
+        """Use the colours / links of a dataset metainfo (anything
+        :meth:`PoseMetainfo.load` takes: a parsed metainfo, a metainfo file,
+        ``dict(from_file=...)``)."""
+        dataset_meta = PoseMetainfo.load(dataset_meta)
         self.dataset_meta = dataset_meta
         if skeleton_style:
             self.skeleton_style = skeleton_style
@@ -112,8 +112,8 @@ class PoseVisualizer:
         img = np.ascontiguousarray(image).copy()
         if instances is None or len(instances) == 0 or 'keypoints' not in instances:
             return img
-        kpts = _np(instances.keypoints).astype(np.float32)
-        scores = (_np(instances.keypoint_scores).astype(np.float32)
+        kpts = to_numpy(instances.keypoints).astype(np.float32)
+        scores = (to_numpy(instances.keypoint_scores).astype(np.float32)
                   if 'keypoint_scores' in instances else np.ones(kpts.shape[:2], np.float32))
         if scores.ndim == 3:
             scores = scores[..., 0]
@@ -121,7 +121,8 @@ class PoseVisualizer:
             raise ValueError(f'{kpts.shape[1]} keypoints predicted but the dataset '
                              f'"{self.dataset_meta.get("dataset_name")}" has '
                              f'{self.dataset_meta["num_keypoints"]}')
-        track_ids = _np(instances.track_ids).astype(np.int64) if 'track_ids' in instances else None
+        track_ids = to_numpy(instances.track_ids, np.int64) \
+            if 'track_ids' in instances else None
         layer = img.copy()
         # a scalar, or one threshold per keypoint (combined heads)
         thr = np.broadcast_to(np.asarray(thr, np.float32), (kpts.shape[1], ))
@@ -150,7 +151,7 @@ class PoseVisualizer:
                        tuple(int(c) for c in self._kpt_colors[k]), -1, cv2.LINE_AA)
         img = cv2.addWeighted(layer, self.alpha, img, 1 - self.alpha, 0)
         if draw_bbox and 'bboxes' in instances:
-            self._draw_boxes(img, _np(instances.bboxes), track_ids)
+            self._draw_boxes(img, to_numpy(instances.bboxes), track_ids)
         return img
 
     def _draw_openpose_body(self, canvas, kpts, scores, thr) -> None:
@@ -185,7 +186,7 @@ class PoseVisualizer:
         ``(N,K,h,w)``) back into the image (crop center/scale per person)."""
         h_img, w_img = image.shape[:2]
         heat = np.zeros((h_img, w_img), np.float32)
-        heatmaps = _np(heatmaps).astype(np.float32)
+        heatmaps = to_numpy(heatmaps).astype(np.float32)
         if heatmaps.ndim == 3:
             heatmaps = heatmaps[None]
         centers = np.asarray(centers, np.float32).reshape(-1, 2)

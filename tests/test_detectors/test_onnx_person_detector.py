@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from mmalphapose.models.detectors import ONNXPersonDetector, nms_numpy
+from mmalphapose.models.detectors import ONNXPersonDetector
+from mmalphapose.post_processing import box_nms as nms_numpy
 from mmalphapose.registry import MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

@@ -2,7 +2,9 @@ import numpy as np
 import pytest
 from mmengine.structures import InstanceData
 
+from mmalphapose.structures import PoseMetainfo
 from mmalphapose.tracking import Detections, resolve_sigmas
+from mmalphapose.tracking.base_tracker import default_sigmas
 
 
 def test_resolve_sigmas_sources():
@@ -26,3 +28,14 @@ def test_detections_from_keypoints_and_validity():
     assert d.keypoint_valid(0.5).tolist() == [[True, True], [False, True]]
     with pytest.raises(ValueError, match='keypoints'):
         Detections(InstanceData(keypoints=np.zeros((2, 3))))
+
+
+def test_default_sigmas_come_from_the_bundled_metainfo():
+    coco = default_sigmas(17)
+    assert coco.dtype == np.float64 and np.isclose(coco[0], 0.026)
+    for k in (26, 133, 136):
+        np.testing.assert_allclose(default_sigmas(k),
+                                   PoseMetainfo.for_num_keypoints(k).sigmas)
+    np.testing.assert_allclose(default_sigmas(5), [0.05] * 5)
+    meta = PoseMetainfo.for_num_keypoints(26)
+    np.testing.assert_allclose(resolve_sigmas(meta), meta.sigmas)

@@ -1,11 +1,14 @@
 import itertools
+import os.path as osp
 
 import numpy as np
 
+from mmalphapose.testing import load_real_poses
 from mmalphapose.tracking import (KalmanFilterXYAH, embedding_distance,
                                   fuse_motion, iou_distance,
                                   linear_assignment, pose_oks)
-from tracking_sequences import load_real_poses
+
+DATA = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data')
 
 
 def _brute_force(cost, thresh):
@@ -50,7 +53,7 @@ def test_iou_and_embedding_distance():
 
 
 def test_pose_oks_on_real_pose():
-    pose = load_real_poses()[0]
+    pose = load_real_poses(DATA)[0]
     kp = pose['kpts'] * 200 + 300
     vis = pose['vis']
     sig = np.full(17, 0.079)

@@ -1,3 +1,5 @@
+import os.path as osp
+
 import numpy as np
 import pytest
 import torch
@@ -5,15 +7,17 @@ from mmengine.structures import InstanceData
 
 from mmalphapose.evaluation.metrics.mot_metric import evaluate_mot
 from mmalphapose.registry import TRACKERS
+from mmalphapose.testing import load_real_poses, make_sequence, run_tracker
 from mmalphapose.tracking import IoUTracker, PoseAwareTracker
-from tracking_sequences import load_real_poses, make_sequence, run_tracker
+
+DATA = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data')
 
 SEEDS = (0, 1, 3)
 
 
 @pytest.fixture(scope='module')
 def sequences():
-    return {s: make_sequence(seed=s) for s in SEEDS}
+    return {s: make_sequence(DATA, seed=s) for s in SEEDS}
 
 
 @pytest.mark.parametrize('use_embeddings', [True, False])
@@ -57,7 +61,7 @@ def _frame(people):
 
 
 def test_reidentification_after_occlusion_and_death_after_buffer():
-    poses = load_real_poses()
+    poses = load_real_poses(DATA)
     tracker = TRACKERS.build(
         dict(type='PoseAwareTracker',
              metainfo='configs/_base_/datasets/coco.py', track_buffer=20))
@@ -79,7 +83,7 @@ def test_reidentification_after_occlusion_and_death_after_buffer():
 
 
 def test_birth_needs_min_hits_and_unconfirmed_are_removed():
-    poses = load_real_poses()
+    poses = load_real_poses(DATA)
     tracker = PoseAwareTracker(sigmas=[0.08] * 17, output_unconfirmed=False)
     a = _person(poses[0], np.array([200., 300.]), 200.)
     b = _person(poses[1], np.array([800., 300.]), 200.)
@@ -98,7 +102,7 @@ def test_birth_needs_min_hits_and_unconfirmed_are_removed():
 
 
 def test_inputs_tensors_nan_empty_and_errors():
-    poses = load_real_poses()
+    poses = load_real_poses(DATA)
     tracker = PoseAwareTracker()
     a = _person(poses[0], np.array([200., 300.]), 200.)
     inst = _frame([a, a])
@@ -124,7 +128,7 @@ def test_inputs_tensors_nan_empty_and_errors():
 
 def test_embeddings_resolve_crossing_with_identical_poses():
     """Two people with the same pose cross: only appearance separates them."""
-    pose = load_real_poses()[0]
+    pose = load_real_poses(DATA)[0]
     rng = np.random.default_rng(0)
     emb = np.eye(8)[:2]
     tracker = PoseAwareTracker(sigmas=[0.08] * 17)

@@ -6,8 +6,8 @@ from mmengine.structures import InstanceData
 
 from mmalphapose.evaluation.metrics.mot_metric import evaluate_mot
 from mmalphapose.registry import TRACKERS
+from mmalphapose.testing import make_sequence, run_tracker
 from mmalphapose.tracking import ORBMatcher, PoseFlowTracker
-from tracking_sequences import make_sequence, run_tracker
 
 DATA = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data')
 VIDEO = osp.join(DATA, 'posetrack18', 'videos', '000001_mpiinew_test')
@@ -24,7 +24,7 @@ def _two_frames():
 
 
 def test_poseflow_tracks_real_pose_sequence():
-    seq = make_sequence(seed=2)
+    seq = make_sequence(DATA, seed=2)
     tracker = TRACKERS.build(dict(type='PoseFlowTracker'))
     s = evaluate_mot(seq['gt'], run_tracker(tracker, seq['frames'], False))
     print(f'PoseFlow IDF1 {s["idf1"]:.3f} IDsw {s["num_switches"]}')

@@ -5,7 +5,9 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from tracking_sequences import make_sequence
+from mmalphapose.testing import make_sequence
+
+DATA = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data')
 
 
 def _tool(repo_root):
@@ -33,7 +35,7 @@ def test_tool_on_mot15_detections(repo_root, data_root, tmp_path, capsys):
 
 def test_tool_on_alphapose_json(repo_root, tmp_path):
     tool = _tool(repo_root)
-    seq = make_sequence(seed=4, num_frames=40)
+    seq = make_sequence(DATA, seed=4, num_frames=40)
     entries = []
     for t, inst in enumerate(seq['frames']):
         for b, s, kp, ks in zip(inst.bboxes, inst.bbox_scores, inst.keypoints,

@@ -12,7 +12,7 @@ from mmengine.logging import print_log
 from xtcocotools.coco import COCO
 
 from mmalphapose.registry import DATASETS, TRANSFORMS
-from .utils import parse_pose_metainfo
+from mmalphapose.structures.pose_metainfo import PoseMetainfo
 
 #: metainfo entries copied into every sample (MMPose 1.x + sigmas / name)
 SAMPLE_METAINFO_KEYS = ('upper_body_ids', 'lower_body_ids', 'flip_pairs', 'flip_indices',
@@ -94,8 +94,8 @@ class BaseCocoStyleDataset(BaseDataset):
             metainfo = copy.deepcopy(cls.METAINFO)
         if not isinstance(metainfo, dict):
             raise TypeError(f'metainfo must be a dict, got {type(metainfo).__name__}')
-        if 'from_file' in metainfo or 'keypoint_info' in metainfo:
-            return parse_pose_metainfo(metainfo)
+        if any(k in metainfo for k in ('from_file', 'keypoint_info', 'num_keypoints')):
+            return PoseMetainfo.load(metainfo)
         return metainfo
 
     @property

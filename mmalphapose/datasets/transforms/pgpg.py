@@ -139,11 +139,11 @@ def dpg_jitter(bboxes: np.ndarray, img_w: float, img_h: float,
 
 def load_pgpg_file(path: str) -> Dict:
     """Load and check a fitted PGPG JSON (see fit_pgpg.py)."""
-    try:  # relative paths: cwd, then the repo root / packaged configs
-        from mmalphapose.datasets.datasets.utils import resolve_config_path
-        path = resolve_config_path(path)
+    try:  # relative paths: cwd, then the package resources
+        from mmalphapose.utils.resources import resolve_resource
+        path = resolve_resource(path, 'PGPG file')
     except FileNotFoundError as err:
-        raise FileNotFoundError(f'PGPG file not found: {err} (fit one with '
+        raise FileNotFoundError(f'{err} (fit one with '
                                 'tools/analysis_tools/fit_pgpg.py)') from err
     with open(path) as f:
         data = json.load(f)

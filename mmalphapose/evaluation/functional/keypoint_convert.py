@@ -3,6 +3,8 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
+from mmalphapose.post_processing.scores import proposal_score
+
 
 class KeypointConverter:
     """Map keypoints between layouts, e.g. Halpe-136 predictions -> COCO-17 GT.
@@ -56,14 +58,14 @@ def rescore_instances(bbox_scores: np.ndarray, keypoint_scores: np.ndarray,
         of the keypoint scores above ``keypoint_score_thr`` (0 if none).
         ``'keypoint'``: that mean alone.
         ``'alphapose'``: AlphaPose's proposal score
-        ``mean(c) + box score + 1.25 * max(c)``.
+        (:func:`mmalphapose.post_processing.scores.proposal_score`).
     """
     bbox_scores = np.asarray(bbox_scores, np.float64).reshape(-1)
     ks = np.asarray(keypoint_scores, np.float64).reshape(len(bbox_scores), -1)
     if mode == 'bbox':
         return bbox_scores
     if mode == 'alphapose':
-        return ks.mean(1) + bbox_scores + 1.25 * ks.max(1)
+        return proposal_score(ks, bbox_scores)
     valid = ks > keypoint_score_thr
     n = valid.sum(1)
     mean = np.where(n > 0, (ks * valid).sum(1) / np.maximum(n, 1), 0.)

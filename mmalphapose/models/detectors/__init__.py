@@ -1,4 +1,4 @@
 """Person detectors that run without mmdet (ONNX)."""
-from .onnx_person_detector import ONNXPersonDetector, nms_numpy
+from .onnx_person_detector import ONNXPersonDetector
 
-__all__ = ['ONNXPersonDetector', 'nms_numpy']
+__all__ = ['ONNXPersonDetector']

@@ -12,6 +12,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.structures import InstanceData
 
+from mmalphapose.post_processing.box_nms import box_nms
 from mmalphapose.registry import MODELS
 from mmalphapose.utils.onnx import create_onnx_session
 
@@ -20,33 +21,6 @@ def _softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     x = x - x.max(axis=axis, keepdims=True)
     e = np.exp(x)
     return e / e.sum(axis=axis, keepdims=True)
-
-
-def nms_numpy(bboxes: np.ndarray, scores: np.ndarray,
-              iou_thr: float) -> np.ndarray:
-    """Greedy NMS on xyxy boxes; returns kept indices sorted by score.
-
-    The IoU matrix is computed once (vectorised); the greedy suppression
-    walks the boxes in score order.
-    """
-    if len(bboxes) == 0:
-        return np.zeros((0, ), dtype=np.int64)
-    order = np.argsort(-scores, kind='stable')
-    b = bboxes[order].astype(np.float64)
-    area = np.clip(b[:, 2] - b[:, 0], 0, None) * np.clip(b[:, 3] - b[:, 1], 0, None)
-    lt = np.maximum(b[:, None, :2], b[None, :, :2])
-    rb = np.minimum(b[:, None, 2:], b[None, :, 2:])
-    wh = np.clip(rb - lt, 0, None)
-    inter = wh[..., 0] * wh[..., 1]
-    iou = inter / np.maximum(area[:, None] + area[None, :] - inter, 1e-9)
-    suppressed = np.zeros(len(b), dtype=bool)
-    keep = []
-    for i in range(len(b)):
-        if suppressed[i]:
-            continue
-        keep.append(i)
-        suppressed |= iou[i] > iou_thr
-    return order[np.asarray(keep, dtype=np.int64)]
 
 
 @MODELS.register_module()
@@ -140,9 +114,11 @@ class ONNXPersonDetector:
         x = (x.astype(np.float32) - self.mean) / self.std
         return x.transpose(2, 0, 1)[None].copy()
 
-    def decode(self, outputs: Sequence[np.ndarray], img_shape: Tuple[int, int]
-               ) -> InstanceData:
-        """Decode raw head outputs of one image into boxes in image pixels."""
+    def decode(self, outputs: Sequence[np.ndarray], img_shape: Tuple[int, int],
+               score_thr: Optional[float] = None) -> InstanceData:
+        """Decode raw head outputs of one image into boxes in image pixels
+        (boxes scoring at least ``score_thr``, default ``self.score_thr``)."""
+        score_thr = self.score_thr if score_thr is None else float(score_thr)
         k = len(self.strides)
         cls = np.concatenate([o[0] for o in outputs[:k]], 0)
         reg = np.concatenate([o[0] for o in outputs[k:]], 0)
@@ -155,7 +131,7 @@ class ONNXPersonDetector:
         else:
             labels = cls.argmax(1)
             scores = cls[np.arange(len(cls)), labels]
-        sel = np.nonzero(scores >= self.score_thr)[0]
+        sel = np.nonzero(scores >= score_thr)[0]
         prob = _softmax(reg[sel].reshape(-1, 4, self.reg_max + 1), -1)
         dist = (prob * np.arange(self.reg_max + 1, dtype=np.float32)).sum(-1)
         dist = dist * stride[sel, None]
@@ -167,23 +143,23 @@ class ONNXPersonDetector:
         boxes[:, 0::2] = boxes[:, 0::2].clip(0, w)
         boxes[:, 1::2] = boxes[:, 1::2].clip(0, h)
         scores, labels = scores[sel], labels[sel]
-        # class-aware NMS through a per-class offset
-        offset = labels[:, None].astype(np.float32) * (max(w, h) + 1)
-        keep = nms_numpy(boxes + offset, scores, self.nms_iou_thr)[:self.max_per_img]
+        keep = box_nms(boxes, scores, self.nms_iou_thr, labels)[:self.max_per_img]
         result = InstanceData()
         result.bboxes = boxes[keep].astype(np.float32).reshape(-1, 4)
         result.scores = scores[keep].astype(np.float32)
         result.labels = labels[keep].astype(np.int64)
         return result
 
-    def predict_images(self, imgs: List[np.ndarray]) -> List[InstanceData]:
+    def predict_images(self, imgs: List[np.ndarray],
+                       score_thr: Optional[float] = None) -> List[InstanceData]:
         """Detect in a list of BGR images; one InstanceData (bboxes xyxy,
-        scores, labels) per image."""
+        scores, labels) per image, boxes scoring at least ``score_thr``
+        (default: the constructor's)."""
         results = []
         for img in imgs:
             x = self.preprocess(img)
             outs = self.session.run(self.output_names, {self.input_name: x})
-            results.append(self.decode(outs, img.shape[:2]))
+            results.append(self.decode(outs, img.shape[:2], score_thr))
         return results
 
     __call__ = predict_images
