@@ -17,3 +17,17 @@ test_pipeline = [
     dict(type='TopdownAffine', input_size=(256, 256)),
     dict(type='PackPoseInputs'),
 ]
+
+# tools/test.py on the bundled samples (tests/data: the 4 COCO val2017 images with their
+# Halpe-FullBody GT, GT boxes), run from the repository root:
+#   python tools/test.py onnx-teachers_halpe26-256x256 none
+default_scope = 'mmalphapose'
+test_dataloader = dict(
+    batch_size=4,
+    num_workers=0,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
+    dataset=dict(type='Halpe26Dataset', data_root='tests/data/', ann_file='halpe/test_halpe.json',
+                 data_prefix=dict(img='coco/'), test_mode=True, pipeline=test_pipeline))
+test_evaluator = dict(type='CocoMetric', ann_file='tests/data/halpe/test_halpe.json')
+test_cfg = dict()

@@ -1,8 +1,15 @@
 """Keypoint codecs (KEYPOINT_CODECS): label <-> prediction conversions."""
 from .base import BaseKeypointCodec
 from .combined_label import CombinedLabel
-from .msra_heatmap import MSRAHeatmap
-from .sikr_label import SIKRLabel, integral_decode
+from .integral import (NORM_TYPES, SymmetricIntegral, integral_coordinates,
+                       integral_decode, normalize_heatmaps)
+from .msra_heatmap import MSRAHeatmap, refine_quarter_offset
+from .sikr_label import SIKRLabel
 
 __all__ = ['BaseKeypointCodec', 'MSRAHeatmap', 'SIKRLabel', 'CombinedLabel',
-           'integral_decode']
+           'NORM_TYPES', 'SymmetricIntegral', 'integral_coordinates',
+           'integral_decode', 'normalize_heatmaps', 'refine_quarter_offset']
+
+from .hybrik_label import HybrIKLabel  # noqa: E402
+
+__all__ += ['HybrIKLabel']

@@ -3,12 +3,12 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from mmalphapose.utils.array_conversion import to_numpy
+
 
 def _as_numpy(x: Any) -> np.ndarray:
     """Tensor or array-like -> float32 numpy array (detached, on CPU)."""
-    if hasattr(x, 'detach'):
-        x = x.detach().cpu().numpy()
-    return np.asarray(x, dtype=np.float32)
+    return to_numpy(x, np.float32)
 
 
 class BaseKeypointCodec:

@@ -19,7 +19,10 @@ class CombinedLabel(BaseKeypointCodec):
     ``num_body_keypoints`` channels are non-zero), ``keypoint_labels``
     (N,K,2) and ``keypoint_weights`` (N,K): heatmap weights for the body
     part, visibility for the rest. ``decode`` decodes argmax for the body
-    part and soft-argmax for the rest, then concatenates (AlphaPose §1.5).
+    part (:class:`MSRAHeatmap`, AlphaPose's ``heatmap_to_coord_simple``) and
+    soft-argmax for the rest (:class:`SIKRLabel`, AlphaPose's
+    ``heatmap_to_coord_simple_regress``), then concatenates, as AlphaPose's
+    ``Combined`` decoder list. The flip test is done by ``CombinedHead``.
     """
 
     def __init__(self, input_size: Sequence[int] = (192, 256),

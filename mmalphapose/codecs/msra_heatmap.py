@@ -1,5 +1,5 @@
 """Gaussian heatmap codec (MSRA / SimpleBaseline style, as AlphaPose trains
-its MSE models)."""
+its MSE models); decoding follows AlphaPose's ``heatmap_to_coord_simple``."""
 from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
@@ -20,22 +20,31 @@ def get_heatmap_maximum(heatmaps: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
 
 
 def refine_quarter_offset(heatmaps: np.ndarray, locs: np.ndarray) -> np.ndarray:
-    """AlphaPose's refinement: shift by 0.25 px towards the higher neighbour
-    where the peak is strictly inside (1 < p < size-1), per axis."""
+    """AlphaPose's quarter-pixel refinement (``heatmap_to_coord_simple``).
+
+    A peak ``(px, py)`` is refined only when it lies strictly inside the map
+    on BOTH axes (``1 < px < W - 1 and 1 < py < H - 1``); then both axes move
+    by ``0.25 * sign(neighbour difference)`` (0 when the neighbours are
+    equal). A peak on a border row or column on either axis keeps its
+    integer position on both axes.
+
+    Args:
+        heatmaps: (N, K, H, W) maps.
+        locs: (N, K, 2) integer peak positions (x, y) in heatmap pixels.
+
+    Returns:
+        (N, K, 2) refined positions.
+    """
     n, k, h, w = heatmaps.shape
     px = locs[..., 0].astype(np.int64)
     py = locs[..., 1].astype(np.int64)
     ni, ki = np.meshgrid(np.arange(n), np.arange(k), indexing='ij')
-    out = locs.copy()
-    inside_x = (px > 1) & (px < w - 1)
-    inside_y = (py > 1) & (py < h - 1)
+    inside = (px > 1) & (px < w - 1) & (py > 1) & (py < h - 1)
     xr, xl = np.clip(px + 1, 0, w - 1), np.clip(px - 1, 0, w - 1)
     yd, yu = np.clip(py + 1, 0, h - 1), np.clip(py - 1, 0, h - 1)
-    dx = heatmaps[ni, ki, py, xr] - heatmaps[ni, ki, py, xl]
-    dy = heatmaps[ni, ki, yd, px] - heatmaps[ni, ki, yu, px]
-    out[..., 0] += np.where(inside_x, 0.25 * np.sign(dx), 0)
-    out[..., 1] += np.where(inside_y, 0.25 * np.sign(dy), 0)
-    return out
+    diff = np.stack([heatmaps[ni, ki, py, xr] - heatmaps[ni, ki, py, xl],
+                     heatmaps[ni, ki, yd, px] - heatmaps[ni, ki, yu, px]], -1)
+    return locs + np.where(inside[..., None], 0.25 * np.sign(diff), 0.)
 
 
 @KEYPOINT_CODECS.register_module()
@@ -52,7 +61,13 @@ class MSRAHeatmap(BaseKeypointCodec):
         heatmap_size: (w, h) of the heatmaps.
         sigma: Gaussian sigma in heatmap pixels (AlphaPose: 2).
         refine: ``'quarter'`` (AlphaPose's +-0.25 px towards the higher
-            neighbour) or ``'none'`` (plain argmax).
+            neighbour, only for peaks strictly inside the map on both axes,
+            see :func:`refine_quarter_offset`) or ``'none'`` (plain argmax).
+
+    ``decode`` is AlphaPose's ``heatmap_to_coord_simple`` up to the
+    crop-to-image mapping: argmax, score = raw peak value, (0, 0) where the
+    peak is <= 0, quarter-pixel refinement; the flip test averages the
+    un-flipped heatmaps before decoding (done by the heads).
     """
 
     def __init__(self, input_size: Sequence[int] = (192, 256),

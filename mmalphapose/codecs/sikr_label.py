@@ -5,37 +5,7 @@ import numpy as np
 
 from mmalphapose.registry import KEYPOINT_CODECS
 from .base import BaseKeypointCodec, _as_numpy
-
-NORM_TYPES = ('sigmoid', 'softmax', 'divide_sum')
-
-
-def integral_decode(heatmaps: np.ndarray, norm_type: str = 'sigmoid'
-                    ) -> Tuple[np.ndarray, np.ndarray]:
-    """Soft-argmax of (N,K,H,W) logits.
-
-    Returns coordinates in heatmap pixels (N,K,2), pixel ``i`` at position
-    ``i``, and confidences (N,K): the sigmoid maximum for ``'sigmoid'``,
-    ones otherwise (as AlphaPose).
-    """
-    if norm_type not in NORM_TYPES:
-        raise ValueError(f'norm_type must be one of {NORM_TYPES}, got {norm_type!r}')
-    n, k, h, w = heatmaps.shape
-    flat = heatmaps.reshape(n, k, h * w).astype(np.float64)
-    if norm_type == 'sigmoid':
-        maps = 1. / (1. + np.exp(-flat))
-        scores = maps.max(-1)
-    elif norm_type == 'softmax':
-        maps = np.exp(flat - flat.max(-1, keepdims=True))
-        scores = np.ones((n, k))
-    else:
-        maps = flat
-        scores = np.ones((n, k))
-    total = maps.sum(-1, keepdims=True)
-    total = np.where(np.abs(total) < 1e-12, 1e-12, total)
-    prob = (maps / total).reshape(n, k, h, w)
-    cx = (prob.sum(2) * np.arange(w)).sum(-1)
-    cy = (prob.sum(3) * np.arange(h)).sum(-1)
-    return np.stack([cx, cy], -1).astype(np.float32), scores.astype(np.float32)
+from .integral import check_norm_type, integral_decode
 
 
 @KEYPOINT_CODECS.register_module()
@@ -46,10 +16,15 @@ class SIKRLabel(BaseKeypointCodec):
     crop, in [-0.5, 0.5] inside it) and ``keypoint_weights`` = visibility
     (times ``body_weight`` for the first ``num_body_keypoints``, AlphaPose's x2
     quirk for full-skeleton whole-body targets).
-    ``decode``: integral soft-argmax over the heatmap logits, normalised by
-    ``norm_type`` ('sigmoid': AlphaPose's two-step normalisation, score = max
-    of the sigmoid map; 'softmax'; 'divide_sum'); ``x_n = c / W_hm - 0.5``
-    is mapped back to crop pixels as ``(x_n + 0.5) * W_in``.
+    ``decode``: AlphaPose's ``heatmap_to_coord_simple_regress``: integral
+    soft-argmax over the heatmap logits (:func:`~.integral.integral_decode`,
+    float32), normalised by ``norm_type`` ('sigmoid': AlphaPose's two-step
+    normalisation, score = max of the sigmoid map; 'softmax';
+    'divide_sum'); ``x_n = c / W_hm - 0.5`` is mapped back to crop pixels as
+    ``(x_n + 0.5) * W_in``. The flip test (AlphaPose's evaluation path,
+    ``validate.py``) is done by the heads: the flipped pass is un-flipped in
+    heatmap space, both passes are decoded here and their coordinates and
+    scores averaged.
     """
 
     def __init__(self, input_size: Sequence[int] = (192, 256),
@@ -57,9 +32,7 @@ class SIKRLabel(BaseKeypointCodec):
                  norm_type: str = 'sigmoid', body_weight: float = 1.,
                  num_body_keypoints: Optional[int] = None) -> None:
         super().__init__(input_size, heatmap_size)
-        if norm_type not in NORM_TYPES:
-            raise ValueError(f'norm_type must be one of {NORM_TYPES}, got {norm_type!r}')
-        self.norm_type = norm_type
+        self.norm_type = check_norm_type(norm_type)
         self.body_weight = float(body_weight)
         self.num_body_keypoints = num_body_keypoints
 
@@ -83,7 +56,9 @@ class SIKRLabel(BaseKeypointCodec):
     def decode(self, encoded) -> Tuple[np.ndarray, np.ndarray]:
         """Heatmap logits (K,H,W) or (N,K,H,W) -> (keypoints (N,K,2) in
         crop pixels, scores (N,K))."""
-        hm = self._as_batch(encoded)
-        coords, scores = integral_decode(hm, self.norm_type)
-        labels = coords / np.array(self.heatmap_size, np.float32) - 0.5
+        if hasattr(encoded, 'detach'):  # keep a tensor (and its device)
+            hm = encoded if encoded.dim() == 4 else encoded[None]
+        else:
+            hm = self._as_batch(encoded)
+        labels, scores = integral_decode(hm, self.norm_type)
         return self.labels_to_keypoints(labels), scores

@@ -117,6 +117,11 @@ class SoftOKSNMS(_BaseOKSNMS):
     """Soft OKS-NMS: decay the scores of overlapping poses instead of
     removing them.
 
+    The kept instances carry the decayed score as their person score in
+    ``scores`` (N,) (the field the writers and the metric read; also in
+    ``nms_scores``); poses whose decayed score falls below ``score_thr`` are
+    dropped.
+
     Args:
         method: ``'gaussian'`` (score * exp(-oks^2 / thr)) or ``'linear'``
             (score * (1 - oks) where oks >= thr).
@@ -137,8 +142,8 @@ class SoftOKSNMS(_BaseOKSNMS):
         self.score_thr = float(score_thr)
 
     def nms(self, instances: InstanceData) -> Tuple[InstanceData, np.ndarray]:
-        """Returns kept instances (selection order, decayed ``nms_scores``)
-        and their input indices."""
+        """Returns kept instances (selection order, decayed person score in
+        ``scores`` and ``nms_scores``) and their input indices."""
         if len(instances) == 0:
             return self._output(instances, [], [])
         kpts, scores, areas, rescored = self._prepare(instances)
@@ -160,4 +165,7 @@ class SoftOKSNMS(_BaseOKSNMS):
                 cur[hit] = cur[hit] * (1 - oks[hit])
             resort = np.argsort(-cur, kind='stable')
             order, cur = rest[resort], cur[resort]
-        return self._output(instances, keep, kept_scores)
+        kept, keep = self._output(instances, keep, kept_scores)
+        if len(keep):
+            kept.scores = np.asarray(kept_scores, dtype=np.float64)
+        return kept, keep

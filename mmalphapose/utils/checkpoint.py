@@ -3,12 +3,26 @@
 mmengine's Runner checkpoints hold a few non-tensor objects (its
 ``HistoryBuffer``, numpy arrays and scalars in the message hub). Instead of
 switching the safety off for the whole process (``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``),
-we allow-list exactly those types once and keep ``weights_only=True``.
+we allow-list exactly those types and keep ``weights_only=True``.
 A file that still needs arbitrary pickles can be loaded only with the explicit
 ``trusted=True`` switch (or ``MMALPHAPOSE_TRUSTED_CHECKPOINTS=1``).
+
+Two levels, and importing this module changes nothing:
+
+* :func:`safe_torch_load` allow-lists the types only for the duration of its
+  own ``torch.load`` call (``torch.serialization.safe_globals``).
+* :func:`enable_safe_checkpoint_loading` is the explicit, idempotent,
+  process-wide switch: it adds the types to torch's allow-list, routes
+  mmengine's local checkpoint loader (``load_checkpoint``, ``Runner.resume``,
+  ``load_from``) through :func:`safe_torch_load` and makes the
+  ``HistoryBuffer`` objects the Runner saves loadable with ``weights_only``.
+  It is called by ``tools/train.py``, ``tools/test.py``,
+  :func:`mmalphapose.utils.register_all_modules` (hence by
+  ``mmalphapose.apis.init_model``) and the mmdet detector wrapper.
 """
+import contextlib
 import os
-from typing import Any, Optional
+from typing import Any, ContextManager, Dict, Optional
 
 import numpy as np
 import torch
@@ -38,8 +52,15 @@ def _safe_types() -> list:
 
 
 def enable_safe_checkpoint_loading() -> None:
-    """Allow-list the types mmengine writes and route mmengine's local loader
-    through :func:`safe_torch_load`. Idempotent."""
+    """Let mmengine save and load Runner checkpoints with ``weights_only=True``.
+
+    Process-wide and idempotent (a second call does nothing): adds the types
+    mmengine writes (numpy arrays / scalars / dtypes, ``HistoryBuffer``) to
+    torch's safe globals, registers :func:`safe_torch_load` as mmengine's
+    loader for local files (``CheckpointLoader`` scheme ``''``) and stops
+    ``HistoryBuffer`` from pickling its statistics functions. Never called at
+    import time; see the module docstring for who calls it.
+    """
     global _ENABLED
     if _ENABLED:
         return
@@ -56,6 +77,20 @@ def enable_safe_checkpoint_loading() -> None:
     CheckpointLoader.register_scheme(prefixes='', force=True)(_load_local)
     _patch_history_buffer_pickling()
     _ENABLED = True
+
+
+def safe_checkpoint_loading_enabled() -> bool:
+    """Whether :func:`enable_safe_checkpoint_loading` ran in this process."""
+    return _ENABLED
+
+
+def _allow_listed() -> ContextManager:
+    """Allow-list :func:`_safe_types` for one ``torch.load`` call only."""
+    if hasattr(torch.serialization, 'safe_globals'):  # torch >= 2.5
+        return torch.serialization.safe_globals(_safe_types())
+    if hasattr(torch.serialization, 'add_safe_globals'):  # pragma: no cover
+        torch.serialization.add_safe_globals(_safe_types())
+    return contextlib.nullcontext()  # pragma: no cover
 
 
 def _patch_history_buffer_pickling() -> None:
@@ -93,12 +128,11 @@ def safe_torch_load(filename: str, map_location: Optional[Any] = 'cpu',
     """
     if trusted is None:
         trusted = os.environ.get('MMALPHAPOSE_TRUSTED_CHECKPOINTS', '0') == '1'
-    if not _ENABLED:
-        enable_safe_checkpoint_loading()
     if trusted:
         return torch.load(filename, map_location=map_location, weights_only=False)
     try:
-        return torch.load(filename, map_location=map_location, weights_only=True)
+        with _allow_listed():
+            return torch.load(filename, map_location=map_location, weights_only=True)
     except Exception as exc:  # torch raises UnpicklingError
         if 'weights_only' not in str(exc) and 'Unsupported global' not in str(exc):
             raise
@@ -107,3 +141,76 @@ def safe_torch_load(filename: str, map_location: Optional[Any] = 'cpu',
             'with weights_only=True. If you trust its source, load it with '
             'trusted=True or set MMALPHAPOSE_TRUSTED_CHECKPOINTS=1. Details: '
             f'{exc}') from exc
+
+
+def _num_keypoints(model: torch.nn.Module) -> Optional[int]:
+    """K of a top-down model: its dataset metainfo, else its head's channels."""
+    meta = getattr(model, 'dataset_meta', None) or {}
+    if meta.get('num_keypoints'):
+        return int(meta['num_keypoints'])
+    head = getattr(model, 'head', None)
+    for attr in ('num_keypoints', 'out_channels'):
+        if isinstance(getattr(head, attr, None), int):
+            return int(getattr(head, attr))
+    return None
+
+
+def _listing(keys: list, limit: int = 5) -> str:
+    more = f', ... ({len(keys) - limit} more)' if len(keys) > limit else ''
+    return ', '.join(keys[:limit]) + more
+
+
+def check_state_dict(model: torch.nn.Module, state: Dict[str, Any],
+                     checkpoint: str, config_name: str) -> Dict[str, Any]:
+    """Refuse a checkpoint that does not fit ``model`` with one clear error.
+
+    Keys are compared after removing a ``module.`` prefix (DataParallel).
+    ``num_batches_tracked`` buffers may be missing (older checkpoints).
+
+    Args:
+        model: the built model.
+        state: the checkpoint's state dict (name -> tensor).
+        checkpoint: its path, for the message.
+        config_name: the config the model was built from, for the message.
+
+    Returns:
+        ``state`` with the ``module.`` prefixes removed.
+
+    Raises:
+        ValueError: naming the checkpoint, the config and the missing,
+            unexpected and mis-shaped keys (with both shapes) when any model
+            key is missing or has another shape; when the mismatch is the
+            keypoint count, the message says so.
+    """
+    if not isinstance(state, dict):
+        raise ValueError(f'checkpoint "{checkpoint}" holds no state dict (got '
+                         f'{type(state).__name__})')
+    state = {(k[7:] if str(k).startswith('module.') else str(k)): v
+             for k, v in state.items()}
+    own = model.state_dict()
+    missing = [k for k in own if k not in state and not k.endswith('num_batches_tracked')]
+    unexpected = [k for k in state if k not in own]
+    shaped = [(k, tuple(v.shape), tuple(own[k].shape)) for k, v in state.items()
+              if k in own and hasattr(v, 'shape') and tuple(v.shape) != tuple(own[k].shape)]
+    if not missing and not shaped:
+        return state
+    k_model = _num_keypoints(model)
+    for key, ck_shape, own_shape in shaped:
+        if k_model and own_shape and own_shape[0] == k_model and ck_shape \
+                and ck_shape[0] != k_model and not missing:
+            raise ValueError(
+                f'Checkpoint "{checkpoint}" predicts {ck_shape[0]} keypoints (parameter '
+                f'"{key}" has shape {ck_shape}) but the config "{config_name}" builds a '
+                f'model with {k_model} keypoints (shape {own_shape}). Use the config '
+                'that matches the checkpoint.')
+    parts = []
+    if missing:
+        parts.append(f'{len(missing)} missing key(s): {_listing(missing)}')
+    if unexpected:
+        parts.append(f'{len(unexpected)} unexpected key(s): {_listing(unexpected)}')
+    if shaped:
+        parts.append(f'{len(shaped)} mis-shaped key(s): ' + _listing(
+            [f'{k} checkpoint {a} vs model {b}' for k, a, b in shaped]))
+    raise ValueError(f'Checkpoint "{checkpoint}" does not fit the model of config '
+                     f'"{config_name}" (another architecture?): ' + '; '.join(parts)
+                     + '. Use the config that matches the checkpoint.')

@@ -66,3 +66,52 @@ def test_batch_decode_and_errors():
         codec.encode(np.zeros((5, 2)))
     with pytest.raises(ValueError, match='refine'):
         MSRAHeatmap(refine='dark')
+
+
+def _loop_reference(hm):
+    """AlphaPose's heatmap_to_coord_simple (crop side), one keypoint at a
+    time: argmax; refine only when 1 < px < W-1 and 1 < py < H-1, then both
+    axes by 0.25 * sign(neighbour difference); (0, 0) when the peak <= 0."""
+    n, k, h, w = hm.shape
+    out = np.zeros((n, k, 2))
+    for i in range(n):
+        for j in range(k):
+            m = hm[i, j]
+            idx = int(np.argmax(m))
+            px, py = idx % w, idx // w
+            x, y = float(px), float(py)
+            if m.flat[idx] <= 0:
+                continue
+            if 1 < px < w - 1 and 1 < py < h - 1:
+                x += 0.25 * np.sign(m[py, px + 1] - m[py, px - 1])
+                y += 0.25 * np.sign(m[py + 1, px] - m[py - 1, px])
+            out[i, j] = x, y
+    return out
+
+
+def test_border_peak_on_one_axis_is_not_refined():
+    codec = MSRAHeatmap((16, 16), (8, 8), sigma=1)
+    hm = np.zeros((3, 8, 8), np.float32)
+    hm[0, 4, 1] = 1.0   # x = 1 (not strictly inside), y = 4 inside
+    hm[0, 5, 1] = 0.5   # lower neighbour higher: the old per-axis code moved y
+    hm[1, 0, 4] = 1.0   # y = 0 on the border, x = 4 inside
+    hm[1, 0, 5] = 0.5   # right neighbour higher: the old code moved x
+    hm[2, 7, 6] = 1.0   # y = H - 1, x = W - 2 inside
+    hm[2, 7, 5] = 0.5
+    kpts, _ = codec.decode(hm)
+    np.testing.assert_array_equal(kpts[0], [[1 * 2, 4 * 2], [4 * 2, 0], [6 * 2, 7 * 2]])
+
+
+def test_refinement_matches_loop_reference_everywhere():
+    rng = np.random.default_rng(5)
+    n, k, h, w = 4, 30, 10, 9
+    hm = rng.uniform(0, 0.5, size=(n, k, h, w)).astype(np.float32)
+    # peaks at every kind of position, borders included
+    ys = rng.integers(0, h, size=(n, k))
+    xs = rng.integers(0, w, size=(n, k))
+    ni, ki = np.meshgrid(np.arange(n), np.arange(k), indexing='ij')
+    hm[ni, ki, ys, xs] = 1.0
+    hm[0, 0] = -1.0
+    codec = MSRAHeatmap((18, 20), (w, h), sigma=1)
+    locs, _ = codec.decode_heatmap_coords(hm)
+    np.testing.assert_array_equal(locs, _loop_reference(hm))

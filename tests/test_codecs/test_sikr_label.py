@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import torch
 
 from mmalphapose.codecs import SIKRLabel, integral_decode
 from mmalphapose.registry import KEYPOINT_CODECS
@@ -62,10 +63,26 @@ def test_norm_types_match_direct_soft_argmax():
         else:
             p = m
         p = p / p.sum((2, 3), keepdims=True)
-        np.testing.assert_allclose(coords[..., 0], (p * xs).sum((2, 3)),
+        # normalised: pixel i at position i, c / size - 0.5
+        np.testing.assert_allclose(coords[..., 0], (p * xs).sum((2, 3)) / 4 - 0.5,
                                    rtol=1e-5, atol=1e-5)
-        np.testing.assert_allclose(coords[..., 1], (p * ys).sum((2, 3)),
+        np.testing.assert_allclose(coords[..., 1], (p * ys).sum((2, 3)) / 5 - 0.5,
                                    rtol=1e-5, atol=1e-5)
+
+
+def test_decode_tensor_and_array_agree():
+    rng = np.random.default_rng(3)
+    logits = rng.normal(size=(2, 4, 16, 12)).astype(np.float32)
+    codec = SIKRLabel((48, 64), (12, 16))
+    ka, sa = codec.decode(logits)
+    kt, st = codec.decode(torch.as_tensor(logits))
+    np.testing.assert_array_equal(ka, kt)
+    np.testing.assert_array_equal(sa, st)
+    # AlphaPose: x_crop = (c / W_hm - 0.5 + 0.5) * W_in in float32
+    p = 1 / (1 + np.exp(-logits.astype(np.float64)))
+    p = p / p.sum((2, 3), keepdims=True)
+    cx = (p.sum(2) * np.arange(12)).sum(-1)
+    np.testing.assert_allclose(ka[..., 0], cx / 12 * 48, rtol=1e-5)
 
 
 def test_batch_decode_and_errors():

@@ -11,6 +11,7 @@ from mmengine.structures import InstanceData
 from mmalphapose.datasets import (CocoDataset, CocoWholeBodyDataset, Halpe26Dataset,
                                   Halpe136Dataset, PoseTrack18Dataset)
 from mmalphapose.evaluation import CocoMetric
+from mmalphapose.evaluation.metrics.coco_metric import STAT_NAMES
 from mmalphapose.registry import POSE_NMS
 
 FORMATS = {
@@ -292,3 +293,75 @@ def test_explicit_gt_converter(data_root):
     wrong.process(None, _gt_samples(_dataset('coco', data_root)))
     with pytest.raises(ValueError, match='136 keypoints.*gt_converter'):
         wrong.evaluate(14)
+
+
+def _import_mmpose_coco_metric():
+    """MMPose's CocoMetric, or skip. mmpose imports torchvision only for a
+    visualisation helper; a tiny stand-in module is enough when it is missing."""
+    import importlib.util
+    import sys
+    import types
+    if importlib.util.find_spec('mmpose') is None:
+        pytest.skip('mmpose is not installed')
+    if importlib.util.find_spec('torchvision') is None:
+        tv = types.ModuleType('torchvision')
+        tr = types.ModuleType('torchvision.transforms')
+        tr.ToPILImage = object
+        tv.transforms = tr
+        sys.modules.setdefault('torchvision', tv)
+        sys.modules.setdefault('torchvision.transforms', tr)
+    try:
+        from mmpose.evaluation.metrics import CocoMetric as MMPoseCocoMetric
+    except Exception as exc:  # version clash with mmcv / mmengine
+        pytest.skip(f'mmpose is not importable: {exc}')
+    return MMPoseCocoMetric
+
+
+def _samples_with_false_positives(ds, seed):
+    """GT-derived predictions with enlarged boxes (the 1.25x crop box) plus
+    displaced, less confident copies (false positives), so that the area
+    ranges of AP (M) / AP (L) matter."""
+    rng = np.random.default_rng(seed)
+    samples = _gt_samples(ds, noise=1.0, seed=seed)
+    out = []
+    for s in samples:
+        p = dict(s['pred_instances'])
+        box = np.asarray(p['bboxes'], np.float64).reshape(1, 4)
+        c, wh = (box[:, :2] + box[:, 2:]) / 2, (box[:, 2:] - box[:, :2]) * 1.25
+        p['bboxes'] = np.concatenate([c - wh / 2, c + wh / 2], 1)
+        out.append(dict(s, pred_instances=p))
+        fp = dict(p)
+        fp['keypoints'] = p['keypoints'] + rng.uniform(30, 60, size=(1, 1, 2))
+        fp['bbox_scores'] = p['bbox_scores'] * 0.7
+        out.append(dict(s, pred_instances=fp, id=s['id'] + 10**6))
+    return out
+
+
+def test_all_ten_stats_equal_mmpose_coco_metric(data_root, tmp_path):
+    MMPoseCocoMetric = _import_mmpose_coco_metric()
+    ds, ours = _metric('coco', data_root)
+    ann = osp.join(data_root, FORMATS['coco'][1])
+    theirs = MMPoseCocoMetric(ann_file=ann)
+    theirs.dataset_meta = ds.metainfo
+    samples = _samples_with_false_positives(ds, seed=4)
+    ours.process(None, samples)
+    theirs.process(None, [dict(s, gt_instances={}) for s in samples])
+    with contextlib.redirect_stdout(io.StringIO()):
+        a = ours.evaluate(len(samples))
+        b = theirs.evaluate(len(samples))
+    assert 0 < a['coco/AP'] < 1
+    for name in STAT_NAMES:
+        assert a[f'coco/{name}'] == pytest.approx(b[f'coco/{name}'], abs=1e-12), name
+
+
+def test_results_carry_the_prediction_box(data_root, tmp_path):
+    prefix = str(tmp_path / 'r')
+    ds, metric = _metric('coco', data_root, outfile_prefix=prefix, format_only=True)
+    samples = _samples_with_false_positives(ds, seed=5)
+    metric.process(None, samples)
+    metric.evaluate(len(samples))
+    with open(prefix + '.keypoints.json') as f:
+        dumped = json.load(f)
+    for s, d in zip(samples, dumped):
+        x1, y1, x2, y2 = np.asarray(s['pred_instances']['bboxes']).reshape(4)
+        np.testing.assert_allclose(d['bbox'], [x1, y1, x2 - x1, y2 - y1])

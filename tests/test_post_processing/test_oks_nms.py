@@ -94,6 +94,23 @@ def test_soft_oks_nms():
         SoftOKSNMS(metainfo=COCO_META, method='cubic')
 
 
+def test_soft_oks_nms_writes_person_scores_and_applies_score_thr():
+    rng = np.random.default_rng(4)
+    inst = _scene(rng, n_people=3, dups=4)
+    inst.scores = np.full(len(inst), 7.0)  # e.g. a proposal score from upstream
+    kept, idx = SoftOKSNMS(metainfo=COCO_META).nms(inst)
+    assert kept.scores.shape == (len(idx), )
+    np.testing.assert_allclose(kept.scores, kept.nms_scores)
+    assert (kept.scores < 7.0).all()
+    # duplicates are decayed: their person scores fall below every first pick
+    assert kept.scores[3:].max() < kept.scores[:3].min()
+    thr = float(np.sort(kept.scores)[len(idx) // 2])
+    kept_thr, idx_thr = SoftOKSNMS(metainfo=COCO_META, score_thr=thr).nms(inst)
+    assert 0 < len(idx_thr) < len(idx)
+    assert kept_thr.scores.min() >= thr
+    np.testing.assert_array_equal(idx_thr, idx[:len(idx_thr)])
+
+
 def test_oks_errors_and_empty():
     with pytest.raises(ValueError, match='sigmas'):
         OKSNMS()

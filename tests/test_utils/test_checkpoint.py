@@ -64,3 +64,31 @@ def test_missing_file_is_clear(tmp_path):
     enable_safe_checkpoint_loading()
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         load_checkpoint(nn.Linear(1, 1), str(tmp_path / 'nope.pth'))
+
+
+def test_safe_torch_load_allow_lists_only_for_its_own_call(tmp_path):
+    """Without the process-wide switch, safe_torch_load still reads a Runner
+    checkpoint, and afterwards torch's global allow-list and mmengine are as
+    before (fresh interpreter)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    path = str(tmp_path / 'ckpt.pth')
+    torch.save(_runner_like_checkpoint(nn.Linear(3, 2)), path)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = (
+        'import json, torch\n'
+        'from mmalphapose.utils import checkpoint as ck\n'
+        'before = len(torch.serialization.get_safe_globals())\n'
+        f'ckpt = ck.safe_torch_load({path!r})\n'
+        'print(json.dumps(dict(\n'
+        '    hub=type(ckpt["message_hub"]["log_scalars"]["train/loss"]).__name__,\n'
+        '    added=len(torch.serialization.get_safe_globals()) - before,\n'
+        '    enabled=ck.safe_checkpoint_loading_enabled())))\n')
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    res = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         env=env, cwd=root)
+    assert res.returncode == 0, res.stderr[-2000:]
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert out == dict(hub='HistoryBuffer', added=0, enabled=False)

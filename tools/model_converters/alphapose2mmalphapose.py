@@ -13,6 +13,18 @@ Usage::
 With ``--config`` the converted weights are checked against the model the
 config builds; any missing, unexpected or mis-shaped key stops the
 conversion with a list of them.
+
+AlphaPose-exactness (docs/alphapose_exactness.md): issue 17 recorded that,
+on the same weights and inputs as AlphaPose's own code, the converted
+networks (FastPose SE-R50/R152, FastPose-DUC, shuffle-R50, DCN, Halpe-26,
+SIKR COCO/Halpe-136, Combined COCO-WholeBody) give bit-identical raw maps,
+the test pipeline's crop is bit-identical and the flip pairs match. The
+decoding follows AlphaPose's evaluation path (``scripts/validate.py`` and
+``alphapose/utils/transforms.py`` at commit c60106d): quarter-pixel
+refinement only for peaks strictly inside the map on both axes
+(``MSRAHeatmap``), and the flip test in heatmap space, both passes decoded
+and averaged for integral regression (``SIKRHead``, ``CombinedHead``). The
+tests that pin these steps are listed on that page.
 """
 import argparse
 import sys

@@ -13,6 +13,7 @@ from mmengine.logging import MMLogger
 from mmengine.structures import InstanceData
 
 from mmalphapose.registry import METRICS, POSE_NMS
+from mmalphapose.utils.array_conversion import to_numpy
 from ..functional import KeypointConverter, rescore_instances
 
 #: xtcocotools field / iouType of each whole-body part, in concatenation order
@@ -25,12 +26,6 @@ PART_SCORE_KEYS = ('foot_score', 'face_score', 'lefthand_score', 'righthand_scor
 WHOLEBODY_GT_FIELDS = ('keypoints', 'foot_kpts', 'face_kpts', 'lefthand_kpts', 'righthand_kpts')
 STAT_NAMES = ('AP', 'AP .5', 'AP .75', 'AP (M)', 'AP (L)', 'AR', 'AR .5', 'AR .75', 'AR (M)',
               'AR (L)')
-
-
-def _np(x: Any) -> np.ndarray:
-    if hasattr(x, 'detach'):
-        x = x.detach().cpu().numpy()
-    return np.asarray(x)
 
 
 def _get(obj: Any, key: str, default: Any = None) -> Any:
@@ -66,6 +61,11 @@ class CocoMetric(BaseMetric):
         sigmas: override of the metainfo sigmas.
         parts: whole-body part split (defaults to ``dataset_meta['parts']``);
             when set, per-part AP and the whole-body AP are reported.
+
+    Each result carries its prediction's box (``pred_instances.bboxes`` as
+    xywh, when the predictions have boxes) as MMPose's CocoMetric writes it,
+    so COCO's ``loadRes`` takes the box area (not the keypoint extent) as the
+    result's area and AP (M) / AP (L) equal MMPose's.
     """
 
     default_prefix: Optional[str] = 'coco'
@@ -109,18 +109,18 @@ class CocoMetric(BaseMetric):
             pred = _get(ds, 'pred_instances')
             if pred is None:
                 raise ValueError('CocoMetric: data sample without "pred_instances"')
-            kpts = _np(_get(pred, 'keypoints')).astype(np.float64)
+            kpts = to_numpy(_get(pred, 'keypoints')).astype(np.float64)
             if kpts.ndim == 2:
                 kpts = kpts[None]
             n = kpts.shape[0]
             scores = _get(pred, 'keypoint_scores')
             scores = np.ones(kpts.shape[:2]) if scores is None else \
-                _np(scores).astype(np.float64).reshape(n, -1)
+                to_numpy(scores).astype(np.float64).reshape(n, -1)
             bbox_scores = _get(pred, 'bbox_scores')
             bbox_scores = np.ones(n) if bbox_scores is None else \
-                _np(bbox_scores).astype(np.float64).reshape(-1)
+                to_numpy(bbox_scores).astype(np.float64).reshape(-1)
             bboxes = _get(pred, 'bboxes')
-            bboxes = None if bboxes is None else _np(bboxes).astype(np.float64).reshape(-1, 4)
+            bboxes = None if bboxes is None else to_numpy(bboxes).astype(np.float64).reshape(-1, 4)
             meta = ds if isinstance(ds, dict) else ds.metainfo
             finite = np.isfinite(kpts[..., :2]).all((1, 2)) & np.isfinite(scores).all(1) \
                 & np.isfinite(bbox_scores)
@@ -234,23 +234,28 @@ class CocoMetric(BaseMetric):
             if kpts.shape[1] != k:
                 raise ValueError(f'CocoMetric: predictions have {kpts.shape[1]} keypoints, the '
                                  f'dataset has {k} (set pred_converter)')
+            has_boxes = any(r['bboxes'] is not None for r in uniq)
+            bboxes = np.concatenate([
+                r['bboxes'] if r['bboxes'] is not None else
+                np.concatenate([r['keypoints'].min(1), r['keypoints'].max(1)], 1)
+                for r in uniq])
             if self.nms_mode != 'none' and len(kpts) > 1:
-                bboxes = [r['bboxes'] if r['bboxes'] is not None else
-                          np.concatenate([r['keypoints'].min(1), r['keypoints'].max(1)], 1)
-                          for r in uniq]
                 inst = InstanceData(keypoints=kpts, keypoint_scores=scores,
-                                    bboxes=np.concatenate(bboxes), bbox_scores=bbox_scores)
+                                    bboxes=bboxes, bbox_scores=bbox_scores)
                 kept, keep = self._build_nms().nms(inst)
                 keep = np.asarray(keep, np.int64).reshape(-1)
-                kpts = _np(kept.keypoints).astype(np.float64)
-                scores = _np(kept.keypoint_scores).astype(np.float64).reshape(len(kpts), -1)
-                bbox_scores, cats = bbox_scores[keep], cats[keep]
+                kpts = to_numpy(kept.keypoints).astype(np.float64)
+                scores = to_numpy(kept.keypoint_scores).astype(np.float64).reshape(len(kpts), -1)
+                bbox_scores, cats, bboxes = bbox_scores[keep], cats[keep], bboxes[keep]
             inst_scores = rescore_instances(bbox_scores, scores, self.score_mode,
                                             self.keypoint_score_thr)
             kpts3 = np.concatenate([kpts, scores[..., None]], axis=-1)
             for i in range(len(kpts3)):
                 entry = dict(image_id=img_id, category_id=int(cats[i]),
                              score=float(inst_scores[i]))
+                if has_boxes:  # as MMPose: COCO's loadRes then takes the box area
+                    x1, y1, x2, y2 = (float(v) for v in bboxes[i])
+                    entry['bbox'] = [x1, y1, x2 - x1, y2 - y1]
                 entry.update(self._split(kpts3[i], parts))
                 if parts is not None:  # xtcocotools' per-part ranking keys (same score)
                     entry.update({key: entry['score'] for key in PART_SCORE_KEYS})

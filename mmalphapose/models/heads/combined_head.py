@@ -1,28 +1,21 @@
 """AlphaPose's Combined head: heatmap loss on body+feet, SIKR on face+hands."""
-import os.path as osp
 from typing import List, Optional, Union
 
 import numpy as np
 from mmengine.structures import InstanceData
 
 from mmalphapose.registry import MODELS
-from ..utils import (flip_heatmaps_back, flip_keypoints_back,
-                     get_flip_indices, integral_coordinates)
+from mmalphapose.structures.pose_metainfo import PoseMetainfo
+from ..utils import flip_heatmaps_back, get_flip_indices, integral_coordinates
 from .base_head import BaseTopdownHead, Feats
 
 
 def num_body_from_metainfo(metainfo: Union[str, dict]) -> int:
-    """Body + foot keypoint count from a dataset metainfo (dict with
-    ``parts``, or ``dict(from_file=...)`` / a path to a dataset config)."""
-    if isinstance(metainfo, dict) and 'from_file' in metainfo:
-        metainfo = metainfo['from_file']
-    if isinstance(metainfo, str):
-        from mmengine.config import Config
-        if not osp.isfile(metainfo):
-            raise FileNotFoundError(f'metainfo file "{metainfo}" not found')
-        metainfo = Config.fromfile(metainfo).dataset_info
-    parts = metainfo.get('parts')
-    if not parts or 'body' not in parts or 'foot' not in parts:
+    """Body + foot keypoint count from a dataset metainfo (anything
+    :meth:`PoseMetainfo.load` takes: a metainfo file, ``dict(from_file=...)``,
+    a dataset_info or a parsed dict)."""
+    parts = PoseMetainfo.load(metainfo).parts
+    if 'body' not in parts or 'foot' not in parts:
         raise KeyError('CombinedHead needs "parts" with "body" and "foot" in '
                        'the dataset metainfo, or an explicit num_body_keypoints')
     return len(parts['body']) + len(parts['foot'])
@@ -36,6 +29,15 @@ class CombinedHead(BaseTopdownHead):
     AlphaPose: ``loss = 100 * 0.5 * MSE(body) + 0.01 * L1(face+hands)``, the
     split being 26 (Halpe-136) / 23 (COCO-WholeBody-133), i.e. K - 110.
 
+    Predict follows AlphaPose's evaluation path for ``Combined`` models
+    (``validate.py`` with ``heatmap_to_coord`` = [simple, regress]): the
+    flipped pass is un-flipped in heatmap space for all K channels
+    (:func:`flip_heatmaps_back`: swap left/right, mirror, 1-pixel right shift
+    when ``test_cfg['shift_heatmap']``, default True); the body part averages
+    the two heatmaps and decodes them (argmax + quarter-pixel refinement);
+    the face/hands decode both passes with the integral decoder and average
+    coordinates and scores.
+
     Args:
         num_body_keypoints: the split; when None it is taken from
             ``metainfo`` (``len(parts.body) + len(parts.foot)``) or the decoder.
@@ -44,6 +46,9 @@ class CombinedHead(BaseTopdownHead):
         norm_type, symmetric, amplitude: as :class:`SIKRHead`.
         decoder: a ``CombinedLabel`` config (its split is overridden).
     """
+
+    # AlphaPose's drawing thresholds: heatmap parts 0.4, integral parts 0.05 (facts §9.3)
+    vis_kpt_thr = dict(body=0.4, foot=0.4, face=0.05, left_hand=0.05, right_hand=0.05)
 
     def __init__(self, in_channels: int, out_channels: int,
                  num_body_keypoints: Optional[int] = None,
@@ -100,6 +105,9 @@ class CombinedHead(BaseTopdownHead):
 
     def predict(self, feats, batch_data_samples, test_cfg: dict = {}
                 ) -> List[InstanceData]:
+        """Features (or ``[feats, feats_of_flipped_input]`` with
+        ``test_cfg['flip_test']``) -> one InstanceData per sample with
+        ``keypoints`` (1,K,2) in crop pixels and ``keypoint_scores`` (1,K)."""
         b = self.num_body_keypoints
         feats, feats_flip = self._split_flip(feats, test_cfg)
         out = self.forward(feats)
@@ -109,17 +117,14 @@ class CombinedHead(BaseTopdownHead):
             flip_indices = get_flip_indices(batch_data_samples, self.out_channels)
             if any(flip_indices[i] >= b for i in range(b)):
                 raise ValueError('flip_indices mix body and face/hand keypoints')
-            out_f = self.forward(feats_flip)
-            body_f = flip_heatmaps_back(out_f[:, :b], flip_indices[:b],
-                                        test_cfg.get('shift_heatmap', True))
-            body = (body + body_f) * 0.5
+            out_f = flip_heatmaps_back(self.forward(feats_flip), flip_indices,
+                                       bool(test_cfg.get('shift_heatmap', True)))
+            body = (body + out_f[:, :b]) * 0.5
         kb, sb = hm_codec.decode(body)
         kr, sr = reg_codec.decode(out[:, b:])
         if feats_flip is not None:
-            rest = [i - b for i in flip_indices[b:]]
             kf, sf = reg_codec.decode(out_f[:, b:])
-            kf = flip_keypoints_back(kf, rest, reg_codec.input_size[0])
             kr = (kr + kf) * 0.5
-            sr = (sr + sf[:, rest]) * 0.5
+            sr = (sr + sf) * 0.5
         return self._pack(np.concatenate([kb, kr], 1),
                           np.concatenate([sb, sr], 1))

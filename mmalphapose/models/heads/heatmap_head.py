@@ -34,6 +34,9 @@ class HeatmapHead(BaseTopdownHead):
     to the centred person's; scores stay the raw peak values).
     """
 
+    # AlphaPose's drawing threshold of heatmap models (vis_thres, facts §9.3)
+    vis_kpt_thr = 0.4
+
     def __init__(self, in_channels: int, out_channels: int,
                  deconv_out_channels: Sequence[int] = (),
                  final_kernel_size: int = 3, in_index: int = -1,

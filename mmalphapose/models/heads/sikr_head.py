@@ -5,7 +5,7 @@ import numpy as np
 from mmengine.structures import InstanceData
 
 from mmalphapose.registry import MODELS
-from ..utils import flip_keypoints_back, get_flip_indices, integral_coordinates
+from ..utils import flip_heatmaps_back, get_flip_indices, integral_coordinates
 from .base_head import BaseTopdownHead, Feats
 
 
@@ -17,8 +17,15 @@ class SIKRHead(BaseTopdownHead):
     with SIKR's gradient ``amplitude * sign(i - c)`` (or the ordinary
     integral gradient with ``symmetric=False``), L1 against the
     ``SIKRLabel`` targets (``keypoint_labels``, ``keypoint_weights``).
-    Predict: soft-argmax by the decoder; flip test averages the coordinates
-    and scores of both passes in crop pixels.
+    Predict: soft-argmax by the decoder (AlphaPose's
+    ``heatmap_to_coord_simple_regress``). Flip test as AlphaPose's evaluation
+    path (``validate.py``): the maps of the flipped pass are un-flipped in
+    heatmap space (:func:`flip_heatmaps_back`: swap left/right channels,
+    mirror, 1-pixel right shift when ``test_cfg['shift_heatmap']``, default
+    True), both passes are decoded with the integral decoder and their
+    coordinates and scores averaged.
+
+    test_cfg keys: ``flip_test`` (bool), ``shift_heatmap`` (bool).
 
     Args:
         in_channels / out_channels: input channels / K.
@@ -29,6 +36,9 @@ class SIKRHead(BaseTopdownHead):
         loss: default ``KeypointL1Loss(reduction='batch_sum')`` (AlphaPose).
         decoder: a ``SIKRLabel`` config.
     """
+
+    # AlphaPose's drawing threshold of regression (SIKR) models (facts §9.3)
+    vis_kpt_thr = 0.05
 
     def __init__(self, in_channels: int, out_channels: int,
                  final_kernel_size: int = 3, in_index: int = -1,
@@ -60,12 +70,16 @@ class SIKRHead(BaseTopdownHead):
 
     def predict(self, feats, batch_data_samples, test_cfg: dict = {}
                 ) -> List[InstanceData]:
+        """Features (or ``[feats, feats_of_flipped_input]`` with
+        ``test_cfg['flip_test']``) -> one InstanceData per sample with
+        ``keypoints`` (1,K,2) in crop pixels and ``keypoint_scores`` (1,K)."""
         feats, feats_flip = self._split_flip(feats, test_cfg)
         keypoints, scores = self.decoder.decode(self.forward(feats))
         if feats_flip is not None:
             flip_indices = get_flip_indices(batch_data_samples, self.out_channels)
-            kf, sf = self.decoder.decode(self.forward(feats_flip))
-            kf = flip_keypoints_back(kf, flip_indices, self.decoder.input_size[0])
+            maps_f = flip_heatmaps_back(self.forward(feats_flip), flip_indices,
+                                        bool(test_cfg.get('shift_heatmap', True)))
+            kf, sf = self.decoder.decode(maps_f)
             keypoints = (keypoints + kf) * 0.5
-            scores = (scores + sf[:, flip_indices]) * 0.5
+            scores = (scores + sf) * 0.5
         return self._pack(np.asarray(keypoints), np.asarray(scores))

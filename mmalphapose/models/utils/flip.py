@@ -23,20 +23,18 @@ def get_flip_indices(batch_data_samples: Sequence, num_keypoints: int) -> list:
 
 def flip_heatmaps_back(heatmaps: Tensor, flip_indices: Sequence[int],
                        shift: bool = True) -> Tensor:
-    """Un-flip heatmaps of a flipped input: swap left/right channels, flip W
-    and (AlphaPose) shift right by one pixel."""
+    """Un-flip the (N,K,H,W) maps of a horizontally flipped input, as
+    AlphaPose's ``flip_heatmap``: swap left/right channels, mirror W and,
+    with ``shift``, move right by one pixel (column 0 keeps its value).
+
+    AlphaPose applies this to heatmaps and to integral-regression logits
+    alike. Its own helper shifts in place with an overlapping slice copy,
+    which PyTorch does not define; the intended shift is a copy, done here.
+    """
     out = heatmaps[:, list(flip_indices)].flip(-1)
     if shift:
         out = out.clone()
         out[..., 1:] = out[..., :-1].clone()
-    return out
-
-
-def flip_keypoints_back(keypoints: np.ndarray, flip_indices: Sequence[int],
-                        input_width: int) -> np.ndarray:
-    """Un-flip crop-pixel keypoints (N,K,2) predicted on a flipped input."""
-    out = keypoints[:, list(flip_indices)].copy()
-    out[..., 0] = input_width - 1 - out[..., 0]
     return out
 
 

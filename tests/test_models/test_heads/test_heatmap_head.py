@@ -3,7 +3,7 @@ import torch
 
 from mmalphapose.models.heads import HeatmapHead
 
-from .helpers import make_samples
+from mmalphapose.testing import make_samples
 
 DEC = dict(type='MSRAHeatmap', input_size=(48, 64), heatmap_size=(12, 16), sigma=2)
 

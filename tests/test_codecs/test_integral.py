@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmalphapose.models.utils import integral_coordinates
+from mmalphapose.codecs.integral import integral_coordinates
 
 
 def _hand_gradient(maps, coords_px, sgn, amplitude):
@@ -92,3 +92,21 @@ def test_forward_and_plain_switch(norm):
     (ours * weights).sum().backward()
     (ref * weights).sum().backward()
     torch.testing.assert_close(x1.grad, x2.grad)
+
+
+def test_one_home_and_float32_decode():
+    import mmalphapose.codecs as codecs
+    import mmalphapose.models.utils as mutils
+    from mmalphapose.codecs.integral import integral_decode
+    assert mutils.integral_coordinates is codecs.integral_coordinates
+    assert mutils.normalize_heatmaps is codecs.normalize_heatmaps
+    assert mutils.SymmetricIntegral is codecs.SymmetricIntegral
+    torch.manual_seed(0)
+    x = torch.randn(2, 3, 8, 6)
+    coords, scores = integral_decode(x.numpy(), 'sigmoid')
+    ref, ref_s = integral_coordinates(x, 'sigmoid', symmetric=False)
+    assert coords.dtype == np.float32 and scores.dtype == np.float32
+    np.testing.assert_array_equal(coords, ref.numpy())
+    np.testing.assert_array_equal(scores, ref_s.numpy())
+    with pytest.raises(ValueError, match='norm_type'):
+        integral_decode(x, 'l2')
