@@ -35,7 +35,8 @@ model = dict(
         loss=dict(type='HybrIKLoss', uvd_weight=1., beta_weight=1., theta_weight=0.01,
                   twist_weight=0.01, phi_reg_weight=1e-4, uvd_num_joints=24),
         decoder=codec),
-    test_cfg=dict(flip_test=False, return_vertices=False))
+    test_cfg=dict(flip_test=False, return_vertices=False),
+    metainfo=dict(from_file='configs/_base_/datasets/smpl29.py'))
 
 dataset_type = 'SMPLDataset'
 data_root = 'data/h36m/'
@@ -56,6 +57,9 @@ val_pipeline = [
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='PackSMPLInputs'),
 ]
+# inference (the demo's --smpl mode, inference_smpl): its GetBBoxCenterScale and
+# TopdownAffine are the crop (box padding 1.25, 256x256), as for the 2D models
+test_pipeline = val_pipeline
 train_dataloader = dict(
     batch_size=32,
     num_workers=4,

@@ -5,6 +5,7 @@ videos, text lists or a webcam.
     mmalphapose-demo demo/resources/demo_basketball.mp4 --out-dir outputs/demo
     mmalphapose-demo tests/data/coco --pose-config CFG --pose-checkpoint CKPT
     mmalphapose-demo webcam:0 --show --track pose-aware
+    mmalphapose-demo video.mp4 --smpl --smpl-model SMPL_NEUTRAL.pkl --track pose-aware
 
 With no model flags it uses the bundled ONNX person detector and the default
 pose model of the model index (model-index.yml); a model built without its
@@ -34,7 +35,7 @@ def _keep_freed_memory() -> None:
         pass
 
 
-from .pose_inferencer import PoseInferencer  # noqa: E402
+from .pose_inferencer import SMPL_OPTIONS_ERROR, PoseInferencer  # noqa: E402
 from .writers import FORMATS  # noqa: E402
 
 
@@ -91,6 +92,14 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'library defaults)')
     p.add_argument('--skeleton-style', default='mmpose', choices=['mmpose', 'openpose'])
     p.add_argument('--draw-heatmap', action='store_true')
+    p.add_argument('--smpl', action='store_true',
+                   help='SMPL / HybrIK mode: 3D joints, SMPL pose/shape, camera and meshes '
+                        '(docs/smpl.md); --pose-config defaults to the HybrIK config')
+    p.add_argument('--smpl-model', default=None,
+                   help='SMPL model file (.pkl/.npz) or folder; implies --smpl (default: '
+                        '$MMALPHAPOSE_SMPL_MODEL, then checkpoints/smpl/SMPL_NEUTRAL.pkl)')
+    p.add_argument('--smpl-vertices', action='store_true',
+                   help='--smpl: also write every mesh into the JSON (large)')
     return p.parse_args(argv)
 
 
@@ -102,6 +111,10 @@ def main(argv=None) -> int:
             and not str(args.input).isdigit() and not any(c in args.input for c in '*?['):
         print(f'error: input "{args.input}" does not exist', file=sys.stderr)
         return 2
+    smpl = args.smpl or bool(args.smpl_model) or args.smpl_vertices
+    if smpl and (args.format != 'alphapose' or args.keypoints or args.draw_heatmap):
+        print(f'error: {SMPL_OPTIONS_ERROR}', file=sys.stderr)
+        return 2
     threads = args.stage_threads
     if threads is None and args.workers > 0:
         threads = max(1, (os.cpu_count() or 2) // 2)
@@ -112,7 +125,8 @@ def main(argv=None) -> int:
             det_weights=args.det_checkpoint, det_cat_id=args.det_cat_id,
             detfile=args.detfile, bbox_thr=args.bbox_thr, nms_thr=args.nms_thr,
             pose_nms=args.pose_nms, track=args.track, threads=threads,
-            det_options=dict(num_threads=threads) if threads else None)
+            det_options=dict(num_threads=threads) if threads else None,
+            smpl_model=(args.smpl_model or True) if smpl else None)
     except (FileNotFoundError, ValueError, ImportError) as exc:
         # missing files, a checkpoint for another keypoint count, no mmdet ...
         print(f'error: {exc}', file=sys.stderr)
@@ -123,7 +137,8 @@ def main(argv=None) -> int:
         kpt_thr=args.kpt_thr, pose_batch=args.pose_batch, det_batch=args.det_batch,
         flip=args.flip, format=args.format, keypoints=args.keypoints,
         det_frequency=args.det_frequency, workers=args.workers,
-        skeleton_style=args.skeleton_style, draw_heatmap=args.draw_heatmap)
+        skeleton_style=args.skeleton_style, draw_heatmap=args.draw_heatmap,
+        smpl_vertices=args.smpl_vertices)
     print('=' * 60)
     print(inferencer.describe())
     if inferencer.random_weights:

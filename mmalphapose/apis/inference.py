@@ -244,14 +244,14 @@ class TopdownPredictor:
             bboxes: (N,4) xyxy boxes; bbox_scores: (N,) (default 1).
             img_paths: optional path per image (sample metainfo).
             with_heatmaps: also return ``heatmaps`` (N,K,h,w), min-max scaled
-                per keypoint, with ``input_centers``/``input_scales`` (N,2)
-                (one extra forward; for drawing).
+                per keypoint (one extra forward; for drawing).
 
         Returns:
             InstanceData of N people in the order of ``bboxes``: keypoints
-            (N,K,2) in image pixels, keypoint_scores (N,K), bboxes, bbox_scores
-            and every other per-person field of the model (e.g. embeddings),
-            as numpy arrays.
+            (N,K,2) in image pixels, keypoint_scores (N,K), bboxes, bbox_scores,
+            the crop each person was seen in (``input_centers`` /
+            ``input_scales`` (N,2), image pixels; N > 0) and every other
+            per-person field of the model (e.g. embeddings), as numpy arrays.
         """
         bboxes = np.asarray(bboxes, np.float32).reshape(-1, 4)
         n = len(bboxes)
@@ -289,8 +289,7 @@ class TopdownPredictor:
         inst = InstanceData.cat(parts) if len(parts) > 1 else parts[0]
         if inst.keypoint_scores.ndim == 3:  # (N,K,1) from some heads
             inst.keypoint_scores = inst.keypoint_scores[..., 0]
-        if with_heatmaps:
-            inst.input_centers, inst.input_scales = centers, scales
+        inst.input_centers, inst.input_scales = centers, scales
         return inst
 
     def _heatmaps(self, inputs: torch.Tensor) -> np.ndarray:

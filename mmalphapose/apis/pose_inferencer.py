@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 import warnings
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional, Union
 
 import numpy as np
 from mmengine.logging import print_log
@@ -40,6 +40,8 @@ from .writers import FORMATS, SourceOutputs
 
 NMS_TYPES = {'pnms': 'ParametricPoseNMS', 'oks': 'OKSNMS', 'soft-oks': 'SoftOKSNMS'}
 TRACKER_TYPES = {'pose-aware': 'PoseAwareTracker', 'poseflow': 'PoseFlowTracker'}
+SMPL_OPTIONS_ERROR = ('--smpl writes the SMPL records of docs/output_formats.md and draws '
+                      'meshes: --format, --keypoints and --draw-heatmap do not apply')
 
 
 @INFERENCERS.register_module()
@@ -66,6 +68,10 @@ class PoseInferencer:
         cfg_options: overrides of the pose config.
         det_options: overrides of the ONNX detector's arguments, e.g.
             ``dict(num_threads=1)``.
+        smpl_model: the SMPL / HybrIK mode (docs/smpl.md) when set: the SMPL
+            file, or ``True`` for the default lookup; ``pose2d`` defaults to
+            the HybrIK config; 3D joints, SMPL parameters and meshes are
+            written (:mod:`mmalphapose.apis.smpl_inference`).
     """
 
     preprocess_kwargs = {'bbox_thr', 'nms_thr', 'det_batch', 'det_frequency', 'workers',
@@ -75,7 +81,7 @@ class PoseInferencer:
                         'radius', 'thickness', 'return_vis', 'save_vis', 'save_video',
                         'wait_time'}
     postprocess_kwargs = {'pose_nms', 'track', 'return_datasamples', 'out_dir',
-                          'save_json', 'format', 'keypoints'}
+                          'save_json', 'format', 'keypoints', 'smpl_vertices'}
 
     def __init__(self, pose2d: Optional[str] = None, pose2d_weights: Optional[str] = None,
                  device: str = 'cpu', det_model: Optional[str] = None,
@@ -84,11 +90,18 @@ class PoseInferencer:
                  nms_thr: Optional[float] = None, pose_nms: str = 'pnms',
                  track: str = 'none', show_progress: bool = True,
                  cfg_options: Optional[dict] = None, det_options: Optional[dict] = None,
-                 threads: Optional[int] = None):
+                 threads: Optional[int] = None,
+                 smpl_model: Union[str, bool, None] = None):
         if threads:  # intra-op threads of the pose model, set once here
             import torch
             torch.set_num_threads(int(threads))
         self.random_weights = False
+        self.smpl_layer = None
+        if smpl_model:  # SMPL mode: the user's body model first (clear error if missing)
+            from .smpl_inference import SMPL_POSE_CONFIG, build_smpl_layer
+            pose2d = resolve_pose_config(pose2d or SMPL_POSE_CONFIG)
+            self.smpl_layer = build_smpl_layer(smpl_model, pose2d, device)
+            cfg_options = dict(cfg_options or {}, **{'model.head.smpl_layer': None})
         if pose2d is None:
             pose2d, default_ckpt = default_pose_model()
             if pose2d is None:
@@ -138,7 +151,11 @@ class PoseInferencer:
         self.default_pose_nms, self.default_track = pose_nms, track
         self.show_progress = show_progress
         from mmalphapose.visualization import PoseVisualizer
-        self.visualizer = PoseVisualizer(dataset_meta=self.metainfo)
+        if self.smpl_layer is not None:
+            from .smpl_inference import SMPLVisualizer
+            self.visualizer = SMPLVisualizer(self.smpl_layer.faces, dataset_meta=self.metainfo)
+        else:
+            self.visualizer = PoseVisualizer(dataset_meta=self.metainfo)
         self.outputs: List[str] = []
 
     # ------------------------------------------------------------------ utils
@@ -147,6 +164,8 @@ class PoseInferencer:
         weights = self.pose_checkpoint or (
             'RANDOM WEIGHTS' if self.random_weights else 'weights from the files its config names')
         pose = f'{self.pose_config} + {weights}'
+        if self.smpl_layer is not None:
+            pose += f'\nSMPL body model: {self.smpl_layer.model_path}'
         return f'pose: {pose}\ndetector: {self.detector.name}'
 
     def _dispatch_kwargs(self, **kwargs) -> List[dict]:
@@ -204,6 +223,9 @@ class PoseInferencer:
         fmt = postk.get('format', 'alphapose') or 'alphapose'
         if fmt not in FORMATS:
             raise ValueError(f'--format must be one of {FORMATS}, got "{fmt}"')
+        if self.smpl_layer is not None and (fmt != 'alphapose' or postk.get('keypoints')
+                                            or vis.get('draw_heatmap')):
+            raise ValueError(SMPL_OPTIONS_ERROR)
         det_batch = int(pre.get('det_batch', 4))
         kpt_thr = vis.get('kpt_thr')
         if kpt_thr is None:
@@ -211,15 +233,22 @@ class PoseInferencer:
         out_dir = postk.get('out_dir')
         drawing = self._drawing_options(vis, out_dir)
         tracker = self.build_tracker(postk.get('track', self.default_track))
+        if self.smpl_layer is not None:  # HybrIK + IK, no pose NMS (docs/smpl.md)
+            from .smpl_inference import SMPLStage
+            pose_stage = SMPLStage(self.model, self.smpl_layer, tracker,
+                                   int(fwd.get('pose_batch', 64)), fwd.get('flip'),
+                                   frames_per_batch=det_batch,
+                                   follow_kpt_thr=float(np.max(kpt_thr)))
+        else:
+            pose_stage = PoseStage(
+                TopdownPredictor(self.model, int(fwd.get('pose_batch', 64)), fwd.get('flip')),
+                self.build_pose_nms(postk.get('pose_nms', self.default_pose_nms)),
+                tracker, frames_per_batch=det_batch, follow_kpt_thr=float(np.max(kpt_thr)),
+                with_heatmaps=drawing['heatmap'])
         stages = [
             DetectStage(self.detector, det_batch, int(pre.get('det_frequency', 1)),
                         pre.get('bbox_thr'), pre.get('nms_thr')),
-            PoseStage(TopdownPredictor(self.model, int(fwd.get('pose_batch', 64)),
-                                       fwd.get('flip')),
-                      self.build_pose_nms(postk.get('pose_nms', self.default_pose_nms)),
-                      tracker, frames_per_batch=det_batch,
-                      follow_kpt_thr=float(np.max(kpt_thr)),
-                      with_heatmaps=drawing['heatmap'])]
+            pose_stage]
         webcam = any(s.kind == 'webcam' for s in sources)
         stop = threading.Event()
         stream = chain(read_sources(sources, stop), stages, int(pre.get('workers', 1)), stop,
@@ -233,10 +262,15 @@ class PoseInferencer:
             from tqdm import tqdm
             bar = tqdm(total=sum(totals), unit='frame', dynamic_ncols=True)
         self.outputs = []
-        outputs = SourceOutputs(
-            out_dir, self.metainfo, fmt, postk.get('keypoints'), tracker is not None,
-            save_json=bool(postk.get('save_json', True)) and bool(out_dir),
-            save_vis=drawing['save_vis'], save_video=drawing['save_video'])
+        save = dict(save_json=bool(postk.get('save_json', True)) and bool(out_dir),
+                    save_vis=drawing['save_vis'], save_video=drawing['save_video'])
+        if self.smpl_layer is not None:
+            from .smpl_inference import SMPLOutputs
+            outputs = SMPLOutputs(out_dir, self.metainfo, tracker is not None,
+                                  bool(postk.get('smpl_vertices', False)), **save)
+        else:
+            outputs = SourceOutputs(out_dir, self.metainfo, fmt, postk.get('keypoints'),
+                                    tracker is not None, **save)
         try:
             for item in stream:
                 if isinstance(item, SourceStart):

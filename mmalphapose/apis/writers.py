@@ -257,11 +257,16 @@ class SourceOutputs:
             self.used_stems[stem] += 1
             stem = f'{stem}_{self.used_stems[stem]}'
         self.used_stems.setdefault(stem, 0)
-        writer = ResultWriter(self.out_dir, stem, self.metainfo, self.fmt, self.keypoints,
-                              self.tracking) if self.save_json else None
+        writer = self.make_writer(stem) if self.save_json else None
         sink = VideoSink(osp.join(self.out_dir, f'{stem}_vis.mp4'), source.fps, source.size) \
             if self.save_video and source.is_stream else None
         self.open_io[id(source)] = (writer, sink, stem)
+
+    def make_writer(self, stem: str) -> ResultWriter:
+        """The JSON writer of one input (``<stem>.json``); a subclass may
+        write another schema (the SMPL records)."""
+        return ResultWriter(self.out_dir, stem, self.metainfo, self.fmt, self.keypoints,
+                            self.tracking)
 
     def write_json(self, frame, inst: InstanceData) -> Optional[str]:
         """Add a frame's people to its input's JSON; returns the input's stem."""

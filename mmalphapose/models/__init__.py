@@ -35,6 +35,7 @@ Example, Halpe-26 SE-ResNet-18 student at 256x192::
          test_cfg=dict(flip_test=True))
 """
 from .backbones import *  # noqa: F401,F403
+from .body_models import SMPLLayer  # noqa: F401
 from .data_preprocessors import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403

@@ -10,3 +10,7 @@ __all__ = [
     'BaseCocoStyleDataset', 'CocoDataset', 'Halpe26Dataset', 'Halpe136Dataset',
     'CocoWholeBodyDataset', 'CocoWholeBodyHalpe136Dataset', 'PoseTrack18Dataset', 'load_json_file'
 ]
+
+from .smpl_dataset import SMPLDataset  # noqa: E402
+
+__all__ += ['SMPLDataset']

@@ -16,3 +16,7 @@ __all__ += ['PartGuidedProposal']
 from .photometric import RandomCrowdPaste, RandomOcclusion, RandomPhotometric  # noqa: E402
 
 __all__ += ['RandomPhotometric', 'RandomOcclusion', 'RandomCrowdPaste']
+
+from .smpl_transforms import GenerateSMPLTarget, PackSMPLInputs  # noqa: E402
+
+__all__ += ['GenerateSMPLTarget', 'PackSMPLInputs']

@@ -10,3 +10,7 @@ from .identity_embedding_head import (IdentityEmbeddingHead,  # noqa: E402
                                       PoseTrackEstimator)
 
 __all__ += ['IdentityEmbeddingHead', 'PoseTrackEstimator']
+
+from .hybrik_head import HybrIKHead  # noqa: E402
+
+__all__ += ['HybrIKHead']

@@ -1,5 +1,5 @@
 """HybrIK head: 3D integral heatmaps + shape / twist / camera regression."""
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -7,6 +7,7 @@ from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
 from mmalphapose.registry import MODELS
+from mmalphapose.utils.array_conversion import to_numpy
 from ..body_models import (HYBRIK_FLIP_PAIRS, NUM_HYBRIK_JOINTS, axis_angle_to_matrix,
                            flip_indices, uvd_to_camera)
 from .base_head import BaseTopdownHead, Feats
@@ -198,12 +199,6 @@ class HybrIKHead(BaseTopdownHead):
             fields.update(smpl_pose=smpl.rot_mats, smpl_joints=smpl.joints29)
             if smpl.vertices is not None:
                 fields['vertices'] = smpl.vertices
-        arrays = {k: _np(v) for k, v in fields.items()}
+        arrays = {k: to_numpy(v, np.float32) for k, v in fields.items()}
         return [InstanceData(**{k: v[i:i + 1] for k, v in arrays.items()})
                 for i in range(len(kpts))]
-
-
-def _np(x: Union[Tensor, np.ndarray]) -> np.ndarray:
-    if isinstance(x, Tensor):
-        return x.detach().float().cpu().numpy()
-    return np.asarray(x, np.float32)

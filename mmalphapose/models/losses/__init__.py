@@ -7,3 +7,7 @@ from .embedding_loss import (BatchHardTripletLoss,  # noqa: E402
                              IdentityCrossEntropyLoss)
 
 __all__ += ['BatchHardTripletLoss', 'IdentityCrossEntropyLoss']
+
+from .smpl_losses import HybrIKLoss  # noqa: E402
+
+__all__ += ['HybrIKLoss']
