@@ -71,6 +71,7 @@ setup(
     long_description=open('README.md').read() if osp.exists('README.md') else '',
     long_description_content_type='text/markdown',
     license='Apache License 2.0',
+    license_files=['LICENSE'],
     packages=find_packages(include=['mmalphapose', 'mmalphapose.*']),
     include_package_data=True,
     package_data={'mmalphapose': ['.mim/**/*', '.mim/*']},

@@ -17,12 +17,10 @@ from mmengine.structures import InstanceData
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
-sys.path.insert(0, osp.join(ROOT, 'tests', 'test_post_processing'))
-
-from reference_pnms import reference_pose_nms  # noqa: E402
 
 from mmalphapose.post_processing import ParametricPoseNMS  # noqa: E402
 from mmalphapose.post_processing.utils import resolve_wholebody_groups  # noqa: E402
+from mmalphapose.testing.reference_pose_nms import reference_pose_nms  # noqa: E402
 
 
 def make_frame(rng: np.random.Generator, people: int, k: int,

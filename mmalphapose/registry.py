@@ -1,10 +1,13 @@
 """Registries of mmalphapose, children of mmengine's root registries.
 
-Every registry has ``scope='mmalphapose'`` and a ``locations`` list, so a config
-that only says ``type='SIKRHead'`` (inside our default scope) or
-``type='mmalphapose.SIKRHead'`` (from any other OpenMMLab scope) imports the
-module that registers it on first use. Names of other scopes resolve through
-mmengine's registry tree, e.g. ``type='mmdet.RTMDet'``.
+Every registry has ``scope='mmalphapose'`` and every registry that holds
+names has a ``locations`` list, so a config that only says ``type='SIKRHead'``
+(inside our default scope) or ``type='mmalphapose.SIKRHead'`` (from any other
+OpenMMLab scope) imports the module that registers it on first use. The lists
+are complete: ``tests/test_registry/test_registry_locations.py`` looks every
+registered name up in a fresh interpreter that imported only this module.
+Names of other scopes resolve through mmengine's registry tree, e.g.
+``type='mmdet.RTMDet'``.
 """
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
@@ -50,7 +53,7 @@ DATASETS = Registry(
     locations=['mmalphapose.datasets'])
 DATA_SAMPLERS = Registry(
     'data sampler', parent=MMENGINE_DATA_SAMPLERS, scope=SCOPE,
-    locations=['mmalphapose.datasets'])
+    locations=['mmalphapose.datasets', 'mmalphapose.tracking'])
 TRANSFORMS = Registry(
     'transform', parent=MMENGINE_TRANSFORMS, scope=SCOPE,
     locations=['mmalphapose.datasets.transforms'])
@@ -63,7 +66,8 @@ MODEL_WRAPPERS = Registry(
     'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, scope=SCOPE,
     locations=['mmalphapose.models'])
 WEIGHT_INITIALIZERS = Registry(
-    'weight initializer', parent=MMENGINE_WEIGHT_INITIALIZERS, scope=SCOPE)
+    'weight initializer', parent=MMENGINE_WEIGHT_INITIALIZERS, scope=SCOPE,
+    locations=['mmalphapose.models'])
 BATCH_AUGMENTS = Registry(
     'batch augment', scope=SCOPE, locations=['mmalphapose.models'])
 

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Usage: tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py args...]
+# Evaluate on NPROC processes of this machine: one per GPU (NCCL), or NPROC CPU
+# processes (gloo) on a machine without CUDA.
+#   tools/dist_test.sh CONFIG CHECKPOINT NPROC [tools/test.py args...]
+# Several machines: run it on each with NNODES, NODE_RANK, MASTER_ADDR, PORT set.
+# PYTHON (default: python) must have torch and mmalphapose; torchrun is not needed.
+set -euo pipefail
+if [ $# -lt 3 ]; then
+    echo "usage: $0 CONFIG CHECKPOINT NPROC [tools/test.py args...]" >&2
+    exit 2
+fi
 CONFIG=$1
 CHECKPOINT=$2
-GPUS=$3
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
-torchrun --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
-    --nproc_per_node="$GPUS" --master_port="$PORT" \
-    "$(dirname "$0")/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch "${@:4}"
+NPROC=$3
+TOOLS=$(cd "$(dirname "$0")" && pwd)
+source "$TOOLS/dist_env.sh"
+PYTHONPATH="$TOOLS/..${PYTHONPATH:+:$PYTHONPATH}" exec "${PYTHON:-python}" -m torch.distributed.run \
+    --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
+    --master_port="$PORT" --nproc_per_node="$NPROC" \
+    "$TOOLS/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch "${@:4}"

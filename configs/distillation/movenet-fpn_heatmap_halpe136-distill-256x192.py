@@ -1,20 +1,21 @@
-# Halpe-136 whole-body student: the Halpe-26 student's recipe
-# (movenet-fpn_heatmap_halpe26-distill-256x192.py) with two more teachers:
+# Multi-teacher distillation of the bundled Halpe-136 whole-body student (DWPose layout:
+# the student is the plain model config named in _base_; this file only wraps its model).
+# The Halpe-26 recipe (movenet-fpn_heatmap_halpe26-distill-256x192.py) with two more
+# teachers, run on hand / face boxes derived from the body labels:
 #   MediaPipe hand landmark (full) -> the 42 hand points (94-135),
-#   MediaPipe face mesh (468 points mapped to the 68 iBUG points) -> the face (26-93),
-# run on hand / face boxes derived from the body labels.
-# Warm-started from the bundled Halpe-26 student (all but the output layer).
+#   MediaPipe face mesh (468 points mapped to the 68 iBUG points) -> the face (26-93).
+# Warm-started from the bundled Halpe-26 student (the student config's load_from).
 # Labels: tools/distill/make_teacher_labels.py --wholebody -> data/distill/halpe136_train.json
 # Reproduce: bash tools/distill/run_all.sh
-_base_ = ['./movenet-fpn_heatmap_halpe26-distill-256x192.py']
-
-max_iters = 1000
-base_lr = 1e-3
+_base_ = ['../wholebody_2d_keypoint/heatmap/halpe136/'
+          'heatmap_movenet-fpn_1xb32-1000it_halpe136-256x192.py']
 
 model = dict(
-    student=dict(
-        head=dict(out_channels=136),
-        metainfo=dict(from_file='configs/_base_/datasets/halpe136.py')),
+    _delete_=True,
+    type='MultiTeacherDistiller',
+    student=_base_.model,  # noqa: F821  (mmengine gives configs the _base_ variables)
+    gt_loss_weight=1.0,
+    use_confidence=True,
     teachers=[
         dict(source='movenet', keypoint_ids=list(range(17)), loss_weight=1.0),
         dict(source='derived', keypoint_ids=[17, 18, 19], loss_weight=0.5),
@@ -23,15 +24,3 @@ model = dict(
         dict(source='hand', keypoint_ids=list(range(94, 136)), loss_weight=1.0),
     ],
 )
-
-train_dataloader = dict(dataset=dict(type='Halpe136Dataset', ann_file='halpe136_train.json'))
-train_cfg = dict(max_iters=max_iters)
-optim_wrapper = dict(optimizer=dict(lr=base_lr))
-param_scheduler = [
-    dict(type='LinearLR', begin=0, end=100, start_factor=0.1, by_epoch=False),
-    dict(type='CosineAnnealingLR', begin=100, end=max_iters, T_max=max_iters - 100,
-         eta_min=base_lr * 1e-3, by_epoch=False),
-]
-# the exported Halpe-26 student (plain student keys): all but the 26-channel output
-# layer load; the 136-channel one starts fresh
-load_from = 'checkpoints/movenet-fpn_heatmap_halpe26-distill-256x192.pth'

@@ -9,7 +9,14 @@ _PACKAGES = ('codecs', 'datasets', 'engine', 'evaluation', 'models',
 
 
 def register_all_modules(init_default_scope: bool = True) -> None:
-    """Import every mmalphapose module that registers something.
+    """Import every mmalphapose module that registers something and set up
+    the process for running mmalphapose models, as an MMPose user expects.
+
+    Besides the imports, it calls
+    :func:`mmalphapose.utils.enable_safe_checkpoint_loading` (so a Runner
+    built afterwards saves and loads checkpoints with ``weights_only=True``)
+    and :func:`mmalphapose.utils.check_versions` (warnings only). Both are
+    idempotent; ``mmalphapose.apis.init_model`` calls this function.
 
     Args:
         init_default_scope: also make ``mmalphapose`` the current default scope
@@ -17,8 +24,13 @@ def register_all_modules(init_default_scope: bool = True) -> None:
             is current, as mmengine recommends).
     """
     import importlib
+
+    from .checkpoint import enable_safe_checkpoint_loading
+    from .version_check import check_versions
     for pkg in _PACKAGES:
         importlib.import_module(f'mmalphapose.{pkg}')
+    enable_safe_checkpoint_loading()
+    check_versions()
     if not init_default_scope:
         return
     never_created = (DefaultScope.get_current_instance() is None

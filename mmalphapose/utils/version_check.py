@@ -1,4 +1,9 @@
-"""Soft version checks: warn, never assert, about versions outside the tested range."""
+"""Soft version checks: warn, never assert, about versions outside the tested range.
+
+Not run at import: :func:`check_versions` is called by ``tools/train.py``,
+``tools/test.py`` and :func:`mmalphapose.utils.register_all_modules` (so by
+``mmalphapose.apis.init_model`` too), once per process.
+"""
 import warnings
 from importlib import metadata
 
@@ -28,8 +33,19 @@ def installed_version(package: str):
         return None
 
 
-def check_versions() -> None:
-    """Warn (once per package) when an installed dependency is outside the tested range."""
+_CHECKED = False
+
+
+def check_versions(force: bool = False) -> None:
+    """Warn when an installed dependency is outside the tested range.
+
+    Args:
+        force: check again even when this process already checked once.
+    """
+    global _CHECKED
+    if _CHECKED and not force:
+        return
+    _CHECKED = True
     for pkg, (low, high) in TESTED_RANGES.items():
         ver = installed_version(pkg)
         if ver is None:

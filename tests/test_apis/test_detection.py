@@ -8,7 +8,8 @@ import pytest
 from mmalphapose.apis.detection import (DetFilePersonDetector, WholeImageDetector,
                                         build_person_detector, filter_boxes)
 from mmalphapose.post_processing.box_nms import box_nms
-from .standins import REPO
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def test_alphapose_detfile_by_file_name(tmp_path):
@@ -108,7 +109,7 @@ def test_mmdet_scope_does_not_leak(tmp_path):
 
     from mmalphapose.apis import init_model
     from mmalphapose.apis.detection import MMDetPersonDetector
-    from .standins import write_standin_config
+    from mmalphapose.testing import write_standin_config
     cfg = osp.join(osp.dirname(mmdet.__file__), '.mim', 'configs', 'rtmdet',
                    'rtmdet_tiny_8xb32-300e_coco.py')
     if not osp.isfile(cfg):

@@ -6,7 +6,7 @@ from mmengine.structures import InstanceData
 
 from mmalphapose.apis import (TopdownCrop, TopdownPredictor, inference_topdown,
                               init_model)
-from .standins import dots_image, write_standin_config
+from mmalphapose.testing import dots_image, write_standin_config
 
 
 def samples_to_instances(samples):

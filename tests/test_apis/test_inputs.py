@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from mmalphapose.apis.inputs import resolve_inputs
-from .mp4_utils import faststart
+from mmalphapose.testing import faststart
 
 VIDEO = 'videos/basketball_20f.mp4'
 

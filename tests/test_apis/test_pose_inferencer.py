@@ -9,8 +9,7 @@ import pytest
 from mmalphapose.apis import PoseInferencer, inference_topdown
 from mmalphapose.apis.detection import WholeImageDetector
 from mmalphapose.structures import PoseDataSample
-from .mp4_utils import faststart
-from .standins import dots_image, write_standin_config
+from mmalphapose.testing import dots_image, faststart, write_standin_config
 
 VIDEO = 'videos/basketball_20f.mp4'
 

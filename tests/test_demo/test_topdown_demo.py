@@ -6,8 +6,9 @@ import os.path as osp
 import cv2
 import pytest
 
-from test_apis.standins import REPO, write_standin_config
+from mmalphapose.testing import write_standin_config
 
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 VIDEO = 'videos/basketball_20f.mp4'
 
 

@@ -8,13 +8,25 @@ import torch
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CKPT_DIR = osp.join(ROOT, 'checkpoints')
-STUDENTS = [('movenet-fpn_heatmap_halpe26-distill-256x192', 26),
-            ('movenet-fpn_heatmap_halpe136-distill-256x192', 136)]
+# (checkpoint name, plain student config, keypoints); the distiller config that
+# trained each one is configs/distillation/<checkpoint name>.py
+STUDENTS = [('movenet-fpn_heatmap_halpe26-distill-256x192',
+             'body_2d_keypoint/heatmap/halpe26/'
+             'heatmap_movenet-fpn_1xb32-1500it_halpe26-256x192.py', 26),
+            ('movenet-fpn_heatmap_halpe136-distill-256x192',
+             'wholebody_2d_keypoint/heatmap/halpe136/'
+             'heatmap_movenet-fpn_1xb32-1000it_halpe136-256x192.py', 136)]
+CASES = [pytest.param(name, k, id=name) for name, _, k in STUDENTS]
 
 
 def _paths(name):
-    return (osp.join(ROOT, 'configs', 'distillation', name + '.py'),
-            osp.join(CKPT_DIR, name + '.pth'))
+    """(plain student config, checkpoint) of a bundled student."""
+    student_cfg = next(cfg for n, cfg, _ in STUDENTS if n == name)
+    return (osp.join(ROOT, 'configs', student_cfg), osp.join(CKPT_DIR, name + '.pth'))
+
+
+def _distiller_config(name):
+    return osp.join(ROOT, 'configs', 'distillation', name + '.py')
 
 
 def _sums():
@@ -25,7 +37,7 @@ def _sums():
     return out
 
 
-@pytest.mark.parametrize('name,k', STUDENTS)
+@pytest.mark.parametrize('name,k', CASES)
 def test_checksum_size_and_weights_only(name, k):
     _, ckpt_path = _paths(name)
     h = hashlib.sha256(open(ckpt_path, 'rb').read()).hexdigest()
@@ -37,7 +49,7 @@ def test_checksum_size_and_weights_only(name, k):
     assert ckpt['meta']['dataset_meta']['num_keypoints'] == k
 
 
-@pytest.mark.parametrize('name,k', STUDENTS)
+@pytest.mark.parametrize('name,k', CASES)
 def test_loads_and_predicts(name, k):
     import cv2
 
@@ -83,13 +95,40 @@ def test_student_finds_the_skier():
     assert np.exp(-e)[v].mean() > 0.8
 
 
-@pytest.mark.parametrize('name,k', STUDENTS)
+@pytest.mark.parametrize('name,k', CASES)
 def test_config_is_a_distiller_of_the_student(name, k):
+    """DWPose layout: the distiller config inherits the plain student config and
+    wraps its model unchanged; no stale top-level student is left."""
     from mmengine.config import Config
-    cfg = Config.fromfile(_paths(name)[0])
+    cfg = Config.fromfile(_distiller_config(name))
+    student = Config.fromfile(_paths(name)[0])
     assert cfg.model.type == 'MultiTeacherDistiller'
+    assert student.model.type == 'TopdownPoseEstimator'
+    assert cfg.model.student.to_dict() == student.model.to_dict()
+    assert 'student' not in cfg
     assert cfg.model.student.head.out_channels == k
     assert cfg.model.student.backbone.type == 'MoveNetFPN'
+    # the same data and schedule as the student config
+    assert cfg.train_dataloader.to_dict() == student.train_dataloader.to_dict()
+    assert cfg.train_cfg.to_dict() == student.train_cfg.to_dict()
     sources = {t['source'] for t in cfg.model.teachers}
     expected = {'movenet', 'blazepose', 'derived'} | ({'hand', 'facemesh'} if k == 136 else set())
     assert sources == expected
+
+
+@pytest.mark.parametrize('name,k', CASES)
+def test_distiller_config_builds_and_takes_the_student_checkpoint(name, k):
+    """The distiller built from its config holds the student, whose weights
+    load from the bundled (plain-key) checkpoint into ``model.student``."""
+    from mmengine.config import Config
+
+    from mmalphapose.registry import MODELS
+    from mmalphapose.utils import register_all_modules, safe_torch_load
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(_distiller_config(name))
+    distiller = MODELS.build(cfg.model)
+    sd = safe_torch_load(_paths(name)[1])['state_dict']
+    missing, unexpected = distiller.student.load_state_dict(
+        {kk: v.float() for kk, v in sd.items()}, strict=False)
+    assert not missing and not unexpected
+    assert distiller.student.head.final_layer.out_channels == k

@@ -81,12 +81,14 @@ from mmalphapose.models.distillers.pseudo_labels import (  # noqa: E402
     FACEMESH_TO_IBUG68, face_boxes_from_body, hand_boxes_from_body)
 
 SHARED_MODELS = osp.join(ROOT, '..', 'shared', 'models')
-HAND_ONNX = osp.join(SHARED_MODELS, 'handlandmark-full.onnx')
+HAND_ONNX = osp.join(MODELS_DIR, 'handlandmark-full.onnx')  # bundled since halpe136-teachers
+if not osp.isfile(HAND_ONNX):
+    HAND_ONNX = osp.join(SHARED_MODELS, 'handlandmark-full.onnx')
 FACE_ONNX = osp.join(SHARED_MODELS, 'facemesh.onnx')
 WHOLEBODY_GT = osp.join(ROOT, 'tests', 'data', 'coco_wholebody', 'test_coco_wholebody.json')
 ASTRONAUT = osp.join(ROOT, '..', 'shared', 'data', 'images', 'skimage_astronaut.png')
 needs_hand = pytest.mark.skipif(not osp.isfile(HAND_ONNX),
-                                reason='../shared/models/handlandmark-full.onnx missing')
+                                reason='handlandmark-full.onnx missing (checkpoints/, ../shared/models)')
 needs_face = pytest.mark.skipif(not osp.isfile(FACE_ONNX),
                                 reason='../shared/models/facemesh.onnx missing')
 # thumb <-> pinky, index <-> ring: a mirrored hand

@@ -30,6 +30,15 @@ META = {'CocoDataset': 'coco.py', 'Halpe26Dataset': 'halpe26.py',
         'Halpe136Dataset': 'halpe136.py', 'CocoWholeBodyDataset': 'coco_wholebody.py'}
 
 
+def _dataset_type(dataset: dict) -> str:
+    """The keypoint dataset type of a dataset config, through mmengine's
+    wrappers (``ConcatDataset`` -> its first dataset, ``RepeatDataset`` ->
+    the repeated one)."""
+    while dataset['type'] not in META:
+        dataset = dataset['datasets'][0] if 'datasets' in dataset else dataset['dataset']
+    return dataset['type']
+
+
 def _params():
     out = []
     for path in CONFIGS:
@@ -61,7 +70,7 @@ def test_config_loss_and_predict(path):
     model = MODELS.build(cfg.model)
     codec = KEYPOINT_CODECS.build(cfg.codec)
     meta = parse_pose_metainfo(dict(from_file=osp.join(
-        ROOT, 'configs/_base_/datasets', META[cfg.train_dataloader.dataset.type])))
+        ROOT, 'configs/_base_/datasets', META[_dataset_type(cfg.train_dataloader.dataset)])))
     k = meta['num_keypoints']
     w, h = codec.input_size
     rng = np.random.default_rng(0)

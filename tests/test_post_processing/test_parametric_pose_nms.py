@@ -11,7 +11,7 @@ from mmalphapose.post_processing import ParametricPoseNMS
 from mmalphapose.post_processing.utils import resolve_wholebody_groups
 from mmalphapose.registry import POSE_NMS
 
-from .reference_pnms import REGRESSION, reference_pose_nms
+from mmalphapose.testing.reference_pose_nms import REGRESSION, reference_pose_nms
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 COCO_META = osp.join(ROOT, 'configs/_base_/datasets/coco.py')

@@ -8,9 +8,12 @@ sha256.
 
 Example::
 
-    python tools/distill/export_student.py work_dirs/distill_csp26/iter_3000.pth \
-        checkpoints/csptiny-nanodet_heatmap_halpe26-distill-256x192.pth \
-        --config configs/distillation/csptiny-nanodet_heatmap_halpe26-distill-256x192.py
+    python tools/distill/export_student.py work_dirs/distill_mn26/iter_1500.pth \
+        checkpoints/movenet-fpn_heatmap_halpe26-distill-256x192.pth --config "$STUDENT26"
+
+``--config`` (recorded in the file's ``meta``) is the plain student config the
+weights belong to (``STUDENT26`` in ``tools/distill/run_all.sh``), not the
+distiller config that trained them.
 """
 import argparse
 import hashlib
@@ -50,7 +53,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('src')
     p.add_argument('dst')
-    p.add_argument('--config', default='')
+    p.add_argument('--config', default='',
+                   help='the plain student config (recorded in meta.config)')
     p.add_argument('--fp32', action='store_true', help='keep float32 weights')
     p.add_argument('--num-keypoints', type=int, default=26)
     p.add_argument('--dataset-name', default='halpe26')

@@ -7,6 +7,8 @@
 #   3. the Halpe-136 student, warm-started from the Halpe-26 one, ~20 min (the bundled
 #      file is the iteration-500 checkpoint of this 1000-iteration run, see its card)
 #   4. export both (float16, weights only) to checkpoints/ and evaluate them
+# Training runs the distiller configs (configs/distillation/); they wrap the plain
+# student configs, which the exported checkpoints belong to.
 # Usage: bash tools/distill/run_all.sh [SHARED_DIR] [STAGE...]
 #   SHARED_DIR holds data/ (sample images/videos) and models/ (teacher ONNX files);
 #   STAGE is any of labels, halpe26, halpe136, eval (default: all of them).
@@ -17,8 +19,12 @@ shift || true
 STAGES=${*:-labels halpe26 halpe136 eval}
 PY=${PY:-python}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+# distiller configs (training) and the plain student configs they wrap (export, eval,
+# inference)
 CFG26=configs/distillation/movenet-fpn_heatmap_halpe26-distill-256x192.py
 CFG136=configs/distillation/movenet-fpn_heatmap_halpe136-distill-256x192.py
+STUDENT26=configs/body_2d_keypoint/heatmap/halpe26/heatmap_movenet-fpn_1xb32-1500it_halpe26-256x192.py
+STUDENT136=configs/wholebody_2d_keypoint/heatmap/halpe136/heatmap_movenet-fpn_1xb32-1000it_halpe136-256x192.py
 OUT26=checkpoints/movenet-fpn_heatmap_halpe26-distill-256x192.pth
 OUT136=checkpoints/movenet-fpn_heatmap_halpe136-distill-256x192.pth
 
@@ -30,17 +36,18 @@ if has labels; then
 fi
 if has halpe26; then
   $PY tools/train.py "$CFG26" --work-dir work_dirs/distill_mn26
-  $PY tools/distill/export_student.py work_dirs/distill_mn26/iter_1500.pth "$OUT26" --config "$CFG26"
+  $PY tools/distill/export_student.py work_dirs/distill_mn26/iter_1500.pth "$OUT26" \
+      --config "$STUDENT26"
 fi
 if has halpe136; then
   $PY tools/train.py "$CFG136" --work-dir work_dirs/distill_mn136
   $PY tools/distill/export_student.py work_dirs/distill_mn136/iter_1000.pth "$OUT136" \
-      --config "$CFG136" --num-keypoints 136 --dataset-name halpe136 \
+      --config "$STUDENT136" --num-keypoints 136 --dataset-name halpe136 \
       --metainfo configs/_base_/datasets/halpe136.py
 fi
 if has eval; then
-  $PY benchmarks/distill_eval.py "$CFG26" "$OUT26" --teacher --models-dir "$SHARED/models" \
+  $PY benchmarks/distill_eval.py "$STUDENT26" "$OUT26" --teacher --models-dir "$SHARED/models" \
       --out work_dirs/distill_mn26/eval.json
-  $PY benchmarks/distill_eval.py "$CFG136" "$OUT136" \
+  $PY benchmarks/distill_eval.py "$STUDENT136" "$OUT136" \
       --clip-json data/distill/halpe136_heldout_clip.json --out work_dirs/distill_mn136/eval.json
 fi

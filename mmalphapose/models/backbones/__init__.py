@@ -1,7 +1,9 @@
 """Backbones (MODELS). Plain ResNet / HRNet are reused from mmdet
 (``type='mmdet.ResNet'`` / ``'mmdet.HRNet'``) where AlphaPose uses them."""
 from .csp_tiny import CSPTinyNet
+from .face_landmark68_net import FaceLandmark68Net
 from .movenet_fpn import MoveNetFPN
 from .se_resnet import SEResNet, SELayer, ShuffleResNet
 
-__all__ = ['SEResNet', 'ShuffleResNet', 'SELayer', 'CSPTinyNet', 'MoveNetFPN']
+__all__ = ['SEResNet', 'ShuffleResNet', 'SELayer', 'CSPTinyNet', 'MoveNetFPN',
+           'FaceLandmark68Net']

@@ -45,9 +45,9 @@ class ONNXTeacherPoseEstimator(BaseModel):
             if feet_model else None
         self.score_thr = float(score_thr)
         self.test_cfg = dict(test_cfg or dict(flip_test=False))
-        if metainfo is not None and 'from_file' in metainfo:
-            from mmalphapose.datasets import parse_pose_metainfo
-            metainfo = parse_pose_metainfo(metainfo)
+        if metainfo is not None:
+            from mmalphapose.structures.pose_metainfo import PoseMetainfo
+            metainfo = PoseMetainfo.load(metainfo)
         self.dataset_meta = metainfo
         self.metainfo = metainfo
 

@@ -18,6 +18,7 @@ from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from mmalphapose.registry import MODELS
+from mmalphapose.utils.array_conversion import to_numpy
 from ..pose_estimators import TopdownPoseEstimator
 
 Feats = Union[Tensor, Sequence[Tensor]]
@@ -35,12 +36,12 @@ def identity_labels(batch_data_samples: Sequence) -> Tensor:
     for i, ds in enumerate(batch_data_samples):
         lab = ds.get('gt_instance_labels', None)
         if lab is not None and 'identity' in lab:
-            labels.append(int(np.asarray(_np(lab.identity)).reshape(-1)[0]))
+            labels.append(int(to_numpy(lab.identity).reshape(-1)[0]))
             continue
         gt = ds.get('gt_instances', None)
         track = -1
         if gt is not None and 'track_ids' in gt:
-            tids = np.asarray(_np(gt.track_ids)).reshape(-1)
+            tids = to_numpy(gt.track_ids).reshape(-1)
             track = int(tids[0]) if len(tids) else -1
         meta = ds.metainfo
         if track >= 0:
@@ -62,10 +63,6 @@ def _video_key(vid) -> int:
         return 0
     vid = str(np.asarray(vid).reshape(-1)[0])
     return int(vid) if vid.isdigit() else zlib.crc32(vid.encode()) % 10**6
-
-
-def _np(x):
-    return x.detach().cpu().numpy() if isinstance(x, Tensor) else x
 
 
 @MODELS.register_module()

@@ -99,4 +99,3 @@ def read_tfjs_weights(manifest: Union[str, List[dict]],
             raise ValueError(f'{where}: shards {group["paths"]} hold {len(buf)} bytes, '
                              f'the entries use {offset}')
     return out
-

@@ -4,7 +4,7 @@ import torch
 
 from mmalphapose.registry import MODELS
 
-from ..test_heads.helpers import make_samples
+from mmalphapose.testing import make_samples
 
 
 def _model(flip=False):

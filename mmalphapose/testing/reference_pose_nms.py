@@ -3,7 +3,8 @@
 Written directly from docs/alphapose_facts.md §4 (one pose pair at a time,
 no cross-pose vectorisation) and used as the test oracle of
 ``mmalphapose.post_processing.ParametricPoseNMS`` and as the baseline of
-``benchmarks/pose_nms.py``.
+``benchmarks/pose_nms.py``. Deliberately independent of the package's own
+code (its constants and the proposal score are written out here again).
 """
 import math
 from typing import Dict, List, Optional, Sequence
@@ -73,8 +74,20 @@ def reference_pose_nms(keypoints: np.ndarray,
                        groups: Optional[Sequence[np.ndarray]] = None,
                        min_box_area: float = 0.0,
                        match_norm: str = 'valid') -> List[Dict]:
-    """Reference P-NMS; ``groups`` = (body+feet, face, hands) ids selects the
-    whole-body version. Returns one dict per kept pose in pick order."""
+    """Reference P-NMS, one pose pair at a time.
+
+    Args:
+        keypoints: (N, K, 2); keypoint_scores: (N, K); bboxes: (N, 4) xyxy;
+            bbox_scores: (N,).
+        consts: overrides of :data:`BODY` / :data:`WB` (e.g. :data:`REGRESSION`).
+        groups: (body+feet, face, hands) keypoint ids: the whole-body version.
+        min_box_area: drop merged poses whose 1.5x extent box is smaller.
+        match_norm: ``'valid'`` or ``'alphapose'`` normalisation of the match count.
+
+    Returns:
+        one dict per kept pose in pick order: ``index``, ``keypoints`` (K, 2),
+        ``keypoint_scores`` (K,), ``members`` (merged pose ids), ``proposal_score``.
+    """
     c = dict(BODY)
     c.update(WB)
     c.update(consts or {})

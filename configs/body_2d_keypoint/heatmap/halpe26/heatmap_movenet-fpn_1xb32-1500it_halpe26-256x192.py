@@ -1,0 +1,108 @@
+# The bundled Halpe-26 student as a plain top-down model (the demo's default pose model;
+# weights: checkpoints/movenet-fpn_heatmap_halpe26-distill-256x192.pth, model card in
+# checkpoints/README.md). Use it like any model config: inference, tools/test.py, or
+# tools/train.py on its own (then every label of the data counts as GT).
+# It was trained by the distiller config that wraps it,
+# configs/distillation/movenet-fpn_heatmap_halpe26-distill-256x192.py
+# (per-teacher keypoint domains and confidences; reproduce: bash tools/distill/run_all.sh).
+# Network: MoveNetFPN (MoveNet Thunder's own MobileNetV2-1.75 + FPN, initialised from
+# checkpoints/movenet-thunder.onnx and kept frozen up to the FPN) + the first two layers
+# of its keypoint-heatmap branch + a new 1x1 heatmap layer for all 26 Halpe points,
+# 256x192 input, 64x48 heatmaps. Data: the teachers' pseudo-labels of the sample clips
+# (tools/distill/make_teacher_labels.py -> data/distill/). Recipe for a 2-core CPU:
+# strong geometric + appearance augmentation, bf16 autocast + channels-last,
+# iteration-based schedule, Adam, cosine decay.
+_base_ = ['../../../_base_/default_runtime.py']
+
+input_size = (192, 256)     # (w, h)
+heatmap_size = (48, 64)
+max_iters = 1500
+base_lr = 1e-3
+codec = dict(type='MSRAHeatmap', input_size=input_size, heatmap_size=heatmap_size,
+             sigma=2.0)
+
+model = dict(
+    type='TopdownPoseEstimator',
+    data_preprocessor=dict(type='PoseDataPreprocessor', mean=(127.5, 127.5, 127.5),
+                           std=(127.5, 127.5, 127.5), bgr_to_rgb=True),
+    backbone=dict(type='MoveNetFPN', branch='kpt_heatmap', frozen_stages=7,
+                  pretrained_onnx='checkpoints/movenet-thunder.onnx'),
+    # MoveNet's heatmaps are sigmoid outputs: the first 17 channels start as its
+    # own final heatmap layer, the 9 new points (head, neck, hip, feet) fresh
+    head=dict(type='HeatmapHead', in_channels=96, out_channels=26, final_kernel_size=1,
+              final_act='sigmoid',
+              loss=dict(type='KeypointMSELoss', use_target_weight=True, loss_weight=1.0),
+              decoder=codec,
+              init_cfg=dict(type='OnnxConv', onnx='checkpoints/movenet-thunder.onnx',
+                            node='/kpt_heatmap_0/conv2d', layer='final_layer')),
+    # choose heatmap peaks under a wide Gaussian centred in the crop (sigma = half the
+    # crop): an overlapping person's limbs near the border lose to the centred person's
+    test_cfg=dict(flip_test=True, center_prior=0.5),
+    metainfo=dict(from_file='configs/_base_/datasets/halpe26.py'),
+)
+
+dataset_type = 'Halpe26Dataset'
+data_root = 'data/distill/'
+train_pipeline = [
+    dict(type='LoadImage', cache_mb=2048),
+    dict(type='GetBBoxCenterScale', padding=1.25),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='RandomHalfBody', prob=0.15),
+    dict(type='RandomBBoxTransform', shift_factor=0.12, shift_prob=0.4,
+         scale_factor=(0.7, 1.35), rotate_factor=30.0, rotate_prob=0.6),
+    dict(type='TopdownAffine', input_size=input_size),
+    dict(type='RandomPhotometric'),
+    dict(type='RandomOcclusion', prob=0.3),
+    dict(type='GenerateTarget', encoder=codec),
+    dict(type='PackPoseInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale', padding=1.25),
+    dict(type='TopdownAffine', input_size=input_size),
+    dict(type='PackPoseInputs'),
+]
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=1,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(type=dataset_type, data_root=data_root, ann_file='halpe26_train.json',
+                 data_prefix=dict(img=''), pipeline=train_pipeline),
+)
+# no validation while training; tools/test.py scores the teachers' labels of the
+# held-out clip (written by make_teacher_labels.py with the training labels)
+val_cfg = None
+val_dataloader = None
+val_evaluator = None
+test_dataloader = dict(
+    batch_size=16,
+    num_workers=1,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
+    dataset=dict(type=dataset_type, data_root=data_root,
+                 ann_file='halpe26_heldout_clip.json', data_prefix=dict(img=''),
+                 test_mode=True, pipeline=test_pipeline),
+)
+test_evaluator = dict(type='CocoMetric', ann_file=data_root + 'halpe26_heldout_clip.json')
+test_cfg = dict()
+
+train_cfg = dict(by_epoch=False, max_iters=max_iters, val_interval=10 ** 9)
+# bf16 autocast (AMX / AVX512-BF16 CPUs) + channels-last: ~2x the fp32 speed on CPU;
+# the pretrained FPN and heatmap branch learn 10x slower than the new output layer
+# (the key matches 'backbone' and, inside the distiller, 'student.backbone')
+optim_wrapper = dict(type='AutocastOptimWrapper', dtype='bfloat16',
+                     optimizer=dict(type='Adam', lr=base_lr),
+                     paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1)}))
+param_scheduler = [
+    dict(type='LinearLR', begin=0, end=100, start_factor=0.1, by_epoch=False),
+    dict(type='CosineAnnealingLR', begin=100, end=max_iters, T_max=max_iters - 100,
+         eta_min=base_lr * 1e-3, by_epoch=False),
+]
+custom_hooks = [dict(type='ChannelsLastHook')]
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=50),
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=500, max_keep_ckpts=3),
+)
+log_processor = dict(by_epoch=False)
+randomness = dict(seed=0)

@@ -1,0 +1,33 @@
+# The bundled Halpe-136 whole-body student as a plain top-down model (weights:
+# checkpoints/movenet-fpn_heatmap_halpe136-distill-256x192.pth, the iteration-500
+# checkpoint of this 1000-iteration schedule; model card in checkpoints/README.md).
+# The Halpe-26 student (heatmap_movenet-fpn_1xb32-1500it_halpe26-256x192.py) with 136
+# heatmaps, warm-started from the bundled Halpe-26 student (all but the output layer).
+# Trained by the distiller config that wraps it,
+# configs/distillation/movenet-fpn_heatmap_halpe136-distill-256x192.py, which adds the
+# MediaPipe hand landmark (hands, 94-135) and face-mesh (face, 26-93) teachers.
+# Labels: tools/distill/make_teacher_labels.py --wholebody -> data/distill/halpe136_*.json
+_base_ = ['../../../body_2d_keypoint/heatmap/halpe26/'
+          'heatmap_movenet-fpn_1xb32-1500it_halpe26-256x192.py']
+
+max_iters = 1000
+base_lr = 1e-3
+
+model = dict(
+    head=dict(out_channels=136),
+    metainfo=dict(from_file='configs/_base_/datasets/halpe136.py'))
+
+dataset_type = 'Halpe136Dataset'
+train_dataloader = dict(dataset=dict(type=dataset_type, ann_file='halpe136_train.json'))
+test_dataloader = dict(dataset=dict(type=dataset_type, ann_file='halpe136_heldout_clip.json'))
+test_evaluator = dict(ann_file='data/distill/halpe136_heldout_clip.json')
+train_cfg = dict(max_iters=max_iters)
+optim_wrapper = dict(optimizer=dict(lr=base_lr))
+param_scheduler = [
+    dict(type='LinearLR', begin=0, end=100, start_factor=0.1, by_epoch=False),
+    dict(type='CosineAnnealingLR', begin=100, end=max_iters, T_max=max_iters - 100,
+         eta_min=base_lr * 1e-3, by_epoch=False),
+]
+# the bundled Halpe-26 student (plain keys): all but the 26-channel output layer
+# load; the 136-channel one starts fresh
+load_from = 'checkpoints/movenet-fpn_heatmap_halpe26-distill-256x192.pth'

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Train with srun on a slurm partition (one task per GPU; CPU_ONLY=1 for CPU tasks).
+#   [GPUS=8 GPUS_PER_NODE=8 CPUS_PER_TASK=5 CPU_ONLY=0 SRUN_ARGS=...] \
+#   tools/slurm_train.sh PARTITION JOB_NAME CONFIG WORK_DIR [tools/train.py args...]
+set -euo pipefail
+if [ $# -lt 4 ]; then
+    echo "usage: $0 PARTITION JOB_NAME CONFIG WORK_DIR [tools/train.py args...]" >&2
+    exit 2
+fi
+PARTITION=$1
+JOB_NAME=$2
+CONFIG=$3
+WORK_DIR=$4
+TOOLS=$(cd "$(dirname "$0")" && pwd)
+source "$TOOLS/slurm_env.sh"
+# shellcheck disable=SC2086
+exec srun -p "$PARTITION" --job-name="$JOB_NAME" $GRES --ntasks="$GPUS" \
+    --ntasks-per-node="$GPUS_PER_NODE" --cpus-per-task="$CPUS_PER_TASK" \
+    --kill-on-bad-exit=1 $SRUN_ARGS \
+    "${PYTHON:-python}" -u "$TOOLS/train.py" "$CONFIG" --work-dir="$WORK_DIR" \
+    --launcher slurm "${@:5}"
