@@ -49,8 +49,9 @@ def student_predictor(config: str, checkpoint: str, flip: bool = True) -> Predic
 
     def predict(img, boxes):
         inst = predictor([img], np.zeros(len(boxes), np.int64), boxes)
-        return (np.asarray(inst.keypoints, np.float32),
-                np.asarray(inst.keypoint_scores, np.float32))
+        return (np.asarray(inst.keypoints, np.float32), np.asarray(inst.keypoint_scores,
+                                                                   np.float32))
+
     return predict
 
 
@@ -64,8 +65,8 @@ def oks(pred: np.ndarray, gt: np.ndarray, vis: np.ndarray, area: np.ndarray,
         sigmas: np.ndarray) -> np.ndarray:
     """Per-instance OKS, (N,K,2) vs (N,K,2) with (N,K) visibility; NaN when
     an instance has no visible point."""
-    d2 = ((pred - gt) ** 2).sum(-1)
-    e = d2 / (2 * sigmas[None]) ** 2 / (area[:, None] + np.spacing(1)) / 2
+    d2 = ((pred - gt)**2).sum(-1)
+    e = d2 / (2 * sigmas[None])**2 / (area[:, None] + np.spacing(1)) / 2
     v = vis > 0
     num = (np.exp(-e) * v).sum(1)
     cnt = v.sum(1)
@@ -87,20 +88,23 @@ def coco_ap(gt_file: str, results: List[dict]) -> float:
     return float(ev.stats[0])
 
 
-def eval_coco(predict: Predictor, coco_dir: str, boxes_from: str,
+def eval_coco(predict: Predictor,
+              coco_dir: str,
+              boxes_from: str,
               det_thr: float = 0.3) -> Dict[str, float]:
     gt_file = osp.join(coco_dir, 'test_coco.json')
     gt = json.load(open(gt_file))
     det = None
     if boxes_from == 'detector':
         from mmalphapose.models.detectors import ONNXPersonDetector
-        det = ONNXPersonDetector(osp.join(ROOT, 'checkpoints', 'nanodet.onnx'),
-                                 score_thr=det_thr)
+        det = ONNXPersonDetector(osp.join(ROOT, 'checkpoints', 'nanodet.onnx'), score_thr=det_thr)
     results, oks_list = [], []
     for im in gt['images']:
         img = cv2.imread(osp.join(coco_dir, im['file_name']))
-        anns = [a for a in gt['annotations']
-                if a['image_id'] == im['id'] and a.get('num_keypoints', 0) > 0]
+        anns = [
+            a for a in gt['annotations']
+            if a['image_id'] == im['id'] and a.get('num_keypoints', 0) > 0
+        ]
         if det is None:
             b = np.array([a['bbox'] for a in anns], np.float32).reshape(-1, 4)
             boxes = np.concatenate([b[:, :2], b[:, :2] + b[:, 2:]], 1)
@@ -114,9 +118,12 @@ def eval_coco(predict: Predictor, coco_dir: str, boxes_from: str,
         k17, s17 = k[:, :17], s[:, :17]
         for i in range(len(boxes)):
             kp = np.concatenate([k17[i], s17[i][:, None]], 1)
-            results.append(dict(image_id=im['id'], category_id=1,
-                                keypoints=[float(v) for v in kp.ravel()],
-                                score=float(bscores[i] * s17[i].mean())))
+            results.append(
+                dict(
+                    image_id=im['id'],
+                    category_id=1,
+                    keypoints=[float(v) for v in kp.ravel()],
+                    score=float(bscores[i] * s17[i].mean())))
         if det is None:
             g = np.array([a['keypoints'] for a in anns], np.float32).reshape(-1, 17, 3)
             area = np.array([a['area'] for a in anns], np.float32)
@@ -141,8 +148,10 @@ def eval_wholebody(predict: Predictor, halpe_json: str, coco_dir: str) -> Dict[s
     metric.dataset_meta = halpe136_meta()
     samples = []
     for im in gt['images']:
-        anns = [a for a in gt['annotations']
-                if a['image_id'] == im['id'] and a.get('num_keypoints', 0) > 0]
+        anns = [
+            a for a in gt['annotations']
+            if a['image_id'] == im['id'] and a.get('num_keypoints', 0) > 0
+        ]
         if not anns:
             continue
         img = cv2.imread(osp.join(coco_dir, im['file_name']))
@@ -152,10 +161,12 @@ def eval_wholebody(predict: Predictor, halpe_json: str, coco_dir: str) -> Dict[s
             raise ValueError(f'eval_wholebody: the model predicts {k.shape[1]} keypoints, '
                              'expected 136')
         for i, a in enumerate(anns):
-            samples.append(dict(img_id=im['id'], id=a['id'],
-                                pred_instances=dict(keypoints=k[i:i + 1],
-                                                    keypoint_scores=s[i:i + 1],
-                                                    bbox_scores=np.ones(1))))
+            samples.append(
+                dict(
+                    img_id=im['id'],
+                    id=a['id'],
+                    pred_instances=dict(
+                        keypoints=k[i:i + 1], keypoint_scores=s[i:i + 1], bbox_scores=np.ones(1))))
     metric.process(None, samples)
     res = metric.compute_metrics(metric.results)
     return {name: round(float(res[f'{name}/AP']), 4)
@@ -189,8 +200,7 @@ def eval_clip(predict: Predictor, clip_json: str) -> Dict[str, float]:
             oall.extend(oks(k, t[..., :2], t[..., 2], area, sig_all).tolist())
         o17.extend(oks(k[:, :17], t[:, :17, :2], t[:, :17, 2], area, COCO_SIGMAS).tolist())
         if k.shape[1] >= 26:
-            o26.extend(oks(k[:, :26], t[:, :26, :2], t[:, :26, 2], area,
-                           HALPE26_SIGMAS).tolist())
+            o26.extend(oks(k[:, :26], t[:, :26, :2], t[:, :26, 2], area, HALPE26_SIGMAS).tolist())
     out = dict(instances=len(o17), oks_body17=float(np.nanmean(o17)))
     if o26:
         out['oks_halpe26'] = float(np.nanmean(o26))
@@ -201,9 +211,10 @@ def eval_clip(predict: Predictor, clip_json: str) -> Dict[str, float]:
 
 def evaluate(name: str, predict: Predictor, args) -> dict:
     t0 = time.time()
-    res = dict(name=name,
-               coco_gt_boxes=eval_coco(predict, args.coco_dir, 'gt'),
-               coco_det_boxes=eval_coco(predict, args.coco_dir, 'detector', args.det_thr))
+    res = dict(
+        name=name,
+        coco_gt_boxes=eval_coco(predict, args.coco_dir, 'gt'),
+        coco_det_boxes=eval_coco(predict, args.coco_dir, 'detector', args.det_thr))
     if osp.isfile(args.clip_json):
         res['heldout_clip_vs_teachers'] = eval_clip(predict, args.clip_json)
     if getattr(args, 'wholebody', False):
@@ -220,11 +231,11 @@ def main() -> None:
     p.add_argument('--teacher', action='store_true', help='also evaluate MoveNet Thunder')
     p.add_argument('--models-dir', default=osp.join(ROOT, 'checkpoints'))
     p.add_argument('--coco-dir', default=osp.join(ROOT, 'tests', 'data', 'coco'))
-    p.add_argument('--clip-json', default=osp.join(ROOT, 'data', 'distill',
-                                                   'halpe26_heldout_clip.json'))
+    p.add_argument(
+        '--clip-json', default=osp.join(ROOT, 'data', 'distill', 'halpe26_heldout_clip.json'))
     p.add_argument('--det-thr', type=float, default=0.3)
-    p.add_argument('--halpe-json', default=osp.join(ROOT, 'tests', 'data', 'halpe',
-                                                    'test_halpe.json'))
+    p.add_argument(
+        '--halpe-json', default=osp.join(ROOT, 'tests', 'data', 'halpe', 'test_halpe.json'))
     p.add_argument('--out', help='write the results as JSON here')
     args = p.parse_args()
     import torch
@@ -235,13 +246,14 @@ def main() -> None:
         cfg = Config.fromfile(args.config)
         student = cfg.model.get('student', cfg.model)
         args.wholebody = student.head.out_channels == 136
-        all_res.append(evaluate(osp.basename(args.checkpoint or args.config),
-                                student_predictor(args.config, args.checkpoint,
-                                                  not args.no_flip), args))
+        all_res.append(
+            evaluate(
+                osp.basename(args.checkpoint or args.config),
+                student_predictor(args.config, args.checkpoint, not args.no_flip), args))
     if args.teacher:
         args.wholebody = False
-        all_res.append(evaluate('movenet-thunder (teacher)',
-                                teacher_predictor(args.models_dir), args))
+        all_res.append(
+            evaluate('movenet-thunder (teacher)', teacher_predictor(args.models_dir), args))
     print(json.dumps(all_res, indent=1))
     if args.out:
         with open(args.out, 'w') as f:

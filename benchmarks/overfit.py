@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-INPUT_SIZE = (64, 96)    # (w, h): stride 32 -> 2x3, heatmap 16x24
+INPUT_SIZE = (64, 96)  # (w, h): stride 32 -> 2x3, heatmap 16x24
 HEATMAP_SIZE = (16, 24)
 
 
@@ -34,14 +34,14 @@ def _model(head: str) -> dict:
     if head == 'sikr':
         head_cfg.update(type='SIKRHead')
     elif head == 'heatmap':
-        head_cfg.update(type='HeatmapHead',
-                        loss=dict(type='KeypointMSELoss', loss_weight=0.5))
+        head_cfg.update(type='HeatmapHead', loss=dict(type='KeypointMSELoss', loss_weight=0.5))
     else:
         head_cfg.update(type='CombinedHead', num_body_keypoints=11)
-    return dict(type='TopdownPoseEstimator',
-                backbone=dict(type='SEResNet', depth=18),
-                neck=dict(type='DUC', in_channels=512, channels=(256, 512)),
-                head=head_cfg)
+    return dict(
+        type='TopdownPoseEstimator',
+        backbone=dict(type='SEResNet', depth=18),
+        neck=dict(type='DUC', in_channels=512, channels=(256, 512)),
+        head=head_cfg)
 
 
 def load_batch(head: str, num: int = 4) -> dict:
@@ -54,15 +54,16 @@ def load_batch(head: str, num: int = 4) -> dict:
         dict(type='GenerateTarget', encoder=_codec(head)),
         dict(type='PackPoseInputs'),
     ]
-    ds = CocoDataset(ann_file='test_coco.json',
-                     data_root=osp.join(ROOT, 'tests/data/coco'),
-                     data_prefix=dict(img=''), pipeline=pipeline)
-    vis = [float(np.sum(ds.get_data_info(i)['keypoints_visible']))
-           for i in range(len(ds))]
+    ds = CocoDataset(
+        ann_file='test_coco.json',
+        data_root=osp.join(ROOT, 'tests/data/coco'),
+        data_prefix=dict(img=''),
+        pipeline=pipeline)
+    vis = [float(np.sum(ds.get_data_info(i)['keypoints_visible'])) for i in range(len(ds))]
     order = np.argsort(vis)[::-1][:num]
     items = [ds[int(i)] for i in order]
-    return dict(inputs=[it['inputs'] for it in items],
-                data_samples=[it['data_samples'] for it in items])
+    return dict(
+        inputs=[it['inputs'] for it in items], data_samples=[it['data_samples'] for it in items])
 
 
 def _crop_keypoints(sample) -> np.ndarray:
@@ -74,8 +75,11 @@ def _crop_keypoints(sample) -> np.ndarray:
     return (kpts - center[:, None] + 0.5 * scale[:, None]) / scale[:, None] * size
 
 
-def run_overfit(head: str = 'sikr', iters: int = 300, lr: float = 1e-3,
-                seed: int = 0, log_every: int = 25) -> Dict[str, object]:
+def run_overfit(head: str = 'sikr',
+                iters: int = 300,
+                lr: float = 1e-3,
+                seed: int = 0,
+                log_every: int = 25) -> Dict[str, object]:
     """Train on one batch; returns losses, final mean/max pixel error."""
     import mmalphapose.models  # noqa: F401
     from mmalphapose.registry import MODELS
@@ -97,8 +101,7 @@ def run_overfit(head: str = 'sikr', iters: int = 300, lr: float = 1e-3,
             print(f'  [{head}] iter {it:4d}  loss {losses[-1]:.6f}', flush=True)
     model.eval()
     with torch.no_grad():
-        preds = model.head.predict(model.extract_feat(data['inputs']),
-                                   data['data_samples'], {})
+        preds = model.head.predict(model.extract_feat(data['inputs']), data['data_samples'], {})
     errs = []
     for pred, sample in zip(preds, data['data_samples']):
         gt = _crop_keypoints(sample)[0]
@@ -107,8 +110,13 @@ def run_overfit(head: str = 'sikr', iters: int = 300, lr: float = 1e-3,
     errs = np.concatenate(errs)
     first = float(np.mean(losses[:5]))
     last = float(np.mean(losses[-5:]))
-    return dict(losses=losses, first=first, last=last, ratio=first / last,
-                mean_px=float(errs.mean()), median_px=float(np.median(errs)))
+    return dict(
+        losses=losses,
+        first=first,
+        last=last,
+        ratio=first / last,
+        mean_px=float(errs.mean()),
+        median_px=float(np.median(errs)))
 
 
 def main() -> None:

@@ -40,12 +40,14 @@ def parse_args():
     p.add_argument('--pose-config', default=None)
     p.add_argument('--pose-checkpoint', default=None)
     p.add_argument('--rounds', type=int, default=2)
-    p.add_argument('--frames', type=int, default=0,
-                   help='use only the first N frames (0 = all)')
+    p.add_argument('--frames', type=int, default=0, help='use only the first N frames (0 = all)')
     p.add_argument('--det-batch', type=int, default=4)
-    p.add_argument('--stage-threads', type=int, default=1,
-                   help='torch and onnxruntime intra-op threads per stage in the '
-                        'pipelined run (0 = library defaults, as the sequential run)')
+    p.add_argument(
+        '--stage-threads',
+        type=int,
+        default=1,
+        help='torch and onnxruntime intra-op threads per stage in the '
+        'pipelined run (0 = library defaults, as the sequential run)')
     return p.parse_args()
 
 
@@ -78,15 +80,14 @@ def main():
         # the pipelined run gives each stage its own core(s): same models, but the
         # detector session is built with its own thread count
         det_opts = dict(num_threads=args.stage_threads) if args.stage_threads else None
-        pipe = PoseInferencer(args.pose_config, args.pose_checkpoint, show_progress=False,
-                              det_options=det_opts)
+        pipe = PoseInferencer(
+            args.pose_config, args.pose_checkpoint, show_progress=False, det_options=det_opts)
         pipe.model.load_state_dict(seq.model.state_dict())  # identical weights
         print(seq.describe())
         print(f'video: {args.video}  cpu cores: {os.cpu_count()}  '
               f'torch threads: {default_threads}')
         for inf in (seq, pipe):  # warm-up (first-call allocations)
-            inf.run(video, workers=0, out_dir=osp.join(tmp, 'warm'),
-                    det_batch=args.det_batch)
+            inf.run(video, workers=0, out_dir=osp.join(tmp, 'warm'), det_batch=args.det_batch)
         st = args.stage_threads or default_threads
         modes = {  # name: (inferencer, workers, torch threads)
             'sequential': (seq, 0, default_threads),
@@ -97,8 +98,12 @@ def main():
         for r in range(args.rounds):
             for mode, (inf, workers, threads) in modes.items():
                 t0, c0 = time.perf_counter(), time.process_time()
-                res = inf.run(video, workers=workers, det_batch=args.det_batch,
-                              torch_threads=threads, out_dir=osp.join(tmp, f'{r}{mode}'))
+                res = inf.run(
+                    video,
+                    workers=workers,
+                    det_batch=args.det_batch,
+                    torch_threads=threads,
+                    out_dir=osp.join(tmp, f'{r}{mode}'))
                 dt, cpu = time.perf_counter() - t0, time.process_time() - c0
                 frames = res['frames']
                 fps = frames / dt
@@ -113,6 +118,7 @@ def main():
           f'{best[names[2]] / max(best[names[0]], 1e-9):.2f}x (goal >= 1.3x on 2 cores)')
     print(f'speed-up pipelined / sequential (same threads as pipelined): '
           f'{best[names[2]] / max(best[names[1]], 1e-9):.2f}x')
+
 
 if __name__ == '__main__':
     main()

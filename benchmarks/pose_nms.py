@@ -23,8 +23,7 @@ from mmalphapose.post_processing.utils import resolve_wholebody_groups  # noqa: 
 from mmalphapose.testing.reference_pose_nms import reference_pose_nms  # noqa: E402
 
 
-def make_frame(rng: np.random.Generator, people: int, k: int,
-               size=(1920, 1080)) -> InstanceData:
+def make_frame(rng: np.random.Generator, people: int, k: int, size=(1920, 1080)) -> InstanceData:
     """A frame of ``size`` (w, h) with ``people`` persons, 1-3 detections each."""
     kpts, scores, boxes, box_scores = [], [], [], []
     for _ in range(people):
@@ -37,8 +36,11 @@ def make_frame(rng: np.random.Generator, people: int, k: int,
             scores.append(np.clip(base_s + rng.normal(0, 0.1, k), 0, 1))
             boxes.append(np.array([x0, y0, x0 + w, y0 + h]) + rng.normal(0, 3, 4))
             box_scores.append(rng.uniform(0.1, 1))
-    return InstanceData(keypoints=np.array(kpts), keypoint_scores=np.array(scores),
-                        bboxes=np.array(boxes), bbox_scores=np.array(box_scores))
+    return InstanceData(
+        keypoints=np.array(kpts),
+        keypoint_scores=np.array(scores),
+        bboxes=np.array(boxes),
+        bbox_scores=np.array(box_scores))
 
 
 def timed(fn, repeats: int) -> float:
@@ -53,12 +55,17 @@ def timed(fn, repeats: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--people', type=int, nargs='+', default=[5, 20, 50, 200])
-    parser.add_argument('--keypoints', type=int, default=17,
-                        help='17/26 (body P-NMS) or 133/136 (whole-body)')
+    parser.add_argument(
+        '--keypoints', type=int, default=17, help='17/26 (body P-NMS) or 133/136 (whole-body)')
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--frame-size', type=int, nargs=2, default=[1920, 1080],
-                        metavar=('W', 'H'), help='smaller frames = more crowded')
+    parser.add_argument(
+        '--frame-size',
+        type=int,
+        nargs=2,
+        default=[1920, 1080],
+        metavar=('W', 'H'),
+        help='smaller frames = more crowded')
     args = parser.parse_args()
 
     nms = ParametricPoseNMS()
@@ -68,10 +75,8 @@ def main() -> None:
           f'best of {args.repeats} runs per frame')
     print(f'{"people":>6} {"poses":>6} {"reference ms":>13} {"ours ms":>9} {"ratio":>8}')
     for people in args.people:
-        frame = make_frame(np.random.default_rng(args.seed + people), people, k,
-                           args.frame_size)
-        args_ref = (frame.keypoints, frame.keypoint_scores, frame.bboxes,
-                    frame.bbox_scores)
+        frame = make_frame(np.random.default_rng(args.seed + people), people, k, args.frame_size)
+        args_ref = (frame.keypoints, frame.keypoint_scores, frame.bboxes, frame.bbox_scores)
         ref_out = reference_pose_nms(*args_ref, groups=groups)
         _, ours_idx = nms.nms(frame)
         if ours_idx.tolist() != [r['index'] for r in ref_out]:

@@ -19,17 +19,24 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def build(backbone: str, h: int, w: int, k: int):
-    from mmalphapose.registry import MODELS
     import mmalphapose.models  # noqa: F401
+    from mmalphapose.registry import MODELS
     bb = dict(type='SEResNet', depth=18) if backbone == 'SEResNet' else \
         dict(type='CSPTinyNet', out_indices=(3, ))
-    return MODELS.build(dict(
-        type='TopdownPoseEstimator', data_preprocessor=dict(type='PoseDataPreprocessor'),
-        backbone=bb, neck=dict(type='DUC', in_channels=512, channels=(256, 512)),
-        head=dict(type='HeatmapHead', in_channels=128, out_channels=k,
-                  loss=dict(type='KeypointMSELoss', use_target_weight=True),
-                  decoder=dict(type='MSRAHeatmap', input_size=(w, h),
-                               heatmap_size=(w // 4, h // 4), sigma=2))))
+    return MODELS.build(
+        dict(
+            type='TopdownPoseEstimator',
+            data_preprocessor=dict(type='PoseDataPreprocessor'),
+            backbone=bb,
+            neck=dict(type='DUC', in_channels=512, channels=(256, 512)),
+            head=dict(
+                type='HeatmapHead',
+                in_channels=128,
+                out_channels=k,
+                loss=dict(type='KeypointMSELoss', use_target_weight=True),
+                decoder=dict(
+                    type='MSRAHeatmap', input_size=(w, h), heatmap_size=(w // 4, h // 4),
+                    sigma=2))))
 
 
 def main() -> None:
@@ -57,10 +64,11 @@ def main() -> None:
         def step():
             with torch.autocast('cpu', dtype=torch.bfloat16, enabled=mode != 'fp32'):
                 out = m.head(m.extract_feat(xx))
-            loss = ((out.float() - t) ** 2).mean()
+            loss = ((out.float() - t)**2).mean()
             opt.zero_grad()
             loss.backward()
             opt.step()
+
         step()
         step()
         t0 = time.perf_counter()
@@ -68,8 +76,10 @@ def main() -> None:
             step()
         rate = a.batch * a.steps / (time.perf_counter() - t0)
         base = base or rate
-        print(f'{a.backbone} {h}x{w} batch {a.batch} {mode:20s} {rate:6.1f} samples/s '
-              f'x{rate / base:.2f}', flush=True)
+        print(
+            f'{a.backbone} {h}x{w} batch {a.batch} {mode:20s} {rate:6.1f} samples/s '
+            f'x{rate / base:.2f}',
+            flush=True)
 
 
 if __name__ == '__main__':

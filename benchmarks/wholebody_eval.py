@@ -58,12 +58,13 @@ def model_predictor(model) -> Predictor:
     def predict(img: np.ndarray, boxes: np.ndarray):
         samples = inference_topdown(model, img, np.asarray(boxes, np.float32).reshape(-1, 4))
         k = np.stack([np.asarray(s.pred_instances.keypoints, np.float32)[0] for s in samples])
-        s = np.stack([np.asarray(s.pred_instances.keypoint_scores, np.float32).reshape(-1)
-                      for s in samples])
+        s = np.stack(
+            [np.asarray(s.pred_instances.keypoint_scores, np.float32).reshape(-1) for s in samples])
         if k.shape[1] != 136:
             raise ValueError(f'wholebody_eval: the model predicts {k.shape[1]} keypoints, '
                              'expected 136')
         return k, s
+
     return predict
 
 
@@ -79,8 +80,12 @@ def _load(path: str) -> dict:
         return json.load(f)
 
 
-def part_ap(predict: Predictor, gt_file: str, image_dir: str, meta_file: str,
-            detector=None, converter: Optional[List[int]] = None) -> Dict[str, float]:
+def part_ap(predict: Predictor,
+            gt_file: str,
+            image_dir: str,
+            meta_file: str,
+            detector=None,
+            converter: Optional[List[int]] = None) -> Dict[str, float]:
     """Per-part AP with GT boxes (``detector=None``) or detector boxes."""
     from mmalphapose.datasets import parse_pose_metainfo
     from mmalphapose.evaluation import CocoMetric
@@ -97,8 +102,10 @@ def part_ap(predict: Predictor, gt_file: str, image_dir: str, meta_file: str,
         if img is None:
             raise FileNotFoundError(f'{gt_file}: image "{im["file_name"]}" not in {image_dir}')
         if detector is None:
-            anns = [a for a in gt['annotations'] if a['image_id'] == im['id']
-                    and a.get('num_keypoints', 1) > 0 and not a.get('iscrowd', 0)]
+            anns = [
+                a for a in gt['annotations'] if a['image_id'] == im['id']
+                and a.get('num_keypoints', 1) > 0 and not a.get('iscrowd', 0)
+            ]
             boxes = _xyxy([a['bbox'] for a in anns])
             bscores = np.ones(len(boxes), np.float32)
         else:
@@ -108,15 +115,21 @@ def part_ap(predict: Predictor, gt_file: str, image_dir: str, meta_file: str,
             continue
         k, s = predict(img, boxes)
         for i in range(len(boxes)):
-            samples.append(dict(img_id=im['id'], id=None,
-                                pred_instances=dict(keypoints=k[i:i + 1],
-                                                    keypoint_scores=s[i:i + 1],
-                                                    bboxes=boxes[i:i + 1],
-                                                    bbox_scores=bscores[i:i + 1])))
+            samples.append(
+                dict(
+                    img_id=im['id'],
+                    id=None,
+                    pred_instances=dict(
+                        keypoints=k[i:i + 1],
+                        keypoint_scores=s[i:i + 1],
+                        bboxes=boxes[i:i + 1],
+                        bbox_scores=bscores[i:i + 1])))
     metric.process(None, samples)
     res = metric.compute_metrics(metric.results)
-    out = {name: round(float(res[f'{name}/AP']), 3)
-           for name in ('body', 'foot', 'face', 'left_hand', 'right_hand') if f'{name}/AP' in res}
+    out = {
+        name: round(float(res[f'{name}/AP']), 3)
+        for name in ('body', 'foot', 'face', 'left_hand', 'right_hand') if f'{name}/AP' in res
+    }
     out['wholebody'] = round(float(res['AP']), 3)
     return out
 
@@ -127,27 +140,34 @@ def body_ap(predict: Predictor, gt_file: str, image_dir: str) -> float:
     from mmalphapose.evaluation import CocoMetric
     from mmalphapose.utils.resources import resolve_resource
     gt = _load(gt_file)
-    metric = CocoMetric(ann_file=gt_file,
-                        pred_converter=dict(num_keypoints=17, mapping=[(i, i) for i in range(17)]))
-    metric.dataset_meta = parse_pose_metainfo(dict(from_file=resolve_resource(
-        'configs/_base_/datasets/coco.py', 'metainfo')))
+    metric = CocoMetric(
+        ann_file=gt_file,
+        pred_converter=dict(num_keypoints=17, mapping=[(i, i) for i in range(17)]))
+    metric.dataset_meta = parse_pose_metainfo(
+        dict(from_file=resolve_resource('configs/_base_/datasets/coco.py', 'metainfo')))
     samples = []
     for im in gt['images']:
-        anns = [a for a in gt['annotations'] if a['image_id'] == im['id']
-                and a.get('num_keypoints', 0) > 0 and not a.get('iscrowd', 0)]
+        anns = [
+            a for a in gt['annotations'] if a['image_id'] == im['id']
+            and a.get('num_keypoints', 0) > 0 and not a.get('iscrowd', 0)
+        ]
         if not anns:
             continue
         img = cv2.imread(osp.join(image_dir, im['file_name']))
         boxes = _xyxy([a['bbox'] for a in anns])
         k, s = predict(img, boxes)
-        samples.append(dict(img_id=im['id'], id=None, pred_instances=dict(
-            keypoints=k, keypoint_scores=s, bboxes=boxes, bbox_scores=np.ones(len(boxes)))))
+        samples.append(
+            dict(
+                img_id=im['id'],
+                id=None,
+                pred_instances=dict(
+                    keypoints=k, keypoint_scores=s, bboxes=boxes, bbox_scores=np.ones(len(boxes)))))
     metric.process(None, samples)
     return round(float(metric.compute_metrics(metric.results)['AP']), 3)
 
 
-def face_nme(predict_faces: Callable[[np.ndarray, dict], np.ndarray], helen_json: str
-             ) -> Dict[str, float]:
+def face_nme(predict_faces: Callable[[np.ndarray, dict], np.ndarray],
+             helen_json: str) -> Dict[str, float]:
     """Mean NME (inter-ocular, outer corners) over the faces of a HELEN file;
     ``predict_faces(img, ann) -> (68,2)``."""
     gt = _load(helen_json)
@@ -160,11 +180,15 @@ def face_nme(predict_faces: Callable[[np.ndarray, dict], np.ndarray], helen_json
         p = predict_faces(img, a)
         nmes.append(np.linalg.norm(p - g, axis=1).mean() / np.linalg.norm(g[36] - g[45]))
     nmes = np.asarray(nmes)
-    return dict(nme=round(float(nmes.mean()), 4), median=round(float(np.median(nmes)), 4),
-                faces=len(nmes), failure_rate_0_1=round(float((nmes > 0.1).mean()), 3))
+    return dict(
+        nme=round(float(nmes.mean()), 4),
+        median=round(float(np.median(nmes)), 4),
+        faces=len(nmes),
+        failure_rate_0_1=round(float((nmes > 0.1).mean()), 3))
 
 
-def hand_pck(predict_hand: Callable[[np.ndarray, np.ndarray], np.ndarray], hands_root: str,
+def hand_pck(predict_hand: Callable[[np.ndarray, np.ndarray], np.ndarray],
+             hands_root: str,
              thr: float = 0.2) -> Dict[str, float]:
     """PCK@thr on hands21; ``predict_hand(img, box_xyxy (4,)) -> (21,2)``."""
     per_set: Dict[str, List[float]] = {}
@@ -183,8 +207,12 @@ def hand_pck(predict_hand: Callable[[np.ndarray, np.ndarray], np.ndarray], hands
             ok = np.linalg.norm(p - g[:, :2], axis=1)[vis] < thr * max(a['bbox'][2:4])
             per_set.setdefault(osp.basename(osp.dirname(f)), []).extend(ok.tolist())
     allv = [v for vs in per_set.values() for v in vs]
-    return dict(pck=round(float(np.mean(allv)), 3),
-                **{k: round(float(np.mean(v)), 3) for k, v in per_set.items()})
+    return dict(
+        pck=round(float(np.mean(allv)), 3),
+        **{
+            k: round(float(np.mean(v)), 3)
+            for k, v in per_set.items()
+        })
 
 
 def head_box(face_xywh, shape, scale: float = 2.0) -> np.ndarray:
@@ -194,19 +222,24 @@ def head_box(face_xywh, shape, scale: float = 2.0) -> np.ndarray:
     does in COCO)."""
     x, y, w, h = face_xywh
     cx, cy, half = x + w / 2, y + h / 2, max(w, h) * scale / 2
-    return np.array([[max(cx - half, 0), max(cy - half, 0), min(cx + half, shape[1]),
-                      min(cy + half, shape[0])]], np.float32)
+    return np.array(
+        [[max(cx - half, 0),
+          max(cy - half, 0),
+          min(cx + half, shape[1]),
+          min(cy + half, shape[0])]], np.float32)
 
 
 def people_per_second(predict: Predictor, gt_file: str, image_dir: str) -> float:
     gt = _load(gt_file)
     jobs = []
     for im in gt['images']:
-        anns = [a for a in gt['annotations'] if a['image_id'] == im['id']
-                and a.get('num_keypoints', 1) > 0]
+        anns = [
+            a for a in gt['annotations']
+            if a['image_id'] == im['id'] and a.get('num_keypoints', 1) > 0
+        ]
         if anns:
-            jobs.append((cv2.imread(osp.join(image_dir, im['file_name'])),
-                         _xyxy([a['bbox'] for a in anns])))
+            jobs.append((cv2.imread(osp.join(image_dir,
+                                             im['file_name'])), _xyxy([a['bbox'] for a in anns])))
     predict(*jobs[0])  # warm-up
     t0, n = time.perf_counter(), 0
     for img, boxes in jobs:
@@ -228,7 +261,11 @@ def evaluate(name: str, model, args, detector) -> dict:
         res[f'halpe136_{boxes}'] = part_ap(predict, halpe, images,
                                            'configs/_base_/datasets/halpe136.py', det)
         res[f'coco_wholebody_{boxes}'] = part_ap(
-            predict, cwb, images, 'configs/_base_/datasets/coco_wholebody.py', det,
+            predict,
+            cwb,
+            images,
+            'configs/_base_/datasets/coco_wholebody.py',
+            det,
             converter=HALPE136_TO_COCO133)
 
     def whole_image_face(img, ann):
@@ -239,6 +276,7 @@ def evaluate(name: str, model, args, detector) -> dict:
     def face_box_person(img, ann):
         k, _ = predict(img, head_box(ann['face_box'], img.shape[:2]))
         return k[0, 26:94]
+
     helen = osp.join(d, 'faces68', 'helen_test.json')
     res['helen_face_nme_person_box_2x_face'] = face_nme(face_box_person, helen)
     res['helen_face_nme_whole_image'] = face_nme(whole_image_face, helen)
@@ -249,33 +287,40 @@ def evaluate(name: str, model, args, detector) -> dict:
             predict_hands_with_rotation_search
 
         def hand_stage(img, box):
-            k, _ = predict_hands_with_rotation_search(
-                inner, img, box[None], np.array([-np.pi / 2], np.float32),
-                model.hand_retry_thr)
+            k, _ = predict_hands_with_rotation_search(inner, img, box[None],
+                                                      np.array([-np.pi / 2], np.float32),
+                                                      model.hand_retry_thr)
             return k[0]
+
         res['hands21_pck02'] = hand_pck(hand_stage, hands_root)
 
         def face_stage(img, ann):
             x, y, w, h = ann['face_box']
             return model.face.predict(img, np.array([[x, y, x + w, y + h]], np.float32))[0][0]
+
         res['helen_face_nme_face_net_gt_box'] = face_nme(face_stage, helen)
     else:  # a single network: the hand box as its person box, its better hand
+
         def student_hand(img, box):
             k, s = predict(img, box[None])
             left, right = s[0, 94:115].mean(), s[0, 115:136].mean()
             return k[0, 94:115] if left >= right else k[0, 115:136]
+
         res['hands21_pck02'] = hand_pck(student_hand, hands_root)
     mini = osp.join(d, 'coco_mini_train')
-    res['coco_mini_train_body_ap'] = body_ap(
-        predict, osp.join(mini, 'person_keypoints_train2017_mini.json'), mini)
+    res['coco_mini_train_body_ap'] = body_ap(predict,
+                                             osp.join(mini, 'person_keypoints_train2017_mini.json'),
+                                             mini)
     res['seconds'] = round(time.time() - t0, 1)
     return res
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('data_root', help='folder with halpe/, coco/, coco_wholebody/, faces68/, '
-                                     'hands21/, coco_mini_train/ (e.g. ../shared/data)')
+    p.add_argument(
+        'data_root',
+        help='folder with halpe/, coco/, coco_wholebody/, faces68/, '
+        'hands21/, coco_mini_train/ (e.g. ../shared/data)')
     p.add_argument('--teacher-config', default=TEACHER_CFG)
     p.add_argument('--student-config', default=STUDENT_CFG)
     p.add_argument('--student-checkpoint', default=STUDENT_CKPT)
@@ -290,16 +335,17 @@ def main() -> None:
     from mmalphapose.apis import init_model
     from mmalphapose.models.detectors import ONNXPersonDetector
     from mmalphapose.utils.resources import resolve_resource
-    detector = ONNXPersonDetector(resolve_resource('checkpoints/nanodet.onnx', 'detector'),
-                                  score_thr=args.det_thr)
+    detector = ONNXPersonDetector(
+        resolve_resource('checkpoints/nanodet.onnx', 'detector'), score_thr=args.det_thr)
     results = []
     if not args.skip_teacher:
         model = init_model(resolve_resource(args.teacher_config, 'teacher config'))
         results.append(evaluate('halpe136-teachers', model, args, detector))
         print(json.dumps(results[-1]), flush=True)
     if not args.skip_student:
-        model = init_model(resolve_resource(args.student_config, 'student config'),
-                           resolve_resource(args.student_checkpoint, 'student checkpoint'))
+        model = init_model(
+            resolve_resource(args.student_config, 'student config'),
+            resolve_resource(args.student_checkpoint, 'student checkpoint'))
         results.append(evaluate('halpe136-student', model, args, detector))
         print(json.dumps(results[-1]), flush=True)
     if args.out:

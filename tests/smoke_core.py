@@ -10,8 +10,9 @@ import sys
 import torch
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG = osp.join(REPO, 'configs/body_2d_keypoint/sikr/coco/'
-                  'sikr_fastpose-se-res18_1xb2-2e_coco-tiny-128x96.py')
+CONFIG = osp.join(
+    REPO, 'configs/body_2d_keypoint/sikr/coco/'
+    'sikr_fastpose-se-res18_1xb2-2e_coco-tiny-128x96.py')
 
 
 def main() -> int:
@@ -23,8 +24,8 @@ def main() -> int:
     from mmalphapose.registry import MODELS
     from mmalphapose.utils import register_all_modules
     register_all_modules()
-    for pkg in ('apis', 'codecs', 'datasets', 'evaluation', 'models',
-                'post_processing', 'tracking', 'visualization', 'engine'):
+    for pkg in ('apis', 'codecs', 'datasets', 'evaluation', 'models', 'post_processing', 'tracking',
+                'visualization', 'engine'):
         importlib.import_module(f'mmalphapose.{pkg}')
     cfg = Config.fromfile(CONFIG)
     model = MODELS.build(cfg.model).eval()
@@ -35,8 +36,12 @@ def main() -> int:
     out = out[0] if isinstance(out, (tuple, list)) else out
     assert out.shape[0] == 2, out.shape
     try:
-        MODELS.build(dict(type='SEResNet', depth=50, dcn=dict(deform_groups=1),
-                          stage_with_dcn=(False, True, True, True)))
+        MODELS.build(
+            dict(
+                type='SEResNet',
+                depth=50,
+                dcn=dict(deform_groups=1),
+                stage_with_dcn=(False, True, True, True)))
         dcn_msg = 'built (compiled ops present)'
     except ImportError as exc:
         assert 'mmcv' in str(exc) and 'full' in str(exc), str(exc)

@@ -45,15 +45,21 @@ def parse_args(argv=None):
     """(run options, demo options). Raises SystemExit(2) on bad arguments."""
     inputs, rest = split_argv(argv)
     p = argparse.ArgumentParser(
-        prog=TOOL, usage=f'{TOOL} INPUTS... --out-dir D [options] [demo options]',
+        prog=TOOL,
+        usage=f'{TOOL} INPUTS... --out-dir D [options] [demo options]',
         description=__doc__.split('\n\n')[0].replace('\n', ' '))
     p.add_argument('--out-dir', required=True, help='output folder (the resume state)')
-    p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none',
-                   help='how the processes were started (torch.distributed.run / srun)')
-    p.add_argument('--device', default='auto',
-                   help='auto: cuda:{LOCAL_RANK} with CUDA, else cpu')
-    p.add_argument('--dist-timeout', type=float, default=7 * 24 * 3600,
-                   help='seconds a rank waits for the others at the final barrier')
+    p.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm'],
+        default='none',
+        help='how the processes were started (torch.distributed.run / srun)')
+    p.add_argument('--device', default='auto', help='auto: cuda:{LOCAL_RANK} with CUDA, else cpu')
+    p.add_argument(
+        '--dist-timeout',
+        type=float,
+        default=7 * 24 * 3600,
+        help='seconds a rank waits for the others at the final barrier')
     if any(a in ('-h', '--help') for a in rest) or not rest and not inputs:
         p.print_help()
         print('\ndemo options (demo/topdown_demo.py):')
@@ -103,26 +109,44 @@ def build_inferencer(demo, device: str, threads: int):
     """The demo's PoseInferencer for the demo options (as ``cli.main`` builds it)."""
     from mmalphapose.apis import PoseInferencer
     from mmalphapose.apis.pose_inferencer import SMPL_OPTIONS_ERROR
-    if smpl_mode(demo) and (demo.format != 'alphapose' or demo.keypoints
-                            or demo.draw_heatmap):
+    if smpl_mode(demo) and (demo.format != 'alphapose' or demo.keypoints or demo.draw_heatmap):
         raise ValueError(SMPL_OPTIONS_ERROR)
     return PoseInferencer(
-        pose2d=demo.pose_config, pose2d_weights=demo.pose_checkpoint, device=device,
-        det_model=demo.det_config, det_weights=demo.det_checkpoint,
-        det_cat_id=demo.det_cat_id, detfile=demo.detfile, bbox_thr=demo.bbox_thr,
-        nms_thr=demo.nms_thr, pose_nms=demo.pose_nms, track=demo.track, threads=threads,
-        det_options=dict(num_threads=threads), show_progress=False,
+        pose2d=demo.pose_config,
+        pose2d_weights=demo.pose_checkpoint,
+        device=device,
+        det_model=demo.det_config,
+        det_weights=demo.det_checkpoint,
+        det_cat_id=demo.det_cat_id,
+        detfile=demo.detfile,
+        bbox_thr=demo.bbox_thr,
+        nms_thr=demo.nms_thr,
+        pose_nms=demo.pose_nms,
+        track=demo.track,
+        threads=threads,
+        det_options=dict(num_threads=threads),
+        show_progress=False,
         smpl_model=(demo.smpl_model or True) if smpl_mode(demo) else None)
 
 
 def run_options(demo) -> dict:
     """Keyword arguments of ``PoseInferencer.run`` from the demo options."""
-    return dict(save_json=demo.save_json, save_video=demo.save_video, save_vis=demo.save_vis,
-                show=False, kpt_thr=demo.kpt_thr, pose_batch=demo.pose_batch,
-                det_batch=demo.det_batch, flip=demo.flip, format=demo.format,
-                keypoints=demo.keypoints, det_frequency=demo.det_frequency,
-                workers=demo.workers, skeleton_style=demo.skeleton_style,
-                draw_heatmap=demo.draw_heatmap, smpl_vertices=demo.smpl_vertices)
+    return dict(
+        save_json=demo.save_json,
+        save_video=demo.save_video,
+        save_vis=demo.save_vis,
+        show=False,
+        kpt_thr=demo.kpt_thr,
+        pose_batch=demo.pose_batch,
+        det_batch=demo.det_batch,
+        flip=demo.flip,
+        format=demo.format,
+        keypoints=demo.keypoints,
+        det_frequency=demo.det_frequency,
+        workers=demo.workers,
+        skeleton_style=demo.skeleton_style,
+        draw_heatmap=demo.draw_heatmap,
+        smpl_vertices=demo.smpl_vertices)
 
 
 def _share_plan(env, out_dir: str, inputs):
@@ -149,9 +173,11 @@ def main(argv=None) -> int:
     from mmalphapose.apis.sharding import assign_shards, build_manifest, run_shard, write_manifest
     from mmalphapose.utils.dist_launch import LaunchError, init_process_group
     if args.launcher == 'none' and int(os.environ.get('WORLD_SIZE', 1)) > 1:
-        print(f'{TOOL}: error: started by a launcher (WORLD_SIZE={os.environ["WORLD_SIZE"]}) '
-              'with --launcher none: every process would do every input; pass '
-              '--launcher pytorch (or slurm)', file=sys.stderr)
+        print(
+            f'{TOOL}: error: started by a launcher (WORLD_SIZE={os.environ["WORLD_SIZE"]}) '
+            'with --launcher none: every process would do every input; pass '
+            '--launcher pytorch (or slurm)',
+            file=sys.stderr)
         return 2
     try:  # gloo even next to GPUs: the run only needs a broadcast and a barrier
         env = init_process_group(args.launcher, 'gloo', args.dist_timeout)
@@ -167,8 +193,10 @@ def main(argv=None) -> int:
             print(f'{TOOL}: error: {plan["error"]}', file=sys.stderr)
         return 2
     shard = assign_shards(plan['pending'], env.world_size)[env.rank]
-    print(f'[rank {env.rank}/{env.world_size}] {len(shard)} of {len(plan["pending"])} '
-          f'pending inputs ({len(plan["items"])} in all)', flush=True)
+    print(
+        f'[rank {env.rank}/{env.world_size}] {len(shard)} of {len(plan["pending"])} '
+        f'pending inputs ({len(plan["items"])} in all)',
+        flush=True)
     status = 0
     if shard:
         try:
@@ -180,16 +208,22 @@ def main(argv=None) -> int:
         except (FileNotFoundError, ValueError, ImportError) as exc:
             print(f'{TOOL}: error: {" ".join(str(exc).split())}', file=sys.stderr)
             return 2
-        print(f'[rank {env.rank}] {device}, {threads} threads per stage\n'
-              f'{inferencer.describe()}', flush=True)
+        print(
+            f'[rank {env.rank}] {device}, {threads} threads per stage\n'
+            f'{inferencer.describe()}',
+            flush=True)
         if inferencer.random_weights:
             print('WARNING: the pose model has RANDOM WEIGHTS; keypoints are meaningless.')
         try:
-            run_shard(inferencer, shard, out_dir, run_options(demo), env.rank,
-                      log=lambda line: print(line, flush=True))
+            run_shard(
+                inferencer,
+                shard,
+                out_dir,
+                run_options(demo),
+                env.rank,
+                log=lambda line: print(line, flush=True))
         except KeyboardInterrupt:
-            print(f'[rank {env.rank}] INTERRUPTED: re-run the same command to finish',
-                  flush=True)
+            print(f'[rank {env.rank}] INTERRUPTED: re-run the same command to finish', flush=True)
             return 130
     if distributed:
         dist.monitored_barrier(timeout=datetime.timedelta(seconds=args.dist_timeout))
@@ -198,10 +232,12 @@ def main(argv=None) -> int:
                                   round(time.perf_counter() - t0, 3))
         path = write_manifest(out_dir, manifest)
         tot = manifest['totals']
-        print(f'{tot["complete"]}/{tot["inputs"]} inputs complete, {tot["failed"]} failed, '
-              f'{tot["missing"]} missing; {tot["frames"]} frames, {tot["people"]} people; '
-              f'{manifest["wall_seconds"]:.1f} s wall on {env.world_size} process(es)\n'
-              f'manifest: {path}', flush=True)
+        print(
+            f'{tot["complete"]}/{tot["inputs"]} inputs complete, {tot["failed"]} failed, '
+            f'{tot["missing"]} missing; {tot["frames"]} frames, {tot["people"]} people; '
+            f'{manifest["wall_seconds"]:.1f} s wall on {env.world_size} process(es)\n'
+            f'manifest: {path}',
+            flush=True)
         status = 0 if tot['complete'] == tot['inputs'] else 1
     if distributed:
         dist.destroy_process_group()

@@ -33,17 +33,20 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Evaluate a pose model')
     parser.add_argument('config', help='config path, model name/alias or config name')
     parser.add_argument(
-        'checkpoint', nargs='?', default=None,
+        'checkpoint',
+        nargs='?',
+        default=None,
         help='checkpoint file (default: the weights the model index lists for the '
-             f'config; "{NO_CHECKPOINT}" to evaluate the weights the config builds)')
+        f'config; "{NO_CHECKPOINT}" to evaluate the weights the config builds)')
     parser.add_argument('--work-dir', help='the dir to save evaluation results')
     parser.add_argument('--out', help='write the computed metrics to this JSON file')
     parser.add_argument('--dump', type=str, help='dump predictions to a pickle file')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override config settings, e.g. test_dataloader.batch_size=4')
-    parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -121,12 +124,10 @@ def load_checked_checkpoint(runner: Runner, checkpoint: str, config_path: str) -
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
     if isinstance(state, dict) and any(str(k).startswith('student.') for k in state) \
             and not any(k.startswith('student.') for k in model.state_dict()):
-        state = {k[len('student.'):]: v for k, v in state.items()
-                 if str(k).startswith('student.')}
+        state = {k[len('student.'):]: v for k, v in state.items() if str(k).startswith('student.')}
     state = check_state_dict(model, state, checkpoint, config_path)
     model.load_state_dict(state, strict=False)
-    print(f'tools/test.py: loaded {checkpoint} ({len(state)} tensors, all model keys)',
-          flush=True)
+    print(f'tools/test.py: loaded {checkpoint} ({len(state)} tensors, all model keys)', flush=True)
 
 
 def _fail(exc: Exception) -> None:
@@ -152,8 +153,9 @@ def main(argv=None) -> dict:
         _fail(exc)
     runner = Runner.from_cfg(cfg)
     if checkpoint is None:
-        print(f'tools/test.py: no checkpoint: evaluating the weights "{config_path}" builds',
-              flush=True)
+        print(
+            f'tools/test.py: no checkpoint: evaluating the weights "{config_path}" builds',
+            flush=True)
     else:
         try:
             load_checked_checkpoint(runner, checkpoint, config_path)
@@ -163,8 +165,12 @@ def main(argv=None) -> dict:
     if args.out:
         import json
         with open(args.out, 'w') as f:
-            json.dump({k: float(v) if hasattr(v, '__float__') else v
-                       for k, v in metrics.items()}, f, indent=2)
+            json.dump({
+                k: float(v) if hasattr(v, '__float__') else v
+                for k, v in metrics.items()
+            },
+                      f,
+                      indent=2)
     print(metrics)
     return metrics
 

@@ -24,22 +24,23 @@ from typing import Dict, List, Tuple
 import numpy as np
 from mmengine.structures import InstanceData
 
-TRACKER_TYPES = {'pose-aware': 'PoseAwareTracker', 'poseflow':
-                 'PoseFlowTracker', 'iou': 'IoUTracker'}
+TRACKER_TYPES = {
+    'pose-aware': 'PoseAwareTracker',
+    'poseflow': 'PoseFlowTracker',
+    'iou': 'IoUTracker'
+}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('input', help='MOT txt detections or AlphaPose JSON')
     p.add_argument('--gt', help='MOTChallenge gt.txt to evaluate against')
-    p.add_argument('--tracker', default='pose-aware',
-                   choices=sorted(TRACKER_TYPES))
-    p.add_argument('--metainfo', default=None,
-                   help='dataset config for OKS sigmas (pose-aware)')
-    p.add_argument('--min-score', type=float, default=-np.inf,
-                   help='drop detections below this score')
-    p.add_argument('--iou-thr', type=float, default=0.5,
-                   help='IoU of a true positive in the evaluation')
+    p.add_argument('--tracker', default='pose-aware', choices=sorted(TRACKER_TYPES))
+    p.add_argument('--metainfo', default=None, help='dataset config for OKS sigmas (pose-aware)')
+    p.add_argument(
+        '--min-score', type=float, default=-np.inf, help='drop detections below this score')
+    p.add_argument(
+        '--iou-thr', type=float, default=0.5, help='IoU of a true positive in the evaluation')
     p.add_argument('--out', help='write the tracks as a MOT txt here')
     return p.parse_args(argv)
 
@@ -54,8 +55,7 @@ def _frame_number(image_id) -> int:
     return int(nums[-1])
 
 
-def load_frames(path: str, min_score: float) -> List[Tuple[int,
-                                                            InstanceData]]:
+def load_frames(path: str, min_score: float) -> List[Tuple[int, InstanceData]]:
     """(frame id, InstanceData) for every frame of the input file."""
     if not osp.isfile(path):
         raise FileNotFoundError(path)
@@ -82,14 +82,12 @@ def load_frames(path: str, min_score: float) -> List[Tuple[int,
         for r in load_mot_txt(path):
             x, y, w, h = r[2:6]
             score = float(r[6]) if r[6] >= 0 else 1.0  # -1: not given
-            frames.setdefault(int(r[0]), []).append(
-                ([x, y, x + w, y + h], score, None))
+            frames.setdefault(int(r[0]), []).append(([x, y, x + w, y + h], score, None))
     out = []
     for fid in sorted(frames):
         items = [it for it in frames[fid] if it[1] >= min_score]
         inst = InstanceData()
-        inst.bboxes = np.asarray([it[0] for it in items],
-                                 np.float32).reshape(-1, 4)
+        inst.bboxes = np.asarray([it[0] for it in items], np.float32).reshape(-1, 4)
         inst.bbox_scores = np.asarray([it[1] for it in items], np.float32)
         if items and items[0][2] is not None:
             kp = np.stack([it[2] for it in items])
@@ -101,8 +99,8 @@ def load_frames(path: str, min_score: float) -> List[Tuple[int,
 
 def main(argv=None) -> Dict:
     args = parse_args(argv)
-    from mmalphapose.registry import TRACKERS
     import mmalphapose.tracking  # noqa: F401 (registers the trackers)
+    from mmalphapose.registry import TRACKERS
     cfg = dict(type=TRACKER_TYPES[args.tracker])
     if args.tracker == 'pose-aware' and args.metainfo:
         cfg['metainfo'] = args.metainfo
@@ -113,8 +111,7 @@ def main(argv=None) -> Dict:
         ids = np.asarray(res.track_ids)
         b = np.asarray(res.bboxes, np.float64)
         for i in np.flatnonzero(ids >= 0):
-            rows.append([fid, ids[i], b[i, 0], b[i, 1], b[i, 2] - b[i, 0],
-                         b[i, 3] - b[i, 1]])
+            rows.append([fid, ids[i], b[i, 0], b[i, 1], b[i, 2] - b[i, 0], b[i, 3] - b[i, 1]])
     rows = np.asarray(rows, np.float64).reshape(-1, 6)
     print(f'{args.tracker}: {len(np.unique(rows[:, 1]))} tracks, '
           f'{len(rows)} boxes')
@@ -125,15 +122,12 @@ def main(argv=None) -> Dict:
                         f'{r[4]:.2f},{r[5]:.2f},1,-1,-1,-1\n')
     metrics: Dict = {}
     if args.gt:
-        from mmalphapose.evaluation.metrics.mot_metric import (evaluate_mot,
-                                                               load_mot_txt)
-        metrics = evaluate_mot(load_mot_txt(args.gt, min_confidence=1), rows,
-                               iou_thr=args.iou_thr)
-        for k in ('mota', 'motp', 'idf1', 'num_switches',
-                  'num_false_positives', 'num_misses', 'num_objects'):
+        from mmalphapose.evaluation.metrics.mot_metric import evaluate_mot, load_mot_txt
+        metrics = evaluate_mot(load_mot_txt(args.gt, min_confidence=1), rows, iou_thr=args.iou_thr)
+        for k in ('mota', 'motp', 'idf1', 'num_switches', 'num_false_positives', 'num_misses',
+                  'num_objects'):
             v = metrics[k]
-            print(f'{k:>20s}: {v:.4f}' if isinstance(v, float) else
-                  f'{k:>20s}: {v}')
+            print(f'{k:>20s}: {v:.4f}' if isinstance(v, float) else f'{k:>20s}: {v}')
     return metrics
 
 

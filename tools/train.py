@@ -22,17 +22,28 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('config', help='config path, model name/alias or config name')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
-        '--resume', nargs='?', type=str, const='auto',
-        help='resume from the given checkpoint, or the latest one in work_dir when no path is given')
-    parser.add_argument('--amp', action='store_true',
-                        help='mixed precision: fp16 on a GPU, bf16 autocast on the CPU')
-    parser.add_argument('--no-validate', action='store_true', help='skip validation during training')
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from the given checkpoint, or the latest one in work_dir when no path is given'
+    )
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='mixed precision: fp16 on a GPU, bf16 autocast on the CPU')
+    parser.add_argument(
+        '--no-validate', action='store_true', help='skip validation during training')
     parser.add_argument('--auto-scale-lr', action='store_true', help='scale lr by the batch size')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override config settings, e.g. train_dataloader.batch_size=4')
     parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)

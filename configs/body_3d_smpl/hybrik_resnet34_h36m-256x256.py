@@ -10,19 +10,22 @@ _base_ = ['../_base_/default_runtime.py']
 train_cfg = dict(by_epoch=True, max_epochs=200)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [
-    dict(type='MultiStepLR', begin=0, end=200, milestones=[90, 120], gamma=0.1,
-         by_epoch=True)
+    dict(type='MultiStepLR', begin=0, end=200, milestones=[90, 120], gamma=0.1, by_epoch=True)
 ]
 auto_scale_lr = dict(base_batch_size=256)  # 8 GPUs x 32
 
-codec = dict(type='HybrIKLabel', input_size=(256, 256), heatmap_size=(64, 64),
-             depth_size=64, depth_factor=2.2, focal_length=1000.)
+codec = dict(
+    type='HybrIKLabel',
+    input_size=(256, 256),
+    heatmap_size=(64, 64),
+    depth_size=64,
+    depth_factor=2.2,
+    focal_length=1000.)
 
 model = dict(
     type='TopdownPoseEstimator',
     data_preprocessor=dict(type='PoseDataPreprocessor'),
-    backbone=dict(type='mmdet.ResNet', depth=34, num_stages=4, out_indices=(3, ),
-                  norm_eval=False),
+    backbone=dict(type='mmdet.ResNet', depth=34, num_stages=4, out_indices=(3, ), norm_eval=False),
     # HybrIK starts from ImageNet weights; nothing is downloaded here: add
     # init_cfg=dict(type='Pretrained', checkpoint=YOUR_resnet34.pth) to the backbone
     head=dict(
@@ -32,8 +35,14 @@ model = dict(
         deconv_out_channels=(256, 256, 256),
         init_cam=(0.9, 0., 0.),
         smpl_layer=dict(type='SMPLLayer', model_path=None),
-        loss=dict(type='HybrIKLoss', uvd_weight=1., beta_weight=1., theta_weight=0.01,
-                  twist_weight=0.01, phi_reg_weight=1e-4, uvd_num_joints=24),
+        loss=dict(
+            type='HybrIKLoss',
+            uvd_weight=1.,
+            beta_weight=1.,
+            theta_weight=0.01,
+            twist_weight=0.01,
+            phi_reg_weight=1e-4,
+            uvd_num_joints=24),
         decoder=codec),
     test_cfg=dict(flip_test=False, return_vertices=False),
     metainfo=dict(from_file='configs/_base_/datasets/smpl29.py'))
@@ -45,8 +54,7 @@ train_pipeline = [
     dict(type='GetBBoxCenterScale', padding=1.25),
     # scale / shift only: flips and rotations would also have to move the
     # 3D joints and the SMPL pose, which GenerateSMPLTarget does not do
-    dict(type='RandomBBoxTransform', shift_prob=0.3, scale_factor=(0.75, 1.25),
-         rotate_prob=0.),
+    dict(type='RandomBBoxTransform', shift_prob=0.3, scale_factor=(0.75, 1.25), rotate_prob=0.),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateSMPLTarget', encoder=codec),
     dict(type='PackSMPLInputs'),
@@ -65,14 +73,23 @@ train_dataloader = dict(
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=data_root, joints_3d_unit='m',
-                 ann_file='annotations/h36m_train_smpl.json',
-                 data_prefix=dict(img='images/'), pipeline=train_pipeline))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        joints_3d_unit='m',
+        ann_file='annotations/h36m_train_smpl.json',
+        data_prefix=dict(img='images/'),
+        pipeline=train_pipeline))
 # no 3D metric (MPJPE / PA-MPJPE) is implemented yet, so the validation and
 # test loops are off; ``eval_dataset`` is the held-out split for scripts
-eval_dataset = dict(type=dataset_type, data_root=data_root, joints_3d_unit='m',
-                    ann_file='annotations/h36m_val_smpl.json',
-                    data_prefix=dict(img='images/'), test_mode=True, pipeline=val_pipeline)
+eval_dataset = dict(
+    type=dataset_type,
+    data_root=data_root,
+    joints_3d_unit='m',
+    ann_file='annotations/h36m_val_smpl.json',
+    data_prefix=dict(img='images/'),
+    test_mode=True,
+    pipeline=val_pipeline)
 val_cfg = None
 val_dataloader = None
 val_evaluator = None

@@ -7,8 +7,10 @@
 # Warm-started from the bundled Halpe-26 student (the student config's load_from).
 # Labels: tools/distill/make_teacher_labels.py --wholebody -> data/distill/halpe136_train.json
 # Reproduce: bash tools/distill/run_all.sh
-_base_ = ['../wholebody_2d_keypoint/heatmap/halpe136/'
-          'heatmap_movenet-fpn_1xb32-1000it_halpe136-256x192.py']
+_base_ = [
+    '../wholebody_2d_keypoint/heatmap/halpe136/'
+    'heatmap_movenet-fpn_1xb32-1000it_halpe136-256x192.py'
+]
 
 model = dict(
     _delete_=True,

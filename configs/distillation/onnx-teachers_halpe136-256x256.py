@@ -43,7 +43,12 @@ test_dataloader = dict(
     num_workers=0,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    dataset=dict(type='Halpe136Dataset', data_root='tests/data/', ann_file='halpe/test_halpe.json',
-                 data_prefix=dict(img='coco/'), test_mode=True, pipeline=test_pipeline))
+    dataset=dict(
+        type='Halpe136Dataset',
+        data_root='tests/data/',
+        ann_file='halpe/test_halpe.json',
+        data_prefix=dict(img='coco/'),
+        test_mode=True,
+        pipeline=test_pipeline))
 test_evaluator = dict(type='CocoMetric', ann_file='tests/data/halpe/test_halpe.json')
 test_cfg = dict()

@@ -35,20 +35,32 @@ class AlphaPose:
         pose_batch: people per forward pass.
     """
 
-    def __init__(self, model: Optional[str] = None, checkpoint: Optional[str] = None,
-                 detector: Optional[str] = None, device: str = 'cpu',
-                 track: str = 'pose-aware', pose_nms: str = 'pnms',
-                 flip: Optional[bool] = None, bbox_thr: float = 0.2, pose_batch: int = 16):
+    def __init__(self,
+                 model: Optional[str] = None,
+                 checkpoint: Optional[str] = None,
+                 detector: Optional[str] = None,
+                 device: str = 'cpu',
+                 track: str = 'pose-aware',
+                 pose_nms: str = 'pnms',
+                 flip: Optional[bool] = None,
+                 bbox_thr: float = 0.2,
+                 pose_batch: int = 16):
         from .inference import TopdownPredictor
         from .pose_inferencer import PoseInferencer
-        self.inferencer = PoseInferencer(model, checkpoint, device=device, det_model=detector,
-                                         bbox_thr=bbox_thr, pose_nms=pose_nms, track=track,
-                                         show_progress=False)
+        self.inferencer = PoseInferencer(
+            model,
+            checkpoint,
+            device=device,
+            det_model=detector,
+            bbox_thr=bbox_thr,
+            pose_nms=pose_nms,
+            track=track,
+            show_progress=False)
         self.metainfo = self.inferencer.metainfo
         self.detect = DetectStage(self.inferencer.detector)
-        self.pose = PoseStage(TopdownPredictor(self.inferencer.model, pose_batch, flip),
-                              self.inferencer.build_pose_nms(pose_nms),
-                              self.inferencer.build_tracker(track))
+        self.pose = PoseStage(
+            TopdownPredictor(self.inferencer.model, pose_batch, flip),
+            self.inferencer.build_pose_nms(pose_nms), self.inferencer.build_tracker(track))
         self.source = Source('arrays', 'alphapose')
         self.frame_index = 0
 
@@ -79,5 +91,5 @@ class AlphaPose:
         n = len(inst)
         ids = np.asarray(inst.track_ids, np.int64).reshape(-1) if 'track_ids' in inst \
             else np.full(n, -1, np.int64)
-        return (np.asarray(inst.keypoints, np.float32),
-                np.asarray(inst.keypoint_scores, np.float32), ids)
+        return (np.asarray(inst.keypoints, np.float32), np.asarray(inst.keypoint_scores,
+                                                                   np.float32), ids)

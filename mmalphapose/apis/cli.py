@@ -29,8 +29,8 @@ def _keep_freed_memory() -> None:
     try:
         import ctypes
         libc = ctypes.CDLL('libc.so.6')
-        libc.mallopt(-1, 1 << 30)   # M_TRIM_THRESHOLD
-        libc.mallopt(-3, 1 << 30)   # M_MMAP_THRESHOLD
+        libc.mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD
+        libc.mallopt(-3, 1 << 30)  # M_MMAP_THRESHOLD
     except (OSError, AttributeError):
         pass
 
@@ -40,66 +40,106 @@ from .writers import FORMATS  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0].replace('\n', ' '),
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split('\n\n')[0].replace('\n', ' '),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument('input', help='image, folder, glob, video, .txt list, or webcam:N')
-    p.add_argument('--pose-config', default=None,
-                   help='pose model name/alias of model-index.yml, config path or config '
-                        'name (default: the bundled default model)')
+    p.add_argument(
+        '--pose-config',
+        default=None,
+        help='pose model name/alias of model-index.yml, config path or config '
+        'name (default: the bundled default model)')
     p.add_argument('--pose-checkpoint', default=None, help='pose checkpoint (.pth)')
-    p.add_argument('--det-config', default=None,
-                   help='detector config: mmdet, or our ONNX detector config '
-                        '(default: bundled NanoDet ONNX); "none" = whole image')
+    p.add_argument(
+        '--det-config',
+        default=None,
+        help='detector config: mmdet, or our ONNX detector config '
+        '(default: bundled NanoDet ONNX); "none" = whole image')
     p.add_argument('--det-checkpoint', default=None, help='detector weights (.pth/.onnx)')
-    p.add_argument('--detfile', default=None,
-                   help='detection JSON (AlphaPose detfile or COCO results) '
-                        'instead of a detector')
+    p.add_argument(
+        '--detfile',
+        default=None,
+        help='detection JSON (AlphaPose detfile or COCO results) '
+        'instead of a detector')
     p.add_argument('--det-cat-id', type=int, default=0, help='person class id')
     p.add_argument('--device', default='cpu')
     p.add_argument('--out-dir', default='outputs/demo')
     p.add_argument('--save-json', dest='save_json', action='store_true', default=True)
     p.add_argument('--no-save-json', dest='save_json', action='store_false')
-    p.add_argument('--save-video', dest='save_video', action='store_true', default=True,
-                   help='overlay video for video/webcam inputs')
+    p.add_argument(
+        '--save-video',
+        dest='save_video',
+        action='store_true',
+        default=True,
+        help='overlay video for video/webcam inputs')
     p.add_argument('--no-save-video', dest='save_video', action='store_false')
-    p.add_argument('--no-save-vis', dest='save_vis', action='store_false', default=True,
-                   help='do not write per-image overlays')
+    p.add_argument(
+        '--no-save-vis',
+        dest='save_vis',
+        action='store_false',
+        default=True,
+        help='do not write per-image overlays')
     p.add_argument('--show', action='store_true', help='show frames in a window')
-    p.add_argument('--kpt-thr', type=float, default=None,
-                   help='keypoint score to draw (default: 0.05 for SIKR heads, 0.4 '
-                        'for heatmap heads, as AlphaPose)')
-    p.add_argument('--bbox-thr', type=float, default=0.2,
-                   help='person box score (the bundled NanoDet finds 12/12 people of the '
-                        'COCO samples at 0.2, 10/12 at 0.3)')
+    p.add_argument(
+        '--kpt-thr',
+        type=float,
+        default=None,
+        help='keypoint score to draw (default: 0.05 for SIKR heads, 0.4 '
+        'for heatmap heads, as AlphaPose)')
+    p.add_argument(
+        '--bbox-thr',
+        type=float,
+        default=0.2,
+        help='person box score (the bundled NanoDet finds 12/12 people of the '
+        'COCO samples at 0.2, 10/12 at 0.3)')
     p.add_argument('--nms-thr', type=float, default=None, help='extra box NMS IoU')
     p.add_argument('--pose-batch', type=int, default=64, help='people per pose forward')
     p.add_argument('--det-batch', type=int, default=4, help='frames per detector call')
-    p.add_argument('--flip', dest='flip', action='store_true', default=None,
-                   help='flip test (default: as the config says)')
+    p.add_argument(
+        '--flip',
+        dest='flip',
+        action='store_true',
+        default=None,
+        help='flip test (default: as the config says)')
     p.add_argument('--no-flip', dest='flip', action='store_false')
     p.add_argument('--pose-nms', default='pnms', choices=['none', 'pnms', 'oks', 'soft-oks'])
     p.add_argument('--track', default='none', choices=['none', 'pose-aware', 'poseflow'])
     p.add_argument('--format', default='alphapose', choices=list(FORMATS))
-    p.add_argument('--keypoints', default=None,
-                   help='subset for the JSON, e.g. body,feet,face,hands')
-    p.add_argument('--det-frequency', type=int, default=1,
-                   help='run the detector every N frames, follow poses in between')
-    p.add_argument('--workers', type=int, default=1,
-                   help='0 = everything in one thread; >0 = overlapped stages')
-    p.add_argument('--stage-threads', type=int, default=None,
-                   help='intra-op threads of the detector and of the pose model '
-                        '(default: half the cores when --workers > 0, else the '
-                        'library defaults)')
+    p.add_argument(
+        '--keypoints', default=None, help='subset for the JSON, e.g. body,feet,face,hands')
+    p.add_argument(
+        '--det-frequency',
+        type=int,
+        default=1,
+        help='run the detector every N frames, follow poses in between')
+    p.add_argument(
+        '--workers',
+        type=int,
+        default=1,
+        help='0 = everything in one thread; >0 = overlapped stages')
+    p.add_argument(
+        '--stage-threads',
+        type=int,
+        default=None,
+        help='intra-op threads of the detector and of the pose model '
+        '(default: half the cores when --workers > 0, else the '
+        'library defaults)')
     p.add_argument('--skeleton-style', default='mmpose', choices=['mmpose', 'openpose'])
     p.add_argument('--draw-heatmap', action='store_true')
-    p.add_argument('--smpl', action='store_true',
-                   help='SMPL / HybrIK mode: 3D joints, SMPL pose/shape, camera and meshes '
-                        '(docs/smpl.md); --pose-config defaults to the HybrIK config')
-    p.add_argument('--smpl-model', default=None,
-                   help='SMPL model file (.pkl/.npz) or folder; implies --smpl (default: '
-                        '$MMALPHAPOSE_SMPL_MODEL, then checkpoints/smpl/SMPL_NEUTRAL.pkl)')
-    p.add_argument('--smpl-vertices', action='store_true',
-                   help='--smpl: also write every mesh into the JSON (large)')
+    p.add_argument(
+        '--smpl',
+        action='store_true',
+        help='SMPL / HybrIK mode: 3D joints, SMPL pose/shape, camera and meshes '
+        '(docs/smpl.md); --pose-config defaults to the HybrIK config')
+    p.add_argument(
+        '--smpl-model',
+        default=None,
+        help='SMPL model file (.pkl/.npz) or folder; implies --smpl (default: '
+        '$MMALPHAPOSE_SMPL_MODEL, then checkpoints/smpl/SMPL_NEUTRAL.pkl)')
+    p.add_argument(
+        '--smpl-vertices',
+        action='store_true',
+        help='--smpl: also write every mesh into the JSON (large)')
     return p.parse_args(argv)
 
 
@@ -120,11 +160,18 @@ def main(argv=None) -> int:
         threads = max(1, (os.cpu_count() or 2) // 2)
     try:
         inferencer = PoseInferencer(
-            pose2d=args.pose_config, pose2d_weights=args.pose_checkpoint,
-            device=args.device, det_model=args.det_config,
-            det_weights=args.det_checkpoint, det_cat_id=args.det_cat_id,
-            detfile=args.detfile, bbox_thr=args.bbox_thr, nms_thr=args.nms_thr,
-            pose_nms=args.pose_nms, track=args.track, threads=threads,
+            pose2d=args.pose_config,
+            pose2d_weights=args.pose_checkpoint,
+            device=args.device,
+            det_model=args.det_config,
+            det_weights=args.det_checkpoint,
+            det_cat_id=args.det_cat_id,
+            detfile=args.detfile,
+            bbox_thr=args.bbox_thr,
+            nms_thr=args.nms_thr,
+            pose_nms=args.pose_nms,
+            track=args.track,
+            threads=threads,
             det_options=dict(num_threads=threads) if threads else None,
             smpl_model=(args.smpl_model or True) if smpl else None)
     except (FileNotFoundError, ValueError, ImportError) as exc:
@@ -132,12 +179,22 @@ def main(argv=None) -> int:
         print(f'error: {exc}', file=sys.stderr)
         return 2
     summary = inferencer.run(
-        args.input, out_dir=args.out_dir, save_json=args.save_json,
-        save_video=args.save_video, save_vis=args.save_vis, show=args.show,
-        kpt_thr=args.kpt_thr, pose_batch=args.pose_batch, det_batch=args.det_batch,
-        flip=args.flip, format=args.format, keypoints=args.keypoints,
-        det_frequency=args.det_frequency, workers=args.workers,
-        skeleton_style=args.skeleton_style, draw_heatmap=args.draw_heatmap,
+        args.input,
+        out_dir=args.out_dir,
+        save_json=args.save_json,
+        save_video=args.save_video,
+        save_vis=args.save_vis,
+        show=args.show,
+        kpt_thr=args.kpt_thr,
+        pose_batch=args.pose_batch,
+        det_batch=args.det_batch,
+        flip=args.flip,
+        format=args.format,
+        keypoints=args.keypoints,
+        det_frequency=args.det_frequency,
+        workers=args.workers,
+        skeleton_style=args.skeleton_style,
+        draw_heatmap=args.draw_heatmap,
         smpl_vertices=args.smpl_vertices)
     print('=' * 60)
     print(inferencer.describe())

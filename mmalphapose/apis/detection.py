@@ -32,7 +32,9 @@ class PersonDetector(Protocol):
     """What the pipeline needs of a detector."""
     name: str
 
-    def detect(self, frames: Sequence[np.ndarray], names: Sequence[str] = (),
+    def detect(self,
+               frames: Sequence[np.ndarray],
+               names: Sequence[str] = (),
                score_thr: Optional[float] = None,
                nms_thr: Optional[float] = None) -> List[Boxes]:
         """Person boxes (n,4) xyxy and scores (n,) of each frame."""
@@ -62,8 +64,12 @@ def _pick(value, default):
 class MMDetPersonDetector:
     """Any mmdet detector, run on a batch of frames at once."""
 
-    def __init__(self, config: str, checkpoint: Optional[str], device: str = 'cpu',
-                 person_id: int = 0, score_thr: float = 0.3,
+    def __init__(self,
+                 config: str,
+                 checkpoint: Optional[str],
+                 device: str = 'cpu',
+                 person_id: int = 0,
+                 score_thr: float = 0.3,
                  nms_thr: Optional[float] = None):
         apis = import_mmdet('mmdet detectors (--det-config)', 'apis')
         from mmalphapose.utils import enable_safe_checkpoint_loading
@@ -75,7 +81,9 @@ class MMDetPersonDetector:
         self.person_id, self.score_thr, self.nms_thr = person_id, score_thr, nms_thr
         self.name = f'mmdet:{osp.basename(config)}'
 
-    def detect(self, frames: Sequence[np.ndarray], names: Sequence[str] = (),
+    def detect(self,
+               frames: Sequence[np.ndarray],
+               names: Sequence[str] = (),
                score_thr: Optional[float] = None,
                nms_thr: Optional[float] = None) -> List[Boxes]:
         with DefaultScope.overwrite_default_scope('mmdet'):
@@ -83,19 +91,23 @@ class MMDetPersonDetector:
         out = []
         for res in results:
             pred = res.pred_instances
-            out.append(filter_boxes(to_numpy(pred.bboxes), to_numpy(pred.scores),
-                                    to_numpy(pred.labels), self.person_id,
-                                    _pick(score_thr, self.score_thr),
-                                    _pick(nms_thr, self.nms_thr)))
+            out.append(
+                filter_boxes(
+                    to_numpy(pred.bboxes), to_numpy(pred.scores), to_numpy(pred.labels),
+                    self.person_id, _pick(score_thr, self.score_thr), _pick(nms_thr, self.nms_thr)))
         return out
 
 
 class ONNXDetectorWrapper:
     """Our ``ONNXPersonDetector`` (MODELS) built from a detection config."""
 
-    def __init__(self, config: Config, checkpoint: Optional[str] = None,
-                 person_id: int = 0, score_thr: float = 0.3,
-                 nms_thr: Optional[float] = None, name: str = 'onnx',
+    def __init__(self,
+                 config: Config,
+                 checkpoint: Optional[str] = None,
+                 person_id: int = 0,
+                 score_thr: float = 0.3,
+                 nms_thr: Optional[float] = None,
+                 name: str = 'onnx',
                  options: Optional[dict] = None):
         from mmalphapose.registry import MODELS
         from mmalphapose.utils.resources import resolve_resource
@@ -110,16 +122,20 @@ class ONNXDetectorWrapper:
         self.person_id, self.score_thr, self.nms_thr = person_id, score_thr, nms_thr
         self.name = name
 
-    def detect(self, frames: Sequence[np.ndarray], names: Sequence[str] = (),
+    def detect(self,
+               frames: Sequence[np.ndarray],
+               names: Sequence[str] = (),
                score_thr: Optional[float] = None,
                nms_thr: Optional[float] = None) -> List[Boxes]:
         score_thr = _pick(score_thr, self.score_thr)
         out = []
         for inst in self.model.predict_images(list(frames), score_thr=score_thr):
             labels = inst.get('labels', None)
-            out.append(filter_boxes(to_numpy(inst.bboxes), to_numpy(inst.scores),
-                                    None if labels is None else to_numpy(labels),
-                                    self.person_id, score_thr, _pick(nms_thr, self.nms_thr)))
+            out.append(
+                filter_boxes(
+                    to_numpy(inst.bboxes), to_numpy(inst.scores),
+                    None if labels is None else to_numpy(labels), self.person_id, score_thr,
+                    _pick(nms_thr, self.nms_thr)))
         return out
 
 
@@ -138,7 +154,10 @@ class DetFilePersonDetector:
     Frames missing from the file get no boxes.
     """
 
-    def __init__(self, detfile: str, person_id: int = 1, score_thr: float = 0.0,
+    def __init__(self,
+                 detfile: str,
+                 person_id: int = 1,
+                 score_thr: float = 0.0,
                  nms_thr: Optional[float] = None):
         if not osp.isfile(detfile):
             raise FileNotFoundError(f'detection file "{detfile}" not found')
@@ -181,7 +200,9 @@ class DetFilePersonDetector:
             return self.table[num]
         return None
 
-    def detect(self, frames: Sequence[np.ndarray], names: Sequence[str] = (),
+    def detect(self,
+               frames: Sequence[np.ndarray],
+               names: Sequence[str] = (),
                score_thr: Optional[float] = None,
                nms_thr: Optional[float] = None) -> List[Boxes]:
         score_thr, nms_thr = _pick(score_thr, self.score_thr), _pick(nms_thr, self.nms_thr)
@@ -201,17 +222,21 @@ class WholeImageDetector:
     """Fallback without any detector: one box covering the whole frame."""
     name = 'whole-image box (no detector)'
 
-    def detect(self, frames: Sequence[np.ndarray], names: Sequence[str] = (),
+    def detect(self,
+               frames: Sequence[np.ndarray],
+               names: Sequence[str] = (),
                score_thr: Optional[float] = None,
                nms_thr: Optional[float] = None) -> List[Boxes]:
-        return [(np.array([[0, 0, f.shape[1], f.shape[0]]], np.float32),
-                 np.ones(1, np.float32)) for f in frames]
+        return [(np.array([[0, 0, f.shape[1], f.shape[0]]], np.float32), np.ones(1, np.float32))
+                for f in frames]
 
 
 def build_person_detector(det_config: Optional[str] = None,
                           det_checkpoint: Optional[str] = None,
-                          detfile: Optional[str] = None, device: str = 'cpu',
-                          person_id: int = 0, score_thr: float = 0.3,
+                          detfile: Optional[str] = None,
+                          device: str = 'cpu',
+                          person_id: int = 0,
+                          score_thr: float = 0.3,
                           nms_thr: Optional[float] = None,
                           options: Optional[dict] = None):
     """Pick the detection source: a detfile, our ONNX detector, an mmdet model,
@@ -231,8 +256,12 @@ def build_person_detector(det_config: Optional[str] = None,
     cfg = Config.fromfile(det_config)
     model_type = str(cfg.get('model', {}).get('type', ''))
     if model_type.split('.')[-1] == 'ONNXPersonDetector':
-        return ONNXDetectorWrapper(cfg, det_checkpoint, person_id, score_thr, nms_thr,
-                                   name=f'onnx:{osp.basename(det_config)}',
-                                   options=options)
-    return MMDetPersonDetector(det_config, det_checkpoint, device, person_id,
-                               score_thr, nms_thr)
+        return ONNXDetectorWrapper(
+            cfg,
+            det_checkpoint,
+            person_id,
+            score_thr,
+            nms_thr,
+            name=f'onnx:{osp.basename(det_config)}',
+            options=options)
+    return MMDetPersonDetector(det_config, det_checkpoint, device, person_id, score_thr, nms_thr)

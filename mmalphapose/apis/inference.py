@@ -34,7 +34,8 @@ def _model_num_keypoints(model: torch.nn.Module) -> Optional[int]:
     return None
 
 
-def load_pose_checkpoint(model: torch.nn.Module, checkpoint: str,
+def load_pose_checkpoint(model: torch.nn.Module,
+                         checkpoint: str,
                          config_name: str = '<config>') -> dict:
     """Load a checkpoint safely (``weights_only=True``) into ``model``.
 
@@ -55,16 +56,14 @@ def load_pose_checkpoint(model: torch.nn.Module, checkpoint: str,
         raise ValueError(f'checkpoint "{checkpoint}" is not a dict of tensors')
     state = ckpt.get('state_dict', ckpt)
     if isinstance(state, dict) and any(str(k).startswith('student.') for k in state):
-        state = {k[len('student.'):]: v for k, v in state.items()
-                 if str(k).startswith('student.')}
+        state = {k[len('student.'):]: v for k, v in state.items() if str(k).startswith('student.')}
     meta = ckpt.get('meta', {}) if isinstance(ckpt.get('meta', {}), dict) else {}
     ck_meta = meta.get('dataset_meta') or {}
     k_model = _model_num_keypoints(model)
     if ck_meta.get('num_keypoints') and k_model and int(ck_meta['num_keypoints']) != k_model:
-        raise ValueError(
-            f'Checkpoint "{checkpoint}" was trained for {ck_meta["num_keypoints"]} '
-            f'keypoints ({ck_meta.get("dataset_name", "?")}) but the config '
-            f'"{config_name}" has {k_model} keypoints.')
+        raise ValueError(f'Checkpoint "{checkpoint}" was trained for {ck_meta["num_keypoints"]} '
+                         f'keypoints ({ck_meta.get("dataset_name", "?")}) but the config '
+                         f'"{config_name}" has {k_model} keypoints.')
     check_state_dict(model, state, checkpoint, config_name)
     _load_checkpoint_to_model(model, state, strict=False)
     return meta
@@ -117,9 +116,10 @@ def init_model(config: Union[str, Path, Config],
         model = MODELS.build(model_cfg)
     model.cfg = config
     meta = load_pose_checkpoint(model, checkpoint, config_name) if checkpoint else {}
-    source = (getattr(model, 'dataset_meta', None) or meta.get('dataset_meta')
-              or model_cfg.get('metainfo')
-              or ((config.get('test_dataloader') or {}).get('dataset') or {}).get('metainfo'))
+    source = (
+        getattr(model, 'dataset_meta', None) or meta.get('dataset_meta')
+        or model_cfg.get('metainfo')
+        or ((config.get('test_dataloader') or {}).get('dataset') or {}).get('metainfo'))
     if source:
         model.dataset_meta = PoseMetainfo.load(source)
     else:
@@ -218,8 +218,7 @@ class TopdownPredictor:
             ``test_cfg`` is used.
     """
 
-    def __init__(self, model: torch.nn.Module, batch_size: int = 64,
-                 flip: Optional[bool] = None):
+    def __init__(self, model: torch.nn.Module, batch_size: int = 64, flip: Optional[bool] = None):
         test_cfg = getattr(model, 'test_cfg', None)
         if flip is not None and isinstance(test_cfg, dict) and \
                 bool(test_cfg.get('flip_test', False)) != bool(flip):
@@ -232,8 +231,11 @@ class TopdownPredictor:
         params = list(model.parameters())
         self.device = params[0].device if params else torch.device('cpu')
 
-    def __call__(self, images: Sequence[np.ndarray], image_ids: np.ndarray,
-                 bboxes: np.ndarray, bbox_scores: Optional[np.ndarray] = None,
+    def __call__(self,
+                 images: Sequence[np.ndarray],
+                 image_ids: np.ndarray,
+                 bboxes: np.ndarray,
+                 bbox_scores: Optional[np.ndarray] = None,
                  img_paths: Optional[Sequence[Optional[str]]] = None,
                  with_heatmaps: bool = False) -> InstanceData:
         """Pose of N boxes of F images.
@@ -260,10 +262,11 @@ class TopdownPredictor:
             np.asarray(bbox_scores, np.float32).reshape(-1)
         k = self.metainfo['num_keypoints']
         if n == 0:
-            return InstanceData(keypoints=np.zeros((0, k, 2), np.float32),
-                                keypoint_scores=np.zeros((0, k), np.float32),
-                                bboxes=np.zeros((0, 4), np.float32),
-                                bbox_scores=np.zeros((0, ), np.float32))
+            return InstanceData(
+                keypoints=np.zeros((0, k, 2), np.float32),
+                keypoint_scores=np.zeros((0, k), np.float32),
+                bboxes=np.zeros((0, 4), np.float32),
+                bbox_scores=np.zeros((0, ), np.float32))
         crops, centers, scales = self.crop(images, image_ids, bboxes)
         parts = []
         with torch.no_grad():
@@ -272,13 +275,18 @@ class TopdownPredictor:
                 samples = []
                 for i in range(sl.start, sl.stop):
                     img = images[image_ids[i]]
-                    s = PoseDataSample(metainfo=dict(
-                        img_shape=img.shape[:2], ori_shape=img.shape[:2],
-                        input_size=self.crop.input_size, input_center=centers[i],
-                        input_scale=scales[i], flip_indices=self.metainfo['flip_indices'],
-                        img_path=img_paths[image_ids[i]] if img_paths else None, id=i))
-                    s.gt_instances = InstanceData(bboxes=bboxes[i:i + 1],
-                                                  bbox_scores=scores[i:i + 1])
+                    s = PoseDataSample(
+                        metainfo=dict(
+                            img_shape=img.shape[:2],
+                            ori_shape=img.shape[:2],
+                            input_size=self.crop.input_size,
+                            input_center=centers[i],
+                            input_scale=scales[i],
+                            flip_indices=self.metainfo['flip_indices'],
+                            img_path=img_paths[image_ids[i]] if img_paths else None,
+                            id=i))
+                    s.gt_instances = InstanceData(
+                        bboxes=bboxes[i:i + 1], bbox_scores=scores[i:i + 1])
                     samples.append(s)
                 inputs = crops[sl].to(self.device)
                 out = self.model.test_step(dict(inputs=inputs, data_samples=samples))
@@ -328,7 +336,8 @@ def _as_image(img: Union[str, np.ndarray]) -> Tuple[np.ndarray, Optional[str]]:
     return arr, str(img)
 
 
-def inference_topdown(model: torch.nn.Module, img: Union[str, np.ndarray],
+def inference_topdown(model: torch.nn.Module,
+                      img: Union[str, np.ndarray],
                       bboxes: Optional[np.ndarray] = None,
                       bbox_format: str = 'xyxy',
                       batch_size: int = 64) -> List[PoseDataSample]:
@@ -356,8 +365,11 @@ def inference_topdown(model: torch.nn.Module, img: Union[str, np.ndarray],
         bboxes = bbox_xywh2xyxy(bboxes)
     elif bbox_format != 'xyxy':
         raise ValueError(f'bbox_format must be "xyxy" or "xywh", got "{bbox_format}"')
-    inst = TopdownPredictor(model, batch_size)([image], np.zeros(len(bboxes), np.int64),
-                                               bboxes, scores, img_paths=[path])
+    inst = TopdownPredictor(model, batch_size)([image],
+                                               np.zeros(len(bboxes), np.int64),
+                                               bboxes,
+                                               scores,
+                                               img_paths=[path])
     samples = []
     for i in range(len(inst)):
         s = PoseDataSample(metainfo=dict(img_path=path, img_shape=(h, w), ori_shape=(h, w)))

@@ -35,27 +35,27 @@ class Frame:
     frame after pose NMS and tracking, which go unchanged to the writers.
     """
     source: 'Source'
-    index: int                      # frame index inside its source
-    name: str                       # image file name, or "<index>.jpg" for videos
-    img: Optional[np.ndarray]       # BGR uint8, None when unreadable
+    index: int  # frame index inside its source
+    name: str  # image file name, or "<index>.jpg" for videos
+    img: Optional[np.ndarray]  # BGR uint8, None when unreadable
     path: Optional[str] = None
     error: Optional[str] = None
-    bboxes: Optional[np.ndarray] = None        # (n,4) xyxy person boxes
-    bbox_scores: Optional[np.ndarray] = None   # (n,)
-    propagated: bool = False        # no detector run: boxes follow the poses
-    instances: Optional[InstanceData] = None   # keypoints, scores, ids, ... (n people)
+    bboxes: Optional[np.ndarray] = None  # (n,4) xyxy person boxes
+    bbox_scores: Optional[np.ndarray] = None  # (n,)
+    propagated: bool = False  # no detector run: boxes follow the poses
+    instances: Optional[InstanceData] = None  # keypoints, scores, ids, ... (n people)
 
 
 @dataclass
 class Source:
     """One input: a set of images, a video or a webcam stream."""
-    kind: str                       # 'images' | 'video' | 'webcam' | 'arrays'
-    stem: str                       # output file stem
+    kind: str  # 'images' | 'video' | 'webcam' | 'arrays'
+    stem: str  # output file stem
     items: list = field(default_factory=list)  # image paths / arrays
-    path: Optional[str] = None      # video path
+    path: Optional[str] = None  # video path
     cam_id: Optional[int] = None
     fps: float = 25.0
-    size: Optional[tuple] = None    # (w, h) when known
+    size: Optional[tuple] = None  # (w, h) when known
     num_frames: Optional[int] = None
 
     @property
@@ -106,8 +106,7 @@ def _probe_video(path: str) -> Source:
     n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) or None
     cap.release()
     stem = osp.splitext(osp.basename(path))[0]
-    return Source('video', stem, path=path, fps=fps if fps > 0 else 25.0, size=size,
-                  num_frames=n)
+    return Source('video', stem, path=path, fps=fps if fps > 0 else 25.0, size=size, num_frames=n)
 
 
 def _images_source(paths: List[str], stem: str) -> Source:
@@ -166,8 +165,7 @@ def resolve_inputs(inputs: Union[str, int, np.ndarray, Sequence]) -> List[Source
         base = osp.dirname(path)
         with open(path) as f:
             lines = [ln.strip() for ln in f if ln.strip() and not ln.startswith('#')]
-        entries = [ln if osp.isabs(ln) or osp.exists(ln) else osp.join(base, ln)
-                   for ln in lines]
+        entries = [ln if osp.isabs(ln) or osp.exists(ln) else osp.join(base, ln) for ln in lines]
         images = [e for e in entries if not e.lower().endswith(VIDEO_EXTS)]
         videos = [e for e in entries if e.lower().endswith(VIDEO_EXTS)]
         stem = osp.splitext(osp.basename(path))[0]

@@ -15,7 +15,7 @@ import os.path as osp
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, Optional, Tuple, Union
 
 from mmalphapose.utils.resources import resolve_resource, resource_root
 
@@ -26,9 +26,9 @@ INDEX_FILE = 'model-index.yml'
 class ModelEntry:
     """One model of the index (paths relative to the resource root)."""
     name: str
-    task: str                       # 'pose' | 'detection'
+    task: str  # 'pose' | 'detection'
     config: str
-    weights: Optional[str] = None   # None: the config names its own weight files
+    weights: Optional[str] = None  # None: the config names its own weight files
     sha256: Optional[str] = None
     needs: Tuple[str, ...] = ()
     aliases: Tuple[str, ...] = ()
@@ -60,12 +60,19 @@ def _load(index_path: str) -> Tuple[ModelEntry, ...]:
         for key in ('Name', 'Task', 'Config'):
             if key not in m:
                 raise ValueError(f'{index_path}: model {i} has no "{key}"')
-        entries.append(ModelEntry(
-            name=str(m['Name']), task=str(m['Task']), config=str(m['Config']),
-            weights=m.get('Weights') or None, sha256=m.get('SHA256') or None,
-            needs=tuple(m.get('Needs') or ()), aliases=tuple(m.get('Aliases') or ()),
-            default=bool(m.get('Default', False)), keypoints=str(m.get('Keypoints', '')),
-            description=str(m.get('Description', '')), results=dict(m.get('Results') or {})))
+        entries.append(
+            ModelEntry(
+                name=str(m['Name']),
+                task=str(m['Task']),
+                config=str(m['Config']),
+                weights=m.get('Weights') or None,
+                sha256=m.get('SHA256') or None,
+                needs=tuple(m.get('Needs') or ()),
+                aliases=tuple(m.get('Aliases') or ()),
+                default=bool(m.get('Default', False)),
+                keypoints=str(m.get('Keypoints', '')),
+                description=str(m.get('Description', '')),
+                results=dict(m.get('Results') or {})))
     return tuple(entries)
 
 
@@ -102,8 +109,7 @@ def _default(task: str, root: Union[str, Path, None]) -> Optional[ModelEntry]:
     return None
 
 
-def default_pose_model(root: Union[str, Path, None] = None
-                       ) -> Tuple[Optional[str], Optional[str]]:
+def default_pose_model(root: Union[str, Path, None] = None) -> Tuple[Optional[str], Optional[str]]:
     """(config, checkpoint) of the default pose model.
 
     The first ``Default`` entry whose files all exist, else the first complete
@@ -120,8 +126,7 @@ def default_pose_model(root: Union[str, Path, None] = None
     return None, None
 
 
-def default_detector(root: Union[str, Path, None] = None
-                     ) -> Tuple[Optional[str], Optional[str]]:
+def default_detector(root: Union[str, Path, None] = None) -> Tuple[Optional[str], Optional[str]]:
     """(config, weights) of the default detector when all its files exist."""
     root = _root(root)
     entry = _default('detection', root)
@@ -174,8 +179,10 @@ def find_checkpoint_for(config: str, root: Union[str, Path, None] = None) -> Opt
 
 def model_table(root: Union[str, Path, None] = None) -> str:
     """The README's table of bundled models, as markdown."""
-    rows = ['| name (aliases) | task | keypoints | config | weights | measured |',
-            '| --- | --- | --- | --- | --- | --- |']
+    rows = [
+        '| name (aliases) | task | keypoints | config | weights | measured |',
+        '| --- | --- | --- | --- | --- | --- |'
+    ]
     for e in load_model_index(root):
         names = ', '.join((f'`{e.name}`', ) + tuple(f'`{a}`' for a in e.aliases))
         res = '; '.join(f'{k} {v}' for k, v in e.results.items())

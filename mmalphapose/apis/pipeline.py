@@ -27,6 +27,7 @@ class SourceEnd:
 
 
 class _Failure:
+
     def __init__(self, exc: BaseException):
         self.exc = exc
 
@@ -59,8 +60,11 @@ def _put_latest(q: queue.Queue, item, stop: threading.Event) -> bool:
     return False
 
 
-def threaded(stage: Callable[[Iterator], Iterable], upstream: Iterator, maxsize: int,
-             stop: threading.Event, name: str = 'stage',
+def threaded(stage: Callable[[Iterator], Iterable],
+             upstream: Iterator,
+             maxsize: int,
+             stop: threading.Event,
+             name: str = 'stage',
              drop_old: Callable[[object], bool] = None) -> Iterator:
     """Run ``stage(upstream)`` in a daemon thread; iterate its items here.
 
@@ -72,8 +76,9 @@ def threaded(stage: Callable[[Iterator], Iterable], upstream: Iterator, maxsize:
     def work():
         try:
             for item in stage(upstream):
-                ok = (_put_latest(q, item, stop) if drop_old and drop_old(item)
-                      else _put(q, item, stop))
+                ok = (
+                    _put_latest(q, item, stop) if drop_old and drop_old(item) else _put(
+                        q, item, stop))
                 if not ok:
                     return
         except BaseException as exc:  # forwarded to the consumer
@@ -97,9 +102,13 @@ def threaded(stage: Callable[[Iterator], Iterable], upstream: Iterator, maxsize:
         yield item
 
 
-def chain(source: Iterator, stages: List[Callable[[Iterator], Iterable]],
-          workers: int, stop: threading.Event, queue_size: int = 8,
-          names: List[str] = (), drop_old: Callable[[object], bool] = None) -> Iterator:
+def chain(source: Iterator,
+          stages: List[Callable[[Iterator], Iterable]],
+          workers: int,
+          stop: threading.Event,
+          queue_size: int = 8,
+          names: List[str] = (),
+          drop_old: Callable[[object], bool] = None) -> Iterator:
     """Connect ``source`` (read in its own thread when ``workers > 0``) and
     ``stages``; the last stage's items are yielded in the caller's thread."""
     if workers <= 0:

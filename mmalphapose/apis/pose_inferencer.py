@@ -32,8 +32,8 @@ from mmalphapose.structures import PoseDataSample, split_instances
 from .detection import build_person_detector
 from .inference import TopdownPredictor, init_model
 from .inputs import Frame, resolve_inputs
-from .model_index import (default_detector, default_pose_model, find_checkpoint_for,
-                          find_model, resolve_pose_config)
+from .model_index import (default_detector, default_pose_model, find_checkpoint_for, find_model,
+                          resolve_pose_config)
 from .pipeline import SourceEnd, SourceStart, chain
 from .stages import DetectStage, PoseStage, keypoint_thresholds, read_sources
 from .writers import FORMATS, SourceOutputs
@@ -74,22 +74,34 @@ class PoseInferencer:
             written (:mod:`mmalphapose.apis.smpl_inference`).
     """
 
-    preprocess_kwargs = {'bbox_thr', 'nms_thr', 'det_batch', 'det_frequency', 'workers',
-                         'queue_size'}
+    preprocess_kwargs = {
+        'bbox_thr', 'nms_thr', 'det_batch', 'det_frequency', 'workers', 'queue_size'
+    }
     forward_kwargs = {'pose_batch', 'flip'}
-    visualize_kwargs = {'show', 'kpt_thr', 'draw_bbox', 'draw_heatmap', 'skeleton_style',
-                        'radius', 'thickness', 'return_vis', 'save_vis', 'save_video',
-                        'wait_time'}
-    postprocess_kwargs = {'pose_nms', 'track', 'return_datasamples', 'out_dir',
-                          'save_json', 'format', 'keypoints', 'smpl_vertices'}
+    visualize_kwargs = {
+        'show', 'kpt_thr', 'draw_bbox', 'draw_heatmap', 'skeleton_style', 'radius', 'thickness',
+        'return_vis', 'save_vis', 'save_video', 'wait_time'
+    }
+    postprocess_kwargs = {
+        'pose_nms', 'track', 'return_datasamples', 'out_dir', 'save_json', 'format', 'keypoints',
+        'smpl_vertices'
+    }
 
-    def __init__(self, pose2d: Optional[str] = None, pose2d_weights: Optional[str] = None,
-                 device: str = 'cpu', det_model: Optional[str] = None,
-                 det_weights: Optional[str] = None, det_cat_id: int = 0,
-                 detfile: Optional[str] = None, bbox_thr: float = 0.2,
-                 nms_thr: Optional[float] = None, pose_nms: str = 'pnms',
-                 track: str = 'none', show_progress: bool = True,
-                 cfg_options: Optional[dict] = None, det_options: Optional[dict] = None,
+    def __init__(self,
+                 pose2d: Optional[str] = None,
+                 pose2d_weights: Optional[str] = None,
+                 device: str = 'cpu',
+                 det_model: Optional[str] = None,
+                 det_weights: Optional[str] = None,
+                 det_cat_id: int = 0,
+                 detfile: Optional[str] = None,
+                 bbox_thr: float = 0.2,
+                 nms_thr: Optional[float] = None,
+                 pose_nms: str = 'pnms',
+                 track: str = 'none',
+                 show_progress: bool = True,
+                 cfg_options: Optional[dict] = None,
+                 det_options: Optional[dict] = None,
                  threads: Optional[int] = None,
                  smpl_model: Union[str, bool, None] = None):
         if threads:  # intra-op threads of the pose model, set once here
@@ -118,8 +130,7 @@ class PoseInferencer:
                 raise FileNotFoundError(f'model "{entry.name}": weights "{entry.weights}" '
                                         'not found (reinstall the package)')
         self.pose_config, self.pose_checkpoint = pose2d, pose2d_weights
-        self.model = init_model(pose2d, pose2d_weights, device=device,
-                                cfg_options=cfg_options)
+        self.model = init_model(pose2d, pose2d_weights, device=device, cfg_options=cfg_options)
         # a model without trainable parameters (the ONNX teachers) carries its
         # weights in its own files; any other model without a checkpoint is random
         has_params = any(True for _ in self.model.parameters())
@@ -139,14 +150,16 @@ class PoseInferencer:
             det_model, default_w = default_detector()
             det_weights = det_weights or default_w
             if det_model is None:
-                print_log('No detector given and the bundled ONNX detector '
-                          '(configs/detection/*.py + checkpoints/*.onnx) was not found: '
-                          'every frame is used as ONE person box.', logger='current',
-                          level=logging.WARNING)
+                print_log(
+                    'No detector given and the bundled ONNX detector '
+                    '(configs/detection/*.py + checkpoints/*.onnx) was not found: '
+                    'every frame is used as ONE person box.',
+                    logger='current',
+                    level=logging.WARNING)
         if det_model == 'none':
             det_model = None
-        self.detector = build_person_detector(det_model, det_weights, detfile, device,
-                                              det_cat_id, bbox_thr, nms_thr, det_options)
+        self.detector = build_person_detector(det_model, det_weights, detfile, device, det_cat_id,
+                                              bbox_thr, nms_thr, det_options)
         self.det_model, self.detfile = det_model, detfile
         self.default_pose_nms, self.default_track = pose_nms, track
         self.show_progress = show_progress
@@ -161,16 +174,18 @@ class PoseInferencer:
     # ------------------------------------------------------------------ utils
     def describe(self) -> str:
         """Which models are used, in words."""
-        weights = self.pose_checkpoint or (
-            'RANDOM WEIGHTS' if self.random_weights else 'weights from the files its config names')
+        weights = self.pose_checkpoint or ('RANDOM WEIGHTS' if self.random_weights else
+                                           'weights from the files its config names')
         pose = f'{self.pose_config} + {weights}'
         if self.smpl_layer is not None:
             pose += f'\nSMPL body model: {self.smpl_layer.model_path}'
         return f'pose: {pose}\ndetector: {self.detector.name}'
 
     def _dispatch_kwargs(self, **kwargs) -> List[dict]:
-        groups = [self.preprocess_kwargs, self.forward_kwargs, self.visualize_kwargs,
-                  self.postprocess_kwargs]
+        groups = [
+            self.preprocess_kwargs, self.forward_kwargs, self.visualize_kwargs,
+            self.postprocess_kwargs
+        ]
         out = [{}, {}, {}, {}]
         for k, v in kwargs.items():
             for i, g in enumerate(groups):
@@ -235,42 +250,53 @@ class PoseInferencer:
         tracker = self.build_tracker(postk.get('track', self.default_track))
         if self.smpl_layer is not None:  # HybrIK + IK, no pose NMS (docs/smpl.md)
             from .smpl_inference import SMPLStage
-            pose_stage = SMPLStage(self.model, self.smpl_layer, tracker,
-                                   int(fwd.get('pose_batch', 64)), fwd.get('flip'),
-                                   frames_per_batch=det_batch,
-                                   follow_kpt_thr=float(np.max(kpt_thr)))
+            pose_stage = SMPLStage(
+                self.model,
+                self.smpl_layer,
+                tracker,
+                int(fwd.get('pose_batch', 64)),
+                fwd.get('flip'),
+                frames_per_batch=det_batch,
+                follow_kpt_thr=float(np.max(kpt_thr)))
         else:
             pose_stage = PoseStage(
                 TopdownPredictor(self.model, int(fwd.get('pose_batch', 64)), fwd.get('flip')),
                 self.build_pose_nms(postk.get('pose_nms', self.default_pose_nms)),
-                tracker, frames_per_batch=det_batch, follow_kpt_thr=float(np.max(kpt_thr)),
+                tracker,
+                frames_per_batch=det_batch,
+                follow_kpt_thr=float(np.max(kpt_thr)),
                 with_heatmaps=drawing['heatmap'])
         stages = [
             DetectStage(self.detector, det_batch, int(pre.get('det_frequency', 1)),
-                        pre.get('bbox_thr'), pre.get('nms_thr')),
-            pose_stage]
+                        pre.get('bbox_thr'), pre.get('nms_thr')), pose_stage
+        ]
         webcam = any(s.kind == 'webcam' for s in sources)
         stop = threading.Event()
-        stream = chain(read_sources(sources, stop), stages, int(pre.get('workers', 1)), stop,
-                       queue_size=int(pre.get('queue_size', 1 if webcam else
-                                              max(4, 2 * det_batch))),
-                       names=['det', 'pose'],
-                       drop_old=lambda it: isinstance(it, Frame) and it.source.kind == 'webcam')
+        stream = chain(
+            read_sources(sources, stop),
+            stages,
+            int(pre.get('workers', 1)),
+            stop,
+            queue_size=int(pre.get('queue_size', 1 if webcam else max(4, 2 * det_batch))),
+            names=['det', 'pose'],
+            drop_old=lambda it: isinstance(it, Frame) and it.source.kind == 'webcam')
         totals = [s.num_frames for s in sources]
         bar = None
         if self.show_progress and all(totals) and sum(totals) > 1:
             from tqdm import tqdm
             bar = tqdm(total=sum(totals), unit='frame', dynamic_ncols=True)
         self.outputs = []
-        save = dict(save_json=bool(postk.get('save_json', True)) and bool(out_dir),
-                    save_vis=drawing['save_vis'], save_video=drawing['save_video'])
+        save = dict(
+            save_json=bool(postk.get('save_json', True)) and bool(out_dir),
+            save_vis=drawing['save_vis'],
+            save_video=drawing['save_video'])
         if self.smpl_layer is not None:
             from .smpl_inference import SMPLOutputs
             outputs = SMPLOutputs(out_dir, self.metainfo, tracker is not None,
                                   bool(postk.get('smpl_vertices', False)), **save)
         else:
-            outputs = SourceOutputs(out_dir, self.metainfo, fmt, postk.get('keypoints'),
-                                    tracker is not None, **save)
+            outputs = SourceOutputs(out_dir, self.metainfo, fmt, postk.get('keypoints'), tracker
+                                    is not None, **save)
         try:
             for item in stream:
                 if isinstance(item, SourceStart):
@@ -284,8 +310,10 @@ class PoseInferencer:
                     bar.update(1)
                 if frame.img is None:
                     warnings.warn(f'skipping unreadable frame: {frame.error}')
-                    print_log(f'skipping unreadable frame: {frame.error}',
-                              logger='current', level=logging.WARNING)
+                    print_log(
+                        f'skipping unreadable frame: {frame.error}',
+                        logger='current',
+                        level=logging.WARNING)
                     continue
                 inst = frame.instances if frame.instances is not None else InstanceData()
                 stem = outputs.write_json(frame, inst)
@@ -294,14 +322,17 @@ class PoseInferencer:
                     drawn = self.visualizer.draw_instances(
                         frame.img, inst, kpt_thr=kpt_thr, draw_bbox=drawing['bbox'])
                     if drawing['heatmap'] and 'heatmaps' in inst and len(inst):
-                        drawn = self.visualizer.draw_heatmap(
-                            drawn, inst.heatmaps, inst.input_centers, inst.input_scales)
+                        drawn = self.visualizer.draw_heatmap(drawn, inst.heatmaps,
+                                                             inst.input_centers, inst.input_scales)
                     outputs.write_drawing(frame, drawn)
                     if drawing['show']:
                         drawing['show'] = self._show(drawn, drawing['wait_time'])
-                yield dict(predictions=self._predictions(frame, inst, postk),
-                           visualization=[drawn] if drawing['return_vis'] else [],
-                           frame_id=frame.index, name=frame.name, input=stem)
+                yield dict(
+                    predictions=self._predictions(frame, inst, postk),
+                    visualization=[drawn] if drawing['return_vis'] else [],
+                    frame_id=frame.index,
+                    name=frame.name,
+                    input=stem)
         finally:
             stop.set()
             self.outputs.extend(outputs.close_all())
@@ -312,23 +343,25 @@ class PoseInferencer:
         """What to draw and where, for one call (the visualiser is configured
         once per call from these)."""
         show = bool(vis.get('show', False))
-        if show and sys.platform.startswith('linux') and not (
-                os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
+        if show and sys.platform.startswith('linux') and not (os.environ.get('DISPLAY')
+                                                              or os.environ.get('WAYLAND_DISPLAY')):
             # OpenCV's Qt backend aborts the process without a display
             warnings.warn('--show ignored: no display (DISPLAY is not set)')
             show = False
         if vis.get('skeleton_style'):
-            self.visualizer.set_dataset_meta(self.metainfo,
-                                             skeleton_style=vis['skeleton_style'])
+            self.visualizer.set_dataset_meta(self.metainfo, skeleton_style=vis['skeleton_style'])
         if 'radius' in vis:
             self.visualizer.radius = int(vis['radius'])
         if 'thickness' in vis:
             self.visualizer.line_width = int(vis['thickness'])
-        return dict(show=show, return_vis=bool(vis.get('return_vis', False)),
-                    heatmap=bool(vis.get('draw_heatmap', False)),
-                    bbox=vis.get('draw_bbox', True), wait_time=vis.get('wait_time', 0.001),
-                    save_vis=bool(vis.get('save_vis', out_dir is not None)) and bool(out_dir),
-                    save_video=bool(vis.get('save_video', out_dir is not None)) and bool(out_dir))
+        return dict(
+            show=show,
+            return_vis=bool(vis.get('return_vis', False)),
+            heatmap=bool(vis.get('draw_heatmap', False)),
+            bbox=vis.get('draw_bbox', True),
+            wait_time=vis.get('wait_time', 0.001),
+            save_vis=bool(vis.get('save_vis', out_dir is not None)) and bool(out_dir),
+            save_video=bool(vis.get('save_video', out_dir is not None)) and bool(out_dir))
 
     @staticmethod
     def _show(img: np.ndarray, wait_time: float) -> bool:
@@ -347,9 +380,13 @@ class PoseInferencer:
 
     def _predictions(self, frame: Frame, inst: InstanceData, postk: dict):
         if postk.get('return_datasamples', False):
-            sample = PoseDataSample(metainfo=dict(
-                img_path=frame.path, frame_id=frame.index, name=frame.name,
-                ori_shape=frame.img.shape[:2], img_shape=frame.img.shape[:2]))
+            sample = PoseDataSample(
+                metainfo=dict(
+                    img_path=frame.path,
+                    frame_id=frame.index,
+                    name=frame.name,
+                    ori_shape=frame.img.shape[:2],
+                    img_shape=frame.img.shape[:2]))
             sample.pred_instances = inst
             return sample
         return split_instances(inst)
@@ -367,6 +404,10 @@ class PoseInferencer:
         except KeyboardInterrupt:
             interrupted = True
         dt = time.perf_counter() - t0
-        return dict(frames=frames, people=people, seconds=dt,
-                    fps=frames / dt if dt > 0 else 0.0, outputs=list(self.outputs),
-                    interrupted=interrupted)
+        return dict(
+            frames=frames,
+            people=people,
+            seconds=dt,
+            fps=frames / dt if dt > 0 else 0.0,
+            outputs=list(self.outputs),
+            interrupted=interrupted)

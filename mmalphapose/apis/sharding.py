@@ -83,14 +83,14 @@ def _glob_root(pattern: str) -> str:
 def _expand(arg: str, exclude: Optional[str]) -> List[tuple]:
     """(file, root) pairs of one command-line input; the outputs mirror the
     file's folder relative to ``root``."""
+
     def keep(path: str) -> bool:
         return not (exclude and osp.abspath(path).startswith(exclude + os.sep))
 
     if osp.isdir(arg):
         found = []
         for folder, dirs, files in os.walk(arg):
-            dirs[:] = [d for d in dirs if not d.startswith('.')
-                       and keep(osp.join(folder, d))]
+            dirs[:] = [d for d in dirs if not d.startswith('.') and keep(osp.join(folder, d))]
             found += [(osp.join(folder, f), arg) for f in files if _is_media(f)]
         return [f for f in found if keep(f[0])]
     if any(c in arg for c in '*?[') and not osp.exists(arg):
@@ -206,8 +206,11 @@ def pending_items(out_root: str, items: Iterable[WorkItem]) -> List[WorkItem]:
     return [it for it in items if not is_complete(out_root, it)]
 
 
-def run_shard(inferencer, items: Sequence[WorkItem], out_root: str,
-              run_kwargs: Optional[dict] = None, rank: int = 0,
+def run_shard(inferencer,
+              items: Sequence[WorkItem],
+              out_root: str,
+              run_kwargs: Optional[dict] = None,
+              rank: int = 0,
               log: Callable[[str], None] = print) -> List[dict]:
     """Run the pose pipeline on each item and write its marker.
 
@@ -237,8 +240,7 @@ def run_shard(inferencer, items: Sequence[WorkItem], out_root: str,
         t0 = time.perf_counter()
         error, summary = None, dict(frames=0, people=0, outputs=[])
         try:
-            summary = inferencer.run(item.path, out_dir=item.out_folder(out_root),
-                                     **run_kwargs)
+            summary = inferencer.run(item.path, out_dir=item.out_folder(out_root), **run_kwargs)
         except Exception as exc:  # a bad input must not stop the shard
             error = ' '.join(f'{type(exc).__name__}: {exc}'.split())
         if summary.get('interrupted'):
@@ -249,9 +251,14 @@ def run_shard(inferencer, items: Sequence[WorkItem], out_root: str,
         vis_dir = osp.join(item.out_folder(out_root), f'{item.stem}_vis')
         if error is None and osp.isdir(vis_dir):  # the overlays of an image input
             outputs.append(vis_dir)
-        rec = dict(input=item.path, outputs=[osp.relpath(p, out_root) for p in outputs],
-                   frames=int(summary['frames']), people=int(summary['people']),
-                   seconds=round(time.perf_counter() - t0, 3), error=error, rank=rank)
+        rec = dict(
+            input=item.path,
+            outputs=[osp.relpath(p, out_root) for p in outputs],
+            frames=int(summary['frames']),
+            people=int(summary['people']),
+            seconds=round(time.perf_counter() - t0, 3),
+            error=error,
+            rank=rank)
         atomic_write_json(item.marker(out_root), rec)
         done.append(rec)
         state = f'ERROR {error}' if error else \
@@ -260,7 +267,9 @@ def run_shard(inferencer, items: Sequence[WorkItem], out_root: str,
     return done
 
 
-def build_manifest(out_root: str, items: Sequence[WorkItem], world_size: int = 1,
+def build_manifest(out_root: str,
+                   items: Sequence[WorkItem],
+                   world_size: int = 1,
                    wall_seconds: Optional[float] = None) -> dict:
     """The run's manifest from the markers of all its items.
 
@@ -279,12 +288,21 @@ def build_manifest(out_root: str, items: Sequence[WorkItem], world_size: int = 1
         if rec.get('error'):
             failed.append(it.path)
     recs = list(inputs.values())
-    totals = dict(inputs=len(items), complete=len(recs) - len(failed), failed=len(failed),
-                  missing=len(missing), frames=sum(r.get('frames', 0) for r in recs),
-                  people=sum(r.get('people', 0) for r in recs),
-                  seconds=round(sum(r.get('seconds', 0.0) for r in recs), 3))
-    return dict(world_size=world_size, wall_seconds=wall_seconds, totals=totals,
-                inputs=inputs, missing=missing, failed=failed)
+    totals = dict(
+        inputs=len(items),
+        complete=len(recs) - len(failed),
+        failed=len(failed),
+        missing=len(missing),
+        frames=sum(r.get('frames', 0) for r in recs),
+        people=sum(r.get('people', 0) for r in recs),
+        seconds=round(sum(r.get('seconds', 0.0) for r in recs), 3))
+    return dict(
+        world_size=world_size,
+        wall_seconds=wall_seconds,
+        totals=totals,
+        inputs=inputs,
+        missing=missing,
+        failed=failed)
 
 
 def write_manifest(out_root: str, manifest: dict) -> str:

@@ -68,14 +68,15 @@ class SMPLResult:
     def empty(cls) -> 'SMPLResult':
         """No people."""
         z = np.zeros
-        return cls(z((0, 4), np.float32), z(0, np.float32), z((0, 29, 2), np.float32),
-                   z((0, 29), np.float32), z((0, 29, 3), np.float32),
-                   z((0, 24, 3, 3), np.float32), z((0, 72), np.float32),
-                   z((0, 10), np.float32), z((0, 23, 2), np.float32),
-                   z((0, 3), np.float32), z((0, 3), np.float32), z((0, 4), np.float32))
+        return cls(
+            z((0, 4), np.float32), z(0, np.float32), z((0, 29, 2), np.float32),
+            z((0, 29), np.float32), z((0, 29, 3), np.float32), z((0, 24, 3, 3), np.float32),
+            z((0, 72), np.float32), z((0, 10), np.float32), z((0, 23, 2), np.float32),
+            z((0, 3), np.float32), z((0, 3), np.float32), z((0, 4), np.float32))
 
     @classmethod
-    def from_instances(cls, inst: Optional[InstanceData],
+    def from_instances(cls,
+                       inst: Optional[InstanceData],
                        faces: Optional[np.ndarray] = None) -> 'SMPLResult':
         """The result held by an ``InstanceData`` of :func:`lift_smpl` (after
         the tracker too); an instance set without SMPL fields is empty."""
@@ -105,7 +106,8 @@ class SMPLResult:
 
 
 def build_smpl_layer(smpl_model: Union[str, bool, None] = None,
-                     pose_config: Optional[str] = None, device: str = 'cpu') -> SMPLLayer:
+                     pose_config: Optional[str] = None,
+                     device: str = 'cpu') -> SMPLLayer:
     """The user's SMPL body model for inference.
 
     Args:
@@ -125,8 +127,7 @@ def build_smpl_layer(smpl_model: Union[str, bool, None] = None,
     path = smpl_model if isinstance(smpl_model, str) and smpl_model else None
     if pose_config:
         cfg = Config.fromfile(pose_config)
-        layer_cfg = dict(((cfg.get('model') or {}).get('head') or {}).get('smpl_layer')
-                         or {})
+        layer_cfg = dict(((cfg.get('model') or {}).get('head') or {}).get('smpl_layer') or {})
         path = path or layer_cfg.get('model_path')
         kwargs = {k: v for k, v in layer_cfg.items() if k not in ('type', 'model_path')}
     try:
@@ -136,7 +137,9 @@ def build_smpl_layer(smpl_model: Union[str, bool, None] = None,
     return layer.to(device).eval()
 
 
-def lift_smpl(people: InstanceData, smpl_layer: SMPLLayer, codec,
+def lift_smpl(people: InstanceData,
+              smpl_layer: SMPLLayer,
+              codec,
               return_vertices: bool = False) -> InstanceData:
     """HybrIK head outputs of N people -> the :class:`SMPLResult` fields.
 
@@ -169,9 +172,12 @@ def lift_smpl(people: InstanceData, smpl_layer: SMPLLayer, codec,
         return torch.as_tensor(np.asarray(people.get(key), np.float32), device=dev)
 
     with torch.no_grad():
-        smpl = smpl_layer.hybrik(tensor('keypoints_3d'), tensor('smpl_betas'),
-                                 tensor('smpl_twist'), transl=tensor('cam_root'),
-                                 return_verts=return_vertices)
+        smpl = smpl_layer.hybrik(
+            tensor('keypoints_3d'),
+            tensor('smpl_betas'),
+            tensor('smpl_twist'),
+            transl=tensor('cam_root'),
+            return_verts=return_vertices)
     centers = np.asarray(people.input_centers, np.float32).reshape(n, 1, 2)
     scales = np.asarray(people.input_scales, np.float32).reshape(n, 1, 2)
     crop_size = float(codec.input_size[0])
@@ -188,14 +194,14 @@ def lift_smpl(people: InstanceData, smpl_layer: SMPLLayer, codec,
         bbox_scores=np.asarray(people.bbox_scores, np.float32).reshape(n),
         keypoints=to_image(joints),
         keypoint_scores=np.asarray(people.keypoint_scores, np.float32).reshape(n, -1),
-        joints_3d=joints.cpu().numpy(), pose=rot.cpu().numpy(),
+        joints_3d=joints.cpu().numpy(),
+        pose=rot.cpu().numpy(),
         pose_axis_angle=matrix_to_axis_angle(rot).reshape(n, 72).cpu().numpy(),
         betas=np.asarray(people.smpl_betas, np.float32).reshape(n, -1),
         twist=np.asarray(people.smpl_twist, np.float32).reshape(n, -1, 2),
         cam=np.asarray(people.cam, np.float32).reshape(n, 3),
         cam_root=np.asarray(people.cam_root, np.float32).reshape(n, 3),
-        crop_boxes=np.concatenate([centers - scales / 2, centers + scales / 2],
-                                  -1).reshape(n, 4))
+        crop_boxes=np.concatenate([centers - scales / 2, centers + scales / 2], -1).reshape(n, 4))
     if return_vertices:
         verts = smpl.vertices.float()
         out.vertices = verts.cpu().numpy()
@@ -217,14 +223,21 @@ class SMPLPredictor:
         return_vertices: also the mesh.
     """
 
-    def __init__(self, model: torch.nn.Module, smpl_layer: SMPLLayer, batch_size: int = 64,
-                 flip: Optional[bool] = None, return_vertices: bool = False):
+    def __init__(self,
+                 model: torch.nn.Module,
+                 smpl_layer: SMPLLayer,
+                 batch_size: int = 64,
+                 flip: Optional[bool] = None,
+                 return_vertices: bool = False):
         self.predictor = TopdownPredictor(model, batch_size, flip)
         self.smpl_layer, self.codec = smpl_layer, model.head.decoder
         self.return_vertices = return_vertices
 
-    def __call__(self, images: Sequence[np.ndarray], image_ids: np.ndarray,
-                 bboxes: np.ndarray, bbox_scores: Optional[np.ndarray] = None,
+    def __call__(self,
+                 images: Sequence[np.ndarray],
+                 image_ids: np.ndarray,
+                 bboxes: np.ndarray,
+                 bbox_scores: Optional[np.ndarray] = None,
                  img_paths: Optional[Sequence[Optional[str]]] = None,
                  with_heatmaps: bool = False) -> InstanceData:
         """N boxes (xyxy) of F images -> N people (see :func:`lift_smpl`)."""
@@ -234,9 +247,13 @@ class SMPLPredictor:
         return lift_smpl(people, self.smpl_layer, self.codec, self.return_vertices)
 
 
-def inference_smpl(model: torch.nn.Module, img: np.ndarray, bboxes: np.ndarray,
-                   smpl_layer: SMPLLayer, bbox_scores: Optional[np.ndarray] = None,
-                   return_vertices: bool = False, flip: Optional[bool] = None) -> SMPLResult:
+def inference_smpl(model: torch.nn.Module,
+                   img: np.ndarray,
+                   bboxes: np.ndarray,
+                   smpl_layer: SMPLLayer,
+                   bbox_scores: Optional[np.ndarray] = None,
+                   return_vertices: bool = False,
+                   flip: Optional[bool] = None) -> SMPLResult:
     """Run a HybrIK model on every box of one image, all people at once.
 
     Args:
@@ -256,8 +273,10 @@ def inference_smpl(model: torch.nn.Module, img: np.ndarray, bboxes: np.ndarray,
     if img is None or np.ndim(img) != 3:
         raise ValueError('inference_smpl: img must be an (H, W, 3) BGR array')
     bboxes = np.asarray(bboxes, np.float32).reshape(-1, 4)
-    people = SMPLPredictor(model, smpl_layer, flip=flip, return_vertices=return_vertices)(
-        [img], np.zeros(len(bboxes), np.int64), bboxes, bbox_scores)
+    people = SMPLPredictor(
+        model, smpl_layer, flip=flip,
+        return_vertices=return_vertices)([img], np.zeros(len(bboxes), np.int64), bboxes,
+                                         bbox_scores)
     return SMPLResult.from_instances(people, smpl_layer.faces if return_vertices else None)
 
 
@@ -275,17 +294,29 @@ class SMPLStage(PoseStage):
         frames_per_batch / follow_kpt_thr: as :class:`PoseStage`.
     """
 
-    def __init__(self, model: torch.nn.Module, smpl_layer: SMPLLayer,
-                 tracker: Optional[Tracker] = None, batch_size: int = 64,
-                 flip: Optional[bool] = None, return_vertices: bool = True,
-                 frames_per_batch: int = 4, follow_kpt_thr: float = 0.3):
-        super().__init__(SMPLPredictor(model, smpl_layer, batch_size, flip, return_vertices),
-                         nms=None, tracker=tracker, frames_per_batch=frames_per_batch,
-                         follow_kpt_thr=follow_kpt_thr)
+    def __init__(self,
+                 model: torch.nn.Module,
+                 smpl_layer: SMPLLayer,
+                 tracker: Optional[Tracker] = None,
+                 batch_size: int = 64,
+                 flip: Optional[bool] = None,
+                 return_vertices: bool = True,
+                 frames_per_batch: int = 4,
+                 follow_kpt_thr: float = 0.3):
+        super().__init__(
+            SMPLPredictor(model, smpl_layer, batch_size, flip, return_vertices),
+            nms=None,
+            tracker=tracker,
+            frames_per_batch=frames_per_batch,
+            follow_kpt_thr=follow_kpt_thr)
 
 
-def draw_smpl(img: np.ndarray, result: SMPLResult, draw_mesh: bool = True,
-              color=(0, 200, 255), joint_color=(0, 0, 255), thickness: int = 1,
+def draw_smpl(img: np.ndarray,
+              result: SMPLResult,
+              draw_mesh: bool = True,
+              color=(0, 200, 255),
+              joint_color=(0, 0, 255),
+              thickness: int = 1,
               colors: Optional[np.ndarray] = None) -> np.ndarray:
     """Overlay: the projected mesh edges (when the result has vertices and
     faces and ``draw_mesh``), else the 29-joint skeleton; returns a copy of
@@ -293,16 +324,18 @@ def draw_smpl(img: np.ndarray, result: SMPLResult, draw_mesh: bool = True,
     track id) instead of ``color``."""
     canvas = np.ascontiguousarray(img).copy()
     h, w = canvas.shape[:2]
-    person_colors = [tuple(int(c) for c in (colors[i] if colors is not None else color))
-                     for i in range(len(result))]
+    person_colors = [
+        tuple(int(c) for c in (colors[i] if colors is not None else color))
+        for i in range(len(result))
+    ]
     if draw_mesh and result.vertices_2d is not None and result.faces is not None:
         faces = np.asarray(result.faces, np.int64)
         for v2d, col in zip(result.vertices_2d, person_colors):
             tri = v2d[faces]  # (F,3,2)
-            ok = np.isfinite(tri).all((1, 2)) & (np.abs(np.nan_to_num(tri)) <
-                                                 4 * max(h, w)).all((1, 2))
-            cv2.polylines(canvas, list(np.round(tri[ok]).astype(np.int32)), True, col,
-                          thickness, cv2.LINE_AA)
+            ok = np.isfinite(tri).all((1, 2)) & (np.abs(np.nan_to_num(tri)) < 4 * max(h, w)).all(
+                (1, 2))
+            cv2.polylines(canvas, list(np.round(tri[ok]).astype(np.int32)), True, col, thickness,
+                          cv2.LINE_AA)
         return canvas
     for kpts, col in zip(result.keypoints, person_colors):
         if not np.isfinite(kpts).all() or (np.abs(kpts) > 4 * max(h, w)).any():
@@ -330,13 +363,15 @@ class SMPLVisualizer(PoseVisualizer):
             29-joint metainfo).
     """
 
-    def __init__(self, faces: Optional[np.ndarray] = None, draw_mesh: bool = True,
-                 **kwargs):
+    def __init__(self, faces: Optional[np.ndarray] = None, draw_mesh: bool = True, **kwargs):
         super().__init__(**kwargs)
         self.faces, self.draw_mesh = faces, draw_mesh
 
-    def draw_instances(self, image: np.ndarray, instances: InstanceData,
-                       kpt_thr=None, draw_bbox: Optional[bool] = None,
+    def draw_instances(self,
+                       image: np.ndarray,
+                       instances: InstanceData,
+                       kpt_thr=None,
+                       draw_bbox: Optional[bool] = None,
                        skeleton_style: Optional[str] = None) -> np.ndarray:
         """A copy of ``image`` with every person drawn (``kpt_thr`` and
         ``skeleton_style`` do not apply: all 29 joints or the mesh are drawn)."""
@@ -345,8 +380,8 @@ class SMPLVisualizer(PoseVisualizer):
         if instances is not None and 'track_ids' in instances and len(res):
             ids = to_numpy(instances.track_ids).astype(np.int64).reshape(-1)
         colors = TRACK_COLORS[ids % len(TRACK_COLORS)] if ids is not None else None
-        img = draw_smpl(image, res, self.draw_mesh, colors=colors,
-                        thickness=max(1, self.line_width // 2))
+        img = draw_smpl(
+            image, res, self.draw_mesh, colors=colors, thickness=max(1, self.line_width // 2))
         if (self.draw_bbox if draw_bbox is None else draw_bbox) and len(res):
             self._draw_boxes(img, res.bboxes, ids)
         return img
@@ -358,11 +393,14 @@ def _rounded(arr: np.ndarray, digits: int) -> list:
     return np.round(arr, digits).tolist()
 
 
-def smpl_result_to_json(result: SMPLResult, image_id: str, frame_id: Optional[int] = None,
+def smpl_result_to_json(result: SMPLResult,
+                        image_id: str,
+                        frame_id: Optional[int] = None,
                         track_ids: Optional[Sequence[int]] = None,
                         include_vertices: bool = False) -> List[Dict]:
     """One JSON-ready dict per person (schema: docs/output_formats.md,
     section "SMPL / HybrIK records")."""
+
     def xywh(box: np.ndarray) -> list:
         box = np.asarray(box, np.float64)
         return _rounded(np.concatenate([box[:2], box[2:] - box[:2]]), 3)
@@ -370,17 +408,21 @@ def smpl_result_to_json(result: SMPLResult, image_id: str, frame_id: Optional[in
     out = []
     for i in range(len(result)):
         # pixels to 3 decimals; the scores (3D softmax maxima, small) to 6
-        kp = np.concatenate([np.round(result.keypoints[i], 3),
-                             np.round(result.keypoint_scores[i][:, None], 6)], 1)
-        rec = dict(image_id=image_id, category_id=1,
-                   keypoints=_rounded(kp.reshape(-1), 6),
-                   score=_rounded(result.bbox_scores[i], 6),
-                   box=xywh(result.bboxes[i]), crop_box=xywh(result.crop_boxes[i]),
-                   pred_xyz_jts=_rounded(result.joints_3d[i], 5),
-                   smpl_pose=_rounded(result.pose_axis_angle[i], 6),
-                   smpl_betas=_rounded(result.betas[i], 6),
-                   cam=_rounded(result.cam[i], 6),
-                   cam_root=_rounded(result.cam_root[i], 5))
+        kp = np.concatenate(
+            [np.round(result.keypoints[i], 3),
+             np.round(result.keypoint_scores[i][:, None], 6)], 1)
+        rec = dict(
+            image_id=image_id,
+            category_id=1,
+            keypoints=_rounded(kp.reshape(-1), 6),
+            score=_rounded(result.bbox_scores[i], 6),
+            box=xywh(result.bboxes[i]),
+            crop_box=xywh(result.crop_boxes[i]),
+            pred_xyz_jts=_rounded(result.joints_3d[i], 5),
+            smpl_pose=_rounded(result.pose_axis_angle[i], 6),
+            smpl_betas=_rounded(result.betas[i], 6),
+            cam=_rounded(result.cam[i], 6),
+            cam_root=_rounded(result.cam_root[i], 5))
         if frame_id is not None:
             rec['frame_id'] = int(frame_id)
         if track_ids is not None:
@@ -401,7 +443,10 @@ class SMPLResultWriter:
         include_vertices: also the mesh of every person.
     """
 
-    def __init__(self, out_dir: str, stem: str, tracking: bool = False,
+    def __init__(self,
+                 out_dir: str,
+                 stem: str,
+                 tracking: bool = False,
                  include_vertices: bool = False):
         self.tracking, self.include_vertices = tracking, include_vertices
         self.records: List[Dict] = []
@@ -416,8 +461,7 @@ class SMPLResultWriter:
         ids = None
         if self.tracking and len(res) and 'track_ids' in inst:
             ids = to_numpy(inst.track_ids).astype(np.int64).reshape(-1)
-        self.records.extend(smpl_result_to_json(res, name, frame_id, ids,
-                                                self.include_vertices))
+        self.records.extend(smpl_result_to_json(res, name, frame_id, ids, self.include_vertices))
 
     def close(self) -> str:
         """Write the JSON; returns its path."""
@@ -434,17 +478,31 @@ class SMPLOutputs(SourceOutputs):
         include_vertices: write the mesh into the JSON.
     """
 
-    def __init__(self, out_dir: Optional[str], metainfo: dict, tracking: bool,
-                 include_vertices: bool = False, save_json: bool = True,
-                 save_vis: bool = True, save_video: bool = True):
-        super().__init__(out_dir, metainfo, 'alphapose', None, tracking, save_json=save_json,
-                         save_vis=save_vis, save_video=save_video)
+    def __init__(self,
+                 out_dir: Optional[str],
+                 metainfo: dict,
+                 tracking: bool,
+                 include_vertices: bool = False,
+                 save_json: bool = True,
+                 save_vis: bool = True,
+                 save_video: bool = True):
+        super().__init__(
+            out_dir,
+            metainfo,
+            'alphapose',
+            None,
+            tracking,
+            save_json=save_json,
+            save_vis=save_vis,
+            save_video=save_video)
         self.include_vertices = include_vertices
 
     def make_writer(self, stem: str) -> SMPLResultWriter:
         return SMPLResultWriter(self.out_dir, stem, self.tracking, self.include_vertices)
 
 
-__all__ = ['SMPLResult', 'SMPL_POSE_CONFIG', 'build_smpl_layer', 'lift_smpl',
-           'SMPLPredictor', 'inference_smpl', 'SMPLStage', 'draw_smpl', 'SMPLVisualizer',
-           'smpl_result_to_json', 'SMPLResultWriter', 'SMPLOutputs']
+__all__ = [
+    'SMPLResult', 'SMPL_POSE_CONFIG', 'build_smpl_layer', 'lift_smpl', 'SMPLPredictor',
+    'inference_smpl', 'SMPLStage', 'draw_smpl', 'SMPLVisualizer', 'smpl_result_to_json',
+    'SMPLResultWriter', 'SMPLOutputs'
+]

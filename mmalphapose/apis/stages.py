@@ -40,7 +40,9 @@ class PoseNMS(Protocol):
 class Tracker(Protocol):
     """What the pipeline needs of a TRACKERS module."""
 
-    def update(self, pred_instances: InstanceData, frame_id: int,
+    def update(self,
+               pred_instances: InstanceData,
+               frame_id: int,
                img: Optional[np.ndarray] = None) -> InstanceData:
         """The same instances with ``track_ids`` (N,)."""
 
@@ -67,8 +69,7 @@ def keypoint_thresholds(model, metainfo: dict):
     part -> threshold (combined heads: 0.4 on body and feet, 0.05 on face and
     hands), expanded to (K,) with the metainfo's parts. 0.3 when the model
     declares nothing."""
-    thr = getattr(getattr(model, 'head', None), 'vis_kpt_thr',
-                  getattr(model, 'vis_kpt_thr', 0.3))
+    thr = getattr(getattr(model, 'head', None), 'vis_kpt_thr', getattr(model, 'vis_kpt_thr', 0.3))
     if not isinstance(thr, dict):
         return float(thr)
     out = np.full(metainfo['num_keypoints'], 0.3, np.float32)
@@ -78,8 +79,8 @@ def keypoint_thresholds(model, metainfo: dict):
     return out
 
 
-def boxes_from_poses(inst: Optional[InstanceData], kpt_thr: float = 0.3
-                     ) -> Tuple[np.ndarray, np.ndarray]:
+def boxes_from_poses(inst: Optional[InstanceData],
+                     kpt_thr: float = 0.3) -> Tuple[np.ndarray, np.ndarray]:
     """Boxes to follow people between detector runs: the extent of each
     person's confident keypoints (its previous box when fewer than 2)."""
     if inst is None or len(inst) == 0 or 'keypoints' not in inst:
@@ -103,8 +104,7 @@ def tracker_predicted_boxes(tracker, inst: Optional[InstanceData]) -> Optional[n
     tracks, kf = getattr(tracker, 'tracks', None), getattr(tracker, 'kf', None)
     if not tracks or kf is None or inst is None or 'track_ids' not in inst:
         return None
-    by_id = {int(t.track_id): t for t in tracks
-             if getattr(t, 'mean', None) is not None}
+    by_id = {int(t.track_id): t for t in tracks if getattr(t, 'mean', None) is not None}
     ids = [int(i) for i in to_numpy(inst.track_ids).reshape(-1)]
     rows = [i for i, tid in enumerate(ids) if tid in by_id]
     out = np.full((len(ids), 4), np.nan, np.float32)
@@ -130,8 +130,12 @@ class DetectStage:
         score_thr / nms_thr: this run's box thresholds (None: the detector's).
     """
 
-    def __init__(self, detector, det_batch: int = 4, det_frequency: int = 1,
-                 score_thr: Optional[float] = None, nms_thr: Optional[float] = None):
+    def __init__(self,
+                 detector,
+                 det_batch: int = 4,
+                 det_frequency: int = 1,
+                 score_thr: Optional[float] = None,
+                 nms_thr: Optional[float] = None):
         self.detector = detector
         self.det_batch, self.det_frequency = max(1, det_batch), max(1, det_frequency)
         self.score_thr, self.nms_thr = score_thr, nms_thr
@@ -140,7 +144,8 @@ class DetectStage:
         """Set the boxes of ``frames`` (one detector call)."""
         if frames:
             dets = self.detector.detect([f.img for f in frames], [f.name for f in frames],
-                                        score_thr=self.score_thr, nms_thr=self.nms_thr)
+                                        score_thr=self.score_thr,
+                                        nms_thr=self.nms_thr)
             for f, (boxes, scores) in zip(frames, dets):
                 f.bboxes, f.bbox_scores = boxes, scores
         return frames
@@ -181,9 +186,13 @@ class PoseStage:
         with_heatmaps: also keep the heatmaps (for drawing).
     """
 
-    def __init__(self, predictor, nms: Optional[PoseNMS] = None,
-                 tracker: Optional[Tracker] = None, frames_per_batch: int = 4,
-                 follow_kpt_thr: float = 0.3, with_heatmaps: bool = False):
+    def __init__(self,
+                 predictor,
+                 nms: Optional[PoseNMS] = None,
+                 tracker: Optional[Tracker] = None,
+                 frames_per_batch: int = 4,
+                 follow_kpt_thr: float = 0.3,
+                 with_heatmaps: bool = False):
         self.predictor, self.nms, self.tracker = predictor, nms, tracker
         self.frames_per_batch = max(1, frames_per_batch)
         self.follow_kpt_thr, self.with_heatmaps = follow_kpt_thr, with_heatmaps
@@ -204,9 +213,10 @@ class PoseStage:
         per frame POSE_NMS and the tracker."""
         if not frames:
             return frames
-        image_ids = np.concatenate([np.full(len(f.bboxes), i, np.int64)
-                                    for i, f in enumerate(frames)])
-        people = self.predictor([f.img for f in frames], image_ids,
+        image_ids = np.concatenate(
+            [np.full(len(f.bboxes), i, np.int64) for i, f in enumerate(frames)])
+        people = self.predictor([f.img for f in frames],
+                                image_ids,
                                 np.concatenate([f.bboxes for f in frames]).reshape(-1, 4),
                                 np.concatenate([f.bbox_scores for f in frames]),
                                 img_paths=[f.path for f in frames],

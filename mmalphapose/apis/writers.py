@@ -22,10 +22,18 @@ from mmalphapose.structures.pose_metainfo import PART_NAMES
 from mmalphapose.visualization.openpose import BODY25, COCO18, openpose_joints
 
 FORMATS = ('alphapose', 'cmu', 'open', 'openpose', 'coco')
-PART_ALIASES = {'body': ('body', ), 'feet': ('foot', ), 'foot': ('foot', ),
-                'face': ('face', ), 'hands': ('left_hand', 'right_hand'),
-                'hand': ('left_hand', 'right_hand'), 'left_hand': ('left_hand', ),
-                'right_hand': ('right_hand', )}
+PART_ALIASES = {
+    'body': ('body', ),
+    'feet': ('foot', ),
+    'foot': ('foot', ),
+    'face': ('face', ),
+    'hands': ('left_hand', 'right_hand'),
+    'hand': ('left_hand', 'right_hand'),
+    'left_hand': ('left_hand', ),
+    'right_hand': ('right_hand', )
+}
+
+
 def atomic_write_json(path: str, obj) -> None:
     """Write JSON to a temp file in the same folder, then ``os.replace`` it."""
     folder = osp.dirname(osp.abspath(path))
@@ -69,8 +77,7 @@ def select_keypoint_ids(metainfo: dict, spec: Optional[str]) -> np.ndarray:
 
 def _flat(arr: np.ndarray) -> List[float]:
     """Flat list of rounded floats; NaN/inf (never valid JSON) become 0."""
-    arr = np.nan_to_num(np.asarray(arr, np.float64).reshape(-1), nan=0.0,
-                        posinf=0.0, neginf=0.0)
+    arr = np.nan_to_num(np.asarray(arr, np.float64).reshape(-1), nan=0.0, posinf=0.0, neginf=0.0)
     return [round(float(v), 3) for v in arr]
 
 
@@ -91,8 +98,13 @@ class ResultWriter:
         tracking: whether ``track_ids`` are present (``idx`` becomes an int).
     """
 
-    def __init__(self, out_dir: str, stem: str, metainfo: dict, fmt: str = 'alphapose',
-                 keypoints: Optional[str] = None, tracking: bool = False):
+    def __init__(self,
+                 out_dir: str,
+                 stem: str,
+                 metainfo: dict,
+                 fmt: str = 'alphapose',
+                 keypoints: Optional[str] = None,
+                 tracking: bool = False):
         if fmt not in FORMATS:
             raise ValueError(f'--format must be one of {FORMATS}, got "{fmt}"')
         self.out_dir, self.stem, self.meta, self.fmt = out_dir, stem, metainfo, fmt
@@ -131,28 +143,34 @@ class ResultWriter:
                 idx = [int(v) for v in np.atleast_1d(inst.idx[i])]
             else:
                 idx = [0]
-            self.records.append(dict(
-                image_id=name, frame_id=int(frame_id), category_id=1,
-                keypoints=_flat(flat[i]), score=_flat(pscore[i:i + 1])[0],
-                box=_flat([box[0], box[1], box[2] - box[0], box[3] - box[1]]), idx=idx))
+            self.records.append(
+                dict(
+                    image_id=name,
+                    frame_id=int(frame_id),
+                    category_id=1,
+                    keypoints=_flat(flat[i]),
+                    score=_flat(pscore[i:i + 1])[0],
+                    box=_flat([box[0], box[1], box[2] - box[0], box[3] - box[1]]),
+                    idx=idx))
 
     def _add_coco(self, name, frame_id, inst, n, kpts, scores):
         flat = np.concatenate([kpts[:, self.ids], scores[:, self.ids, None]], -1)
         pscore = self._person_scores(inst, n, scores)
         img_id = _coco_image_id(name, frame_id)
         for i in range(n):
-            self.records.append(dict(image_id=img_id, category_id=1,
-                                     keypoints=_flat(flat[i]),
-                                     score=_flat(pscore[i:i + 1])[0]))
+            self.records.append(
+                dict(
+                    image_id=img_id,
+                    category_id=1,
+                    keypoints=_flat(flat[i]),
+                    score=_flat(pscore[i:i + 1])[0]))
 
-    def _add_cmu(self, name, frame_id, inst, n, kpts, scores, key='bodies',
-                 field='joints'):
+    def _add_cmu(self, name, frame_id, inst, n, kpts, scores, key='bodies', field='joints'):
         joints = openpose_joints(self.meta, kpts, scores, COCO18)
-        entry = {'version': 'AlphaPose v0.3',
-                 key: [{field: _flat(joints[i])} for i in range(n)]}
+        entry = {'version': 'AlphaPose v0.3', key: [{field: _flat(joints[i])} for i in range(n)]}
         self.records[name] = entry
-        atomic_write_json(osp.join(self.out_dir, f'{self.stem}_sep-json',
-                                   f'{osp.splitext(name)[0]}.json'), entry)
+        atomic_write_json(
+            osp.join(self.out_dir, f'{self.stem}_sep-json', f'{osp.splitext(name)[0]}.json'), entry)
 
     def _add_open(self, name, frame_id, inst, n, kpts, scores):
         self._add_cmu(name, frame_id, inst, n, kpts, scores, 'people', 'pose_keypoints_2d')
@@ -175,25 +193,31 @@ class ResultWriter:
         people = []
         for i in range(n):
             tid = int(inst.track_ids[i]) if 'track_ids' in inst else -1
-            people.append(dict(
-                person_id=[tid],
-                pose_keypoints_2d=_flat(body[i]) if body is not None else [],
-                face_keypoints_2d=_flat(face[i]) if face is not None else [],
-                hand_left_keypoints_2d=_flat(lh[i]) if lh is not None else [],
-                hand_right_keypoints_2d=_flat(rh[i]) if rh is not None else [],
-                pose_keypoints_3d=[], face_keypoints_3d=[],
-                hand_left_keypoints_3d=[], hand_right_keypoints_3d=[]))
+            people.append(
+                dict(
+                    person_id=[tid],
+                    pose_keypoints_2d=_flat(body[i]) if body is not None else [],
+                    face_keypoints_2d=_flat(face[i]) if face is not None else [],
+                    hand_left_keypoints_2d=_flat(lh[i]) if lh is not None else [],
+                    hand_right_keypoints_2d=_flat(rh[i]) if rh is not None else [],
+                    pose_keypoints_3d=[],
+                    face_keypoints_3d=[],
+                    hand_left_keypoints_3d=[],
+                    hand_right_keypoints_3d=[]))
         entry = dict(version=1.3, people=people)
         self.records[name] = dict(frame_id=int(frame_id), people=len(people))
-        atomic_write_json(osp.join(self.out_dir, f'{self.stem}_openpose',
-                                   f'{osp.splitext(name)[0]}_keypoints.json'), entry)
+        atomic_write_json(
+            osp.join(self.out_dir, f'{self.stem}_openpose',
+                     f'{osp.splitext(name)[0]}_keypoints.json'), entry)
 
     def close(self) -> Optional[str]:
         """Write the collected JSON (also called on interrupt). Returns its path."""
         if self.fmt == 'openpose':
-            index = dict(format='openpose', body_order='BODY_25' if self.parts['foot']
-                         else 'COCO_18', folder=f'{self.stem}_openpose',
-                         frames=self.records)
+            index = dict(
+                format='openpose',
+                body_order='BODY_25' if self.parts['foot'] else 'COCO_18',
+                folder=f'{self.stem}_openpose',
+                frames=self.records)
             atomic_write_json(self.json_path, index)
         else:
             atomic_write_json(self.json_path, self.records)
@@ -213,8 +237,8 @@ class VideoSink:
             h, w = frame.shape[:2]
             self.size = self.size or (w, h)
             os.makedirs(osp.dirname(osp.abspath(self.path)), exist_ok=True)
-            self.writer = cv2.VideoWriter(self.path, cv2.VideoWriter_fourcc(*'mp4v'),
-                                          self.fps, tuple(self.size))
+            self.writer = cv2.VideoWriter(self.path, cv2.VideoWriter_fourcc(*'mp4v'), self.fps,
+                                          tuple(self.size))
             if not self.writer.isOpened():
                 raise IOError(f'cannot open video writer "{self.path}"')
         if (frame.shape[1], frame.shape[0]) != tuple(self.size):
@@ -241,13 +265,19 @@ class SourceOutputs:
         save_json / save_vis / save_video: which files to write.
     """
 
-    def __init__(self, out_dir: Optional[str], metainfo: dict, fmt: str,
-                 keypoints: Optional[str], tracking: bool, save_json: bool = True,
-                 save_vis: bool = True, save_video: bool = True):
+    def __init__(self,
+                 out_dir: Optional[str],
+                 metainfo: dict,
+                 fmt: str,
+                 keypoints: Optional[str],
+                 tracking: bool,
+                 save_json: bool = True,
+                 save_vis: bool = True,
+                 save_video: bool = True):
         self.out_dir, self.metainfo, self.fmt = out_dir, metainfo, fmt
         self.keypoints, self.tracking = keypoints, tracking
         self.save_json, self.save_vis, self.save_video = save_json, save_vis, save_video
-        self.open_io: Dict[int, tuple] = {}   # id(source) -> (writer, sink, stem)
+        self.open_io: Dict[int, tuple] = {}  # id(source) -> (writer, sink, stem)
         self.used_stems: Dict[str, int] = {}
 
     def open(self, source) -> None:

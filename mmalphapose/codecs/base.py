@@ -18,8 +18,7 @@ class BaseKeypointCodec:
     decodes a batch of network outputs sample by sample.
     """
 
-    def __init__(self, input_size: Sequence[int],
-                 heatmap_size: Sequence[int]) -> None:
+    def __init__(self, input_size: Sequence[int], heatmap_size: Sequence[int]) -> None:
         if len(input_size) != 2 or len(heatmap_size) != 2:
             raise ValueError('input_size and heatmap_size must be (w, h), got '
                              f'{input_size} and {heatmap_size}')
@@ -31,8 +30,7 @@ class BaseKeypointCodec:
 
     @staticmethod
     def _check_keypoints(keypoints: np.ndarray,
-                         keypoints_visible: Optional[np.ndarray]
-                         ) -> Tuple[np.ndarray, np.ndarray]:
+                         keypoints_visible: Optional[np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
         keypoints = _as_numpy(keypoints)
         if keypoints.ndim != 3 or keypoints.shape[-1] != 2:
             raise ValueError('keypoints must have shape (N, K, 2), got '
@@ -62,8 +60,7 @@ class BaseKeypointCodec:
                              f'(N, K, H, W), got {hm.shape}')
         return hm
 
-    def encode(self, keypoints: np.ndarray,
-               keypoints_visible: Optional[np.ndarray] = None) -> Dict:
+    def encode(self, keypoints: np.ndarray, keypoints_visible: Optional[np.ndarray] = None) -> Dict:
         raise NotImplementedError
 
     def decode(self, encoded: Any) -> Tuple[np.ndarray, np.ndarray]:
@@ -74,5 +71,4 @@ class BaseKeypointCodec:
         scores (1,K))``."""
         batch = self._as_batch(batch)
         keypoints, scores = self.decode(batch)
-        return [(keypoints[i:i + 1], scores[i:i + 1])
-                for i in range(len(keypoints))]
+        return [(keypoints[i:i + 1], scores[i:i + 1]) for i in range(len(keypoints))]

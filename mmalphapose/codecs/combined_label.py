@@ -25,17 +25,19 @@ class CombinedLabel(BaseKeypointCodec):
     ``Combined`` decoder list. The flip test is done by ``CombinedHead``.
     """
 
-    def __init__(self, input_size: Sequence[int] = (192, 256),
+    def __init__(self,
+                 input_size: Sequence[int] = (192, 256),
                  heatmap_size: Sequence[int] = (48, 64),
-                 num_body_keypoints: int = 26, sigma: float = 2.,
-                 norm_type: str = 'sigmoid', refine: str = 'quarter') -> None:
+                 num_body_keypoints: int = 26,
+                 sigma: float = 2.,
+                 norm_type: str = 'sigmoid',
+                 refine: str = 'quarter') -> None:
         super().__init__(input_size, heatmap_size)
         self.num_body_keypoints = int(num_body_keypoints)
         self.heatmap_codec = MSRAHeatmap(input_size, heatmap_size, sigma, refine)
         self.sikr_codec = SIKRLabel(input_size, heatmap_size, norm_type)
 
-    def encode(self, keypoints: np.ndarray,
-               keypoints_visible: Optional[np.ndarray] = None) -> Dict:
+    def encode(self, keypoints: np.ndarray, keypoints_visible: Optional[np.ndarray] = None) -> Dict:
         keypoints, vis = self._check_keypoints(keypoints, keypoints_visible)
         b = self.num_body_keypoints
         if keypoints.shape[1] <= b:
@@ -43,13 +45,12 @@ class CombinedLabel(BaseKeypointCodec):
                              f'got {keypoints.shape[1]}')
         hm = self.heatmap_codec.encode(keypoints[:, :b], vis[:, :b])
         reg = self.sikr_codec.encode(keypoints, vis)
-        heatmaps = np.zeros((keypoints.shape[1], ) + hm['heatmaps'].shape[1:],
-                            np.float32)
+        heatmaps = np.zeros((keypoints.shape[1], ) + hm['heatmaps'].shape[1:], np.float32)
         heatmaps[:b] = hm['heatmaps']
         weights = reg['keypoint_weights'].copy()
         weights[:, :b] = hm['keypoint_weights']
-        return dict(heatmaps=heatmaps, keypoint_labels=reg['keypoint_labels'],
-                    keypoint_weights=weights)
+        return dict(
+            heatmaps=heatmaps, keypoint_labels=reg['keypoint_labels'], keypoint_weights=weights)
 
     def decode(self, encoded) -> Tuple[np.ndarray, np.ndarray]:
         hm = self._as_batch(encoded)

@@ -28,9 +28,12 @@ class HybrIKLabel(BaseKeypointCodec):
         focal_length: of the crop camera in pixels (1000).
     """
 
-    def __init__(self, input_size: Sequence[int] = (256, 256),
-                 heatmap_size: Sequence[int] = (64, 64), depth_size: int = 64,
-                 depth_factor: float = 2.2, focal_length: float = 1000.) -> None:
+    def __init__(self,
+                 input_size: Sequence[int] = (256, 256),
+                 heatmap_size: Sequence[int] = (64, 64),
+                 depth_size: int = 64,
+                 depth_factor: float = 2.2,
+                 focal_length: float = 1000.) -> None:
         super().__init__(input_size, heatmap_size)
         if depth_size <= 0 or depth_factor <= 0 or focal_length <= 0:
             raise ValueError('HybrIKLabel: depth_size, depth_factor and focal_length must be '
@@ -39,7 +42,9 @@ class HybrIKLabel(BaseKeypointCodec):
         self.depth_factor = float(depth_factor)
         self.focal_length = float(focal_length)
 
-    def encode(self, keypoints: np.ndarray, keypoints_visible: Optional[np.ndarray] = None,
+    def encode(self,
+               keypoints: np.ndarray,
+               keypoints_visible: Optional[np.ndarray] = None,
                keypoints_depth: Optional[np.ndarray] = None,
                depth_visible: Optional[np.ndarray] = None) -> Dict[str, np.ndarray]:
         """See the class docstring; ``keypoints_depth=None`` gives zero

@@ -43,8 +43,7 @@ class SymmetricIntegral(Function):
 
     @staticmethod
     def forward(ctx, marginal: Tensor, amplitude: float) -> Tensor:
-        idx = torch.arange(marginal.shape[-1], dtype=marginal.dtype,
-                           device=marginal.device)
+        idx = torch.arange(marginal.shape[-1], dtype=marginal.dtype, device=marginal.device)
         coord = (marginal * idx).sum(-1)
         ctx.save_for_backward(coord)
         ctx.amplitude = amplitude
@@ -61,8 +60,7 @@ class SymmetricIntegral(Function):
         return grad_coord.unsqueeze(-1) * sign * ctx.amplitude, None
 
 
-def normalize_heatmaps(heatmaps: Tensor, norm_type: str = 'sigmoid'
-                       ) -> Tuple[Tensor, Tensor]:
+def normalize_heatmaps(heatmaps: Tensor, norm_type: str = 'sigmoid') -> Tuple[Tensor, Tensor]:
     """(N,K,H,W) logits -> probability maps (N,K,H,W) and scores (N,K).
 
     'sigmoid': AlphaPose's two-step normalisation (sigmoid, score = its max,
@@ -84,9 +82,10 @@ def normalize_heatmaps(heatmaps: Tensor, norm_type: str = 'sigmoid'
     return prob.reshape(n, k, h, w), scores
 
 
-def integral_coordinates(heatmaps: Tensor, norm_type: str = 'sigmoid',
-                         symmetric: bool = True, amplitude: float = 2.
-                         ) -> Tuple[Tensor, Tensor]:
+def integral_coordinates(heatmaps: Tensor,
+                         norm_type: str = 'sigmoid',
+                         symmetric: bool = True,
+                         amplitude: float = 2.) -> Tuple[Tensor, Tensor]:
     """Soft-argmax of (N,K,H,W) logits.
 
     Returns normalised coordinates (N,K,2) = ``c / size - 0.5`` (heatmap
@@ -109,8 +108,8 @@ def integral_coordinates(heatmaps: Tensor, norm_type: str = 'sigmoid',
     return coords, scores
 
 
-def integral_decode(heatmaps: Union[Tensor, np.ndarray], norm_type: str = 'sigmoid'
-                    ) -> Tuple[np.ndarray, np.ndarray]:
+def integral_decode(heatmaps: Union[Tensor, np.ndarray],
+                    norm_type: str = 'sigmoid') -> Tuple[np.ndarray, np.ndarray]:
     """Decoding (no gradient): (N,K,H,W) maps -> normalised coordinates
     (N,K,2) in [-0.5, 0.5] inside the map and scores (N,K), float32 numpy.
 

@@ -42,8 +42,10 @@ def refine_quarter_offset(heatmaps: np.ndarray, locs: np.ndarray) -> np.ndarray:
     inside = (px > 1) & (px < w - 1) & (py > 1) & (py < h - 1)
     xr, xl = np.clip(px + 1, 0, w - 1), np.clip(px - 1, 0, w - 1)
     yd, yu = np.clip(py + 1, 0, h - 1), np.clip(py - 1, 0, h - 1)
-    diff = np.stack([heatmaps[ni, ki, py, xr] - heatmaps[ni, ki, py, xl],
-                     heatmaps[ni, ki, yd, px] - heatmaps[ni, ki, yu, px]], -1)
+    diff = np.stack([
+        heatmaps[ni, ki, py, xr] - heatmaps[ni, ki, py, xl],
+        heatmaps[ni, ki, yd, px] - heatmaps[ni, ki, yu, px]
+    ], -1)
     return locs + np.where(inside[..., None], 0.25 * np.sign(diff), 0.)
 
 
@@ -70,8 +72,10 @@ class MSRAHeatmap(BaseKeypointCodec):
     un-flipped heatmaps before decoding (done by the heads).
     """
 
-    def __init__(self, input_size: Sequence[int] = (192, 256),
-                 heatmap_size: Sequence[int] = (48, 64), sigma: float = 2.,
+    def __init__(self,
+                 input_size: Sequence[int] = (192, 256),
+                 heatmap_size: Sequence[int] = (48, 64),
+                 sigma: float = 2.,
                  refine: str = 'quarter') -> None:
         super().__init__(input_size, heatmap_size)
         if refine not in ('quarter', 'none'):
@@ -81,8 +85,7 @@ class MSRAHeatmap(BaseKeypointCodec):
         self.sigma = float(sigma)
         self.refine = refine
 
-    def encode(self, keypoints: np.ndarray,
-               keypoints_visible: Optional[np.ndarray] = None) -> Dict:
+    def encode(self, keypoints: np.ndarray, keypoints_visible: Optional[np.ndarray] = None) -> Dict:
         """(N,K,2) crop-pixel keypoints -> ``heatmaps`` (K,H,W) and
         ``keypoint_weights`` (N,K)."""
         keypoints, vis = self._check_keypoints(keypoints, keypoints_visible)
@@ -91,23 +94,19 @@ class MSRAHeatmap(BaseKeypointCodec):
         mu = np.floor(keypoints / self.stride + 0.5)  # (N,K,2), int(x + .5)
         ul = mu - radius
         br = mu + radius + 1
-        outside = ((ul[..., 0] >= w) | (ul[..., 1] >= h) | (br[..., 0] < 0)
-                   | (br[..., 1] < 0))
+        outside = ((ul[..., 0] >= w) | (ul[..., 1] >= h) | (br[..., 0] < 0) | (br[..., 1] < 0))
         weights = np.where(outside, 0., (vis > 0).astype(np.float32))
         xs = np.arange(w, dtype=np.float32)
         ys = np.arange(h, dtype=np.float32)
         dx = xs[None, None, :] - mu[..., 0:1]  # (N,K,W)
         dy = ys[None, None, :] - mu[..., 1:2]  # (N,K,H)
-        gx = np.where(np.abs(dx) <= radius,
-                      np.exp(-dx**2 / (2 * self.sigma**2)), 0.)
-        gy = np.where(np.abs(dy) <= radius,
-                      np.exp(-dy**2 / (2 * self.sigma**2)), 0.)
+        gx = np.where(np.abs(dx) <= radius, np.exp(-dx**2 / (2 * self.sigma**2)), 0.)
+        gy = np.where(np.abs(dy) <= radius, np.exp(-dy**2 / (2 * self.sigma**2)), 0.)
         hms = gy[..., :, None] * gx[..., None, :]  # (N,K,H,W)
         hms = hms * (weights > 0)[..., None, None]
-        heatmaps = hms.max(axis=0) if len(hms) else np.zeros((
-            keypoints.shape[1], h, w))
-        return dict(heatmaps=heatmaps.astype(np.float32),
-                    keypoint_weights=weights.astype(np.float32))
+        heatmaps = hms.max(axis=0) if len(hms) else np.zeros((keypoints.shape[1], h, w))
+        return dict(
+            heatmaps=heatmaps.astype(np.float32), keypoint_weights=weights.astype(np.float32))
 
     def decode_heatmap_coords(self, heatmaps) -> Tuple[np.ndarray, np.ndarray]:
         """(N,K,H,W) -> keypoints in heatmap pixels (N,K,2), peak scores."""

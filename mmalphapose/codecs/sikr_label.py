@@ -27,17 +27,18 @@ class SIKRLabel(BaseKeypointCodec):
     scores averaged.
     """
 
-    def __init__(self, input_size: Sequence[int] = (192, 256),
+    def __init__(self,
+                 input_size: Sequence[int] = (192, 256),
                  heatmap_size: Sequence[int] = (48, 64),
-                 norm_type: str = 'sigmoid', body_weight: float = 1.,
+                 norm_type: str = 'sigmoid',
+                 body_weight: float = 1.,
                  num_body_keypoints: Optional[int] = None) -> None:
         super().__init__(input_size, heatmap_size)
         self.norm_type = check_norm_type(norm_type)
         self.body_weight = float(body_weight)
         self.num_body_keypoints = num_body_keypoints
 
-    def encode(self, keypoints: np.ndarray,
-               keypoints_visible: Optional[np.ndarray] = None) -> Dict:
+    def encode(self, keypoints: np.ndarray, keypoints_visible: Optional[np.ndarray] = None) -> Dict:
         """(N,K,2) crop-pixel keypoints -> ``keypoint_labels`` (N,K,2),
         ``keypoint_weights`` (N,K)."""
         keypoints, vis = self._check_keypoints(keypoints, keypoints_visible)
@@ -45,13 +46,12 @@ class SIKRLabel(BaseKeypointCodec):
         weights = (vis > 0).astype(np.float32)
         if self.num_body_keypoints and self.body_weight != 1:
             weights[:, :self.num_body_keypoints] *= self.body_weight
-        return dict(keypoint_labels=labels.astype(np.float32),
-                    keypoint_weights=weights)
+        return dict(keypoint_labels=labels.astype(np.float32), keypoint_weights=weights)
 
     def labels_to_keypoints(self, labels) -> np.ndarray:
         """Normalised coordinates (..., 2) -> crop pixels."""
-        return ((_as_numpy(labels) + 0.5) *
-                np.array(self.input_size, np.float32)).astype(np.float32)
+        return ((_as_numpy(labels) + 0.5) * np.array(self.input_size, np.float32)).astype(
+            np.float32)
 
     def decode(self, encoded) -> Tuple[np.ndarray, np.ndarray]:
         """Heatmap logits (K,H,W) or (N,K,H,W) -> (keypoints (N,K,2) in

@@ -7,7 +7,8 @@ Registered names and main constructor args (for building models in code):
   ``ShuffleResNet(depth=50)`` (pixel-unshuffle variant). Output channels:
   512 for depth 18/34, 2048 for 50+.
 - ``DUC(in_channels=2048, channels=(1024, 512))`` neck (FastPose: PixelShuffle(2) + one DUC
-  unit per entry; out = channels[-1] // 4). SE-ResNet-18: ``DUC(in_channels=512, channels=(256, 512))``
+  unit per entry; out = channels[-1] // 4).
+  SE-ResNet-18: ``DUC(in_channels=512, channels=(256, 512))``
   -> 128 channels at stride 4. ``StagedDUC(in_channels=2048, num_convs=(4,2,1),
   out_channels=(1024,512,256))`` neck (FastPose_DUC).
 - ``SIKRHead(in_channels, out_channels=K, norm_type=None|'sigmoid'|'softmax'|'divide_sum',
@@ -37,9 +38,9 @@ Example, Halpe-26 SE-ResNet-18 student at 256x192::
 from .backbones import *  # noqa: F401,F403
 from .body_models import SMPLLayer  # noqa: F401
 from .data_preprocessors import *  # noqa: F401,F403
+from .detectors import *  # noqa: F401,F403
+from .distillers import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
 from .pose_estimators import *  # noqa: F401,F403
-from .detectors import *  # noqa: F401,F403
-from .distillers import *  # noqa: F401,F403

@@ -7,6 +7,6 @@ from .scores import proposal_score
 from .utils import load_metainfo
 
 __all__ = [
-    'ParametricPoseNMS', 'PNMS_PRESETS', 'OKSNMS', 'SoftOKSNMS', 'oks_iou',
-    'load_metainfo', 'box_nms', 'proposal_score'
+    'ParametricPoseNMS', 'PNMS_PRESETS', 'OKSNMS', 'SoftOKSNMS', 'oks_iou', 'load_metainfo',
+    'box_nms', 'proposal_score'
 ]

@@ -8,8 +8,7 @@ from mmalphapose.structures.bbox import bbox_iou
 from mmalphapose.utils.array_conversion import to_numpy
 
 
-def box_nms(bboxes: Any, scores: Any, iou_thr: float,
-            labels: Optional[Any] = None) -> np.ndarray:
+def box_nms(bboxes: Any, scores: Any, iou_thr: float, labels: Optional[Any] = None) -> np.ndarray:
     """Greedy NMS on xyxy boxes.
 
     The IoU matrix is computed once (vectorised); the greedy pass walks the

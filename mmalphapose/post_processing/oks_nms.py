@@ -13,8 +13,11 @@ from mmalphapose.registry import POSE_NMS
 from .utils import MetaInfo, get_pose_arrays, load_metainfo, select_instances
 
 
-def oks_iou(ref_kpts: np.ndarray, kpts: np.ndarray, ref_area: float,
-            areas: np.ndarray, sigmas: np.ndarray,
+def oks_iou(ref_kpts: np.ndarray,
+            kpts: np.ndarray,
+            ref_area: float,
+            areas: np.ndarray,
+            sigmas: np.ndarray,
             ref_scores: Optional[np.ndarray] = None,
             scores: Optional[np.ndarray] = None,
             vis_thr: Optional[float] = None) -> np.ndarray:
@@ -38,8 +41,11 @@ def oks_iou(ref_kpts: np.ndarray, kpts: np.ndarray, ref_area: float,
 class _BaseOKSNMS:
     """Shared set-up of the OKS NMS variants."""
 
-    def __init__(self, metainfo: MetaInfo = None, sigmas=None,
-                 thr: float = 0.9, vis_thr: float = 0.2,
+    def __init__(self,
+                 metainfo: MetaInfo = None,
+                 sigmas=None,
+                 thr: float = 0.9,
+                 vis_thr: float = 0.2,
                  oks_vis_thr: Optional[float] = None) -> None:
         meta = load_metainfo(metainfo)
         if sigmas is None:
@@ -68,11 +74,10 @@ class _BaseOKSNMS:
         return kpts, scores, areas, bbox_scores * kpt_mean
 
     def _oks(self, i: int, rest: np.ndarray, kpts, scores, areas) -> np.ndarray:
-        return oks_iou(kpts[i], kpts[rest], areas[i], areas[rest], self.sigmas,
-                       scores[i], scores[rest], self.oks_vis_thr)
+        return oks_iou(kpts[i], kpts[rest], areas[i], areas[rest], self.sigmas, scores[i],
+                       scores[rest], self.oks_vis_thr)
 
-    def _output(self, instances: InstanceData, keep, nms_scores
-                ) -> Tuple[InstanceData, np.ndarray]:
+    def _output(self, instances: InstanceData, keep, nms_scores) -> Tuple[InstanceData, np.ndarray]:
         keep = np.asarray(keep, dtype=np.int64)
         kept = select_instances(instances, keep)
         if len(keep):
@@ -130,9 +135,14 @@ class SoftOKSNMS(_BaseOKSNMS):
         Other args as :class:`OKSNMS`.
     """
 
-    def __init__(self, metainfo: MetaInfo = None, sigmas=None, thr: float = 0.9,
-                 vis_thr: float = 0.2, oks_vis_thr: Optional[float] = None,
-                 method: str = 'gaussian', max_dets: int = 20,
+    def __init__(self,
+                 metainfo: MetaInfo = None,
+                 sigmas=None,
+                 thr: float = 0.9,
+                 vis_thr: float = 0.2,
+                 oks_vis_thr: Optional[float] = None,
+                 method: str = 'gaussian',
+                 max_dets: int = 20,
                  score_thr: float = 0.0) -> None:
         super().__init__(metainfo, sigmas, thr, vis_thr, oks_vis_thr)
         if method not in ('gaussian', 'linear'):

@@ -24,10 +24,10 @@ from .utils import (MetaInfo, get_pose_arrays, load_metainfo, resolve_wholebody_
 #: and whole-body heatmap models, ``regression`` for whole-body models
 #: trained without the pure MSE heatmap loss (regression / combined).
 PNMS_PRESETS: Dict[str, Dict[str, float]] = {
-    'default': dict(delta1=1.0, mu=1.7, delta2=2.65, gamma=22.48,
-                    score_thr=0.3, match_thr=5.0, alpha=0.1),
-    'regression': dict(delta1=1.0, mu=1.65, delta2=8.0, gamma=3.6,
-                       score_thr=0.01, match_thr=3.0, alpha=0.15),
+    'default':
+    dict(delta1=1.0, mu=1.7, delta2=2.65, gamma=22.48, score_thr=0.3, match_thr=5.0, alpha=0.1),
+    'regression':
+    dict(delta1=1.0, mu=1.65, delta2=8.0, gamma=3.6, score_thr=0.01, match_thr=3.0, alpha=0.15),
 }
 
 
@@ -98,9 +98,14 @@ class ParametricPoseNMS:
             raise ValueError('wholebody_match_norm must be "valid" or '
                              f'"alphapose", got "{wholebody_match_norm}"')
         consts = dict(PNMS_PRESETS[preset])
-        for key, value in dict(delta1=delta1, mu=mu, delta2=delta2, gamma=gamma,
-                               score_thr=score_thr, match_thr=match_thr,
-                               alpha=alpha).items():
+        for key, value in dict(
+                delta1=delta1,
+                mu=mu,
+                delta2=delta2,
+                gamma=gamma,
+                score_thr=score_thr,
+                match_thr=match_thr,
+                alpha=alpha).items():
             if value is not None:
                 consts[key] = float(value)
         self.preset = preset
@@ -140,8 +145,7 @@ class ParametricPoseNMS:
             return all(p in self.parts for p in ('face', 'left_hand', 'right_hand'))
         return num_keypoints in (133, 136)
 
-    def _interaction_radius(self, k: int, w_dist: np.ndarray,
-                            decay: np.ndarray) -> float:
+    def _interaction_radius(self, k: int, w_dist: np.ndarray, decay: np.ndarray) -> float:
         """Distance D such that a pair whose keypoints are all farther than D
         apart can neither exceed ``gamma`` nor reach ``match_thr`` (exact
         bound, used to skip far-apart pairs)."""
@@ -156,8 +160,7 @@ class ParametricPoseNMS:
             radius = max(radius, float(decay.max()) * np.log(h_max / self.gamma))
         return radius * (1 + 1e-9) + 1e-9
 
-    def _near_pairs(self, kpts: np.ndarray, radius: float
-                    ) -> Tuple[np.ndarray, np.ndarray]:
+    def _near_pairs(self, kpts: np.ndarray, radius: float) -> Tuple[np.ndarray, np.ndarray]:
         """(r, j) pairs whose keypoint extents are within ``radius``."""
         if not np.isfinite(radius):
             n = kpts.shape[0]
@@ -169,9 +172,8 @@ class ParametricPoseNMS:
             near = gap <= radius if near is None else near & (gap <= radius)
         return np.nonzero(near)
 
-    def _pair_terms(self, kpts: np.ndarray, scores: np.ndarray,
-                    ref_dists: np.ndarray, groups: Optional[Tuple]
-                    ) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
+    def _pair_terms(self, kpts: np.ndarray, scores: np.ndarray, ref_dists: np.ndarray,
+                    groups: Optional[Tuple]) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
         """Similarity (N,N) and match count (N,N) of every reference row vs
         every candidate column. Whole-body also returns the number of valid
         reference keypoints (N,); its count is then the raw matched count.
@@ -190,8 +192,8 @@ class ParametricPoseNMS:
             body, face, hand = groups
             factor[face] = self.face_factor
             factor[hand] = self.hand_factor
-            for ids, ws, wd in ((body, 1.0, 1.0),
-                                (face, self.face_weight_score, self.face_weight_dist),
+            for ids, ws, wd in ((body, 1.0, 1.0), (face, self.face_weight_score,
+                                                   self.face_weight_dist),
                                 (hand, self.hand_weight_score, self.hand_weight_dist)):
                 w_score[ids] = ws / len(ids)
                 w_dist[ids] = wd / len(ids)
@@ -229,9 +231,8 @@ class ParametricPoseNMS:
                 simi[r, j] = w_score @ s_all + self.mu * (w_dist @ h_all)
         return simi, count, n_valid
 
-    def _greedy(self, human_scores: np.ndarray, simi: np.ndarray,
-                count: np.ndarray, n_valid: Optional[np.ndarray],
-                k: int) -> Tuple[np.ndarray, np.ndarray]:
+    def _greedy(self, human_scores: np.ndarray, simi: np.ndarray, count: np.ndarray,
+                n_valid: Optional[np.ndarray], k: int) -> Tuple[np.ndarray, np.ndarray]:
         """Greedy picks; returns pick ids (P,) and each pose's group (N,).
 
         Poses are visited by descending human score (ties: lowest index),
@@ -242,8 +243,7 @@ class ParametricPoseNMS:
         if not literal:
             if n_valid is not None:
                 with np.errstate(divide='ignore', invalid='ignore'):
-                    count = np.where(n_valid[:, None] > 0,
-                                     count / n_valid[:, None] * k, 0.0)
+                    count = np.where(n_valid[:, None] > 0, count / n_valid[:, None] * k, 0.0)
             eliminates = (simi > self.gamma) | (count >= self.match_thr)
         remaining = np.ones(n, dtype=bool)
         n_remaining = n
@@ -268,14 +268,13 @@ class ParametricPoseNMS:
                 break
         return np.asarray(picks, dtype=np.int64), group_of
 
-    def _merge(self, kpts: np.ndarray, scores: np.ndarray, picks: np.ndarray,
-               group_of: np.ndarray, ref_dists: np.ndarray
-               ) -> Tuple[np.ndarray, np.ndarray]:
+    def _merge(self, kpts: np.ndarray, scores: np.ndarray, picks: np.ndarray, group_of: np.ndarray,
+               ref_dists: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Score-weighted merge of each group around its reference pose."""
         order = np.lexsort((np.arange(group_of.size), group_of))
         grp = group_of[order]
         ref = picks[grp]
-        d = np.sqrt(np.sum((kpts[ref] - kpts[order]) ** 2, axis=-1))  # (N,K)
+        d = np.sqrt(np.sum((kpts[ref] - kpts[order])**2, axis=-1))  # (N,K)
         radius = np.minimum(ref_dists[ref], self.merge_radius_cap)
         masked = scores[order] * (d <= radius[:, None])
         starts = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
@@ -329,8 +328,7 @@ class ParametricPoseNMS:
         extent = merged.max(axis=1) - merged.min(axis=1)
         area = 1.5**2 * extent[:, 0] * extent[:, 1]
         keep = ((scores[picks].max(axis=1) >= self.score_thr) &
-                (merged_scores.max(axis=1) >= self.score_thr) &
-                ~(area < self.min_box_area))
+                (merged_scores.max(axis=1) >= self.score_thr) & ~(area < self.min_box_area))
         kept_idx = picks[keep]
 
         ids = np.asarray(instances.ids).reshape(-1) if 'ids' in instances \

@@ -28,8 +28,8 @@ def _field_array(instances: InstanceData, key: str) -> np.ndarray:
 
 
 def get_pose_arrays(
-        instances: InstanceData,
-        need_bboxes: bool = True
+    instances: InstanceData,
+    need_bboxes: bool = True
 ) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray], Optional[np.ndarray]]:
     """Read and validate keypoints (N,K,2), keypoint_scores (N,K),
     bboxes (N,4) and bbox_scores (N,) from ``instances`` as float64 arrays.
@@ -68,8 +68,8 @@ def get_pose_arrays(
                              f'{bbox_scores.shape}')
     elif need_bboxes:
         raise KeyError('pose NMS needs instances.bbox_scores (N,)')
-    for name, arr in (('keypoints', kpts), ('keypoint_scores', scores),
-                      ('bboxes', bboxes), ('bbox_scores', bbox_scores)):
+    for name, arr in (('keypoints', kpts), ('keypoint_scores', scores), ('bboxes', bboxes),
+                      ('bbox_scores', bbox_scores)):
         if arr is not None and not np.all(np.isfinite(arr)):
             raise ValueError(f'instances.{name} contains NaN or inf values')
     return kpts, scores, bboxes, bbox_scores
@@ -85,8 +85,8 @@ def select_instances(instances: InstanceData, keep: np.ndarray) -> InstanceData:
 
 def resolve_wholebody_groups(
         num_keypoints: int,
-        parts: Optional[Dict[str, Sequence[int]]] = None
-) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        parts: Optional[Dict[str,
+                             Sequence[int]]] = None) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Split keypoint ids into (body incl. feet, face, hands) index arrays.
 
     Uses ``parts`` (``PoseMetainfo.parts``: body/foot/face/left_hand/
@@ -104,8 +104,8 @@ def resolve_wholebody_groups(
         raise ValueError(f'whole-body P-NMS needs parts {missing} in metainfo '
                          f'(got {sorted(parts)})')
     face = np.unique(np.asarray(parts['face'], dtype=np.int64))
-    hand = np.concatenate([np.unique(np.asarray(parts[p], dtype=np.int64))
-                           for p in ('left_hand', 'right_hand')])
+    hand = np.concatenate(
+        [np.unique(np.asarray(parts[p], dtype=np.int64)) for p in ('left_hand', 'right_hand')])
     if not face.size or not hand.size:
         raise ValueError('whole-body P-NMS needs non-empty face and hand parts')
     if max(face.max(), hand.max()) >= num_keypoints or min(face.min(), hand.min()) < 0:

@@ -37,8 +37,7 @@ METAINFO_BY_NUM_KEYPOINTS = {
 }
 
 #: Keys whose value has one entry per keypoint (checked against num_keypoints).
-_PER_KEYPOINT_KEYS = ('flip_indices', 'sigmas', 'dataset_keypoint_weights',
-                      'keypoint_colors')
+_PER_KEYPOINT_KEYS = ('flip_indices', 'sigmas', 'dataset_keypoint_weights', 'keypoint_colors')
 
 MetainfoSource = Union['PoseMetainfo', Mapping[str, Any], str, os.PathLike]
 
@@ -56,8 +55,7 @@ class PoseMetainfo(dict):
     """
 
     @classmethod
-    def from_parsed(cls, parsed: Mapping[str, Any],
-                    source: str = 'metainfo') -> 'PoseMetainfo':
+    def from_parsed(cls, parsed: Mapping[str, Any], source: str = 'metainfo') -> 'PoseMetainfo':
         """Wrap an already parsed metainfo after checking it.
 
         Raises:
@@ -168,8 +166,9 @@ class PoseMetainfo(dict):
     def names(self) -> List[str]:
         """The K keypoint names, in id order."""
         id2name = self._field('keypoint_id2name')
-        return [str(id2name[i] if i in id2name else id2name[str(i)])
-                for i in range(self.num_keypoints)]
+        return [
+            str(id2name[i] if i in id2name else id2name[str(i)]) for i in range(self.num_keypoints)
+        ]
 
     @property
     def name2id(self) -> Dict[str, int]:
@@ -194,8 +193,7 @@ class PoseMetainfo(dict):
     @property
     def joint_weights(self) -> np.ndarray:
         """(K,) float32 per-keypoint loss weights (``dataset_keypoint_weights``)."""
-        return np.asarray(self._field('dataset_keypoint_weights'),
-                          dtype=np.float32).reshape(-1)
+        return np.asarray(self._field('dataset_keypoint_weights'), dtype=np.float32).reshape(-1)
 
     @property
     def skeleton(self) -> np.ndarray:
@@ -210,8 +208,7 @@ class PoseMetainfo(dict):
     @property
     def skeleton_colors(self) -> np.ndarray:
         """(L, 3) uint8 link colours."""
-        return np.asarray(self._field('skeleton_link_colors'),
-                          dtype=np.uint8).reshape(-1, 3)
+        return np.asarray(self._field('skeleton_link_colors'), dtype=np.uint8).reshape(-1, 3)
 
     @property
     def parts(self) -> Dict[str, np.ndarray]:
@@ -225,8 +222,10 @@ class PoseMetainfo(dict):
         """
         declared = self.get('parts')
         if declared:
-            return {name: np.asarray(ids, dtype=np.int64).reshape(-1)
-                    for name, ids in declared.items()}
+            return {
+                name: np.asarray(ids, dtype=np.int64).reshape(-1)
+                for name, ids in declared.items()
+            }
         found: Dict[str, List[int]] = {name: [] for name in PART_NAMES}
         for i, name in enumerate(self.names):
             found[_part_from_name(name.lower())].append(i)

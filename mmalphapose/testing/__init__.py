@@ -27,7 +27,6 @@ from .standin_models import (BrightSpotHead, StandInIdentityBackbone, dots_image
 from .tracking_sequences import load_real_poses, make_sequence, run_tracker
 
 __all__ = [
-    'faststart', 'make_samples', 'reference_pose_nms', 'BrightSpotHead',
-    'StandInIdentityBackbone', 'dots_image', 'write_standin_config', 'load_real_poses',
-    'make_sequence', 'run_tracker'
+    'faststart', 'make_samples', 'reference_pose_nms', 'BrightSpotHead', 'StandInIdentityBackbone',
+    'dots_image', 'write_standin_config', 'load_real_poses', 'make_sequence', 'run_tracker'
 ]

@@ -11,12 +11,16 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-BODY = dict(delta1=1.0, mu=1.7, delta2=2.65, gamma=22.48, score_thr=0.3,
-            match_thr=5.0, alpha=0.1)
-REGRESSION = dict(delta1=1.0, mu=1.65, delta2=8.0, gamma=3.6, score_thr=0.01,
-                  match_thr=3.0, alpha=0.15)
-WB = dict(face_factor=1.9, hand_factor=0.55, face_weight_score=1.0,
-          hand_weight_score=0.1, face_weight_dist=1.0, hand_weight_dist=1.5)
+BODY = dict(delta1=1.0, mu=1.7, delta2=2.65, gamma=22.48, score_thr=0.3, match_thr=5.0, alpha=0.1)
+REGRESSION = dict(
+    delta1=1.0, mu=1.65, delta2=8.0, gamma=3.6, score_thr=0.01, match_thr=3.0, alpha=0.15)
+WB = dict(
+    face_factor=1.9,
+    hand_factor=0.55,
+    face_weight_score=1.0,
+    hand_weight_score=0.1,
+    face_weight_dist=1.0,
+    hand_weight_dist=1.5)
 
 
 def _kp_dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -43,13 +47,13 @@ def _similarity(c: Dict, sr: np.ndarray, sj: np.ndarray, d: np.ndarray,
     h = np.exp(-d / (c['delta2'] * fac))
     h[low] = 0
     return (s[body].mean() + s[face].mean() * c['face_weight_score'] +
-            s[hand].mean() * c['hand_weight_score'] +
-            c['mu'] * (h[body].mean() + h[face].mean() * c['face_weight_dist'] +
-                       h[hand].mean() * c['hand_weight_dist']))
+            s[hand].mean() * c['hand_weight_score'] + c['mu'] *
+            (h[body].mean() + h[face].mean() * c['face_weight_dist'] +
+             h[hand].mean() * c['hand_weight_dist']))
 
 
-def _match_count(c: Dict, sr: np.ndarray, d: np.ndarray, ref_dist: float,
-                 groups, n_remaining: int, norm: str) -> float:
+def _match_count(c: Dict, sr: np.ndarray, d: np.ndarray, ref_dist: float, groups, n_remaining: int,
+                 norm: str) -> float:
     r = min(ref_dist, 7.0)
     with np.errstate(divide='ignore', invalid='ignore'):
         ratio = d / r
@@ -59,8 +63,9 @@ def _match_count(c: Dict, sr: np.ndarray, d: np.ndarray, ref_dist: float,
     n_valid = int(np.sum(sr > c['score_thr'] / 2))
     if n_valid == 0:
         return 0.0
-    matched = (np.sum(ratio[body] <= 1) + np.sum(ratio[face] <= c['face_factor']) +
-               np.sum(ratio[hand] <= c['hand_factor']))
+    matched = (
+        np.sum(ratio[body] <= 1) + np.sum(ratio[face] <= c['face_factor']) +
+        np.sum(ratio[hand] <= c['hand_factor']))
     if norm == 'alphapose':
         return matched / (2.0 * n_remaining * n_valid) / 2 * d.size
     return matched / n_valid * d.size
@@ -109,8 +114,8 @@ def reference_pose_nms(keypoints: np.ndarray,
         for j in remaining:
             d = _kp_dist(kpts[best], kpts[j])
             simi = _similarity(c, scores[best], scores[j], d, groups)
-            count = _match_count(c, scores[best], d, ref_dists[best], groups,
-                                 len(remaining), match_norm)
+            count = _match_count(c, scores[best], d, ref_dists[best], groups, len(remaining),
+                                 match_norm)
             if j == best or simi > c['gamma'] or count >= c['match_thr']:
                 deleted.append(j)
         picks.append(best)
@@ -126,8 +131,7 @@ def reference_pose_nms(keypoints: np.ndarray,
         pose = np.zeros((k_num, 2))
         pose_score = np.zeros(k_num)
         for k in range(k_num):
-            near = [j for j in group
-                    if np.linalg.norm(kpts[j, k] - kpts[p, k]) <= radius]
+            near = [j for j in group if np.linalg.norm(kpts[j, k] - kpts[p, k]) <= radius]
             total = sum(scores[j, k] for j in near)
             for j in near:
                 w = scores[j, k] / total
@@ -138,7 +142,11 @@ def reference_pose_nms(keypoints: np.ndarray,
         ext = pose.max(axis=0) - pose.min(axis=0)
         if 1.5**2 * ext[0] * ext[1] < min_box_area:
             continue
-        results.append(dict(
-            index=p, keypoints=pose, keypoint_scores=pose_score, members=group,
-            proposal_score=pose_score.mean() + bbox_scores[p] + 1.25 * pose_score.max()))
+        results.append(
+            dict(
+                index=p,
+                keypoints=pose,
+                keypoint_scores=pose_score,
+                members=group,
+                proposal_score=pose_score.mean() + bbox_scores[p] + 1.25 * pose_score.max()))
     return results

@@ -63,13 +63,16 @@ class BrightSpotHead(nn.Module):
         out = []
         for i in range(n):
             kpt = torch.stack([xs[i], ys[i]]).repeat(self.num_keypoints, 1)
-            out.append(InstanceData(keypoints=kpt[None].numpy(),
-                                    keypoint_scores=np.full((1, self.num_keypoints), 0.9,
-                                                            np.float32)))
+            out.append(
+                InstanceData(
+                    keypoints=kpt[None].numpy(),
+                    keypoint_scores=np.full((1, self.num_keypoints), 0.9, np.float32)))
         return out
 
 
-def write_standin_config(folder: str, num_keypoints: int = 17, dataset: str = 'coco',
+def write_standin_config(folder: str,
+                         num_keypoints: int = 17,
+                         dataset: str = 'coco',
                          input_size: Tuple[int, int] = (48, 64)) -> str:
     """Write a top-down config of the stand-in model and return its path.
 
@@ -86,7 +89,8 @@ def write_standin_config(folder: str, num_keypoints: int = 17, dataset: str = 'c
     path = osp.join(folder, f'standin_{dataset}_{num_keypoints}.py')
     w, h = input_size
     with open(path, 'w') as f:
-        f.write(textwrap.dedent(f"""
+        f.write(
+            textwrap.dedent(f"""
             custom_imports = dict(imports=['mmalphapose.testing.standin_models'],
                                   allow_failed_imports=False)
             codec = dict(type='SIKRLabel', input_size={(w, h)},
@@ -107,7 +111,8 @@ def write_standin_config(folder: str, num_keypoints: int = 17, dataset: str = 'c
     return path
 
 
-def dots_image(points: Sequence[Tuple[int, int]], size: Tuple[int, int] = (240, 320),
+def dots_image(points: Sequence[Tuple[int, int]],
+               size: Tuple[int, int] = (240, 320),
                radius: int = 2) -> np.ndarray:
     """Black BGR image (H, W, 3) of ``size`` (h, w) with white square dots
     (side ``2 * radius + 1``) centred on the integer (x, y) ``points``."""

@@ -18,8 +18,8 @@ import numpy as np
 from mmengine.structures import InstanceData
 
 # annotation files under the data root
-POSE_FILES = (('coco', 'test_coco.json'),
-              ('posetrack18', 'annotations', 'test_posetrack18_val.json'))
+POSE_FILES = (('coco', 'test_coco.json'), ('posetrack18', 'annotations',
+                                           'test_posetrack18_val.json'))
 
 
 def load_real_poses(data_root: str, min_visible: int = 8) -> List[Dict[str, np.ndarray]]:
@@ -47,8 +47,7 @@ def load_real_poses(data_root: str, min_visible: int = 8) -> List[Dict[str, np.n
                 continue
             x, y, w, h = a['bbox']
             centre = np.array([x + w / 2, y + h / 2])
-            poses.append(dict(kpts=(kp[:, :2] - centre) / h, vis=vis,
-                              aspect=w / h))
+            poses.append(dict(kpts=(kp[:, :2] - centre) / h, vis=vis, aspect=w / h))
     return poses
 
 
@@ -57,15 +56,19 @@ def _smooth_noise(rng, n: int, scale: float, period: float) -> np.ndarray:
     t = np.arange(n)
     out = np.zeros(n)
     for _ in range(2):
-        out += np.sin(2 * np.pi * t / (period * rng.uniform(0.7, 1.3)) +
-                      rng.uniform(0, 2 * np.pi))
+        out += np.sin(2 * np.pi * t / (period * rng.uniform(0.7, 1.3)) + rng.uniform(0, 2 * np.pi))
     return 0.5 * scale * out
 
 
-def make_sequence(data_root: str, seed: int = 0, num_frames: int = 120,
-                  num_persons: int = 8, width: int = 1280,
-                  height: int = 720, dropout: float = 0.05,
-                  fp_rate: float = 0.05, embed_dim: int = 64,
+def make_sequence(data_root: str,
+                  seed: int = 0,
+                  num_frames: int = 120,
+                  num_persons: int = 8,
+                  width: int = 1280,
+                  height: int = 720,
+                  dropout: float = 0.05,
+                  fp_rate: float = 0.05,
+                  embed_dim: int = 64,
                   embed_noise: float = 0.6) -> Dict:
     """Build one sequence from the poses of :func:`load_real_poses` ``(data_root)``.
 
@@ -92,8 +95,7 @@ def make_sequence(data_root: str, seed: int = 0, num_frames: int = 120,
         s = np.linspace(0, 1, T) + _smooth_noise(rng, T, 0.03, 60)
         centres[:, p, 0] = (x0 + (x1 - x0) * s) * width + rng.uniform(-60, 60)
         centres[:, p, 1] = lane + _smooth_noise(rng, T, 20, 50)
-        heights[:, p] = rng.uniform(160, 230) * (
-            1 + _smooth_noise(rng, T, 0.08, 80))
+        heights[:, p] = rng.uniform(160, 230) * (1 + _smooth_noise(rng, T, 0.08, 80))
     depth = rng.permutation(P)  # larger = closer to the camera
     ident = rng.normal(size=(P, embed_dim))
     ident /= np.linalg.norm(ident, axis=1, keepdims=True)
@@ -101,9 +103,10 @@ def make_sequence(data_root: str, seed: int = 0, num_frames: int = 120,
     # boxes (T, P, 4) xyxy
     aspect = np.array([poses[i]['aspect'] for i in pick])
     w = heights * aspect[None]
-    boxes = np.stack([centres[..., 0] - w / 2, centres[..., 1] - heights / 2,
-                      centres[..., 0] + w / 2, centres[..., 1] + heights / 2],
-                     -1)
+    boxes = np.stack([
+        centres[..., 0] - w / 2, centres[..., 1] - heights / 2, centres[..., 0] + w / 2,
+        centres[..., 1] + heights / 2
+    ], -1)
     # hidden: covered > 60 % by a closer person, or a scheduled occlusion
     lt = np.maximum(boxes[:, :, None, :2], boxes[:, None, :, :2])
     rb = np.minimum(boxes[:, :, None, 2:], boxes[:, None, :, 2:])
@@ -116,8 +119,8 @@ def make_sequence(data_root: str, seed: int = 0, num_frames: int = 120,
     for p in range(P):
         start = rng.integers(10, T - 20)
         hidden[start:start + rng.integers(3, 9), p] = True
-    inside = ((centres[..., 0] > 0) & (centres[..., 0] < width) &
-              (centres[..., 1] > 0) & (centres[..., 1] < height))
+    inside = ((centres[..., 0] > 0) & (centres[..., 0] < width) & (centres[..., 1] > 0) &
+              (centres[..., 1] < height))
     present = inside & ~hidden
     detected = present & (rng.random((T, P)) > dropout)
 
@@ -128,15 +131,14 @@ def make_sequence(data_root: str, seed: int = 0, num_frames: int = 120,
         for p in ids:
             pose = poses[pick[p]]
             gait = _gait(t, p, heights[t, p])
-            kp = (pose['kpts'] * heights[t, p] + centres[t, p] + gait +
-                  rng.normal(0, 0.012 * heights[t, p], (17, 2)))
-            ks = np.where(pose['vis'], rng.uniform(0.5, 1.0, 17),
-                          rng.uniform(0.0, 0.2, 17))
+            kp = (
+                pose['kpts'] * heights[t, p] + centres[t, p] + gait +
+                rng.normal(0, 0.012 * heights[t, p], (17, 2)))
+            ks = np.where(pose['vis'], rng.uniform(0.5, 1.0, 17), rng.uniform(0.0, 0.2, 17))
             box_wh = np.r_[w[t, p], heights[t, p], w[t, p], heights[t, p]]
             jit = rng.normal(0, 0.02, 4) * box_wh
             occluder = np.argmax(cover[t, p])
-            e = ident[p] + embed_noise * rng.normal(size=embed_dim) / np.sqrt(
-                embed_dim)
+            e = ident[p] + embed_noise * rng.normal(size=embed_dim) / np.sqrt(embed_dim)
             if cover[t, p, occluder] > 0.2:
                 e = e + cover[t, p, occluder] * ident[occluder]
             kp_list.append(kp)
@@ -162,15 +164,14 @@ def make_sequence(data_root: str, seed: int = 0, num_frames: int = 120,
         inst.bbox_scores = rng.uniform(0.5, 1.0, n).astype(np.float32)
         inst.keypoints = np.asarray(kp_list, np.float32).reshape(n, 17, 2)
         inst.keypoint_scores = np.asarray(ks_list, np.float32).reshape(n, 17)
-        inst.embeddings = np.asarray(emb_list, np.float32).reshape(
-            n, embed_dim)
+        inst.embeddings = np.asarray(emb_list, np.float32).reshape(n, embed_dim)
         inst.gt_ids = np.asarray(gt_ids, np.int64)
         frames.append(inst)
         for p in np.flatnonzero(present[t]):
             b = boxes[t, p]
             gt_rows.append([t, p + 1, b[0], b[1], b[2] - b[0], b[3] - b[1]])
-    return dict(frames=frames, gt=np.asarray(gt_rows, np.float64),
-                num_hidden=int((inside & hidden).sum()))
+    return dict(
+        frames=frames, gt=np.asarray(gt_rows, np.float64), num_hidden=int((inside & hidden).sum()))
 
 
 def _gait(t: int, p: int, h: float) -> np.ndarray:
@@ -183,8 +184,7 @@ def _gait(t: int, p: int, h: float) -> np.ndarray:
     return off
 
 
-def run_tracker(tracker, frames: List[InstanceData],
-                use_embeddings: bool = True) -> np.ndarray:
+def run_tracker(tracker, frames: List[InstanceData], use_embeddings: bool = True) -> np.ndarray:
     """Run ``tracker`` (``reset()``, ``update(instances, frame_id)``) over the
     frames of :func:`make_sequence` -> (R, 6) MOT rows ``frame, id, x, y, w, h``
     of the tracked boxes; ``use_embeddings=False`` drops the embeddings."""
@@ -198,6 +198,5 @@ def run_tracker(tracker, frames: List[InstanceData],
         ids = np.asarray(out.track_ids)
         b = np.asarray(out.bboxes)
         for i in np.flatnonzero(ids >= 0):
-            rows.append([t, ids[i], b[i, 0], b[i, 1], b[i, 2] - b[i, 0],
-                         b[i, 3] - b[i, 1]])
+            rows.append([t, ids[i], b[i, 0], b[i, 1], b[i, 2] - b[i, 0], b[i, 3] - b[i, 1]])
     return np.asarray(rows, np.float64).reshape(-1, 6)

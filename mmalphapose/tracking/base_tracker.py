@@ -12,8 +12,7 @@ from mmalphapose.utils.array_conversion import to_numpy
 
 
 def resolve_sigmas(metainfo: Optional[Union[str, dict]] = None,
-                   sigmas: Optional[Sequence[float]] = None
-                   ) -> Optional[np.ndarray]:
+                   sigmas: Optional[Sequence[float]] = None) -> Optional[np.ndarray]:
     """Per-keypoint OKS sigmas from explicit values or dataset metainfo.
 
     Args:
@@ -75,8 +74,7 @@ class Detections:
                                  f' got {kpts.shape}')
             kpts = kpts[..., :2]
             if 'keypoint_scores' in keys:
-                kscores = to_numpy(inst.keypoint_scores).astype(
-                    np.float64).reshape(kpts.shape[:2])
+                kscores = to_numpy(inst.keypoint_scores).astype(np.float64).reshape(kpts.shape[:2])
             else:
                 kscores = np.ones(kpts.shape[:2])
         if 'bboxes' in keys:
@@ -110,7 +108,8 @@ class Detections:
         if not self.valid.all():
             print_log(
                 f'tracker: skipping {int((~self.valid).sum())} instance(s) '
-                'with NaN/empty boxes or NaN embeddings', logger='current',
+                'with NaN/empty boxes or NaN embeddings',
+                logger='current',
                 level=logging.WARNING)
 
     def __len__(self) -> int:
@@ -120,12 +119,10 @@ class Detections:
         """(N, K) bool: finite keypoints with score above ``thr``."""
         if self.keypoints is None:
             return None
-        return (self.keypoint_scores > thr) & np.isfinite(
-            self.keypoints).all(-1)
+        return (self.keypoint_scores > thr) & np.isfinite(self.keypoints).all(-1)
 
 
-def attach_track_ids(inst: InstanceData, track_ids: np.ndarray
-                     ) -> InstanceData:
+def attach_track_ids(inst: InstanceData, track_ids: np.ndarray) -> InstanceData:
     """Return a copy of ``inst`` with ``track_ids`` (N,) int64 added."""
     out = inst.clone()
     ids = np.asarray(track_ids, dtype=np.int64).reshape(-1)
@@ -155,6 +152,6 @@ def empty_track_ids(n: int) -> np.ndarray:
 
 
 __all__: Sequence[str] = [
-    'Detections', 'resolve_sigmas', 'default_sigmas', 'attach_track_ids',
-    'check_frame_id', 'empty_track_ids'
+    'Detections', 'resolve_sigmas', 'default_sigmas', 'attach_track_ids', 'check_frame_id',
+    'empty_track_ids'
 ]

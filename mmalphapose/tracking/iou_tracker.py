@@ -5,8 +5,7 @@ import numpy as np
 from mmengine.structures import InstanceData
 
 from mmalphapose.registry import TRACKERS
-from .base_tracker import (Detections, attach_track_ids, check_frame_id,
-                           empty_track_ids)
+from .base_tracker import Detections, attach_track_ids, check_frame_id, empty_track_ids
 from .matching import iou_distance, linear_assignment
 
 
@@ -22,8 +21,7 @@ class IoUTracker:
             first). 'hungarian'.
     """
 
-    def __init__(self, iou_thr: float = 0.3, max_age: int = 30,
-                 method: str = 'hungarian') -> None:
+    def __init__(self, iou_thr: float = 0.3, max_age: int = 30, method: str = 'hungarian') -> None:
         if method not in ('hungarian', 'greedy'):
             raise ValueError(f'IoUTracker: unknown method "{method}"')
         self.iou_thr, self.max_age, self.method = iou_thr, max_age, method
@@ -50,7 +48,9 @@ class IoUTracker:
             c[:, j] = np.inf
         return np.array(pairs, np.int64).reshape(-1, 2)
 
-    def update(self, pred_instances: InstanceData, frame_id: int,
+    def update(self,
+               pred_instances: InstanceData,
+               frame_id: int,
                img: Optional[np.ndarray] = None) -> InstanceData:
         """Add ``track_ids`` (N,) to ``pred_instances`` (-1: invalid box)."""
         check_frame_id(self._last_frame, frame_id)
@@ -72,6 +72,5 @@ class IoUTracker:
         track_ids[det_idx[new]] = new_ids
         self._boxes = np.concatenate([self._boxes, boxes[new]])
         self._ids = np.concatenate([self._ids, new_ids])
-        self._last_seen = np.concatenate(
-            [self._last_seen, np.full(len(new), frame_id, np.int64)])
+        self._last_seen = np.concatenate([self._last_seen, np.full(len(new), frame_id, np.int64)])
         return attach_track_ids(pred_instances, track_ids)

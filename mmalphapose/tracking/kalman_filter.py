@@ -14,8 +14,15 @@ import numpy as np
 
 #: 0.95 quantile of the chi-square distribution, indexed by degrees of freedom.
 CHI2INV95 = {
-    1: 3.8415, 2: 5.9915, 3: 7.8147, 4: 9.4877, 5: 11.070, 6: 12.592,
-    7: 14.067, 8: 15.507, 9: 16.919
+    1: 3.8415,
+    2: 5.9915,
+    3: 7.8147,
+    4: 9.4877,
+    5: 11.070,
+    6: 12.592,
+    7: 14.067,
+    8: 15.507,
+    9: 16.919
 }
 
 
@@ -24,8 +31,7 @@ def xyxy2xyah(bboxes: np.ndarray) -> np.ndarray:
     b = np.asarray(bboxes, dtype=np.float64).reshape(-1, 4)
     w = b[:, 2] - b[:, 0]
     h = np.maximum(b[:, 3] - b[:, 1], 1e-6)
-    return np.stack([(b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2,
-                     w / h, h], axis=1)
+    return np.stack([(b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2, w / h, h], axis=1)
 
 
 def xyah2xyxy(xyah: np.ndarray) -> np.ndarray:
@@ -33,8 +39,7 @@ def xyah2xyxy(xyah: np.ndarray) -> np.ndarray:
     s = np.asarray(xyah, dtype=np.float64).reshape(len(xyah), -1)
     h = s[:, 3]
     w = s[:, 2] * h
-    return np.stack([s[:, 0] - w / 2, s[:, 1] - h / 2, s[:, 0] + w / 2,
-                     s[:, 1] + h / 2], axis=1)
+    return np.stack([s[:, 0] - w / 2, s[:, 1] - h / 2, s[:, 0] + w / 2, s[:, 1] + h / 2], axis=1)
 
 
 class KalmanFilterXYAH:
@@ -47,7 +52,8 @@ class KalmanFilterXYAH:
 
     ndim = 4
 
-    def __init__(self, std_weight_position: float = 1. / 20,
+    def __init__(self,
+                 std_weight_position: float = 1. / 20,
                  std_weight_velocity: float = 1. / 160) -> None:
         self.std_weight_position = std_weight_position
         self.std_weight_velocity = std_weight_velocity
@@ -55,31 +61,33 @@ class KalmanFilterXYAH:
         self.motion_mat[:4, 4:] = np.eye(4)  # dt = 1 frame
         self.update_mat = np.eye(4, 8)
 
-    def initiate(self, measurement: np.ndarray
-                 ) -> Tuple[np.ndarray, np.ndarray]:
+    def initiate(self, measurement: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Start tracks from (T, 4) xyah measurements -> mean, covariance."""
         z = np.asarray(measurement, dtype=np.float64).reshape(-1, 4)
         mean = np.concatenate([z, np.zeros_like(z)], axis=1)
         h = z[:, 3]
         wp, wv = self.std_weight_position, self.std_weight_velocity
         std = np.stack([
-            2 * wp * h, 2 * wp * h, np.full_like(h, 1e-2), 2 * wp * h,
-            10 * wv * h, 10 * wv * h, np.full_like(h, 1e-5), 10 * wv * h
-        ], axis=1)
+            2 * wp * h, 2 * wp * h,
+            np.full_like(h, 1e-2), 2 * wp * h, 10 * wv * h, 10 * wv * h,
+            np.full_like(h, 1e-5), 10 * wv * h
+        ],
+                       axis=1)
         cov = np.zeros((len(z), 8, 8))
         idx = np.arange(8)
         cov[:, idx, idx] = std**2
         return mean, cov
 
-    def predict(self, mean: np.ndarray, covariance: np.ndarray
-                ) -> Tuple[np.ndarray, np.ndarray]:
+    def predict(self, mean: np.ndarray, covariance: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Advance every track one frame."""
         h = mean[:, 3]
         wp, wv = self.std_weight_position, self.std_weight_velocity
         std = np.stack([
-            wp * h, wp * h, np.full_like(h, 1e-2), wp * h,
-            wv * h, wv * h, np.full_like(h, 1e-5), wv * h
-        ], axis=1)
+            wp * h, wp * h,
+            np.full_like(h, 1e-2), wp * h, wv * h, wv * h,
+            np.full_like(h, 1e-5), wv * h
+        ],
+                       axis=1)
         idx = np.arange(8)
         noise = np.zeros_like(covariance)
         noise[:, idx, idx] = std**2
@@ -88,13 +96,11 @@ class KalmanFilterXYAH:
         covariance = F @ covariance @ F.T + noise
         return mean, covariance
 
-    def project(self, mean: np.ndarray, covariance: np.ndarray
-                ) -> Tuple[np.ndarray, np.ndarray]:
+    def project(self, mean: np.ndarray, covariance: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Map states to measurement space: (T, 4) means, (T, 4, 4) covs."""
         h = mean[:, 3]
         wp = self.std_weight_position
-        std = np.stack([wp * h, wp * h, np.full_like(h, 1e-1), wp * h],
-                       axis=1)
+        std = np.stack([wp * h, wp * h, np.full_like(h, 1e-1), wp * h], axis=1)
         H = self.update_mat
         proj_mean = mean @ H.T
         proj_cov = H @ covariance @ H.T
@@ -109,14 +115,15 @@ class KalmanFilterXYAH:
         proj_mean, proj_cov = self.project(mean, covariance)
         # Kalman gain K = P H^T S^-1, solved rather than inverted.
         pht = covariance @ self.update_mat.T  # (T, 8, 4)
-        gain = np.linalg.solve(proj_cov, pht.transpose(0, 2, 1)).transpose(
-            0, 2, 1)
+        gain = np.linalg.solve(proj_cov, pht.transpose(0, 2, 1)).transpose(0, 2, 1)
         innovation = z - proj_mean
         new_mean = mean + np.einsum('tij,tj->ti', gain, innovation)
         new_cov = covariance - gain @ proj_cov @ gain.transpose(0, 2, 1)
         return new_mean, new_cov
 
-    def gating_distance(self, mean: np.ndarray, covariance: np.ndarray,
+    def gating_distance(self,
+                        mean: np.ndarray,
+                        covariance: np.ndarray,
                         measurements: np.ndarray,
                         only_position: bool = False) -> np.ndarray:
         """Squared Mahalanobis distance of every track to every measurement.
@@ -128,8 +135,7 @@ class KalmanFilterXYAH:
         z = np.asarray(measurements, dtype=np.float64).reshape(-1, 4)
         proj_mean, proj_cov = self.project(mean, covariance)
         if only_position:
-            proj_mean, proj_cov, z = (proj_mean[:, :2], proj_cov[:, :2, :2],
-                                      z[:, :2])
+            proj_mean, proj_cov, z = (proj_mean[:, :2], proj_cov[:, :2, :2], z[:, :2])
         if len(mean) == 0 or len(z) == 0:
             return np.zeros((len(mean), len(z)))
         d = z[None, :, :] - proj_mean[:, None, :]  # (T, M, 4)

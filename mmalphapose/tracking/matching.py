@@ -12,8 +12,7 @@ from mmalphapose.structures import bbox_iou
 from .kalman_filter import CHI2INV95, KalmanFilterXYAH
 
 
-def linear_assignment(cost: np.ndarray, thresh: float
-                      ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+def linear_assignment(cost: np.ndarray, thresh: float) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Hungarian assignment that leaves pairs with cost >= ``thresh`` open.
 
     The cost matrix is padded with dummy rows/columns of cost ``thresh / 2``
@@ -27,8 +26,8 @@ def linear_assignment(cost: np.ndarray, thresh: float
     cost = np.asarray(cost, dtype=np.float64)
     n, m = cost.shape
     if n == 0 or m == 0:
-        return (np.zeros((0, 2), np.int64), np.arange(n, dtype=np.int64),
-                np.arange(m, dtype=np.int64))
+        return (np.zeros((0, 2), np.int64), np.arange(n,
+                                                      dtype=np.int64), np.arange(m, dtype=np.int64))
     big = thresh + 1.0
     c = np.where(np.isfinite(cost) & (cost < thresh), cost, big)
     full = np.full((n + m, n + m), thresh / 2.0)
@@ -51,8 +50,7 @@ def iou_distance(bboxes_a: np.ndarray, bboxes_b: np.ndarray) -> np.ndarray:
     return 1.0 - bbox_iou(bboxes_a, bboxes_b).astype(np.float64)
 
 
-def embedding_distance(track_feats: np.ndarray,
-                       det_feats: np.ndarray) -> np.ndarray:
+def embedding_distance(track_feats: np.ndarray, det_feats: np.ndarray) -> np.ndarray:
     """Cosine distance clipped at 0: (T, C) x (D, C) -> (T, D)."""
     a = np.asarray(track_feats, dtype=np.float64)
     b = np.asarray(det_feats, dtype=np.float64)
@@ -63,8 +61,11 @@ def embedding_distance(track_feats: np.ndarray,
     return np.maximum(0.0, 1.0 - a @ b.T)
 
 
-def pose_oks(kpts_a: np.ndarray, valid_a: np.ndarray, kpts_b: np.ndarray,
-             valid_b: np.ndarray, areas: np.ndarray,
+def pose_oks(kpts_a: np.ndarray,
+             valid_a: np.ndarray,
+             kpts_b: np.ndarray,
+             valid_b: np.ndarray,
+             areas: np.ndarray,
              sigmas: np.ndarray,
              extra_var: Optional[np.ndarray] = None) -> np.ndarray:
     """Object keypoint similarity between two sets of poses.
@@ -102,8 +103,11 @@ def pose_oks(kpts_a: np.ndarray, valid_a: np.ndarray, kpts_b: np.ndarray,
         return np.where(n > 0, s / np.maximum(n, 1), np.nan)
 
 
-def fuse_motion(kf: KalmanFilterXYAH, cost: np.ndarray, mean: np.ndarray,
-                covariance: np.ndarray, det_xyah: np.ndarray,
+def fuse_motion(kf: KalmanFilterXYAH,
+                cost: np.ndarray,
+                mean: np.ndarray,
+                covariance: np.ndarray,
+                det_xyah: np.ndarray,
                 lambda_: float = 0.98,
                 gate: Optional[float] = CHI2INV95[4]) -> np.ndarray:
     """Blend a cost with the Kalman Mahalanobis distance and gate it.

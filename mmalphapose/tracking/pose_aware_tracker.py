@@ -82,16 +82,14 @@ class PoseAwareTracker:
                  init_track_thr: float = 0.0,
                  kpt_score_thr: float = 0.3,
                  output_unconfirmed: bool = True) -> None:
-        if appearance_weight < 0 or pose_weight < 0 or (
-                appearance_weight + pose_weight) <= 0:
+        if appearance_weight < 0 or pose_weight < 0 or (appearance_weight + pose_weight) <= 0:
             raise ValueError('appearance_weight and pose_weight must be >= 0 '
                              'and not both 0')
         self.sigmas = resolve_sigmas(metainfo, sigmas)
         self._default_sigmas: Optional[np.ndarray] = None
         self.match_thr, self.iou_thr = match_thr, iou_thr
         self.unconfirmed_thr = unconfirmed_thr
-        self.appearance_weight, self.pose_weight = (appearance_weight,
-                                                    pose_weight)
+        self.appearance_weight, self.pose_weight = (appearance_weight, pose_weight)
         self.motion_lambda, self.gate = motion_lambda, gate
         self.feature_momentum = feature_momentum
         self.max_time_lost = int(round(frame_rate / 30.0 * track_buffer))
@@ -113,7 +111,9 @@ class PoseAwareTracker:
         """Tracks that are currently tracked or lost (not removed)."""
         return [t for t in self.tracks if t.state != TrackState.REMOVED]
 
-    def update(self, pred_instances: InstanceData, frame_id: int,
+    def update(self,
+               pred_instances: InstanceData,
+               frame_id: int,
                img: Optional[np.ndarray] = None) -> InstanceData:
         """Associate one frame's instances with the tracks.
 
@@ -138,8 +138,7 @@ class PoseAwareTracker:
 
         det_idx = np.flatnonzero(dets.valid)
         pool = [t for t in self.tracks if t.confirmed]
-        unconfirmed = [t for t in self.tracks
-                       if not t.confirmed and t.state == TrackState.TRACKED]
+        unconfirmed = [t for t in self.tracks if not t.confirmed and t.state == TrackState.TRACKED]
 
         # 1) appearance + pose + motion over confirmed tracked + lost tracks
         cost = self._first_cost(pool, dets, det_idx)
@@ -149,8 +148,7 @@ class PoseAwareTracker:
         rest = det_idx[un_d]
 
         # 2) IoU over the remaining tracked tracks
-        r_tracks = [pool[i] for i in un_t
-                    if pool[i].state == TrackState.TRACKED]
+        r_tracks = [pool[i] for i in un_t if pool[i].state == TrackState.TRACKED]
         cost = iou_distance(self._boxes(r_tracks), dets.bboxes[rest])
         m, un_t, un_d = linear_assignment(cost, self.iou_thr)
         for ti, di in m:
@@ -170,9 +168,7 @@ class PoseAwareTracker:
 
         # 4) births
         for di in rest[dets.scores[rest] >= self.init_track_thr]:
-            track = self._new_track(dets, di, frame_id,
-                                    confirmed=first_frame or
-                                    self.min_hits <= 1)
+            track = self._new_track(dets, di, frame_id, confirmed=first_frame or self.min_hits <= 1)
             if track.confirmed or self.output_unconfirmed:
                 track_ids[di] = track.track_id
 
@@ -202,9 +198,8 @@ class PoseAwareTracker:
     def _sigmas(self, num_keypoints: int) -> np.ndarray:
         if self.sigmas is not None:
             if len(self.sigmas) != num_keypoints:
-                raise ValueError(
-                    f'PoseAwareTracker: {len(self.sigmas)} sigmas for '
-                    f'{num_keypoints} keypoints; pass the matching metainfo')
+                raise ValueError(f'PoseAwareTracker: {len(self.sigmas)} sigmas for '
+                                 f'{num_keypoints} keypoints; pass the matching metainfo')
             return self.sigmas
         if self._default_sigmas is None or len(self._default_sigmas) != num_keypoints:
             self._default_sigmas = default_sigmas(num_keypoints)
@@ -220,8 +215,7 @@ class PoseAwareTracker:
         kpts = (kpts - ref[:, None, :2]) * scale + now[:, None, :2]
         return kpts, valid
 
-    def _first_cost(self, tracks: List[Track], dets: Detections,
-                    det_idx: np.ndarray) -> np.ndarray:
+    def _first_cost(self, tracks: List[Track], dets: Detections, det_idx: np.ndarray) -> np.ndarray:
         T, D = len(tracks), len(det_idx)
         if T == 0 or D == 0:
             return np.zeros((T, D))
@@ -229,8 +223,7 @@ class PoseAwareTracker:
         d_boxes = dets.bboxes[det_idx]
         motion_cost = iou_distance(t_boxes, d_boxes)
         pose_cost = motion_cost
-        has_pose = (dets.keypoints is not None
-                    and all(t.keypoints is not None for t in tracks))
+        has_pose = (dets.keypoints is not None and all(t.keypoints is not None for t in tracks))
         if has_pose:
             t_kpts, t_valid = self._predicted_poses(tracks)
             d_valid = dets.keypoint_valid(self.kpt_score_thr)[det_idx]
@@ -239,34 +232,29 @@ class PoseAwareTracker:
             areas = 0.5 * (t_area[:, None] + d_area[None, :])
             # the predicted pose is as uncertain as the predicted box centre
             _, proj_cov = self.kf.project(
-                np.stack([t.mean for t in tracks]),
-                np.stack([t.covariance for t in tracks]))
+                np.stack([t.mean for t in tracks]), np.stack([t.covariance for t in tracks]))
             pos_var = 0.5 * (proj_cov[:, 0, 0] + proj_cov[:, 1, 1])
-            oks = pose_oks(t_kpts, t_valid, dets.keypoints[det_idx], d_valid,
-                           areas, self._sigmas(t_kpts.shape[1]), pos_var)
+            oks = pose_oks(t_kpts, t_valid, dets.keypoints[det_idx], d_valid, areas,
+                           self._sigmas(t_kpts.shape[1]), pos_var)
             pose_cost = np.where(np.isnan(oks), motion_cost, 1.0 - oks)
         cost = pose_cost
-        has_app = (dets.embeddings is not None
-                   and all(t.feature is not None for t in tracks))
+        has_app = (dets.embeddings is not None and all(t.feature is not None for t in tracks))
         if has_app:
-            app = embedding_distance(np.stack([t.feature for t in tracks]),
-                                     dets.embeddings[det_idx])
+            app = embedding_distance(
+                np.stack([t.feature for t in tracks]), dets.embeddings[det_idx])
             w = self.appearance_weight + self.pose_weight
-            cost = (self.appearance_weight * app +
-                    self.pose_weight * pose_cost) / w
+            cost = (self.appearance_weight * app + self.pose_weight * pose_cost) / w
         mean = np.stack([t.mean for t in tracks])
         cov = np.stack([t.covariance for t in tracks])
-        return fuse_motion(self.kf, cost, mean, cov, xyxy2xyah(d_boxes),
-                           self.motion_lambda, self.gate)
+        return fuse_motion(self.kf, cost, mean, cov, xyxy2xyah(d_boxes), self.motion_lambda,
+                           self.gate)
 
     def _det_pose(self, dets: Detections, di: int):
         if dets.keypoints is None:
             return None, None
-        return (dets.keypoints[di].copy(),
-                dets.keypoint_valid(self.kpt_score_thr)[di].copy())
+        return (dets.keypoints[di].copy(), dets.keypoint_valid(self.kpt_score_thr)[di].copy())
 
-    def _match(self, track: Track, dets: Detections, di: int,
-               track_ids: np.ndarray) -> None:
+    def _match(self, track: Track, dets: Detections, di: int, track_ids: np.ndarray) -> None:
         z = xyxy2xyah(dets.bboxes[di])
         mean, cov = self.kf.update(track.mean[None], track.covariance[None], z)
         track.mean, track.covariance = mean[0], cov[0]
@@ -284,24 +272,21 @@ class PoseAwareTracker:
         if track.confirmed or self.output_unconfirmed:
             track_ids[di] = track.track_id
 
-    def _new_track(self, dets: Detections, di: int, frame_id: int,
-                   confirmed: bool) -> Track:
+    def _new_track(self, dets: Detections, di: int, frame_id: int, confirmed: bool) -> Track:
         mean, cov = self.kf.initiate(xyxy2xyah(dets.bboxes[di]))
         kpts, valid = self._det_pose(dets, di)
         feat = None if dets.embeddings is None else dets.embeddings[di]
-        track = Track(self._next_id, mean[0], cov[0], int(frame_id), feat,
-                      kpts, valid, confirmed=confirmed)
+        track = Track(
+            self._next_id, mean[0], cov[0], int(frame_id), feat, kpts, valid, confirmed=confirmed)
         self._next_id += 1
         self.tracks.append(track)
         return track
 
     def _cleanup(self, frame_id: int) -> None:
         for t in self.tracks:
-            if (t.state == TrackState.LOST
-                    and frame_id - t.last_frame > self.max_time_lost):
+            if (t.state == TrackState.LOST and frame_id - t.last_frame > self.max_time_lost):
                 t.state = TrackState.REMOVED
-        tracked = [t for t in self.tracks
-                   if t.state == TrackState.TRACKED and t.confirmed]
+        tracked = [t for t in self.tracks if t.state == TrackState.TRACKED and t.confirmed]
         lost = [t for t in self.tracks if t.state == TrackState.LOST]
         if tracked and lost:
             dup = iou_distance(self._boxes(lost), self._boxes(tracked)) < 0.15

@@ -33,8 +33,8 @@ def _square_boxes(points: np.ndarray, mag: float) -> np.ndarray:
 def _inside(points: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     """(M, 2) points in (..., 4) boxes -> (..., M) bool."""
     b = boxes[..., None, :]
-    return ((points[:, 0] >= b[..., 0]) & (points[:, 0] <= b[..., 2]) &
-            (points[:, 1] >= b[..., 1]) & (points[:, 1] <= b[..., 3]))
+    return ((points[:, 0] >= b[..., 0]) & (points[:, 0] <= b[..., 2]) & (points[:, 1] >= b[..., 1])
+            & (points[:, 1] <= b[..., 3]))
 
 
 def _set_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -63,15 +63,13 @@ class ORBMatcher:
     def __init__(self, nfeatures: int = 10000, ratio: float = 0.8) -> None:
         import cv2
         self.cv2 = cv2
-        self.orb = cv2.ORB_create(nfeatures=nfeatures,
-                                  scoreType=cv2.ORB_FAST_SCORE)
+        self.orb = cv2.ORB_create(nfeatures=nfeatures, scoreType=cv2.ORB_FAST_SCORE)
         self.bf = cv2.BFMatcher(cv2.NORM_HAMMING)
         self.ratio = ratio
 
     def detect(self, img: np.ndarray):
         """Keypoints (M, 2) and descriptors of a BGR or gray frame."""
-        gray = img if img.ndim == 2 else self.cv2.cvtColor(
-            img, self.cv2.COLOR_BGR2GRAY)
+        gray = img if img.ndim == 2 else self.cv2.cvtColor(img, self.cv2.COLOR_BGR2GRAY)
         kps, desc = self.orb.detectAndCompute(gray, None)
         pts = np.array([k.pt for k in kps], np.float64).reshape(-1, 2)
         return pts, desc
@@ -79,12 +77,10 @@ class ORBMatcher:
     def match(self, prev, cur) -> Tuple[np.ndarray, np.ndarray]:
         """Corresponding points (M, 2) in the previous and current frame."""
         (p_pts, p_desc), (c_pts, c_desc) = prev, cur
-        if p_desc is None or c_desc is None or len(p_desc) < 2 or len(
-                c_desc) < 2:
+        if p_desc is None or c_desc is None or len(p_desc) < 2 or len(c_desc) < 2:
             return np.zeros((0, 2)), np.zeros((0, 2))
         pairs = self.bf.knnMatch(p_desc, c_desc, k=2)
-        good = [m[0] for m in pairs
-                if len(m) == 2 and m[0].distance < self.ratio * m[1].distance]
+        good = [m[0] for m in pairs if len(m) == 2 and m[0].distance < self.ratio * m[1].distance]
         qi = np.array([m.queryIdx for m in good], np.int64)
         ti = np.array([m.trainIdx for m in good], np.int64)
         return p_pts[qi].reshape(-1, 2), c_pts[ti].reshape(-1, 2)
@@ -112,12 +108,16 @@ class PoseFlowTracker:
         use_orb (bool): Compute ORB correspondences when frames are given.
     """
 
-    def __init__(self, link: int = 100, drop: Optional[float] = None,
-                 num: int = 7, mag: float = 30.,
+    def __init__(self,
+                 link: int = 100,
+                 drop: Optional[float] = None,
+                 num: int = 7,
+                 mag: float = 30.,
                  match: float = 0.2,
                  weights: Sequence[float] = (1, 2, 1, 2, 0, 0),
                  weights_fff: Sequence[float] = (0, 1, 0, 1, 0, 0),
-                 box_expand: float = 0.1, use_orb: bool = True) -> None:
+                 box_expand: float = 0.1,
+                 use_orb: bool = True) -> None:
         self.link, self.drop, self.num, self.mag = link, drop, num, mag
         self.match_thr = match
         self.weights = np.asarray(weights, np.float64).reshape(6)
@@ -134,8 +134,7 @@ class PoseFlowTracker:
         self._last_frame: Optional[int] = None
         self._prev_orb = None
 
-    def _person_boxes(self, dets: Detections,
-                      img_shape: Optional[Tuple[int, int]]) -> np.ndarray:
+    def _person_boxes(self, dets: Detections, img_shape: Optional[Tuple[int, int]]) -> np.ndarray:
         if dets.keypoints is None:
             boxes = dets.bboxes.copy()
         else:
@@ -166,8 +165,7 @@ class PoseFlowTracker:
             d = np.abs(c_kpts[:, None] - kpts[None])  # (C, D, K, 2)
             side = 2.0 * self.mag
             inter = np.prod(np.clip(side - d, 0, None), axis=-1)
-            feats[..., 3] = _topk_mean(inter / (2 * side**2 - inter),
-                                       self.num)
+            feats[..., 3] = _topk_mean(inter / (2 * side**2 - inter), self.num)
         if cors is not None and len(cors[0]):
             p_pts, c_pts = cors
             in1 = _inside(p_pts, c_boxes)  # (C, M)
@@ -176,13 +174,14 @@ class PoseFlowTracker:
             if has_pose:
                 k1 = _inside(p_pts, _square_boxes(c_kpts, self.mag))
                 k2 = _inside(c_pts, _square_boxes(kpts, self.mag))
-                feats[..., 2] = _topk_mean(
-                    _set_iou(k1[:, None], k2[None]), self.num)
+                feats[..., 2] = _topk_mean(_set_iou(k1[:, None], k2[None]), self.num)
         feats[..., 4] = c_scores[:, None]
         feats[..., 5] = scores[None, :]
         return feats
 
-    def update(self, pred_instances: InstanceData, frame_id: int,
+    def update(self,
+               pred_instances: InstanceData,
+               frame_id: int,
                img: Optional[np.ndarray] = None) -> InstanceData:
         """Assign PoseFlow ids; ``img`` (BGR frame) enables ORB features."""
         check_frame_id(self._last_frame, frame_id)
@@ -209,20 +208,17 @@ class PoseFlowTracker:
                 cors = self._orb.match(self._prev_orb, cur)
             self._prev_orb = cur
 
-        self.history = {k: v for k, v in self.history.items()
-                        if frame_id - v[0] <= self.link}
+        self.history = {k: v for k, v in self.history.items() if frame_id - v[0] <= self.link}
         cand_ids = np.array(sorted(self.history), np.int64)
         if len(cand_ids) and len(idx):
             hist = [self.history[i] for i in cand_ids]
             c_frames = np.array([h[0] for h in hist])
             c_boxes = np.stack([h[1] for h in hist])
-            c_kpts = (np.stack([h[2] for h in hist])
-                      if kpts is not None and all(h[2] is not None
-                                                  and h[2].shape == kpts[0].shape
-                                                  for h in hist) else None)
+            c_kpts = (
+                np.stack([h[2] for h in hist]) if kpts is not None
+                and all(h[2] is not None and h[2].shape == kpts[0].shape for h in hist) else None)
             c_scores = np.array([h[3] for h in hist])
-            feats = self._features((c_boxes, c_kpts, c_scores), boxes, kpts,
-                                   scores, cors)
+            feats = self._features((c_boxes, c_kpts, c_scores), boxes, kpts, scores, cors)
             recent = (c_frames == prev_frame)[:, None, None]
             w = np.where(recent, self.weights, self.weights_fff)
             grade = (feats * w).sum(-1)
@@ -230,11 +226,9 @@ class PoseFlowTracker:
             ok = grade[rows, cols] > self.match_thr
             track_ids[idx[cols[ok]]] = cand_ids[rows[ok]]
         new = idx[track_ids[idx] < 0]
-        track_ids[new] = np.arange(self._max_id + 1,
-                                   self._max_id + 1 + len(new))
+        track_ids[new] = np.arange(self._max_id + 1, self._max_id + 1 + len(new))
         self._max_id += len(new)
         for j, di in enumerate(idx):
-            self.history[int(track_ids[di])] = (
-                int(frame_id), boxes[j], None if kpts is None else kpts[j],
-                float(scores[j]))
+            self.history[int(track_ids[di])] = (int(frame_id), boxes[j],
+                                                None if kpts is None else kpts[j], float(scores[j]))
         return attach_track_ids(pred_instances, track_ids)

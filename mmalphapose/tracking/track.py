@@ -29,8 +29,12 @@ class Track:
             was stored, to move the pose along the predicted box.
     """
 
-    def __init__(self, track_id: int, mean: np.ndarray, covariance: np.ndarray,
-                 frame_id: int, feature: Optional[np.ndarray],
+    def __init__(self,
+                 track_id: int,
+                 mean: np.ndarray,
+                 covariance: np.ndarray,
+                 frame_id: int,
+                 feature: Optional[np.ndarray],
                  keypoints: Optional[np.ndarray],
                  keypoint_valid: Optional[np.ndarray],
                  confirmed: bool = False) -> None:
@@ -45,8 +49,7 @@ class Track:
         self.keypoints, self.keypoint_valid = keypoints, keypoint_valid
         self.pose_ref = mean[:4].copy()
 
-    def update_feature(self, feature: Optional[np.ndarray],
-                       alpha: float) -> None:
+    def update_feature(self, feature: Optional[np.ndarray], alpha: float) -> None:
         """EMA ``f <- alpha * f + (1 - alpha) * f_new``, then L2-normalise."""
         if feature is None:
             return

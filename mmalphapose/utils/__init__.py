@@ -6,10 +6,8 @@ Importing this package has no side effects (it imports torch, through
 :func:`check_versions`.
 """
 from .array_conversion import to_numpy
-from .checkpoint import (check_state_dict, enable_safe_checkpoint_loading,
-                         safe_torch_load)
-from .lazy_import import (has_mmcv_ops, has_mmdet, import_mmcv_ops,
-                          import_mmdet)
+from .checkpoint import check_state_dict, enable_safe_checkpoint_loading, safe_torch_load
+from .lazy_import import has_mmcv_ops, has_mmdet, import_mmcv_ops, import_mmdet
 from .scope import build_cross_scope
 from .setup_env import register_all_modules
 from .version_check import check_versions

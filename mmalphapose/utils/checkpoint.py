@@ -31,8 +31,7 @@ _ENABLED = False
 
 
 def _safe_types() -> list:
-    types = [np.ndarray, np.dtype, np.core.multiarray._reconstruct,
-             np.core.multiarray.scalar]
+    types = [np.ndarray, np.dtype, np.core.multiarray._reconstruct, np.core.multiarray.scalar]
     # numpy >= 1.25 has one dtype class per scalar type, pickled by class.
     dtypes = getattr(np, 'dtypes', None)
     if dtypes is not None:
@@ -40,8 +39,8 @@ def _safe_types() -> list:
             obj = getattr(dtypes, name)
             if isinstance(obj, type) and name.endswith('DType'):
                 types.append(obj)
-    for name in ('float64', 'float32', 'float16', 'int64', 'int32', 'int16',
-                 'int8', 'uint8', 'bool_'):
+    for name in ('float64', 'float32', 'float16', 'int64', 'int32', 'int16', 'int8', 'uint8',
+                 'bool_'):
         types.append(getattr(np, name))
     try:
         from mmengine.logging.history_buffer import HistoryBuffer
@@ -115,7 +114,8 @@ def _patch_history_buffer_pickling() -> None:
     HistoryBuffer.__getstate__ = __getstate__
 
 
-def safe_torch_load(filename: str, map_location: Optional[Any] = 'cpu',
+def safe_torch_load(filename: str,
+                    map_location: Optional[Any] = 'cpu',
                     trusted: Optional[bool] = None) -> Any:
     """``torch.load`` with ``weights_only=True``; a clear error when the file
     needs more than tensors and the allow-listed types.
@@ -136,11 +136,10 @@ def safe_torch_load(filename: str, map_location: Optional[Any] = 'cpu',
     except Exception as exc:  # torch raises UnpicklingError
         if 'weights_only' not in str(exc) and 'Unsupported global' not in str(exc):
             raise
-        raise RuntimeError(
-            f'Checkpoint "{filename}" holds Python objects that are not allowed '
-            'with weights_only=True. If you trust its source, load it with '
-            'trusted=True or set MMALPHAPOSE_TRUSTED_CHECKPOINTS=1. Details: '
-            f'{exc}') from exc
+        raise RuntimeError(f'Checkpoint "{filename}" holds Python objects that are not allowed '
+                           'with weights_only=True. If you trust its source, load it with '
+                           'trusted=True or set MMALPHAPOSE_TRUSTED_CHECKPOINTS=1. Details: '
+                           f'{exc}') from exc
 
 
 def _num_keypoints(model: torch.nn.Module) -> Optional[int]:
@@ -160,8 +159,8 @@ def _listing(keys: list, limit: int = 5) -> str:
     return ', '.join(keys[:limit]) + more
 
 
-def check_state_dict(model: torch.nn.Module, state: Dict[str, Any],
-                     checkpoint: str, config_name: str) -> Dict[str, Any]:
+def check_state_dict(model: torch.nn.Module, state: Dict[str, Any], checkpoint: str,
+                     config_name: str) -> Dict[str, Any]:
     """Refuse a checkpoint that does not fit ``model`` with one clear error.
 
     Keys are compared after removing a ``module.`` prefix (DataParallel).
@@ -185,8 +184,7 @@ def check_state_dict(model: torch.nn.Module, state: Dict[str, Any],
     if not isinstance(state, dict):
         raise ValueError(f'checkpoint "{checkpoint}" holds no state dict (got '
                          f'{type(state).__name__})')
-    state = {(k[7:] if str(k).startswith('module.') else str(k)): v
-             for k, v in state.items()}
+    state = {(k[7:] if str(k).startswith('module.') else str(k)): v for k, v in state.items()}
     own = model.state_dict()
     missing = [k for k in own if k not in state and not k.endswith('num_batches_tracked')]
     unexpected = [k for k in state if k not in own]
@@ -209,8 +207,8 @@ def check_state_dict(model: torch.nn.Module, state: Dict[str, Any],
     if unexpected:
         parts.append(f'{len(unexpected)} unexpected key(s): {_listing(unexpected)}')
     if shaped:
-        parts.append(f'{len(shaped)} mis-shaped key(s): ' + _listing(
-            [f'{k} checkpoint {a} vs model {b}' for k, a, b in shaped]))
+        parts.append(f'{len(shaped)} mis-shaped key(s): ' +
+                     _listing([f'{k} checkpoint {a} vs model {b}' for k, a, b in shaped]))
     raise ValueError(f'Checkpoint "{checkpoint}" does not fit the model of config '
-                     f'"{config_name}" (another architecture?): ' + '; '.join(parts)
-                     + '. Use the config that matches the checkpoint.')
+                     f'"{config_name}" (another architecture?): ' + '; '.join(parts) +
+                     '. Use the config that matches the checkpoint.')

@@ -23,11 +23,9 @@ def collect_env() -> 'OrderedDict[str, str]':
         env['torch threads'] = str(torch.get_num_threads())
     except ImportError:
         env['PyTorch'] = 'not installed'
-    for name, pkg in [('mmengine', 'mmengine'), ('mmcv', 'mmcv'),
-                      ('mmcv-lite', 'mmcv-lite'), ('mmdet', 'mmdet'),
-                      ('numpy', 'numpy'), ('opencv-python', 'opencv-python'),
-                      ('xtcocotools', 'xtcocotools'),
-                      ('onnxruntime', 'onnxruntime'),
+    for name, pkg in [('mmengine', 'mmengine'), ('mmcv', 'mmcv'), ('mmcv-lite', 'mmcv-lite'),
+                      ('mmdet', 'mmdet'), ('numpy', 'numpy'), ('opencv-python', 'opencv-python'),
+                      ('xtcocotools', 'xtcocotools'), ('onnxruntime', 'onnxruntime'),
                       ('motmetrics', 'motmetrics')]:
         env[name] = installed_version(pkg) or 'not installed'
     env['mmcv compiled ops'] = 'available' if has_mmcv_ops() else (

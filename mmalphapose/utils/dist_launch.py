@@ -59,8 +59,11 @@ def _int_env(name: str, launcher: str) -> int:
 def _slurm_master() -> str:
     nodes = os.environ.get('SLURM_NODELIST', '')
     try:
-        out = subprocess.run(['scontrol', 'show', 'hostnames', nodes], capture_output=True,
-                             text=True, check=True, timeout=60).stdout.split()
+        out = subprocess.run(['scontrol', 'show', 'hostnames', nodes],
+                             capture_output=True,
+                             text=True,
+                             check=True,
+                             timeout=60).stdout.split()
     except (OSError, subprocess.SubprocessError):
         out = []
     if not out:
@@ -85,23 +88,28 @@ def read_dist_env(launcher: str) -> DistEnv:
         return DistEnv()
     if launcher == 'pytorch':
         world = _int_env('WORLD_SIZE', launcher)
-        return DistEnv(_int_env('RANK', launcher), world, _int_env('LOCAL_RANK', launcher),
-                       int(os.environ.get('LOCAL_WORLD_SIZE', world)))
+        return DistEnv(
+            _int_env('RANK', launcher), world, _int_env('LOCAL_RANK', launcher),
+            int(os.environ.get('LOCAL_WORLD_SIZE', world)))
     rank = _int_env('SLURM_PROCID', launcher)
     world = _int_env('SLURM_NTASKS', launcher)
     local_rank = int(os.environ.get('SLURM_LOCALID', 0))
     nodes = max(1, int(os.environ.get('SLURM_NNODES', 1)))
-    local_world = int(os.environ.get('SLURM_NTASKS_PER_NODE', '').split('(')[0] or
-                      -(-world // nodes))
+    local_world = int(
+        os.environ.get('SLURM_NTASKS_PER_NODE', '').split('(')[0] or -(-world // nodes))
     os.environ.setdefault('MASTER_PORT', '29500')
     if 'MASTER_ADDR' not in os.environ:
         os.environ['MASTER_ADDR'] = _slurm_master()
-    os.environ.update(RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(local_rank),
-                      LOCAL_WORLD_SIZE=str(local_world))
+    os.environ.update(
+        RANK=str(rank),
+        WORLD_SIZE=str(world),
+        LOCAL_RANK=str(local_rank),
+        LOCAL_WORLD_SIZE=str(local_world))
     return DistEnv(rank, world, local_rank, local_world)
 
 
-def init_process_group(launcher: str, backend: Optional[str] = None,
+def init_process_group(launcher: str,
+                       backend: Optional[str] = None,
                        timeout_s: Optional[float] = None) -> DistEnv:
     """Join the job's process group (no-op for ``'none'`` or when already joined).
 
@@ -125,8 +133,8 @@ def init_process_group(launcher: str, backend: Optional[str] = None,
     kwargs = {}
     if timeout_s is not None:
         kwargs['timeout'] = datetime.timedelta(seconds=float(timeout_s))
-    dist.init_process_group(backend=backend, init_method='env://', rank=env.rank,
-                            world_size=env.world_size, **kwargs)
+    dist.init_process_group(
+        backend=backend, init_method='env://', rank=env.rank, world_size=env.world_size, **kwargs)
     return env
 
 
@@ -158,7 +166,9 @@ def prepare_runner_launch(cfg, launcher: str) -> DistEnv:
     wrapper = cfg.get('model_wrapper_cfg')
     if wrapper is None:
         cfg.model_wrapper_cfg = dict(
-            type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False,
+            type='MMDistributedDataParallel',
+            device_ids=None,
+            broadcast_buffers=False,
             find_unused_parameters=cfg.get('find_unused_parameters', False))
     elif 'DistributedDataParallel' in str(wrapper.get('type', 'MMDistributedDataParallel')):
         wrapper['device_ids'] = None

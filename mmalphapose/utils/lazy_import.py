@@ -2,16 +2,14 @@
 import importlib
 from types import ModuleType
 
-OPS_HINT = (
-    'mmcv with compiled ops is required for {what}. Install the "full" profile: '
-    '`make full` (uses the prebuilt wheel in ../shared/wheels when present), or '
-    '`pip install -r requirements/build.txt && pip install --no-build-isolation '
-    'mmcv==2.1.0` (a source build takes about 31 minutes on 2 cores). The "core" '
-    'profile (mmcv-lite) runs everything else.')
-MMDET_HINT = (
-    'mmdet is required for {what}. Install the "full" profile (`make full`, or '
-    '`pip install -r requirements/mminstall.txt`). Without mmdet, use the bundled '
-    'ONNX person detector (the default) or boxes from a detection JSON.')
+OPS_HINT = ('mmcv with compiled ops is required for {what}. Install the "full" profile: '
+            '`make full` (uses the prebuilt wheel in ../shared/wheels when present), or '
+            '`pip install -r requirements/build.txt && pip install --no-build-isolation '
+            'mmcv==2.1.0` (a source build takes about 31 minutes on 2 cores). The "core" '
+            'profile (mmcv-lite) runs everything else.')
+MMDET_HINT = ('mmdet is required for {what}. Install the "full" profile (`make full`, or '
+              '`pip install -r requirements/mminstall.txt`). Without mmdet, use the bundled '
+              'ONNX person detector (the default) or boxes from a detection JSON.')
 
 
 def has_mmcv_ops() -> bool:

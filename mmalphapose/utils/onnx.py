@@ -26,5 +26,4 @@ def create_onnx_session(model_path: str, owner: str, num_threads: int = 0) -> An
     opts = ort.SessionOptions()
     if num_threads > 0:
         opts.intra_op_num_threads = num_threads
-    return ort.InferenceSession(model_path, sess_options=opts,
-                                providers=['CPUExecutionProvider'])
+    return ort.InferenceSession(model_path, sess_options=opts, providers=['CPUExecutionProvider'])

@@ -75,8 +75,8 @@ def _tensor(buf: bytes) -> Tuple[str, np.ndarray]:
         elif num == 9:
             raw = val
         elif num == 4:  # float_data
-            floats.extend(struct.unpack(f'<{len(val) // 4}f', val) if wire == 2
-                          else struct.unpack('<f', val))
+            floats.extend(
+                struct.unpack(f'<{len(val) // 4}f', val) if wire == 2 else struct.unpack('<f', val))
     if dtype not in _DTYPES:
         raise ValueError(f'ONNX initializer "{name}": unsupported data type {dtype}')
     arr = np.frombuffer(raw, _DTYPES[dtype]) if raw is not None \

@@ -4,8 +4,8 @@ import warnings
 
 from mmengine import DefaultScope
 
-_PACKAGES = ('codecs', 'datasets', 'engine', 'evaluation', 'models',
-             'post_processing', 'tracking', 'visualization')
+_PACKAGES = ('codecs', 'datasets', 'engine', 'evaluation', 'models', 'post_processing', 'tracking',
+             'visualization')
 
 
 def register_all_modules(init_default_scope: bool = True) -> None:
@@ -33,8 +33,9 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     check_versions()
     if not init_default_scope:
         return
-    never_created = (DefaultScope.get_current_instance() is None
-                     or not DefaultScope.check_instance_created('mmalphapose'))
+    never_created = (
+        DefaultScope.get_current_instance() is None
+        or not DefaultScope.check_instance_created('mmalphapose'))
     if never_created:
         DefaultScope.get_instance('mmalphapose', scope_name='mmalphapose')
         return

@@ -20,18 +20,17 @@ from .openpose import COCO18, COCO18_LIMBS, OPENPOSE_COLORS, openpose_joints
 # BGR colours of track ids (AlphaPose's pool: red, green, blue, cyan, yellow,
 # orange, purple, white, then more)
 TRACK_COLORS = np.array(
-    [[0, 0, 255], [0, 255, 0], [255, 0, 0], [255, 255, 0], [0, 255, 255],
-     [0, 165, 255], [128, 0, 128], [255, 255, 255], [180, 105, 255],
-     [128, 128, 0], [0, 128, 128], [19, 69, 139]], dtype=np.uint8)
+    [[0, 0, 255], [0, 255, 0], [255, 0, 0], [255, 255, 0], [0, 255, 255], [0, 165, 255],
+     [128, 0, 128], [255, 255, 255], [180, 105, 255], [128, 128, 0], [0, 128, 128], [19, 69, 139]],
+    dtype=np.uint8)
 
 
-def _ellipse_limb(canvas: np.ndarray, p1: np.ndarray, p2: np.ndarray,
-                  width: int, color) -> None:
+def _ellipse_limb(canvas: np.ndarray, p1: np.ndarray, p2: np.ndarray, width: int, color) -> None:
     center = (p1 + p2) / 2
     length = float(np.hypot(*(p1 - p2)))
     angle = float(np.degrees(np.arctan2(p1[1] - p2[1], p1[0] - p2[0])))
-    poly = cv2.ellipse2Poly((int(center[0]), int(center[1])),
-                            (int(length / 2), max(1, width)), int(angle), 0, 360, 1)
+    poly = cv2.ellipse2Poly((int(center[0]), int(center[1])), (int(length / 2), max(1, width)),
+                            int(angle), 0, 360, 1)
     cv2.fillConvexPoly(canvas, poly, color, lineType=cv2.LINE_AA)
 
 
@@ -54,9 +53,14 @@ class PoseVisualizer:
             :meth:`set_dataset_meta`.
     """
 
-    def __init__(self, name: str = 'visualizer', radius: int = 3, line_width: int = 2,
-                 kpt_thr: float = 0.3, skeleton_style: str = 'mmpose',
-                 draw_bbox: bool = True, show_track_id: bool = True,
+    def __init__(self,
+                 name: str = 'visualizer',
+                 radius: int = 3,
+                 line_width: int = 2,
+                 kpt_thr: float = 0.3,
+                 skeleton_style: str = 'mmpose',
+                 draw_bbox: bool = True,
+                 show_track_id: bool = True,
                  alpha: float = 0.8,
                  dataset_meta: Optional[Union[dict, str]] = None):
         if skeleton_style not in ('mmpose', 'openpose'):
@@ -69,7 +73,8 @@ class PoseVisualizer:
         if dataset_meta:
             self.set_dataset_meta(dataset_meta)
 
-    def set_dataset_meta(self, dataset_meta: Union[dict, str],
+    def set_dataset_meta(self,
+                         dataset_meta: Union[dict, str],
                          skeleton_style: Optional[str] = None) -> None:
         """Use the colours / links of a dataset metainfo (anything
         :meth:`PoseMetainfo.load` takes: a parsed metainfo, a metainfo file,
@@ -80,14 +85,15 @@ class PoseVisualizer:
             self.skeleton_style = skeleton_style
         k = dataset_meta['num_keypoints']
         kc = dataset_meta.get('keypoint_colors')
-        self._kpt_colors = (np.asarray(kc, np.uint8)[:, ::-1] if kc is not None
-                            and len(kc) == k else np.full((k, 3), 255, np.uint8))
+        self._kpt_colors = (
+            np.asarray(kc, np.uint8)[:, ::-1] if kc is not None and len(kc) == k else np.full(
+                (k, 3), 255, np.uint8))
         links = np.asarray(dataset_meta.get('skeleton_links') or [], np.int64).reshape(-1, 2)
         lc = dataset_meta.get('skeleton_link_colors')
         self._links = links
-        self._link_colors = (np.asarray(lc, np.uint8)[:, ::-1] if lc is not None
-                             and len(lc) == len(links) else
-                             np.full((len(links), 3), 255, np.uint8))
+        self._link_colors = (
+            np.asarray(lc, np.uint8)[:, ::-1] if lc is not None and len(lc) == len(links) else
+            np.full((len(links), 3), 255, np.uint8))
         # which links / keypoints the openpose body layout replaces
         names = dataset_meta['keypoint_name2id']
         self._op_ok = all(n in names for n in COCO18 if n != 'neck')
@@ -95,11 +101,12 @@ class PoseVisualizer:
         if 'neck' in names:
             body.add(names['neck'])
         self._op_body_ids = np.array(sorted(body), np.int64)
-        self._op_other_links = np.array(
-            [not (a in body and b in body) for a, b in links], bool)
+        self._op_other_links = np.array([not (a in body and b in body) for a, b in links], bool)
 
     # ------------------------------------------------------------------
-    def draw_instances(self, image: np.ndarray, instances: InstanceData,
+    def draw_instances(self,
+                       image: np.ndarray,
+                       instances: InstanceData,
                        kpt_thr: Optional[Union[float, np.ndarray]] = None,
                        draw_bbox: Optional[bool] = None,
                        skeleton_style: Optional[str] = None) -> np.ndarray:
@@ -113,8 +120,9 @@ class PoseVisualizer:
         if instances is None or len(instances) == 0 or 'keypoints' not in instances:
             return img
         kpts = to_numpy(instances.keypoints).astype(np.float32)
-        scores = (to_numpy(instances.keypoint_scores).astype(np.float32)
-                  if 'keypoint_scores' in instances else np.ones(kpts.shape[:2], np.float32))
+        scores = (
+            to_numpy(instances.keypoint_scores).astype(np.float32)
+            if 'keypoint_scores' in instances else np.ones(kpts.shape[:2], np.float32))
         if scores.ndim == 3:
             scores = scores[..., 0]
         if kpts.shape[1] != self.dataset_meta['num_keypoints']:
@@ -166,8 +174,8 @@ class PoseVisualizer:
             _ellipse_limb(canvas, joints[n, a, :2], joints[n, b, :2], width,
                           tuple(int(c) for c in colors[li % len(colors)]))
         for n, j in zip(*np.nonzero(vis)):
-            cv2.circle(canvas, tuple(joints[n, j, :2].round().astype(int)),
-                       self.radius + 1, tuple(int(c) for c in colors[j]), -1, cv2.LINE_AA)
+            cv2.circle(canvas, tuple(joints[n, j, :2].round().astype(int)), self.radius + 1,
+                       tuple(int(c) for c in colors[j]), -1, cv2.LINE_AA)
 
     def _draw_boxes(self, img, bboxes, track_ids) -> None:
         for i, box in enumerate(np.nan_to_num(bboxes).round().astype(int)):
@@ -179,8 +187,11 @@ class PoseVisualizer:
                 cv2.putText(img, f'id {int(track_ids[i])}', (box[0], max(10, box[1] - 4)),
                             cv2.FONT_HERSHEY_SIMPLEX, 0.5, color, 1, cv2.LINE_AA)
 
-    def draw_heatmap(self, image: np.ndarray, heatmaps: np.ndarray,
-                     centers: np.ndarray, scales: np.ndarray,
+    def draw_heatmap(self,
+                     image: np.ndarray,
+                     heatmaps: np.ndarray,
+                     centers: np.ndarray,
+                     scales: np.ndarray,
                      alpha: float = 0.5) -> np.ndarray:
         """Blend the per-person max-over-keypoints heatmaps (crop space,
         ``(N,K,h,w)``) back into the image (crop center/scale per person)."""
@@ -194,27 +205,34 @@ class PoseVisualizer:
         for hm, c, s in zip(heatmaps.max(axis=1), centers, scales):
             hh, ww = hm.shape
             a = s[0] / ww  # image pixels per heatmap pixel
-            mat = np.array([[a, 0, c[0] - s[0] / 2 + a / 2 - 0.5],
-                            [0, a, c[1] - s[1] / 2 + a / 2 - 0.5]], np.float32)
+            mat = np.array(
+                [[a, 0, c[0] - s[0] / 2 + a / 2 - 0.5], [0, a, c[1] - s[1] / 2 + a / 2 - 0.5]],
+                np.float32)
             heat = np.maximum(heat, cv2.warpAffine(hm, mat, (w_img, h_img)))
         heat = np.clip(heat / max(float(heat.max()), 1e-6), 0, 1)
         color = cv2.applyColorMap((heat * 255).astype(np.uint8), cv2.COLORMAP_JET)
         return cv2.addWeighted(image, 1 - alpha, color, alpha, 0)
 
-    def add_datasample(self, name: str, image: np.ndarray, data_sample,
-                       draw_gt: bool = False, draw_pred: bool = True,
-                       draw_heatmap: bool = False, draw_bbox: Optional[bool] = None,
-                       kpt_thr: Optional[float] = None, show: bool = False,
-                       wait_time: float = 0, out_file: Optional[str] = None,
+    def add_datasample(self,
+                       name: str,
+                       image: np.ndarray,
+                       data_sample,
+                       draw_gt: bool = False,
+                       draw_pred: bool = True,
+                       draw_heatmap: bool = False,
+                       draw_bbox: Optional[bool] = None,
+                       kpt_thr: Optional[float] = None,
+                       show: bool = False,
+                       wait_time: float = 0,
+                       out_file: Optional[str] = None,
                        **kwargs) -> np.ndarray:
         """MMPose-style entry point: draw a PoseDataSample, optionally show/save."""
         drawn = np.ascontiguousarray(image)
         if draw_gt and 'gt_instances' in data_sample:
-            drawn = self.draw_instances(drawn, data_sample.gt_instances, kpt_thr=-1,
-                                        draw_bbox=draw_bbox)
+            drawn = self.draw_instances(
+                drawn, data_sample.gt_instances, kpt_thr=-1, draw_bbox=draw_bbox)
         if draw_pred and 'pred_instances' in data_sample:
-            drawn = self.draw_instances(drawn, data_sample.pred_instances, kpt_thr,
-                                        draw_bbox)
+            drawn = self.draw_instances(drawn, data_sample.pred_instances, kpt_thr, draw_bbox)
         if draw_heatmap and 'pred_fields' in data_sample and \
                 'heatmaps' in data_sample.pred_fields:
             meta = data_sample.metainfo

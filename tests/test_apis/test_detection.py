@@ -13,9 +13,11 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def test_alphapose_detfile_by_file_name(tmp_path):
-    dets = [dict(image_id='a.jpg', bbox=[10, 20, 30, 40], score=0.9),
-            dict(image_id='a.jpg', bbox=[0, 0, 5, 5], score=0.1),
-            dict(image_id='3.jpg', bbox=[1, 2, 3, 4], score=0.8)]
+    dets = [
+        dict(image_id='a.jpg', bbox=[10, 20, 30, 40], score=0.9),
+        dict(image_id='a.jpg', bbox=[0, 0, 5, 5], score=0.1),
+        dict(image_id='3.jpg', bbox=[1, 2, 3, 4], score=0.8)
+    ]
     path = tmp_path / 'det.json'
     path.write_text(json.dumps(dets))
     det = DetFilePersonDetector(str(path), score_thr=0.2)
@@ -49,8 +51,9 @@ def test_detfile_errors(tmp_path):
 
 
 def test_filter_and_nms():
-    boxes = np.array([[0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 30], [5, 5, 5, 9],
-                      [0, 0, np.nan, 3]], np.float32)
+    boxes = np.array(
+        [[0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 30], [5, 5, 5, 9], [0, 0, np.nan, 3]],
+        np.float32)
     scores = np.array([0.9, 0.8, 0.7, 0.95, 0.9], np.float32)
     labels = np.array([0, 0, 0, 0, 0])
     b, s = filter_boxes(boxes, scores, labels, 0, 0.5, nms_thr=0.5)
@@ -73,8 +76,10 @@ def test_bundled_onnx_detector_finds_people(data_root):
     if not (osp.isfile(cfg) and osp.isfile(onnx)):
         pytest.skip('bundled ONNX detector not present')
     det = build_person_detector(cfg, onnx, score_thr=0.3)
-    imgs = [cv2.imread(f'{data_root}/coco/000000197388.jpg'),
-            cv2.imread(f'{data_root}/coco/000000000785.jpg')]
+    imgs = [
+        cv2.imread(f'{data_root}/coco/000000197388.jpg'),
+        cv2.imread(f'{data_root}/coco/000000000785.jpg')
+    ]
     (b1, s1), (b2, s2) = det.detect(imgs, ['a', 'b'])
     assert len(b1) >= 3 and len(b2) >= 1 and (s1 >= 0.3).all()
     with pytest.raises(FileNotFoundError, match='nope.onnx'):
@@ -91,8 +96,8 @@ def test_mmdet_detector_batch_of_frames(data_root):
     """Any mmdet config works (random-weight RTMDet-tiny from mmdet's own configs)."""
     mmdet = pytest.importorskip('mmdet')
     from mmalphapose.apis.detection import MMDetPersonDetector
-    cfg = osp.join(osp.dirname(mmdet.__file__), '.mim', 'configs', 'rtmdet',
-                   'rtmdet_tiny_8xb32-300e_coco.py')
+    cfg = osp.join(
+        osp.dirname(mmdet.__file__), '.mim', 'configs', 'rtmdet', 'rtmdet_tiny_8xb32-300e_coco.py')
     if not osp.isfile(cfg):
         pytest.skip('mmdet configs not installed')
     det = MMDetPersonDetector(cfg, None, score_thr=0.0)
@@ -110,8 +115,8 @@ def test_mmdet_scope_does_not_leak(tmp_path):
     from mmalphapose.apis import init_model
     from mmalphapose.apis.detection import MMDetPersonDetector
     from mmalphapose.testing import write_standin_config
-    cfg = osp.join(osp.dirname(mmdet.__file__), '.mim', 'configs', 'rtmdet',
-                   'rtmdet_tiny_8xb32-300e_coco.py')
+    cfg = osp.join(
+        osp.dirname(mmdet.__file__), '.mim', 'configs', 'rtmdet', 'rtmdet_tiny_8xb32-300e_coco.py')
     if not osp.isfile(cfg):
         pytest.skip('mmdet configs not installed')
     before = DefaultScope.get_current_instance()

@@ -1,16 +1,15 @@
 import numpy as np
 import pytest
 import torch
-
 from mmengine.structures import InstanceData
 
-from mmalphapose.apis import (TopdownCrop, TopdownPredictor, inference_topdown,
-                              init_model)
+from mmalphapose.apis import TopdownCrop, TopdownPredictor, inference_topdown, init_model
 from mmalphapose.testing import dots_image, write_standin_config
 
 
 def samples_to_instances(samples):
     return InstanceData.cat([s.pred_instances for s in samples])
+
 
 DOTS = [(50, 60), (200, 100), (300, 220)]
 BOXES = np.array([[30, 30, 80, 100], [150, 50, 260, 180], [280, 200, 319, 239]], np.float32)
@@ -85,8 +84,14 @@ def test_wrong_keypoint_count_checkpoint(tmp_path):
     with pytest.raises(ValueError, match=r'26 keypoints.*17 keypoints'):
         init_model(cfg17, str(ckpt))
     # metadata says so even before the shapes are compared
-    torch.save({'state_dict': {}, 'meta': {'dataset_meta': {'num_keypoints': 133}}},
-               tmp_path / 'wb.pth')
+    torch.save({
+        'state_dict': {},
+        'meta': {
+            'dataset_meta': {
+                'num_keypoints': 133
+            }
+        }
+    }, tmp_path / 'wb.pth')
     with pytest.raises(ValueError, match='133'):
         init_model(cfg17, str(tmp_path / 'wb.pth'))
     with pytest.raises(FileNotFoundError):
@@ -98,8 +103,10 @@ def test_checkpoint_roundtrip_and_distiller_prefix(tmp_path):
     src = init_model(cfg)
     with torch.no_grad():
         src.head.final.weight.fill_(0.25)
-    torch.save({'state_dict': {f'student.{k}': v for k, v in src.state_dict().items()}},
-               tmp_path / 'distill.pth')
+    torch.save({'state_dict': {
+        f'student.{k}': v
+        for k, v in src.state_dict().items()
+    }}, tmp_path / 'distill.pth')
     dst = init_model(cfg, str(tmp_path / 'distill.pth'))
     assert torch.allclose(dst.head.final.weight, torch.full_like(dst.head.final.weight, 0.25))
 
@@ -140,8 +147,10 @@ def test_inference_crop_is_the_test_pipeline_crop(model):
     img = dots_image(DOTS)
     boxes = np.concatenate([BOXES, [[-20, -10, 30, 400], [5, 5, 5.5, 6]]]).astype(np.float32)
     crops, centers, scales = TopdownCrop.from_model(model)([img], np.zeros(5, np.int64), boxes)
-    steps = [s for s in model.cfg.test_dataloader.dataset.pipeline
-             if s['type'] in ('GetBBoxCenterScale', 'TopdownAffine')]
+    steps = [
+        s for s in model.cfg.test_dataloader.dataset.pipeline
+        if s['type'] in ('GetBBoxCenterScale', 'TopdownAffine')
+    ]
     with DefaultScope.overwrite_default_scope('mmalphapose'):
         pipeline = Compose(steps)
     for i, box in enumerate(boxes):

@@ -23,20 +23,29 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 def installed(tmp_path_factory):
     root = tmp_path_factory.mktemp('install')
     wheels = root / 'wheels'
-    subprocess.run([sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps',
-                    '--no-build-isolation', '-w', str(wheels), REPO], check=True)
+    subprocess.run([
+        sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps', '--no-build-isolation', '-w',
+        str(wheels), REPO
+    ],
+                   check=True)
     env_dir = root / 'venv'
     venv.create(env_dir, with_pip=False)
     py = env_dir / 'bin' / 'python'
-    purelib = subprocess.run([str(py), '-c', 'import sysconfig; print(sysconfig.get_paths()'
-                              '["purelib"])'], check=True, capture_output=True,
-                             text=True).stdout.strip()
+    purelib = subprocess.run(
+        [str(py), '-c', 'import sysconfig; print(sysconfig.get_paths()'
+         '["purelib"])'],
+        check=True,
+        capture_output=True,
+        text=True).stdout.strip()
     # the other packages of this venv, without its .pth files (no editable finder)
     with open(osp.join(purelib, 'test_deps.pth'), 'w') as f:
         f.write('\n'.join(site.getsitepackages()) + '\n')
     wheel = next(wheels.glob('mmalphapose-*.whl'))
-    subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '--no-deps',
-                    '--target', purelib, str(wheel)], check=True)
+    subprocess.run([
+        sys.executable, '-m', 'pip', 'install', '-q', '--no-deps', '--target', purelib,
+        str(wheel)
+    ],
+                   check=True)
     work = root / 'elsewhere'
     work.mkdir()
     return py, work
@@ -45,14 +54,15 @@ def installed(tmp_path_factory):
 def _run(py, work, code_or_args, timeout=600):
     args = ['-c', code_or_args] if isinstance(code_or_args, str) else code_or_args
     env = dict(os.environ, PYTHONPATH='')
-    return subprocess.run([str(py)] + args, cwd=work, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [str(py)] + args, cwd=work, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.mark.slow
 def test_installed_package_resources_and_one_call_api(installed):
     py, work = installed
-    res = _run(py, work, f'''
+    res = _run(
+        py, work, f'''
 import cv2, mmalphapose
 from mmalphapose.utils.resources import resource_root
 from mmalphapose.apis import default_pose_model, default_detector
@@ -72,8 +82,10 @@ print('people', kpts.shape[0], mmalphapose.__file__)
 @pytest.mark.slow
 def test_installed_demo_runs_from_another_directory(installed):
     py, work = installed
-    res = _run(py, work, ['-m', 'mmalphapose.apis.cli', f'{REPO}/tests/data/coco',
-                          '--out-dir', 'out', '--workers', '0'])
+    res = _run(py, work, [
+        '-m', 'mmalphapose.apis.cli', f'{REPO}/tests/data/coco', '--out-dir', 'out', '--workers',
+        '0'
+    ])
     assert res.returncode == 0, res.stderr[-3000:]
     recs = json.load(open(work / 'out' / 'coco.json'))
     assert len({r['image_id'] for r in recs}) >= 4 and len(recs[0]['keypoints']) == 26 * 3

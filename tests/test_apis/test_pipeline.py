@@ -20,8 +20,7 @@ def _slow_add(items):
 
 @pytest.mark.parametrize('workers', [0, 1])
 def test_order_is_kept(workers):
-    out = list(chain(range(50), [_double, _slow_add], workers, threading.Event(),
-                     queue_size=3))
+    out = list(chain(range(50), [_double, _slow_add], workers, threading.Event(), queue_size=3))
     assert out == [2 * x + 1 for x in range(50)]
 
 
@@ -42,16 +41,19 @@ def test_stages_run_concurrently():
             names.add(threading.current_thread().name)
             got_first.set()
             yield x
+
     out = list(chain(reader(), [stage], 1, threading.Event(), queue_size=4))
     assert out == [0, 1] and len(names) == 2
 
 
 def test_stage_errors_reach_the_consumer():
+
     def boom(items):
         for x in items:
             if x == 3:
                 raise RuntimeError('stage failed at 3')
             yield x
+
     got = []
     with pytest.raises(RuntimeError, match='at 3'):
         for x in chain(range(10), [boom], 1, threading.Event()):
@@ -67,6 +69,7 @@ def test_stop_event_ends_the_stream():
         while True:
             yield i
             i += 1
+
     got = []
     for x in chain(endless(), [_double], 1, stop, queue_size=2):
         got.append(x)
@@ -77,11 +80,13 @@ def test_stop_event_ends_the_stream():
 
 
 def test_latest_frame_slot_drops_old_frames():
+
     class F:
         img = 1
 
         def __init__(self, i):
             self.i = i
+
     q = queue.Queue(maxsize=1)
     stop = threading.Event()
     for i in range(5):

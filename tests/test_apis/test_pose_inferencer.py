@@ -47,11 +47,11 @@ def test_video_gives_json_and_overlay_per_frame(whole, data_root, tmp_path):
 
 
 def test_folder_of_real_images_with_coco_detections(cfg, data_root, tmp_path):
-    inf = PoseInferencer(cfg, detfile=f'{data_root}/coco/test_coco_det_AP_H_56.json',
-                         show_progress=False)
+    inf = PoseInferencer(
+        cfg, detfile=f'{data_root}/coco/test_coco_det_AP_H_56.json', show_progress=False)
     results = list(inf(f'{data_root}/coco', out_dir=str(tmp_path), workers=1))
-    assert [r['name'] for r in results] == sorted(
-        f for f in os.listdir(f'{data_root}/coco') if f.endswith('.jpg'))
+    assert [r['name'] for r in results
+            ] == sorted(f for f in os.listdir(f'{data_root}/coco') if f.endswith('.jpg'))
     assert all(len(r['predictions']) >= 1 for r in results)
     recs = json.load(open(tmp_path / 'coco.json'))
     assert {r['image_id'] for r in recs} == {r['name'] for r in results}
@@ -95,13 +95,16 @@ def test_missing_input_is_a_clear_error(whole, tmp_path):
 
 def test_zero_detections_give_empty_records(cfg, data_root, tmp_path):
     det = tmp_path / 'det.json'
-    det.write_text(json.dumps([dict(image_id='0.jpg', bbox=[50, 20, 100, 200], score=0.9),
-                               dict(image_id='2.jpg', bbox=[50, 20, 100, 200], score=0.9)]))
+    det.write_text(
+        json.dumps([
+            dict(image_id='0.jpg', bbox=[50, 20, 100, 200], score=0.9),
+            dict(image_id='2.jpg', bbox=[50, 20, 100, 200], score=0.9)
+        ]))
     inf = PoseInferencer(cfg, detfile=str(det), show_progress=False)
     clip = tmp_path / 'clip.mp4'
     shutil.copy(f'{data_root}/{VIDEO}', clip)
-    results = list(inf(str(clip), out_dir=str(tmp_path / 'o'), format='openpose',
-                       track='pose-aware'))
+    results = list(
+        inf(str(clip), out_dir=str(tmp_path / 'o'), format='openpose', track='pose-aware'))
     assert [len(r['predictions']) for r in results[:4]] == [1, 0, 1, 0]
     assert len(results) == 20
     frame1 = json.load(open(tmp_path / 'o' / 'clip_openpose' / '1_keypoints.json'))
@@ -130,8 +133,12 @@ def test_predictions_match_inference_topdown(cfg):
 
 @pytest.mark.parametrize('nms', ['none', 'pnms', 'oks', 'soft-oks'])
 def test_pose_nms_choices(cfg, data_root, nms):
-    inf = PoseInferencer(cfg, detfile=f'{data_root}/coco/test_coco_det_AP_H_56.json',
-                         pose_nms=nms, bbox_thr=0.05, show_progress=False)
+    inf = PoseInferencer(
+        cfg,
+        detfile=f'{data_root}/coco/test_coco_det_AP_H_56.json',
+        pose_nms=nms,
+        bbox_thr=0.05,
+        show_progress=False)
     res = list(inf(f'{data_root}/coco/000000197388.jpg'))[0]['predictions']
     n_boxes = len(inf.detector.detect([None], ['000000197388.jpg'])[0][0])
     assert n_boxes > 5 and 1 <= len(res) <= n_boxes
@@ -142,12 +149,14 @@ def test_pose_nms_choices(cfg, data_root, nms):
 
 
 def test_det_frequency_follows_people_with_tracker(cfg, data_root):
+
     class CountingDetector(WholeImageDetector):
         calls = 0
 
         def detect(self, frames, names=(), **thresholds):
             CountingDetector.calls += len(frames)
             return super().detect(frames, names)
+
     inf = PoseInferencer(cfg, det_model='none', track='pose-aware', show_progress=False)
     inf.detector = CountingDetector()
     res = list(inf(f'{data_root}/{VIDEO}', det_frequency=5, workers=1))
@@ -157,15 +166,17 @@ def test_det_frequency_follows_people_with_tracker(cfg, data_root):
 
 
 def test_ctrl_c_keeps_what_was_written(cfg, data_root, tmp_path):
+
     class InterruptingDetector(WholeImageDetector):
+
         def detect(self, frames, names=(), **thresholds):
             if any(n == '6.jpg' for n in names):
                 raise KeyboardInterrupt
             return super().detect(frames, names)
+
     inf = PoseInferencer(cfg, det_model='none', show_progress=False)
     inf.detector = InterruptingDetector()
-    summary = inf.run(f'{data_root}/{VIDEO}', out_dir=str(tmp_path), det_batch=1,
-                      workers=1)
+    summary = inf.run(f'{data_root}/{VIDEO}', out_dir=str(tmp_path), det_batch=1, workers=1)
     assert summary['interrupted'] and summary['frames'] == 6
     recs = json.load(open(tmp_path / 'basketball_20f.json'))
     assert sorted({r['frame_id'] for r in recs}) == list(range(6))
@@ -173,8 +184,7 @@ def test_ctrl_c_keeps_what_was_written(cfg, data_root, tmp_path):
 
 
 def test_kwargs_are_grouped(whole):
-    pre, fwd, vis, post = whole._dispatch_kwargs(det_batch=2, flip=True, kpt_thr=0.1,
-                                                 format='coco')
+    pre, fwd, vis, post = whole._dispatch_kwargs(det_batch=2, flip=True, kpt_thr=0.1, format='coco')
     assert pre == {'det_batch': 2} and fwd == {'flip': True}
     assert vis == {'kpt_thr': 0.1} and post == {'format': 'coco'}
     with pytest.raises(TypeError, match='colour'):
@@ -187,15 +197,19 @@ def test_kwargs_are_grouped(whole):
 
 def test_several_inputs_get_their_own_outputs(whole, data_root, tmp_path):
     img = f'{data_root}/coco/000000000785.jpg'
-    res = list(whole([img, f'{data_root}/{VIDEO}', img], out_dir=str(tmp_path),
-                     draw_heatmap=True, return_vis=True))
+    res = list(
+        whole([img, f'{data_root}/{VIDEO}', img],
+              out_dir=str(tmp_path),
+              draw_heatmap=True,
+              return_vis=True))
     assert [r['input'] for r in res] == ['000000000785'] + ['basketball_20f'] * 20 + \
         ['000000000785_1']
     assert res[0]['visualization'][0].shape == (425, 640, 3)
     names = sorted(os.listdir(tmp_path))
-    assert names == sorted(['000000000785.json', '000000000785_vis', '000000000785_1.json',
-                            '000000000785_1_vis', 'basketball_20f.json',
-                            'basketball_20f_vis.mp4'])
+    assert names == sorted([
+        '000000000785.json', '000000000785_vis', '000000000785_1.json', '000000000785_1_vis',
+        'basketball_20f.json', 'basketball_20f_vis.mp4'
+    ])
 
 
 @pytest.mark.slow  # real signal delivery timing: failed once in 4 CI runs on a loaded
@@ -207,10 +221,12 @@ def test_real_sigint_in_pipelined_run(cfg, data_root, tmp_path):
     import threading
 
     class SignallingDetector(WholeImageDetector):
+
         def detect(self, frames, names=(), **thresholds):
             if any(n == '8.jpg' for n in names):
                 os.kill(os.getpid(), signal.SIGINT)
             return super().detect(frames, names)
+
     if threading.current_thread() is not threading.main_thread():
         pytest.skip('signals need the main thread')
     inf = PoseInferencer(cfg, det_model='none', show_progress=False)
@@ -226,8 +242,12 @@ def test_real_sigint_in_pipelined_run(cfg, data_root, tmp_path):
 
 
 def test_per_call_bbox_thr(cfg, data_root):
-    inf = PoseInferencer(cfg, detfile=f'{data_root}/coco/test_coco_det_AP_H_56.json',
-                         pose_nms='none', bbox_thr=0.9, show_progress=False)
+    inf = PoseInferencer(
+        cfg,
+        detfile=f'{data_root}/coco/test_coco_det_AP_H_56.json',
+        pose_nms='none',
+        bbox_thr=0.9,
+        show_progress=False)
     img = f'{data_root}/coco/000000197388.jpg'
     strict = len(list(inf(img))[0]['predictions'])
     loose = len(list(inf(img, bbox_thr=0.05))[0]['predictions'])
@@ -242,6 +262,7 @@ def test_webcam_drops_frames_instead_of_queueing(cfg, monkeypatch):
     from mmalphapose.apis import inputs as inputs_mod
 
     class FakeCam:
+
         def __init__(self, cam_id):
             self.i = 0
 
@@ -259,9 +280,11 @@ def test_webcam_drops_frames_instead_of_queueing(cfg, monkeypatch):
             pass
 
     class SlowDetector(WholeImageDetector):
+
         def detect(self, frames, names=(), **thresholds):
             time.sleep(0.03)
             return super().detect(frames, names)
+
     monkeypatch.setattr(inputs_mod.cv2, 'VideoCapture', FakeCam)
     inf = PoseInferencer(cfg, det_model='none', pose_nms='none', show_progress=False)
     inf.detector = SlowDetector()

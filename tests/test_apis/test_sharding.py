@@ -114,8 +114,7 @@ class FakeInferencer:
         out = osp.join(out_dir, f'{stem}.json')
         with open(out, 'w') as f:
             json.dump([kwargs], f)
-        return dict(frames=3, people=2 * 3, outputs=[out],
-                    interrupted=stem in self.interrupt)
+        return dict(frames=3, people=2 * 3, outputs=[out], interrupted=stem in self.interrupt)
 
 
 def test_run_shard_markers_resume_errors_and_manifest(tree, tmp_path):
@@ -127,8 +126,14 @@ def test_run_shard_markers_resume_errors_and_manifest(tree, tmp_path):
     assert len(recs) == len(items) == len(lines)
     assert fake.calls == [it.path for it in items]
     rec = read_marker(out, items[0])
-    assert rec == dict(input=items[0].path, outputs=['a.json'], frames=3, people=6,
-                       seconds=rec['seconds'], error=None, rank=3)
+    assert rec == dict(
+        input=items[0].path,
+        outputs=['a.json'],
+        frames=3,
+        people=6,
+        seconds=rec['seconds'],
+        error=None,
+        rank=3)
     assert json.load(open(osp.join(out, 'a.json'))) == [dict(format='coco')]
     failed = [it for it in items if it.stem == 'b2'][0]
     assert 'OSError: cannot open video' in read_marker(out, failed)['error']
@@ -142,8 +147,14 @@ def test_run_shard_markers_resume_errors_and_manifest(tree, tmp_path):
     assert pending_items(out, items) == []
 
     man = build_manifest(out, items, world_size=2, wall_seconds=1.5)
-    assert man['totals'] == dict(inputs=6, complete=6, failed=0, missing=0, frames=18,
-                                 people=36, seconds=man['totals']['seconds'])
+    assert man['totals'] == dict(
+        inputs=6,
+        complete=6,
+        failed=0,
+        missing=0,
+        frames=18,
+        people=36,
+        seconds=man['totals']['seconds'])
     assert list(man['inputs']) == [it.path for it in items]
     assert man['inputs'][failed.path]['rank'] == 0
     path = write_manifest(out, man)

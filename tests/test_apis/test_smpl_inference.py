@@ -25,15 +25,21 @@ def tiny_hybrik_config(leaf=None) -> dict:
     layer = dict(type='SMPLLayer', leaf_vertex_ids=list(leaf)) if leaf else None
     return dict(
         model=dict(
-            type='TopdownPoseEstimator', backbone=dict(type='SEResNet', depth=18),
-            head=dict(type='HybrIKHead', in_channels=512, deconv_out_channels=(32, 32, 32),
-                      smpl_layer=layer,
-                      decoder=dict(type='HybrIKLabel', input_size=CROP,
-                                   heatmap_size=(16, 16), depth_size=8)),
+            type='TopdownPoseEstimator',
+            backbone=dict(type='SEResNet', depth=18),
+            head=dict(
+                type='HybrIKHead',
+                in_channels=512,
+                deconv_out_channels=(32, 32, 32),
+                smpl_layer=layer,
+                decoder=dict(
+                    type='HybrIKLabel', input_size=CROP, heatmap_size=(16, 16), depth_size=8)),
             test_cfg=dict(flip_test=True),
             metainfo=dict(from_file='configs/_base_/datasets/smpl29.py')),
-        test_pipeline=[dict(type='GetBBoxCenterScale', padding=1.25),
-                       dict(type='TopdownAffine', input_size=CROP)])
+        test_pipeline=[
+            dict(type='GetBBoxCenterScale', padding=1.25),
+            dict(type='TopdownAffine', input_size=CROP)
+        ])
 
 
 @pytest.fixture(scope='module')
@@ -73,8 +79,7 @@ def test_end_to_end(setup):
     assert np.allclose(one.joints_3d[0], res.joints_3d[1], atol=1e-5)
     assert one.vertices is None and one.faces is None
     # JSON and overlay
-    recs = smpl_result_to_json(res, '0.jpg', frame_id=0, track_ids=[4, 5, 6],
-                               include_vertices=True)
+    recs = smpl_result_to_json(res, '0.jpg', frame_id=0, track_ids=[4, 5, 6], include_vertices=True)
     back = json.loads(json.dumps(recs))
     assert len(back) == 3 and len(back[0]['keypoints']) == 29 * 3
     assert len(back[0]['smpl_pose']) == 72 and len(back[0]['vertices']) == v
@@ -100,14 +105,17 @@ def test_no_people(setup):
     res = inference_smpl(model, np.zeros((50, 50, 3), np.uint8), np.zeros((0, 4)), smpl)
     assert len(res) == 0 and res.joints_3d.shape == (0, 29, 3)
     assert smpl_result_to_json(res, 'x.jpg') == []
-    assert np.array_equal(draw_smpl(np.zeros((5, 5, 3), np.uint8), res),
-                          np.zeros((5, 5, 3), np.uint8))
+    assert np.array_equal(
+        draw_smpl(np.zeros((5, 5, 3), np.uint8), res), np.zeros((5, 5, 3), np.uint8))
 
 
 def test_json_has_no_nan():
     res = SMPLResult.empty()
-    res = SMPLResult(**{k: np.full((1, ) + v.shape[1:], np.nan, np.float32)
-                        for k, v in vars(res).items() if v is not None})
+    res = SMPLResult(
+        **{
+            k: np.full((1, ) + v.shape[1:], np.nan, np.float32)
+            for k, v in vars(res).items() if v is not None
+        })
     text = json.dumps(smpl_result_to_json(res, '0.jpg'), allow_nan=False)
     assert json.loads(text)[0]['cam'] == [0.0, 0.0, 0.0]
 
@@ -117,8 +125,13 @@ def _stream(src, boxes, num_frames):
     rng = np.random.default_rng(2)
     for i in range(num_frames):
         img = rng.integers(0, 255, (96, 128, 3), dtype=np.uint8)
-        yield Frame(src, i, f'{i}.jpg', img, bboxes=boxes + 2 * i,
-                    bbox_scores=np.ones(len(boxes), np.float32))
+        yield Frame(
+            src,
+            i,
+            f'{i}.jpg',
+            img,
+            bboxes=boxes + 2 * i,
+            bbox_scores=np.ones(len(boxes), np.float32))
     yield SourceEnd(src)
 
 
@@ -128,8 +141,13 @@ def test_stage_tracks_and_writes(setup, tmp_path):
     stage = SMPLStage(model, smpl, tracker, frames_per_batch=2)
     src = Source('video', 'clip', fps=10, size=(128, 96), num_frames=3)
     boxes = np.array([[5, 5, 50, 90], [70, 10, 120, 90]], np.float32)
-    outputs = SMPLOutputs(str(tmp_path), model.dataset_meta, tracking=True,
-                          include_vertices=False, save_vis=False, save_video=False)
+    outputs = SMPLOutputs(
+        str(tmp_path),
+        model.dataset_meta,
+        tracking=True,
+        include_vertices=False,
+        save_vis=False,
+        save_video=False)
     vis = SMPLVisualizer(smpl.faces, dataset_meta=model.dataset_meta)
     ids, drawn = [], None
     for item in stage(_stream(src, boxes, 3)):

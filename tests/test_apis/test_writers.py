@@ -7,11 +7,10 @@ import numpy as np
 import pytest
 from mmengine.structures import InstanceData
 
-from mmalphapose.structures import PoseMetainfo
-from mmalphapose.post_processing.scores import proposal_score
-from mmalphapose.apis.writers import (ResultWriter, VideoSink, atomic_write_json,
-                                      keypoint_parts,
+from mmalphapose.apis.writers import (ResultWriter, VideoSink, atomic_write_json, keypoint_parts,
                                       select_keypoint_ids)
+from mmalphapose.post_processing.scores import proposal_score
+from mmalphapose.structures import PoseMetainfo
 
 
 @pytest.fixture(scope='module')
@@ -52,8 +51,8 @@ def test_alphapose_format(metas, tmp_path):
     assert len(recs) == 2 and {r['image_id'] for r in recs} == {'0.jpg'}
     r = recs[0]
     assert r['category_id'] == 1 and len(r['keypoints']) == 26 * 3
-    np.testing.assert_allclose(r['keypoints'][:3], [*inst.keypoints[0, 0],
-                                                    inst.keypoint_scores[0, 0]], atol=1e-3)
+    np.testing.assert_allclose(
+        r['keypoints'][:3], [*inst.keypoints[0, 0], inst.keypoint_scores[0, 0]], atol=1e-3)
     np.testing.assert_allclose(r['box'], [10, 20, 40, 60])  # xywh of the detector box
     expect = proposal_score(inst.keypoint_scores, inst.bbox_scores)[0]
     assert r['score'] == pytest.approx(expect, abs=1e-3) and r['idx'] == [0]
@@ -120,8 +119,8 @@ def test_coco_results(metas, tmp_path):
     w = ResultWriter(str(tmp_path), 'c', metas[17], fmt='coco')
     w.add('000000197388.jpg', 0, _inst(17))
     recs = json.load(open(w.close()))
-    assert recs[0]['image_id'] == 197388 and set(recs[0]) == {
-        'image_id', 'category_id', 'keypoints', 'score'}
+    assert recs[0]['image_id'] == 197388 and set(
+        recs[0]) == {'image_id', 'category_id', 'keypoints', 'score'}
     with pytest.raises(ValueError, match='format'):
         ResultWriter(str(tmp_path), 'x', metas[17], fmt='xml')
 

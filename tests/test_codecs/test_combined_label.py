@@ -5,8 +5,7 @@ from mmalphapose.codecs import CombinedLabel
 
 def test_combined_encode_decode():
     rng = np.random.default_rng(0)
-    codec = CombinedLabel((192, 256), (48, 64), num_body_keypoints=3,
-                          norm_type='divide_sum')
+    codec = CombinedLabel((192, 256), (48, 64), num_body_keypoints=3, norm_type='divide_sum')
     kpts = rng.uniform(20, 170, size=(1, 5, 2)).astype(np.float32)
     enc = codec.encode(kpts, np.ones((1, 5)))
     assert enc['heatmaps'].shape == (5, 64, 48)

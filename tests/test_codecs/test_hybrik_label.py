@@ -14,7 +14,8 @@ def test_encode_decode_round_trip():
     vis = np.ones((2, 29))
     vis[0, 5] = 0
     enc = codec.encode(kpts, vis, depth)
-    assert enc['keypoint_labels'].shape == (2, 29, 3) and enc['keypoint_weights'].shape == (2, 29, 3)
+    assert enc['keypoint_labels'].shape == (2, 29, 3) and enc['keypoint_weights'].shape == (2, 29,
+                                                                                            3)
     np.testing.assert_allclose(enc['keypoint_labels'][..., 2], depth / 2.2, rtol=1e-6)
     w = enc['keypoint_weights']
     assert w[0, 3, 0] == 0 and w[0, 5, 1] == 0 and w[1, 4, 2] == 0 and w[1, 4, 0] == 1

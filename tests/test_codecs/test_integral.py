@@ -30,8 +30,7 @@ def test_symmetric_backward_matches_hand_derivation(amplitude):
     c = coords[0, 0].detach().numpy()
     coords_px = (c + 0.5) * np.array([4, 3])
     expected = _hand_gradient(maps, coords_px, np.sign(c - target), amplitude)
-    np.testing.assert_allclose(x.grad[0, 0].numpy(), expected, rtol=1e-10,
-                               atol=1e-12)
+    np.testing.assert_allclose(x.grad[0, 0].numpy(), expected, rtol=1e-10, atol=1e-12)
 
 
 def test_symmetric_backward_sigmoid_chain():
@@ -43,10 +42,9 @@ def test_symmetric_backward_sigmoid_chain():
     (coords[0, 0] - torch.tensor(target)).abs().sum().backward()
     sig = 1 / (1 + np.exp(-logits))
     c = coords[0, 0].detach().numpy()
-    g_maps = _hand_gradient(sig, (c + 0.5) * np.array([5, 4]),
-                            np.sign(c - target), 2.0)
-    np.testing.assert_allclose(x.grad[0, 0].numpy(), g_maps * sig * (1 - sig),
-                               rtol=1e-10, atol=1e-12)
+    g_maps = _hand_gradient(sig, (c + 0.5) * np.array([5, 4]), np.sign(c - target), 2.0)
+    np.testing.assert_allclose(
+        x.grad[0, 0].numpy(), g_maps * sig * (1 - sig), rtol=1e-10, atol=1e-12)
     assert float(scores.detach()) == pytest.approx(sig.max())
 
 
@@ -65,11 +63,10 @@ def test_out_of_range_prediction_gives_all_positive_sign():
 def _direct_soft_argmax(x, norm):
     n, k, h, w = x.shape
     flat = x.reshape(n, k, -1)
-    m = {'sigmoid': flat.sigmoid(), 'softmax': flat.softmax(-1),
-         'divide_sum': flat}[norm]
+    m = {'sigmoid': flat.sigmoid(), 'softmax': flat.softmax(-1), 'divide_sum': flat}[norm]
     p = (m / m.sum(-1, keepdim=True)).reshape(n, k, h, w)
-    ys, xs = torch.meshgrid(torch.arange(h, dtype=x.dtype),
-                            torch.arange(w, dtype=x.dtype), indexing='ij')
+    ys, xs = torch.meshgrid(
+        torch.arange(h, dtype=x.dtype), torch.arange(w, dtype=x.dtype), indexing='ij')
     cx = (p * xs).sum((-1, -2)) / w - 0.5
     cy = (p * ys).sum((-1, -2)) / h - 0.5
     return torch.stack([cx, cy], -1)

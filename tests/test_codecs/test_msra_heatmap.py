@@ -11,8 +11,7 @@ def _random_keypoints(n, k, size, rng):
 
 def test_build_and_shapes():
     codec = KEYPOINT_CODECS.build(
-        dict(type='MSRAHeatmap', input_size=(192, 256), heatmap_size=(48, 64),
-             sigma=2))
+        dict(type='MSRAHeatmap', input_size=(192, 256), heatmap_size=(48, 64), sigma=2))
     kpts = _random_keypoints(1, 17, (192, 256), np.random.default_rng(0))
     enc = codec.encode(kpts, np.ones((1, 17)))
     assert enc['heatmaps'].shape == (17, 64, 48)
@@ -49,7 +48,7 @@ def test_quarter_refinement_and_nonpositive_peak():
     hm[0, 4, 3] = 1.0
     hm[0, 4, 4] = 0.5  # right neighbour higher -> +0.25 in x
     hm[0, 5, 3] = 0.2  # lower neighbour higher -> +0.25 in y
-    hm[1] = -1.0       # non-positive peak -> (0, 0)
+    hm[1] = -1.0  # non-positive peak -> (0, 0)
     kpts, scores = codec.decode(hm)
     np.testing.assert_allclose(kpts[0, 0], [3.25 * 2, 4.25 * 2])
     np.testing.assert_allclose(kpts[0, 1], [0, 0])
@@ -92,11 +91,11 @@ def _loop_reference(hm):
 def test_border_peak_on_one_axis_is_not_refined():
     codec = MSRAHeatmap((16, 16), (8, 8), sigma=1)
     hm = np.zeros((3, 8, 8), np.float32)
-    hm[0, 4, 1] = 1.0   # x = 1 (not strictly inside), y = 4 inside
-    hm[0, 5, 1] = 0.5   # lower neighbour higher: the old per-axis code moved y
-    hm[1, 0, 4] = 1.0   # y = 0 on the border, x = 4 inside
-    hm[1, 0, 5] = 0.5   # right neighbour higher: the old code moved x
-    hm[2, 7, 6] = 1.0   # y = H - 1, x = W - 2 inside
+    hm[0, 4, 1] = 1.0  # x = 1 (not strictly inside), y = 4 inside
+    hm[0, 5, 1] = 0.5  # lower neighbour higher: the old per-axis code moved y
+    hm[1, 0, 4] = 1.0  # y = 0 on the border, x = 4 inside
+    hm[1, 0, 5] = 0.5  # right neighbour higher: the old code moved x
+    hm[2, 7, 6] = 1.0  # y = H - 1, x = W - 2 inside
     hm[2, 7, 5] = 0.5
     kpts, _ = codec.decode(hm)
     np.testing.assert_array_equal(kpts[0], [[1 * 2, 4 * 2], [4 * 2, 0], [6 * 2, 7 * 2]])

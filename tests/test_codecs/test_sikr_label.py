@@ -23,12 +23,15 @@ def _splat(points_hm, h, w):
 
 def test_encode_range_and_weights():
     codec = KEYPOINT_CODECS.build(
-        dict(type='SIKRLabel', input_size=(192, 256), heatmap_size=(48, 64),
-             body_weight=2, num_body_keypoints=2))
+        dict(
+            type='SIKRLabel',
+            input_size=(192, 256),
+            heatmap_size=(48, 64),
+            body_weight=2,
+            num_body_keypoints=2))
     kpts = np.array([[[0, 0], [192, 256], [96, 128]]], np.float32)
     enc = codec.encode(kpts, np.array([[1, 1, 0]]))
-    np.testing.assert_allclose(enc['keypoint_labels'][0],
-                               [[-0.5, -0.5], [0.5, 0.5], [0, 0]])
+    np.testing.assert_allclose(enc['keypoint_labels'][0], [[-0.5, -0.5], [0.5, 0.5], [0, 0]])
     np.testing.assert_allclose(enc['keypoint_weights'], [[2, 2, 0]])
 
 
@@ -37,8 +40,7 @@ def test_round_trip_1e4():
     codec = SIKRLabel((192, 256), (48, 64), norm_type='divide_sum')
     kpts = rng.uniform(10, 180, size=(2, 26, 2)).astype(np.float32)
     labels = codec.encode(kpts)['keypoint_labels']
-    np.testing.assert_allclose(codec.labels_to_keypoints(labels), kpts,
-                               atol=1e-4)
+    np.testing.assert_allclose(codec.labels_to_keypoints(labels), kpts, atol=1e-4)
     # a heatmap whose soft-argmax is exactly the label position
     hm_pts = (labels.astype(np.float64) + 0.5) * np.array([48, 64])
     heatmaps = _splat(hm_pts, 64, 48)
@@ -56,18 +58,17 @@ def test_norm_types_match_direct_soft_argmax():
         coords, scores = integral_decode(m, norm)
         if norm == 'sigmoid':
             p = 1 / (1 + np.exp(-m))
-            np.testing.assert_allclose(scores, p.reshape(2, 3, -1).max(-1),
-                                       rtol=1e-5)
+            np.testing.assert_allclose(scores, p.reshape(2, 3, -1).max(-1), rtol=1e-5)
         elif norm == 'softmax':
             p = np.exp(m)
         else:
             p = m
         p = p / p.sum((2, 3), keepdims=True)
         # normalised: pixel i at position i, c / size - 0.5
-        np.testing.assert_allclose(coords[..., 0], (p * xs).sum((2, 3)) / 4 - 0.5,
-                                   rtol=1e-5, atol=1e-5)
-        np.testing.assert_allclose(coords[..., 1], (p * ys).sum((2, 3)) / 5 - 0.5,
-                                   rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(
+            coords[..., 0], (p * xs).sum((2, 3)) / 4 - 0.5, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(
+            coords[..., 1], (p * ys).sum((2, 3)) / 5 - 0.5, rtol=1e-5, atol=1e-5)
 
 
 def test_decode_tensor_and_array_agree():

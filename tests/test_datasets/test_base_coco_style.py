@@ -81,7 +81,7 @@ def test_empty_annotation_list(tmp_path, data_root):
 
 def test_zero_area_and_crowd_skipped_with_warning(tmp_path, data_root):
     data = _coco(data_root)
-    data['annotations'][0]['bbox'][2] = 0.0        # zero width
+    data['annotations'][0]['bbox'][2] = 0.0  # zero width
     data['annotations'][1]['iscrowd'] = 1
     ds = _build(CocoDataset, _write(tmp_path, data), data_root, test_mode=True)
     assert len(ds) == len(data['annotations']) - 2
@@ -95,16 +95,17 @@ def test_detection_file_errors(tmp_path, data_root):
     with pytest.raises(ValueError, match='test_mode'):
         _build(CocoDataset, ann, data_root, bbox_file='x.json')
     with pytest.raises(FileNotFoundError, match='dets.json'):
-        _build(CocoDataset, ann, data_root, bbox_file=str(tmp_path / 'dets.json'),
-               test_mode=True)
+        _build(CocoDataset, ann, data_root, bbox_file=str(tmp_path / 'dets.json'), test_mode=True)
     bad = _write(tmp_path, [dict(image_id=999, bbox=[0, 0, 10, 10], score=1.0)], 'd.json')
     with pytest.raises(ValueError, match='image_id=999'):
         _build(CocoDataset, ann, data_root, bbox_file=bad, test_mode=True)
-    dets = [dict(image_id=785, bbox=[10, 10, 0, 30], score=0.9, category_id=1),
-            dict(image_id=785, bbox=[10, 10, 50, 80], score=0.9, category_id=1),
-            dict(image_id=785, bbox=[10, 10, 50, 80], score=0.9, category_id=2)]
-    ds = _build(CocoDataset, ann, data_root, bbox_file=_write(tmp_path, dets, 'd2.json'),
-                test_mode=True)
+    dets = [
+        dict(image_id=785, bbox=[10, 10, 0, 30], score=0.9, category_id=1),
+        dict(image_id=785, bbox=[10, 10, 50, 80], score=0.9, category_id=1),
+        dict(image_id=785, bbox=[10, 10, 50, 80], score=0.9, category_id=2)
+    ]
+    ds = _build(
+        CocoDataset, ann, data_root, bbox_file=_write(tmp_path, dets, 'd2.json'), test_mode=True)
     assert len(ds) == 1 and ds.skip_stats == dict(zero_area=1)
     info = ds.get_data_info(0)
     np.testing.assert_allclose(info['bbox'][0], [10, 10, 60, 90])
@@ -115,9 +116,11 @@ def test_missing_image_file_is_clear(tmp_path, data_root):
     img_dir = tmp_path / 'imgs'
     img_dir.mkdir()
     shutil.copy(osp.join(data_root, 'coco', '000000000785.jpg'), img_dir)
-    ds = CocoDataset(ann_file=osp.join(data_root, 'coco', 'test_coco.json'),
-                     data_prefix=dict(img=str(img_dir)), test_mode=True,
-                     pipeline=[dict(type='LoadImage')])
+    ds = CocoDataset(
+        ann_file=osp.join(data_root, 'coco', 'test_coco.json'),
+        data_prefix=dict(img=str(img_dir)),
+        test_mode=True,
+        pipeline=[dict(type='LoadImage')])
     assert ds[0]['img'].shape == (425, 640, 3)
     with pytest.raises(FileNotFoundError, match=r'000000040083\.jpg.*img_id=40083'):
         ds[1]
@@ -125,5 +128,8 @@ def test_missing_image_file_is_clear(tmp_path, data_root):
 
 def test_unsupported_mode(data_root):
     with pytest.raises(ValueError, match='data_mode'):
-        _build(CocoDataset, osp.join(data_root, 'coco', 'test_coco.json'), data_root,
-               data_mode='bottomup')
+        _build(
+            CocoDataset,
+            osp.join(data_root, 'coco', 'test_coco.json'),
+            data_root,
+            data_mode='bottomup')

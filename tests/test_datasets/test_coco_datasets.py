@@ -13,13 +13,16 @@ CASES = {
     'coco': (CocoDataset, 'coco/test_coco.json', 'coco/', 17),
     'halpe26': (Halpe26Dataset, 'halpe/test_halpe.json', 'coco/', 26),
     'halpe136': (Halpe136Dataset, 'halpe/test_halpe.json', 'coco/', 136),
-    'coco_wholebody': (CocoWholeBodyDataset, 'coco_wholebody/test_coco_wholebody.json', 'coco/',
-                       133),
-    'posetrack18': (PoseTrack18Dataset, 'posetrack18/annotations/test_posetrack18_val.json',
-                    'posetrack18/', 17),
+    'coco_wholebody':
+    (CocoWholeBodyDataset, 'coco_wholebody/test_coco_wholebody.json', 'coco/', 133),
+    'posetrack18':
+    (PoseTrack18Dataset, 'posetrack18/annotations/test_posetrack18_val.json', 'posetrack18/', 17),
 }
-PIPELINE = [dict(type='LoadImage'), dict(type='GetBBoxCenterScale', padding=1.25),
-            dict(type='TopdownAffine', input_size=(192, 256))]
+PIPELINE = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale', padding=1.25),
+    dict(type='TopdownAffine', input_size=(192, 256))
+]
 
 
 def _browse_module(repo_root):
@@ -79,11 +82,14 @@ def test_training_mode_filters_empty(name, data_root):
 @pytest.mark.parametrize('name', list(CASES))
 def test_transformed_crop_drawn(name, data_root, repo_root, artifacts_dir):
     cls, ann, prefix, k = CASES[name]
-    ds = cls(ann_file=ann, data_root=data_root, data_prefix=dict(img=prefix), test_mode=True,
-             pipeline=PIPELINE)
+    ds = cls(
+        ann_file=ann,
+        data_root=data_root,
+        data_prefix=dict(img=prefix),
+        test_mode=True,
+        pipeline=PIPELINE)
     # the sample with most visible keypoints
-    idx = int(np.argmax([ds.get_data_info(i)['keypoints_visible'].sum()
-                         for i in range(len(ds))]))
+    idx = int(np.argmax([ds.get_data_info(i)['keypoints_visible'].sum() for i in range(len(ds))]))
     res = ds[idx]
     assert res['img'].shape == (256, 192, 3) and res['img'].mean() > 10
     vis = res['keypoints_visible'][0] > 0
@@ -95,23 +101,30 @@ def test_transformed_crop_drawn(name, data_root, repo_root, artifacts_dir):
         * res['input_scale'] + res['input_center']
     np.testing.assert_allclose(back, res['keypoints'][0], atol=1e-2)
     browse = _browse_module(repo_root)
-    paths = browse.browse(ds, osp.join(artifacts_dir, 'datasets'), max_samples=1, scale=2.0,
-                          prefix=name)
+    paths = browse.browse(
+        ds, osp.join(artifacts_dir, 'datasets'), max_samples=1, scale=2.0, prefix=name)
     assert osp.getsize(paths[0]) > 1000
     drawn = browse.draw_sample(res, ds.metainfo)
     assert (drawn != res['img']).any()  # keypoints were drawn
 
 
 def test_detection_boxes(data_root):
-    ds = CocoDataset(ann_file='coco/test_coco.json', bbox_file='coco/test_coco_det_AP_H_56.json',
-                     data_root=data_root, data_prefix=dict(img='coco/'), test_mode=True,
-                     filter_cfg=dict(bbox_score_thr=0.3))
+    ds = CocoDataset(
+        ann_file='coco/test_coco.json',
+        bbox_file='coco/test_coco_det_AP_H_56.json',
+        data_root=data_root,
+        data_prefix=dict(img='coco/'),
+        test_mode=True,
+        filter_cfg=dict(bbox_score_thr=0.3))
     dets = _raw(data_root, 'coco/test_coco_det_AP_H_56.json')
     assert len(ds) == sum(d['score'] >= 0.3 for d in dets)
     assert ds.skip_stats['low_score'] == sum(d['score'] < 0.3 for d in dets)
     scores = np.array([ds.get_data_info(i)['bbox_score'][0] for i in range(len(ds))])
     assert (scores >= 0.3).all()
-    ds_all = CocoDataset(ann_file='coco/test_coco.json',
-                         bbox_file='coco/test_coco_det_AP_H_56.json', data_root=data_root,
-                         data_prefix=dict(img='coco/'), test_mode=True)
+    ds_all = CocoDataset(
+        ann_file='coco/test_coco.json',
+        bbox_file='coco/test_coco_det_AP_H_56.json',
+        data_root=data_root,
+        data_prefix=dict(img='coco/'),
+        test_mode=True)
     assert len(ds_all) == len(dets)

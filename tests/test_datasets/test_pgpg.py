@@ -7,12 +7,9 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from mmalphapose.datasets.transforms.pgpg import (DPG_EDGE_MEAN, DPG_EDGE_STD,
-                                                   PartGuidedProposal,
-                                                   apply_box_offsets,
-                                                   assign_atomic_pose,
-                                                   box_offsets, dpg_jitter,
-                                                   masked_kmeans)
+from mmalphapose.datasets.transforms.pgpg import (DPG_EDGE_MEAN, DPG_EDGE_STD, PartGuidedProposal,
+                                                  apply_box_offsets, assign_atomic_pose,
+                                                  box_offsets, dpg_jitter, masked_kmeans)
 from mmalphapose.registry import TRANSFORMS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -39,19 +36,19 @@ def _gt_person(idx=0):
     a = anns[idx]
     kp = np.array(a['keypoints'], dtype=np.float32).reshape(-1, 3)
     x, y, w, h = a['bbox']
-    return dict(bbox=np.array([[x, y, x + w, y + h]], np.float32),
-                bbox_score=np.ones(1, np.float32),
-                keypoints=kp[None, :, :2].copy(),
-                keypoints_visible=(kp[None, :, 2] > 0).astype(np.float32),
-                img_shape=(4000, 4000))
+    return dict(
+        bbox=np.array([[x, y, x + w, y + h]], np.float32),
+        bbox_score=np.ones(1, np.float32),
+        keypoints=kp[None, :, :2].copy(),
+        keypoints_visible=(kp[None, :, 2] > 0).astype(np.float32),
+        img_shape=(4000, 4000))
 
 
 def test_offsets_roundtrip():
     rng = np.random.default_rng(0)
     gt = np.array([[10, 20, 110, 320.], [0, 0, 50, 60]])
     det = gt + rng.normal(0, 5, gt.shape)
-    np.testing.assert_allclose(apply_box_offsets(gt, box_offsets(gt, det)), det,
-                               atol=1e-9)
+    np.testing.assert_allclose(apply_box_offsets(gt, box_offsets(gt, det)), det, atol=1e-9)
 
 
 def test_masked_kmeans_recovers_clusters():
@@ -132,8 +129,7 @@ def test_transform_samples_follow_fitted_statistics():
     np.testing.assert_allclose(offs.std(0), std, rtol=0.06, atol=1e-4)
     # with the full covariance the sample correlation matches too
     cov = np.asarray(stats['cov'])
-    np.testing.assert_allclose(np.cov(offs, rowvar=False), cov,
-                               atol=0.1 * np.abs(cov).max())
+    np.testing.assert_allclose(np.cov(offs, rowvar=False), cov, atol=0.1 * np.abs(cov).max())
 
 
 def test_transform_prob_samples_and_clip():
@@ -142,8 +138,7 @@ def test_transform_prob_samples_and_clip():
     t = PartGuidedProposal(pgpg_file=COMMITTED, prob=0.0)
     res = t(dict(person, bbox=person['bbox'].copy()))
     np.testing.assert_array_equal(res['bbox'], person['bbox'])
-    t = TRANSFORMS.build(dict(type='PartGuidedProposal', pgpg_file=COMMITTED,
-                              num_samples=5))
+    t = TRANSFORMS.build(dict(type='PartGuidedProposal', pgpg_file=COMMITTED, num_samples=5))
     res = t(dict(person, bbox=person['bbox'].copy(), img_shape=(100, 120)))
     assert res['bbox'].shape == (5, 4) and res['keypoints'].shape == (5, 17, 2)
     assert res['keypoints_visible'].shape == (5, 17)
@@ -157,8 +152,7 @@ def test_transform_errors():
     with pytest.raises(FileNotFoundError, match='missing.json'):
         PartGuidedProposal(pgpg_file='missing.json')
     t = PartGuidedProposal(pgpg_file=COMMITTED)
-    bad = dict(person, keypoints=np.zeros((1, 26, 2)),
-               keypoints_visible=np.ones((1, 26)))
+    bad = dict(person, keypoints=np.zeros((1, 26, 2)), keypoints_visible=np.ones((1, 26)))
     with pytest.raises(ValueError, match='17 keypoints'):
         t(bad)
     with pytest.raises(KeyError, match='keypoints_visible'):
@@ -189,14 +183,17 @@ def test_dpg_fallback_statistics():
 def test_pipeline_with_get_bbox_center_scale():
     from mmcv.transforms import Compose
     person = _gt_person(0)
-    pipe = Compose([TRANSFORMS.build(dict(type='PartGuidedProposal', pgpg_file=COMMITTED)),
-                    TRANSFORMS.build(dict(type='GetBBoxCenterScale'))])
+    pipe = Compose([
+        TRANSFORMS.build(dict(type='PartGuidedProposal', pgpg_file=COMMITTED)),
+        TRANSFORMS.build(dict(type='GetBBoxCenterScale'))
+    ])
     res = pipe(dict(person, bbox=person['bbox'].copy()))
     assert res['bbox_center'].shape == (1, 2) and res['bbox_scale'].shape == (1, 2)
 
 
 def test_pgpg_training_config_yields_samples(tmp_path, monkeypatch):
     from mmengine import Config
+
     from mmalphapose.registry import DATASETS
     from mmalphapose.utils import register_all_modules
     register_all_modules()

@@ -6,8 +6,8 @@ import pytest
 from mmalphapose.datasets import parse_pose_metainfo
 
 NAMES = {'coco': 17, 'halpe26': 26, 'halpe136': 136, 'coco_wholebody': 133, 'posetrack18': 17}
-COCO_SIGMAS = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07,
-                        .87, .87, .89, .89]) / 10
+COCO_SIGMAS = np.array(
+    [.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89]) / 10
 
 
 def _meta(name):
@@ -20,7 +20,7 @@ def test_all_keys_and_shapes(name, k, tmp_path, monkeypatch):
     m = _meta(name)
     assert m['dataset_name'] == name and m['num_keypoints'] == k
     assert m['keypoint_colors'].shape == (k, 3) and m['keypoint_colors'].dtype == np.uint8
-    assert m['sigmas'].shape == (k,) and m['dataset_keypoint_weights'].shape == (k,)
+    assert m['sigmas'].shape == (k, ) and m['dataset_keypoint_weights'].shape == (k, )
     assert m['skeleton_link_colors'].shape == (m['num_skeleton_links'], 3)
     flip = np.array(m['flip_indices'])
     np.testing.assert_array_equal(flip[flip], np.arange(k))  # an involution
@@ -52,17 +52,22 @@ def test_halpe_facts():
     np.testing.assert_allclose(m136['sigmas'][17:20], 0.08)
     np.testing.assert_allclose(m136['sigmas'][20:26], 0.089)
     np.testing.assert_allclose(m136['sigmas'][26:], 0.015)  # official Halpe evaluation
-    face = [[26, 42], [27, 41], [28, 40], [29, 39], [30, 38], [31, 37], [32, 36], [33, 35],
-            [43, 52], [44, 51], [45, 50], [46, 49], [47, 48], [62, 71], [63, 70], [64, 69],
-            [65, 68], [66, 73], [67, 72], [57, 61], [58, 60], [74, 80], [75, 79], [76, 78],
-            [87, 89], [91, 93], [86, 90], [81, 85], [82, 84]]
+    face = [[26, 42], [27, 41], [28, 40], [29, 39], [30, 38], [31, 37], [32, 36], [33,
+                                                                                   35], [43, 52],
+            [44, 51], [45, 50], [46, 49], [47, 48], [62, 71], [63, 70], [64, 69], [65,
+                                                                                   68], [66, 73],
+            [67, 72], [57, 61], [58, 60], [74, 80], [75, 79], [76, 78], [87, 89], [91, 93],
+            [86, 90], [81, 85], [82, 84]]
     pairs = {tuple(p) for p in m136['flip_pairs']}
     assert {tuple(p) for p in face} <= pairs
     assert {(94 + i, 115 + i) for i in range(21)} <= pairs
     assert len(pairs) == 11 + len(face) + 21
-    assert m136['parts'] == dict(body=list(range(20)), foot=list(range(20, 26)),
-                                 face=list(range(26, 94)), left_hand=list(range(94, 115)),
-                                 right_hand=list(range(115, 136)))
+    assert m136['parts'] == dict(
+        body=list(range(20)),
+        foot=list(range(20, 26)),
+        face=list(range(26, 94)),
+        left_hand=list(range(94, 115)),
+        right_hand=list(range(115, 136)))
 
 
 def test_coco_wholebody_facts():
@@ -76,8 +81,10 @@ def test_coco_wholebody_facts():
     assert halpe_face == {p for p in pairs if 23 <= p[0] < 91}
     assert m['lower_body_ids'] == list(range(11, 23))
     np.testing.assert_allclose(m['sigmas'][17:23], [0.068, 0.066, 0.066, 0.092, 0.094, 0.094])
-    hand = [0.029, 0.022, 0.035, 0.037, 0.047, 0.026, 0.025, 0.024, 0.035, 0.018, 0.024,
-            0.022, 0.026, 0.017, 0.021, 0.021, 0.032, 0.02, 0.019, 0.022, 0.031]
+    hand = [
+        0.029, 0.022, 0.035, 0.037, 0.047, 0.026, 0.025, 0.024, 0.035, 0.018, 0.024, 0.022, 0.026,
+        0.017, 0.021, 0.021, 0.032, 0.02, 0.019, 0.022, 0.031
+    ]
     np.testing.assert_allclose(m['sigmas'][91:112], hand)
     np.testing.assert_allclose(m['sigmas'][112:], hand)
     assert m['sigmas'][23] == pytest.approx(0.042) and m['sigmas'][23:91].min() == \
@@ -93,11 +100,15 @@ def test_posetrack_names():
 
 def test_dict_input_and_errors():
     m = _meta('coco')
-    info = dict(dataset_name='tiny', keypoint_info={
-        0: dict(name='a', id=0, color=[1, 2, 3], type='upper', swap='b'),
-        1: dict(name='b', id=1, color=[1, 2, 3], type='lower', swap='a')},
+    info = dict(
+        dataset_name='tiny',
+        keypoint_info={
+            0: dict(name='a', id=0, color=[1, 2, 3], type='upper', swap='b'),
+            1: dict(name='b', id=1, color=[1, 2, 3], type='lower', swap='a')
+        },
         skeleton_info={0: dict(link=('a', 'b'), id=0, color=[0, 0, 0])},
-        joint_weights=[1., 1.], sigmas=[0.1, 0.1])
+        joint_weights=[1., 1.],
+        sigmas=[0.1, 0.1])
     t = parse_pose_metainfo(info)
     assert t['flip_indices'] == [1, 0] and t['skeleton_links'] == [(0, 1)]
     assert m['num_keypoints'] == 17
@@ -107,8 +118,12 @@ def test_dict_input_and_errors():
     bad = dict(info, sigmas=[0.1])
     with pytest.raises(ValueError, match='sigmas'):
         parse_pose_metainfo(bad)
-    bad = dict(info, keypoint_info={0: dict(info['keypoint_info'][0], swap='zz'),
-                                    1: info['keypoint_info'][1]})
+    bad = dict(
+        info,
+        keypoint_info={
+            0: dict(info['keypoint_info'][0], swap='zz'),
+            1: info['keypoint_info'][1]
+        })
     with pytest.raises(ValueError, match='zz'):
         parse_pose_metainfo(bad)
     with pytest.raises(ValueError, match='from_file'):

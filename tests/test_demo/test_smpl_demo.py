@@ -14,8 +14,10 @@ from mmalphapose.models.body_models import ENV_VAR, SMPL_LEAF_VERTEX_IDS
 from mmalphapose.utils.resources import resolve_resource
 
 VIDEO = 'videos/basketball_20f.mp4'
-RECORD_KEYS = {'image_id', 'frame_id', 'category_id', 'keypoints', 'score', 'box',
-               'crop_box', 'pred_xyz_jts', 'smpl_pose', 'smpl_betas', 'cam', 'cam_root'}
+RECORD_KEYS = {
+    'image_id', 'frame_id', 'category_id', 'keypoints', 'score', 'box', 'crop_box', 'pred_xyz_jts',
+    'smpl_pose', 'smpl_betas', 'cam', 'cam_root'
+}
 
 
 def _count_frames(path) -> int:
@@ -39,8 +41,10 @@ def write_full_size_smpl(path: str, num_vertices: int = 6890) -> None:
     new[others] = np.setdiff1d(np.arange(num_vertices), SMPL_LEAF_VERTEX_IDS)[:len(others)]
     src = np.full(num_vertices, others[0], np.int64)
     src[new] = np.arange(v0)
-    out = {k: np.asarray(fields[k][src], np.float32)
-           for k in ('v_template', 'shapedirs', 'posedirs', 'weights')}
+    out = {
+        k: np.asarray(fields[k][src], np.float32)
+        for k in ('v_template', 'shapedirs', 'posedirs', 'weights')
+    }
     out['J_regressor'] = np.zeros((24, num_vertices), np.float32)
     out['J_regressor'][:, new] = fields['J_regressor']
     out['kintree_table'] = fields['kintree_table']
@@ -56,8 +60,9 @@ def tiny(tmp_path):
     leaf = write_synthetic_smpl(smpl)
     small = tiny_hybrik_config(leaf)
     small['model']['backbone']['_delete_'] = True
-    small['_base_'] = [resolve_resource(
-        'mmalphapose::body_3d_smpl/hybrik_resnet34_h36m-256x256.py', 'config')]
+    small['_base_'] = [
+        resolve_resource('mmalphapose::body_3d_smpl/hybrik_resnet34_h36m-256x256.py', 'config')
+    ]
     cfg = str(tmp_path / 'hybrik_tiny.py')
     with open(cfg, 'w') as f:
         f.write('\n'.join(f'{k} = {v!r}' for k, v in small.items()))
@@ -68,8 +73,11 @@ def tiny(tmp_path):
 def test_smpl_demo_on_a_video(data_root, tmp_path, tiny, capsys):
     smpl, cfg = tiny
     out = tmp_path / 'out'
-    rc = main([f'{data_root}/{VIDEO}', '--smpl', '--smpl-model', smpl, '--pose-config', cfg,
-               '--det-config', 'none', '--track', 'pose-aware', '--out-dir', str(out)])
+    rc = main([
+        f'{data_root}/{VIDEO}', '--smpl', '--smpl-model', smpl, '--pose-config', cfg,
+        '--det-config', 'none', '--track', 'pose-aware', '--out-dir',
+        str(out)
+    ])
     assert rc == 0
     text = capsys.readouterr().out
     assert 'RANDOM WEIGHTS' in text and f'SMPL body model: {smpl}' in text
@@ -88,8 +96,10 @@ def test_smpl_demo_on_a_video(data_root, tmp_path, tiny, capsys):
 def test_smpl_demo_without_smpl_file(data_root, tmp_path, monkeypatch, capsys):
     missing = tmp_path / 'nowhere' / 'SMPL_NEUTRAL.pkl'
     monkeypatch.setenv(ENV_VAR, str(missing))
-    rc = main([f'{data_root}/{VIDEO}', '--smpl', '--det-config', 'none',
-               '--out-dir', str(tmp_path / 'out')])
+    rc = main([
+        f'{data_root}/{VIDEO}', '--smpl', '--det-config', 'none', '--out-dir',
+        str(tmp_path / 'out')
+    ])
     err = capsys.readouterr().err
     assert rc == 2
     assert err.startswith('error: SMPL model file not found') and str(missing) in err
@@ -98,8 +108,10 @@ def test_smpl_demo_without_smpl_file(data_root, tmp_path, monkeypatch, capsys):
 
 
 def test_smpl_demo_refuses_2d_options(data_root, tmp_path, tiny, capsys):
-    rc = main([f'{data_root}/{VIDEO}', '--smpl-model', tiny[0], '--format', 'coco',
-               '--out-dir', str(tmp_path / 'out')])
+    rc = main([
+        f'{data_root}/{VIDEO}', '--smpl-model', tiny[0], '--format', 'coco', '--out-dir',
+        str(tmp_path / 'out')
+    ])
     assert rc == 2 and '--format' in capsys.readouterr().err
 
 
@@ -110,8 +122,10 @@ def test_smpl_demo_default_config(tmp_path, repo_root, capsys):
     write_full_size_smpl(smpl)
     img = osp.join(repo_root, 'demo', 'resources', '000000197388.jpg')
     out = tmp_path / 'out'
-    rc = main([img, '--smpl', '--smpl-model', smpl, '--det-config', 'none',
-               '--smpl-vertices', '--out-dir', str(out)])
+    rc = main([
+        img, '--smpl', '--smpl-model', smpl, '--det-config', 'none', '--smpl-vertices', '--out-dir',
+        str(out)
+    ])
     assert rc == 0
     text = capsys.readouterr().out
     assert 'hybrik_resnet34_h36m-256x256.py + RANDOM WEIGHTS' in text

@@ -13,8 +13,8 @@ VIDEO = 'videos/basketball_20f.mp4'
 
 
 def _load_demo():
-    spec = importlib.util.spec_from_file_location(
-        'topdown_demo', osp.join(REPO, 'demo', 'topdown_demo.py'))
+    spec = importlib.util.spec_from_file_location('topdown_demo',
+                                                  osp.join(REPO, 'demo', 'topdown_demo.py'))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -30,9 +30,10 @@ def _count_frames(path):
 
 def test_demo_on_a_video(data_root, tmp_path, capsys):
     cfg = write_standin_config(str(tmp_path))
-    rc = _load_demo().main([f'{data_root}/{VIDEO}', '--pose-config', cfg,
-                            '--det-config', 'none', '--out-dir', str(tmp_path / 'out'),
-                            '--track', 'pose-aware', '--skeleton-style', 'openpose'])
+    rc = _load_demo().main([
+        f'{data_root}/{VIDEO}', '--pose-config', cfg, '--det-config', 'none', '--out-dir',
+        str(tmp_path / 'out'), '--track', 'pose-aware', '--skeleton-style', 'openpose'
+    ])
     assert rc == 0
     text = capsys.readouterr().out
     assert 'RANDOM WEIGHTS' in text and 'whole-image box' in text
@@ -45,10 +46,11 @@ def test_demo_on_a_video(data_root, tmp_path, capsys):
 
 def test_demo_on_images_with_detfile_and_format(data_root, tmp_path):
     cfg = write_standin_config(str(tmp_path))
-    rc = _load_demo().main([f'{data_root}/coco', '--pose-config', cfg,
-                            '--detfile', f'{data_root}/coco/test_coco_det_AP_H_56.json',
-                            '--out-dir', str(tmp_path / 'out'), '--format', 'coco',
-                            '--workers', '0', '--keypoints', 'body'])
+    rc = _load_demo().main([
+        f'{data_root}/coco', '--pose-config', cfg, '--detfile',
+        f'{data_root}/coco/test_coco_det_AP_H_56.json', '--out-dir',
+        str(tmp_path / 'out'), '--format', 'coco', '--workers', '0', '--keypoints', 'body'
+    ])
     assert rc == 0
     recs = json.load(open(tmp_path / 'out' / 'coco.json'))
     assert {r['image_id'] for r in recs} == {785, 40083, 196141, 197388}
@@ -88,9 +90,11 @@ def test_demo_wrong_keypoint_checkpoint(tmp_path, capsys):
     from mmalphapose.apis import init_model
     m26 = init_model(write_standin_config(str(tmp_path), 26, 'halpe26'))
     torch.save({'state_dict': m26.state_dict()}, tmp_path / 'h26.pth')
-    rc = _load_demo().main([osp.join(REPO, 'demo', 'resources', '000000197388.jpg'),
-                            '--pose-config', write_standin_config(str(tmp_path), 17),
-                            '--pose-checkpoint', str(tmp_path / 'h26.pth'),
-                            '--out-dir', str(tmp_path / 'o')])
+    rc = _load_demo().main([
+        osp.join(REPO, 'demo', 'resources', '000000197388.jpg'), '--pose-config',
+        write_standin_config(str(tmp_path), 17), '--pose-checkpoint',
+        str(tmp_path / 'h26.pth'), '--out-dir',
+        str(tmp_path / 'o')
+    ])
     err = capsys.readouterr().err
     assert rc == 2 and '26 keypoints' in err and '17 keypoints' in err

@@ -59,10 +59,12 @@ def test_person_recall_on_coco_sample():
         assert (res.labels == 0).all() and (res.scores >= 0.2).all()
         h, w = img.shape[:2]
         assert (res.bboxes[:, [0, 2]] <= w).all() and (res.bboxes[:, [1, 3]] <= h).all()
-        anns = [a for a in gt['annotations']
-                if a['image_id'] == im['id'] and a['num_keypoints'] > 0]
-        g = np.array([[a['bbox'][0], a['bbox'][1], a['bbox'][0] + a['bbox'][2],
-                       a['bbox'][1] + a['bbox'][3]] for a in anns])
+        anns = [
+            a for a in gt['annotations'] if a['image_id'] == im['id'] and a['num_keypoints'] > 0
+        ]
+        g = np.array(
+            [[a['bbox'][0], a['bbox'][1], a['bbox'][0] + a['bbox'][2], a['bbox'][1] + a['bbox'][3]]
+             for a in anns])
         hits += int((_iou(g, res.bboxes).max(1) >= 0.5).sum())
         total += len(g)
     assert total == 12 and hits == 12

@@ -10,8 +10,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CKPT_DIR = osp.join(ROOT, 'checkpoints')
 # (checkpoint name, plain student config, keypoints); the distiller config that
 # trained each one is configs/distillation/<checkpoint name>.py
-STUDENTS = [('movenet-fpn_heatmap_halpe26-distill-256x192',
-             'body_2d_keypoint/heatmap/halpe26/'
+STUDENTS = [('movenet-fpn_heatmap_halpe26-distill-256x192', 'body_2d_keypoint/heatmap/halpe26/'
              'heatmap_movenet-fpn_1xb32-1500it_halpe26-256x192.py', 26),
             ('movenet-fpn_heatmap_halpe136-distill-256x192',
              'wholebody_2d_keypoint/heatmap/halpe136/'
@@ -87,10 +86,11 @@ def test_student_finds_the_skier():
     out = inference_topdown(model, img, np.array([[x, y, x + w, y + h]], np.float32))
     kp = np.asarray(out[0].pred_instances.keypoints)[0, :17]
     g = np.asarray(ann['keypoints'], np.float32).reshape(17, 3)
-    sig = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62,
-                    1.07, 1.07, .87, .87, .89, .89]) / 10.0
-    d2 = ((kp - g[:, :2]) ** 2).sum(1)
-    e = d2 / (2 * sig) ** 2 / ann['area'] / 2
+    sig = np.array([
+        .26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89
+    ]) / 10.0
+    d2 = ((kp - g[:, :2])**2).sum(1)
+    e = d2 / (2 * sig)**2 / ann['area'] / 2
     v = g[:, 2] > 0
     assert np.exp(-e)[v].mean() > 0.8
 
@@ -128,7 +128,10 @@ def test_distiller_config_builds_and_takes_the_student_checkpoint(name, k):
     cfg = Config.fromfile(_distiller_config(name))
     distiller = MODELS.build(cfg.model)
     sd = safe_torch_load(_paths(name)[1])['state_dict']
-    missing, unexpected = distiller.student.load_state_dict(
-        {kk: v.float() for kk, v in sd.items()}, strict=False)
+    missing, unexpected = distiller.student.load_state_dict({
+        kk: v.float()
+        for kk, v in sd.items()
+    },
+                                                            strict=False)
     assert not missing and not unexpected
     assert distiller.student.head.final_layer.out_channels == k

@@ -12,10 +12,13 @@ _spec.loader.exec_module(exp)
 
 
 def test_student_state_strips_and_halves():
-    ckpt = dict(state_dict={'student.backbone.w': torch.ones(2, 2),
-                            'student.bn.num_batches_tracked': torch.tensor(5),
-                            'teacher.x': torch.zeros(3)},
-                optimizer={'state': {}})
+    ckpt = dict(
+        state_dict={
+            'student.backbone.w': torch.ones(2, 2),
+            'student.bn.num_batches_tracked': torch.tensor(5),
+            'teacher.x': torch.zeros(3)
+        },
+        optimizer={'state': {}})
     s = exp.student_state(ckpt)
     assert set(s) == {'backbone.w', 'bn.num_batches_tracked'}
     assert s['backbone.w'].dtype == torch.float16
@@ -27,8 +30,13 @@ def test_student_state_strips_and_halves():
 def test_export_roundtrip(tmp_path, monkeypatch):
     src = tmp_path / 'epoch_1.pth'
     lin = torch.nn.Linear(3, 2)
-    torch.save(dict(state_dict={f'student.{k}': v for k, v in lin.state_dict().items()},
-                    meta=dict(epoch=1, iter=10)), src)
+    torch.save(
+        dict(
+            state_dict={
+                f'student.{k}': v
+                for k, v in lin.state_dict().items()
+            },
+            meta=dict(epoch=1, iter=10)), src)
     dst = tmp_path / 'out.pth'
     monkeypatch.setattr('sys.argv', ['x', str(src), str(dst), '--config', 'cfg.py'])
     exp.main()

@@ -11,8 +11,7 @@ from mmalphapose.models.distillers.face_landmark_teacher import (FaceLandmarkTea
                                                                  ibug68_flip_indices)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-MANIFEST = osp.join(ROOT, 'checkpoints', 'face-api',
-                    'face_landmark_68_model-weights_manifest.json')
+MANIFEST = osp.join(ROOT, 'checkpoints', 'face-api', 'face_landmark_68_model-weights_manifest.json')
 SHARED_DATA = os.environ.get('MMALPHAPOSE_SHARED_DATA', osp.join(ROOT, '..', 'shared', 'data'))
 HELEN = osp.join(SHARED_DATA, 'faces68', 'helen_test.json')
 needs_helen = pytest.mark.skipif(

@@ -24,18 +24,21 @@ class _TinyStudent(nn.Module):
     def forward(self, inputs, data_samples=None, mode='tensor'):
         if mode != 'loss':
             return self.points
-        labels = torch.stack([torch.as_tensor(d.gt_instance_labels.keypoint_labels)
-                              for d in data_samples]).float()
-        weights = torch.stack([torch.as_tensor(d.gt_instance_labels.keypoint_weights)
-                               for d in data_samples]).float()
+        labels = torch.stack(
+            [torch.as_tensor(d.gt_instance_labels.keypoint_labels) for d in data_samples]).float()
+        weights = torch.stack(
+            [torch.as_tensor(d.gt_instance_labels.keypoint_weights) for d in data_samples]).float()
         err = (self.points[None, None] - labels).abs().sum(-1) * weights
         return dict(loss_kpt=err.sum() / len(data_samples))
 
 
 def _sample(sources, conf, labels, flip=False):
     ds = PoseDataSample()
-    ds.set_metainfo(dict(raw_ann_info=dict(id=1, keypoint_sources=sources), flip=flip,
-                         flip_indices=[1, 0, 2, 3, 4, 5]))
+    ds.set_metainfo(
+        dict(
+            raw_ann_info=dict(id=1, keypoint_sources=sources),
+            flip=flip,
+            flip_indices=[1, 0, 2, 3, 4, 5]))
     ds.gt_instances = InstanceData(keypoints_visible=np.asarray(conf, np.float32)[None])
     ds.gt_instance_labels = InstanceData(
         keypoint_labels=torch.as_tensor(labels, dtype=torch.float32)[None],
@@ -46,8 +49,11 @@ def _sample(sources, conf, labels, flip=False):
 def _distiller(**kw):
     return MultiTeacherDistiller(
         student=dict(type='_TinyStudent'),
-        teachers=[dict(source='movenet', keypoint_ids=[0, 1, 2], loss_weight=1.0),
-                  dict(source='blazepose', keypoint_ids=[3, 4], loss_weight=0.5)], **kw)
+        teachers=[
+            dict(source='movenet', keypoint_ids=[0, 1, 2], loss_weight=1.0),
+            dict(source='blazepose', keypoint_ids=[3, 4], loss_weight=0.5)
+        ],
+        **kw)
 
 
 MV, BP, GT, NO = (SOURCE_CODES[k] for k in ('movenet', 'blazepose', 'gt', 'none'))
@@ -110,11 +116,12 @@ def test_training_learns_teacher_points_and_gt_wins():
 
 def test_unknown_source_rejected():
     with pytest.raises(ValueError, match='source'):
-        MultiTeacherDistiller(student=dict(type='_TinyStudent'),
-                              teachers=[dict(source='oracle', keypoint_ids=[0])])
+        MultiTeacherDistiller(
+            student=dict(type='_TinyStudent'), teachers=[dict(source='oracle', keypoint_ids=[0])])
 
 
 class _FakeOnlineTeacher:
+
     def predict_crops(self, imgs):
         n, h, w = imgs.shape[:3]
         kpts = np.tile(np.array([[w * 0.75, h * 0.25], [1, 1]], np.float32), (n, 1, 1))
@@ -124,8 +131,16 @@ class _FakeOnlineTeacher:
 def test_online_teacher_fills_only_unlabelled():
     d = MultiTeacherDistiller(
         student=dict(type='_TinyStudent'),
-        online_teachers=[dict(teacher=_FakeOnlineTeacher(), keypoint_map={0: 5, 1: 4},
-                              loss_weight=0.5, score_thr=0.3)])
+        online_teachers=[
+            dict(
+                teacher=_FakeOnlineTeacher(),
+                keypoint_map={
+                    0: 5,
+                    1: 4
+                },
+                loss_weight=0.5,
+                score_thr=0.3)
+        ])
     labels = np.zeros((K, 2))
     ds = _sample([GT] * K, [1, 1, 1, 1, 0, 0], labels)
     ds_gt = _sample([GT] * K, [1, 1, 1, 1, 0, 1], labels)

@@ -12,8 +12,8 @@ from mmalphapose.models.distillers.onnx_teachers import (BlazePoseTeacher, MoveN
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MODELS_DIR = osp.join(ROOT, 'checkpoints')  # the bundled teacher ONNX files
 COCO = osp.join(ROOT, 'tests', 'data', 'coco')
-SIGMAS = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62,
-                   1.07, 1.07, .87, .87, .89, .89]) / 10
+SIGMAS = np.array(
+    [.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89]) / 10
 
 
 def test_square_crop_roundtrip():
@@ -43,8 +43,9 @@ def test_part_teacher_refuses_a_model_without_its_outputs():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not osp.isfile(osp.join(MODELS_DIR, 'movenet-thunder.onnx')),
-                    reason='teacher ONNX files not bundled in checkpoints/')
+@pytest.mark.skipif(
+    not osp.isfile(osp.join(MODELS_DIR, 'movenet-thunder.onnx')),
+    reason='teacher ONNX files not bundled in checkpoints/')
 def test_teachers_on_coco_sample():
     gt = json.load(open(osp.join(COCO, 'test_coco.json')))
     mv = MoveNetTeacher(osp.join(MODELS_DIR, 'movenet-thunder.onnx'))
@@ -63,22 +64,22 @@ def test_teachers_on_coco_sample():
             g = np.array(a['keypoints'], np.float32).reshape(17, 3)
             v = g[:, 2] > 0
             for pred, acc in ((k[i], oks_mv), (kb[i][BlazePoseTeacher.COCO17], oks_bp)):
-                e = ((pred - g[:, :2]) ** 2).sum(1) / (2 * SIGMAS) ** 2 / a['area'] / 2
+                e = ((pred - g[:, :2])**2).sum(1) / (2 * SIGMAS)**2 / a['area'] / 2
                 acc.append(np.exp(-e)[v].mean())
-    assert np.mean(oks_mv) > 0.8      # measured 0.842
-    assert np.mean(oks_bp) > 0.6      # measured 0.676
+    assert np.mean(oks_mv) > 0.8  # measured 0.842
+    assert np.mean(oks_bp) > 0.6  # measured 0.676
 
 
 # --------------------------------------------------------------------------
 # Whole-body teachers (MediaPipe hand landmark / face mesh). Their ONNX files
 # are not bundled: they stay in the shared models folder next to the repo.
 # --------------------------------------------------------------------------
-from mmalphapose.datasets.datasets.utils import parse_pose_metainfo  # noqa: E402
-from mmalphapose.models.distillers.onnx_teachers import (  # noqa: E402
-    FaceMeshTeacher, HandLandmarkTeacher, affine_crop_to_image,
-    rotated_square_crop_affine)
-from mmalphapose.models.distillers.pseudo_labels import (  # noqa: E402
-    FACEMESH_TO_IBUG68, face_boxes_from_body, hand_boxes_from_body)
+from mmalphapose.datasets.datasets.utils import parse_pose_metainfo
+from mmalphapose.models.distillers.onnx_teachers import (FaceMeshTeacher, HandLandmarkTeacher,
+                                                         affine_crop_to_image,
+                                                         rotated_square_crop_affine)
+from mmalphapose.models.distillers.pseudo_labels import (FACEMESH_TO_IBUG68, face_boxes_from_body,
+                                                         hand_boxes_from_body)
 
 SHARED_MODELS = osp.join(ROOT, '..', 'shared', 'models')
 HAND_ONNX = osp.join(MODELS_DIR, 'handlandmark-full.onnx')  # bundled since halpe136-teachers
@@ -87,10 +88,11 @@ if not osp.isfile(HAND_ONNX):
 FACE_ONNX = osp.join(SHARED_MODELS, 'facemesh.onnx')
 WHOLEBODY_GT = osp.join(ROOT, 'tests', 'data', 'coco_wholebody', 'test_coco_wholebody.json')
 ASTRONAUT = osp.join(ROOT, '..', 'shared', 'data', 'images', 'skimage_astronaut.png')
-needs_hand = pytest.mark.skipif(not osp.isfile(HAND_ONNX),
-                                reason='handlandmark-full.onnx missing (checkpoints/, ../shared/models)')
-needs_face = pytest.mark.skipif(not osp.isfile(FACE_ONNX),
-                                reason='../shared/models/facemesh.onnx missing')
+needs_hand = pytest.mark.skipif(
+    not osp.isfile(HAND_ONNX),
+    reason='handlandmark-full.onnx missing (checkpoints/, ../shared/models)')
+needs_face = pytest.mark.skipif(
+    not osp.isfile(FACE_ONNX), reason='../shared/models/facemesh.onnx missing')
 # thumb <-> pinky, index <-> ring: a mirrored hand
 HAND_MIRROR = [0] + [f * 4 + j + 1 for f in (4, 3, 2, 1, 0) for j in range(4)]
 HALPE136_META = osp.join(ROOT, 'configs', '_base_', 'datasets', 'halpe136.py')
@@ -116,15 +118,16 @@ def test_rotated_crop_affine_for_hand_face():
     np.testing.assert_allclose(apply(mats[1], c[1]), (100, 100), atol=1e-4)
     # upright = the scale+shift crop of square_crop_affine
     box = np.array([[30, 60, 70, 100]], np.float32)
-    np.testing.assert_allclose(rotated_square_crop_affine(c[:1], [40.0], None, 200)[0],
-                               square_crop_affine(box, 200, 1.0)[0], atol=1e-4)
+    np.testing.assert_allclose(
+        rotated_square_crop_affine(c[:1], [40.0], None, 200)[0],
+        square_crop_affine(box, 200, 1.0)[0],
+        atol=1e-4)
     # the given direction points up in the crop: c + (5, 0) is above the centre
     p = apply(mats[1], c[1] + (5, 0))
     np.testing.assert_allclose(p, (100, 100 - 5 * 200 / 20), atol=1e-3)
     pts = np.random.default_rng(0).uniform(0, 200, (2, 4, 2)).astype(np.float32)
     back = affine_crop_to_image(pts, mats)
-    np.testing.assert_allclose(np.stack([apply(m, q) for m, q in zip(mats, back)]), pts,
-                               atol=1e-3)
+    np.testing.assert_allclose(np.stack([apply(m, q) for m, q in zip(mats, back)]), pts, atol=1e-3)
 
 
 @needs_hand
@@ -188,8 +191,8 @@ def test_face_teacher_layout_on_coco():
         errs_flip.append(np.linalg.norm(k[flip68] - g, axis=1).mean() / size)
         flags.append(s[0, 0])
     assert len(errs) == 4
-    assert np.mean(errs) < 0.09          # measured 0.057
-    assert min(errs_flip) > 0.2          # measured mean 0.34: sides not swapped
+    assert np.mean(errs) < 0.09  # measured 0.057
+    assert min(errs_flip) > 0.2  # measured mean 0.34: sides not swapped
     assert sum(f > 0.9 for f in flags) >= 3 and max(flags) <= 1
 
 

@@ -1,11 +1,12 @@
 import numpy as np
 import pytest
 
-from mmalphapose.models.distillers.pseudo_labels import (
-    DERIVED_WEIGHT, FACEMESH_TO_IBUG68, HALPE_FEET_FROM_BLAZEPOSE,
-    SMALL_TOE_WEIGHT, SOURCE_CODES, assemble_halpe26, assemble_halpe136,
-    derive_head_neck_hip, face_boxes_from_body, hand_boxes_from_body,
-    merge_with_gt)
+from mmalphapose.models.distillers.pseudo_labels import (DERIVED_WEIGHT, FACEMESH_TO_IBUG68,
+                                                         HALPE_FEET_FROM_BLAZEPOSE,
+                                                         SMALL_TOE_WEIGHT, SOURCE_CODES,
+                                                         assemble_halpe26, assemble_halpe136,
+                                                         derive_head_neck_hip, face_boxes_from_body,
+                                                         hand_boxes_from_body, merge_with_gt)
 
 
 def _body(n=2):
@@ -21,9 +22,9 @@ def test_derive_head_neck_hip():
     body[0, 1:5] = [(48, 30), (52, 30), (45, 32), (55, 32)]
     s[0, 1:5] = 1.0
     k, w = derive_head_neck_hip(body, s)
-    np.testing.assert_allclose(k[0, 1], (50, 50))     # neck = shoulder midpoint
-    np.testing.assert_allclose(k[0, 2], (50, 90))     # hip = hip midpoint
-    assert k[0, 0, 1] < 31 and abs(k[0, 0, 0] - 50) < 1e-4   # head above the eyes
+    np.testing.assert_allclose(k[0, 1], (50, 50))  # neck = shoulder midpoint
+    np.testing.assert_allclose(k[0, 2], (50, 90))  # hip = hip midpoint
+    assert k[0, 0, 1] < 31 and abs(k[0, 0, 0] - 50) < 1e-4  # head above the eyes
     assert (w <= DERIVED_WEIGHT + 1e-6).all()
 
 
@@ -77,7 +78,7 @@ def test_source_codes_for_136():
 
 def test_facemesh_to_ibug68_table():
     idx = np.asarray(FACEMESH_TO_IBUG68)
-    assert idx.shape == (68,) and len(set(idx.tolist())) == 68
+    assert idx.shape == (68, ) and len(set(idx.tolist())) == 68
     assert idx.min() >= 0 and idx.max() < 468
     # landmarks with a well-known mesh index: chin, nose tip, outer eye corners
     # (subject's right = 33, left = 263), mouth corners (61 right, 291 left)
@@ -89,7 +90,7 @@ def _arm_body():
     body = np.zeros((2, 17, 2), np.float32)
     s = np.ones((2, 17), np.float32)
     body[:, 5], body[:, 7], body[:, 9] = (120, 40), (120, 80), (120, 120)  # left arm down
-    body[:, 6], body[:, 8], body[:, 10] = (80, 40), (50, 40), (20, 40)     # right arm out
+    body[:, 6], body[:, 8], body[:, 10] = (80, 40), (50, 40), (20, 40)  # right arm out
     return body, s
 
 
@@ -100,12 +101,13 @@ def test_hand_boxes_from_body():
     assert boxes.shape == (2, 2, 4) and valid.shape == (2, 2) and ang.shape == (2, 2)
     assert valid[0].all() and valid[1, 0] and not valid[1, 1]
     from mmalphapose.models.distillers import pseudo_labels as pl
+
     # left (index 0) = subject's left wrist (COCO 9), beyond it along the forearm
     c = (boxes[0, 0, :2] + boxes[0, 0, 2:]) / 2
     np.testing.assert_allclose(c, (120, 120 + pl.HAND_CENTER_OFFSET * 40), atol=1e-4)
     side = max(pl.HAND_SIZE_FOREARM * 40, pl.HAND_SIZE_UPPER_ARM * 40)
     np.testing.assert_allclose(boxes[0, 0, 2:] - boxes[0, 0, :2], (side, side), atol=1e-4)
-    np.testing.assert_allclose(ang[0, 0], np.pi / 2, atol=1e-6)   # pointing down
+    np.testing.assert_allclose(ang[0, 0], np.pi / 2, atol=1e-6)  # pointing down
     c = (boxes[0, 1, :2] + boxes[0, 1, 2:]) / 2
     np.testing.assert_allclose(c, (20 - pl.HAND_CENTER_OFFSET * 30, 40), atol=1e-4)
     np.testing.assert_allclose(abs(ang[0, 1]), np.pi, atol=1e-6)  # pointing to -x
@@ -131,8 +133,8 @@ def test_face_boxes_from_body():
     np.testing.assert_allclose(boxes[0, 2:] - boxes[0, :2], (side, side), atol=1e-4)
     c = (boxes[0, :2] + boxes[0, 2:]) / 2
     np.testing.assert_allclose(c, (50, 55 + pl.FACE_CENTER_DOWN * side), atol=1e-4)
-    np.testing.assert_allclose(ang[0], -np.pi / 2, atol=1e-6)   # upright
-    np.testing.assert_allclose(abs(ang[2]), np.pi, atol=1e-6)   # brows towards -x
+    np.testing.assert_allclose(ang[0], -np.pi / 2, atol=1e-6)  # upright
+    np.testing.assert_allclose(abs(ang[2]), np.pi, atol=1e-6)  # brows towards -x
     c = (boxes[2, :2] + boxes[2, 2:]) / 2
     assert c[0] > 55  # moved towards the chin (+x)
 
@@ -144,20 +146,19 @@ def test_assemble_halpe136_layout_and_thresholds():
     k26, w26, s26 = assemble_halpe26(body, s)
     mesh = rng.uniform(0, 100, (n, 468, 2)).astype(np.float32)
     mesh_s = np.full((n, 468), 0.95, np.float32)
-    mesh_s[1] = 0.2                      # an unsure face
+    mesh_s[1] = 0.2  # an unsure face
     lh = rng.uniform(0, 100, (n, 21, 2)).astype(np.float32)
     rh = rng.uniform(0, 100, (n, 21, 2)).astype(np.float32)
     lh_s = np.full((n, 21), 0.8, np.float32)
     rh_s = np.full((n, 21), 0.6, np.float32)
-    rh_s[0] = 0.0                         # no right-hand box
-    k, w, src = assemble_halpe136(k26, w26, s26, mesh, mesh_s, lh, lh_s, rh, rh_s,
-                                  score_thr=0.3)
+    rh_s[0] = 0.0  # no right-hand box
+    k, w, src = assemble_halpe136(k26, w26, s26, mesh, mesh_s, lh, lh_s, rh, rh_s, score_thr=0.3)
     assert k.shape == (n, 136, 2) and w.shape == (n, 136) and src.shape == (n, 136)
     np.testing.assert_allclose(k[:, :26], k26)
     np.testing.assert_allclose(w[:, :26], w26)
     assert (src[:, :26] == s26).all()
     np.testing.assert_allclose(k[:, 26:94], mesh[:, list(FACEMESH_TO_IBUG68)])
-    np.testing.assert_allclose(k[:, 94:115], lh)   # Halpe left hand = subject's left
+    np.testing.assert_allclose(k[:, 94:115], lh)  # Halpe left hand = subject's left
     np.testing.assert_allclose(k[:, 115:136], rh)
     assert (w[0, 26:94] == np.float32(0.95)).all()
     assert (src[0, 26:94] == SOURCE_CODES['facemesh']).all()
@@ -181,10 +182,11 @@ def test_halpe136_part_order_matches_metainfo():
     """The slices used by assemble_halpe136 are the metainfo's face / hands,
     and its flip pairs swap the two hands point by point."""
     import os.path as osp
+
     from mmalphapose.datasets.datasets.utils import parse_pose_metainfo
     root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-    meta = parse_pose_metainfo(dict(
-        from_file=osp.join(root, 'configs', '_base_', 'datasets', 'halpe136.py')))
+    meta = parse_pose_metainfo(
+        dict(from_file=osp.join(root, 'configs', '_base_', 'datasets', 'halpe136.py')))
     names = [meta['keypoint_id2name'][i] for i in range(136)]
     assert names[9] == 'left_wrist' and names[94] == 'left_hand_root'
     assert names[95] == 'left_thumb1' and names[115] == 'right_hand_root'

@@ -21,36 +21,57 @@ def _b64(s):
 def _write_model(tmp_path):
     w = np.arange(2 * 2 * 1 * 3, dtype=np.float32).reshape(2, 2, 1, 3) / 8  # exact in fp16
     b = np.array([0.5, -1.0, 2.0], np.float32)
-    shape = np.array([1, -1], np.int32)       # an int64 const stored as int32
-    q = np.array([0, 128, 255], np.uint8)     # uint8-quantised
+    shape = np.array([1, -1], np.int32)  # an int64 const stored as int32
+    q = np.array([0, 128, 255], np.uint8)  # uint8-quantised
     blob = w.astype(np.float16).tobytes() + b.tobytes() + shape.tobytes() + q.tobytes()
     (tmp_path / 'group1-shard1of1.bin').write_bytes(blob)
     model = dict(
-        modelTopology=dict(node=[
-            dict(name='x', op='Placeholder', attr=dict(dtype=dict(type='DT_FLOAT'))),
-            dict(name='w', op='Const', attr=dict(dtype=dict(type='DT_FLOAT'))),
-            dict(name='b', op='Const', attr=dict(dtype=dict(type='DT_FLOAT'))),
-            dict(name='shape', op='Const', attr=dict(dtype=dict(type='DT_INT64'))),
-            dict(name='q', op='Const', attr=dict(dtype=dict(type='DT_FLOAT'))),
-            dict(name='conv', op='_FusedConv2D', input=['x', 'w', 'b'],
-                 attr=dict(T=dict(type='DT_FLOAT'), padding=dict(s=_b64('SAME')),
-                           strides=dict(list=dict(i=['1', '1', '1', '1'])),
-                           fused_ops=dict(list=dict(s=[_b64('BiasAdd'), _b64('Relu')])),
-                           num_args=dict(i='1'))),
-            dict(name='dw', op='FusedDepthwiseConv2dNative', input=['conv', 'w', 'b', 'q'],
-                 attr=dict(T=dict(type='DT_FLOAT'),
-                           fused_ops=dict(list=dict(s=[_b64('BiasAdd'), _b64('Prelu')])))),
-            dict(name='p', op='Prelu', input=['dw', 'q'], attr=dict(T=dict(type='DT_FLOAT'))),
-            dict(name='out', op='Reshape', input=['p', 'shape']),
-        ], versions=dict(producer=1)),
-        weightsManifest=[dict(paths=['group1-shard1of1.bin'], weights=[
-            dict(name='w', shape=[2, 2, 1, 3], dtype='float32',
-                 quantization=dict(dtype='float16', original_dtype='float32')),
-            dict(name='b', shape=[3], dtype='float32'),
-            dict(name='shape', shape=[2], dtype='int32'),
-            dict(name='q', shape=[3], dtype='float32',
-                 quantization=dict(dtype='uint8', scale=0.01, min=-1.0)),
-        ])],
+        modelTopology=dict(
+            node=[
+                dict(name='x', op='Placeholder', attr=dict(dtype=dict(type='DT_FLOAT'))),
+                dict(name='w', op='Const', attr=dict(dtype=dict(type='DT_FLOAT'))),
+                dict(name='b', op='Const', attr=dict(dtype=dict(type='DT_FLOAT'))),
+                dict(name='shape', op='Const', attr=dict(dtype=dict(type='DT_INT64'))),
+                dict(name='q', op='Const', attr=dict(dtype=dict(type='DT_FLOAT'))),
+                dict(
+                    name='conv',
+                    op='_FusedConv2D',
+                    input=['x', 'w', 'b'],
+                    attr=dict(
+                        T=dict(type='DT_FLOAT'),
+                        padding=dict(s=_b64('SAME')),
+                        strides=dict(list=dict(i=['1', '1', '1', '1'])),
+                        fused_ops=dict(list=dict(s=[_b64('BiasAdd'), _b64('Relu')])),
+                        num_args=dict(i='1'))),
+                dict(
+                    name='dw',
+                    op='FusedDepthwiseConv2dNative',
+                    input=['conv', 'w', 'b', 'q'],
+                    attr=dict(
+                        T=dict(type='DT_FLOAT'),
+                        fused_ops=dict(list=dict(s=[_b64('BiasAdd'), _b64('Prelu')])))),
+                dict(name='p', op='Prelu', input=['dw', 'q'], attr=dict(T=dict(type='DT_FLOAT'))),
+                dict(name='out', op='Reshape', input=['p', 'shape']),
+            ],
+            versions=dict(producer=1)),
+        weightsManifest=[
+            dict(
+                paths=['group1-shard1of1.bin'],
+                weights=[
+                    dict(
+                        name='w',
+                        shape=[2, 2, 1, 3],
+                        dtype='float32',
+                        quantization=dict(dtype='float16', original_dtype='float32')),
+                    dict(name='b', shape=[3], dtype='float32'),
+                    dict(name='shape', shape=[2], dtype='int32'),
+                    dict(
+                        name='q',
+                        shape=[3],
+                        dtype='float32',
+                        quantization=dict(dtype='uint8', scale=0.01, min=-1.0)),
+                ])
+        ],
         signature=dict(inputs={'x:0': dict(name='x:0')}, outputs={'out:0': dict(name='out:0')}),
     )
     path = tmp_path / 'model.json'
@@ -123,8 +144,11 @@ def test_prelu_rewrite_numerics():
 
 
 def test_unsupported_fused_activation():
-    node = dict(name='c', op='_FusedConv2D', input=['x', 'w', 'b'],
-                attr=dict(fused_ops=dict(list=dict(s=[_b64('BiasAdd'), _b64('Gelu')]))))
+    node = dict(
+        name='c',
+        op='_FusedConv2D',
+        input=['x', 'w', 'b'],
+        attr=dict(fused_ops=dict(list=dict(s=[_b64('BiasAdd'), _b64('Gelu')]))))
     with pytest.raises(ValueError, match='Gelu'):
         t2o.rewrite_fused_ops([node])
 

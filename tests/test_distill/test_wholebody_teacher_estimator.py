@@ -15,19 +15,21 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CFG = osp.join(ROOT, 'configs', 'distillation', 'onnx-teachers_halpe136-256x256.py')
 WB_GT = osp.join(ROOT, 'tests', 'data', 'coco_wholebody', 'test_coco_wholebody.json')
 SHARED_DATA = os.environ.get('MMALPHAPOSE_SHARED_DATA', osp.join(ROOT, '..', 'shared', 'data'))
-FILES = [osp.join(ROOT, 'checkpoints', f) for f in (
-    'movenet-thunder.onnx', 'blazepose-full.onnx', 'handlandmark-full.onnx',
-    'face-api/face_landmark_68_model-weights_manifest.json')]
-needs_models = pytest.mark.skipif(not all(osp.isfile(f) for f in FILES),
-                                  reason='teacher model files not bundled in checkpoints/')
+FILES = [
+    osp.join(ROOT, 'checkpoints', f)
+    for f in ('movenet-thunder.onnx', 'blazepose-full.onnx', 'handlandmark-full.onnx',
+              'face-api/face_landmark_68_model-weights_manifest.json')
+]
+needs_models = pytest.mark.skipif(
+    not all(osp.isfile(f) for f in FILES), reason='teacher model files not bundled in checkpoints/')
 
 
 def test_config_builds_the_registered_model():
     cfg = Config.fromfile(CFG)
     assert cfg.model.type == 'WholeBodyTeacherPoseEstimator'
     assert tuple(cfg.codec['input_size']) == (512, 512)
-    from mmalphapose.registry import MODELS
     import mmalphapose.models  # noqa: F401
+    from mmalphapose.registry import MODELS
     assert MODELS.get('WholeBodyTeacherPoseEstimator') is not None
 
 
@@ -84,13 +86,16 @@ def test_batch_equals_one_by_one(model):
     together = inference_topdown(model, img, boxes)
     for i in range(len(boxes)):
         alone = inference_topdown(model, img, boxes[i:i + 1])[0]
-        np.testing.assert_allclose(np.asarray(together[i].pred_instances.keypoints),
-                                   np.asarray(alone.pred_instances.keypoints), atol=1e-3)
+        np.testing.assert_allclose(
+            np.asarray(together[i].pred_instances.keypoints),
+            np.asarray(alone.pred_instances.keypoints),
+            atol=1e-3)
 
 
 @needs_models
-@pytest.mark.skipif(not osp.isdir(osp.join(SHARED_DATA, 'hands21')),
-                    reason='../shared/data/hands21 missing (MMALPHAPOSE_SHARED_DATA)')
+@pytest.mark.skipif(
+    not osp.isdir(osp.join(SHARED_DATA, 'hands21')),
+    reason='../shared/data/hands21 missing (MMALPHAPOSE_SHARED_DATA)')
 def test_hand_stage_on_onehand10k_crops(model):
     """The hand stage with the GT hand box and an unknown orientation
     (upright, then the rotation search): PCK@0.2 on the 4 OneHand10K crops."""
@@ -103,9 +108,10 @@ def test_hand_stage_on_onehand10k_crops(model):
     for a in d['annotations']:
         img = cv2.imread(osp.join(osp.dirname(f), ims[a['image_id']]['file_name']))
         x, y, w, h = a['bbox']
-        k, s = predict_hands_with_rotation_search(
-            model.hand, img, np.array([[x, y, x + w, y + h]], np.float32),
-            np.array([-np.pi / 2], np.float32), model.hand_retry_thr)
+        k, s = predict_hands_with_rotation_search(model.hand, img,
+                                                  np.array([[x, y, x + w, y + h]], np.float32),
+                                                  np.array([-np.pi / 2], np.float32),
+                                                  model.hand_retry_thr)
         g = np.asarray(a['keypoints'], np.float32).reshape(21, 3)
         v = g[:, 2] > 0
         hits.extend((np.linalg.norm(k[0] - g[:, :2], axis=1)[v] < 0.2 * max(w, h)).tolist())
@@ -115,8 +121,9 @@ def test_hand_stage_on_onehand10k_crops(model):
 @needs_models
 def test_bundled_part_models_match_sha256sums():
     import hashlib
-    sums = dict(reversed(line.split()) for line in
-                open(osp.join(ROOT, 'checkpoints', 'SHA256SUMS')) if line.strip())
+    sums = dict(
+        reversed(line.split()) for line in open(osp.join(ROOT, 'checkpoints', 'SHA256SUMS'))
+        if line.strip())
     for name in ('handlandmark-full.onnx', 'face-api/face_landmark_68_model.bin',
                  'face-api/face_landmark_68_model-weights_manifest.json', 'face-api/LICENSE'):
         digest = hashlib.sha256(open(osp.join(ROOT, 'checkpoints', name), 'rb').read())

@@ -6,9 +6,11 @@ from mmalphapose.registry import OPTIM_WRAPPERS
 
 
 def _wrapper(model, **kw):
-    return OPTIM_WRAPPERS.build(dict(type='AutocastOptimWrapper',
-                                     optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
-                                     **kw))
+    return OPTIM_WRAPPERS.build(
+        dict(
+            type='AutocastOptimWrapper',
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+            **kw))
 
 
 def test_forward_runs_in_bf16_and_params_stay_fp32():

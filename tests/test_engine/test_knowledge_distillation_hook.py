@@ -24,10 +24,13 @@ def _sample(sources, conf, labels):
 
 
 def _hook():
-    return HOOKS.build(dict(type='KnowledgeDistillationHook',
-                            teachers=[dict(source='movenet', keypoint_ids=[0, 1]),
-                                      dict(source='blazepose', keypoint_ids=[2],
-                                           loss_weight=0.5)]))
+    return HOOKS.build(
+        dict(
+            type='KnowledgeDistillationHook',
+            teachers=[
+                dict(source='movenet', keypoint_ids=[0, 1]),
+                dict(source='blazepose', keypoint_ids=[2], loss_weight=0.5)
+            ]))
 
 
 def test_hook_weights_domains_confidence_and_gt():
@@ -48,12 +51,13 @@ def test_hook_trains_only_supervised_points():
     opt = torch.optim.SGD([points], lr=0.2)
     target = np.array([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]], np.float32)
     for _ in range(60):
-        batch = dict(inputs=[torch.zeros(3, 4, 4)],
-                     data_samples=[_sample([MN, NONE, BP, BP, GT], [1, 0, 1, 1, 1], target)])
+        batch = dict(
+            inputs=[torch.zeros(3, 4, 4)],
+            data_samples=[_sample([MN, NONE, BP, BP, GT], [1, 0, 1, 1, 1], target)])
         hook.before_train_iter(None, 0, batch)
         ds = batch['data_samples'][0]
         w = ds.gt_instance_labels.keypoint_weights[0]
-        loss = (((points - ds.gt_instance_labels.keypoint_labels[0]) ** 2).sum(-1) * w).sum()
+        loss = (((points - ds.gt_instance_labels.keypoint_labels[0])**2).sum(-1) * w).sum()
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -19,10 +19,10 @@ FORMATS = {
     # 136-keypoint Halpe GT evaluated as Halpe-26: the first 26 are used
     'halpe26': (Halpe26Dataset, 'halpe/test_halpe.json', 'coco/', {}),
     'halpe136': (Halpe136Dataset, 'halpe/test_halpe.json', 'coco/', {}),
-    'coco_wholebody': (CocoWholeBodyDataset, 'coco_wholebody/test_coco_wholebody.json',
-                       'coco/', {}),
-    'posetrack18': (PoseTrack18Dataset, 'posetrack18/annotations/test_posetrack18_val.json',
-                    'posetrack18/', {}),
+    'coco_wholebody':
+    (CocoWholeBodyDataset, 'coco_wholebody/test_coco_wholebody.json', 'coco/', {}),
+    'posetrack18':
+    (PoseTrack18Dataset, 'posetrack18/annotations/test_posetrack18_val.json', 'posetrack18/', {}),
 }
 
 
@@ -49,10 +49,14 @@ def _gt_samples(ds, noise=0.0, seed=0, vis_scores=False):
                          0, 1)
         if vis_scores:
             scores = info['keypoints_visible'].astype(np.float64)
-        pred = InstanceData(keypoints=kpts, keypoint_scores=scores,
-                            bbox_scores=np.array([rng.uniform(0.5, 1.0)]), bboxes=info['bbox'])
-        samples.append(dict(pred_instances=pred.to_dict(), img_id=info['img_id'], id=info['id'],
-                            category_id=1))
+        pred = InstanceData(
+            keypoints=kpts,
+            keypoint_scores=scores,
+            bbox_scores=np.array([rng.uniform(0.5, 1.0)]),
+            bboxes=info['bbox'])
+        samples.append(
+            dict(
+                pred_instances=pred.to_dict(), img_id=info['img_id'], id=info['id'], category_id=1))
     return samples
 
 
@@ -166,15 +170,18 @@ def test_score_rescoring_written_to_results(data_root, tmp_path):
             if (ks > 0.2).any() else 0.0
         assert d['score'] == pytest.approx(expect)
         assert d['image_id'] == s['img_id']
-        np.testing.assert_allclose(np.array(d['keypoints']).reshape(-1, 3)[:, :2],
-                                   s['pred_instances']['keypoints'][0], atol=1e-6)
+        np.testing.assert_allclose(
+            np.array(d['keypoints']).reshape(-1, 3)[:, :2],
+            s['pred_instances']['keypoints'][0],
+            atol=1e-6)
 
 
 def test_pred_converter_136_model_on_coco_gt(data_root):
     ds136 = _dataset('halpe136', data_root)
-    ds, metric = _metric('coco', data_root,
-                         pred_converter=dict(num_keypoints=17,
-                                             mapping=[(i, i) for i in range(17)]))
+    ds, metric = _metric(
+        'coco',
+        data_root,
+        pred_converter=dict(num_keypoints=17, mapping=[(i, i) for i in range(17)]))
     metric.process(None, _gt_samples(ds136))
     assert metric.evaluate(len(ds))['coco/AP'] == pytest.approx(1.0)
     # without the converter the keypoint count mismatch is a clear error
@@ -220,18 +227,22 @@ def test_bad_arguments(data_root):
 
 
 def test_gt_rebuilt_from_packed_samples_without_ann_file(data_root):
-    ds = CocoDataset(ann_file='coco/test_coco.json', data_root=data_root,
-                     data_prefix=dict(img='coco/'), test_mode=True,
-                     pipeline=[dict(type='PackPoseInputs')])
+    ds = CocoDataset(
+        ann_file='coco/test_coco.json',
+        data_root=data_root,
+        data_prefix=dict(img='coco/'),
+        test_mode=True,
+        pipeline=[dict(type='PackPoseInputs')])
     metric = CocoMetric(ann_file=None)
     metric.dataset_meta = ds.metainfo
     samples = []
     for i in range(len(ds)):
         sample = ds[i]['data_samples']
         gt = sample.gt_instances
-        sample.pred_instances = InstanceData(keypoints=gt.keypoints,
-                                             keypoint_scores=gt.keypoints_visible,
-                                             bbox_scores=gt.bbox_scores)
+        sample.pred_instances = InstanceData(
+            keypoints=gt.keypoints,
+            keypoint_scores=gt.keypoints_visible,
+            bbox_scores=gt.bbox_scores)
         samples.append(sample.to_dict())
     metric.process(None, samples)
     assert metric.evaluate(len(ds))['coco/AP'] == pytest.approx(1.0)
@@ -281,8 +292,10 @@ def test_nan_predictions_are_dropped_with_warning(data_root):
 
 
 def test_explicit_gt_converter(data_root):
-    ds, metric = _metric('halpe26', data_root,
-                         gt_converter=dict(num_keypoints=26, mapping=[(i, i) for i in range(17)]))
+    ds, metric = _metric(
+        'halpe26',
+        data_root,
+        gt_converter=dict(num_keypoints=26, mapping=[(i, i) for i in range(17)]))
     samples = _gt_samples(ds, vis_scores=True)
     for s in samples:  # the GT keeps only 17 mapped points; predict only those
         s['pred_instances']['keypoint_scores'][:, 17:] = 0

@@ -27,10 +27,11 @@ def test_rescore_modes():
     bbox = np.array([0.5, 1.0, 0.8])
     ks = np.array([[0.1, 0.3, 0.5], [0.1, 0.1, 0.1], [1.0, 0.9, 0.8]])
     np.testing.assert_allclose(rescore_instances(bbox, ks, 'bbox'), bbox)
-    np.testing.assert_allclose(rescore_instances(bbox, ks, 'bbox_keypoint', 0.2),
-                               [0.5 * 0.4, 0.0, 0.8 * 0.9])
+    np.testing.assert_allclose(
+        rescore_instances(bbox, ks, 'bbox_keypoint', 0.2), [0.5 * 0.4, 0.0, 0.8 * 0.9])
     np.testing.assert_allclose(rescore_instances(bbox, ks, 'keypoint', 0.2), [0.4, 0.0, 0.9])
-    np.testing.assert_allclose(rescore_instances(bbox, ks, 'alphapose'),
-                               ks.mean(1) + bbox + 1.25 * ks.max(1))
+    np.testing.assert_allclose(
+        rescore_instances(bbox, ks, 'alphapose'),
+        ks.mean(1) + bbox + 1.25 * ks.max(1))
     with pytest.raises(ValueError, match='score_mode'):
         rescore_instances(bbox, ks, 'median')

@@ -3,18 +3,15 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from mmalphapose.evaluation.metrics.mot_metric import (ClearMOTAccumulator,
-                                                       evaluate_keypoint_mota,
-                                                       evaluate_mot,
-                                                       head_sizes,
-                                                       load_mot_txt)
+from mmalphapose.evaluation.metrics.mot_metric import (ClearMOTAccumulator, evaluate_keypoint_mota,
+                                                       evaluate_mot, head_sizes, load_mot_txt)
 
 mm = pytest.importorskip('motmetrics')
-MOT15 = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data',
-                 'mot15', 'train')
-KEYS = ['mota', 'motp', 'idf1', 'idp', 'idr', 'num_switches',
-        'num_false_positives', 'num_misses', 'num_matches', 'num_objects',
-        'num_predictions']
+MOT15 = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data', 'mot15', 'train')
+KEYS = [
+    'mota', 'motp', 'idf1', 'idp', 'idr', 'num_switches', 'num_false_positives', 'num_misses',
+    'num_matches', 'num_objects', 'num_predictions'
+]
 
 
 @pytest.mark.parametrize('seq', ['TUD-Campus', 'TUD-Stadtmitte'])
@@ -26,14 +23,13 @@ def test_box_metrics_equal_motmetrics_on_mot15(seq):
     ts = mm.io.loadtxt(res_file, fmt='mot15-2D')
     acc = mm.utils.compare_to_groundtruth(gt, ts, 'iou', distth=0.5)
     ref = mm.metrics.create().compute(acc, metrics=KEYS, name=seq)
-    ours = evaluate_mot(load_mot_txt(gt_file, min_confidence=1),
-                        load_mot_txt(res_file))
+    ours = evaluate_mot(load_mot_txt(gt_file, min_confidence=1), load_mot_txt(res_file))
     print(seq, {k: round(float(ours[k]), 4) for k in KEYS})
     for k in KEYS:
         assert ours[k] == pytest.approx(float(ref[k].iloc[0]), abs=1e-9), k
     assert ours['num_switches'] > 0 and 0 < ours['mota'] < 1
-    back = evaluate_mot(load_mot_txt(gt_file, min_confidence=1),
-                        load_mot_txt(res_file), backend='motmetrics')
+    back = evaluate_mot(
+        load_mot_txt(gt_file, min_confidence=1), load_mot_txt(res_file), backend='motmetrics')
     for k in KEYS:
         assert back[k] == pytest.approx(ours[k], abs=1e-9), k
 
@@ -45,8 +41,8 @@ def test_accumulator_switch_and_idf1_by_hand():
     acc.update([1, 2], ['a', 'b'], [[nan, 0.1], [0.3, nan]])  # 2 switches
     acc.update([1], ['c'], [[nan]])  # miss + false positive
     s = acc.summary()
-    assert (s['num_switches'], s['num_misses'], s['num_false_positives'],
-            s['num_matches'], s['num_objects']) == (2, 1, 1, 2, 5)
+    assert (s['num_switches'], s['num_misses'], s['num_false_positives'], s['num_matches'],
+            s['num_objects']) == (2, 1, 1, 2, 5)
     assert s['mota'] == pytest.approx(1 - 4 / 5)
     assert s['motp'] == pytest.approx(0.7 / 4)
     # best id pairs: (1, a) and (2, b) once each -> IDTP 2 of 5 + 5
@@ -63,12 +59,15 @@ def _random_pose_frames(rng, n_frames=30, n_people=4, K=5):
         if 10 <= t < 14:  # swap two ids for a while
             pred_ids[[0, 1]] = pred_ids[[1, 0]]
         keep = rng.random(n_people) > 0.1
-        frames.append(dict(
-            gt_ids=np.arange(n_people), gt_keypoints=gt_kp,
-            gt_visible=rng.random((n_people, K)) > 0.2,
-            head_sizes=np.full(n_people, 15.),
-            pred_ids=pred_ids[keep], pred_keypoints=pred_kp[keep],
-            pred_scores=rng.random((keep.sum(), K))))
+        frames.append(
+            dict(
+                gt_ids=np.arange(n_people),
+                gt_keypoints=gt_kp,
+                gt_visible=rng.random((n_people, K)) > 0.2,
+                head_sizes=np.full(n_people, 15.),
+                pred_ids=pred_ids[keep],
+                pred_keypoints=pred_kp[keep],
+                pred_scores=rng.random((keep.sum(), K))))
     return frames
 
 
@@ -83,18 +82,19 @@ def test_keypoint_mota_equals_motmetrics_per_keypoint():
         for fr in frames:
             gi = np.flatnonzero(fr['gt_visible'][:, k])
             pi = np.flatnonzero(fr['pred_scores'][:, k] > 0.1)
-            d = np.linalg.norm(fr['gt_keypoints'][gi, None, k] -
-                               fr['pred_keypoints'][None, pi, k], axis=-1)
+            d = np.linalg.norm(
+                fr['gt_keypoints'][gi, None, k] - fr['pred_keypoints'][None, pi, k], axis=-1)
             d = d / fr['head_sizes'][gi, None]
             d[d > 0.5] = np.nan
             acc.update(fr['gt_ids'][gi], fr['pred_ids'][pi], d)
         s = mm.metrics.create().compute(
-            acc, metrics=['mota', 'num_misses', 'num_switches',
-                          'num_false_positives', 'num_objects'])
+            acc,
+            metrics=['mota', 'num_misses', 'num_switches', 'num_false_positives', 'num_objects'])
         assert out[f'mota/kpt{k}'] == pytest.approx(float(s['mota'].iloc[0]))
-        tot += [float(s[c].iloc[0]) for c in ('num_misses', 'num_switches',
-                                              'num_false_positives',
-                                              'num_objects')]
+        tot += [
+            float(s[c].iloc[0])
+            for c in ('num_misses', 'num_switches', 'num_false_positives', 'num_objects')
+        ]
     assert out['mota'] == pytest.approx(1 - tot[:3].sum() / tot[3])
     assert out['num_switches'] == tot[1] > 0
 

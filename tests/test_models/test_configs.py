@@ -26,8 +26,12 @@ FAST = {
     'heatmap_fastpose-duc-shuffle-res50_8xb32-200e_coco-256x192',
     'combined_fastpose-se-res50_8xb32-270e_coco-wholebody-256x192',
 }
-META = {'CocoDataset': 'coco.py', 'Halpe26Dataset': 'halpe26.py',
-        'Halpe136Dataset': 'halpe136.py', 'CocoWholeBodyDataset': 'coco_wholebody.py'}
+META = {
+    'CocoDataset': 'coco.py',
+    'Halpe26Dataset': 'halpe26.py',
+    'Halpe136Dataset': 'halpe136.py',
+    'CocoWholeBodyDataset': 'coco_wholebody.py'
+}
 
 
 def _dataset_type(dataset: dict) -> str:
@@ -45,8 +49,7 @@ def _params():
         name = osp.basename(path)
         marks = []
         if '-dcn' in name:
-            marks.append(pytest.mark.skipif(not has_mmcv_ops(),
-                                            reason='mmcv compiled ops missing'))
+            marks.append(pytest.mark.skipif(not has_mmcv_ops(), reason='mmcv compiled ops missing'))
         if 'simplebaseline' in name or 'hrnet' in name:
             marks.append(pytest.mark.skipif(not has_mmdet(), reason='mmdet missing'))
         if name[:-3] not in FAST:
@@ -69,8 +72,10 @@ def test_config_loss_and_predict(path):
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     codec = KEYPOINT_CODECS.build(cfg.codec)
-    meta = parse_pose_metainfo(dict(from_file=osp.join(
-        ROOT, 'configs/_base_/datasets', META[_dataset_type(cfg.train_dataloader.dataset)])))
+    meta = parse_pose_metainfo(
+        dict(
+            from_file=osp.join(ROOT, 'configs/_base_/datasets', META[_dataset_type(
+                cfg.train_dataloader.dataset)])))
     k = meta['num_keypoints']
     w, h = codec.input_size
     rng = np.random.default_rng(0)
@@ -78,13 +83,15 @@ def test_config_loss_and_predict(path):
     for _ in range(2):
         kpts = rng.uniform([0, 0], [w, h], size=(1, k, 2)).astype(np.float32)
         enc = codec.encode(kpts, np.ones((1, k)))
-        s = PoseDataSample(metainfo=dict(
-            input_size=(w, h), input_center=np.array([100., 100.]),
-            input_scale=np.array([w * 1., h * 1.]), flip_indices=meta['flip_indices']))
-        s.gt_instances = InstanceData(bboxes=np.array([[0., 0., w, h]]),
-                                      bbox_scores=np.ones(1))
-        s.gt_instance_labels = InstanceData(keypoint_weights=torch.as_tensor(
-            enc['keypoint_weights']))
+        s = PoseDataSample(
+            metainfo=dict(
+                input_size=(w, h),
+                input_center=np.array([100., 100.]),
+                input_scale=np.array([w * 1., h * 1.]),
+                flip_indices=meta['flip_indices']))
+        s.gt_instances = InstanceData(bboxes=np.array([[0., 0., w, h]]), bbox_scores=np.ones(1))
+        s.gt_instance_labels = InstanceData(
+            keypoint_weights=torch.as_tensor(enc['keypoint_weights']))
         if 'keypoint_labels' in enc:
             s.gt_instance_labels.keypoint_labels = torch.as_tensor(enc['keypoint_labels'])
         if 'heatmaps' in enc:

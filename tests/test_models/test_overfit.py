@@ -5,8 +5,7 @@ import os.path as osp
 import pytest
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-_spec = importlib.util.spec_from_file_location(
-    'overfit', osp.join(ROOT, 'benchmarks/overfit.py'))
+_spec = importlib.util.spec_from_file_location('overfit', osp.join(ROOT, 'benchmarks/overfit.py'))
 overfit = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(overfit)
 

@@ -9,8 +9,9 @@ from mmalphapose.datasets import parse_pose_metainfo
 from mmalphapose.registry import DATASETS, POSE_NMS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs/wholebody_2d_keypoint/sikr/*/*.py'))
-                 + glob.glob(osp.join(REPO, 'configs/wholebody_2d_keypoint/combined/*/*.py')))
+CONFIGS = sorted(
+    glob.glob(osp.join(REPO, 'configs/wholebody_2d_keypoint/sikr/*/*.py')) +
+    glob.glob(osp.join(REPO, 'configs/wholebody_2d_keypoint/combined/*/*.py')))
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=[osp.basename(p) for p in CONFIGS])

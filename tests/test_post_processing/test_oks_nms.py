@@ -10,8 +10,8 @@ from mmalphapose.registry import POSE_NMS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 COCO_META = osp.join(ROOT, 'configs/_base_/datasets/coco.py')
-SIGMAS = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07,
-                   1.07, .87, .87, .89, .89]) / 10.0
+SIGMAS = np.array(
+    [.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89]) / 10.0
 
 
 def _oks_loop(g, d, ag, ad, sigmas):
@@ -33,8 +33,11 @@ def _scene(rng, n_people=4, dups=3):
             scores.append(rng.uniform(0.1, 1, 17))
             boxes.append([i * 300, 0, i * 300 + 100, 100])
             bscores.append(rng.uniform(0.5, 1))
-    return InstanceData(keypoints=np.array(kpts), keypoint_scores=np.array(scores),
-                        bboxes=np.array(boxes, dtype=float), bbox_scores=np.array(bscores))
+    return InstanceData(
+        keypoints=np.array(kpts),
+        keypoint_scores=np.array(scores),
+        bboxes=np.array(boxes, dtype=float),
+        bbox_scores=np.array(bscores))
 
 
 def test_oks_iou_matches_loop():
@@ -42,8 +45,8 @@ def test_oks_iou_matches_loop():
     g = rng.uniform(0, 200, (17, 2))
     d = g + rng.normal(0, 5, (6, 17, 2))
     areas = rng.uniform(1000, 5000, 6)
-    np.testing.assert_allclose(oks_iou(g, d, 3000., areas, SIGMAS),
-                               _oks_loop(g, d, 3000., areas, SIGMAS), rtol=1e-12)
+    np.testing.assert_allclose(
+        oks_iou(g, d, 3000., areas, SIGMAS), _oks_loop(g, d, 3000., areas, SIGMAS), rtol=1e-12)
     # vis_thr: only keypoints scored above it in both poses count
     s_ref, s = np.ones(17), np.ones((6, 17))
     s[:, :5] = 0
@@ -87,8 +90,7 @@ def test_soft_oks_nms():
     assert kept.nms_scores[3:].max() < hard.nms_scores.min()
     kept, idx = SoftOKSNMS(metainfo=COCO_META, max_dets=5).nms(inst)
     assert len(idx) == 5
-    kept, idx = SoftOKSNMS(metainfo=COCO_META, method='linear', thr=0.5,
-                           score_thr=0.05).nms(inst)
+    kept, idx = SoftOKSNMS(metainfo=COCO_META, method='linear', thr=0.5, score_thr=0.05).nms(inst)
     assert kept.nms_scores.min() >= 0.05
     with pytest.raises(ValueError, match='method'):
         SoftOKSNMS(metainfo=COCO_META, method='cubic')
@@ -114,17 +116,23 @@ def test_soft_oks_nms_writes_person_scores_and_applies_score_thr():
 def test_oks_errors_and_empty():
     with pytest.raises(ValueError, match='sigmas'):
         OKSNMS()
-    empty = InstanceData(keypoints=np.zeros((0, 17, 2)), keypoint_scores=np.zeros((0, 17)),
-                         bboxes=np.zeros((0, 4)), bbox_scores=np.zeros(0))
+    empty = InstanceData(
+        keypoints=np.zeros((0, 17, 2)),
+        keypoint_scores=np.zeros((0, 17)),
+        bboxes=np.zeros((0, 4)),
+        bbox_scores=np.zeros(0))
     for nms in (OKSNMS(metainfo=COCO_META), SoftOKSNMS(metainfo=COCO_META)):
         kept, idx = nms.nms(empty)
         assert len(kept) == 0 and idx.size == 0
     rng = np.random.default_rng(3)
     inst = _scene(rng)
     with pytest.raises(ValueError, match='17 sigmas'):
-        OKSNMS(sigmas=np.ones(17)).nms(InstanceData(
-            keypoints=np.zeros((2, 26, 2)), keypoint_scores=np.ones((2, 26)),
-            bboxes=np.zeros((2, 4)), bbox_scores=np.ones(2)))
+        OKSNMS(sigmas=np.ones(17)).nms(
+            InstanceData(
+                keypoints=np.zeros((2, 26, 2)),
+                keypoint_scores=np.ones((2, 26)),
+                bboxes=np.zeros((2, 4)),
+                bbox_scores=np.ones(2)))
     inst.keypoints[0, 0, 0] = np.inf
     with pytest.raises(ValueError, match='keypoints'):
         OKSNMS(metainfo=COCO_META).nms(inst)

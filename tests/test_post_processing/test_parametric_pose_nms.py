@@ -10,7 +10,6 @@ from mmengine.structures import InstanceData
 from mmalphapose.post_processing import ParametricPoseNMS
 from mmalphapose.post_processing.utils import resolve_wholebody_groups
 from mmalphapose.registry import POSE_NMS
-
 from mmalphapose.testing.reference_pose_nms import REGRESSION, reference_pose_nms
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -20,8 +19,14 @@ HALPE_META = osp.join(ROOT, 'configs/_base_/datasets/halpe136.py')
 COCO_JSON = osp.join(ROOT, 'tests/data/coco/test_coco.json')
 
 
-def make_scene(rng, num_people, k, dup_max=4, jitter=1.5, zero_frac=0.05,
-               tie=False, identical=False):
+def make_scene(rng,
+               num_people,
+               k,
+               dup_max=4,
+               jitter=1.5,
+               zero_frac=0.05,
+               tie=False,
+               identical=False):
     """People spread over a 640x480 frame, each with 1..dup_max noisy
     duplicates (optionally exact copies / tied scores)."""
     kpts, scores, boxes, box_scores = [], [], [], []
@@ -45,22 +50,29 @@ def make_scene(rng, num_people, k, dup_max=4, jitter=1.5, zero_frac=0.05,
     kpts, scores = np.array(kpts), np.array(scores)
     if tie and len(scores) > 1:
         scores[1] = scores[0][rng.permutation(k)]  # same mean, other order
-    return InstanceData(keypoints=kpts, keypoint_scores=scores,
-                        bboxes=np.array(boxes), bbox_scores=np.array(box_scores))
+    return InstanceData(
+        keypoints=kpts,
+        keypoint_scores=scores,
+        bboxes=np.array(boxes),
+        bbox_scores=np.array(box_scores))
 
 
 def check_against_oracle(nms, inst, groups=None, consts=None, **kw):
     kept, idx = nms.nms(inst)
-    ref = reference_pose_nms(inst.keypoints, inst.keypoint_scores, inst.bboxes,
-                             inst.bbox_scores, consts=consts, groups=groups, **kw)
+    ref = reference_pose_nms(
+        inst.keypoints,
+        inst.keypoint_scores,
+        inst.bboxes,
+        inst.bbox_scores,
+        consts=consts,
+        groups=groups,
+        **kw)
     assert idx.tolist() == [r['index'] for r in ref]
     assert len(kept) == len(ref)
     for i, r in enumerate(ref):
         np.testing.assert_allclose(kept.keypoints[i], r['keypoints'], atol=1e-6)
-        np.testing.assert_allclose(kept.keypoint_scores[i], r['keypoint_scores'],
-                                   atol=1e-6)
-        np.testing.assert_allclose(kept.proposal_scores[i], r['proposal_score'],
-                                   atol=1e-6)
+        np.testing.assert_allclose(kept.keypoint_scores[i], r['keypoint_scores'], atol=1e-6)
+        np.testing.assert_allclose(kept.proposal_scores[i], r['proposal_score'], atol=1e-6)
         assert kept.idx[i] == r['members']
         np.testing.assert_array_equal(kept.bboxes[i], inst.bboxes[r['index']])
     return kept, idx
@@ -69,9 +81,13 @@ def check_against_oracle(nms, inst, groups=None, consts=None, **kw):
 @pytest.mark.parametrize('seed', range(40))
 def test_body17_matches_oracle(seed):
     rng = np.random.default_rng(seed)
-    inst = make_scene(rng, int(rng.integers(1, 9)), 17,
-                      jitter=float(rng.choice([0.5, 2.0, 6.0])),
-                      tie=seed % 3 == 0, identical=seed % 7 == 0)
+    inst = make_scene(
+        rng,
+        int(rng.integers(1, 9)),
+        17,
+        jitter=float(rng.choice([0.5, 2.0, 6.0])),
+        tie=seed % 3 == 0,
+        identical=seed % 7 == 0)
     area = float(rng.choice([0, 2000, 20000]))
     nms = ParametricPoseNMS(metainfo=COCO_META, min_box_area=area)
     check_against_oracle(nms, inst, min_box_area=area)
@@ -90,8 +106,8 @@ def test_body26_matches_oracle(seed):
 @pytest.mark.parametrize('norm', ['valid', 'alphapose'])
 def test_wholebody_matches_oracle(seed, meta, k, preset, norm):
     rng = np.random.default_rng(1000 + seed)
-    inst = make_scene(rng, int(rng.integers(1, 6)), k, jitter=2.0,
-                      tie=seed % 4 == 0, identical=seed % 5 == 0)
+    inst = make_scene(
+        rng, int(rng.integers(1, 6)), k, jitter=2.0, tie=seed % 4 == 0, identical=seed % 5 == 0)
     nms = ParametricPoseNMS(metainfo=meta, preset=preset, wholebody_match_norm=norm)
     groups = resolve_wholebody_groups(k, nms.parts)
     consts = REGRESSION if preset == 'regression' else None
@@ -121,9 +137,11 @@ def test_single_person_and_empty():
     # merging a pose with itself only must return it unchanged
     np.testing.assert_allclose(kept.keypoints[0], inst.keypoints[0])
     assert kept.idx == [[0]]
-    empty = InstanceData(keypoints=np.zeros((0, 17, 2)),
-                         keypoint_scores=np.zeros((0, 17)),
-                         bboxes=np.zeros((0, 4)), bbox_scores=np.zeros(0))
+    empty = InstanceData(
+        keypoints=np.zeros((0, 17, 2)),
+        keypoint_scores=np.zeros((0, 17)),
+        bboxes=np.zeros((0, 4)),
+        bbox_scores=np.zeros(0))
     kept, idx = ParametricPoseNMS().nms(empty)
     assert len(kept) == 0 and idx.shape == (0, )
 
@@ -138,8 +156,7 @@ def test_identical_duplicates_merge_to_one():
     assert len(kept) <= 3 and all(i < 3 for i in idx)
     for i, members in zip(idx, kept.idx):
         assert len(members) >= 3 and (i + 100) in members
-        np.testing.assert_allclose(kept.keypoints[list(idx).index(i)],
-                                   dup.keypoints[i], atol=1e-9)
+        np.testing.assert_allclose(kept.keypoints[list(idx).index(i)], dup.keypoints[i], atol=1e-9)
 
 
 def test_zero_scores_and_thresholds():
@@ -214,13 +231,13 @@ def _instances_to_results(img_id, kpts, scores, pose_scores):
     out = []
     for p, s, sc in zip(kpts, scores, pose_scores):
         kp = np.concatenate([p, s[:, None]], axis=1).reshape(-1)
-        out.append(dict(image_id=img_id, category_id=1, keypoints=kp.tolist(),
-                        score=float(sc)))
+        out.append(dict(image_id=img_id, category_id=1, keypoints=kp.tolist(), score=float(sc)))
     return out
 
 
 def test_pnms_restores_ap_on_coco_sample(capsys):
     from xtcocotools.coco import COCO
+
     from mmalphapose.datasets import parse_pose_metainfo
     sigmas = parse_pose_metainfo(dict(from_file=COCO_META))['sigmas']
     coco_gt = COCO(COCO_JSON)
@@ -229,8 +246,10 @@ def test_pnms_restores_ap_on_coco_sample(capsys):
     oks = POSE_NMS.build(dict(type='OKSNMS', metainfo=COCO_META))
     gt_res, none_res, pnms_res, oks_res = [], [], [], []
     for img_id in coco_gt.getImgIds():
-        anns = [a for a in coco_gt.loadAnns(coco_gt.getAnnIds(imgIds=img_id))
-                if a['num_keypoints'] > 0 and not a['iscrowd']]
+        anns = [
+            a for a in coco_gt.loadAnns(coco_gt.getAnnIds(imgIds=img_id))
+            if a['num_keypoints'] > 0 and not a['iscrowd']
+        ]
         kpts, scores, boxes, box_scores = [], [], [], []
         for a in anns:
             kp = np.array(a['keypoints'], dtype=np.float64).reshape(-1, 3)
@@ -239,8 +258,7 @@ def test_pnms_restores_ap_on_coco_sample(capsys):
             # unlabelled joints: put them at the box centre with a low score
             kp[~vis, :2] = [x + w / 2, y + h / 2]
             base_s = np.where(vis, 0.9, 0.05)
-            gt_res += _instances_to_results(img_id, kp[None, :, :2], base_s[None],
-                                            [1.0])
+            gt_res += _instances_to_results(img_id, kp[None, :, :2], base_s[None], [1.0])
             sigma_px = 0.015 * max(w, h)
             for _ in range(6):  # true pose + 5 duplicates, all detector-like
                 p = kp[:, :2] + rng.normal(0, sigma_px, (17, 2))
@@ -249,18 +267,19 @@ def test_pnms_restores_ap_on_coco_sample(capsys):
                 scores.append(s)
                 boxes.append(np.array([x, y, x + w, y + h]) + rng.normal(0, 0.03 * w, 4))
                 box_scores.append(rng.uniform(0.3, 1.0))
-        inst = InstanceData(keypoints=np.array(kpts), keypoint_scores=np.array(scores),
-                            bboxes=np.array(boxes), bbox_scores=np.array(box_scores))
+        inst = InstanceData(
+            keypoints=np.array(kpts),
+            keypoint_scores=np.array(scores),
+            bboxes=np.array(boxes),
+            bbox_scores=np.array(box_scores))
         prop = inst.keypoint_scores.mean(1) + inst.bbox_scores + \
             1.25 * inst.keypoint_scores.max(1)
-        none_res += _instances_to_results(img_id, inst.keypoints,
-                                          inst.keypoint_scores, prop)
+        none_res += _instances_to_results(img_id, inst.keypoints, inst.keypoint_scores, prop)
         kept, _ = nms.nms(inst)
         pnms_res += _instances_to_results(img_id, kept.keypoints, kept.keypoint_scores,
                                           kept.proposal_scores)
         kept, idx = oks.nms(inst)
-        oks_res += _instances_to_results(img_id, kept.keypoints, kept.keypoint_scores,
-                                         prop[idx])
+        oks_res += _instances_to_results(img_id, kept.keypoints, kept.keypoint_scores, prop[idx])
     ap_gt = _coco_eval(coco_gt, gt_res, sigmas)
     ap_none = _coco_eval(coco_gt, none_res, sigmas)
     ap_pnms = _coco_eval(coco_gt, pnms_res, sigmas)
@@ -276,11 +295,13 @@ def test_pnms_restores_ap_on_coco_sample(capsys):
 
 
 @pytest.mark.parametrize('seed', range(6))
-@pytest.mark.parametrize('consts', [
-    dict(gamma=5.0, mu=2.0, delta2=20.0),  # far-reaching spatial term
-    dict(match_thr=2.0, alpha=0.3, score_thr=0.1),
-    dict(gamma=-1.0),  # everything similar: pruning must switch off
-])
+@pytest.mark.parametrize(
+    'consts',
+    [
+        dict(gamma=5.0, mu=2.0, delta2=20.0),  # far-reaching spatial term
+        dict(match_thr=2.0, alpha=0.3, score_thr=0.1),
+        dict(gamma=-1.0),  # everything similar: pruning must switch off
+    ])
 def test_custom_constants_match_oracle(seed, consts):
     rng = np.random.default_rng(500 + seed)
     inst = make_scene(rng, int(rng.integers(2, 8)), 17, jitter=8.0)

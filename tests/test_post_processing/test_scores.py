@@ -20,8 +20,9 @@ def test_matches_the_formula_per_person():
     assert out.shape == (5, ) and out.dtype == np.float64
     np.testing.assert_allclose(out, _loop(ks, bs), rtol=1e-12)
     # (N, K, 1) scores, (N, 1) box scores and tensors give the same
-    np.testing.assert_allclose(proposal_score(torch.from_numpy(ks)[..., None],
-                                              torch.from_numpy(bs)[:, None]), out)
+    np.testing.assert_allclose(
+        proposal_score(torch.from_numpy(ks)[..., None],
+                       torch.from_numpy(bs)[:, None]), out)
 
 
 def test_empty_and_bad_shapes():
@@ -39,8 +40,11 @@ def test_users_share_it():
     np.testing.assert_allclose(rescore_instances(bs, ks, 'alphapose'), proposal_score(ks, bs))
     # P-NMS writes the person score of its merged poses into ``scores``
     kpts = rng.uniform(0, 500, (4, 17, 2))
-    inst = InstanceData(keypoints=kpts, keypoint_scores=ks,
-                        bboxes=np.concatenate([kpts.min(1), kpts.max(1)], 1), bbox_scores=bs)
+    inst = InstanceData(
+        keypoints=kpts,
+        keypoint_scores=ks,
+        bboxes=np.concatenate([kpts.min(1), kpts.max(1)], 1),
+        bbox_scores=bs)
     kept, idx = ParametricPoseNMS().nms(inst)
     assert len(kept) == len(idx) > 0
     np.testing.assert_allclose(kept.scores, proposal_score(kept.keypoint_scores, bs[idx]))

@@ -6,8 +6,7 @@ import pytest
 from mmengine.structures import InstanceData
 
 from mmalphapose.post_processing.utils import (get_pose_arrays, load_metainfo,
-                                               resolve_wholebody_groups,
-                                               select_instances)
+                                               resolve_wholebody_groups, select_instances)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -27,9 +26,11 @@ def test_load_metainfo_forms():
 
 
 def test_get_pose_arrays_shapes():
-    inst = InstanceData(keypoints=np.zeros((2, 5, 2), np.float32),
-                        keypoint_scores=np.ones((2, 5, 1)), bboxes=np.zeros((2, 4)),
-                        bbox_scores=np.ones((2, 1)))
+    inst = InstanceData(
+        keypoints=np.zeros((2, 5, 2), np.float32),
+        keypoint_scores=np.ones((2, 5, 1)),
+        bboxes=np.zeros((2, 4)),
+        bbox_scores=np.ones((2, 1)))
     k, s, b, bs = get_pose_arrays(inst)
     assert k.dtype == np.float64 and s.shape == (2, 5) and bs.shape == (2, )
     bad = InstanceData(keypoints=np.zeros((2, 5, 3)), keypoint_scores=np.ones((2, 5)))
@@ -44,9 +45,12 @@ def test_get_pose_arrays_shapes():
 def test_wholebody_groups():
     body, face, hand = resolve_wholebody_groups(136)
     assert (body.size, face.size, hand.size) == (26, 68, 42)
-    parts = dict(body=list(range(17)), foot=list(range(17, 23)),
-                 face=list(range(23, 91)), left_hand=list(range(91, 112)),
-                 right_hand=list(range(112, 133)))
+    parts = dict(
+        body=list(range(17)),
+        foot=list(range(17, 23)),
+        face=list(range(23, 91)),
+        left_hand=list(range(91, 112)),
+        right_hand=list(range(112, 133)))
     body, face, hand = resolve_wholebody_groups(133, parts)
     assert body.tolist() == list(range(23)) and hand[0] == 91
     with pytest.raises(ValueError, match='parts'):

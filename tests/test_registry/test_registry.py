@@ -13,12 +13,13 @@ from torch import nn
 from mmalphapose import registry as R
 from mmalphapose.utils import build_cross_scope, has_mmdet
 
-REQUIRED = ['RUNNERS', 'LOOPS', 'HOOKS', 'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS',
-            'MODELS', 'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS', 'OPTIMIZERS',
-            'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS',
-            'METRICS', 'EVALUATORS', 'TASK_UTILS', 'VISUALIZERS', 'VISBACKENDS',
-            'LOG_PROCESSORS', 'INFERENCERS', 'FUNCTIONS', 'KEYPOINT_CODECS',
-            'POSE_NMS', 'TRACKERS']
+REQUIRED = [
+    'RUNNERS', 'LOOPS', 'HOOKS', 'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS',
+    'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS', 'OPTIMIZERS', 'OPTIM_WRAPPERS',
+    'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'METRICS', 'EVALUATORS', 'TASK_UTILS',
+    'VISUALIZERS', 'VISBACKENDS', 'LOG_PROCESSORS', 'INFERENCERS', 'FUNCTIONS', 'KEYPOINT_CODECS',
+    'POSE_NMS', 'TRACKERS'
+]
 
 
 @pytest.mark.parametrize('name', REQUIRED)
@@ -33,8 +34,10 @@ def test_children_of_mmengine():
 
 
 def test_own_scope_build_and_prefixed_build():
+
     @R.MODELS.register_module(force=True)
     class _ToyScopeModule(nn.Module):
+
         def __init__(self, c=3):
             super().__init__()
             self.c = c
@@ -56,9 +59,9 @@ def test_mmdet_type_resolves_and_rtmdet_forward():
     with DefaultScope.overwrite_default_scope('mmalphapose'):
         cls = R.MODELS.get('mmdet.RTMDet')
         assert cls.__name__ == 'RTMDet'
-        cfg = Config.fromfile(osp.join(
-            osp.dirname(mmdet.__file__),
-            '.mim/configs/rtmdet/rtmdet_tiny_8xb32-300e_coco.py'))
+        cfg = Config.fromfile(
+            osp.join(
+                osp.dirname(mmdet.__file__), '.mim/configs/rtmdet/rtmdet_tiny_8xb32-300e_coco.py'))
         model_cfg = cfg.model.to_dict()
         model_cfg['type'] = 'mmdet.RTMDet'
         model_cfg['backbone']['init_cfg'] = None  # no download

@@ -1,10 +1,9 @@
 import numpy as np
 import pytest
 
-from mmalphapose.structures import (bbox_area, bbox_cs2xywh, bbox_cs2xyxy,
-                                    bbox_iou, bbox_xywh2cs, bbox_xywh2xyxy,
-                                    bbox_xyxy2cs, bbox_xyxy2xywh,
-                                    fix_aspect_ratio, flip_bbox)
+from mmalphapose.structures import (bbox_area, bbox_cs2xywh, bbox_cs2xyxy, bbox_iou, bbox_xywh2cs,
+                                    bbox_xywh2xyxy, bbox_xyxy2cs, bbox_xyxy2xywh, fix_aspect_ratio,
+                                    flip_bbox)
 
 
 def test_xyxy_xywh_hand_values():
@@ -13,7 +12,7 @@ def test_xyxy_xywh_hand_values():
     np.testing.assert_allclose(xywh, [[10, 20, 40, 80], [0, 0, 1, 2]])
     np.testing.assert_allclose(bbox_xywh2xyxy(xywh), xyxy)
     # single box keeps its shape
-    assert bbox_xyxy2xywh(np.array([1, 2, 3, 5])).shape == (4,)
+    assert bbox_xyxy2xywh(np.array([1, 2, 3, 5])).shape == (4, )
     np.testing.assert_allclose(bbox_xyxy2xywh(np.array([1, 2, 3, 5])), [1, 2, 2, 3])
 
 

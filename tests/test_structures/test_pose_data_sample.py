@@ -3,8 +3,7 @@ import pytest
 import torch
 from mmengine.structures import InstanceData, PixelData
 
-from mmalphapose.structures import (PoseDataSample, merge_data_samples,
-                                    split_instances)
+from mmalphapose.structures import PoseDataSample, merge_data_samples, split_instances
 
 
 def _sample(n=3, k=17):
@@ -64,4 +63,5 @@ def test_mmpose_field_names_match():
     keys = set(s.all_keys())
     assert {'gt_instances', 'pred_instances', 'gt_fields'} <= keys
     assert set(s.pred_instances.keys()) == {
-        'keypoints', 'keypoint_scores', 'bboxes', 'bbox_scores', 'track_ids'}
+        'keypoints', 'keypoint_scores', 'bboxes', 'bbox_scores', 'track_ids'
+    }

@@ -63,9 +63,9 @@ def test_every_source_kind_gives_the_same_metainfo():
 def test_same_keys_as_mmpose_parse(tmp_path):
     meta = PoseMetainfo.load(COCO_FILE)
     for key in ('dataset_name', 'num_keypoints', 'keypoint_id2name', 'keypoint_name2id',
-                'upper_body_ids', 'lower_body_ids', 'flip_indices', 'flip_pairs',
-                'keypoint_colors', 'num_skeleton_links', 'skeleton_links',
-                'skeleton_link_colors', 'dataset_keypoint_weights', 'sigmas'):
+                'upper_body_ids', 'lower_body_ids', 'flip_indices', 'flip_pairs', 'keypoint_colors',
+                'num_skeleton_links', 'skeleton_links', 'skeleton_link_colors',
+                'dataset_keypoint_weights', 'sigmas'):
         assert key in meta, key
     # the datasets' parse_pose_metainfo is a thin wrapper of it
     wrapped = parse_pose_metainfo(dict(from_file=COCO_FILE))
@@ -75,8 +75,7 @@ def test_same_keys_as_mmpose_parse(tmp_path):
 def test_loads_from_any_cwd(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # neither configs/ nor the package here
     assert not osp.exists('configs')
-    for src in ('configs/_base_/datasets/halpe26.py',
-                'mmalphapose::_base_/datasets/halpe26.py',
+    for src in ('configs/_base_/datasets/halpe26.py', 'mmalphapose::_base_/datasets/halpe26.py',
                 dict(from_file='configs/_base_/datasets/halpe26.py')):
         assert PoseMetainfo.load(src).num_keypoints == 26
     assert PoseMetainfo.for_num_keypoints(136).dataset_name == 'halpe136'
@@ -118,10 +117,20 @@ def test_each_file_is_parsed_once_and_loads_are_copies(tmp_path, monkeypatch):
 @pytest.mark.parametrize('k,expect', [
     (17, dict(body=list(range(17)))),
     (26, dict(body=list(range(20)), foot=list(range(20, 26)))),
-    (133, dict(body=list(range(17)), foot=list(range(17, 23)), face=list(range(23, 91)),
-               left_hand=list(range(91, 112)), right_hand=list(range(112, 133)))),
-    (136, dict(body=list(range(20)), foot=list(range(20, 26)), face=list(range(26, 94)),
-               left_hand=list(range(94, 115)), right_hand=list(range(115, 136)))),
+    (133,
+     dict(
+         body=list(range(17)),
+         foot=list(range(17, 23)),
+         face=list(range(23, 91)),
+         left_hand=list(range(91, 112)),
+         right_hand=list(range(112, 133)))),
+    (136,
+     dict(
+         body=list(range(20)),
+         foot=list(range(20, 26)),
+         face=list(range(26, 94)),
+         left_hand=list(range(94, 115)),
+         right_hand=list(range(115, 136)))),
 ])
 def test_parts(k, expect):
     meta = PoseMetainfo.for_num_keypoints(k)
@@ -190,8 +199,8 @@ def test_parsed_dict_checks():
         PoseMetainfo.load(3)
 
 
-@pytest.mark.parametrize('missing', ['sigmas', 'joint_weights', 'keypoint_info',
-                                     'skeleton_info', 'dataset_name'])
+@pytest.mark.parametrize(
+    'missing', ['sigmas', 'joint_weights', 'keypoint_info', 'skeleton_info', 'dataset_name'])
 def test_bad_file_names_the_file_and_the_field(tmp_path, missing):
     info = {k: v for k, v in TINY_INFO.items() if k != missing}
     path = _write_info(tmp_path / f'no_{missing}.py', info)
@@ -205,8 +214,11 @@ def test_bad_files_other_errors(tmp_path):
     path = _write_info(tmp_path / 'short.py', dict(TINY_INFO, sigmas=[0.1]))
     with pytest.raises(ValueError, match=r'short\.py.*"sigmas" has 1 values for 3'):
         PoseMetainfo.load(path)
-    swap = dict(TINY_INFO, keypoint_info={**TINY_INFO['keypoint_info'],
-                                          2: dict(name='right_eye', id=2, swap='zz')})
+    swap = dict(
+        TINY_INFO,
+        keypoint_info={
+            **TINY_INFO['keypoint_info'], 2: dict(name='right_eye', id=2, swap='zz')
+        })
     with pytest.raises(ValueError, match=r'swap\.py.*"zz"'):
         PoseMetainfo.load(_write_info(tmp_path / 'swap.py', swap))
     (tmp_path / 'empty.py').write_text('x = 1\n')

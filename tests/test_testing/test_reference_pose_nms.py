@@ -17,7 +17,7 @@ def test_duplicates_merge_and_distinct_people_stay():
     scores = np.array([np.full(17, 0.9), np.full(17, 0.6), np.full(17, 0.8)])
     boxes = np.array([[100, 100, 160, 220], [99, 99, 161, 221], [400, 50, 460, 170]], float)
     out = reference_pose_nms(kpts, scores, boxes, np.array([0.9, 0.8, 0.7]))
-    assert [r['index'] for r in out] == [0, 2]   # highest mean score first
+    assert [r['index'] for r in out] == [0, 2]  # highest mean score first
     assert sorted(out[0]['members']) == [0, 1] and out[1]['members'] == [2]
     # merged keypoints: score-weighted mean of the duplicates within the radius
     w = np.array([0.9, 0.6]) / 1.5

@@ -24,7 +24,7 @@ def test_dots_image_draws_white_squares():
 def test_bright_spot_head_finds_the_dot():
     head = BrightSpotHead(num_keypoints=3)
     crop = torch.zeros(2, 3, 16, 12)
-    crop[0, :, 4, 7] = 1.0   # (x, y) = (7, 4)
+    crop[0, :, 4, 7] = 1.0  # (x, y) = (7, 4)
     crop[1, :, 10, 2] = 1.0  # (2, 10)
     out = head.predict((crop, ), data_samples=None)
     np.testing.assert_allclose(out[0].keypoints, [[[7, 4]] * 3], atol=1e-5)
@@ -38,19 +38,21 @@ def test_written_config_builds_in_a_fresh_process(tmp_path):
     path = write_standin_config(str(tmp_path), 26, 'halpe26', input_size=(32, 48))
     cfg = Config.fromfile(path)
     assert cfg.codec.input_size == (32, 48) and cfg.model.head.num_keypoints == 26
-    code = (
-        'import json, sys\n'
-        'from mmengine.config import Config\n'
-        'from mmengine.registry import DefaultScope\n'
-        'from mmalphapose.datasets import parse_pose_metainfo\n'
-        'from mmalphapose.registry import MODELS\n'
-        f'cfg = Config.fromfile({path!r})\n'
-        'with DefaultScope.overwrite_default_scope("mmalphapose"):\n'
-        '    model = MODELS.build(cfg.model)\n'
-        'print(json.dumps(dict(head=type(model.head).__name__,\n'
-        '    k=parse_pose_metainfo(cfg.model.metainfo)["num_keypoints"])))\n')
+    code = ('import json, sys\n'
+            'from mmengine.config import Config\n'
+            'from mmengine.registry import DefaultScope\n'
+            'from mmalphapose.datasets import parse_pose_metainfo\n'
+            'from mmalphapose.registry import MODELS\n'
+            f'cfg = Config.fromfile({path!r})\n'
+            'with DefaultScope.overwrite_default_scope("mmalphapose"):\n'
+            '    model = MODELS.build(cfg.model)\n'
+            'print(json.dumps(dict(head=type(model.head).__name__,\n'
+            '    k=parse_pose_metainfo(cfg.model.metainfo)["num_keypoints"])))\n')
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
-    res = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
-                         cwd=str(tmp_path), env=env)
+    res = subprocess.run([sys.executable, '-c', code],
+                         capture_output=True,
+                         text=True,
+                         cwd=str(tmp_path),
+                         env=env)
     assert res.returncode == 0, res.stderr[-2000:]
     assert json.loads(res.stdout.strip().splitlines()[-1]) == dict(head='BrightSpotHead', k=26)

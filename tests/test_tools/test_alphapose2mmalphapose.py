@@ -17,6 +17,7 @@ _spec.loader.exec_module(conv)
 
 
 class APSE(nn.Module):
+
     def __init__(self, c):
         super().__init__()
         self.fc = nn.Sequential(nn.Linear(c, c), nn.ReLU(), nn.Linear(c, c), nn.Sigmoid())
@@ -26,6 +27,7 @@ class APSE(nn.Module):
 
 
 class APBottleneck(nn.Module):
+
     def __init__(self, cin, planes, stride, first):
         super().__init__()
         self.conv1 = nn.Conv2d(cin, planes, 1, bias=False)
@@ -51,6 +53,7 @@ class APBottleneck(nn.Module):
 
 
 class APPreact(nn.Module):
+
     def __init__(self, layers=(3, 4, 6, 3)):
         super().__init__()
         self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
@@ -70,6 +73,7 @@ class APPreact(nn.Module):
 
 
 class APDUC(nn.Module):
+
     def __init__(self, cin, cout):
         super().__init__()
         self.conv = nn.Conv2d(cin, cout, 3, padding=1, bias=False)
@@ -80,6 +84,7 @@ class APDUC(nn.Module):
 
 
 class APFastPose(nn.Module):
+
     def __init__(self, k=17, conv_dim=128):
         super().__init__()
         self.preact = APPreact()
@@ -103,14 +108,16 @@ def _randomise(module):
 
 
 def _ours(k=17, conv_dim=128):
-    return MODELS.build(dict(
-        type='TopdownPoseEstimator',
-        backbone=dict(type='SEResNet', depth=50),
-        neck=dict(type='DUC', in_channels=2048,
-                  channels=(1024, 4 * conv_dim)),
-        head=dict(type='SIKRHead', in_channels=conv_dim, out_channels=k,
-                  decoder=dict(type='SIKRLabel', input_size=(64, 64),
-                               heatmap_size=(16, 16)))))
+    return MODELS.build(
+        dict(
+            type='TopdownPoseEstimator',
+            backbone=dict(type='SEResNet', depth=50),
+            neck=dict(type='DUC', in_channels=2048, channels=(1024, 4 * conv_dim)),
+            head=dict(
+                type='SIKRHead',
+                in_channels=conv_dim,
+                out_channels=k,
+                decoder=dict(type='SIKRLabel', input_size=(64, 64), heatmap_size=(16, 16)))))
 
 
 @pytest.mark.parametrize('prefix', ['', 'module.'])
@@ -122,12 +129,16 @@ def test_convert_and_outputs_equal(tmp_path, prefix):
     src, dst = tmp_path / 'ap.pth', tmp_path / 'out.pth'
     torch.save(state, src)
     cfg = tmp_path / 'cfg.py'
-    cfg.write_text('model = ' + repr(dict(
-        type='TopdownPoseEstimator', backbone=dict(type='SEResNet', depth=50),
-        neck=dict(type='DUC', in_channels=2048, channels=(1024, 512)),
-        head=dict(type='SIKRHead', in_channels=128, out_channels=17,
-                  decoder=dict(type='SIKRLabel', input_size=(64, 64),
-                               heatmap_size=(16, 16))))))
+    cfg.write_text('model = ' + repr(
+        dict(
+            type='TopdownPoseEstimator',
+            backbone=dict(type='SEResNet', depth=50),
+            neck=dict(type='DUC', in_channels=2048, channels=(1024, 512)),
+            head=dict(
+                type='SIKRHead',
+                in_channels=128,
+                out_channels=17,
+                decoder=dict(type='SIKRLabel', input_size=(64, 64), heatmap_size=(16, 16))))))
     assert conv.main([str(src), str(dst), '--config', str(cfg)]) == 0
     ours = _ours()
     ours.load_state_dict(torch.load(dst, weights_only=True)['state_dict'])

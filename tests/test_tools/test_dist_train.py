@@ -25,8 +25,12 @@ def _free_port() -> int:
 
 
 def _run(cmd):
-    env = dict(os.environ, PYTHON=sys.executable, OMP_NUM_THREADS='1', PORT=str(_free_port()),
-               PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    env = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        OMP_NUM_THREADS='1',
+        PORT=str(_free_port()),
+        PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout + proc.stderr
@@ -74,8 +78,8 @@ def test_two_cpu_processes_train_resume_and_test(tmp_path):
     out = _run(['bash', 'tools/dist_train.sh', CONFIG, '2', '--resume'] + opts +
                ['train_cfg.max_epochs=2'])
     assert 'resumed' in out.lower()
-    second_run = sorted(set(d for d in os.listdir(work) if osp.isdir(osp.join(work, d)))
-                        - set(first_run))
+    second_run = sorted(
+        set(d for d in os.listdir(work) if osp.isdir(osp.join(work, d))) - set(first_run))
     iters = _rank_iterations(work, second_run[0])
     for rank in (0, 1):  # only epoch 2 ran: the resume restored epoch 1
         assert [(e, i) for e, i, _, _ in iters[rank]] == \
@@ -93,10 +97,10 @@ def test_launcher_without_its_environment_is_a_one_line_error(monkeypatch, capsy
         monkeypatch.setenv(k, '')  # recorded, so LOCAL_RANK set by the tools is undone
         monkeypatch.delenv(k)
     monkeypatch.chdir(ROOT)
-    for tool, argv in (('train', [CONFIG, '--launcher', 'pytorch']),
-                       ('test', [CONFIG, 'none', '--launcher', 'slurm'])):
-        spec = importlib.util.spec_from_file_location(
-            f'{tool}_tool', osp.join(ROOT, 'tools', f'{tool}.py'))
+    for tool, argv in (('train', [CONFIG, '--launcher',
+                                  'pytorch']), ('test', [CONFIG, 'none', '--launcher', 'slurm'])):
+        spec = importlib.util.spec_from_file_location(f'{tool}_tool',
+                                                      osp.join(ROOT, 'tools', f'{tool}.py'))
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
         with pytest.raises(SystemExit) as exc:

@@ -25,8 +25,8 @@ def _hybrik_state(model):
             name = 'preact.' + key[len('backbone.'):]
         else:
             name = key[len('head.'):]
-        state['module.' + name] = (torch.randn(val.shape, generator=g) if val.is_floating_point()
-                                   else val.clone())
+        state['module.' + name] = (
+            torch.randn(val.shape, generator=g) if val.is_floating_point() else val.clone())
     state['module.smpl.v_template'] = torch.zeros(6890, 3)
     state['module.smpl.shapedirs'] = torch.zeros(6890, 3, 10)
     return state

@@ -20,8 +20,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def _load_infer():
-    spec = importlib.util.spec_from_file_location('infer_tool',
-                                                  osp.join(ROOT, 'tools', 'infer.py'))
+    spec = importlib.util.spec_from_file_location('infer_tool', osp.join(ROOT, 'tools', 'infer.py'))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -73,17 +72,26 @@ def _run_in_process(argv):
 def test_single_process_run_then_resume_redoes_only_the_missing_inputs(
         inputs, standin, tmp_path, capsys):
     out = str(tmp_path / 'out')
-    args = [inputs, '--out-dir', out, '--pose-config', standin, '--det-config', 'none',
-            '--workers', '0', '--stage-threads', '1']
+    args = [
+        inputs, '--out-dir', out, '--pose-config', standin, '--det-config', 'none', '--workers',
+        '0', '--stage-threads', '1'
+    ]
     assert _run_in_process(args) == 0
     first = _json_outputs(out)
-    assert sorted(first) == ['000000000785.json', '000000040083.json', '000000196141.json',
-                             '000000197388.json', 'sub/000000000785.json',
-                             'sub/basketball_20f.json']
+    assert sorted(first) == [
+        '000000000785.json', '000000040083.json', '000000196141.json', '000000197388.json',
+        'sub/000000000785.json', 'sub/basketball_20f.json'
+    ]
     assert len({r['image_id'] for r in first['sub/basketball_20f.json']}) == 20
     man = json.load(open(osp.join(out, 'manifest.json')))
-    assert man['totals'] == dict(inputs=6, complete=6, failed=0, missing=0, frames=25,
-                                 people=25, seconds=man['totals']['seconds'])
+    assert man['totals'] == dict(
+        inputs=6,
+        complete=6,
+        failed=0,
+        missing=0,
+        frames=25,
+        people=25,
+        seconds=man['totals']['seconds'])
     video = man['inputs'][osp.join(inputs, 'sub', 'basketball_20f.mp4')]
     assert video['outputs'] == ['sub/basketball_20f.json', 'sub/basketball_20f_vis.mp4']
 
@@ -110,8 +118,9 @@ def test_bad_inputs_and_options_are_one_line_errors(tmp_path, standin, capsys):
     err = capsys.readouterr().err.strip()
     assert 'missing.mp4' in err and len(err.splitlines()) == 1
     image = osp.join(ROOT, 'tests', 'data', 'coco', '000000000785.jpg')
-    assert infer.main([image, '--out-dir', str(tmp_path / 'o'), '--smpl', '--format',
-                       'coco']) == 2  # the demo's own option checks hold here too
+    assert infer.main([image, '--out-dir',
+                       str(tmp_path / 'o'), '--smpl', '--format', 'coco'
+                       ]) == 2  # the demo's own option checks hold here too
     err = capsys.readouterr().err.strip()
     assert '--smpl' in err and len(err.splitlines()) == 1
     with pytest.raises(SystemExit):  # --out-dir is required
@@ -135,15 +144,17 @@ def test_threads_are_split_between_the_ranks_of_a_machine():
 
 
 def _env(**extra):
-    env = dict(os.environ, PYTHON=sys.executable, OMP_NUM_THREADS='1',
-               PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    env = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        OMP_NUM_THREADS='1',
+        PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
 
 def _run(cmd, env, ok=True):
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=600)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     if ok:
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout + proc.stderr
@@ -159,21 +170,19 @@ def test_two_gloo_processes_match_one_and_resume(inputs, standin, tmp_path):
 
     # a run that was stopped after two inputs: their markers exist, nothing else
     out = str(tmp_path / 'two')
-    done = [osp.join(out, '000000040083.done.json'), osp.join(out, 'sub',
-                                                              '000000000785.done.json')]
+    done = [osp.join(out, '000000040083.done.json'), osp.join(out, 'sub', '000000000785.done.json')]
     for marker in done:
         os.makedirs(osp.dirname(marker), exist_ok=True)
         with open(marker, 'w') as f:
-            json.dump(dict(input='x', outputs=[], frames=1, people=1, seconds=0.1,
-                           error=None, rank=0), f)
+            json.dump(
+                dict(input='x', outputs=[], frames=1, people=1, seconds=0.1, error=None, rank=0), f)
     log = _run(['bash', 'tools/dist_infer.sh', '2', inputs, '--out-dir', out] + opts,
                _env(PORT=_free_port()))
     assert '[rank 0/2]' in log and '[rank 1/2]' in log
     assert '4 pending inputs (6 in all)' in log
     assert '6/6 inputs complete' in log
     got = _json_outputs(out)
-    assert sorted(got) == sorted(set(reference) - {'000000040083.json',
-                                                   'sub/000000000785.json'})
+    assert sorted(got) == sorted(set(reference) - {'000000040083.json', 'sub/000000000785.json'})
     assert all(got[k] == reference[k] for k in got)
     man = json.load(open(osp.join(out, 'manifest.json')))
     assert man['world_size'] == 2
@@ -218,10 +227,17 @@ def test_slurm_infer_script_with_a_stand_in_srun(inputs, standin, tmp_path):
     (bin_dir / 'srun').write_text(FAKE_SRUN)
     (bin_dir / 'srun').chmod(0o755)
     out = str(tmp_path / 'slurm')
-    env = _env(GPUS=2, CPU_ONLY=1, CPUS_PER_TASK=1, MASTER_ADDR='127.0.0.1',
-               MASTER_PORT=_free_port(), PATH=f'{bin_dir}{os.pathsep}{os.environ["PATH"]}')
-    log = _run(['bash', 'tools/slurm_infer.sh', 'cpu', 'pose', inputs, '--out-dir', out,
-                '--pose-config', standin, '--det-config', 'none'], env)
+    env = _env(
+        GPUS=2,
+        CPU_ONLY=1,
+        CPUS_PER_TASK=1,
+        MASTER_ADDR='127.0.0.1',
+        MASTER_PORT=_free_port(),
+        PATH=f'{bin_dir}{os.pathsep}{os.environ["PATH"]}')
+    log = _run([
+        'bash', 'tools/slurm_infer.sh', 'cpu', 'pose', inputs, '--out-dir', out, '--pose-config',
+        standin, '--det-config', 'none'
+    ], env)
     assert '[rank 1/2]' in log and '6/6 inputs complete' in log
     man = json.load(open(osp.join(out, 'manifest.json')))
     assert man['world_size'] == 2 and man['totals']['complete'] == 6

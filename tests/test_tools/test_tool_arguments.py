@@ -11,14 +11,15 @@ import pytest
 import torch
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TINY = 'sikr_fastpose-se-res18_1xb2-2e_coco-tiny-128x96'   # a config *name*
+TINY = 'sikr_fastpose-se-res18_1xb2-2e_coco-tiny-128x96'  # a config *name*
 STUDENT_CKPT = osp.join(ROOT, 'checkpoints', 'movenet-fpn_heatmap_halpe26-distill-256x192.pth')
 # documented in docs/train_test.md: the students' test set -> the bundled samples
 SAMPLE_OPTIONS = [
     'test_dataloader.dataset.data_root=tests/data/',
     'test_dataloader.dataset.ann_file=halpe/test_halpe.json',
     'test_dataloader.dataset.data_prefix.img=coco/', 'test_dataloader.num_workers=0',
-    'test_evaluator.ann_file=tests/data/halpe/test_halpe.json']
+    'test_evaluator.ann_file=tests/data/halpe/test_halpe.json'
+]
 
 
 def _load_tool(name):
@@ -31,8 +32,8 @@ def _load_tool(name):
 
 def _run(args, timeout=900):
     env = dict(os.environ, OMP_NUM_THREADS='2', PYTHONPATH=ROOT)
-    return subprocess.run([sys.executable] + args, cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable] + args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.mark.parametrize('tool', ['train', 'test'])
@@ -61,9 +62,12 @@ def test_test_tool_resolves_names_and_refuses_missing_checkpoint(tmp_path, capsy
 def test_test_tool_refuses_checkpoint_of_another_architecture(tmp_path, capsys):
     mod = _load_tool('test')
     other = tmp_path / 'other_arch.pth'
-    torch.save(dict(state_dict={'backbone.stem.weight': torch.zeros(8, 3, 3, 3),
-                                'head.final_layer.weight': torch.zeros(26, 96, 1, 1)}),
-               str(other))
+    torch.save(
+        dict(
+            state_dict={
+                'backbone.stem.weight': torch.zeros(8, 3, 3, 3),
+                'head.final_layer.weight': torch.zeros(26, 96, 1, 1)
+            }), str(other))
     with pytest.raises(SystemExit) as exc:
         mod.main([TINY, str(other), '--work-dir', str(tmp_path / 'w')])
     assert exc.value.code == 2
@@ -78,11 +82,14 @@ def test_check_state_dict_names_keypoint_count():
     from mmalphapose.models.heads import SIKRHead
     from mmalphapose.utils import check_state_dict
     head = torch.nn.Module()
-    head.head = SIKRHead(8, 17, decoder=dict(type='SIKRLabel', input_size=(48, 64),
-                                             heatmap_size=(12, 16)))
+    head.head = SIKRHead(
+        8, 17, decoder=dict(type='SIKRLabel', input_size=(48, 64), heatmap_size=(12, 16)))
     state = {k: v.clone() for k, v in head.state_dict().items()}
-    assert set(check_state_dict(head, {'module.' + k: v for k, v in state.items()},
-                                'a.pth', 'c.py')) == set(state)
+    assert set(
+        check_state_dict(head, {
+            'module.' + k: v
+            for k, v in state.items()
+        }, 'a.pth', 'c.py')) == set(state)
     state['head.final_layer.weight'] = torch.zeros(26, 8, 3, 3)
     state['head.final_layer.bias'] = torch.zeros(26)
     with pytest.raises(ValueError, match='predicts 26 keypoints.*17 keypoints'):
@@ -117,8 +124,10 @@ def test_amp_picks_bf16_autocast_on_cpu(tmp_path, capsys):
         from mmalphapose.registry import OPTIM_WRAPPERS
         from mmalphapose.utils import register_all_modules
         register_all_modules(init_default_scope=False)
-        wrapper = OPTIM_WRAPPERS.build(dict(merged.optim_wrapper, optimizer=torch.optim.Adam(
-            torch.nn.Linear(2, 2).parameters())))
+        wrapper = OPTIM_WRAPPERS.build(
+            dict(
+                merged.optim_wrapper,
+                optimizer=torch.optim.Adam(torch.nn.Linear(2, 2).parameters())))
         assert wrapper.dtype == torch.bfloat16
     assert '--amp' in capsys.readouterr().out
 
@@ -151,8 +160,8 @@ def test_every_bundled_model_has_a_test_path_on_the_samples(name, tmp_path):
 def test_tiny_wholebody_config_trains_and_tests(tmp_path):
     work = str(tmp_path / 'work')
     cfg = 'combined_fastpose-se-res18_1xb2-2e_coco-wholebody-tiny-128x96'
-    proc = _run(['tools/train.py', cfg, '--work-dir', work, '--cfg-options',
-                 'train_cfg.max_epochs=1'])
+    proc = _run(
+        ['tools/train.py', cfg, '--work-dir', work, '--cfg-options', 'train_cfg.max_epochs=1'])
     assert proc.returncode == 0, proc.stderr[-3000:]
     proc = _run(['tools/test.py', cfg, osp.join(work, 'epoch_1.pth'), '--work-dir', work])
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -15,8 +15,8 @@ CONFIG = 'configs/body_2d_keypoint/sikr/coco/sikr_fastpose-se-res18_1xb2-2e_coco
 
 def _run(args, tmp_path):
     env = dict(os.environ, OMP_NUM_THREADS='2', PYTHONPATH=ROOT)
-    proc = subprocess.run([sys.executable] + args, cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [sys.executable] + args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout + proc.stderr
 
@@ -24,18 +24,21 @@ def _run(args, tmp_path):
 @pytest.mark.slow
 def test_train_resume_test_dump(tmp_path):
     work = str(tmp_path / 'work')
-    _run(['tools/train.py', CONFIG, '--work-dir', work, '--cfg-options',
-          'train_cfg.max_epochs=1', 'train_cfg.val_interval=5'], tmp_path)
+    _run([
+        'tools/train.py', CONFIG, '--work-dir', work, '--cfg-options', 'train_cfg.max_epochs=1',
+        'train_cfg.val_interval=5'
+    ], tmp_path)
     assert osp.isfile(osp.join(work, 'epoch_1.pth'))
-    out = _run(['tools/train.py', CONFIG, '--work-dir', work, '--resume',
-                '--cfg-options', 'train_cfg.max_epochs=2'], tmp_path)
+    out = _run([
+        'tools/train.py', CONFIG, '--work-dir', work, '--resume', '--cfg-options',
+        'train_cfg.max_epochs=2'
+    ], tmp_path)
     assert 'resumed' in out.lower() or 'resume' in out.lower()
     ckpt = osp.join(work, 'epoch_2.pth')
     assert osp.isfile(ckpt)
     assert 'coco/AP' in out
     dump = str(tmp_path / 'preds.pkl')
-    out = _run(['tools/test.py', CONFIG, ckpt, '--work-dir', work, '--dump', dump],
-               tmp_path)
+    out = _run(['tools/test.py', CONFIG, ckpt, '--work-dir', work, '--dump', dump], tmp_path)
     assert 'coco/AP' in out
     with open(dump, 'rb') as f:
         preds = pickle.load(f)

@@ -10,11 +10,10 @@ from mmalphapose.tracking.base_tracker import default_sigmas
 def test_resolve_sigmas_sources():
     path = 'configs/_base_/datasets/coco.py'
     s = resolve_sigmas(path)
-    assert s.shape == (17,) and np.isclose(s[0], 0.026)
+    assert s.shape == (17, ) and np.isclose(s[0], 0.026)
     np.testing.assert_allclose(resolve_sigmas(dict(from_file=path)), s)
     np.testing.assert_allclose(resolve_sigmas(dict(sigmas=s.tolist())), s)
-    np.testing.assert_allclose(resolve_sigmas(path, sigmas=[0.1] * 3),
-                               [0.1] * 3)
+    np.testing.assert_allclose(resolve_sigmas(path, sigmas=[0.1] * 3), [0.1] * 3)
     assert resolve_sigmas() is None
     with pytest.raises(ValueError, match='metainfo'):
         resolve_sigmas(dict(foo=1))
@@ -34,8 +33,7 @@ def test_default_sigmas_come_from_the_bundled_metainfo():
     coco = default_sigmas(17)
     assert coco.dtype == np.float64 and np.isclose(coco[0], 0.026)
     for k in (26, 133, 136):
-        np.testing.assert_allclose(default_sigmas(k),
-                                   PoseMetainfo.for_num_keypoints(k).sigmas)
+        np.testing.assert_allclose(default_sigmas(k), PoseMetainfo.for_num_keypoints(k).sigmas)
     np.testing.assert_allclose(default_sigmas(5), [0.05] * 5)
     meta = PoseMetainfo.for_num_keypoints(26)
     np.testing.assert_allclose(resolve_sigmas(meta), meta.sigmas)

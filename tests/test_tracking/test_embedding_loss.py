@@ -5,8 +5,7 @@ from mmalphapose.registry import MODELS
 
 
 def test_batch_hard_triplet_by_hand():
-    loss = MODELS.build(dict(type='BatchHardTripletLoss', margin=0.5,
-                             normalize=False))
+    loss = MODELS.build(dict(type='BatchHardTripletLoss', margin=0.5, normalize=False))
     x = torch.tensor([[0., 0.], [1., 0.], [0., 3.], [0., 2.]])
     y = torch.tensor([0, 0, 1, 1])
     # anchor 0: d_pos 1, d_neg 2 -> 0 ; anchor 1: d_pos 1, d_neg sqrt(5)
@@ -25,8 +24,7 @@ def test_batch_hard_triplet_by_hand():
 
 
 def test_identity_cross_entropy_ignores_unknown():
-    loss = MODELS.build(dict(type='IdentityCrossEntropyLoss',
-                             label_smooth=0.0, loss_weight=2.0))
+    loss = MODELS.build(dict(type='IdentityCrossEntropyLoss', label_smooth=0.0, loss_weight=2.0))
     logits = torch.tensor([[2., 0.], [0., 2.], [5., -5.]])
     labels = torch.tensor([0, 1, -1])
     ref = torch.nn.functional.cross_entropy(logits[:2], labels[:2])

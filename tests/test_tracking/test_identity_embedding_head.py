@@ -31,8 +31,8 @@ def _blob_heatmaps(n, k, h, w, centres):
 
 def test_pose_guided_attention_ignores_other_people():
     torch.manual_seed(0)
-    head = MODELS.build(dict(type='IdentityEmbeddingHead', in_channels=8,
-                             embed_dim=16, mid_channels=8)).eval()
+    head = MODELS.build(
+        dict(type='IdentityEmbeddingHead', in_channels=8, embed_dim=16, mid_channels=8)).eval()
     feats = torch.randn(1, 8, 32, 24)
     hm = _blob_heatmaps(1, 17, 32, 24, [(16, 5)])  # our person: left
     emb = head(feats, hm)
@@ -43,9 +43,13 @@ def test_pose_guided_attention_ignores_other_people():
     other = feats.clone()
     other[..., :, 14:] = torch.randn_like(other[..., :, 14:]) * 3
     d_att = (head(other, hm) - emb).norm()
-    plain = MODELS.build(dict(type='IdentityEmbeddingHead', in_channels=8,
-                              embed_dim=16, mid_channels=8,
-                              attention='none'))
+    plain = MODELS.build(
+        dict(
+            type='IdentityEmbeddingHead',
+            in_channels=8,
+            embed_dim=16,
+            mid_channels=8,
+            attention='none'))
     plain.load_state_dict(head.state_dict())
     plain.eval()
     d_plain = (plain(other, hm) - plain(feats, hm)).norm()
@@ -58,18 +62,25 @@ def test_pose_guided_attention_ignores_other_people():
 
 def test_loss_labels_and_training_separates_identities():
     torch.manual_seed(0)
-    head = MODELS.build(dict(type='IdentityEmbeddingHead', in_channels=8,
-                             embed_dim=16, mid_channels=16,
-                             num_identities=8))
-    samples = [_sample(1, '012834'), _sample(1, '012834'),
-               _sample(2, '012834'), _sample(2, '012834'),
-               _sample(1, '009473'), _sample(1, '009473')]
-    from mmalphapose.models.heads.identity_embedding_head import \
-        identity_labels
+    head = MODELS.build(
+        dict(
+            type='IdentityEmbeddingHead',
+            in_channels=8,
+            embed_dim=16,
+            mid_channels=16,
+            num_identities=8))
+    samples = [
+        _sample(1, '012834'),
+        _sample(1, '012834'),
+        _sample(2, '012834'),
+        _sample(2, '012834'),
+        _sample(1, '009473'),
+        _sample(1, '009473')
+    ]
+    from mmalphapose.models.heads.identity_embedding_head import identity_labels
     labels = identity_labels(samples)
     assert labels.tolist() == [12834001] * 2 + [12834002] * 2 + [9473001] * 2
-    no_track = identity_labels([_sample(None, None, inst_id=7),
-                                _sample(-1, '3', inst_id=8)])
+    no_track = identity_labels([_sample(None, None, inst_id=7), _sample(-1, '3', inst_id=8)])
     assert no_track[0] != no_track[1]
     with pytest.raises(KeyError, match='identity'):
         identity_labels([PoseDataSample()])
@@ -89,18 +100,15 @@ def test_loss_labels_and_training_separates_identities():
         opt.step()
     assert loss.item() < 0.5 * first
     head.eval()
-    emb = head.predict(protos.repeat_interleave(2, 0) +
-                       torch.randn(6, 8, 8, 6), hm)
+    emb = head.predict(protos.repeat_interleave(2, 0) + torch.randn(6, 8, 8, 6), hm)
     sim = emb @ emb.T
-    same = torch.tensor([[i // 2 == j // 2 for j in range(6)]
-                         for i in range(6)])
+    same = torch.tensor([[i // 2 == j // 2 for j in range(6)] for i in range(6)])
     assert sim[same].min() > sim[~same].max()
 
 
 def test_bad_config_and_shapes():
     with pytest.raises(ValueError):
-        MODELS.build(dict(type='IdentityEmbeddingHead', in_channels=8,
-                          attention='bad'))
+        MODELS.build(dict(type='IdentityEmbeddingHead', in_channels=8, attention='bad'))
     head = MODELS.build(dict(type='IdentityEmbeddingHead', in_channels=8))
     with pytest.raises(ValueError, match='heatmaps'):
         head(torch.randn(2, 8, 4, 4), torch.rand(3, 17, 4, 4))

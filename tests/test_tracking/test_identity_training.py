@@ -31,8 +31,7 @@ def test_pose_and_embedding_train_together(repo_root, tmp_path, monkeypatch):
     assert len(seen) >= 5  # 14 persons x 2 copies / batch 4
     for losses in seen:
         assert {'loss_id_cls', 'loss_id_triplet'} <= set(losses)
-        pose_keys = [k for k in losses
-                     if k.startswith('loss') and not k.startswith('loss_id')]
+        pose_keys = [k for k in losses if k.startswith('loss') and not k.startswith('loss_id')]
         assert pose_keys, f'no pose loss in {sorted(losses)}'
         assert all(math.isfinite(v) for v in losses.values())
     # inference writes one embedding per person

@@ -1,7 +1,6 @@
 import numpy as np
 
-from mmalphapose.tracking import (CHI2INV95, KalmanFilterXYAH, xyah2xyxy,
-                                  xyxy2xyah)
+from mmalphapose.tracking import CHI2INV95, KalmanFilterXYAH, xyah2xyxy, xyxy2xyah
 
 
 def test_box_conversions_roundtrip():

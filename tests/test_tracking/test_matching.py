@@ -4,8 +4,7 @@ import os.path as osp
 import numpy as np
 
 from mmalphapose.testing import load_real_poses
-from mmalphapose.tracking import (KalmanFilterXYAH, embedding_distance,
-                                  fuse_motion, iou_distance,
+from mmalphapose.tracking import (KalmanFilterXYAH, embedding_distance, fuse_motion, iou_distance,
                                   linear_assignment, pose_oks)
 
 DATA = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data')
@@ -35,8 +34,7 @@ def test_linear_assignment_threshold_and_optimality():
         assert (cost[matches[:, 0], matches[:, 1]] < 0.6).all()
         assert len(set(matches[:, 0]) | set(un_r)) == 4
         assert len(set(matches[:, 1]) | set(un_c)) == 3
-        obj = cost[matches[:, 0], matches[:, 1]].sum() + 0.3 * (
-            7 - 2 * len(matches))
+        obj = cost[matches[:, 0], matches[:, 1]].sum() + 0.3 * (7 - 2 * len(matches))
         assert np.isclose(obj, _brute_force(cost, 0.6))
     m, r, c = linear_assignment(np.zeros((0, 2)), 0.5)
     assert m.shape == (0, 2) and len(r) == 0 and list(c) == [0, 1]
@@ -45,8 +43,7 @@ def test_linear_assignment_threshold_and_optimality():
 def test_iou_and_embedding_distance():
     a = np.array([[0., 0., 10., 10.]])
     b = np.array([[0., 0., 10., 10.], [5., 0., 15., 10.], [20, 20, 30, 30]])
-    np.testing.assert_allclose(iou_distance(a, b), [[0, 1 - 50 / 150, 1]],
-                               atol=1e-6)
+    np.testing.assert_allclose(iou_distance(a, b), [[0, 1 - 50 / 150, 1]], atol=1e-6)
     f = np.array([[1., 0.], [0., 2.]])
     d = embedding_distance(f, np.array([[2., 0.], [-1., 0.]]))
     np.testing.assert_allclose(d, [[0, 2], [1, 1]], atol=1e-12)
@@ -59,17 +56,15 @@ def test_pose_oks_on_real_pose():
     sig = np.full(17, 0.079)
     shifted = kp + [3., 4.]  # 5 px everywhere
     area = np.full((1, 2), 100. * 200.)
-    oks = pose_oks(kp[None], vis[None], np.stack([kp, shifted]),
-                   np.stack([vis, vis]), area, sig)
+    oks = pose_oks(kp[None], vis[None], np.stack([kp, shifted]), np.stack([vis, vis]), area, sig)
     expected = np.exp(-25. / (2 * 20000 * (2 * 0.079)**2))
     np.testing.assert_allclose(oks, [[1.0, expected]])
     # positional uncertainty softens the penalty
-    soft = pose_oks(kp[None], vis[None], shifted[None], vis[None],
-                    area[:, :1], sig, extra_var=np.array([50.]))
+    soft = pose_oks(
+        kp[None], vis[None], shifted[None], vis[None], area[:, :1], sig, extra_var=np.array([50.]))
     assert soft[0, 0] > expected
     # no shared keypoint -> NaN
-    none = pose_oks(kp[None], vis[None], kp[None], ~vis[None], area[:, :1],
-                    sig)
+    none = pose_oks(kp[None], vis[None], kp[None], ~vis[None], area[:, :1], sig)
     assert np.isnan(none).all()
 
 

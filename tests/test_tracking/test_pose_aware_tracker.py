@@ -21,15 +21,13 @@ def sequences():
 
 
 @pytest.mark.parametrize('use_embeddings', [True, False])
-def test_pose_aware_beats_iou_on_real_pose_sequences(sequences,
-                                                     use_embeddings):
+def test_pose_aware_beats_iou_on_real_pose_sequences(sequences, use_embeddings):
     iou_sw = pose_sw = 0
     for seed, seq in sequences.items():
         assert len(seq['frames']) >= 100 and seq['num_hidden'] > 0
-        ours = evaluate_mot(seq['gt'], run_tracker(
-            PoseAwareTracker(), seq['frames'], use_embeddings))
-        base = evaluate_mot(seq['gt'], run_tracker(IoUTracker(),
-                                                   seq['frames'], False))
+        ours = evaluate_mot(seq['gt'], run_tracker(PoseAwareTracker(), seq['frames'],
+                                                   use_embeddings))
+        base = evaluate_mot(seq['gt'], run_tracker(IoUTracker(), seq['frames'], False))
         print(f'seed {seed} embeddings={use_embeddings}: PoseAware IDF1 '
               f'{ours["idf1"]:.3f} IDsw {ours["num_switches"]} MOTA '
               f'{ours["mota"]:.3f} | IoU IDF1 {base["idf1"]:.3f} IDsw '
@@ -45,8 +43,7 @@ def _person(pose, centre, h, score=0.9):
     kp = pose['kpts'] * h + centre
     ks = np.where(pose['vis'], score, 0.05)
     w = h * pose['aspect']
-    box = np.r_[centre[0] - w / 2, centre[1] - h / 2, centre[0] + w / 2,
-                centre[1] + h / 2]
+    box = np.r_[centre[0] - w / 2, centre[1] - h / 2, centre[0] + w / 2, centre[1] + h / 2]
     return box, kp, ks
 
 
@@ -63,13 +60,11 @@ def _frame(people):
 def test_reidentification_after_occlusion_and_death_after_buffer():
     poses = load_real_poses(DATA)
     tracker = TRACKERS.build(
-        dict(type='PoseAwareTracker',
-             metainfo='configs/_base_/datasets/coco.py', track_buffer=20))
+        dict(type='PoseAwareTracker', metainfo='configs/_base_/datasets/coco.py', track_buffer=20))
     ids = []
     for t in range(40):
         # person walks right at 6 px/frame, unseen in frames 15..24
-        people = [] if 15 <= t < 25 else [
-            _person(poses[0], np.array([200. + 6 * t, 300.]), 200.)]
+        people = [] if 15 <= t < 25 else [_person(poses[0], np.array([200. + 6 * t, 300.]), 200.)]
         out = tracker.update(_frame(people), t)
         ids.extend(out.track_ids.tolist())
     assert set(ids) == {1}, 'same identity after a 10-frame occlusion'
@@ -77,8 +72,7 @@ def test_reidentification_after_occlusion_and_death_after_buffer():
     for t in range(40, 62):
         tracker.update(_frame([]), t)
     assert len(tracker.active_tracks) == 0
-    out = tracker.update(
-        _frame([_person(poses[0], np.array([440., 300.]), 200.)]), 62)
+    out = tracker.update(_frame([_person(poses[0], np.array([440., 300.]), 200.)]), 62)
     assert out.track_ids.tolist() == [2]
 
 
@@ -135,8 +129,7 @@ def test_embeddings_resolve_crossing_with_identical_poses():
     hist = {0: set(), 1: set()}
     for t in range(60):
         xs = [100. + 10 * t, 700. - 10 * t]
-        people = [_person(pose, np.array([x, 300. + rng.normal(0, 2)]), 200.)
-                  for x in xs]
+        people = [_person(pose, np.array([x, 300. + rng.normal(0, 2)]), 200.) for x in xs]
         inst = _frame(people)
         inst.embeddings = emb + rng.normal(0, 0.05, emb.shape)
         out = tracker.update(inst, t)

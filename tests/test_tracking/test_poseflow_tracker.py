@@ -17,8 +17,8 @@ def _two_frames():
     """Two consecutive real video frames, or a real photo and the same
     photo shifted by a few pixels when the video frames are not copied."""
     if osp.isfile(osp.join(VIDEO, '000001.jpg')):
-        return (cv2.imread(osp.join(VIDEO, '000000.jpg')),
-                cv2.imread(osp.join(VIDEO, '000001.jpg')))
+        return (cv2.imread(osp.join(VIDEO,
+                                    '000000.jpg')), cv2.imread(osp.join(VIDEO, '000001.jpg')))
     f0 = cv2.imread(osp.join(DATA, 'coco', '000000197388.jpg'))
     return f0, np.roll(f0, (3, 6), axis=(0, 1))
 
@@ -34,26 +34,22 @@ def test_poseflow_tracks_real_pose_sequence():
 def test_poseflow_scores_and_new_ids():
     tr = PoseFlowTracker(mag=30, num=2)
     kp = np.array([[[100., 100.], [100., 200.], [150., 150.]]])
-    inst = InstanceData(keypoints=kp, keypoint_scores=np.ones((1, 3)),
-                        bbox_scores=np.ones(1))
+    inst = InstanceData(keypoints=kp, keypoint_scores=np.ones((1, 3)), bbox_scores=np.ones(1))
     assert tr.update(inst, 0).track_ids.tolist() == [1]
     # 10 px shift: pose IoU (top-2 of 60x60 boxes) = 50*60/(2*3600-3000)
-    moved = InstanceData(keypoints=kp + [10., 0.],
-                         keypoint_scores=np.ones((1, 3)),
-                         bbox_scores=np.ones(1))
-    feats = tr._features((tr._person_boxes(
-        _dets(inst), None), kp, np.ones(1)), tr._person_boxes(
-            _dets(moved), None), kp + [10., 0.], np.ones(1), None)
+    moved = InstanceData(
+        keypoints=kp + [10., 0.], keypoint_scores=np.ones((1, 3)), bbox_scores=np.ones(1))
+    feats = tr._features((tr._person_boxes(_dets(inst), None), kp, np.ones(1)),
+                         tr._person_boxes(_dets(moved), None), kp + [10., 0.], np.ones(1), None)
     np.testing.assert_allclose(feats[0, 0, 3], 3000 / 4200)
     assert 0 < feats[0, 0, 1] < 1 and feats[0, 0, 0] == 0
-    far = InstanceData(keypoints=kp + 500., keypoint_scores=np.ones((1, 3)),
-                       bbox_scores=np.ones(1))
+    far = InstanceData(keypoints=kp + 500., keypoint_scores=np.ones((1, 3)), bbox_scores=np.ones(1))
     out = tr.update(InstanceData.cat([moved, far]), 1)
     assert out.track_ids.tolist() == [1, 2]
     # a pose below the drop threshold is not tracked
     tr = PoseFlowTracker(drop=2.0)
-    low = InstanceData(keypoints=kp, keypoint_scores=np.full((1, 3), 0.2),
-                       bbox_scores=np.full(1, 0.5))
+    low = InstanceData(
+        keypoints=kp, keypoint_scores=np.full((1, 3), 0.2), bbox_scores=np.full(1, 0.5))
     assert tr.update(low, 0).track_ids.tolist() == [-1]
 
 
@@ -76,6 +72,5 @@ def test_orb_correspondences_on_real_frames():
     tr.update(inst, 0, img=f0)
     out = tr.update(inst, 1, img=f1)
     assert out.track_ids.tolist() == [1]
-    feats = tr._features((box, None, np.ones(1)), box, None, np.ones(1),
-                         (p0, p1))
+    feats = tr._features((box, None, np.ones(1)), box, None, np.ones(1), (p0, p1))
     assert feats[0, 0, 0] > 0.5  # dm_iou of the same region

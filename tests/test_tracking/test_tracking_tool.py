@@ -11,9 +11,8 @@ DATA = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data')
 
 
 def _tool(repo_root):
-    spec = importlib.util.spec_from_file_location(
-        'test_tracking_tool_mod', osp.join(repo_root, 'tools',
-                                           'test_tracking.py'))
+    spec = importlib.util.spec_from_file_location('test_tracking_tool_mod',
+                                                  osp.join(repo_root, 'tools', 'test_tracking.py'))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -23,9 +22,11 @@ def test_tool_on_mot15_detections(repo_root, data_root, tmp_path, capsys):
     tool = _tool(repo_root)
     seq = osp.join(data_root, 'mot15', 'train')
     out = tmp_path / 'tracks.txt'
-    m = tool.main([osp.join(seq, 'results', 'TUD-Campus.txt'), '--gt',
-                   osp.join(seq, 'TUD-Campus', 'gt', 'gt.txt'), '--tracker',
-                   'pose-aware', '--out', str(out)])
+    m = tool.main([
+        osp.join(seq, 'results', 'TUD-Campus.txt'), '--gt',
+        osp.join(seq, 'TUD-Campus', 'gt', 'gt.txt'), '--tracker', 'pose-aware', '--out',
+        str(out)
+    ])
     assert 'idf1' in capsys.readouterr().out
     assert m['num_objects'] == 359 and m['idf1'] > 0.5
     assert len(out.read_text().splitlines()) == 222
@@ -41,16 +42,23 @@ def test_tool_on_alphapose_json(repo_root, tmp_path):
         for b, s, kp, ks in zip(inst.bboxes, inst.bbox_scores, inst.keypoints,
                                 inst.keypoint_scores):
             flat = np.concatenate([kp, ks[:, None]], 1).reshape(-1)
-            entries.append(dict(image_id=f'{t}.jpg', category_id=1,
-                                keypoints=flat.tolist(), score=float(s),
-                                box=[float(b[0]), float(b[1]),
-                                     float(b[2] - b[0]), float(b[3] - b[1])]))
+            entries.append(
+                dict(
+                    image_id=f'{t}.jpg',
+                    category_id=1,
+                    keypoints=flat.tolist(),
+                    score=float(s),
+                    box=[float(b[0]),
+                         float(b[1]),
+                         float(b[2] - b[0]),
+                         float(b[3] - b[1])]))
     path = tmp_path / 'alphapose-results.json'
     path.write_text(json.dumps(entries))
     gt = tmp_path / 'gt.txt'
-    gt.write_text('\n'.join(
-        f'{int(r[0])},{int(r[1])},{r[2]},{r[3]},{r[4]},{r[5]},1,-1,-1,-1'
-        for r in seq['gt']))
-    m = tool.main([str(path), '--gt', str(gt), '--tracker', 'pose-aware',
-                   '--metainfo', 'configs/_base_/datasets/coco.py'])
+    gt.write_text('\n'.join(f'{int(r[0])},{int(r[1])},{r[2]},{r[3]},{r[4]},{r[5]},1,-1,-1,-1'
+                            for r in seq['gt']))
+    m = tool.main([
+        str(path), '--gt',
+        str(gt), '--tracker', 'pose-aware', '--metainfo', 'configs/_base_/datasets/coco.py'
+    ])
     assert m['idf1'] > 0.9

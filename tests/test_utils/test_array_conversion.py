@@ -21,8 +21,9 @@ def test_tensors_arrays_lists():
 
 
 def test_error_names_the_value():
-    with pytest.raises(TypeError, match='instances.keypoints cannot be converted to a '
-                       'float64 array'):
+    with pytest.raises(
+            TypeError, match='instances.keypoints cannot be converted to a '
+            'float64 array'):
         to_numpy([[1, 2], [3]], np.float64, name='instances.keypoints')
     with pytest.raises(TypeError, match='value cannot be converted'):
         to_numpy({'a': 1}, np.float32)

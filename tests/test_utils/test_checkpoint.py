@@ -10,8 +10,9 @@ from mmalphapose.utils import enable_safe_checkpoint_loading, safe_torch_load
 
 
 class _Evil:
+
     def __reduce__(self):
-        return (print, ('pwned',))
+        return (print, ('pwned', ))
 
 
 def _runner_like_checkpoint(model):
@@ -20,9 +21,12 @@ def _runner_like_checkpoint(model):
     return dict(
         meta=dict(epoch=3, iter=10, seed=np.int64(7), cfg='x = 1'),
         state_dict=model.state_dict(),
-        message_hub=dict(log_scalars={'train/loss': hb},
-                         runtime_info={'arr': np.arange(3, dtype=np.float32),
-                                       'f': np.float64(1.5)}),
+        message_hub=dict(
+            log_scalars={'train/loss': hb},
+            runtime_info={
+                'arr': np.arange(3, dtype=np.float32),
+                'f': np.float64(1.5)
+            }),
     )
 
 
@@ -77,18 +81,20 @@ def test_safe_torch_load_allow_lists_only_for_its_own_call(tmp_path):
     path = str(tmp_path / 'ckpt.pth')
     torch.save(_runner_like_checkpoint(nn.Linear(3, 2)), path)
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    code = (
-        'import json, torch\n'
-        'from mmalphapose.utils import checkpoint as ck\n'
-        'before = len(torch.serialization.get_safe_globals())\n'
-        f'ckpt = ck.safe_torch_load({path!r})\n'
-        'print(json.dumps(dict(\n'
-        '    hub=type(ckpt["message_hub"]["log_scalars"]["train/loss"]).__name__,\n'
-        '    added=len(torch.serialization.get_safe_globals()) - before,\n'
-        '    enabled=ck.safe_checkpoint_loading_enabled())))\n')
+    code = ('import json, torch\n'
+            'from mmalphapose.utils import checkpoint as ck\n'
+            'before = len(torch.serialization.get_safe_globals())\n'
+            f'ckpt = ck.safe_torch_load({path!r})\n'
+            'print(json.dumps(dict(\n'
+            '    hub=type(ckpt["message_hub"]["log_scalars"]["train/loss"]).__name__,\n'
+            '    added=len(torch.serialization.get_safe_globals()) - before,\n'
+            '    enabled=ck.safe_checkpoint_loading_enabled())))\n')
     env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get('PYTHONPATH', ''))
-    res = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
-                         env=env, cwd=root)
+    res = subprocess.run([sys.executable, '-c', code],
+                         capture_output=True,
+                         text=True,
+                         env=env,
+                         cwd=root)
     assert res.returncode == 0, res.stderr[-2000:]
     out = json.loads(res.stdout.strip().splitlines()[-1])
     assert out == dict(hub='HistoryBuffer', added=0, enabled=False)

@@ -10,9 +10,9 @@ from mmengine.config import Config
 from mmalphapose.utils.dist_launch import (DistEnv, LaunchError, init_process_group,
                                            prepare_runner_launch, read_dist_env)
 
-LAUNCH_VARS = ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'LOCAL_WORLD_SIZE', 'MASTER_ADDR',
-               'MASTER_PORT', 'SLURM_PROCID', 'SLURM_NTASKS', 'SLURM_LOCALID',
-               'SLURM_NODELIST', 'SLURM_NNODES', 'SLURM_NTASKS_PER_NODE')
+LAUNCH_VARS = ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'LOCAL_WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT',
+               'SLURM_PROCID', 'SLURM_NTASKS', 'SLURM_LOCALID', 'SLURM_NODELIST', 'SLURM_NNODES',
+               'SLURM_NTASKS_PER_NODE')
 
 
 @pytest.fixture

@@ -12,13 +12,15 @@ def test_collect_env_lists_the_stack():
                 'mmcv compiled ops', 'mmalphapose'):
         assert key in env
     out = subprocess.run([sys.executable, '-m', 'mmalphapose.utils.collect_env'],
-                         capture_output=True, text=True, check=True).stdout
+                         capture_output=True,
+                         text=True,
+                         check=True).stdout
     assert 'PyTorch: 2.' in out and 'mmcv compiled ops:' in out
 
 
 def test_version_outside_range_warns_not_raises(monkeypatch):
-    monkeypatch.setattr(version_check, 'installed_version',
-                        lambda pkg: '9.9.9' if pkg == 'mmengine' else None)
+    monkeypatch.setattr(version_check, 'installed_version', lambda pkg: '9.9.9'
+                        if pkg == 'mmengine' else None)
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter('always')
         version_check.check_versions(force=True)

@@ -26,8 +26,11 @@ runpy.run_path(r'%s', run_name='__main__')
 
 def test_import_and_forward_without_compiled_ops():
     code = BLOCKER % osp.join(REPO, 'tests', 'smoke_core.py')
-    res = subprocess.run([sys.executable, '-c', code], capture_output=True,
-                         text=True, cwd=REPO, timeout=600)
+    res = subprocess.run([sys.executable, '-c', code],
+                         capture_output=True,
+                         text=True,
+                         cwd=REPO,
+                         timeout=600)
     assert res.returncode == 0, res.stdout + res.stderr
     assert 'core smoke ok' in res.stdout
     # with the ops blocked, DCN must give the clear message, not a crash

@@ -22,14 +22,16 @@ def _person(meta, score=0.9, offset=(0, 0)):
 @pytest.mark.parametrize('style', ['mmpose', 'openpose'])
 def test_draws_every_format(k, style):
     meta = PoseMetainfo.for_num_keypoints(k)
-    vis = VISUALIZERS.build(dict(type='PoseVisualizer', skeleton_style=style,
-                                 dataset_meta=meta))
+    vis = VISUALIZERS.build(dict(type='PoseVisualizer', skeleton_style=style, dataset_meta=meta))
     kpts, scores = _person(meta)
     kpts[0, 0] = (15, 205)  # isolated, so nothing else is drawn over it
     img = np.zeros((220, 200, 3), np.uint8)
-    out = vis.draw_instances(img, InstanceData(
-        keypoints=kpts, keypoint_scores=scores,
-        bboxes=np.array([[60, 20, 140, 190]], np.float32)))
+    out = vis.draw_instances(
+        img,
+        InstanceData(
+            keypoints=kpts,
+            keypoint_scores=scores,
+            bboxes=np.array([[60, 20, 140, 190]], np.float32)))
     assert out.shape == img.shape and img.max() == 0  # input untouched
     assert (out.sum(-1) > 0).mean() > 0.01
     # a drawn keypoint has its metainfo colour (BGR) near its centre
@@ -54,8 +56,10 @@ def test_boxes_and_track_ids_and_empty():
     vis = PoseVisualizer(dataset_meta=meta)
     k1, s1 = _person(meta)
     k2, s2 = _person(meta, offset=(0, 0))
-    inst = InstanceData(keypoints=np.concatenate([k1, k2]), keypoint_scores=np.concatenate(
-        [s1, s2]), bboxes=np.array([[5, 5, 60, 60], [100, 100, 190, 210]], np.float32),
+    inst = InstanceData(
+        keypoints=np.concatenate([k1, k2]),
+        keypoint_scores=np.concatenate([s1, s2]),
+        bboxes=np.array([[5, 5, 60, 60], [100, 100, 190, 210]], np.float32),
         track_ids=np.array([0, 1]))
     out = vis.draw_instances(np.zeros((220, 200, 3), np.uint8), inst)
     # track 0 is red, track 1 green in the AlphaPose colour pool
@@ -68,8 +72,9 @@ def test_wrong_keypoint_count_and_style_errors():
     meta = PoseMetainfo.for_num_keypoints(17)
     vis = PoseVisualizer(dataset_meta=meta)
     with pytest.raises(ValueError, match='26 keypoints'):
-        vis.draw_instances(np.zeros((9, 9, 3), np.uint8), InstanceData(
-            keypoints=np.zeros((1, 26, 2)), keypoint_scores=np.ones((1, 26))))
+        vis.draw_instances(
+            np.zeros((9, 9, 3), np.uint8),
+            InstanceData(keypoints=np.zeros((1, 26, 2)), keypoint_scores=np.ones((1, 26))))
     with pytest.raises(ValueError, match='skeleton_style'):
         PoseVisualizer(skeleton_style='fancy')
     with pytest.raises(RuntimeError, match='set_dataset_meta'):
@@ -97,8 +102,8 @@ def test_heatmap_and_add_datasample(tmp_path):
     sample = PoseDataSample()
     kpts, scores = _person(meta)
     sample.pred_instances = InstanceData(keypoints=kpts, keypoint_scores=scores)
-    drawn = vis.add_datasample('x', np.zeros((220, 200, 3), np.uint8), sample,
-                               out_file=str(tmp_path / 'x.png'))
+    drawn = vis.add_datasample(
+        'x', np.zeros((220, 200, 3), np.uint8), sample, out_file=str(tmp_path / 'x.png'))
     assert drawn.max() > 0 and cv2.imread(str(tmp_path / 'x.png')).shape == (220, 200, 3)
 
 
@@ -109,6 +114,8 @@ def test_per_keypoint_thresholds():
     scores = np.array([[0.2, 0.2] + [0.9] * 15], np.float32)
     thr = np.full(17, 0.3, np.float32)
     thr[1] = 0.1  # only keypoint 1 passes; NaN keypoints are never drawn
-    out = vis.draw_instances(np.zeros((80, 80, 3), np.uint8), InstanceData(
-        keypoints=kpts, keypoint_scores=scores), kpt_thr=thr)
+    out = vis.draw_instances(
+        np.zeros((80, 80, 3), np.uint8),
+        InstanceData(keypoints=kpts, keypoint_scores=scores),
+        kpt_thr=thr)
     assert out[20, 20].max() == 0 and out[60, 60].max() > 0

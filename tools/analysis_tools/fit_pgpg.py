@@ -22,10 +22,8 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from mmalphapose.datasets.transforms.pgpg import (DPG_EDGE_MEAN, DPG_EDGE_STD,
-                                                   OFFSET_NAMES, box_offsets,
-                                                   masked_kmeans,
-                                                   normalize_pose_by_box)
+from mmalphapose.datasets.transforms.pgpg import (DPG_EDGE_MEAN, DPG_EDGE_STD, OFFSET_NAMES,
+                                                  box_offsets, masked_kmeans, normalize_pose_by_box)
 from mmalphapose.structures import bbox_iou
 
 _WB_KEYS = ('foot_kpts', 'face_kpts', 'lefthand_kpts', 'righthand_kpts')
@@ -60,9 +58,8 @@ def load_gt(ann_file: str) -> Tuple[Dict[int, List[Dict]], int]:
         x, y, w, h = ann['bbox']
         if w <= 1 or h <= 1:
             continue
-        per_image.setdefault(ann['image_id'], []).append(dict(
-            box=np.array([x, y, x + w, y + h]), keypoints=kp[:, :2],
-            visible=kp[:, 2] > 0))
+        per_image.setdefault(ann['image_id'], []).append(
+            dict(box=np.array([x, y, x + w, y + h]), keypoints=kp[:, :2], visible=kp[:, 2] > 0))
     if num_kpts is None:
         raise ValueError(f'"{ann_file}" has no usable keypoint annotations')
     return per_image, num_kpts
@@ -107,8 +104,7 @@ def match_dets(gt_boxes: np.ndarray, det_boxes: np.ndarray, iou_thr: float,
     return np.asarray(gi, np.int64), np.asarray(di, np.int64)
 
 
-def simulate_dets(gt_boxes: np.ndarray, samples: int,
-                  rng: np.random.Generator) -> np.ndarray:
+def simulate_dets(gt_boxes: np.ndarray, samples: int, rng: np.random.Generator) -> np.ndarray:
     """Simulated detector boxes: AlphaPose addDPG per-edge Gaussian jitter."""
     b = np.repeat(gt_boxes, samples, axis=0)
     wh = b[:, 2:] - b[:, :2]
@@ -121,14 +117,23 @@ def simulate_dets(gt_boxes: np.ndarray, samples: int,
 def gaussian_stats(x: np.ndarray) -> Dict:
     """count, mean, std and covariance of offsets (M,4)."""
     cov = np.cov(x, rowvar=False) if len(x) > 1 else np.zeros((4, 4))
-    return dict(count=int(len(x)), mean=x.mean(0).tolist(),
-                std=x.std(0, ddof=1 if len(x) > 1 else 0).tolist(), cov=cov.tolist())
+    return dict(
+        count=int(len(x)),
+        mean=x.mean(0).tolist(),
+        std=x.std(0, ddof=1 if len(x) > 1 else 0).tolist(),
+        cov=cov.tolist())
 
 
-def fit_pgpg(ann_file: str, det_file: Optional[str] = None, k: int = 8,
-             iou_thr: float = 0.5, det_score_thr: float = 0.0,
-             one_to_one: bool = False, sim_samples: int = 20,
-             min_visible: int = 3, min_samples: int = 5, seed: int = 0) -> Dict:
+def fit_pgpg(ann_file: str,
+             det_file: Optional[str] = None,
+             k: int = 8,
+             iou_thr: float = 0.5,
+             det_score_thr: float = 0.0,
+             one_to_one: bool = False,
+             sim_samples: int = 20,
+             min_visible: int = 3,
+             min_samples: int = 5,
+             seed: int = 0) -> Dict:
     """Fit atomic poses and per-atom box-offset Gaussians; returns the JSON
     dict that :class:`PartGuidedProposal` reads."""
     rng = np.random.default_rng(seed)
@@ -174,17 +179,27 @@ def fit_pgpg(ann_file: str, det_file: Optional[str] = None, k: int = 8,
         stats['num_poses'] = int(np.sum(labels == c))
         clusters.append(stats)
     result = dict(
-        type='PGPG', version=1, num_keypoints=int(num_kpts),
-        num_clusters=int(len(centres)), offset_names=list(OFFSET_NAMES),
+        type='PGPG',
+        version=1,
+        num_keypoints=int(num_kpts),
+        num_clusters=int(len(centres)),
+        offset_names=list(OFFSET_NAMES),
         pose_normalisation='(x - x1) / w, (y - y1) / h of the GT box',
-        centres=np.round(centres, 6).tolist(), clusters=clusters,
-        source=dict(ann_file=osp.basename(ann_file),
-                    det_file=osp.basename(det_file) if det_file else None,
-                    simulated=det_file is None, iou_thr=iou_thr,
-                    det_score_thr=det_score_thr, one_to_one=one_to_one,
-                    sim_samples=sim_samples if det_file is None else None,
-                    min_visible=min_visible, min_samples=min_samples, seed=seed,
-                    num_poses=int(len(poses)), num_offsets=int(len(offsets))))
+        centres=np.round(centres, 6).tolist(),
+        clusters=clusters,
+        source=dict(
+            ann_file=osp.basename(ann_file),
+            det_file=osp.basename(det_file) if det_file else None,
+            simulated=det_file is None,
+            iou_thr=iou_thr,
+            det_score_thr=det_score_thr,
+            one_to_one=one_to_one,
+            sim_samples=sim_samples if det_file is None else None,
+            min_visible=min_visible,
+            min_samples=min_samples,
+            seed=seed,
+            num_poses=int(len(poses)),
+            num_offsets=int(len(offsets))))
     result['global'] = global_stats
     return result
 
@@ -193,19 +208,28 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Fit PGPG atomic poses and box '
                                      'offset distributions.')
     parser.add_argument('ann_file', help='COCO-style keypoint annotation JSON')
-    parser.add_argument('--det', default=None, help='COCO detection results JSON; '
-                        'simulated detector noise when omitted')
+    parser.add_argument(
+        '--det',
+        default=None,
+        help='COCO detection results JSON; '
+        'simulated detector noise when omitted')
     parser.add_argument('--k', type=int, default=8, help='number of atomic poses')
     parser.add_argument('--iou-thr', type=float, default=0.5)
     parser.add_argument('--det-score-thr', type=float, default=0.0)
-    parser.add_argument('--one-to-one', action='store_true',
-                        help='only the best detection per GT box')
-    parser.add_argument('--sim-samples', type=int, default=20,
-                        help='simulated detections per GT box (no --det)')
-    parser.add_argument('--min-visible', type=int, default=3,
-                        help='visible keypoints needed to join the clustering')
-    parser.add_argument('--min-samples', type=int, default=5,
-                        help='offsets needed for per-cluster stats (else global)')
+    parser.add_argument(
+        '--one-to-one', action='store_true', help='only the best detection per GT box')
+    parser.add_argument(
+        '--sim-samples', type=int, default=20, help='simulated detections per GT box (no --det)')
+    parser.add_argument(
+        '--min-visible',
+        type=int,
+        default=3,
+        help='visible keypoints needed to join the clustering')
+    parser.add_argument(
+        '--min-samples',
+        type=int,
+        default=5,
+        help='offsets needed for per-cluster stats (else global)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', required=True, help='output JSON')
     return parser.parse_args(argv)
@@ -213,9 +237,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    result = fit_pgpg(args.ann_file, args.det, args.k, args.iou_thr,
-                      args.det_score_thr, args.one_to_one, args.sim_samples,
-                      args.min_visible, args.min_samples, args.seed)
+    result = fit_pgpg(args.ann_file, args.det, args.k, args.iou_thr, args.det_score_thr,
+                      args.one_to_one, args.sim_samples, args.min_visible, args.min_samples,
+                      args.seed)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     with open(args.out, 'w') as f:
         json.dump(result, f, indent=1)
@@ -224,8 +248,8 @@ def main(argv=None) -> None:
           f'{result["num_clusters"]} atomic poses -> {args.out}')
     for i, c in enumerate(result['clusters']):
         print(f'  atom {i}: {c["num_poses"]} poses, {c["count"]} offsets, mean '
-              f'{np.round(c["mean"], 3).tolist()} std {np.round(c["std"], 3).tolist()}'
-              + (' (global stats)' if c.get('fallback') else ''))
+              f'{np.round(c["mean"], 3).tolist()} std {np.round(c["std"], 3).tolist()}' +
+              (' (global stats)' if c.get('fallback') else ''))
 
 
 if __name__ == '__main__':

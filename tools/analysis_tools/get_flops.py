@@ -16,8 +16,7 @@ def count_params(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def get_complexity(config: str, input_shape: Optional[Sequence[int]] = None
-                   ) -> Dict[str, object]:
+def get_complexity(config: str, input_shape: Optional[Sequence[int]] = None) -> Dict[str, object]:
     """Build ``config``'s model (random weights) and count params / FLOPs.
 
     ``input_shape`` is (H, W); default: the codec's input size.
@@ -37,6 +36,7 @@ def get_complexity(config: str, input_shape: Optional[Sequence[int]] = None
     x = torch.zeros(1, 3, *input_shape)
 
     class _TensorForward(torch.nn.Module):
+
         def __init__(self, m):
             super().__init__()
             self.m = m
@@ -48,9 +48,11 @@ def get_complexity(config: str, input_shape: Optional[Sequence[int]] = None
     analyzer.unsupported_ops_warnings(False)
     analyzer.uncalled_modules_warnings(False)
     flops = analyzer.total()
-    return dict(params=count_params(model), flops=int(flops),
-                input_shape=tuple(input_shape),
-                uncounted=sorted(analyzer.unsupported_ops().keys()))
+    return dict(
+        params=count_params(model),
+        flops=int(flops),
+        input_shape=tuple(input_shape),
+        uncounted=sorted(analyzer.unsupported_ops().keys()))
 
 
 def main() -> None:

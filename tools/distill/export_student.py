@@ -53,22 +53,26 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('src')
     p.add_argument('dst')
-    p.add_argument('--config', default='',
-                   help='the plain student config (recorded in meta.config)')
+    p.add_argument(
+        '--config', default='', help='the plain student config (recorded in meta.config)')
     p.add_argument('--fp32', action='store_true', help='keep float32 weights')
     p.add_argument('--num-keypoints', type=int, default=26)
     p.add_argument('--dataset-name', default='halpe26')
-    p.add_argument('--metainfo', default='configs/_base_/datasets/halpe26.py',
-                   help='metainfo file recorded in meta.dataset_meta.from_file')
+    p.add_argument(
+        '--metainfo',
+        default='configs/_base_/datasets/halpe26.py',
+        help='metainfo file recorded in meta.dataset_meta.from_file')
     a = p.parse_args()
     ckpt = safe_torch_load(a.src, map_location='cpu')
     state = student_state(ckpt, fp16=not a.fp32)
     src_meta = ckpt.get('meta', {}) if isinstance(ckpt, dict) else {}
-    meta = dict(config=a.config, epoch=int(src_meta.get('epoch', -1) or -1),
-                iter=int(src_meta.get('iter', -1) or -1),
-                dataset_meta=dict(from_file=a.metainfo, num_keypoints=a.num_keypoints,
-                                  dataset_name=a.dataset_name),
-                note='mmalphapose distilled student; float16 weights' if not a.fp32 else '')
+    meta = dict(
+        config=a.config,
+        epoch=int(src_meta.get('epoch', -1) or -1),
+        iter=int(src_meta.get('iter', -1) or -1),
+        dataset_meta=dict(
+            from_file=a.metainfo, num_keypoints=a.num_keypoints, dataset_name=a.dataset_name),
+        note='mmalphapose distilled student; float16 weights' if not a.fp32 else '')
     torch.save(dict(state_dict=state, meta=meta), a.dst)
     # must load without any allow-listing
     torch.load(a.dst, map_location='cpu', weights_only=True)

@@ -39,20 +39,19 @@ import json
 import os
 import os.path as osp
 import sys
-from typing import Dict, List, Optional
+from typing import List, Optional
 
 import cv2
 import numpy as np
 
 sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..'))
-from mmalphapose.models.detectors.onnx_person_detector import \
-    ONNXPersonDetector  # noqa: E402
-from mmalphapose.models.distillers.onnx_teachers import (  # noqa: E402
-    BlazePoseTeacher, FaceMeshTeacher, HandLandmarkTeacher, MoveNetTeacher)
-from mmalphapose.models.distillers.pseudo_labels import (  # noqa: E402
-    HALPE136_FACE, HALPE136_LEFT_HAND, HALPE136_RIGHT_HAND, assemble_halpe26,
-    assemble_halpe136, face_boxes_from_body, hand_boxes_from_body,
-    merge_with_gt)
+from mmalphapose.models.detectors.onnx_person_detector import ONNXPersonDetector
+from mmalphapose.models.distillers.onnx_teachers import (BlazePoseTeacher, FaceMeshTeacher,
+                                                         HandLandmarkTeacher, MoveNetTeacher)
+from mmalphapose.models.distillers.pseudo_labels import (HALPE136_FACE, HALPE136_LEFT_HAND,
+                                                         HALPE136_RIGHT_HAND, assemble_halpe26,
+                                                         assemble_halpe136, face_boxes_from_body,
+                                                         hand_boxes_from_body, merge_with_gt)
 
 REPO_ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
 
@@ -62,8 +61,7 @@ TRAIN_VIDEOS = [  # every frame of these clips (--frame-step subsamples)
     'mmtracking_demo_crowd.mp4',
 ]
 HELDOUT_VIDEO = 'mmpose_demo.mp4'
-TRAIN_IMAGES = ['skimage_astronaut.png', 'skimage_camera.png',
-                'mmpose_rtmpose_human-pose.jpeg']
+TRAIN_IMAGES = ['skimage_astronaut.png', 'skimage_camera.png', 'mmpose_rtmpose_human-pose.jpeg']
 # PoseTrack18 keypoint -> Halpe-26 index (head_bottom has no Halpe twin)
 POSETRACK_TO_HALPE = {0: 0, 2: 17, 3: 3, 4: 4, **{i: i for i in range(5, 17)}}
 
@@ -75,17 +73,25 @@ def parse_args() -> argparse.Namespace:
     p.add_argument('--detector', default='checkpoints/nanodet.onnx')
     p.add_argument('--det-thr', type=float, default=0.4)
     p.add_argument('--min-height', type=float, default=40.0, help='skip smaller person boxes')
-    p.add_argument('--min-mean-score', type=float, default=0.3,
-                   help='skip crops whose mean body-teacher confidence is lower')
+    p.add_argument(
+        '--min-mean-score',
+        type=float,
+        default=0.3,
+        help='skip crops whose mean body-teacher confidence is lower')
     p.add_argument('--kpt-thr', type=float, default=0.3)
     p.add_argument('--threads', type=int, default=2)
-    p.add_argument('--frame-step', type=int, default=1,
-                   help='label every n-th frame of the training clips')
-    p.add_argument('--wholebody', action='store_true',
-                   help='also write Halpe-136 files (hand and face teachers)')
-    p.add_argument('--part-thr', type=float, default=0.5,
-                   help='--wholebody: a hand / face whose teacher score (hand '
-                   'presence / face flag) is lower gets weight 0')
+    p.add_argument(
+        '--frame-step', type=int, default=1, help='label every n-th frame of the training clips')
+    p.add_argument(
+        '--wholebody',
+        action='store_true',
+        help='also write Halpe-136 files (hand and face teachers)')
+    p.add_argument(
+        '--part-thr',
+        type=float,
+        default=0.5,
+        help='--wholebody: a hand / face whose teacher score (hand '
+        'presence / face flag) is lower gets weight 0')
     return p.parse_args()
 
 
@@ -122,41 +128,62 @@ class LabelWriter:
 
     def add_image(self, file_name: str, img: np.ndarray, **extra) -> int:
         img_id = len(self.images) + 1
-        self.images.append(dict(id=img_id, file_name=file_name,
-                                width=int(img.shape[1]), height=int(img.shape[0]), **extra))
+        self.images.append(
+            dict(
+                id=img_id,
+                file_name=file_name,
+                width=int(img.shape[1]),
+                height=int(img.shape[0]),
+                **extra))
         return img_id
 
-    def add_instances(self, img_id: int, bboxes: np.ndarray, kpts: np.ndarray,
-                      weights: np.ndarray, sources: np.ndarray, domain: str,
+    def add_instances(self,
+                      img_id: int,
+                      bboxes: np.ndarray,
+                      kpts: np.ndarray,
+                      weights: np.ndarray,
+                      sources: np.ndarray,
+                      domain: str,
                       bbox_scores: Optional[np.ndarray] = None) -> None:
         for i in range(len(bboxes)):
             x1, y1, x2, y2 = [float(v) for v in bboxes[i]]
             k = np.concatenate([kpts[i], weights[i][:, None]], 1)
             k[weights[i] <= 0] = 0
-            self.annotations.append(dict(
-                id=len(self.annotations) + 1, image_id=img_id, category_id=1,
-                iscrowd=0, bbox=[round(x1, 2), round(y1, 2), round(x2 - x1, 2), round(y2 - y1, 2)],
-                area=round((x2 - x1) * (y2 - y1), 2),
-                num_keypoints=int((weights[i] > 0).sum()),
-                keypoints=[round(float(v), 3) for v in k.ravel()],
-                keypoint_sources=[int(s) for s in sources[i]],
-                bbox_score=1.0 if bbox_scores is None else round(float(bbox_scores[i]), 4),
-                domain=domain))
+            self.annotations.append(
+                dict(
+                    id=len(self.annotations) + 1,
+                    image_id=img_id,
+                    category_id=1,
+                    iscrowd=0,
+                    bbox=[round(x1, 2),
+                          round(y1, 2),
+                          round(x2 - x1, 2),
+                          round(y2 - y1, 2)],
+                    area=round((x2 - x1) * (y2 - y1), 2),
+                    num_keypoints=int((weights[i] > 0).sum()),
+                    keypoints=[round(float(v), 3) for v in k.ravel()],
+                    keypoint_sources=[int(s) for s in sources[i]],
+                    bbox_score=1.0 if bbox_scores is None else round(float(bbox_scores[i]), 4),
+                    domain=domain))
 
-    def dump(self, path: str, description: str,
-             keypoint_names: Optional[List[str]] = None) -> None:
-        halpe26 = ['nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear',
-                   'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow',
-                   'left_wrist', 'right_wrist', 'left_hip', 'right_hip', 'left_knee',
-                   'right_knee', 'left_ankle', 'right_ankle', 'head', 'neck', 'hip',
-                   'left_big_toe', 'right_big_toe', 'left_small_toe',
-                   'right_small_toe', 'left_heel', 'right_heel']
+    def dump(self, path: str, description: str, keypoint_names: Optional[List[str]] = None) -> None:
+        halpe26 = [
+            'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder',
+            'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist', 'left_hip',
+            'right_hip', 'left_knee', 'right_knee', 'left_ankle', 'right_ankle', 'head', 'neck',
+            'hip', 'left_big_toe', 'right_big_toe', 'left_small_toe', 'right_small_toe',
+            'left_heel', 'right_heel'
+        ]
         names = halpe26 if keypoint_names is None else keypoint_names
         with open(path, 'w') as f:
-            json.dump(dict(info=dict(description=description),
-                           images=self.images, annotations=self.annotations,
-                           categories=[dict(id=1, name='person', keypoints=names)]),
-                      f, separators=(',', ':'))
+            json.dump(
+                dict(
+                    info=dict(description=description),
+                    images=self.images,
+                    annotations=self.annotations,
+                    categories=[dict(id=1, name='person', keypoints=names)]),
+                f,
+                separators=(',', ':'))
         print(f'wrote {path}: {len(self.images)} images, {len(self.annotations)} instances')
         if keypoint_names is not None and len(names) == 136 and self.annotations:
             w = np.array([a['keypoints'][2::3] for a in self.annotations]) > 0
@@ -170,21 +197,21 @@ class LabelWriter:
 
 
 class Labeller:
+
     def __init__(self, args: argparse.Namespace) -> None:
         models = osp.join(args.shared, 'models')
         self.args = args
-        self.det = ONNXPersonDetector(args.detector, score_thr=args.det_thr,
-                                      num_threads=args.threads)
-        self.body = MoveNetTeacher(osp.join(models, 'movenet-thunder.onnx'),
-                                   num_threads=args.threads)
-        self.feet = BlazePoseTeacher(osp.join(models, 'blazepose-full.onnx'),
-                                     num_threads=args.threads)
+        self.det = ONNXPersonDetector(
+            args.detector, score_thr=args.det_thr, num_threads=args.threads)
+        self.body = MoveNetTeacher(
+            osp.join(models, 'movenet-thunder.onnx'), num_threads=args.threads)
+        self.feet = BlazePoseTeacher(
+            osp.join(models, 'blazepose-full.onnx'), num_threads=args.threads)
         self.wholebody = getattr(args, 'wholebody', False)
         if self.wholebody:
-            self.hand = HandLandmarkTeacher(osp.join(models, 'handlandmark-full.onnx'),
-                                            num_threads=args.threads)
-            self.face = FaceMeshTeacher(osp.join(models, 'facemesh.onnx'),
-                                        num_threads=args.threads)
+            self.hand = HandLandmarkTeacher(
+                osp.join(models, 'handlandmark-full.onnx'), num_threads=args.threads)
+            self.face = FaceMeshTeacher(osp.join(models, 'facemesh.onnx'), num_threads=args.threads)
 
     def detect(self, img: np.ndarray):
         r = self.det.predict_images([img])[0]
@@ -197,8 +224,7 @@ class Labeller:
         blaze, blaze_s = self.feet.predict(img, bboxes)
         return assemble_halpe26(body, body_s, blaze, blaze_s, self.args.kpt_thr), body_s
 
-    def label136(self, img: np.ndarray, kpts: np.ndarray, weights: np.ndarray,
-                 sources: np.ndarray):
+    def label136(self, img: np.ndarray, kpts: np.ndarray, weights: np.ndarray, sources: np.ndarray):
         """Halpe-136 labels: the (merged) Halpe-26 labels plus the hand and
         face teachers on boxes derived from their body points."""
         n = len(kpts)
@@ -218,11 +244,15 @@ class Labeller:
         idx = np.flatnonzero(fv)
         if len(idx):
             face[idx], face_s[idx] = self.face.predict(img, fb[idx], fa[idx])
-        return assemble_halpe136(kpts, weights, sources, face, face_s, *hands,
-                                 score_thr=self.args.part_thr)
+        return assemble_halpe136(
+            kpts, weights, sources, face, face_s, *hands, score_thr=self.args.part_thr)
 
-    def pseudo_image(self, writer: LabelWriter, img: np.ndarray, rel: str,
-                     domain: str, writer136: Optional[LabelWriter] = None) -> None:
+    def pseudo_image(self,
+                     writer: LabelWriter,
+                     img: np.ndarray,
+                     rel: str,
+                     domain: str,
+                     writer136: Optional[LabelWriter] = None) -> None:
         cv2.imwrite(osp.join(self.args.out_dir, rel), img)
         img_id = writer.add_image(rel, img)
         if writer136 is not None:
@@ -232,15 +262,15 @@ class Labeller:
             return
         (k, w, s), body_s = self.label(img, bboxes)
         keep = body_s.mean(1) >= self.args.min_mean_score
-        writer.add_instances(img_id, bboxes[keep], k[keep], w[keep], s[keep],
-                             domain, scores[keep])
+        writer.add_instances(img_id, bboxes[keep], k[keep], w[keep], s[keep], domain, scores[keep])
         if writer136 is not None and keep.any():
             k1, w1, s1 = self.label136(img, k[keep], w[keep], s[keep])
-            writer136.add_instances(img_id, bboxes[keep], k1, w1, s1, domain,
-                                    scores[keep])
+            writer136.add_instances(img_id, bboxes[keep], k1, w1, s1, domain, scores[keep])
 
 
-def posetrack_gt(lab: Labeller, writer: LabelWriter, shared: str,
+def posetrack_gt(lab: Labeller,
+                 writer: LabelWriter,
+                 shared: str,
                  writer136: Optional[LabelWriter] = None) -> None:
     """The annotated PoseTrack18 frames: GT boxes, GT keypoints win."""
     root = osp.join(shared, 'data', 'posetrack18')
@@ -255,8 +285,10 @@ def posetrack_gt(lab: Labeller, writer: LabelWriter, shared: str,
         img_id = writer.add_image(rel, img)
         if writer136 is not None:
             writer136.add_image(rel, img)
-        anns = [a for a in ann['annotations']
-                if a['image_id'] == im['id'] and a.get('num_keypoints', 0) > 0]
+        anns = [
+            a for a in ann['annotations']
+            if a['image_id'] == im['id'] and a.get('num_keypoints', 0) > 0
+        ]
         if not anns:
             continue
         b = np.array([a['bbox'] for a in anns], np.float32)
@@ -302,27 +334,31 @@ def main() -> None:
         if img is None:
             print(f'skip unreadable image {fn}')
             continue
-        lab.pseudo_image(train, img, osp.join('images', 'images', osp.splitext(fn)[0] + '.jpg'),
-                         'image_pseudo', train136)
+        lab.pseudo_image(train, img, osp.join('images', 'images',
+                                              osp.splitext(fn)[0] + '.jpg'), 'image_pseudo',
+                         train136)
     posetrack_gt(lab, train, args.shared, train136)
-    train.dump(osp.join(args.out_dir, 'halpe26_train.json'),
-               'Halpe-26 pseudo-labels (MoveNet body, BlazePose feet, derived '
-               'head/neck/hip) + PoseTrack18 GT; mmalphapose tools/distill')
+    train.dump(
+        osp.join(args.out_dir, 'halpe26_train.json'),
+        'Halpe-26 pseudo-labels (MoveNet body, BlazePose feet, derived '
+        'head/neck/hip) + PoseTrack18 GT; mmalphapose tools/distill')
     held = LabelWriter()
     for idx, frame in read_frames(osp.join(data, 'videos', HELDOUT_VIDEO), 1):
         rel = osp.join('images', 'videos', f'{osp.splitext(HELDOUT_VIDEO)[0]}_{idx:04d}.jpg')
         lab.pseudo_image(held, frame, rel, 'heldout_pseudo', held136)
-    held.dump(osp.join(args.out_dir, 'halpe26_heldout_clip.json'),
-              'Teacher labels on the held-out clip (evaluation only)')
+    held.dump(
+        osp.join(args.out_dir, 'halpe26_heldout_clip.json'),
+        'Teacher labels on the held-out clip (evaluation only)')
     if args.wholebody:
         names = halpe136_names()
-        train136.dump(osp.join(args.out_dir, 'halpe136_train.json'),
-                      'Halpe-136 pseudo-labels (Halpe-26 labels + MediaPipe face mesh '
-                      'face, MediaPipe hand landmark hands on boxes from the body) + '
-                      'PoseTrack18 body GT; mmalphapose tools/distill', names)
-        held136.dump(osp.join(args.out_dir, 'halpe136_heldout_clip.json'),
-                     'Halpe-136 teacher labels on the held-out clip (evaluation only)',
-                     names)
+        train136.dump(
+            osp.join(args.out_dir, 'halpe136_train.json'),
+            'Halpe-136 pseudo-labels (Halpe-26 labels + MediaPipe face mesh '
+            'face, MediaPipe hand landmark hands on boxes from the body) + '
+            'PoseTrack18 body GT; mmalphapose tools/distill', names)
+        held136.dump(
+            osp.join(args.out_dir, 'halpe136_heldout_clip.json'),
+            'Halpe-136 teacher labels on the held-out clip (evaluation only)', names)
 
 
 if __name__ == '__main__':

@@ -23,7 +23,10 @@ import numpy as np
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 
-def draw_sample(results: Dict, metainfo: Dict, radius: int = 3, thickness: int = 1,
+def draw_sample(results: Dict,
+                metainfo: Dict,
+                radius: int = 3,
+                thickness: int = 1,
                 vis_thr: float = 0.0) -> np.ndarray:
     """Draw keypoints (visible only) and skeleton links on a copy of ``results['img']``.
 
@@ -51,15 +54,18 @@ def draw_sample(results: Dict, metainfo: Dict, radius: int = 3, thickness: int =
         for li, (a, b) in enumerate(metainfo['skeleton_links']):
             if ok[a] and ok[b]:
                 cv2.line(img, tuple(int(round(v)) for v in person[a]),
-                         tuple(int(round(v)) for v in person[b]),
-                         tuple(int(c) for c in lcol[li]), thickness, cv2.LINE_AA)
+                         tuple(int(round(v)) for v in person[b]), tuple(int(c) for c in lcol[li]),
+                         thickness, cv2.LINE_AA)
         for ki in np.flatnonzero(ok):
             cv2.circle(img, tuple(int(round(v)) for v in person[ki]), radius,
                        tuple(int(c) for c in kcol[ki]), -1, cv2.LINE_AA)
     return img
 
 
-def browse(dataset, output_dir: str, max_samples: int = 20, scale: float = 1.0,
+def browse(dataset,
+           output_dir: str,
+           max_samples: int = 20,
+           scale: float = 1.0,
            prefix: Optional[str] = None) -> list:
     """Write up to ``max_samples`` drawn samples of ``dataset``; returns the paths."""
     os.makedirs(output_dir, exist_ok=True)
@@ -84,8 +90,8 @@ def parse_args(argv=None):
     parser.add_argument('--max-samples', type=int, default=20)
     parser.add_argument('--phase', default='train', choices=['train', 'val', 'test'])
     parser.add_argument('--scale', type=float, default=2.0, help='resize factor of the drawing')
-    parser.add_argument('--cfg-options', nargs='+', default=[],
-                        help='key=value overrides of the config')
+    parser.add_argument(
+        '--cfg-options', nargs='+', default=[], help='key=value overrides of the config')
     return parser.parse_args(argv)
 
 
@@ -104,8 +110,9 @@ def main(argv=None) -> None:
     if key not in cfg:
         raise KeyError(f'browse_dataset: config {args.config} has no "{key}"')
     ds_cfg = copy.deepcopy(cfg[key]['dataset'])
-    ds_cfg['pipeline'] = [t for t in ds_cfg.get('pipeline', [])
-                          if t.get('type') != 'PackPoseInputs']
+    ds_cfg['pipeline'] = [
+        t for t in ds_cfg.get('pipeline', []) if t.get('type') != 'PackPoseInputs'
+    ]
     dataset = DATASETS.build(ds_cfg)
     paths = browse(dataset, args.output_dir, args.max_samples, args.scale)
     print(f'wrote {len(paths)} images to {args.output_dir}')

@@ -33,9 +33,8 @@ from typing import Dict, List, Optional, Tuple
 
 import torch
 
-PREFIX_MAP = (('preact.', 'backbone.'), ('duc1.', 'neck.duc1.'),
-              ('duc2.', 'neck.duc2.'), ('duc3.', 'neck.duc3.'),
-              ('conv_out.', 'head.final_layer.'))
+PREFIX_MAP = (('preact.', 'backbone.'), ('duc1.', 'neck.duc1.'), ('duc2.', 'neck.duc2.'),
+              ('duc3.', 'neck.duc3.'), ('conv_out.', 'head.final_layer.'))
 
 
 class ConversionError(RuntimeError):
@@ -47,14 +46,12 @@ def _unwrap(ckpt) -> Dict[str, torch.Tensor]:
         for key in ('state_dict', 'model'):
             if key in ckpt and isinstance(ckpt[key], dict):
                 ckpt = ckpt[key]
-    if not isinstance(ckpt, dict) or not all(
-            isinstance(v, torch.Tensor) for v in ckpt.values()):
+    if not isinstance(ckpt, dict) or not all(isinstance(v, torch.Tensor) for v in ckpt.values()):
         raise ConversionError('the input is not a state dict of tensors')
     return ckpt
 
 
-def convert_state_dict(state: Dict[str, torch.Tensor]
-                       ) -> 'OrderedDict[str, torch.Tensor]':
+def convert_state_dict(state: Dict[str, torch.Tensor]) -> 'OrderedDict[str, torch.Tensor]':
     """Rename AlphaPose keys; unknown keys raise :class:`ConversionError`."""
     out = OrderedDict()
     unknown = []
@@ -67,21 +64,21 @@ def convert_state_dict(state: Dict[str, torch.Tensor]
         else:
             unknown.append(key)
     if unknown:
-        raise ConversionError(
-            'keys outside the FastPose / FastPose_DUC layout (preact., duc1-3., '
-            f'conv_out.): {unknown[:20]}' + (' ...' if len(unknown) > 20 else ''))
+        raise ConversionError('keys outside the FastPose / FastPose_DUC layout (preact., duc1-3., '
+                              f'conv_out.): {unknown[:20]}' + (' ...' if len(unknown) > 20 else ''))
     return out
 
 
-def compare_with_model(state: Dict[str, torch.Tensor], model: torch.nn.Module
-                       ) -> Tuple[List[str], List[str], List[str]]:
+def compare_with_model(state: Dict[str, torch.Tensor],
+                       model: torch.nn.Module) -> Tuple[List[str], List[str], List[str]]:
     """(missing, unexpected, mis-shaped) keys of ``state`` against ``model``."""
     ref = model.state_dict()
     missing = [k for k in ref if k not in state]
     unexpected = [k for k in state if k not in ref]
-    mismatched = [f'{k}: checkpoint {tuple(state[k].shape)} vs model '
-                  f'{tuple(ref[k].shape)}' for k in state
-                  if k in ref and state[k].shape != ref[k].shape]
+    mismatched = [
+        f'{k}: checkpoint {tuple(state[k].shape)} vs model '
+        f'{tuple(ref[k].shape)}' for k in state if k in ref and state[k].shape != ref[k].shape
+    ]
     return missing, unexpected, mismatched
 
 
@@ -89,8 +86,8 @@ def check_or_raise(state: Dict[str, torch.Tensor], model: torch.nn.Module) -> No
     missing, unexpected, mismatched = compare_with_model(state, model)
     if missing or unexpected or mismatched:
         lines = ['the converted checkpoint does not match the config\'s model:']
-        for title, items in (('missing', missing), ('unexpected', unexpected),
-                             ('mis-shaped', mismatched)):
+        for title, items in (('missing', missing), ('unexpected', unexpected), ('mis-shaped',
+                                                                                mismatched)):
             if items:
                 lines.append(f'  {title} ({len(items)}): ' + ', '.join(items[:15]) +
                              (' ...' if len(items) > 15 else ''))

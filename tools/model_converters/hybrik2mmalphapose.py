@@ -36,8 +36,8 @@ from typing import Dict, List, Optional, Tuple
 import torch
 
 _spec = importlib.util.spec_from_file_location(
-    'alphapose2mmalphapose', osp.join(osp.dirname(osp.abspath(__file__)),
-                                      'alphapose2mmalphapose.py'))
+    'alphapose2mmalphapose',
+    osp.join(osp.dirname(osp.abspath(__file__)), 'alphapose2mmalphapose.py'))
 _ap = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_ap)
 ConversionError = _ap.ConversionError
@@ -48,8 +48,8 @@ HEAD_PREFIXES = ('deconv_layers.', 'final_layer.', 'fc1.', 'fc2.', 'decshape.', 
 HEAD_BUFFERS = ('init_shape', 'init_cam')
 
 
-def convert_state_dict(state: Dict[str, torch.Tensor]
-                       ) -> Tuple['OrderedDict[str, torch.Tensor]', List[str]]:
+def convert_state_dict(
+        state: Dict[str, torch.Tensor]) -> Tuple['OrderedDict[str, torch.Tensor]', List[str]]:
     """Renamed state dict and the dropped ``smpl.*`` keys; unknown keys raise
     :class:`ConversionError`."""
     out: 'OrderedDict[str, torch.Tensor]' = OrderedDict()

@@ -39,8 +39,14 @@ DTYPES = {
     'float16': (np.float16, 'DT_HALF'),
     'int64': (np.int64, 'DT_INT64'),
 }
-TF_NP = {'DT_FLOAT': np.float32, 'DT_INT32': np.int32, 'DT_INT64': np.int64,
-         'DT_BOOL': np.bool_, 'DT_UINT8': np.uint8, 'DT_HALF': np.float16}
+TF_NP = {
+    'DT_FLOAT': np.float32,
+    'DT_INT32': np.int32,
+    'DT_INT64': np.int64,
+    'DT_BOOL': np.bool_,
+    'DT_UINT8': np.uint8,
+    'DT_HALF': np.float16
+}
 
 
 def load_model_json(path: str) -> dict:
@@ -97,9 +103,10 @@ def _tensor_proto(arr: np.ndarray, tf_dtype: str) -> dict:
     # np.array keeps 0-d scalars 0-d (np.ascontiguousarray would make them
     # shape (1,), which breaks scalar axis/dimension inputs of ConcatV2 / ArgMax)
     arr = np.array(arr, dtype=TF_NP[tf_dtype], order='C')
-    return dict(dtype=tf_dtype,
-                tensorShape=dict(dim=[dict(size=str(d)) for d in arr.shape]),
-                tensorContent=base64.b64encode(arr.tobytes()).decode('ascii'))
+    return dict(
+        dtype=tf_dtype,
+        tensorShape=dict(dim=[dict(size=str(d)) for d in arr.shape]),
+        tensorContent=base64.b64encode(arr.tobytes()).decode('ascii'))
 
 
 def fill_constants(nodes: List[dict], weights: Dict[str, np.ndarray]) -> None:
@@ -136,13 +143,18 @@ def _prelu(name: str, x: str, alpha: str, t_attr: dict) -> List[dict]:
 def rewrite_fused_ops(nodes: List[dict]) -> List[dict]:
     """Replace tfjs fused ops by plain TF ops, keeping the output name so
     consumers stay wired. Returns the new node list."""
-    base = {'_FusedConv2D': 'Conv2D', 'FusedDepthwiseConv2dNative': 'DepthwiseConv2dNative',
-            '_FusedMatMul': 'MatMul'}
-    keep_attrs = {'Conv2D': ('T', 'strides', 'padding', 'data_format', 'dilations',
-                             'explicit_paddings', 'use_cudnn_on_gpu'),
-                  'DepthwiseConv2dNative': ('T', 'strides', 'padding', 'data_format',
-                                            'dilations', 'explicit_paddings'),
-                  'MatMul': ('T', 'transpose_a', 'transpose_b')}
+    base = {
+        '_FusedConv2D': 'Conv2D',
+        'FusedDepthwiseConv2dNative': 'DepthwiseConv2dNative',
+        '_FusedMatMul': 'MatMul'
+    }
+    keep_attrs = {
+        'Conv2D': ('T', 'strides', 'padding', 'data_format', 'dilations', 'explicit_paddings',
+                   'use_cudnn_on_gpu'),
+        'DepthwiseConv2dNative':
+        ('T', 'strides', 'padding', 'data_format', 'dilations', 'explicit_paddings'),
+        'MatMul': ('T', 'transpose_a', 'transpose_b')
+    }
     out: List[dict] = []
     for node in nodes:
         op = node.get('op')
@@ -167,8 +179,11 @@ def rewrite_fused_ops(nodes: List[dict]) -> List[dict]:
             raise ValueError(f'node "{name}": unsupported fused ops {fused}')
         act = steps[0] if steps else None
         conv_name = f'{name}/{plain}' if (has_bias or act) else name
-        out.append(_node(conv_name, plain, [x, w],
-                         {k: v for k, v in attr.items() if k in keep_attrs[plain]}))
+        out.append(
+            _node(conv_name, plain, [x, w], {
+                k: v
+                for k, v in attr.items() if k in keep_attrs[plain]
+            }))
         cur = conv_name
         if has_bias:
             bias_name = f'{name}/BiasAdd' if act else name
@@ -231,9 +246,12 @@ def convert(model_json: str, out_onnx: str, opset: int = 13, check: bool = True)
             f.write(graph_def.SerializeToString())
         ins = [i if ':' in i else i + ':0' for i in ins]
         outs = [o if ':' in o else o + ':0' for o in outs]
-        subprocess.run([sys.executable, '-m', 'tf2onnx.convert', '--graphdef', pb,
-                        '--output', out_onnx, '--opset', str(opset),
-                        '--inputs', ','.join(ins), '--outputs', ','.join(outs)], check=True)
+        subprocess.run([
+            sys.executable, '-m', 'tf2onnx.convert', '--graphdef', pb, '--output', out_onnx,
+            '--opset',
+            str(opset), '--inputs', ','.join(ins), '--outputs', ','.join(outs)
+        ],
+                       check=True)
     if check:
         check_outputs(graph_def, out_onnx, ins, outs)
 

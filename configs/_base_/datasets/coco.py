@@ -3,7 +3,12 @@
 # MMPose 1.x dataset_info format.
 dataset_info = dict(
     dataset_name='coco',
-    paper_info=dict(author='Lin, Tsung-Yi et al.', title='Microsoft COCO: Common Objects in Context', container='ECCV', year='2014', homepage='http://cocodataset.org/'),
+    paper_info=dict(
+        author='Lin, Tsung-Yi et al.',
+        title='Microsoft COCO: Common Objects in Context',
+        container='ECCV',
+        year='2014',
+        homepage='http://cocodataset.org/'),
     keypoint_info={
         0: dict(name='nose', id=0, color=[51, 153, 255], type='upper', swap=''),
         1: dict(name='left_eye', id=1, color=[0, 255, 0], type='upper', swap='right_eye'),
@@ -11,7 +16,8 @@ dataset_info = dict(
         3: dict(name='left_ear', id=3, color=[0, 255, 0], type='upper', swap='right_ear'),
         4: dict(name='right_ear', id=4, color=[255, 128, 0], type='upper', swap='left_ear'),
         5: dict(name='left_shoulder', id=5, color=[0, 255, 0], type='upper', swap='right_shoulder'),
-        6: dict(name='right_shoulder', id=6, color=[255, 128, 0], type='upper', swap='left_shoulder'),
+        6:
+        dict(name='right_shoulder', id=6, color=[255, 128, 0], type='upper', swap='left_shoulder'),
         7: dict(name='left_elbow', id=7, color=[0, 255, 0], type='upper', swap='right_elbow'),
         8: dict(name='right_elbow', id=8, color=[255, 128, 0], type='upper', swap='left_elbow'),
         9: dict(name='left_wrist', id=9, color=[0, 255, 0], type='upper', swap='right_wrist'),
@@ -45,11 +51,10 @@ dataset_info = dict(
         18: dict(link=('right_ear', 'right_shoulder'), id=18, color=[51, 153, 255]),
     },
     joint_weights=[
-        1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.2, 1.2, 1.5,
-        1.5, 1.0, 1.0, 1.2, 1.2, 1.5, 1.5
+        1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.2, 1.2, 1.5, 1.5, 1.0, 1.0, 1.2, 1.2, 1.5, 1.5
     ],
     sigmas=[
-        0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072, 0.072, 0.062,
-        0.062, 0.107, 0.107, 0.087, 0.087, 0.089, 0.089
+        0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072, 0.072, 0.062, 0.062, 0.107, 0.107,
+        0.087, 0.087, 0.089, 0.089
     ],
 )

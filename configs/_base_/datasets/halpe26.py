@@ -3,34 +3,68 @@
 # MMPose 1.x dataset_info format.
 dataset_info = dict(
     dataset_name='halpe26',
-    paper_info=dict(author='Fang, Hao-Shu et al.', title='AlphaPose: Whole-Body Regional Multi-Person Pose Estimation and Tracking in Real-Time', container='TPAMI', year='2022', homepage='https://github.com/Fang-Haoshu/Halpe-FullBody'),
+    paper_info=dict(
+        author='Fang, Hao-Shu et al.',
+        title=
+        'AlphaPose: Whole-Body Regional Multi-Person Pose Estimation and Tracking in Real-Time',
+        container='TPAMI',
+        year='2022',
+        homepage='https://github.com/Fang-Haoshu/Halpe-FullBody'),
     keypoint_info={
-        0: dict(name='nose', id=0, color=[51, 153, 255], type='upper', swap=''),
-        1: dict(name='left_eye', id=1, color=[0, 255, 0], type='upper', swap='right_eye'),
-        2: dict(name='right_eye', id=2, color=[255, 128, 0], type='upper', swap='left_eye'),
-        3: dict(name='left_ear', id=3, color=[0, 255, 0], type='upper', swap='right_ear'),
-        4: dict(name='right_ear', id=4, color=[255, 128, 0], type='upper', swap='left_ear'),
-        5: dict(name='left_shoulder', id=5, color=[0, 255, 0], type='upper', swap='right_shoulder'),
-        6: dict(name='right_shoulder', id=6, color=[255, 128, 0], type='upper', swap='left_shoulder'),
-        7: dict(name='left_elbow', id=7, color=[0, 255, 0], type='upper', swap='right_elbow'),
-        8: dict(name='right_elbow', id=8, color=[255, 128, 0], type='upper', swap='left_elbow'),
-        9: dict(name='left_wrist', id=9, color=[0, 255, 0], type='upper', swap='right_wrist'),
-        10: dict(name='right_wrist', id=10, color=[255, 128, 0], type='upper', swap='left_wrist'),
-        11: dict(name='left_hip', id=11, color=[0, 255, 0], type='lower', swap='right_hip'),
-        12: dict(name='right_hip', id=12, color=[255, 128, 0], type='lower', swap='left_hip'),
-        13: dict(name='left_knee', id=13, color=[0, 255, 0], type='lower', swap='right_knee'),
-        14: dict(name='right_knee', id=14, color=[255, 128, 0], type='lower', swap='left_knee'),
-        15: dict(name='left_ankle', id=15, color=[0, 255, 0], type='lower', swap='right_ankle'),
-        16: dict(name='right_ankle', id=16, color=[255, 128, 0], type='lower', swap='left_ankle'),
-        17: dict(name='head', id=17, color=[51, 153, 255], type='upper', swap=''),
-        18: dict(name='neck', id=18, color=[51, 153, 255], type='upper', swap=''),
-        19: dict(name='hip', id=19, color=[51, 153, 255], type='lower', swap=''),
-        20: dict(name='left_big_toe', id=20, color=[0, 255, 0], type='lower', swap='right_big_toe'),
-        21: dict(name='right_big_toe', id=21, color=[255, 128, 0], type='lower', swap='left_big_toe'),
-        22: dict(name='left_small_toe', id=22, color=[0, 255, 0], type='lower', swap='right_small_toe'),
-        23: dict(name='right_small_toe', id=23, color=[255, 128, 0], type='lower', swap='left_small_toe'),
-        24: dict(name='left_heel', id=24, color=[0, 255, 0], type='lower', swap='right_heel'),
-        25: dict(name='right_heel', id=25, color=[255, 128, 0], type='lower', swap='left_heel'),
+        0:
+        dict(name='nose', id=0, color=[51, 153, 255], type='upper', swap=''),
+        1:
+        dict(name='left_eye', id=1, color=[0, 255, 0], type='upper', swap='right_eye'),
+        2:
+        dict(name='right_eye', id=2, color=[255, 128, 0], type='upper', swap='left_eye'),
+        3:
+        dict(name='left_ear', id=3, color=[0, 255, 0], type='upper', swap='right_ear'),
+        4:
+        dict(name='right_ear', id=4, color=[255, 128, 0], type='upper', swap='left_ear'),
+        5:
+        dict(name='left_shoulder', id=5, color=[0, 255, 0], type='upper', swap='right_shoulder'),
+        6:
+        dict(name='right_shoulder', id=6, color=[255, 128, 0], type='upper', swap='left_shoulder'),
+        7:
+        dict(name='left_elbow', id=7, color=[0, 255, 0], type='upper', swap='right_elbow'),
+        8:
+        dict(name='right_elbow', id=8, color=[255, 128, 0], type='upper', swap='left_elbow'),
+        9:
+        dict(name='left_wrist', id=9, color=[0, 255, 0], type='upper', swap='right_wrist'),
+        10:
+        dict(name='right_wrist', id=10, color=[255, 128, 0], type='upper', swap='left_wrist'),
+        11:
+        dict(name='left_hip', id=11, color=[0, 255, 0], type='lower', swap='right_hip'),
+        12:
+        dict(name='right_hip', id=12, color=[255, 128, 0], type='lower', swap='left_hip'),
+        13:
+        dict(name='left_knee', id=13, color=[0, 255, 0], type='lower', swap='right_knee'),
+        14:
+        dict(name='right_knee', id=14, color=[255, 128, 0], type='lower', swap='left_knee'),
+        15:
+        dict(name='left_ankle', id=15, color=[0, 255, 0], type='lower', swap='right_ankle'),
+        16:
+        dict(name='right_ankle', id=16, color=[255, 128, 0], type='lower', swap='left_ankle'),
+        17:
+        dict(name='head', id=17, color=[51, 153, 255], type='upper', swap=''),
+        18:
+        dict(name='neck', id=18, color=[51, 153, 255], type='upper', swap=''),
+        19:
+        dict(name='hip', id=19, color=[51, 153, 255], type='lower', swap=''),
+        20:
+        dict(name='left_big_toe', id=20, color=[0, 255, 0], type='lower', swap='right_big_toe'),
+        21:
+        dict(name='right_big_toe', id=21, color=[255, 128, 0], type='lower', swap='left_big_toe'),
+        22:
+        dict(name='left_small_toe', id=22, color=[0, 255, 0], type='lower', swap='right_small_toe'),
+        23:
+        dict(
+            name='right_small_toe', id=23, color=[255, 128, 0], type='lower',
+            swap='left_small_toe'),
+        24:
+        dict(name='left_heel', id=24, color=[0, 255, 0], type='lower', swap='right_heel'),
+        25:
+        dict(name='right_heel', id=25, color=[255, 128, 0], type='lower', swap='left_heel'),
     },
     skeleton_info={
         0: dict(link=('left_ankle', 'left_knee'), id=0, color=[0, 255, 0]),
@@ -60,13 +94,11 @@ dataset_info = dict(
         24: dict(link=('right_ankle', 'right_heel'), id=24, color=[255, 128, 0]),
     },
     joint_weights=[
-        1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.2, 1.2, 1.5,
-        1.5, 1.0, 1.0, 1.2, 1.2, 1.5, 1.5, 1.0, 1.0, 1.0,
-        1.0, 1.0, 1.0, 1.0, 1.0, 1.0
+        1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.2, 1.2, 1.5, 1.5, 1.0, 1.0, 1.2, 1.2, 1.5, 1.5, 1.0,
+        1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0
     ],
     sigmas=[
-        0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072, 0.072, 0.062,
-        0.062, 0.107, 0.107, 0.087, 0.087, 0.089, 0.089, 0.08, 0.08, 0.08,
-        0.089, 0.089, 0.089, 0.089, 0.089, 0.089
+        0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072, 0.072, 0.062, 0.062, 0.107, 0.107,
+        0.087, 0.087, 0.089, 0.089, 0.08, 0.08, 0.08, 0.089, 0.089, 0.089, 0.089, 0.089, 0.089
     ],
 )

@@ -2,7 +2,13 @@
 # Joint order and tree: mmalphapose/models/body_models/skeleton.py (SMPL kintree_table).
 dataset_info = dict(
     dataset_name='smpl29',
-    paper_info=dict(author='Li, Jiefeng et al.', title='HybrIK: A Hybrid Analytical-Neural Inverse Kinematics Solution for 3D Human Pose and Shape Estimation', container='CVPR', year='2021', homepage='https://github.com/Jeff-sjtu/HybrIK'),
+    paper_info=dict(
+        author='Li, Jiefeng et al.',
+        title=
+        'HybrIK: A Hybrid Analytical-Neural Inverse Kinematics Solution for 3D Human Pose and Shape Estimation',
+        container='CVPR',
+        year='2021',
+        homepage='https://github.com/Jeff-sjtu/HybrIK'),
     keypoint_info={
         0: dict(name='pelvis', id=0, color=[51, 153, 255], type='lower', swap=''),
         1: dict(name='left_hip', id=1, color=[0, 255, 0], type='lower', swap='right_hip'),
@@ -20,8 +26,10 @@ dataset_info = dict(
         13: dict(name='left_collar', id=13, color=[0, 255, 0], type='upper', swap='right_collar'),
         14: dict(name='right_collar', id=14, color=[255, 128, 0], type='upper', swap='left_collar'),
         15: dict(name='head', id=15, color=[51, 153, 255], type='upper', swap=''),
-        16: dict(name='left_shoulder', id=16, color=[0, 255, 0], type='upper', swap='right_shoulder'),
-        17: dict(name='right_shoulder', id=17, color=[255, 128, 0], type='upper', swap='left_shoulder'),
+        16:
+        dict(name='left_shoulder', id=16, color=[0, 255, 0], type='upper', swap='right_shoulder'),
+        17:
+        dict(name='right_shoulder', id=17, color=[255, 128, 0], type='upper', swap='left_shoulder'),
         18: dict(name='left_elbow', id=18, color=[0, 255, 0], type='upper', swap='right_elbow'),
         19: dict(name='right_elbow', id=19, color=[255, 128, 0], type='upper', swap='left_elbow'),
         20: dict(name='left_wrist', id=20, color=[0, 255, 0], type='upper', swap='right_wrist'),

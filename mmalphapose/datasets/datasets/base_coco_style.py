@@ -16,8 +16,8 @@ from mmalphapose.structures.pose_metainfo import PoseMetainfo
 
 #: metainfo entries copied into every sample (MMPose 1.x + sigmas / name)
 SAMPLE_METAINFO_KEYS = ('upper_body_ids', 'lower_body_ids', 'flip_pairs', 'flip_indices',
-                        'dataset_keypoint_weights', 'skeleton_links', 'sigmas',
-                        'dataset_name', 'num_keypoints')
+                        'dataset_keypoint_weights', 'skeleton_links', 'sigmas', 'dataset_name',
+                        'num_keypoints')
 
 
 def load_json_file(path: str, what: str = 'annotation file') -> Any:
@@ -61,12 +61,20 @@ class BaseCocoStyleDataset(BaseDataset):
 
     METAINFO: dict = dict(from_file='configs/_base_/datasets/coco.py')
 
-    def __init__(self, ann_file: str = '', bbox_file: Optional[str] = None,
-                 data_mode: str = 'topdown', metainfo: Optional[dict] = None,
-                 data_root: Optional[str] = None, data_prefix: dict = dict(img=''),
-                 filter_cfg: Optional[dict] = None, indices: Optional[Sequence[int]] = None,
-                 serialize_data: bool = True, pipeline: List = [], test_mode: bool = False,
-                 lazy_init: bool = False, max_refetch: int = 1000):
+    def __init__(self,
+                 ann_file: str = '',
+                 bbox_file: Optional[str] = None,
+                 data_mode: str = 'topdown',
+                 metainfo: Optional[dict] = None,
+                 data_root: Optional[str] = None,
+                 data_prefix: dict = dict(img=''),
+                 filter_cfg: Optional[dict] = None,
+                 indices: Optional[Sequence[int]] = None,
+                 serialize_data: bool = True,
+                 pipeline: List = [],
+                 test_mode: bool = False,
+                 lazy_init: bool = False,
+                 max_refetch: int = 1000):
         if data_mode != 'topdown':
             raise ValueError(f'{self.__class__.__name__}: unsupported data_mode "{data_mode}" '
                              "(only 'topdown')")
@@ -82,10 +90,18 @@ class BaseCocoStyleDataset(BaseDataset):
             self.bbox_file = osp.join(data_root, bbox_file)
         # build our transforms from our registry, whatever the default scope is
         pipeline = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
-        super().__init__(ann_file=ann_file, metainfo=metainfo, data_root=data_root,
-                         data_prefix=data_prefix, filter_cfg=cfg, indices=indices,
-                         serialize_data=serialize_data, pipeline=pipeline,
-                         test_mode=test_mode, lazy_init=lazy_init, max_refetch=max_refetch)
+        super().__init__(
+            ann_file=ann_file,
+            metainfo=metainfo,
+            data_root=data_root,
+            data_prefix=data_prefix,
+            filter_cfg=cfg,
+            indices=indices,
+            serialize_data=serialize_data,
+            pipeline=pipeline,
+            test_mode=test_mode,
+            lazy_init=lazy_init,
+            max_refetch=max_refetch)
 
     # ------------------------------------------------------------------ metainfo
     @classmethod
@@ -115,7 +131,10 @@ class BaseCocoStyleDataset(BaseDataset):
         override for multi-field / sliced formats)."""
         return self._reshape_keypoints(ann.get('keypoints'), ann, 'keypoints')
 
-    def _reshape_keypoints(self, values: Any, ann: dict, field: str,
+    def _reshape_keypoints(self,
+                           values: Any,
+                           ann: dict,
+                           field: str,
                            num: Optional[int] = None) -> np.ndarray:
         num = self.num_keypoints if num is None else num
         if not isinstance(values, (list, tuple)):
@@ -140,9 +159,10 @@ class BaseCocoStyleDataset(BaseDataset):
         for key in ('id', 'file_name'):
             if key not in img:
                 raise ValueError(f'{self.ann_file}: image record {img} has no "{key}"')
-        return dict(img_id=img['id'],
-                    img_path=osp.join(self.data_prefix.get('img', '') or '', img['file_name']),
-                    ori_shape=(int(img.get('height', 0)), int(img.get('width', 0))))
+        return dict(
+            img_id=img['id'],
+            img_path=osp.join(self.data_prefix.get('img', '') or '', img['file_name']),
+            ori_shape=(int(img.get('height', 0)), int(img.get('width', 0))))
 
     def _clip_box(self, bbox: Any, img_shape: Tuple[int, int], ann_id: Any) -> np.ndarray:
         if not isinstance(bbox, (list, tuple)) or len(bbox) != 4:
@@ -175,15 +195,21 @@ class BaseCocoStyleDataset(BaseDataset):
             return None
         bbox = self._clip_box(ann['bbox'], img['ori_shape'], ann_id)
         if bbox[0, 2] <= bbox[0, 0] or bbox[0, 3] <= bbox[0, 1]:
-            self._skip('zero_area', f'{self.ann_file}: skipping annotation id={ann_id} '
-                       f'(image {img["img_id"]}): zero-area box {ann["bbox"]}')
+            self._skip(
+                'zero_area', f'{self.ann_file}: skipping annotation id={ann_id} '
+                f'(image {img["img_id"]}): zero-area box {ann["bbox"]}')
             return None
         info = dict(img['base'])
         info.update(
-            id=ann_id, category_id=ann.get('category_id', 1), bbox=bbox,
-            bbox_score=np.ones(1, dtype=np.float32), num_keypoints=num_visible,
-            keypoints=kpts[None, :, :2].copy(), keypoints_visible=visible[None].copy(),
-            iscrowd=int(ann.get('iscrowd', 0)), area=np.float32(ann.get('area', 0.)),
+            id=ann_id,
+            category_id=ann.get('category_id', 1),
+            bbox=bbox,
+            bbox_score=np.ones(1, dtype=np.float32),
+            num_keypoints=num_visible,
+            keypoints=kpts[None, :, :2].copy(),
+            keypoints_visible=visible[None].copy(),
+            iscrowd=int(ann.get('iscrowd', 0)),
+            area=np.float32(ann.get('area', 0.)),
             raw_ann_info=copy.deepcopy(ann))
         info.update(self.extra_instance_info(ann))
         return info
@@ -239,7 +265,8 @@ class BaseCocoStyleDataset(BaseDataset):
                         data_list.append(info)
         if self.skip_stats:
             print_log(f'{self.__class__.__name__}: {self.ann_file}: skipped '
-                      f'{self.skip_stats}', logger='current')
+                      f'{self.skip_stats}',
+                      logger='current')
         if not data_list:
             raise ValueError(
                 f'{self.__class__.__name__}: no usable person instance in '
@@ -270,14 +297,18 @@ class BaseCocoStyleDataset(BaseDataset):
                                  f'{det["image_id"]} not in "{self.ann_file}"')
             bbox = self._clip_box(det['bbox'], img['ori_shape'], f'#{i}')
             if bbox[0, 2] <= bbox[0, 0] or bbox[0, 3] <= bbox[0, 1]:
-                self._skip('zero_area', f'{self.bbox_file}: skipping detection #{i} '
-                           f'(image {det["image_id"]}): zero-area box {det["bbox"]}')
+                self._skip(
+                    'zero_area', f'{self.bbox_file}: skipping detection #{i} '
+                    f'(image {det["image_id"]}): zero-area box {det["bbox"]}')
                 continue
             info = dict(img['base'])
-            info.update(id=i, category_id=1, bbox=bbox,
-                        bbox_score=np.array([score], dtype=np.float32),
-                        keypoints=np.zeros((1, k, 2), np.float32),
-                        keypoints_visible=np.ones((1, k), np.float32))
+            info.update(
+                id=i,
+                category_id=1,
+                bbox=bbox,
+                bbox_score=np.array([score], dtype=np.float32),
+                keypoints=np.zeros((1, k, 2), np.float32),
+                keypoints_visible=np.ones((1, k), np.float32))
             data_list.append(info)
         return data_list
 

@@ -42,8 +42,8 @@ class CocoWholeBodyDataset(BaseCocoStyleDataset):
     """COCO-WholeBody v1.0: body, foot, face, left hand, right hand fields
     concatenated in that order (17 + 6 + 68 + 21 + 21 = 133)."""
     METAINFO = dict(from_file='configs/_base_/datasets/coco_wholebody.py')
-    FIELDS = (('keypoints', 17), ('foot_kpts', 6), ('face_kpts', 68),
-              ('lefthand_kpts', 21), ('righthand_kpts', 21))
+    FIELDS = (('keypoints', 17), ('foot_kpts', 6), ('face_kpts', 68), ('lefthand_kpts', 21),
+              ('righthand_kpts', 21))
 
     def extract_keypoints(self, ann: dict) -> np.ndarray:
         parts = [self._reshape_keypoints(ann.get(f), ann, f, n) for f, n in self.FIELDS]
@@ -61,8 +61,10 @@ class PoseTrack18Dataset(BaseCocoStyleDataset):
     METAINFO = dict(from_file='configs/_base_/datasets/posetrack18.py')
 
     def extra_image_info(self, img: dict) -> dict:
-        return dict(frame_id=img.get('frame_id', img['id']), video_id=img.get('vid_id'),
-                    nframes=img.get('nframes'))
+        return dict(
+            frame_id=img.get('frame_id', img['id']),
+            video_id=img.get('vid_id'),
+            nframes=img.get('nframes'))
 
     def extra_instance_info(self, ann: dict) -> dict:
         track: Optional[Any] = ann.get('track_id')
@@ -94,8 +96,8 @@ class CocoWholeBodyHalpe136Dataset(CocoWholeBodyDataset):
         parts = [self._reshape_keypoints(ann.get(f), ann, f, n) for f, n in self.FIELDS]
         body, foot, face, lhand, rhand = parts
         missing = np.zeros((3, body.shape[1]), body.dtype)
-        kpts = np.concatenate(
-            [body, missing, foot[list(self.FOOT_TO_HALPE)], face, lhand, rhand], axis=0)
+        kpts = np.concatenate([body, missing, foot[list(self.FOOT_TO_HALPE)], face, lhand, rhand],
+                              axis=0)
         if kpts.shape[0] != self.num_keypoints:
             raise ValueError(f'{self.ann_file}: metainfo has {self.num_keypoints} keypoints but '
                              f'the Halpe-136 layout gives {kpts.shape[0]}')

@@ -48,18 +48,32 @@ class SMPLDataset(BaseDataset):
 
     METAINFO: dict = dict(from_file='configs/_base_/datasets/smpl29.py')
 
-    def __init__(self, ann_file: str = '', metainfo: Optional[dict] = None,
-                 data_root: Optional[str] = None, data_prefix: dict = dict(img=''),
-                 joints_3d_unit: str = 'm', pipeline: List = [], test_mode: bool = False,
-                 lazy_init: bool = False, max_refetch: int = 1000, **kwargs) -> None:
+    def __init__(self,
+                 ann_file: str = '',
+                 metainfo: Optional[dict] = None,
+                 data_root: Optional[str] = None,
+                 data_prefix: dict = dict(img=''),
+                 joints_3d_unit: str = 'm',
+                 pipeline: List = [],
+                 test_mode: bool = False,
+                 lazy_init: bool = False,
+                 max_refetch: int = 1000,
+                 **kwargs) -> None:
         if joints_3d_unit not in ('m', 'mm'):
             raise ValueError(f"SMPLDataset: joints_3d_unit must be 'm' or 'mm', got "
                              f'{joints_3d_unit!r}')
         self.unit_scale = 1e-3 if joints_3d_unit == 'mm' else 1.
         pipeline = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
-        super().__init__(ann_file=ann_file, metainfo=metainfo, data_root=data_root,
-                         data_prefix=data_prefix, pipeline=pipeline, test_mode=test_mode,
-                         lazy_init=lazy_init, max_refetch=max_refetch, **kwargs)
+        super().__init__(
+            ann_file=ann_file,
+            metainfo=metainfo,
+            data_root=data_root,
+            data_prefix=data_prefix,
+            pipeline=pipeline,
+            test_mode=test_mode,
+            lazy_init=lazy_init,
+            max_refetch=max_refetch,
+            **kwargs)
 
     @classmethod
     def _load_metainfo(cls, metainfo: Optional[dict] = None) -> dict:
@@ -94,7 +108,7 @@ class SMPLDataset(BaseDataset):
         return out
 
     def _parse(self, ann: dict, img: dict, where: str) -> dict:
-        box = _field(ann, 'bbox', (4,), where)
+        box = _field(ann, 'bbox', (4, ), where)
         if box is None:
             raise ValueError(f'{where}: no "bbox" [x, y, w, h]')
         if box[2] <= 0 or box[3] <= 0:
@@ -117,23 +131,27 @@ class SMPLDataset(BaseDataset):
         else:
             k2d = np.zeros((NUM_JOINTS, 2), np.float32)
             vis = np.zeros(NUM_JOINTS, np.float32)
-        pose = _field(ann, 'smpl_pose', (NUM_SMPL * 3,), where)
-        betas = _field(ann, 'smpl_betas', (10,), where)
+        pose = _field(ann, 'smpl_pose', (NUM_SMPL * 3, ), where)
+        betas = _field(ann, 'smpl_betas', (10, ), where)
         twist = _field(ann, 'smpl_twist', (NUM_SMPL - 1, 2), where)
         has_smpl = pose is not None and betas is not None
         prefix = self.data_prefix.get('img', '') or ''
         return dict(
-            img_path=osp.join(prefix, img['file_name']), img_id=img['id'], id=ann.get('id'),
+            img_path=osp.join(prefix, img['file_name']),
+            img_id=img['id'],
+            id=ann.get('id'),
             ori_shape=(img.get('height'), img.get('width')),
             bbox=np.array([[box[0], box[1], box[0] + box[2], box[1] + box[3]]], np.float32),
             bbox_score=np.ones(1, np.float32),
-            keypoints=k2d[None].astype(np.float32), keypoints_visible=vis[None].astype(np.float32),
-            keypoints_3d=(np.zeros((1, NUM_JOINTS, 3), np.float32) if k3d is None
-                          else k3d[None].astype(np.float32)),
+            keypoints=k2d[None].astype(np.float32),
+            keypoints_visible=vis[None].astype(np.float32),
+            keypoints_3d=(np.zeros(
+                (1, NUM_JOINTS, 3), np.float32) if k3d is None else k3d[None].astype(np.float32)),
             keypoints_3d_visible=vis3d[None].astype(np.float32),
             smpl_pose=(pose if has_smpl else np.zeros(72, np.float32))[None],
             smpl_betas=(betas if has_smpl else np.zeros(10, np.float32))[None],
             smpl_weight=np.array([1. if has_smpl else 0.], np.float32),
-            smpl_twist=(np.tile([1., 0.], (NUM_SMPL - 1, 1)).astype(np.float32)
-                        if twist is None else twist)[None],
+            smpl_twist=(np.tile([1., 0.],
+                                (NUM_SMPL - 1,
+                                 1)).astype(np.float32) if twist is None else twist)[None],
             smpl_twist_weight=np.full((1, NUM_SMPL - 1), 0. if twist is None else 1., np.float32))

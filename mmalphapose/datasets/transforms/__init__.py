@@ -1,6 +1,5 @@
 """Data transforms (registered in TRANSFORMS)."""
-from .common_transforms import (GenerateTarget, GetBBoxCenterScale,
-                                RandomBBoxTransform, RandomFlip,
+from .common_transforms import (GenerateTarget, GetBBoxCenterScale, RandomBBoxTransform, RandomFlip,
                                 RandomHalfBody, flip_keypoints)
 from .formatting import PackPoseInputs, image_to_tensor
 from .loading import LoadImage
@@ -8,9 +7,9 @@ from .pgpg import PartGuidedProposal
 from .topdown_transforms import TopdownAffine, apply_affine, get_warp_matrix
 
 __all__ = [
-    'LoadImage', 'GetBBoxCenterScale', 'RandomFlip', 'RandomHalfBody',
-    'RandomBBoxTransform', 'TopdownAffine', 'GenerateTarget', 'PackPoseInputs',
-    'flip_keypoints', 'get_warp_matrix', 'apply_affine', 'image_to_tensor'
+    'LoadImage', 'GetBBoxCenterScale', 'RandomFlip', 'RandomHalfBody', 'RandomBBoxTransform',
+    'TopdownAffine', 'GenerateTarget', 'PackPoseInputs', 'flip_keypoints', 'get_warp_matrix',
+    'apply_affine', 'image_to_tensor'
 ]
 __all__ += ['PartGuidedProposal']
 from .photometric import RandomCrowdPaste, RandomOcclusion, RandomPhotometric  # noqa: E402

@@ -25,8 +25,8 @@ class GetBBoxCenterScale(BaseTransform):
         if 'bbox_center' in results and 'bbox_scale' in results:
             results['bbox_scale'] = np.asarray(results['bbox_scale'], np.float32) * self.padding
         else:
-            center, scale = bbox_xyxy2cs(np.asarray(results['bbox'], np.float32).reshape(-1, 4),
-                                         padding=self.padding)
+            center, scale = bbox_xyxy2cs(
+                np.asarray(results['bbox'], np.float32).reshape(-1, 4), padding=self.padding)
             results['bbox_center'], results['bbox_scale'] = center, scale
         return results
 
@@ -34,9 +34,8 @@ class GetBBoxCenterScale(BaseTransform):
         return f'{self.__class__.__name__}(padding={self.padding})'
 
 
-def flip_keypoints(keypoints: np.ndarray, keypoints_visible: Optional[np.ndarray],
-                   image_width: int, flip_indices: Sequence[int]
-                   ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+def flip_keypoints(keypoints: np.ndarray, keypoints_visible: Optional[np.ndarray], image_width: int,
+                   flip_indices: Sequence[int]) -> Tuple[np.ndarray, Optional[np.ndarray]]:
     """Mirror (N,K,2) keypoints horizontally (x' = W - 1 - x) and swap left/right ids."""
     idx = np.asarray(flip_indices, dtype=np.int64)
     if keypoints.shape[-2] != len(idx):
@@ -82,8 +81,8 @@ class RandomFlip(BaseTransform):
         if 'img' in results:
             results['img'] = np.ascontiguousarray(results['img'][:, ::-1])
         if 'bbox' in results:
-            results['bbox'] = flip_bbox(np.asarray(results['bbox'], np.float32).reshape(-1, 4),
-                                        w - 1, 'xyxy')
+            results['bbox'] = flip_bbox(
+                np.asarray(results['bbox'], np.float32).reshape(-1, 4), w - 1, 'xyxy')
         if 'bbox_center' in results:
             c = np.asarray(results['bbox_center'], np.float32).copy()
             c[..., 0] = w - 1 - c[..., 0]
@@ -91,9 +90,9 @@ class RandomFlip(BaseTransform):
         if results.get('keypoints') is not None:
             if 'flip_indices' not in results:
                 raise KeyError('RandomFlip: results has keypoints but no "flip_indices"')
-            kpts, vis = flip_keypoints(np.asarray(results['keypoints'], np.float32),
-                                       results.get('keypoints_visible'), w,
-                                       results['flip_indices'])
+            kpts, vis = flip_keypoints(
+                np.asarray(results['keypoints'], np.float32), results.get('keypoints_visible'), w,
+                results['flip_indices'])
             results['keypoints'] = kpts
             if vis is not None:
                 results['keypoints_visible'] = vis
@@ -117,8 +116,12 @@ class RandomHalfBody(BaseTransform):
     Group ids come from ``results['upper_body_ids']``/``lower_body_ids``.
     """
 
-    def __init__(self, min_total_keypoints: int = 9, min_upper_keypoints: int = 3,
-                 min_lower_keypoints: int = 3, padding: float = 1.5, prob: float = 0.3,
+    def __init__(self,
+                 min_total_keypoints: int = 9,
+                 min_upper_keypoints: int = 3,
+                 min_lower_keypoints: int = 3,
+                 padding: float = 1.5,
+                 prob: float = 0.3,
                  upper_prioritized_prob: float = 0.6915):
         self.min_total_keypoints = min_total_keypoints
         self.min_upper_keypoints = min_upper_keypoints
@@ -149,8 +152,8 @@ class RandomHalfBody(BaseTransform):
         r_apply, r_upper = self._random(num)
         apply = (visible.sum(1) >= self.min_total_keypoints) & (r_apply < self.prob)
         pick_upper = np.where((r_upper < self.upper_prioritized_prob)
-                              & (n_up >= self.min_upper_keypoints), True,
-                              n_low < self.min_lower_keypoints)
+                              & (n_up >= self.min_upper_keypoints), True, n_low
+                              < self.min_lower_keypoints)
         sel = visible & np.where(pick_upper[:, None], upper[None], lower[None])
         apply &= sel.sum(1) >= 2
         if not apply.any():
@@ -183,9 +186,13 @@ class RandomBBoxTransform(BaseTransform):
     for rotation. Writes ``bbox_rotation`` (N,) in degrees.
     """
 
-    def __init__(self, shift_factor: float = 0.16, shift_prob: float = 0.0,
-                 scale_factor: Tuple[float, float] = (0.7, 1.3), scale_prob: float = 1.0,
-                 rotate_factor: float = 40.0, rotate_prob: float = 0.6,
+    def __init__(self,
+                 shift_factor: float = 0.16,
+                 shift_prob: float = 0.0,
+                 scale_factor: Tuple[float, float] = (0.7, 1.3),
+                 scale_prob: float = 1.0,
+                 rotate_factor: float = 40.0,
+                 rotate_prob: float = 0.6,
                  rotate_bound: float = 2.0):
         if scale_factor[0] > scale_factor[1]:
             raise ValueError(f'RandomBBoxTransform: scale_factor {scale_factor} is not (low, high)')
@@ -270,5 +277,7 @@ class GenerateTarget(BaseTransform):
                 f'use_dataset_keypoint_weights={self.use_dataset_keypoint_weights})')
 
 
-__all__: List[str] = ['GetBBoxCenterScale', 'RandomFlip', 'RandomHalfBody',
-                      'RandomBBoxTransform', 'GenerateTarget', 'flip_keypoints']
+__all__: List[str] = [
+    'GetBBoxCenterScale', 'RandomFlip', 'RandomHalfBody', 'RandomBBoxTransform', 'GenerateTarget',
+    'flip_keypoints'
+]

@@ -35,20 +35,29 @@ class PackPoseInputs(BaseTransform):
     """
 
     instance_mapping_table = dict(
-        bbox='bboxes', bbox_score='bbox_scores', bbox_center='bbox_centers',
-        bbox_scale='bbox_scales', keypoints='keypoints',
-        keypoints_visible='keypoints_visible', transformed_keypoints='transformed_keypoints',
-        track_id='track_ids', category_id='category_ids')
+        bbox='bboxes',
+        bbox_score='bbox_scores',
+        bbox_center='bbox_centers',
+        bbox_scale='bbox_scales',
+        keypoints='keypoints',
+        keypoints_visible='keypoints_visible',
+        transformed_keypoints='transformed_keypoints',
+        track_id='track_ids',
+        category_id='category_ids')
     label_mapping_table = dict(
-        keypoint_labels='keypoint_labels', keypoint_weights='keypoint_weights',
-        keypoint_x_labels='keypoint_x_labels', keypoint_y_labels='keypoint_y_labels',
+        keypoint_labels='keypoint_labels',
+        keypoint_weights='keypoint_weights',
+        keypoint_x_labels='keypoint_x_labels',
+        keypoint_y_labels='keypoint_y_labels',
         keypoints_visible_weights='keypoints_visible_weights')
     field_mapping_table = dict(heatmaps='heatmaps', heatmap_weights='heatmap_weights')
 
-    def __init__(self, meta_keys: Sequence[str] = (
-            'id', 'img_id', 'img_path', 'category_id', 'ori_shape', 'img_shape', 'input_size',
-            'input_center', 'input_scale', 'flip', 'flip_direction', 'flip_indices',
-            'raw_ann_info', 'dataset_name', 'track_id', 'frame_id', 'video_id'),
+    def __init__(self,
+                 meta_keys: Sequence[str] = ('id', 'img_id', 'img_path', 'category_id', 'ori_shape',
+                                             'img_shape', 'input_size', 'input_center',
+                                             'input_scale', 'flip', 'flip_direction',
+                                             'flip_indices', 'raw_ann_info', 'dataset_name',
+                                             'track_id', 'frame_id', 'video_id'),
                  pack_transformed: bool = True):
         self.meta_keys = tuple(meta_keys)
         self.pack_transformed = pack_transformed

@@ -27,8 +27,11 @@ class LoadImage(BaseTransform):
             epoch; 0 (default) disables the cache.
     """
 
-    def __init__(self, to_float32: bool = False, color_type: str = 'color',
-                 imdecode_backend: str = 'cv2', backend_args: Optional[dict] = None,
+    def __init__(self,
+                 to_float32: bool = False,
+                 color_type: str = 'color',
+                 imdecode_backend: str = 'cv2',
+                 backend_args: Optional[dict] = None,
                  cache_mb: float = 0.):
         self.cache_mb = float(cache_mb)
         self._cache: Dict[str, np.ndarray] = {}

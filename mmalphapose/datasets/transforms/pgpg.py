@@ -33,8 +33,7 @@ def normalize_pose_by_box(keypoints: np.ndarray, bboxes: np.ndarray) -> np.ndarr
     return (np.asarray(keypoints, dtype=np.float64) - bboxes[:, None, :2]) / wh[:, None]
 
 
-def masked_sq_dist(poses: np.ndarray, visible: np.ndarray,
-                   centres: np.ndarray) -> np.ndarray:
+def masked_sq_dist(poses: np.ndarray, visible: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """Mean squared distance over visible keypoints, (N,K,2) x (C,K,2) ->
     (N,C); rows without visible keypoints are inf."""
     vis = visible.astype(np.float64)
@@ -45,8 +44,7 @@ def masked_sq_dist(poses: np.ndarray, visible: np.ndarray,
         return np.where(num > 0, sq.sum(axis=-1) / np.maximum(num, 1), np.inf)
 
 
-def assign_atomic_pose(poses: np.ndarray, visible: np.ndarray,
-                       centres: np.ndarray) -> np.ndarray:
+def assign_atomic_pose(poses: np.ndarray, visible: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """Nearest centre per pose (-1 for poses without visible keypoints)."""
     dist = masked_sq_dist(poses, visible, centres)
     labels = np.argmin(dist, axis=1)
@@ -54,8 +52,11 @@ def assign_atomic_pose(poses: np.ndarray, visible: np.ndarray,
     return labels
 
 
-def masked_kmeans(poses: np.ndarray, visible: np.ndarray, k: int,
-                  iters: int = 100, seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
+def masked_kmeans(poses: np.ndarray,
+                  visible: np.ndarray,
+                  k: int,
+                  iters: int = 100,
+                  seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
     """k-means on box-normalised poses that ignores invisible keypoints.
 
     k-means++ seeding; a centre keypoint with no visible member keeps the
@@ -86,8 +87,7 @@ def masked_kmeans(poses: np.ndarray, visible: np.ndarray, k: int,
         w = onehot[:, :, None] * vis[:, None, :]  # (N,k,K)
         tot = w.sum(axis=0)  # (k,K)
         summed = np.einsum('nck,nkd->ckd', w, poses)
-        centres = np.where(tot[..., None] > 0, summed / np.maximum(tot, 1e-12)[..., None],
-                           centres)
+        centres = np.where(tot[..., None] > 0, summed / np.maximum(tot, 1e-12)[..., None], centres)
     return centres, labels
 
 
@@ -109,8 +109,7 @@ def apply_box_offsets(gt: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return np.concatenate([centre - half, centre + half], axis=1)
 
 
-def dpg_jitter(bboxes: np.ndarray, img_w: float, img_h: float,
-               rng=np.random) -> np.ndarray:
+def dpg_jitter(bboxes: np.ndarray, img_w: float, img_h: float, rng=np.random) -> np.ndarray:
     """AlphaPose's ``addDPG`` on xyxy boxes (N,4), vectorised (facts §5.2).
 
     With prob. 0.15 a random same-aspect sub-patch of the box (scale
@@ -179,8 +178,12 @@ class PartGuidedProposal(BaseTransform):
         full_cov: sample with the fitted full covariance (else diagonal).
     """
 
-    def __init__(self, pgpg_file: Optional[str] = None, prob: float = 1.0,
-                 num_samples: int = 1, clip: bool = True, min_size: float = 2.0,
+    def __init__(self,
+                 pgpg_file: Optional[str] = None,
+                 prob: float = 1.0,
+                 num_samples: int = 1,
+                 clip: bool = True,
+                 min_size: float = 2.0,
                  full_cov: bool = True) -> None:
         if not 0 <= prob <= 1:
             raise ValueError(f'prob must be in [0, 1], got {prob}')
@@ -263,8 +266,7 @@ class PartGuidedProposal(BaseTransform):
         out = np.where(apply[:, None], new, boxes)
         dtype = np.asarray(results['bbox']).dtype
         results['pgpg_gt_bbox'] = np.asarray(results['bbox']).copy()
-        results['bbox'] = out.astype(dtype if np.issubdtype(dtype, np.floating)
-                                     else np.float32)
+        results['bbox'] = out.astype(dtype if np.issubdtype(dtype, np.floating) else np.float32)
         return results
 
     def __repr__(self) -> str:

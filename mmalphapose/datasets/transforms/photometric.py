@@ -29,9 +29,14 @@ class RandomPhotometric(BaseTransform):
         lowres_prob: probability of down-sampling by 2-4x and back.
     """
 
-    def __init__(self, brightness: float = 32., contrast: Tuple[float, float] = (0.6, 1.4),
-                 saturation: Tuple[float, float] = (0.5, 1.5), hue: float = 10.,
-                 color_prob: float = 0.8, gray_prob: float = 0.1, blur_prob: float = 0.2,
+    def __init__(self,
+                 brightness: float = 32.,
+                 contrast: Tuple[float, float] = (0.6, 1.4),
+                 saturation: Tuple[float, float] = (0.5, 1.5),
+                 hue: float = 10.,
+                 color_prob: float = 0.8,
+                 gray_prob: float = 0.1,
+                 blur_prob: float = 0.2,
                  lowres_prob: float = 0.15) -> None:
         self.brightness = brightness
         self.contrast = tuple(contrast)
@@ -65,8 +70,8 @@ class RandomPhotometric(BaseTransform):
         if np.random.rand() < self.lowres_prob:
             h, w = img.shape[:2]
             f = np.random.uniform(2, 4)
-            small = cv2.resize(img, (max(1, int(w / f)), max(1, int(h / f))),
-                               interpolation=cv2.INTER_AREA)
+            small = cv2.resize(
+                img, (max(1, int(w / f)), max(1, int(h / f))), interpolation=cv2.INTER_AREA)
             img = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
         if np.random.rand() < self.blur_prob:
             img = cv2.GaussianBlur(img, (0, 0), np.random.uniform(0.5, 1.5))
@@ -92,7 +97,9 @@ class RandomOcclusion(BaseTransform):
         area: (low, high) patch area as a fraction of the crop.
     """
 
-    def __init__(self, prob: float = 0.3, max_patches: int = 2,
+    def __init__(self,
+                 prob: float = 0.3,
+                 max_patches: int = 2,
                  area: Tuple[float, float] = (0.02, 0.12)) -> None:
         self.prob = prob
         self.max_patches = max_patches
@@ -110,8 +117,8 @@ class RandomOcclusion(BaseTransform):
             pw = int(min(w, max(2, np.sqrt(a / ratio))))
             y, x = np.random.randint(0, h - ph + 1), np.random.randint(0, w - pw + 1)
             if np.random.rand() < 0.5:
-                img[y:y + ph, x:x + pw] = np.random.randint(0, 256, (ph, pw, img.shape[2]),
-                                                            dtype=np.uint8)
+                img[y:y + ph, x:x + pw] = np.random.randint(
+                    0, 256, (ph, pw, img.shape[2]), dtype=np.uint8)
             else:
                 sy, sx = np.random.randint(0, h - ph + 1), np.random.randint(0, w - pw + 1)
                 img[y:y + ph, x:x + pw] = img[sy:sy + ph, sx:sx + pw]
@@ -140,9 +147,13 @@ class RandomCrowdPaste(BaseTransform):
         scale: (low, high) scale of the copy.
     """
 
-    def __init__(self, prob: float = 0.3, shift: Tuple[float, float] = (0.3, 0.6),
-                 band: Tuple[float, float] = (0.25, 0.45),
-                 scale: Tuple[float, float] = (0.8, 1.2)) -> None:
+    def __init__(
+        self,
+        prob: float = 0.3,
+        shift: Tuple[float, float] = (0.3, 0.6),
+        band: Tuple[float, float] = (0.25, 0.45),
+        scale: Tuple[float, float] = (0.8, 1.2)
+    ) -> None:
         self.prob = prob
         self.shift, self.band, self.scale = tuple(shift), tuple(band), tuple(scale)
 
@@ -156,10 +167,9 @@ class RandomCrowdPaste(BaseTransform):
         dx = side * np.random.uniform(*self.shift) * w
         dy = np.random.uniform(-0.1, 0.1) * h
         # copy = the crop scaled by s about its centre, then moved by (dx, dy)
-        mat = np.array([[s, 0, (1 - s) * w / 2 + dx], [0, s, (1 - s) * h / 2 + dy]],
-                       np.float32)
-        copy = cv2.warpAffine(img, mat, (w, h), flags=cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_REPLICATE)
+        mat = np.array([[s, 0, (1 - s) * w / 2 + dx], [0, s, (1 - s) * h / 2 + dy]], np.float32)
+        copy = cv2.warpAffine(
+            img, mat, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         bw = int(round(np.random.uniform(*self.band) * w))
         out = img.copy()
         if side > 0:

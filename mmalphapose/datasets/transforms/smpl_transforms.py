@@ -44,11 +44,12 @@ class GenerateSMPLTarget(BaseTransform):
                               np.float32).reshape(n, k)
             dvis = dvis * (dvis[:, :1] > 0)  # depths are relative to the root
         results.update(self.encoder.encode(kpts[..., :2], vis, depth, dvis))
-        defaults = dict(smpl_pose=np.zeros((n, 72), np.float32),
-                        smpl_betas=np.zeros((n, 10), np.float32),
-                        smpl_weight=np.zeros(n, np.float32),
-                        smpl_twist=np.tile(np.array([1., 0.], np.float32), (n, 23, 1)),
-                        smpl_twist_weight=np.zeros((n, 23), np.float32))
+        defaults = dict(
+            smpl_pose=np.zeros((n, 72), np.float32),
+            smpl_betas=np.zeros((n, 10), np.float32),
+            smpl_weight=np.zeros(n, np.float32),
+            smpl_twist=np.tile(np.array([1., 0.], np.float32), (n, 23, 1)),
+            smpl_twist_weight=np.zeros((n, 23), np.float32))
         for key, val in defaults.items():
             if results.get(key) is None:
                 results[key] = val
@@ -65,9 +66,13 @@ class PackSMPLInputs(PackPoseInputs):
     ``smpl_twist``, ``smpl_twist_weight`` into ``gt_instance_labels``."""
 
     instance_mapping_table = dict(
-        PackPoseInputs.instance_mapping_table, keypoints_3d='keypoints_3d',
+        PackPoseInputs.instance_mapping_table,
+        keypoints_3d='keypoints_3d',
         keypoints_3d_visible='keypoints_3d_visible')
     label_mapping_table = dict(
-        PackPoseInputs.label_mapping_table, smpl_pose='smpl_pose', smpl_betas='smpl_betas',
-        smpl_weight='smpl_weight', smpl_twist='smpl_twist',
+        PackPoseInputs.label_mapping_table,
+        smpl_pose='smpl_pose',
+        smpl_betas='smpl_betas',
+        smpl_weight='smpl_weight',
+        smpl_twist='smpl_twist',
         smpl_twist_weight='smpl_twist_weight')

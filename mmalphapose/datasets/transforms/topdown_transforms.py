@@ -17,8 +17,11 @@ from mmalphapose.registry import TRANSFORMS
 from mmalphapose.structures import fix_aspect_ratio
 
 
-def get_warp_matrix(center: np.ndarray, scale: np.ndarray, rot: float,
-                    output_size: Tuple[int, int], inv: bool = False) -> np.ndarray:
+def get_warp_matrix(center: np.ndarray,
+                    scale: np.ndarray,
+                    rot: float,
+                    output_size: Tuple[int, int],
+                    inv: bool = False) -> np.ndarray:
     """2x3 affine matrix mapping the box (center, scale=(w, h)) to ``output_size``.
 
     As AlphaPose ``get_affine_transform``: the center goes to the output
@@ -82,10 +85,13 @@ class TopdownAffine(BaseTransform):
         w, h = self.input_size
         return fix_aspect_ratio(np.asarray(scale, np.float32).reshape(-1, 2), w / h)
 
-    def warp_batch(self, images: Sequence[np.ndarray], image_ids: np.ndarray,
-                   centers: np.ndarray, scales: np.ndarray,
-                   rotations: Optional[np.ndarray] = None
-                   ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def warp_batch(
+            self,
+            images: Sequence[np.ndarray],
+            image_ids: np.ndarray,
+            centers: np.ndarray,
+            scales: np.ndarray,
+            rotations: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Crop N boxes out of F images (the batched form of :meth:`transform`).
 
         Args:
@@ -113,8 +119,8 @@ class TopdownAffine(BaseTransform):
         mats = np.zeros((n, 2, 3), np.float64)
         for i in range(n):  # the pixel work is cv2's; one call per person
             mats[i] = get_warp_matrix(centers[i], scales[i], float(rotations[i]), (w, h))
-            crops[i] = cv2.warpAffine(images[image_ids[i]], mats[i], (w, h),
-                                      flags=cv2.INTER_LINEAR).reshape(h, w, chans)
+            crops[i] = cv2.warpAffine(
+                images[image_ids[i]], mats[i], (w, h), flags=cv2.INTER_LINEAR).reshape(h, w, chans)
         return crops, scales, mats
 
     def transform(self, results: Dict) -> Dict:

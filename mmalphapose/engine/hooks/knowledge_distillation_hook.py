@@ -7,7 +7,8 @@ technique drops into an existing MMPose-style config as one entry of
 
     custom_hooks = [dict(type='KnowledgeDistillationHook',
                          teachers=[dict(source='movenet', keypoint_ids=list(range(17))),
-                                   dict(source='blazepose', keypoint_ids=[20, 21, 22, 23, 24, 25])])]
+                                   dict(source='blazepose',
+                                        keypoint_ids=[20, 21, 22, 23, 24, 25])])]
 
 Before every training iteration the batch's ``gt_instance_labels.keypoint_weights``
 are rewritten: a teacher only supervises the keypoints in its
@@ -33,13 +34,14 @@ class KnowledgeDistillationHook(TeacherDomains, Hook):
     """
     priority = 'NORMAL'
 
-    def __init__(self, teachers: Sequence[dict] = (), gt_loss_weight: float = 1.0,
+    def __init__(self,
+                 teachers: Sequence[dict] = (),
+                 gt_loss_weight: float = 1.0,
                  use_confidence: bool = True,
                  online_teachers: Sequence[dict] = ()) -> None:
         self.init_domains(teachers, gt_loss_weight, use_confidence, online_teachers)
 
-    def before_train_iter(self, runner, batch_idx: int,
-                          data_batch: Optional[dict] = None) -> None:
+    def before_train_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None) -> None:
         if not data_batch or 'data_samples' not in data_batch:
             return
         samples = data_batch['data_samples']

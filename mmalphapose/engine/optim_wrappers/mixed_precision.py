@@ -52,7 +52,8 @@ def cpu_bf16_support(cpuinfo: str = '/proc/cpuinfo') -> Tuple[Optional[bool], st
     return None, f'{cpuinfo} unreadable'
 
 
-def amp_optim_wrapper(optim_wrapper: dict, device: Optional[str] = None,
+def amp_optim_wrapper(optim_wrapper: dict,
+                      device: Optional[str] = None,
                       cpuinfo: str = '/proc/cpuinfo') -> Tuple[dict, str]:
     """The ``optim_wrapper`` config for mixed precision on ``device``.
 

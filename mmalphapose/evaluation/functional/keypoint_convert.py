@@ -27,8 +27,9 @@ class KeypointConverter:
         self.src = pairs[:, 0]
         self.dst = pairs[:, 1]
 
-    def __call__(self, keypoints: np.ndarray, scores: Optional[np.ndarray] = None
-                 ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+    def __call__(self,
+                 keypoints: np.ndarray,
+                 scores: Optional[np.ndarray] = None) -> Tuple[np.ndarray, Optional[np.ndarray]]:
         """Convert (N, K_src, C) keypoints and (N, K_src) scores."""
         kpts = np.asarray(keypoints)
         if self.src.max() >= kpts.shape[1]:
@@ -47,9 +48,10 @@ class KeypointConverter:
         return f'KeypointConverter(num_keypoints={self.num_keypoints}, n_pairs={len(self.src)})'
 
 
-def rescore_instances(bbox_scores: np.ndarray, keypoint_scores: np.ndarray,
-                      mode: str = 'bbox_keypoint', keypoint_score_thr: float = 0.2
-                      ) -> np.ndarray:
+def rescore_instances(bbox_scores: np.ndarray,
+                      keypoint_scores: np.ndarray,
+                      mode: str = 'bbox_keypoint',
+                      keypoint_score_thr: float = 0.2) -> np.ndarray:
     """Instance score used for ranking in COCO evaluation.
 
     Modes:

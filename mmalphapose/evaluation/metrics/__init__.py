@@ -1,10 +1,8 @@
-"""Metrics (registered in METRICS)."""
+"""Evaluation metrics: COCO keypoint AP and MOT tracking metrics."""
 from .coco_metric import CocoMetric, coco_keypoint_eval
+from .mot_metric import ClearMOTAccumulator, evaluate_keypoint_mota, evaluate_mot, load_mot_txt
 
-__all__ = ['CocoMetric', 'coco_keypoint_eval']
-
-from .mot_metric import (ClearMOTAccumulator, evaluate_keypoint_mota,  # noqa: E402
-                         evaluate_mot, load_mot_txt)
-
-__all__ += ['ClearMOTAccumulator', 'evaluate_keypoint_mota', 'evaluate_mot',
-            'load_mot_txt']
+__all__ = [
+    'CocoMetric', 'coco_keypoint_eval', 'ClearMOTAccumulator', 'evaluate_keypoint_mota',
+    'evaluate_mot', 'load_mot_txt'
+]

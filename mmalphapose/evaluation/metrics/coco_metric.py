@@ -18,8 +18,10 @@ from ..functional import KeypointConverter, rescore_instances
 
 #: xtcocotools field / iouType of each whole-body part, in concatenation order
 PART_FIELDS = OrderedDict(
-    body=('keypoints', 'keypoints'), foot=('foot_kpts', 'keypoints_foot'),
-    face=('face_kpts', 'keypoints_face'), left_hand=('lefthand_kpts', 'keypoints_lefthand'),
+    body=('keypoints', 'keypoints'),
+    foot=('foot_kpts', 'keypoints_foot'),
+    face=('face_kpts', 'keypoints_face'),
+    left_hand=('lefthand_kpts', 'keypoints_lefthand'),
     right_hand=('righthand_kpts', 'keypoints_righthand'))
 PART_SCORE_KEYS = ('foot_score', 'face_score', 'lefthand_score', 'righthand_score',
                    'wholebody_score')
@@ -70,14 +72,21 @@ class CocoMetric(BaseMetric):
 
     default_prefix: Optional[str] = 'coco'
 
-    def __init__(self, ann_file: Optional[str] = None, use_area: bool = True,
-                 score_mode: str = 'bbox_keypoint', keypoint_score_thr: float = 0.2,
-                 nms_mode: str = 'none', nms_cfg: Optional[dict] = None,
-                 format_only: bool = False, outfile_prefix: Optional[str] = None,
-                 pred_converter: Optional[dict] = None, gt_converter: Optional[dict] = None,
+    def __init__(self,
+                 ann_file: Optional[str] = None,
+                 use_area: bool = True,
+                 score_mode: str = 'bbox_keypoint',
+                 keypoint_score_thr: float = 0.2,
+                 nms_mode: str = 'none',
+                 nms_cfg: Optional[dict] = None,
+                 format_only: bool = False,
+                 outfile_prefix: Optional[str] = None,
+                 pred_converter: Optional[dict] = None,
+                 gt_converter: Optional[dict] = None,
                  sigmas: Optional[Sequence[float]] = None,
                  parts: Optional[Dict[str, List[int]]] = None,
-                 collect_device: str = 'cpu', prefix: Optional[str] = None):
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         if score_mode not in ('bbox', 'bbox_keypoint', 'keypoint', 'alphapose'):
             raise ValueError(f'CocoMetric: unknown score_mode "{score_mode}"')
@@ -135,12 +144,17 @@ class CocoMetric(BaseMetric):
                 raise ValueError('CocoMetric: data sample has no "img_id"')
             raw = _get(meta, 'raw_ann_info')
             ori_shape = _get(meta, 'ori_shape')
-            self.results.append(dict(
-                raw_ann_info=raw if self.ann_file is None else None,
-                ori_shape=None if ori_shape is None else tuple(int(v) for v in ori_shape),
-                img_id=img_id, id=_get(meta, 'id'), category_id=_get(meta, 'category_id', 1),
-                keypoints=kpts[..., :2], keypoint_scores=scores, bbox_scores=bbox_scores,
-                bboxes=bboxes))
+            self.results.append(
+                dict(
+                    raw_ann_info=raw if self.ann_file is None else None,
+                    ori_shape=None if ori_shape is None else tuple(int(v) for v in ori_shape),
+                    img_id=img_id,
+                    id=_get(meta, 'id'),
+                    category_id=_get(meta, 'category_id', 1),
+                    keypoints=kpts[..., :2],
+                    keypoint_scores=scores,
+                    bbox_scores=bbox_scores,
+                    bboxes=bboxes))
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -199,13 +213,15 @@ class CocoMetric(BaseMetric):
         """(K,3) -> xtcocotools keypoint fields."""
         if parts is None:
             return dict(keypoints=kpts3.reshape(-1).tolist())
-        return {PART_FIELDS[name][0]: kpts3[ids].reshape(-1).tolist()
-                for name, ids in parts.items()}
+        return {
+            PART_FIELDS[name][0]: kpts3[ids].reshape(-1).tolist()
+            for name, ids in parts.items()
+        }
 
     def _build_nms(self):
         if self._nms is None:
-            self._nms = POSE_NMS.build(dict(type=self.nms_mode, metainfo=self._meta,
-                                            **self.nms_cfg))
+            self._nms = POSE_NMS.build(
+                dict(type=self.nms_mode, metainfo=self._meta, **self.nms_cfg))
         return self._nms
 
     # ------------------------------------------------------------------ results
@@ -236,12 +252,12 @@ class CocoMetric(BaseMetric):
                                  f'dataset has {k} (set pred_converter)')
             has_boxes = any(r['bboxes'] is not None for r in uniq)
             bboxes = np.concatenate([
-                r['bboxes'] if r['bboxes'] is not None else
-                np.concatenate([r['keypoints'].min(1), r['keypoints'].max(1)], 1)
-                for r in uniq])
+                r['bboxes'] if r['bboxes'] is not None else np.concatenate(
+                    [r['keypoints'].min(1), r['keypoints'].max(1)], 1) for r in uniq
+            ])
             if self.nms_mode != 'none' and len(kpts) > 1:
-                inst = InstanceData(keypoints=kpts, keypoint_scores=scores,
-                                    bboxes=bboxes, bbox_scores=bbox_scores)
+                inst = InstanceData(
+                    keypoints=kpts, keypoint_scores=scores, bboxes=bboxes, bbox_scores=bbox_scores)
                 kept, keep = self._build_nms().nms(inst)
                 keep = np.asarray(keep, np.int64).reshape(-1)
                 kpts = to_numpy(kept.keypoints).astype(np.float64)
@@ -251,8 +267,7 @@ class CocoMetric(BaseMetric):
                                             self.keypoint_score_thr)
             kpts3 = np.concatenate([kpts, scores[..., None]], axis=-1)
             for i in range(len(kpts3)):
-                entry = dict(image_id=img_id, category_id=int(cats[i]),
-                             score=float(inst_scores[i]))
+                entry = dict(image_id=img_id, category_id=int(cats[i]), score=float(inst_scores[i]))
                 if has_boxes:  # as MMPose: COCO's loadRes then takes the box area
                     x1, y1, x2, y2 = (float(v) for v in bboxes[i])
                     entry['bbox'] = [x1, y1, x2 - x1, y2 - y1]
@@ -290,8 +305,11 @@ class CocoMetric(BaseMetric):
         anns, has_area = [], True
         for ann in gt['annotations']:
             kpts3 = self._gt_keypoints(ann, k, source)
-            new = {key: v for key, v in ann.items()
-                   if key not in WHOLEBODY_GT_FIELDS and key != 'segmentation'}
+            new = {
+                key: v
+                for key, v in ann.items()
+                if key not in WHOLEBODY_GT_FIELDS and key != 'segmentation'
+            }
             new['iscrowd'] = int(bool(ann.get('iscrowd', 0)))
             new.update(self._split(kpts3, parts))
             has_area &= 'area' in ann
@@ -351,7 +369,10 @@ class CocoMetric(BaseMetric):
         return dict(metrics)
 
 
-def coco_keypoint_eval(gt_file: str, res_file: str, iou_type: str, sigmas: np.ndarray,
+def coco_keypoint_eval(gt_file: str,
+                       res_file: str,
+                       iou_type: str,
+                       sigmas: np.ndarray,
                        use_area: bool = True) -> List[float]:
     """Run xtcocotools COCOeval and return its 10 summary stats."""
     from xtcocotools.coco import COCO

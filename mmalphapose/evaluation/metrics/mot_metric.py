@@ -49,17 +49,14 @@ def iou_xywh(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a = np.asarray(a, np.float64).reshape(-1, 4)
     b = np.asarray(b, np.float64).reshape(-1, 4)
     lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, :2] + a[:, None, 2:],
-                    b[None, :, :2] + b[None, :, 2:])
+    rb = np.minimum(a[:, None, :2] + a[:, None, 2:], b[None, :, :2] + b[None, :, 2:])
     inter = np.prod(np.clip(rb - lt, 0, None), axis=-1)
-    union = (np.prod(a[:, 2:], 1)[:, None] + np.prod(b[:, 2:], 1)[None] -
-             inter)
+    union = (np.prod(a[:, 2:], 1)[:, None] + np.prod(b[:, 2:], 1)[None] - inter)
     with np.errstate(invalid='ignore', divide='ignore'):
         return np.where(union > 0, inter / union, 0.0)
 
 
-def box_distances(gt_xywh: np.ndarray, hyp_xywh: np.ndarray,
-                  iou_thr: float = 0.5) -> np.ndarray:
+def box_distances(gt_xywh: np.ndarray, hyp_xywh: np.ndarray, iou_thr: float = 0.5) -> np.ndarray:
     """``1 - IoU``, NaN (not pairable) where it exceeds ``1 - iou_thr``."""
     d = 1.0 - iou_xywh(gt_xywh, hyp_xywh)
     return np.where(d > 1.0 - iou_thr, np.nan, d)
@@ -93,8 +90,7 @@ class ClearMOTAccumulator:
         self._hyp_count: Dict = defaultdict(int)
         self._pair_count: Dict = defaultdict(int)
 
-    def update(self, gt_ids: Sequence, hyp_ids: Sequence,
-               dists: np.ndarray) -> None:
+    def update(self, gt_ids: Sequence, hyp_ids: Sequence, dists: np.ndarray) -> None:
         """Add one frame.
 
         Args:
@@ -126,8 +122,7 @@ class ClearMOTAccumulator:
             for i, o in enumerate(gt_ids):
                 if o not in self.last_match:
                     continue
-                js = [j for j in hyp_pos.get(self.last_match[o], [])
-                      if not hyp_done[j]]
+                js = [j for j in hyp_pos.get(self.last_match[o], []) if not hyp_done[j]]
                 if js and np.isfinite(d[i, js[0]]):
                     self._add_match(d[i, js[0]])
                     gt_done[i] = hyp_done[js[0]] = True
@@ -173,16 +168,18 @@ class ClearMOTAccumulator:
         return dict(
             mota=1.0 - errors / self.num_objects if self.num_objects else nan,
             motp=self.dist_sum / n_det if n_det else nan,
-            idf1=(2 * idtp / (self.num_objects + self.num_predictions)
-                  if self.num_objects + self.num_predictions else nan),
+            idf1=(2 * idtp / (self.num_objects + self.num_predictions) if self.num_objects +
+                  self.num_predictions else nan),
             idp=idtp / self.num_predictions if self.num_predictions else nan,
             idr=idtp / self.num_objects if self.num_objects else nan,
             num_switches=self.num_switches,
             num_false_positives=self.num_false_positives,
-            num_misses=self.num_misses, num_matches=self.num_matches,
+            num_misses=self.num_misses,
+            num_matches=self.num_matches,
             num_objects=self.num_objects,
             num_predictions=self.num_predictions,
-            num_frames=self.num_frames, idtp=idtp)
+            num_frames=self.num_frames,
+            idtp=idtp)
 
 
 # ---------------------------------------------------------- box-level MOT
@@ -190,11 +187,12 @@ def _group_rows(rows: np.ndarray) -> Dict[int, np.ndarray]:
     order = np.argsort(rows[:, 0], kind='stable')
     rows = rows[order]
     frames, starts = np.unique(rows[:, 0], return_index=True)
-    return dict(zip(frames.astype(np.int64).tolist(),
-                    np.split(rows, starts[1:])))
+    return dict(zip(frames.astype(np.int64).tolist(), np.split(rows, starts[1:])))
 
 
-def evaluate_mot(gt: np.ndarray, pred: np.ndarray, iou_thr: float = 0.5,
+def evaluate_mot(gt: np.ndarray,
+                 pred: np.ndarray,
+                 iou_thr: float = 0.5,
                  backend: str = 'native') -> Dict[str, float]:
     """Box-level CLEAR-MOT + IDF1 of one sequence.
 
@@ -218,13 +216,11 @@ def evaluate_mot(gt: np.ndarray, pred: np.ndarray, iou_thr: float = 0.5,
     empty = np.zeros((0, gt.shape[1] if gt.size else 6))
     for f in sorted(set(g) | set(p)):
         fg, fp = g.get(f, empty), p.get(f, empty)
-        acc.update(fg[:, 1], fp[:, 1],
-                   box_distances(fg[:, 2:6], fp[:, 2:6], iou_thr))
+        acc.update(fg[:, 1], fp[:, 1], box_distances(fg[:, 2:6], fp[:, 2:6], iou_thr))
     return acc.summary()
 
 
-def _evaluate_motmetrics(gt: np.ndarray, pred: np.ndarray,
-                         iou_thr: float) -> Dict[str, float]:
+def _evaluate_motmetrics(gt: np.ndarray, pred: np.ndarray, iou_thr: float) -> Dict[str, float]:
     try:
         import motmetrics as mm
     except ImportError as e:  # pragma: no cover
@@ -235,17 +231,20 @@ def _evaluate_motmetrics(gt: np.ndarray, pred: np.ndarray,
     empty = np.zeros((0, 6))
     for f in sorted(set(g) | set(p)):
         fg, fp = g.get(f, empty), p.get(f, empty)
-        d = mm.distances.iou_matrix(fg[:, 2:6], fp[:, 2:6],
-                                    max_iou=1.0 - iou_thr)
-        acc.update(fg[:, 1].astype(np.int64), fp[:, 1].astype(np.int64),
-                   d.reshape(len(fg), len(fp)), frameid=f)
+        d = mm.distances.iou_matrix(fg[:, 2:6], fp[:, 2:6], max_iou=1.0 - iou_thr)
+        acc.update(
+            fg[:, 1].astype(np.int64),
+            fp[:, 1].astype(np.int64),
+            d.reshape(len(fg), len(fp)),
+            frameid=f)
     return _motmetrics_summary(mm, acc)
 
 
 def _motmetrics_summary(mm, acc) -> Dict[str, float]:
-    names = ['mota', 'motp', 'idf1', 'idp', 'idr', 'num_switches',
-             'num_false_positives', 'num_misses', 'num_matches',
-             'num_objects', 'num_predictions', 'num_frames']
+    names = [
+        'mota', 'motp', 'idf1', 'idp', 'idr', 'num_switches', 'num_false_positives', 'num_misses',
+        'num_matches', 'num_objects', 'num_predictions', 'num_frames'
+    ]
     s = mm.metrics.create().compute(acc, metrics=names, name='seq')
     return {k: float(s[k].iloc[0]) for k in names}
 
@@ -270,10 +269,10 @@ def head_sizes(bboxes_xyxy: np.ndarray,
     return size
 
 
-def evaluate_keypoint_mota(frames: List[dict], pckh_thr: float = 0.5,
+def evaluate_keypoint_mota(frames: List[dict],
+                           pckh_thr: float = 0.5,
                            kpt_score_thr: float = 0.0,
-                           keypoint_names: Optional[Sequence[str]] = None
-                           ) -> Dict[str, float]:
+                           keypoint_names: Optional[Sequence[str]] = None) -> Dict[str, float]:
     """PoseTrack-style per-keypoint MOTA of one video.
 
     Args:
@@ -295,8 +294,8 @@ def evaluate_keypoint_mota(frames: List[dict], pckh_thr: float = 0.5,
     """
     if not frames:
         raise ValueError('evaluate_keypoint_mota: no frames')
-    K = np.shape(frames[0]['gt_keypoints'])[1] if len(
-        frames[0]['gt_keypoints']) else np.shape(frames[0]['pred_keypoints'])[1]
+    K = np.shape(frames[0]['gt_keypoints'])[1] if len(frames[0]['gt_keypoints']) else np.shape(
+        frames[0]['pred_keypoints'])[1]
     names = list(keypoint_names or [f'kpt{k}' for k in range(K)])
     accs = [ClearMOTAccumulator() for _ in range(K)]
     for fr in frames:
@@ -318,15 +317,13 @@ def evaluate_keypoint_mota(frames: List[dict], pckh_thr: float = 0.5,
     for name, acc in zip(names, accs):
         s = acc.summary()
         out[f'mota/{name}'] = s['mota']
-        for key in ('num_misses', 'num_switches', 'num_false_positives',
-                    'num_objects', 'num_matches'):
+        for key in ('num_misses', 'num_switches', 'num_false_positives', 'num_objects',
+                    'num_matches'):
             tot[key] += s[key]
         tot['dist_sum'] += acc.dist_sum
-    errors = tot['num_misses'] + tot['num_switches'] + tot[
-        'num_false_positives']
+    errors = tot['num_misses'] + tot['num_switches'] + tot['num_false_positives']
     n_det = tot['num_matches'] + tot['num_switches']
-    out['mota'] = 1 - errors / tot['num_objects'] if tot[
-        'num_objects'] else float('nan')
+    out['mota'] = 1 - errors / tot['num_objects'] if tot['num_objects'] else float('nan')
     out['motp'] = tot['dist_sum'] / n_det if n_det else float('nan')
     out.update({k: int(v) for k, v in tot.items() if k != 'dist_sum'})
     return out

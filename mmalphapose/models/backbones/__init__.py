@@ -3,7 +3,6 @@
 from .csp_tiny import CSPTinyNet
 from .face_landmark68_net import FaceLandmark68Net
 from .movenet_fpn import MoveNetFPN
-from .se_resnet import SEResNet, SELayer, ShuffleResNet
+from .se_resnet import SELayer, SEResNet, ShuffleResNet
 
-__all__ = ['SEResNet', 'ShuffleResNet', 'SELayer', 'CSPTinyNet', 'MoveNetFPN',
-           'FaceLandmark68Net']
+__all__ = ['SEResNet', 'ShuffleResNet', 'SELayer', 'CSPTinyNet', 'MoveNetFPN', 'FaceLandmark68Net']

@@ -26,7 +26,7 @@ from torch import nn
 
 from mmalphapose.registry import MODELS
 
-NANODET_MEAN = (103.53, 116.28, 123.675)   # BGR
+NANODET_MEAN = (103.53, 116.28, 123.675)  # BGR
 NANODET_STD = (57.375, 57.12, 58.395)
 ARCH = ((32, 1), (64, 2), (128, 2), (256, 3))
 
@@ -35,8 +35,8 @@ class ConvLReLU(nn.Sequential):
     """3x3 conv (with bias: BN folded) + LeakyReLU(0.1)."""
 
     def __init__(self, cin: int, cout: int, stride: int = 1) -> None:
-        super().__init__(nn.Conv2d(cin, cout, 3, stride, 1, bias=True),
-                         nn.LeakyReLU(0.1, inplace=True))
+        super().__init__(
+            nn.Conv2d(cin, cout, 3, stride, 1, bias=True), nn.LeakyReLU(0.1, inplace=True))
 
 
 class CSPStage(nn.Module):
@@ -47,8 +47,8 @@ class CSPStage(nn.Module):
         super().__init__()
         half = channels // 2
         self.units = nn.ModuleList(
-            nn.ModuleList([ConvLReLU(channels, half), ConvLReLU(half, half)])
-            for _ in range(num_units))
+            nn.ModuleList([ConvLReLU(channels, half),
+                           ConvLReLU(half, half)]) for _ in range(num_units))
         self.fuse = ConvLReLU(channels, channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -72,8 +72,10 @@ class CSPTinyNet(BaseModule):
         frozen_stages: stem + this many stages keep their weights (-1: none).
     """
 
-    def __init__(self, out_indices: Sequence[int] = (3, ),
-                 pretrained_onnx: Optional[str] = None, frozen_stages: int = -1,
+    def __init__(self,
+                 out_indices: Sequence[int] = (3, ),
+                 pretrained_onnx: Optional[str] = None,
+                 frozen_stages: int = -1,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.out_indices = tuple(out_indices)
@@ -81,8 +83,7 @@ class CSPTinyNet(BaseModule):
             raise ValueError(f'CSPTinyNet: out_indices {out_indices} must be in 0..3')
         self.pretrained_onnx = pretrained_onnx
         self.frozen_stages = frozen_stages
-        self.stem = nn.ModuleList([ConvLReLU(3, 32, 2), nn.MaxPool2d(3, 2, 1),
-                                   ConvLReLU(32, 32)])
+        self.stem = nn.ModuleList([ConvLReLU(3, 32, 2), nn.MaxPool2d(3, 2, 1), ConvLReLU(32, 32)])
         self.downs = nn.ModuleList()
         self.stages = nn.ModuleList()
         for i, (c, n) in enumerate(ARCH):
@@ -122,8 +123,8 @@ class CSPTinyNet(BaseModule):
     def _freeze(self) -> None:
         if self.frozen_stages < 0:
             return
-        mods = [self.stem] + [m for i in range(self.frozen_stages)
-                              for m in (self.downs[i], self.stages[i])]
+        mods = [self.stem
+                ] + [m for i in range(self.frozen_stages) for m in (self.downs[i], self.stages[i])]
         for m in mods:
             for p in m.parameters():
                 p.requires_grad = False

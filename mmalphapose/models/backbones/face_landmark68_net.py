@@ -52,14 +52,13 @@ def tf_same_pad(x: torch.Tensor, kernel: int, stride: int) -> torch.Tensor:
 class _Conv(nn.Module):
     """A 3x3 conv with bias (plain, or depthwise then pointwise), TF 'same'."""
 
-    def __init__(self, in_channels: int, out_channels: int, stride: int,
-                 separable: bool) -> None:
+    def __init__(self, in_channels: int, out_channels: int, stride: int, separable: bool) -> None:
         super().__init__()
         self.stride = stride
         self.separable = separable
         if separable:
-            self.depthwise = nn.Conv2d(in_channels, in_channels, 3, stride,
-                                       groups=in_channels, bias=False)
+            self.depthwise = nn.Conv2d(
+                in_channels, in_channels, 3, stride, groups=in_channels, bias=False)
             self.pointwise = nn.Conv2d(in_channels, out_channels, 1)
         else:
             self.conv = nn.Conv2d(in_channels, out_channels, 3, stride)
@@ -74,12 +73,10 @@ class _Conv(nn.Module):
 class DenseBlock4(nn.Module):
     """face-api's dense block of four convs (see the module docstring)."""
 
-    def __init__(self, in_channels: int, out_channels: int,
-                 first_separable: bool = True) -> None:
+    def __init__(self, in_channels: int, out_channels: int, first_separable: bool = True) -> None:
         super().__init__()
-        self.convs = nn.ModuleList(
-            [_Conv(in_channels, out_channels, 2, first_separable)]
-            + [_Conv(out_channels, out_channels, 1, True) for _ in range(3)])
+        self.convs = nn.ModuleList([_Conv(in_channels, out_channels, 2, first_separable)] +
+                                   [_Conv(out_channels, out_channels, 1, True) for _ in range(3)])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         o1 = F.relu(self.convs[0](x))
@@ -89,8 +86,8 @@ class DenseBlock4(nn.Module):
         return F.relu(o1 + o2 + o3 + o4)
 
 
-def parse_face_api_layers(shapes: Dict[str, Sequence[int]]
-                          ) -> Tuple[List[Tuple[int, int, bool]], Tuple[int, int]]:
+def parse_face_api_layers(
+        shapes: Dict[str, Sequence[int]]) -> Tuple[List[Tuple[int, int, bool]], Tuple[int, int]]:
     """The layer list of a face-api landmark manifest.
 
     Args:
@@ -186,8 +183,8 @@ class FaceLandmark68Net(nn.Module):
         self.num_points = fc[1] // 2
         self.blocks = nn.ModuleList([DenseBlock4(i, o, s) for i, o, s in layers])
         self.fc = nn.Linear(*fc)
-        self.register_buffer('mean_rgb', torch.tensor(FACE_API_MEAN_RGB).view(1, 3, 1, 1),
-                             persistent=False)
+        self.register_buffer(
+            'mean_rgb', torch.tensor(FACE_API_MEAN_RGB).view(1, 3, 1, 1), persistent=False)
         if tensors is not None:
             self.load_state_dict(tfjs_to_state_dict(tensors))
 

@@ -28,7 +28,7 @@ learns the keypoints MoveNet lacks (head, neck, hip, feet; face and hands for
 Halpe-136) from the other teachers. Input: RGB, ``x / 127.5 - 1``
 (:data:`MOVENET_MEAN`, :data:`MOVENET_STD`).
 """
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -38,11 +38,11 @@ from torch import nn
 
 from mmalphapose.registry import MODELS
 
-MOVENET_MEAN = (127.5, 127.5, 127.5)   # RGB
+MOVENET_MEAN = (127.5, 127.5, 127.5)  # RGB
 MOVENET_STD = (127.5, 127.5, 127.5)
 # (expand ratio, out channels, repeats, stride) of MobileNetV2 at width 1.75
-ARCH = ((1, 32, 1, 1), (6, 40, 2, 2), (6, 56, 3, 2), (6, 112, 4, 2),
-        (6, 168, 3, 1), (6, 280, 3, 2), (6, 560, 1, 1))
+ARCH = ((1, 32, 1, 1), (6, 40, 2, 2), (6, 56, 3, 2), (6, 112, 4, 2), (6, 168, 3, 1), (6, 280, 3, 2),
+        (6, 560, 1, 1))
 # ARCH stages whose last block feeds the FPN laterals (strides 4, 8, 16)
 LATERAL_STAGES = (1, 2, 3)
 BRANCHES = ('kpt_regress', 'kpt_offset', 'kpt_heatmap', 'center')
@@ -58,7 +58,11 @@ class SamePadConv(nn.Conv2d):
         return super().forward(x)
 
 
-def conv(cin: int, cout: int, k: int = 1, stride: int = 1, groups: int = 1,
+def conv(cin: int,
+         cout: int,
+         k: int = 1,
+         stride: int = 1,
+         groups: int = 1,
          bias: bool = True) -> nn.Conv2d:
     pad = k // 2 if stride == 1 else 0
     return SamePadConv(cin, cout, k, stride, pad, groups=groups, bias=bias)
@@ -119,8 +123,10 @@ class MoveNetFPN(BaseModule):
             weights (-1: none; 7: the whole MobileNetV2, FPN still trains).
     """
 
-    def __init__(self, pretrained_onnx: Optional[str] = None,
-                 branch: Optional[str] = 'kpt_heatmap', frozen_stages: int = -1,
+    def __init__(self,
+                 pretrained_onnx: Optional[str] = None,
+                 branch: Optional[str] = 'kpt_heatmap',
+                 frozen_stages: int = -1,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if branch is not None and branch not in BRANCHES:
@@ -204,8 +210,8 @@ class MoveNetFPN(BaseModule):
         return (y, )
 
 
-def movenet_conv_weights(path: str, branch: Optional[str] = None
-                         ) -> List[Tuple[np.ndarray, np.ndarray]]:
+def movenet_conv_weights(path: str,
+                         branch: Optional[str] = None) -> List[Tuple[np.ndarray, np.ndarray]]:
     """(weight, bias) of MoveNet's feature-extractor convs in graph order,
     followed by the first two convs of ``branch`` (matched by node name)."""
     from mmalphapose.utils.onnx_proto import conv_nodes

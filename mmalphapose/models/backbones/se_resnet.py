@@ -23,8 +23,8 @@ class SELayer(nn.Module):
         super().__init__()
         self.avg_pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Sequential(
-            nn.Linear(channels, channels), nn.ReLU(inplace=True),
-            nn.Linear(channels, channels), nn.Sigmoid())
+            nn.Linear(channels, channels), nn.ReLU(inplace=True), nn.Linear(channels, channels),
+            nn.Sigmoid())
 
     def forward(self, x: Tensor) -> Tensor:
         n, c = x.shape[:2]
@@ -36,15 +36,22 @@ class DCNConv(nn.Module):
     """DeformConv v1 3x3 with its offset conv (18 * deform_groups channels,
     same stride). Needs mmcv's compiled ops (imported lazily)."""
 
-    def __init__(self, in_channels: int, out_channels: int, stride: int = 1,
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 stride: int = 1,
                  deform_groups: int = 1) -> None:
         super().__init__()
         ops = import_mmcv_ops('DCN layers of SEResNet (dcn=...)')
-        self.conv = ops.DeformConv2d(in_channels, out_channels, 3, stride=stride,
-                                     padding=1, deform_groups=deform_groups,
-                                     bias=False)
-        self.offset = nn.Conv2d(in_channels, 18 * deform_groups, 3,
-                                stride=stride, padding=1)
+        self.conv = ops.DeformConv2d(
+            in_channels,
+            out_channels,
+            3,
+            stride=stride,
+            padding=1,
+            deform_groups=deform_groups,
+            bias=False)
+        self.offset = nn.Conv2d(in_channels, 18 * deform_groups, 3, stride=stride, padding=1)
         nn.init.zeros_(self.offset.weight)
         nn.init.zeros_(self.offset.bias)
 
@@ -52,24 +59,27 @@ class DCNConv(nn.Module):
         return self.conv(x, self.offset(x))
 
 
-def _conv3x3(in_channels: int, out_channels: int, stride: int,
-             unshuffle: bool) -> nn.Module:
+def _conv3x3(in_channels: int, out_channels: int, stride: int, unshuffle: bool) -> nn.Module:
     if unshuffle and stride == 2:
         # ShuffleResnet: PixelUnshuffle(2) then a stride-1 conv from 4C to C
         return nn.Sequential(
             nn.PixelUnshuffle(2),
             nn.Conv2d(4 * in_channels, out_channels, 3, padding=1, bias=False))
-    return nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1,
-                     bias=False)
+    return nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=False)
 
 
 class BasicBlock(nn.Module):
     """Two 3x3 convs; SE on the residual branch when ``with_se``."""
     expansion = 1
 
-    def __init__(self, inplanes: int, planes: int, stride: int = 1,
-                 downsample: Optional[nn.Module] = None, with_se: bool = False,
-                 dcn: Optional[dict] = None, unshuffle: bool = False) -> None:
+    def __init__(self,
+                 inplanes: int,
+                 planes: int,
+                 stride: int = 1,
+                 downsample: Optional[nn.Module] = None,
+                 with_se: bool = False,
+                 dcn: Optional[dict] = None,
+                 unshuffle: bool = False) -> None:
         super().__init__()
         if dcn is not None:
             raise ValueError('DCN is only supported with Bottleneck blocks '
@@ -95,19 +105,22 @@ class Bottleneck(nn.Module):
     """1x1 -> 3x3 (stride here, v1.5) -> 1x1; SE before the residual add."""
     expansion = 4
 
-    def __init__(self, inplanes: int, planes: int, stride: int = 1,
-                 downsample: Optional[nn.Module] = None, with_se: bool = False,
-                 dcn: Optional[dict] = None, unshuffle: bool = False) -> None:
+    def __init__(self,
+                 inplanes: int,
+                 planes: int,
+                 stride: int = 1,
+                 downsample: Optional[nn.Module] = None,
+                 with_se: bool = False,
+                 dcn: Optional[dict] = None,
+                 unshuffle: bool = False) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(planes, momentum=0.1)
         self.with_dcn = dcn is not None
         if self.with_dcn:
             if dcn.get('modulated', False):
-                raise NotImplementedError(
-                    'modulated DCN (v2) is not used by any AlphaPose config')
-            dcn_conv = DCNConv(planes, planes, stride,
-                               dcn.get('deform_groups', 1))
+                raise NotImplementedError('modulated DCN (v2) is not used by any AlphaPose config')
+            dcn_conv = DCNConv(planes, planes, stride, dcn.get('deform_groups', 1))
             self.conv2 = dcn_conv.conv
             self.conv2_offset = dcn_conv.offset
         else:
@@ -158,11 +171,15 @@ class SEResNet(BaseModule):
         152: (Bottleneck, (3, 8, 36, 3)),
     }
 
-    def __init__(self, depth: int = 50, out_indices: Sequence[int] = (3, ),
+    def __init__(self,
+                 depth: int = 50,
+                 out_indices: Sequence[int] = (3, ),
                  dcn: Optional[dict] = None,
                  stage_with_dcn: Sequence[bool] = (False, True, True, True),
-                 use_se: bool = True, unshuffle: bool = False,
-                 frozen_stages: int = -1, norm_eval: bool = False,
+                 use_se: bool = True,
+                 unshuffle: bool = False,
+                 frozen_stages: int = -1,
+                 norm_eval: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if depth not in self.arch_settings:
@@ -183,24 +200,29 @@ class SEResNet(BaseModule):
         self.out_channels = []
         for i, (planes, n) in enumerate(zip((64, 128, 256, 512), layers)):
             stage_dcn = dcn if (dcn is not None and stage_with_dcn[i]) else None
-            layer = self._make_layer(block, planes, n, 1 if i == 0 else 2,
-                                     stage_dcn, use_se, unshuffle)
+            layer = self._make_layer(block, planes, n, 1 if i == 0 else 2, stage_dcn, use_se,
+                                     unshuffle)
             self.add_module(f'layer{i + 1}', layer)
             self.out_channels.append(planes * block.expansion)
         self._freeze_stages()
 
-    def _make_layer(self, block, planes: int, blocks: int, stride: int,
-                    dcn: Optional[dict], use_se: bool,
-                    unshuffle: bool) -> nn.Sequential:
+    def _make_layer(self, block, planes: int, blocks: int, stride: int, dcn: Optional[dict],
+                    use_se: bool, unshuffle: bool) -> nn.Sequential:
         downsample = None
         if stride != 1 or self.inplanes != planes * block.expansion:
             downsample = nn.Sequential(
-                nn.Conv2d(self.inplanes, planes * block.expansion, 1,
-                          stride=stride, bias=False),
+                nn.Conv2d(self.inplanes, planes * block.expansion, 1, stride=stride, bias=False),
                 nn.BatchNorm2d(planes * block.expansion, momentum=0.1))
-        layers = [block(self.inplanes, planes, stride, downsample,
-                        with_se=use_se and downsample is not None, dcn=dcn,
-                        unshuffle=unshuffle)]
+        layers = [
+            block(
+                self.inplanes,
+                planes,
+                stride,
+                downsample,
+                with_se=use_se and downsample is not None,
+                dcn=dcn,
+                unshuffle=unshuffle)
+        ]
         self.inplanes = planes * block.expansion
         for _ in range(1, blocks):
             layers.append(block(self.inplanes, planes, dcn=dcn))
@@ -209,8 +231,8 @@ class SEResNet(BaseModule):
     def _freeze_stages(self) -> None:
         if self.frozen_stages < 0:
             return
-        mods = [self.conv1, self.bn1] + [
-            getattr(self, f'layer{i}') for i in range(1, self.frozen_stages + 1)]
+        mods = [self.conv1, self.bn1
+                ] + [getattr(self, f'layer{i}') for i in range(1, self.frozen_stages + 1)]
         for m in mods:
             m.eval()
             for p in m.parameters():

@@ -17,8 +17,7 @@ from torch import Tensor
 
 from .lbs import forward_kinematics
 from .rotations import procrustes_rotation, swing_matrix, twist_matrix
-from .skeleton import (HYBRIK_PARENTS, NUM_SMPL_JOINTS, children_of,
-                       tree_levels)
+from .skeleton import HYBRIK_PARENTS, NUM_SMPL_JOINTS, children_of, tree_levels
 
 
 def _unit(v: Tensor) -> Tensor:
@@ -32,7 +31,9 @@ def _check(pose: Tensor, rest: Tensor, parents: Sequence[int], name: str) -> Non
                          f'{tuple(rest.shape)}')
 
 
-def hybrik_inverse_kinematics(joints: Tensor, phis: Tensor, rest_joints: Tensor,
+def hybrik_inverse_kinematics(joints: Tensor,
+                              phis: Tensor,
+                              rest_joints: Tensor,
                               parents: Sequence[int] = HYBRIK_PARENTS,
                               num_rot_joints: int = NUM_SMPL_JOINTS) -> Tensor:
     """Relative rotations from joint positions and twist angles.
@@ -74,8 +75,8 @@ def hybrik_inverse_kinematics(joints: Tensor, phis: Tensor, rest_joints: Tensor,
         if single:
             idx = torch.as_tensor(single, device=dev)
             cidx = torch.as_tensor([children[j][0] for j in single], device=dev)
-            prot = torch.stack([g_rot[parents[j]] if parents[j] >= 0 else eye
-                                for j in single], 1)  # (B,n,3,3)
+            prot = torch.stack([g_rot[parents[j]] if parents[j] >= 0 else eye for j in single],
+                               1)  # (B,n,3,3)
             target = joints[:, cidx] - joints[:, idx]
             target = (prot.transpose(-1, -2) @ target[..., None])[..., 0]
             rest_dir = _unit(rest_joints[:, cidx] - rest_joints[:, idx])
@@ -96,7 +97,8 @@ def hybrik_inverse_kinematics(joints: Tensor, phis: Tensor, rest_joints: Tensor,
     return torch.stack(local, 1)
 
 
-def twist_angles(rot_mats: Tensor, rest_joints: Tensor,
+def twist_angles(rot_mats: Tensor,
+                 rest_joints: Tensor,
                  parents: Sequence[int] = HYBRIK_PARENTS) -> Tensor:
     """The twist part of each rotation, as HybrIK's phi targets.
 
@@ -121,14 +123,16 @@ def twist_angles(rot_mats: Tensor, rest_joints: Tensor,
     swing = swing_matrix(u, _unit((rot @ u[..., None])[..., 0]))
     twist = swing.transpose(-1, -2) @ rot
     cos = (twist.diagonal(dim1=-2, dim2=-1).sum(-1) - 1) / 2
-    vee = torch.stack([twist[..., 2, 1] - twist[..., 1, 2],
-                       twist[..., 0, 2] - twist[..., 2, 0],
-                       twist[..., 1, 0] - twist[..., 0, 1]], -1) / 2
+    vee = torch.stack([
+        twist[..., 2, 1] - twist[..., 1, 2], twist[..., 0, 2] - twist[..., 2, 0],
+        twist[..., 1, 0] - twist[..., 0, 1]
+    ], -1) / 2
     sin = (vee * u).sum(-1)
     return torch.stack([cos, sin], -1)
 
 
-def skeleton_forward_kinematics(rot_mats: Tensor, rest_joints: Tensor,
+def skeleton_forward_kinematics(rot_mats: Tensor,
+                                rest_joints: Tensor,
                                 parents: Sequence[int] = HYBRIK_PARENTS) -> Tensor:
     """Pose a skeleton whose last joints carry no rotation (the leaves).
 
@@ -147,5 +151,5 @@ def skeleton_forward_kinematics(rot_mats: Tensor, rest_joints: Tensor,
     return forward_kinematics(rot_mats, rest_joints, parents)[0]
 
 
-__all__: Tuple[str, ...] = ('hybrik_inverse_kinematics', 'twist_angles',
-                            'skeleton_forward_kinematics')
+__all__: Tuple[str,
+               ...] = ('hybrik_inverse_kinematics', 'twist_angles', 'skeleton_forward_kinematics')

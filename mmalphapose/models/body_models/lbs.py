@@ -88,10 +88,9 @@ def skin(vertices: Tensor, transforms: Tensor, weights: Tensor) -> Tensor:
     return (t[..., :3] @ vertices[..., None])[..., 0] + t[..., 3]
 
 
-def linear_blend_skinning(betas: Tensor, rot_mats: Tensor, template: Tensor,
-                          shapedirs: Tensor, posedirs: Tensor, j_regressor: Tensor,
-                          parents: Sequence[int], weights: Tensor
-                          ) -> Tuple[Tensor, Tensor, Tensor]:
+def linear_blend_skinning(betas: Tensor, rot_mats: Tensor, template: Tensor, shapedirs: Tensor,
+                          posedirs: Tensor, j_regressor: Tensor, parents: Sequence[int],
+                          weights: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
     """The SMPL function.
 
     Args:

@@ -24,8 +24,8 @@ ENV_VAR = 'MMALPHAPOSE_SMPL_MODEL'
 DEFAULT_NAMES = ('SMPL_NEUTRAL.pkl', 'SMPL_NEUTRAL.npz',
                  'basicModel_neutral_lbs_10_207_0_v1.0.0.pkl')
 DEFAULT_DIR = 'checkpoints/smpl'
-REQUIRED_KEYS = ('v_template', 'shapedirs', 'posedirs', 'J_regressor', 'weights',
-                 'kintree_table', 'f')
+REQUIRED_KEYS = ('v_template', 'shapedirs', 'posedirs', 'J_regressor', 'weights', 'kintree_table',
+                 'f')
 
 
 def smpl_model_candidates(model_path: Optional[str] = None) -> List[str]:
@@ -81,16 +81,21 @@ class _ChumpyPlaceholder:
 class _SafeUnpickler(pickle.Unpickler):
     """Builds numpy / scipy.sparse objects and chumpy placeholders only."""
 
-    _NUMPY = {('numpy', 'ndarray'), ('numpy', 'dtype'),
-              ('numpy.core.multiarray', '_reconstruct'),
-              ('numpy.core.multiarray', 'scalar'),
-              ('numpy._core.multiarray', '_reconstruct'),
-              ('numpy._core.multiarray', 'scalar'),
-              ('copyreg', '_reconstructor'), ('builtins', 'object'),
-              # Python 2 pickles (the official SMPL files)
-              ('copy_reg', '_reconstructor'), ('__builtin__', 'object'),
-              # bytes written by Python 3 with protocol 2
-              ('_codecs', 'encode')}
+    _NUMPY = {
+        ('numpy', 'ndarray'),
+        ('numpy', 'dtype'),
+        ('numpy.core.multiarray', '_reconstruct'),
+        ('numpy.core.multiarray', 'scalar'),
+        ('numpy._core.multiarray', '_reconstruct'),
+        ('numpy._core.multiarray', 'scalar'),
+        ('copyreg', '_reconstructor'),
+        ('builtins', 'object'),
+        # Python 2 pickles (the official SMPL files)
+        ('copy_reg', '_reconstructor'),
+        ('__builtin__', 'object'),
+        # bytes written by Python 3 with protocol 2
+        ('_codecs', 'encode')
+    }
     _SPARSE = ('csc_matrix', 'csr_matrix', 'coo_matrix')
 
     def __init__(self, file, path: str) -> None:
@@ -107,9 +112,8 @@ class _SafeUnpickler(pickle.Unpickler):
             return getattr(scipy.sparse, name)
         if module == 'chumpy' or module.startswith('chumpy.'):
             return _ChumpyPlaceholder
-        raise _Refused(
-            f'SMPL model file "{self.path}": refusing to load {module}.{name} '
-            '(only numpy arrays, scipy.sparse matrices and chumpy arrays are read)')
+        raise _Refused(f'SMPL model file "{self.path}": refusing to load {module}.{name} '
+                       '(only numpy arrays, scipy.sparse matrices and chumpy arrays are read)')
 
 
 def _from_chumpy(value: Any, path: str, key: str) -> Any:
@@ -165,6 +169,7 @@ def load_smpl_model_file(path: str) -> Dict[str, np.ndarray]:
 
 
 def _validate(d: Dict[str, np.ndarray], path: str) -> Dict[str, np.ndarray]:
+
     def bad(key: str, want: str) -> ValueError:
         return ValueError(f'SMPL model file "{path}": field "{key}" has shape '
                           f'{d[key].shape}, expected {want}')

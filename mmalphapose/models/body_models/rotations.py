@@ -75,17 +75,26 @@ def matrix_to_quaternion(rot: Tensor) -> Tensor:
     m = rot
     tr = m[..., 0, 0] + m[..., 1, 1] + m[..., 2, 2]
     cands = torch.stack([
-        torch.stack([1 + tr, m[..., 2, 1] - m[..., 1, 2], m[..., 0, 2] - m[..., 2, 0],
-                     m[..., 1, 0] - m[..., 0, 1]], -1),
-        torch.stack([m[..., 2, 1] - m[..., 1, 2], 1 + 2 * m[..., 0, 0] - tr,
-                     m[..., 0, 1] + m[..., 1, 0], m[..., 0, 2] + m[..., 2, 0]], -1),
-        torch.stack([m[..., 0, 2] - m[..., 2, 0], m[..., 0, 1] + m[..., 1, 0],
-                     1 + 2 * m[..., 1, 1] - tr, m[..., 1, 2] + m[..., 2, 1]], -1),
-        torch.stack([m[..., 1, 0] - m[..., 0, 1], m[..., 0, 2] + m[..., 2, 0],
-                     m[..., 1, 2] + m[..., 2, 1], 1 + 2 * m[..., 2, 2] - tr], -1),
+        torch.stack([
+            1 + tr, m[..., 2, 1] - m[..., 1, 2], m[..., 0, 2] - m[..., 2, 0],
+            m[..., 1, 0] - m[..., 0, 1]
+        ], -1),
+        torch.stack([
+            m[..., 2, 1] - m[..., 1, 2], 1 + 2 * m[..., 0, 0] - tr, m[..., 0, 1] + m[..., 1, 0],
+            m[..., 0, 2] + m[..., 2, 0]
+        ], -1),
+        torch.stack([
+            m[..., 0, 2] - m[..., 2, 0], m[..., 0, 1] + m[..., 1, 0], 1 + 2 * m[..., 1, 1] - tr,
+            m[..., 1, 2] + m[..., 2, 1]
+        ], -1),
+        torch.stack([
+            m[..., 1, 0] - m[..., 0, 1], m[..., 0, 2] + m[..., 2, 0], m[..., 1, 2] + m[..., 2, 1],
+            1 + 2 * m[..., 2, 2] - tr
+        ], -1),
     ], -2)  # (...,4,4): row k is 4*q*q_k, q_k = the k-th component
-    diag = torch.stack([1 + tr, 1 + 2 * m[..., 0, 0] - tr, 1 + 2 * m[..., 1, 1] - tr,
-                        1 + 2 * m[..., 2, 2] - tr], -1)
+    diag = torch.stack(
+        [1 + tr, 1 + 2 * m[..., 0, 0] - tr, 1 + 2 * m[..., 1, 1] - tr, 1 + 2 * m[..., 2, 2] - tr],
+        -1)
     best = diag.argmax(-1)
     row = torch.gather(cands, -2, best[..., None, None].expand(*best.shape, 1, 4))[..., 0, :]
     q = row / row.norm(dim=-1, keepdim=True).clamp_min(1e-12)
@@ -99,6 +108,5 @@ def matrix_to_axis_angle(rot: Tensor) -> Tensor:
     sin_half = v.norm(dim=-1, keepdim=True)
     angle = 2 * torch.atan2(sin_half, q[..., :1])
     small = sin_half < 1e-8
-    scale = torch.where(small, 2 / q[..., :1].clamp_min(1e-8),
-                        angle / sin_half.clamp_min(1e-12))
+    scale = torch.where(small, 2 / q[..., :1].clamp_min(1e-8), angle / sin_half.clamp_min(1e-12))
     return v * scale

@@ -7,21 +7,20 @@ defines its swing (head, hands and feet would otherwise have none).
 from typing import List, Tuple
 
 #: SMPL's 24 joint names, in model order.
-SMPL_JOINT_NAMES: Tuple[str, ...] = (
-    'pelvis', 'left_hip', 'right_hip', 'spine1', 'left_knee', 'right_knee',
-    'spine2', 'left_ankle', 'right_ankle', 'spine3', 'left_foot', 'right_foot',
-    'neck', 'left_collar', 'right_collar', 'head', 'left_shoulder',
-    'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist',
-    'left_hand', 'right_hand')
+SMPL_JOINT_NAMES: Tuple[str, ...] = ('pelvis', 'left_hip', 'right_hip', 'spine1', 'left_knee',
+                                     'right_knee', 'spine2', 'left_ankle', 'right_ankle', 'spine3',
+                                     'left_foot', 'right_foot', 'neck', 'left_collar',
+                                     'right_collar', 'head', 'left_shoulder', 'right_shoulder',
+                                     'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist',
+                                     'left_hand', 'right_hand')
 
 #: parent of each SMPL joint (-1 for the root); SMPL's ``kintree_table[0]``.
-SMPL_PARENTS: Tuple[int, ...] = (
-    -1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19,
-    20, 21)
+SMPL_PARENTS: Tuple[int, ...] = (-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17,
+                                 18, 19, 20, 21)
 
 #: HybrIK's 5 leaf joints (indices 24-28) and their parents.
-LEAF_JOINT_NAMES: Tuple[str, ...] = (
-    'head_top', 'left_middle', 'right_middle', 'left_bigtoe', 'right_bigtoe')
+LEAF_JOINT_NAMES: Tuple[str, ...] = ('head_top', 'left_middle', 'right_middle', 'left_bigtoe',
+                                     'right_bigtoe')
 LEAF_PARENTS: Tuple[int, ...] = (15, 22, 23, 10, 11)
 
 #: the SMPL vertices HybrIK uses as the leaf joints (for the official
@@ -34,9 +33,9 @@ NUM_SMPL_JOINTS = 24
 NUM_HYBRIK_JOINTS = 29
 
 #: left/right pairs of the 29 joints (HybrIK's ``joint_pairs_29``).
-HYBRIK_FLIP_PAIRS: Tuple[Tuple[int, int], ...] = (
-    (1, 2), (4, 5), (7, 8), (10, 11), (13, 14), (16, 17), (18, 19), (20, 21),
-    (22, 23), (25, 26), (27, 28))
+HYBRIK_FLIP_PAIRS: Tuple[Tuple[int, int],
+                         ...] = ((1, 2), (4, 5), (7, 8), (10, 11), (13, 14), (16, 17), (18, 19),
+                                 (20, 21), (22, 23), (25, 26), (27, 28))
 
 
 def flip_indices(num_joints: int = NUM_HYBRIK_JOINTS) -> List[int]:
@@ -67,5 +66,4 @@ def tree_levels(parents: Tuple[int, ...]) -> List[List[int]]:
             raise ValueError(f'parents must list a joint after its parent, '
                              f'joint {j} has parent {p}')
         depth.append(0 if p < 0 else depth[p] + 1)
-    return [[j for j, d in enumerate(depth) if d == lvl]
-            for lvl in range(max(depth) + 1)]
+    return [[j for j, d in enumerate(depth) if d == lvl] for lvl in range(max(depth) + 1)]

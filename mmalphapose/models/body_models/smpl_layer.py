@@ -10,8 +10,7 @@ from .hybrik_ik import hybrik_inverse_kinematics
 from .lbs import forward_kinematics, pose_blend, shape_blend, skin
 from .model_file import load_smpl_model_file, resolve_smpl_model_path
 from .rotations import axis_angle_to_matrix
-from .skeleton import (HYBRIK_PARENTS, NUM_SMPL_JOINTS, SMPL_LEAF_VERTEX_IDS,
-                       SMPL_PARENTS)
+from .skeleton import HYBRIK_PARENTS, NUM_SMPL_JOINTS, SMPL_LEAF_VERTEX_IDS, SMPL_PARENTS
 
 
 class SMPLOutput(NamedTuple):
@@ -45,7 +44,9 @@ class SMPLLayer(nn.Module):
         dtype: float dtype of the buffers.
     """
 
-    def __init__(self, model_path: Optional[str] = None, num_betas: int = 10,
+    def __init__(self,
+                 model_path: Optional[str] = None,
+                 num_betas: int = 10,
                  leaf_vertex_ids: Sequence[int] = SMPL_LEAF_VERTEX_IDS,
                  dtype: torch.dtype = torch.float32) -> None:
         super().__init__()
@@ -110,7 +111,10 @@ class SMPLLayer(nn.Module):
         raise ValueError('pose must be axis-angle (B, 72) / (B, 24, 3) or rotation '
                          f'matrices (B, 24, 3, 3), got {tuple(pose.shape)}')
 
-    def forward(self, betas: Tensor, pose: Tensor, transl: Optional[Tensor] = None,
+    def forward(self,
+                betas: Tensor,
+                pose: Tensor,
+                transl: Optional[Tensor] = None,
                 return_verts: bool = True) -> SMPLOutput:
         """Posed SMPL body.
 
@@ -127,8 +131,7 @@ class SMPLLayer(nn.Module):
         """
         rot = self.pose_to_rotmats(pose)
         v_shaped, rest = self.shaped(betas)
-        joints, _, transforms = forward_kinematics(rot, rest[:, :NUM_SMPL_JOINTS],
-                                                   self.parents)
+        joints, _, transforms = forward_kinematics(rot, rest[:, :NUM_SMPL_JOINTS], self.parents)
         v_posed = v_shaped + pose_blend(rot, self.posedirs)
         if return_verts:
             verts = skin(v_posed, transforms, self.lbs_weights)
@@ -144,8 +147,12 @@ class SMPLLayer(nn.Module):
             verts = verts + t if verts is not None else None
         return SMPLOutput(verts, joints, joints29, rot)
 
-    def hybrik(self, joints29: Tensor, betas: Tensor, phis: Tensor,
-               transl: Optional[Tensor] = None, return_verts: bool = True) -> SMPLOutput:
+    def hybrik(self,
+               joints29: Tensor,
+               betas: Tensor,
+               phis: Tensor,
+               transl: Optional[Tensor] = None,
+               return_verts: bool = True) -> SMPLOutput:
         """HybrIK: rotations from 29 joint positions (metres), shape and
         twist angles, then the SMPL body they give.
 
@@ -160,8 +167,7 @@ class SMPLLayer(nn.Module):
         """
         joints29 = joints29.to(self.v_template.dtype)
         _, rest = self.shaped(betas)
-        rot = hybrik_inverse_kinematics(joints29, phis.to(joints29.dtype), rest,
-                                        self.parents29)
+        rot = hybrik_inverse_kinematics(joints29, phis.to(joints29.dtype), rest, self.parents29)
         out = self.forward(betas, rot, return_verts=return_verts)
         root = out.joints[:, :1]
         if transl is not None:

@@ -18,11 +18,19 @@ class PoseDataPreprocessor(ImgDataPreprocessor):
     (0.406, 0.457, 0.480), no std division.
     """
 
-    def __init__(self, mean: Optional[Sequence[float]] = ALPHAPOSE_MEAN,
+    def __init__(self,
+                 mean: Optional[Sequence[float]] = ALPHAPOSE_MEAN,
                  std: Optional[Sequence[float]] = ALPHAPOSE_STD,
-                 pad_size_divisor: int = 1, pad_value: float = 0,
-                 bgr_to_rgb: bool = True, rgb_to_bgr: bool = False,
+                 pad_size_divisor: int = 1,
+                 pad_value: float = 0,
+                 bgr_to_rgb: bool = True,
+                 rgb_to_bgr: bool = False,
                  non_blocking: bool = False) -> None:
-        super().__init__(mean=mean, std=std, pad_size_divisor=pad_size_divisor,
-                         pad_value=pad_value, bgr_to_rgb=bgr_to_rgb,
-                         rgb_to_bgr=rgb_to_bgr, non_blocking=non_blocking)
+        super().__init__(
+            mean=mean,
+            std=std,
+            pad_size_divisor=pad_size_divisor,
+            pad_value=pad_value,
+            bgr_to_rgb=bgr_to_rgb,
+            rgb_to_bgr=rgb_to_bgr,
+            non_blocking=non_blocking)

@@ -84,10 +84,9 @@ class ONNXPersonDetector:
                     else:
                         cls_names[s] = o.name
         if len(cls_names) != len(self.strides) or len(box_names) != len(self.strides):
-            raise ValueError(
-                f'ONNXPersonDetector: outputs of "{self.model_path}" '
-                f'({[(o.name, o.shape) for o in outs]}) do not match strides '
-                f'{self.strides} and reg_max {self.reg_max}')
+            raise ValueError(f'ONNXPersonDetector: outputs of "{self.model_path}" '
+                             f'({[(o.name, o.shape) for o in outs]}) do not match strides '
+                             f'{self.strides} and reg_max {self.reg_max}')
         self.output_names = [cls_names[s] for s in self.strides] + \
             [box_names[s] for s in self.strides]
 
@@ -97,8 +96,8 @@ class ONNXPersonDetector:
         for s in self.strides:
             fw, fh = w // s, h // s
             ys, xs = np.meshgrid(np.arange(fh), np.arange(fw), indexing='ij')
-            centers.append(np.stack([(xs.ravel() + 0.5) * s,
-                                     (ys.ravel() + 0.5) * s], -1).astype(np.float32))
+            centers.append(
+                np.stack([(xs.ravel() + 0.5) * s, (ys.ravel() + 0.5) * s], -1).astype(np.float32))
         return centers
 
     def preprocess(self, img: np.ndarray) -> np.ndarray:
@@ -114,7 +113,9 @@ class ONNXPersonDetector:
         x = (x.astype(np.float32) - self.mean) / self.std
         return x.transpose(2, 0, 1)[None].copy()
 
-    def decode(self, outputs: Sequence[np.ndarray], img_shape: Tuple[int, int],
+    def decode(self,
+               outputs: Sequence[np.ndarray],
+               img_shape: Tuple[int, int],
                score_thr: Optional[float] = None) -> InstanceData:
         """Decode raw head outputs of one image into boxes in image pixels
         (boxes scoring at least ``score_thr``, default ``self.score_thr``)."""
@@ -123,8 +124,8 @@ class ONNXPersonDetector:
         cls = np.concatenate([o[0] for o in outputs[:k]], 0)
         reg = np.concatenate([o[0] for o in outputs[k:]], 0)
         centers = np.concatenate(self._centers, 0)
-        stride = np.concatenate([np.full(len(c), s, np.float32)
-                                 for c, s in zip(self._centers, self.strides)])
+        stride = np.concatenate(
+            [np.full(len(c), s, np.float32) for c, s in zip(self._centers, self.strides)])
         if self.person_only:
             scores = cls[:, self.person_class]
             labels = np.full(len(scores), self.person_class, np.int64)
@@ -150,7 +151,8 @@ class ONNXPersonDetector:
         result.labels = labels[keep].astype(np.int64)
         return result
 
-    def predict_images(self, imgs: List[np.ndarray],
+    def predict_images(self,
+                       imgs: List[np.ndarray],
                        score_thr: Optional[float] = None) -> List[InstanceData]:
         """Detect in a list of BGR images; one InstanceData (bboxes xyxy,
         scores, labels) per image, boxes scoring at least ``score_thr``

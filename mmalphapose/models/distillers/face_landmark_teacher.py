@@ -31,8 +31,10 @@ def ibug68_flip_indices() -> np.ndarray:
     metainfo (face = keypoints 26-93)."""
     from mmalphapose.datasets import parse_pose_metainfo
     from mmalphapose.utils.resources import resolve_resource
-    meta = parse_pose_metainfo(dict(from_file=resolve_resource(
-        'configs/_base_/datasets/halpe136.py', 'Halpe-136 metainfo')))
+    meta = parse_pose_metainfo(
+        dict(
+            from_file=resolve_resource('configs/_base_/datasets/halpe136.py',
+                                       'Halpe-136 metainfo')))
     idx = np.asarray(meta['flip_indices'][26:94], np.int64) - 26
     if sorted(idx.tolist()) != list(range(68)):
         raise ValueError('halpe136.py: the face flip indices (26-93) are not a permutation')
@@ -56,8 +58,13 @@ class FaceLandmarkTeacher:
     """
     num_keypoints = 68
 
-    def __init__(self, weights: str, padding: float = 1.3, flip: bool = True,
-                 flip_tol: float = 0.03, refine: int = 0, num_threads: int = 0) -> None:
+    def __init__(self,
+                 weights: str,
+                 padding: float = 1.3,
+                 flip: bool = True,
+                 flip_tol: float = 0.03,
+                 refine: int = 0,
+                 num_threads: int = 0) -> None:
         from mmalphapose.models.backbones.face_landmark68_net import FaceLandmark68Net
         self.net = FaceLandmark68Net(weights).eval()
         self.input_size = self.net.input_size
@@ -68,7 +75,9 @@ class FaceLandmarkTeacher:
         self.num_threads = int(num_threads)
         self.flip_idx = ibug68_flip_indices() if flip else None
 
-    def crops(self, images: Sequence[np.ndarray], bboxes: np.ndarray,
+    def crops(self,
+              images: Sequence[np.ndarray],
+              bboxes: np.ndarray,
               angles: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:
         """RGB crops (N,S,S,3) uint8 and their image -> crop affines (N,2,3);
         face ``i`` is cut from ``images[i]`` (BGR or grey)."""
@@ -79,10 +88,14 @@ class FaceLandmarkTeacher:
             * self.padding
         mats = rotated_square_crop_affine(centers, sides, angles, self.input_size)
         size = (self.input_size, self.input_size)
-        crops = [cv2.warpAffine(cv2.cvtColor(img, cv2.COLOR_GRAY2BGR) if img.ndim == 2 else img,
-                                m, size, flags=cv2.INTER_LINEAR,
-                                borderMode=cv2.BORDER_CONSTANT)[..., ::-1]
-                 for img, m in zip(images, mats)]
+        crops = [
+            cv2.warpAffine(
+                cv2.cvtColor(img, cv2.COLOR_GRAY2BGR) if img.ndim == 2 else img,
+                m,
+                size,
+                flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_CONSTANT)[..., ::-1] for img, m in zip(images, mats)
+        ]
         return (np.stack(crops) if crops else np.zeros((0, *size, 3), np.uint8)), mats
 
     def predict_crops(self, crops: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
@@ -108,10 +121,12 @@ class FaceLandmarkTeacher:
         mirrored = out[n:][:, self.flip_idx]
         mirrored[..., 0] = s - mirrored[..., 0]
         d = np.linalg.norm(pts - mirrored, axis=-1)
-        conf = np.exp(-(d / (self.flip_tol * s)) ** 2)
+        conf = np.exp(-(d / (self.flip_tol * s))**2)
         return ((pts + mirrored) / 2).astype(np.float32), conf.astype(np.float32)
 
-    def predict_many(self, images: Sequence[np.ndarray], bboxes: np.ndarray,
+    def predict_many(self,
+                     images: Sequence[np.ndarray],
+                     bboxes: np.ndarray,
                      angles: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:
         """Face points (N,68,2) in image pixels and confidences (N,68); face
         ``i`` is in ``images[i]``.
@@ -138,8 +153,8 @@ class FaceLandmarkTeacher:
         cand = bboxes.reshape(n, -1, 4)
         c = cand.shape[1]
         ang = None if angles is None else np.asarray(angles, np.float32).reshape(n, c)
-        crops, mats = self.crops([img for img in images for _ in range(c)],
-                                 cand.reshape(-1, 4), None if ang is None else ang.reshape(-1))
+        crops, mats = self.crops([img for img in images for _ in range(c)], cand.reshape(-1, 4),
+                                 None if ang is None else ang.reshape(-1))
         pts, conf = self.predict_crops(crops)
         pts = affine_crop_to_image(pts, mats).reshape(n, c, 68, 2)
         conf = conf.reshape(n, c, 68)
@@ -152,7 +167,9 @@ class FaceLandmarkTeacher:
             pts = affine_crop_to_image(pts, mats)
         return pts, conf
 
-    def predict(self, img: np.ndarray, bboxes: np.ndarray,
+    def predict(self,
+                img: np.ndarray,
+                bboxes: np.ndarray,
                 angles: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:
         """:meth:`predict_many` for (N,4) face boxes of one BGR image."""
         bboxes = np.asarray(bboxes, np.float32).reshape(-1, 4)

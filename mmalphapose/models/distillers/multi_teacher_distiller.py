@@ -46,7 +46,9 @@ class TeacherDomains:
     :meth:`label_online`) on each batch of data samples.
     """
 
-    def init_domains(self, teachers: Sequence[dict] = (), gt_loss_weight: float = 1.0,
+    def init_domains(self,
+                     teachers: Sequence[dict] = (),
+                     gt_loss_weight: float = 1.0,
                      use_confidence: bool = True,
                      online_teachers: Sequence[dict] = ()) -> None:
         """Parse teacher configs (see :class:`MultiTeacherDistiller`)."""
@@ -57,17 +59,24 @@ class TeacherDomains:
             if t.get('source') not in SOURCE_CODES:
                 raise ValueError(f'{type(self).__name__}: teacher source '
                                  f'{t.get("source")!r} not in {list(SOURCE_CODES)}')
-            self.teachers.append(dict(code=SOURCE_CODES[t['source']],
-                                      keypoint_ids=list(t.get('keypoint_ids', [])),
-                                      loss_weight=float(t.get('loss_weight', 1.0))))
+            self.teachers.append(
+                dict(
+                    code=SOURCE_CODES[t['source']],
+                    keypoint_ids=list(t.get('keypoint_ids', [])),
+                    loss_weight=float(t.get('loss_weight', 1.0))))
         self.online_teachers = []
         for t in online_teachers:
             obj = t['teacher']
             obj = MODELS.build(obj) if isinstance(obj, dict) else obj
-            self.online_teachers.append(dict(
-                teacher=obj, keypoint_map={int(k): int(v) for k, v in t['keypoint_map'].items()},
-                loss_weight=float(t.get('loss_weight', 1.0)),
-                score_thr=float(t.get('score_thr', 0.3))))
+            self.online_teachers.append(
+                dict(
+                    teacher=obj,
+                    keypoint_map={
+                        int(k): int(v)
+                        for k, v in t['keypoint_map'].items()
+                    },
+                    loss_weight=float(t.get('loss_weight', 1.0)),
+                    score_thr=float(t.get('score_thr', 0.3))))
 
     # ------------------------------------------------------------------ weights
     def factor_table(self, num_keypoints: int) -> np.ndarray:
@@ -103,8 +112,8 @@ class TeacherDomains:
             factor = torch.from_numpy(self.factor_table(k)[src, np.arange(k)])
             new = w_t.float() * factor.to(w_t.device)
             if self.use_confidence and 'keypoints_visible' in ds.gt_instances:
-                conf = torch.as_tensor(ds.gt_instances.keypoints_visible,
-                                       dtype=torch.float32).clamp(0, 1)
+                conf = torch.as_tensor(
+                    ds.gt_instances.keypoints_visible, dtype=torch.float32).clamp(0, 1)
                 new = new * conf.reshape(new.shape).to(new.device)
             ds.gt_instance_labels.keypoint_weights = new.to(w_t.dtype) \
                 if torch.is_tensor(w) else new.numpy()
@@ -152,7 +161,8 @@ class MultiTeacherDistiller(TeacherDomains, BaseModel):
             Online labels fill only keypoints without GT/file labels.
     """
 
-    def __init__(self, student: Union[dict, torch.nn.Module],
+    def __init__(self,
+                 student: Union[dict, torch.nn.Module],
                  teachers: Sequence[dict] = (),
                  gt_loss_weight: float = 1.0,
                  use_confidence: bool = True,
@@ -176,7 +186,9 @@ class MultiTeacherDistiller(TeacherDomains, BaseModel):
                 state_dict[prefix + 'student.' + k[len(prefix):]] = state_dict.pop(k)
 
     # ------------------------------------------------------------------ forward
-    def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[list] = None,
                 mode: str = 'tensor'):
         if mode == 'loss':
             return self.loss(inputs, data_samples)
@@ -190,8 +202,10 @@ class MultiTeacherDistiller(TeacherDomains, BaseModel):
     def train_step(self, data, optim_wrapper):
         """Online teachers see the raw crops, before normalisation."""
         if self.online_teachers:
-            self.label_online(torch.stack(list(data['inputs'])) if isinstance(
-                data['inputs'], (list, tuple)) else data['inputs'], data['data_samples'])
+            self.label_online(
+                torch.stack(list(data['inputs'])) if isinstance(data['inputs'],
+                                                                (list, tuple)) else data['inputs'],
+                data['data_samples'])
         return super().train_step(data, optim_wrapper)
 
     def student_state_dict(self) -> Dict[str, torch.Tensor]:

@@ -59,13 +59,11 @@ import numpy as np
 from mmalphapose.registry import MODELS
 
 
-def square_crop_affine(bboxes: np.ndarray, out_size: int,
-                       padding: float = 1.25) -> np.ndarray:
+def square_crop_affine(bboxes: np.ndarray, out_size: int, padding: float = 1.25) -> np.ndarray:
     """(N,4) xyxy boxes -> (N,2,3) affines mapping image -> square crop."""
     bboxes = np.asarray(bboxes, np.float32).reshape(-1, 4)
     center = (bboxes[:, :2] + bboxes[:, 2:]) / 2
-    side = np.maximum(bboxes[:, 2] - bboxes[:, 0],
-                      bboxes[:, 3] - bboxes[:, 1]) * padding
+    side = np.maximum(bboxes[:, 2] - bboxes[:, 0], bboxes[:, 3] - bboxes[:, 1]) * padding
     side = np.maximum(side, 1.0)
     s = out_size / side
     mats = np.zeros((len(bboxes), 2, 3), np.float32)
@@ -83,9 +81,8 @@ def crop_to_image(points: np.ndarray, mats: np.ndarray) -> np.ndarray:
     return (points - t) / s
 
 
-def rotated_square_crop_affine(centers: np.ndarray, sides: np.ndarray,
-                               angles: Optional[np.ndarray], out_size: int
-                               ) -> np.ndarray:
+def rotated_square_crop_affine(centers: np.ndarray, sides: np.ndarray, angles: Optional[np.ndarray],
+                               out_size: int) -> np.ndarray:
     """(N,2,3) affines mapping the image to square ``out_size`` crops.
 
     Args:
@@ -124,8 +121,7 @@ def affine_crop_to_image(points: np.ndarray, mats: np.ndarray) -> np.ndarray:
 class _ONNXCropTeacher:
     input_size = 256
 
-    def __init__(self, model_path: str, padding: float = 1.25,
-                 num_threads: int = 0) -> None:
+    def __init__(self, model_path: str, padding: float = 1.25, num_threads: int = 0) -> None:
         from mmalphapose.utils.onnx import create_onnx_session
         self.session = create_onnx_session(model_path, type(self).__name__, num_threads)
         self.input_name = self.session.get_inputs()[0].name
@@ -140,12 +136,10 @@ class _ONNXCropTeacher:
         size = (self.input_size, self.input_size)
         return np.stack([
             cv2.warpAffine(img, m, size, flags=cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_CONSTANT)[..., ::-1]
-            for m in mats
+                           borderMode=cv2.BORDER_CONSTANT)[..., ::-1] for m in mats
         ]) if len(mats) else np.zeros((0, *size, 3), np.uint8)
 
-    def crops(self, img: np.ndarray, bboxes: np.ndarray
-              ) -> Tuple[np.ndarray, np.ndarray]:
+    def crops(self, img: np.ndarray, bboxes: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Square RGB crops (N,S,S,3) uint8 and their affines (N,2,3)."""
         mats = square_crop_affine(bboxes, self.input_size, self.padding)
         return self.warp(img, mats), mats
@@ -156,15 +150,13 @@ class MoveNetTeacher(_ONNXCropTeacher):
     """MoveNet Thunder teacher for the 17 COCO body keypoints."""
     num_keypoints = 17
 
-    def predict(self, img: np.ndarray, bboxes: np.ndarray
-                ) -> Tuple[np.ndarray, np.ndarray]:
+    def predict(self, img: np.ndarray, bboxes: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Returns keypoints (N,17,2) image pixels and scores (N,17)."""
         crops, mats = self.crops(img, bboxes)
         kpts = np.zeros((len(crops), 17, 2), np.float32)
         scores = np.zeros((len(crops), 17), np.float32)
         for i, c in enumerate(crops):  # the model takes batch 1 only
-            out = self.session.run(None, {self.input_name:
-                                          c[None].astype(np.int32)})[0]
+            out = self.session.run(None, {self.input_name: c[None].astype(np.int32)})[0]
             yxs = out.reshape(17, 3)
             kpts[i] = yxs[:, [1, 0]] * self.input_size
             scores[i] = yxs[:, 2]
@@ -178,8 +170,7 @@ class BlazePoseTeacher(_ONNXCropTeacher):
     # BlazePose -> COCO-17 (nose, eyes, ears, shoulders ... ankles)
     COCO17 = [0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]
 
-    def predict(self, img: np.ndarray, bboxes: np.ndarray
-                ) -> Tuple[np.ndarray, np.ndarray]:
+    def predict(self, img: np.ndarray, bboxes: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Returns landmarks (N,33,2) image pixels and scores (N,33): the
         sigmoid of the visibility logit times the pose-presence flag."""
         crops, mats = self.crops(img, bboxes)
@@ -208,24 +199,23 @@ class _RotatedCropTeacher(_ONNXCropTeacher):
     Subclasses name the two outputs they read: points, then score."""
     output_names: Tuple[str, str] = ('', '')
 
-    def __init__(self, model_path: str, padding: float = 1.5,
-                 num_threads: int = 0) -> None:
+    def __init__(self, model_path: str, padding: float = 1.5, num_threads: int = 0) -> None:
         super().__init__(model_path, padding, num_threads)
         names = [o.name for o in self.session.get_outputs()]
         if not all(w in names for w in self.output_names):
             raise ValueError(f'{type(self).__name__}: "{model_path}" has outputs {names}, '
                              f'expected {list(self.output_names)}')
 
-    def rotated_crops(self, img: np.ndarray, bboxes: np.ndarray,
-                      angles: Optional[np.ndarray] = None
-                      ) -> Tuple[np.ndarray, np.ndarray]:
+    def rotated_crops(self,
+                      img: np.ndarray,
+                      bboxes: np.ndarray,
+                      angles: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:
         """Square RGB crops (N,S,S,3) uint8 of side ``longest box side x
         padding`` around the box centres, rotated by ``angles`` (see
         :func:`rotated_square_crop_affine`), and their affines (N,2,3)."""
         bboxes = np.asarray(bboxes, np.float32).reshape(-1, 4)
         centers = (bboxes[:, :2] + bboxes[:, 2:]) / 2
-        sides = np.maximum(bboxes[:, 2] - bboxes[:, 0],
-                           bboxes[:, 3] - bboxes[:, 1]) * self.padding
+        sides = np.maximum(bboxes[:, 2] - bboxes[:, 0], bboxes[:, 3] - bboxes[:, 1]) * self.padding
         mats = rotated_square_crop_affine(centers, sides, angles, self.input_size)
         return self.warp(img, mats), mats
 
@@ -262,9 +252,10 @@ class HandLandmarkTeacher(_RotatedCropTeacher):
     input_size = 224
     output_names = ('Identity:0', 'Identity_1:0')
 
-    def predict(self, img: np.ndarray, bboxes: np.ndarray,
-                angles: Optional[np.ndarray] = None
-                ) -> Tuple[np.ndarray, np.ndarray]:
+    def predict(self,
+                img: np.ndarray,
+                bboxes: np.ndarray,
+                angles: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:
         """Returns keypoints (N,21,2) image pixels and scores (N,21) (the
         hand-presence probability of each crop)."""
         crops, mats = self.rotated_crops(img, bboxes, angles)
@@ -273,8 +264,7 @@ class HandLandmarkTeacher(_RotatedCropTeacher):
         scores = np.zeros((n, 21), np.float32)
         for i, c in enumerate(crops):  # the model takes batch 1 only
             lm, presence = self.session.run(
-                list(self.output_names),
-                {self.input_name: c[None].astype(np.float32) / 255.0})
+                list(self.output_names), {self.input_name: c[None].astype(np.float32) / 255.0})
             kpts[i] = lm.reshape(21, 3)[:, :2]
             scores[i] = float(presence.ravel()[0])
         if n == 0:
@@ -308,9 +298,10 @@ class FaceMeshTeacher(_RotatedCropTeacher):
     input_size = 192
     output_names = ('Identity_2:0', 'Identity_1:0')
 
-    def predict(self, img: np.ndarray, bboxes: np.ndarray,
-                angles: Optional[np.ndarray] = None
-                ) -> Tuple[np.ndarray, np.ndarray]:
+    def predict(self,
+                img: np.ndarray,
+                bboxes: np.ndarray,
+                angles: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:
         """Returns the mesh (N,468,2) in image pixels and scores (N,468) (the
         face-flag probability of each crop)."""
         crops, mats = self.rotated_crops(img, bboxes, angles)

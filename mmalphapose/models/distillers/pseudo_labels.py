@@ -37,8 +37,7 @@ DERIVED_WEIGHT = 0.6
 HEAD_TOP_RATIO = 0.7
 
 
-def derive_head_neck_hip(body: np.ndarray, scores: np.ndarray
-                         ) -> Tuple[np.ndarray, np.ndarray]:
+def derive_head_neck_hip(body: np.ndarray, scores: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """Halpe Head (17), Neck (18), Hip (19) from COCO-17 keypoints.
 
     Neck = shoulder midpoint, Hip = hip midpoint, Head = the centre of the
@@ -59,8 +58,8 @@ def derive_head_neck_hip(body: np.ndarray, scores: np.ndarray
     w = scores[:, head_ids]
     wsum = w.sum(1, keepdims=True)
     centre = np.where(wsum > 1e-6,
-                      (body[:, head_ids] * w[..., None]).sum(1) / np.maximum(wsum, 1e-6),
-                      body[:, 0])
+                      (body[:, head_ids] * w[..., None]).sum(1) / np.maximum(wsum, 1e-6), body[:,
+                                                                                               0])
     head = centre + HEAD_TOP_RATIO * (centre - neck)
     neck_w = scores[:, [5, 6]].min(1)
     hip_w = scores[:, [11, 12]].min(1)
@@ -70,11 +69,11 @@ def derive_head_neck_hip(body: np.ndarray, scores: np.ndarray
     return kpts.astype(np.float32), weights.astype(np.float32)
 
 
-def assemble_halpe26(body: np.ndarray, body_scores: np.ndarray,
+def assemble_halpe26(body: np.ndarray,
+                     body_scores: np.ndarray,
                      blaze: Optional[np.ndarray] = None,
                      blaze_scores: Optional[np.ndarray] = None,
-                     score_thr: float = 0.3
-                     ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+                     score_thr: float = 0.3) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Halpe-26 pseudo-labels from a COCO-17 body teacher and (optionally)
     a BlazePose feet teacher.
 
@@ -120,9 +119,8 @@ def assemble_halpe26(body: np.ndarray, body_scores: np.ndarray,
     return kpts, weights, sources
 
 
-def merge_with_gt(kpts: np.ndarray, weights: np.ndarray, sources: np.ndarray,
-                  gt_kpts: np.ndarray, gt_visible: np.ndarray
-                  ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+def merge_with_gt(kpts: np.ndarray, weights: np.ndarray, sources: np.ndarray, gt_kpts: np.ndarray,
+                  gt_visible: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """GT wins: where ``gt_visible > 0`` the GT point replaces the teacher's,
     with weight 1 and source ``gt``; elsewhere the pseudo-label stays.
 
@@ -164,18 +162,79 @@ def merge_with_gt(kpts: np.ndarray, weights: np.ndarray, sources: np.ndarray,
 #: 91) are within +-0.002 NME.
 FACEMESH_TO_IBUG68 = (
     # jaw 0-16
-    127, 234, 93, 132, 58, 136, 150, 176, 152, 400, 379, 365, 288, 361, 323,
-    454, 356,
+    127,
+    234,
+    93,
+    132,
+    58,
+    136,
+    150,
+    176,
+    152,
+    400,
+    379,
+    365,
+    288,
+    361,
+    323,
+    454,
+    356,
     # brows 17-21 (right), 22-26 (left)
-    70, 63, 105, 66, 107, 336, 296, 334, 293, 300,
+    70,
+    63,
+    105,
+    66,
+    107,
+    336,
+    296,
+    334,
+    293,
+    300,
     # nose bridge 27-30, nose bottom 31-35
-    168, 197, 5, 4, 75, 97, 2, 326, 305,
+    168,
+    197,
+    5,
+    4,
+    75,
+    97,
+    2,
+    326,
+    305,
     # right eye 36-41, left eye 42-47
-    33, 160, 158, 133, 153, 144, 362, 385, 387, 263, 373, 380,
+    33,
+    160,
+    158,
+    133,
+    153,
+    144,
+    362,
+    385,
+    387,
+    263,
+    373,
+    380,
     # outer lips 48-59
-    61, 39, 37, 0, 267, 269, 291, 405, 314, 17, 84, 181,
+    61,
+    39,
+    37,
+    0,
+    267,
+    269,
+    291,
+    405,
+    314,
+    17,
+    84,
+    181,
     # inner lips 60-67
-    78, 82, 13, 312, 308, 317, 14, 87,
+    78,
+    82,
+    13,
+    312,
+    308,
+    317,
+    14,
+    87,
 )
 
 HALPE136_FACE = slice(26, 94)
@@ -205,9 +264,9 @@ def _square_boxes(centers: np.ndarray, sides: np.ndarray) -> np.ndarray:
     return np.concatenate([centers - half, centers + half], -1).astype(np.float32)
 
 
-def hand_boxes_from_body(body: np.ndarray, scores: np.ndarray,
-                         score_thr: float = 0.3
-                         ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+def hand_boxes_from_body(body: np.ndarray,
+                         scores: np.ndarray,
+                         score_thr: float = 0.3) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Square hand boxes from COCO-17 arm keypoints.
 
     Each box is centred beyond the wrist along the elbow -> wrist direction
@@ -241,15 +300,14 @@ def hand_boxes_from_body(body: np.ndarray, scores: np.ndarray,
         side = np.maximum(HAND_SIZE_FOREARM * forearm, HAND_SIZE_UPPER_ARM * upper)
         centre = body[:, wr] + HAND_CENTER_OFFSET * d
         boxes[:, h] = _square_boxes(centre, side)
-        valid[:, h] = ((scores[:, wr] >= score_thr) & (scores[:, el] >= score_thr)
-                       & (side >= 1.0))
+        valid[:, h] = ((scores[:, wr] >= score_thr) & (scores[:, el] >= score_thr) & (side >= 1.0))
         angles[:, h] = np.where(forearm > 1e-6, np.arctan2(d[:, 1], d[:, 0]), -np.pi / 2)
     return boxes, valid, angles
 
 
-def face_boxes_from_body(body: np.ndarray, scores: np.ndarray,
-                         score_thr: float = 0.3
-                         ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+def face_boxes_from_body(body: np.ndarray,
+                         scores: np.ndarray,
+                         score_thr: float = 0.3) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Square face boxes from the COCO-17 nose, eyes and ears.
 
     Side: the largest of the extent of the visible head points, the eye
@@ -268,7 +326,6 @@ def face_boxes_from_body(body: np.ndarray, scores: np.ndarray,
     """
     body = np.asarray(body, np.float32)
     scores = np.asarray(scores, np.float32)
-    n = len(body)
     vis = scores[:, :5] >= score_thr
     pts = body[:, :5]
     big = np.float32(1e9)
@@ -279,8 +336,7 @@ def face_boxes_from_body(body: np.ndarray, scores: np.ndarray,
     both_eyes = vis[:, 1] & vis[:, 2]
     eye_d = np.where(both_eyes, np.linalg.norm(body[:, 1] - body[:, 2], axis=1), 0)
     eye_mid = (body[:, 1] + body[:, 2]) / 2
-    nose_d = np.where(both_eyes & vis[:, 0],
-                      np.linalg.norm(body[:, 0] - eye_mid, axis=1), 0)
+    nose_d = np.where(both_eyes & vis[:, 0], np.linalg.norm(body[:, 0] - eye_mid, axis=1), 0)
     side = np.maximum.reduce([extent, FACE_SIZE_EYES * eye_d, FACE_SIZE_NOSE * nose_d])
     d = body[:, 1] - body[:, 2]
     angles = np.where(both_eyes & (eye_d > 1e-6),
@@ -292,7 +348,8 @@ def face_boxes_from_body(body: np.ndarray, scores: np.ndarray,
     return _square_boxes(centre, side), valid, angles.astype(np.float32)
 
 
-def assemble_halpe136(kpts26: np.ndarray, weights26: np.ndarray,
+def assemble_halpe136(kpts26: np.ndarray,
+                      weights26: np.ndarray,
                       sources26: np.ndarray,
                       face: Optional[np.ndarray] = None,
                       face_scores: Optional[np.ndarray] = None,
@@ -300,8 +357,7 @@ def assemble_halpe136(kpts26: np.ndarray, weights26: np.ndarray,
                       left_hand_scores: Optional[np.ndarray] = None,
                       right_hand: Optional[np.ndarray] = None,
                       right_hand_scores: Optional[np.ndarray] = None,
-                      score_thr: float = 0.3
-                      ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+                      score_thr: float = 0.3) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Halpe-136 labels: the Halpe-26 labels (from :func:`assemble_halpe26`,
     possibly merged with GT) plus face and hand teachers.
 
@@ -342,8 +398,7 @@ def assemble_halpe136(kpts26: np.ndarray, weights26: np.ndarray,
     for sl, pts, sc in ((HALPE136_LEFT_HAND, left_hand, left_hand_scores),
                         (HALPE136_RIGHT_HAND, right_hand, right_hand_scores)):
         if pts is not None:
-            parts.append((sl, np.asarray(pts, np.float32),
-                          np.asarray(sc, np.float32), 'hand', 21))
+            parts.append((sl, np.asarray(pts, np.float32), np.asarray(sc, np.float32), 'hand', 21))
     for sl, pts, sc, src, k in parts:
         if pts.shape != (n, k, 2) or sc.shape != (n, k):
             raise ValueError(f'assemble_halpe136: {src} points must be ({n},{k},2) '

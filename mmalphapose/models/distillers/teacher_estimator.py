@@ -35,9 +35,13 @@ class ONNXTeacherPoseEstimator(BaseModel):
         test_cfg: kept for API compatibility (``flip_test`` is ignored).
     """
 
-    def __init__(self, body_model: str, feet_model: Optional[str] = None,
-                 score_thr: float = 0.0, num_threads: int = 0,
-                 metainfo: Optional[dict] = None, test_cfg: Optional[dict] = None,
+    def __init__(self,
+                 body_model: str,
+                 feet_model: Optional[str] = None,
+                 score_thr: float = 0.0,
+                 num_threads: int = 0,
+                 metainfo: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.body = MoveNetTeacher(body_model, padding=1.0, num_threads=num_threads)
@@ -70,7 +74,9 @@ class ONNXTeacherPoseEstimator(BaseModel):
         scores[scores < self.score_thr] = 0
         return kpts, scores
 
-    def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[list] = None,
                 mode: str = 'predict'):
         if mode == 'loss':
             raise RuntimeError('ONNXTeacherPoseEstimator is inference-only')
@@ -87,8 +93,8 @@ class ONNXTeacherPoseEstimator(BaseModel):
             center = np.asarray(meta['input_center'], np.float32).reshape(2)
             scale = np.asarray(meta['input_scale'], np.float32).reshape(2)
             img_k = center + (kpts[i] / np.array([w, h], np.float32) - 0.5) * scale
-            pred = InstanceData(keypoints=img_k[None].astype(np.float32),
-                                keypoint_scores=scores[i][None])
+            pred = InstanceData(
+                keypoints=img_k[None].astype(np.float32), keypoint_scores=scores[i][None])
             gt = ds.get('gt_instances', None)
             if gt is not None:
                 for key in ('bboxes', 'bbox_scores'):

@@ -27,16 +27,16 @@ import numpy as np
 from mmalphapose.registry import MODELS
 from .face_landmark_teacher import FaceLandmarkTeacher
 from .onnx_teachers import HandLandmarkTeacher
-from .pseudo_labels import (FACE_SIZE_EYES, FACE_SIZE_NOSE, HALPE136_FACE,
-                            HALPE136_LEFT_HAND, HALPE136_RIGHT_HAND, face_boxes_from_body,
-                            hand_boxes_from_body)
+from .pseudo_labels import (FACE_SIZE_EYES, FACE_SIZE_NOSE, HALPE136_FACE, HALPE136_LEFT_HAND,
+                            HALPE136_RIGHT_HAND, face_boxes_from_body, hand_boxes_from_body)
 from .teacher_estimator import ONNXTeacherPoseEstimator
 
 
-def predict_hands_with_rotation_search(teacher: HandLandmarkTeacher, img: np.ndarray,
-                                       boxes: np.ndarray, angles: np.ndarray,
-                                       retry_thr: float = 0.5
-                                       ) -> Tuple[np.ndarray, np.ndarray]:
+def predict_hands_with_rotation_search(teacher: HandLandmarkTeacher,
+                                       img: np.ndarray,
+                                       boxes: np.ndarray,
+                                       angles: np.ndarray,
+                                       retry_thr: float = 0.5) -> Tuple[np.ndarray, np.ndarray]:
     """Hand keypoints (N,21,2) in image pixels and scores (N,21).
 
     Each box is cropped rotated by its angle; hands with presence below
@@ -89,27 +89,44 @@ class WholeBodyTeacherPoseEstimator(ONNXTeacherPoseEstimator):
         score_thr, num_threads, metainfo, test_cfg: as the Halpe-26 model.
     """
 
-    def __init__(self, body_model: str, feet_model: Optional[str], face_model: str,
-                 hand_model: str, face_padding: float = 1.3, face_flip: bool = True,
-                 face_flip_tol: float = 0.03, face_refine: int = 1,
+    def __init__(self,
+                 body_model: str,
+                 feet_model: Optional[str],
+                 face_model: str,
+                 hand_model: str,
+                 face_padding: float = 1.3,
+                 face_flip: bool = True,
+                 face_flip_tol: float = 0.03,
+                 face_refine: int = 1,
                  hand_padding: float = 1.5,
-                 hand_retry_thr: float = 0.5, part_thr: float = 0.1,
-                 score_thr: float = 0.0, num_threads: int = 0,
-                 metainfo: Optional[dict] = None, test_cfg: Optional[dict] = None,
+                 hand_retry_thr: float = 0.5,
+                 part_thr: float = 0.1,
+                 score_thr: float = 0.0,
+                 num_threads: int = 0,
+                 metainfo: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(body_model, feet_model, score_thr=score_thr,
-                         num_threads=num_threads, metainfo=metainfo,
-                         test_cfg=test_cfg, init_cfg=init_cfg)
-        self.face = FaceLandmarkTeacher(face_model, padding=face_padding, flip=face_flip,
-                                        flip_tol=face_flip_tol, refine=face_refine,
-                                        num_threads=num_threads)
-        self.hand = HandLandmarkTeacher(hand_model, padding=hand_padding,
-                                        num_threads=num_threads)
+        super().__init__(
+            body_model,
+            feet_model,
+            score_thr=score_thr,
+            num_threads=num_threads,
+            metainfo=metainfo,
+            test_cfg=test_cfg,
+            init_cfg=init_cfg)
+        self.face = FaceLandmarkTeacher(
+            face_model,
+            padding=face_padding,
+            flip=face_flip,
+            flip_tol=face_flip_tol,
+            refine=face_refine,
+            num_threads=num_threads)
+        self.hand = HandLandmarkTeacher(hand_model, padding=hand_padding, num_threads=num_threads)
         self.hand_retry_thr = float(hand_retry_thr)
         self.part_thr = float(part_thr)
 
-    def predict_face(self, imgs: np.ndarray, body: np.ndarray, body_scores: np.ndarray
-                     ) -> Tuple[np.ndarray, np.ndarray]:
+    def predict_face(self, imgs: np.ndarray, body: np.ndarray,
+                     body_scores: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Face (N,68,2) in crop pixels and scores (N,68) from the COCO-17
         points of each crop; one batched forward for all faces."""
         n = len(imgs)
@@ -127,8 +144,8 @@ class WholeBodyTeacherPoseEstimator(ONNXTeacherPoseEstimator):
         scores[ids] = conf * head[:, None]
         return pts, scores
 
-    def predict_hands(self, imgs: np.ndarray, body: np.ndarray, body_scores: np.ndarray
-                      ) -> Tuple[np.ndarray, np.ndarray]:
+    def predict_hands(self, imgs: np.ndarray, body: np.ndarray,
+                      body_scores: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Hands (N,2,21,2) in crop pixels (0 = the subject's left) and
         scores (N,2,21) (the hand presence)."""
         n = len(imgs)
@@ -139,9 +156,8 @@ class WholeBodyTeacherPoseEstimator(ONNXTeacherPoseEstimator):
         for i in range(n):
             sides = np.flatnonzero(valid[i])
             if len(sides):
-                k, s = predict_hands_with_rotation_search(
-                    self.hand, imgs[i], boxes[i, sides], angles[i, sides],
-                    self.hand_retry_thr)
+                k, s = predict_hands_with_rotation_search(self.hand, imgs[i], boxes[i, sides],
+                                                          angles[i, sides], self.hand_retry_thr)
                 pts[i, sides], scores[i, sides] = k, s
         return pts, scores
 

@@ -6,8 +6,8 @@ from .sikr_head import SIKRHead
 
 __all__ = ['BaseTopdownHead', 'HeatmapHead', 'SIKRHead', 'CombinedHead']
 
-from .identity_embedding_head import (IdentityEmbeddingHead,  # noqa: E402
-                                      PoseTrackEstimator)
+from .identity_embedding_head import IdentityEmbeddingHead  # noqa: E402
+from .identity_embedding_head import PoseTrackEstimator
 
 __all__ += ['IdentityEmbeddingHead', 'PoseTrackEstimator']
 

@@ -32,16 +32,19 @@ class BaseTopdownHead(BaseModule):
         decoder: codec config used to decode predictions.
     """
 
-    def __init__(self, in_channels: int, out_channels: int,
-                 final_kernel_size: int = 3, in_index: int = -1,
-                 decoder: Optional[dict] = None, init_cfg=None) -> None:
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 final_kernel_size: int = 3,
+                 in_index: int = -1,
+                 decoder: Optional[dict] = None,
+                 init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.in_index = in_index
-        self.final_layer = nn.Conv2d(in_channels, out_channels,
-                                     final_kernel_size,
-                                     padding=final_kernel_size // 2)
+        self.final_layer = nn.Conv2d(
+            in_channels, out_channels, final_kernel_size, padding=final_kernel_size // 2)
         # AlphaPose's _initialize: N(0, 0.001), bias 0
         nn.init.normal_(self.final_layer.weight, std=0.001)
         nn.init.zeros_(self.final_layer.bias)
@@ -61,11 +64,9 @@ class BaseTopdownHead(BaseModule):
     def _gather(batch_data_samples, field: str, name: str, device) -> Tensor:
         try:
             if field == 'gt_fields':
-                vals = [_to_tensor(d.gt_fields.get(name), device)
-                        for d in batch_data_samples]
+                vals = [_to_tensor(d.gt_fields.get(name), device) for d in batch_data_samples]
                 return torch.stack(vals)
-            vals = [_to_tensor(getattr(d, field).get(name), device)
-                    for d in batch_data_samples]
+            vals = [_to_tensor(getattr(d, field).get(name), device) for d in batch_data_samples]
         except (AttributeError, TypeError) as exc:
             raise KeyError(f'training needs "{field}.{name}" in every data '
                            'sample; add GenerateTarget with the right codec to '
@@ -75,9 +76,11 @@ class BaseTopdownHead(BaseModule):
     # ------------------------------------------------------------ outputs
     @staticmethod
     def _pack(keypoints: np.ndarray, scores: np.ndarray) -> List[InstanceData]:
-        return [InstanceData(keypoints=keypoints[i:i + 1].astype(np.float32),
-                             keypoint_scores=scores[i:i + 1].astype(np.float32))
-                for i in range(len(keypoints))]
+        return [
+            InstanceData(
+                keypoints=keypoints[i:i + 1].astype(np.float32),
+                keypoint_scores=scores[i:i + 1].astype(np.float32)) for i in range(len(keypoints))
+        ]
 
     @staticmethod
     def _split_flip(feats, test_cfg: Optional[dict]) -> Tuple[Feats, Optional[Feats]]:

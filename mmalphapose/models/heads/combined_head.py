@@ -50,18 +50,21 @@ class CombinedHead(BaseTopdownHead):
     # AlphaPose's drawing thresholds: heatmap parts 0.4, integral parts 0.05 (facts §9.3)
     vis_kpt_thr = dict(body=0.4, foot=0.4, face=0.05, left_hand=0.05, right_hand=0.05)
 
-    def __init__(self, in_channels: int, out_channels: int,
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
                  num_body_keypoints: Optional[int] = None,
                  metainfo: Optional[Union[str, dict]] = None,
-                 final_kernel_size: int = 3, in_index: int = -1,
-                 norm_type: Optional[str] = None, symmetric: bool = True,
+                 final_kernel_size: int = 3,
+                 in_index: int = -1,
+                 norm_type: Optional[str] = None,
+                 symmetric: bool = True,
                  amplitude: float = 2.,
-                 heatmap_loss: dict = dict(type='KeypointMSELoss',
-                                           loss_weight=50.),
-                 regression_loss: dict = dict(type='KeypointL1Loss',
-                                              reduction='batch_sum',
-                                              loss_weight=0.01),
-                 decoder: Optional[dict] = None, init_cfg=None) -> None:
+                 heatmap_loss: dict = dict(type='KeypointMSELoss', loss_weight=50.),
+                 regression_loss: dict = dict(
+                     type='KeypointL1Loss', reduction='batch_sum', loss_weight=0.01),
+                 decoder: Optional[dict] = None,
+                 init_cfg=None) -> None:
         if num_body_keypoints is None and metainfo is not None:
             num_body_keypoints = num_body_from_metainfo(metainfo)
         if num_body_keypoints is None:
@@ -74,8 +77,7 @@ class CombinedHead(BaseTopdownHead):
                              f'be in (0, {out_channels})')
         if decoder is not None:
             decoder = dict(decoder, num_body_keypoints=num_body_keypoints)
-        super().__init__(in_channels, out_channels, final_kernel_size,
-                         in_index, decoder, init_cfg)
+        super().__init__(in_channels, out_channels, final_kernel_size, in_index, decoder, init_cfg)
         self.num_body_keypoints = int(num_body_keypoints)
         if norm_type is None:
             norm_type = getattr(self.decoder, 'sikr_codec', None)
@@ -91,20 +93,14 @@ class CombinedHead(BaseTopdownHead):
         out = self.forward(feats)
         dev = out.device
         heatmaps = self._gather(batch_data_samples, 'gt_fields', 'heatmaps', dev)
-        labels = self._gather(batch_data_samples, 'gt_instance_labels',
-                              'keypoint_labels', dev)
-        weights = self._gather(batch_data_samples, 'gt_instance_labels',
-                               'keypoint_weights', dev)
-        coords, _ = integral_coordinates(out[:, b:], self.norm_type,
-                                         self.symmetric, self.amplitude)
+        labels = self._gather(batch_data_samples, 'gt_instance_labels', 'keypoint_labels', dev)
+        weights = self._gather(batch_data_samples, 'gt_instance_labels', 'keypoint_weights', dev)
+        coords, _ = integral_coordinates(out[:, b:], self.norm_type, self.symmetric, self.amplitude)
         return dict(
-            loss_heatmap=self.heatmap_loss(out[:, :b], heatmaps[:, :b],
-                                           weights[:, :b]),
-            loss_regression=self.regression_loss(coords, labels[:, b:],
-                                                 weights[:, b:]))
+            loss_heatmap=self.heatmap_loss(out[:, :b], heatmaps[:, :b], weights[:, :b]),
+            loss_regression=self.regression_loss(coords, labels[:, b:], weights[:, b:]))
 
-    def predict(self, feats, batch_data_samples, test_cfg: dict = {}
-                ) -> List[InstanceData]:
+    def predict(self, feats, batch_data_samples, test_cfg: dict = {}) -> List[InstanceData]:
         """Features (or ``[feats, feats_of_flipped_input]`` with
         ``test_cfg['flip_test']``) -> one InstanceData per sample with
         ``keypoints`` (1,K,2) in crop pixels and ``keypoint_scores`` (1,K)."""
@@ -117,8 +113,8 @@ class CombinedHead(BaseTopdownHead):
             flip_indices = get_flip_indices(batch_data_samples, self.out_channels)
             if any(flip_indices[i] >= b for i in range(b)):
                 raise ValueError('flip_indices mix body and face/hand keypoints')
-            out_f = flip_heatmaps_back(self.forward(feats_flip), flip_indices,
-                                       bool(test_cfg.get('shift_heatmap', True)))
+            out_f = flip_heatmaps_back(
+                self.forward(feats_flip), flip_indices, bool(test_cfg.get('shift_heatmap', True)))
             body = (body + out_f[:, :b]) * 0.5
         kb, sb = hm_codec.decode(body)
         kr, sr = reg_codec.decode(out[:, b:])
@@ -126,5 +122,4 @@ class CombinedHead(BaseTopdownHead):
             kf, sf = reg_codec.decode(out_f[:, b:])
             kr = (kr + kf) * 0.5
             sr = (sr + sf) * 0.5
-        return self._pack(np.concatenate([kb, kr], 1),
-                          np.concatenate([sb, sr], 1))
+        return self._pack(np.concatenate([kb, kr], 1), np.concatenate([sb, sr], 1))

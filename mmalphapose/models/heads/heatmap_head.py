@@ -37,11 +37,15 @@ class HeatmapHead(BaseTopdownHead):
     # AlphaPose's drawing threshold of heatmap models (vis_thres, facts §9.3)
     vis_kpt_thr = 0.4
 
-    def __init__(self, in_channels: int, out_channels: int,
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
                  deconv_out_channels: Sequence[int] = (),
-                 final_kernel_size: int = 3, in_index: int = -1,
+                 final_kernel_size: int = 3,
+                 in_index: int = -1,
                  loss: dict = dict(type='KeypointMSELoss', loss_weight=0.5),
-                 decoder: Optional[dict] = None, final_act: Optional[str] = None,
+                 decoder: Optional[dict] = None,
+                 final_act: Optional[str] = None,
                  init_cfg=None) -> None:
         if final_act not in (None, 'sigmoid'):
             raise ValueError(f"HeatmapHead: final_act must be None or 'sigmoid', "
@@ -49,12 +53,13 @@ class HeatmapHead(BaseTopdownHead):
         layers = []
         c = in_channels
         for out in deconv_out_channels:
-            layers += [nn.ConvTranspose2d(c, out, 4, stride=2, padding=1,
-                                          bias=False),
-                       nn.BatchNorm2d(out, momentum=0.1), nn.ReLU(inplace=True)]
+            layers += [
+                nn.ConvTranspose2d(c, out, 4, stride=2, padding=1, bias=False),
+                nn.BatchNorm2d(out, momentum=0.1),
+                nn.ReLU(inplace=True)
+            ]
             c = out
-        super().__init__(c, out_channels, final_kernel_size, in_index,
-                         decoder, init_cfg)
+        super().__init__(c, out_channels, final_kernel_size, in_index, decoder, init_cfg)
         self.final_act = final_act
         if final_act == 'sigmoid':
             # background prior sigmoid(-4) ~ 0.02 (CenterNet-style), not 0.5
@@ -72,20 +77,18 @@ class HeatmapHead(BaseTopdownHead):
 
     def loss(self, feats: Feats, batch_data_samples, train_cfg: dict = {}) -> dict:
         pred = self.forward(feats)
-        target = self._gather(batch_data_samples, 'gt_fields', 'heatmaps',
-                              pred.device)
-        weights = self._gather(batch_data_samples, 'gt_instance_labels',
-                               'keypoint_weights', pred.device)
+        target = self._gather(batch_data_samples, 'gt_fields', 'heatmaps', pred.device)
+        weights = self._gather(batch_data_samples, 'gt_instance_labels', 'keypoint_weights',
+                               pred.device)
         return dict(loss_kpt=self.loss_module(pred, target, weights))
 
-    def predict(self, feats, batch_data_samples, test_cfg: dict = {}
-                ) -> List[InstanceData]:
+    def predict(self, feats, batch_data_samples, test_cfg: dict = {}) -> List[InstanceData]:
         feats, feats_flip = self._split_flip(feats, test_cfg)
         heatmaps = self.forward(feats)
         if feats_flip is not None:
             flip_indices = get_flip_indices(batch_data_samples, self.out_channels)
-            hm_flip = flip_heatmaps_back(self.forward(feats_flip), flip_indices,
-                                         test_cfg.get('shift_heatmap', True))
+            hm_flip = flip_heatmaps_back(
+                self.forward(feats_flip), flip_indices, test_cfg.get('shift_heatmap', True))
             heatmaps = (heatmaps + hm_flip) * 0.5
         prior = test_cfg.get('center_prior')
         if not prior:
@@ -104,4 +107,4 @@ def centre_prior(size, sigma: float, like: torch.Tensor) -> torch.Tensor:
     h, w = size
     ys = (torch.arange(h, dtype=like.dtype, device=like.device) - (h - 1) / 2) / (sigma * h)
     xs = (torch.arange(w, dtype=like.dtype, device=like.device) - (w - 1) / 2) / (sigma * w)
-    return torch.exp(-0.5 * (ys[:, None] ** 2 + xs[None] ** 2))
+    return torch.exp(-0.5 * (ys[:, None]**2 + xs[None]**2))

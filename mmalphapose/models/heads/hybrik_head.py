@@ -8,8 +8,8 @@ from torch import Tensor, nn
 
 from mmalphapose.registry import MODELS
 from mmalphapose.utils.array_conversion import to_numpy
-from ..body_models import (HYBRIK_FLIP_PAIRS, NUM_HYBRIK_JOINTS, axis_angle_to_matrix,
-                           flip_indices, uvd_to_camera)
+from ..body_models import (HYBRIK_FLIP_PAIRS, NUM_HYBRIK_JOINTS, axis_angle_to_matrix, flip_indices,
+                           uvd_to_camera)
 from .base_head import BaseTopdownHead, Feats
 
 
@@ -48,22 +48,30 @@ class HybrIKHead(BaseTopdownHead):
     layer: keep the mesh, default False).
     """
 
-    def __init__(self, in_channels: int = 512, num_joints: int = NUM_HYBRIK_JOINTS,
+    def __init__(self,
+                 in_channels: int = 512,
+                 num_joints: int = NUM_HYBRIK_JOINTS,
                  deconv_out_channels: Sequence[int] = (256, 256, 256),
-                 num_betas: int = 10, num_twists: int = 23,
+                 num_betas: int = 10,
+                 num_twists: int = 23,
                  init_shape: Optional[Sequence[float]] = None,
                  init_cam: Sequence[float] = (0.9, 0., 0.),
                  smpl_layer: Optional[dict] = None,
                  loss: dict = dict(type='HybrIKLoss'),
                  decoder: dict = dict(type='HybrIKLabel'),
-                 in_index: int = -1, init_cfg=None) -> None:
+                 in_index: int = -1,
+                 init_cfg=None) -> None:
         if decoder is None:
             raise ValueError('HybrIKHead needs a HybrIKLabel decoder')
         from mmalphapose.registry import KEYPOINT_CODECS
         codec = KEYPOINT_CODECS.build(decoder)
-        super().__init__(deconv_out_channels[-1], num_joints * codec.depth_size,
-                         final_kernel_size=1, in_index=in_index, decoder=None,
-                         init_cfg=init_cfg)
+        super().__init__(
+            deconv_out_channels[-1],
+            num_joints * codec.depth_size,
+            final_kernel_size=1,
+            in_index=in_index,
+            decoder=None,
+            init_cfg=init_cfg)
         self.decoder = codec
         self.in_channels = in_channels
         self.num_joints = num_joints
@@ -125,16 +133,20 @@ class HybrIKHead(BaseTopdownHead):
         g = self.avg_pool(x).flatten(1)
         g = self.drop2(self.fc2(self.drop1(self.fc1(g))))
         delta = self.decshape(g)
-        out = dict(uvd=uvd, scores=scores, delta_shape=delta, betas=delta + self.init_shape,
-                   phis=self.decphi(g).reshape(-1, self.num_twists, 2),
-                   cam=self.deccam(g) + self.init_cam)
+        out = dict(
+            uvd=uvd,
+            scores=scores,
+            delta_shape=delta,
+            betas=delta + self.init_shape,
+            phis=self.decphi(g).reshape(-1, self.num_twists, 2),
+            cam=self.deccam(g) + self.init_cam)
         return self._lift(out)
 
     def _lift(self, out: Dict[str, Tensor]) -> Dict[str, Tensor]:
         dec = self.decoder
-        out['joints_3d'], out['cam_root'] = uvd_to_camera(
-            out['uvd'], out['cam'], dec.focal_length, float(dec.input_size[0]),
-            dec.depth_factor)
+        out['joints_3d'], out['cam_root'] = uvd_to_camera(out['uvd'], out['cam'], dec.focal_length,
+                                                          float(dec.input_size[0]),
+                                                          dec.depth_factor)
         return out
 
     def flip_back(self, out: Dict[str, Tensor]) -> Dict[str, Tensor]:
@@ -145,8 +157,13 @@ class HybrIKHead(BaseTopdownHead):
         phis[..., 1] = -phis[..., 1]
         cam = out['cam'].clone()
         cam[:, 1] = -cam[:, 1]
-        return dict(uvd=uvd, scores=out['scores'][:, self._flip_idx], phis=phis, cam=cam,
-                    betas=out['betas'], delta_shape=out['delta_shape'])
+        return dict(
+            uvd=uvd,
+            scores=out['scores'][:, self._flip_idx],
+            phis=phis,
+            cam=cam,
+            betas=out['betas'],
+            delta_shape=out['delta_shape'])
 
     # ------------------------------------------------------------ training
     def _label(self, samples, name: str, device) -> Optional[Tensor]:
@@ -159,8 +176,8 @@ class HybrIKHead(BaseTopdownHead):
         dev = out['uvd'].device
         target = dict(
             uvd=self._gather(batch_data_samples, 'gt_instance_labels', 'keypoint_labels', dev),
-            uvd_weight=self._gather(batch_data_samples, 'gt_instance_labels',
-                                    'keypoint_weights', dev),
+            uvd_weight=self._gather(batch_data_samples, 'gt_instance_labels', 'keypoint_weights',
+                                    dev),
             betas=self._label(batch_data_samples, 'smpl_betas', dev),
             twist=self._label(batch_data_samples, 'smpl_twist', dev),
             twist_weight=self._label(batch_data_samples, 'smpl_twist_weight', dev),
@@ -170,8 +187,8 @@ class HybrIKHead(BaseTopdownHead):
         pose = self._label(batch_data_samples, 'smpl_pose', dev)
         if pose is not None and self.smpl is not None:
             target['rot_mats'] = axis_angle_to_matrix(pose.reshape(-1, 24, 3))
-            out['rot_mats'] = self.smpl.hybrik(out['joints_3d'], out['betas'], out['phis'],
-                                               return_verts=False).rot_mats.float()
+            out['rot_mats'] = self.smpl.hybrik(
+                out['joints_3d'], out['betas'], out['phis'], return_verts=False).rot_mats.float()
         return self.loss_module(out, target)
 
     # ------------------------------------------------------------ inference
@@ -190,15 +207,27 @@ class HybrIKHead(BaseTopdownHead):
                 out[key] = (out[key] + back[key]) * 0.5
             out = self._lift(out)
         kpts, _ = self.decoder.decode(out['uvd'])
-        fields = dict(keypoints=kpts, keypoint_scores=out['scores'],
-                      keypoints_3d=out['joints_3d'], smpl_betas=out['betas'],
-                      smpl_twist=out['phis'], cam=out['cam'], cam_root=out['cam_root'])
+        fields = dict(
+            keypoints=kpts,
+            keypoint_scores=out['scores'],
+            keypoints_3d=out['joints_3d'],
+            smpl_betas=out['betas'],
+            smpl_twist=out['phis'],
+            cam=out['cam'],
+            cam_root=out['cam_root'])
         if self.smpl is not None:
-            smpl = self.smpl.hybrik(out['joints_3d'], out['betas'], out['phis'],
-                                    return_verts=bool(test_cfg.get('return_vertices', False)))
+            smpl = self.smpl.hybrik(
+                out['joints_3d'],
+                out['betas'],
+                out['phis'],
+                return_verts=bool(test_cfg.get('return_vertices', False)))
             fields.update(smpl_pose=smpl.rot_mats, smpl_joints=smpl.joints29)
             if smpl.vertices is not None:
                 fields['vertices'] = smpl.vertices
         arrays = {k: to_numpy(v, np.float32) for k, v in fields.items()}
-        return [InstanceData(**{k: v[i:i + 1] for k, v in arrays.items()})
-                for i in range(len(kpts))]
+        return [
+            InstanceData(**{
+                k: v[i:i + 1]
+                for k, v in arrays.items()
+            }) for i in range(len(kpts))
+        ]

@@ -45,15 +45,13 @@ def identity_labels(batch_data_samples: Sequence) -> Tensor:
             track = int(tids[0]) if len(tids) else -1
         meta = ds.metainfo
         if track >= 0:
-            labels.append(_video_key(meta.get('video_id', None)) * 1000 +
-                          track)
+            labels.append(_video_key(meta.get('video_id', None)) * 1000 + track)
         elif meta.get('id', None) is not None:
             labels.append(10**9 + int(np.asarray(meta['id']).reshape(-1)[0]))
         else:
-            raise KeyError(
-                f'data sample {i}: no identity label; need '
-                'gt_instance_labels.identity, gt_instances.track_ids or an '
-                'instance "id" in the metainfo')
+            raise KeyError(f'data sample {i}: no identity label; need '
+                           'gt_instance_labels.identity, gt_instances.track_ids or an '
+                           'instance "id" in the metainfo')
     return torch.as_tensor(labels, dtype=torch.int64)
 
 
@@ -90,17 +88,20 @@ class IdentityEmbeddingHead(BaseModule):
         loss_triplet (dict, optional): Metric loss on the embeddings.
     """
 
-    def __init__(self, in_channels: int, embed_dim: int = 128,
+    def __init__(self,
+                 in_channels: int,
+                 embed_dim: int = 128,
                  num_identities: Optional[int] = None,
-                 mid_channels: int = 256, heatmap_type: str = 'heatmap',
-                 attention: str = 'max', attention_dilation: int = 3,
-                 attention_floor: float = 0.01, in_index: int = -1,
+                 mid_channels: int = 256,
+                 heatmap_type: str = 'heatmap',
+                 attention: str = 'max',
+                 attention_dilation: int = 3,
+                 attention_floor: float = 0.01,
+                 in_index: int = -1,
                  detach_heatmaps: bool = True,
-                 loss_cls: Optional[dict] = dict(
-                     type='IdentityCrossEntropyLoss', loss_weight=1.0),
+                 loss_cls: Optional[dict] = dict(type='IdentityCrossEntropyLoss', loss_weight=1.0),
                  loss_triplet: Optional[dict] = dict(
-                     type='BatchHardTripletLoss', margin=0.3,
-                     loss_weight=1.0),
+                     type='BatchHardTripletLoss', margin=0.3, loss_weight=1.0),
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         if heatmap_type not in ('heatmap', 'logits'):
@@ -115,14 +116,14 @@ class IdentityEmbeddingHead(BaseModule):
         self.attention_floor = attention_floor
         self.in_index, self.detach_heatmaps = in_index, detach_heatmaps
         self.reduce = nn.Sequential(
-            nn.Conv2d(in_channels, mid_channels, 1, bias=False),
-            nn.BatchNorm2d(mid_channels), nn.ReLU(inplace=True))
+            nn.Conv2d(in_channels, mid_channels, 1, bias=False), nn.BatchNorm2d(mid_channels),
+            nn.ReLU(inplace=True))
         self.fc = nn.Linear(mid_channels, embed_dim)
         self.bn = nn.BatchNorm1d(embed_dim)
-        self.classifier = (nn.Linear(embed_dim, num_identities, bias=False)
-                           if num_identities else None)
-        self.loss_cls = (MODELS.build(loss_cls)
-                         if loss_cls and self.classifier is not None else None)
+        self.classifier = (
+            nn.Linear(embed_dim, num_identities, bias=False) if num_identities else None)
+        self.loss_cls = (
+            MODELS.build(loss_cls) if loss_cls and self.classifier is not None else None)
         self.loss_triplet = MODELS.build(loss_triplet) if loss_triplet else None
 
     def attention_map(self, heatmaps: Tensor, size) -> Tensor:
@@ -130,21 +131,18 @@ class IdentityEmbeddingHead(BaseModule):
         h = heatmaps.detach() if self.detach_heatmaps else heatmaps
         h = h.float()
         peak = h.flatten(2).amax(-1)  # (N, K)
-        conf = (peak.clamp(0, 1) if self.heatmap_type == 'heatmap'
-                else torch.sigmoid(peak))
+        conf = (peak.clamp(0, 1) if self.heatmap_type == 'heatmap' else torch.sigmoid(peak))
         shifted = h - h.flatten(2).amin(-1)[..., None, None]
-        norm = shifted / shifted.flatten(2).amax(-1).clamp_min(
-            1e-6)[..., None, None]  # each keypoint map in [0, 1]
+        norm = shifted / shifted.flatten(2).amax(-1).clamp_min(1e-6)[
+            ..., None, None]  # each keypoint map in [0, 1]
         norm = norm * conf[..., None, None]
-        att = (norm.amax(1, keepdim=True) if self.attention == 'max' else
-               norm.mean(1, keepdim=True) /
-               norm.mean(1, keepdim=True).flatten(1).amax(-1).clamp_min(
-                   1e-6)[:, None, None, None])
+        att = (
+            norm.amax(1, keepdim=True) if self.attention == 'max' else norm.mean(1, keepdim=True) /
+            norm.mean(1, keepdim=True).flatten(1).amax(-1).clamp_min(1e-6)[:, None, None, None])
         k = self.attention_dilation
         if k > 1:
             att = F.max_pool2d(att, k, stride=1, padding=k // 2)
-        att = F.interpolate(att, size=size, mode='bilinear',
-                            align_corners=False)
+        att = F.interpolate(att, size=size, mode='bilinear', align_corners=False)
         f = self.attention_floor
         return f + (1.0 - f) * att.clamp(0, 1)
 
@@ -165,7 +163,9 @@ class IdentityEmbeddingHead(BaseModule):
         """Shared features + pose maps -> L2-normalised embeddings (N, D)."""
         return F.normalize(self._embed(feats, heatmaps), dim=1)
 
-    def loss(self, feats: Feats, heatmaps: Optional[Tensor],
+    def loss(self,
+             feats: Feats,
+             heatmaps: Optional[Tensor],
              batch_data_samples: Sequence,
              train_cfg: Optional[dict] = None) -> Dict[str, Tensor]:
         """Identity losses; labels from the data samples (see
@@ -175,8 +175,7 @@ class IdentityEmbeddingHead(BaseModule):
         emb = self._embed(feats, heatmaps)
         losses: Dict[str, Tensor] = {}
         if self.loss_cls is not None:
-            cls_labels = torch.where(labels >= 0,
-                                     labels % self.num_identities, labels)
+            cls_labels = torch.where(labels >= 0, labels % self.num_identities, labels)
             logits = self.classifier(emb)
             losses['loss_id_cls'] = self.loss_cls(logits, cls_labels)
             with torch.no_grad():
@@ -190,7 +189,9 @@ class IdentityEmbeddingHead(BaseModule):
         return losses
 
     @torch.no_grad()
-    def predict(self, feats: Feats, heatmaps: Optional[Tensor],
+    def predict(self,
+                feats: Feats,
+                heatmaps: Optional[Tensor],
                 batch_data_samples: Optional[Sequence] = None,
                 test_cfg: Optional[dict] = None) -> Tensor:
         """Embeddings (N, D) for inference."""
@@ -207,9 +208,13 @@ class PoseTrackEstimator(TopdownPoseEstimator):
     ``predict`` also writes ``pred_instances.embeddings`` (1, D) per sample.
     """
 
-    def __init__(self, backbone: dict, head: dict, embedding_head: dict,
+    def __init__(self,
+                 backbone: dict,
+                 head: dict,
+                 embedding_head: dict,
                  neck: Optional[dict] = None,
-                 embedding_loss_weight: float = 1.0, **kwargs) -> None:
+                 embedding_loss_weight: float = 1.0,
+                 **kwargs) -> None:
         super().__init__(backbone=backbone, head=head, neck=neck, **kwargs)
         self.embedding_head = MODELS.build(embedding_head)
         self.embedding_loss_weight = embedding_loss_weight
@@ -217,22 +222,18 @@ class PoseTrackEstimator(TopdownPoseEstimator):
     def loss(self, inputs: Tensor, data_samples: list) -> Dict[str, Tensor]:
         feats = self.extract_feat(inputs)
         losses = self.head.loss(feats, data_samples, train_cfg=self.train_cfg)
-        id_losses = self.embedding_head.loss(feats, self.head.forward(feats),
-                                             data_samples)
+        id_losses = self.embedding_head.loss(feats, self.head.forward(feats), data_samples)
         for k, v in id_losses.items():
-            losses[k] = v * self.embedding_loss_weight if k.startswith(
-                'loss') else v
+            losses[k] = v * self.embedding_loss_weight if k.startswith('loss') else v
         return losses
 
     def predict(self, inputs: Tensor, data_samples: list) -> list:
         feats = self.extract_feat(inputs)
         if self.test_cfg.get('flip_test', False):
-            pose_feats: Union[Sequence, List] = [
-                feats, self.extract_feat(inputs.flip(-1))]
+            pose_feats: Union[Sequence, List] = [feats, self.extract_feat(inputs.flip(-1))]
         else:
             pose_feats = feats
-        preds = self.head.predict(pose_feats, data_samples,
-                                  test_cfg=self.test_cfg)
+        preds = self.head.predict(pose_feats, data_samples, test_cfg=self.test_cfg)
         samples = self.add_pred_to_datasample(preds, data_samples)
         emb = self.embedding_head.predict(feats, self.head.forward(feats))
         emb = emb.float().cpu().numpy()

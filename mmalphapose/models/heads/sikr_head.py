@@ -40,14 +40,18 @@ class SIKRHead(BaseTopdownHead):
     # AlphaPose's drawing threshold of regression (SIKR) models (facts §9.3)
     vis_kpt_thr = 0.05
 
-    def __init__(self, in_channels: int, out_channels: int,
-                 final_kernel_size: int = 3, in_index: int = -1,
-                 norm_type: Optional[str] = None, symmetric: bool = True,
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 final_kernel_size: int = 3,
+                 in_index: int = -1,
+                 norm_type: Optional[str] = None,
+                 symmetric: bool = True,
                  amplitude: float = 2.,
                  loss: dict = dict(type='KeypointL1Loss', reduction='batch_sum'),
-                 decoder: Optional[dict] = None, init_cfg=None) -> None:
-        super().__init__(in_channels, out_channels, final_kernel_size,
-                         in_index, decoder, init_cfg)
+                 decoder: Optional[dict] = None,
+                 init_cfg=None) -> None:
+        super().__init__(in_channels, out_channels, final_kernel_size, in_index, decoder, init_cfg)
         if norm_type is None:
             norm_type = getattr(self.decoder, 'norm_type', 'sigmoid')
         self.norm_type = norm_type
@@ -57,19 +61,17 @@ class SIKRHead(BaseTopdownHead):
 
     def integral(self, heatmaps):
         """Normalised coordinates (N,K,2) and scores (N,K) from raw maps."""
-        return integral_coordinates(heatmaps, self.norm_type, self.symmetric,
-                                    self.amplitude)
+        return integral_coordinates(heatmaps, self.norm_type, self.symmetric, self.amplitude)
 
     def loss(self, feats: Feats, batch_data_samples, train_cfg: dict = {}) -> dict:
         coords, _ = self.integral(self.forward(feats))
-        labels = self._gather(batch_data_samples, 'gt_instance_labels',
-                              'keypoint_labels', coords.device)
-        weights = self._gather(batch_data_samples, 'gt_instance_labels',
-                               'keypoint_weights', coords.device)
+        labels = self._gather(batch_data_samples, 'gt_instance_labels', 'keypoint_labels',
+                              coords.device)
+        weights = self._gather(batch_data_samples, 'gt_instance_labels', 'keypoint_weights',
+                               coords.device)
         return dict(loss_kpt=self.loss_module(coords, labels, weights))
 
-    def predict(self, feats, batch_data_samples, test_cfg: dict = {}
-                ) -> List[InstanceData]:
+    def predict(self, feats, batch_data_samples, test_cfg: dict = {}) -> List[InstanceData]:
         """Features (or ``[feats, feats_of_flipped_input]`` with
         ``test_cfg['flip_test']``) -> one InstanceData per sample with
         ``keypoints`` (1,K,2) in crop pixels and ``keypoint_scores`` (1,K)."""
@@ -77,8 +79,8 @@ class SIKRHead(BaseTopdownHead):
         keypoints, scores = self.decoder.decode(self.forward(feats))
         if feats_flip is not None:
             flip_indices = get_flip_indices(batch_data_samples, self.out_channels)
-            maps_f = flip_heatmaps_back(self.forward(feats_flip), flip_indices,
-                                        bool(test_cfg.get('shift_heatmap', True)))
+            maps_f = flip_heatmaps_back(
+                self.forward(feats_flip), flip_indices, bool(test_cfg.get('shift_heatmap', True)))
             kf, sf = self.decoder.decode(maps_f)
             keypoints = (keypoints + kf) * 0.5
             scores = (scores + sf) * 0.5

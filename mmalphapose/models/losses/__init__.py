@@ -3,8 +3,8 @@ from .keypoint_losses import KeypointL1Loss, KeypointMSELoss
 
 __all__ = ['KeypointMSELoss', 'KeypointL1Loss']
 
-from .embedding_loss import (BatchHardTripletLoss,  # noqa: E402
-                             IdentityCrossEntropyLoss)
+from .embedding_loss import BatchHardTripletLoss  # noqa: E402
+from .embedding_loss import IdentityCrossEntropyLoss
 
 __all__ += ['BatchHardTripletLoss', 'IdentityCrossEntropyLoss']
 

@@ -17,8 +17,7 @@ class IdentityCrossEntropyLoss(nn.Module):
     Labels < 0 (unknown identity) are ignored.
     """
 
-    def __init__(self, label_smooth: float = 0.1,
-                 loss_weight: float = 1.0) -> None:
+    def __init__(self, label_smooth: float = 0.1, loss_weight: float = 1.0) -> None:
         super().__init__()
         self.label_smooth = label_smooth
         self.loss_weight = loss_weight
@@ -31,8 +30,7 @@ class IdentityCrossEntropyLoss(nn.Module):
         if int(labels.max()) >= logits.shape[1]:
             raise ValueError(f'identity label {int(labels.max())} >= '
                              f'num_identities {logits.shape[1]}')
-        loss = F.cross_entropy(logits[valid], labels[valid],
-                               label_smoothing=self.label_smooth)
+        loss = F.cross_entropy(logits[valid], labels[valid], label_smoothing=self.label_smooth)
         return loss * self.loss_weight
 
 
@@ -51,7 +49,9 @@ class BatchHardTripletLoss(nn.Module):
         loss_weight (float): Multiplier. 1.0.
     """
 
-    def __init__(self, margin: float = 0.3, normalize: bool = True,
+    def __init__(self,
+                 margin: float = 0.3,
+                 normalize: bool = True,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
         self.margin, self.normalize = margin, normalize
@@ -63,8 +63,7 @@ class BatchHardTripletLoss(nn.Module):
         x = F.normalize(embeddings, dim=1) if self.normalize else embeddings
         d = torch.cdist(x, x).clamp_min(0)
         valid = labels >= 0
-        same = (labels[:, None] == labels[None, :]) & valid[:, None] & valid[
-            None, :]
+        same = (labels[:, None] == labels[None, :]) & valid[:, None] & valid[None, :]
         eye = torch.eye(len(labels), dtype=torch.bool, device=x.device)
         pos_mask = same & ~eye
         neg_mask = ~same & valid[:, None] & valid[None, :]
@@ -72,7 +71,6 @@ class BatchHardTripletLoss(nn.Module):
         if not bool(has.any()):
             return embeddings.sum() * 0.0
         d_pos = torch.where(pos_mask, d, torch.zeros_like(d)).amax(1)
-        d_neg = torch.where(neg_mask, d, torch.full_like(d, float('inf'))
-                            ).amin(1)
+        d_neg = torch.where(neg_mask, d, torch.full_like(d, float('inf'))).amin(1)
         loss = F.relu(d_pos - d_neg + self.margin)[has].mean()
         return loss * self.loss_weight

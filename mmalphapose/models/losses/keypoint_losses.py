@@ -14,13 +14,14 @@ class KeypointMSELoss(nn.Module):
     AlphaPose's MSE loss is ``loss_weight=0.5``.
     """
 
-    def __init__(self, use_target_weight: bool = True,
-                 loss_weight: float = 1.) -> None:
+    def __init__(self, use_target_weight: bool = True, loss_weight: float = 1.) -> None:
         super().__init__()
         self.use_target_weight = use_target_weight
         self.loss_weight = loss_weight
 
-    def forward(self, output: Tensor, target: Tensor,
+    def forward(self,
+                output: Tensor,
+                target: Tensor,
                 target_weights: Optional[Tensor] = None) -> Tensor:
         """output/target (N,K,H,W), target_weights (N,K)."""
         if output.shape != target.shape:
@@ -41,7 +42,9 @@ class KeypointL1Loss(nn.Module):
     ``reduction='mean'``: mean over all N*K*2 entries.
     """
 
-    def __init__(self, reduction: str = 'batch_sum', loss_weight: float = 1.,
+    def __init__(self,
+                 reduction: str = 'batch_sum',
+                 loss_weight: float = 1.,
                  use_target_weight: bool = True) -> None:
         super().__init__()
         if reduction not in ('batch_sum', 'mean'):
@@ -50,7 +53,9 @@ class KeypointL1Loss(nn.Module):
         self.loss_weight = loss_weight
         self.use_target_weight = use_target_weight
 
-    def forward(self, pred: Tensor, target: Tensor,
+    def forward(self,
+                pred: Tensor,
+                target: Tensor,
                 target_weights: Optional[Tensor] = None) -> Tensor:
         """pred/target (N,K,2), target_weights (N,K) or (N,K,2)."""
         if pred.shape != target.shape:

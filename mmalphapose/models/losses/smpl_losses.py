@@ -33,9 +33,13 @@ class HybrIKLoss(nn.Module):
     missing is not returned.
     """
 
-    def __init__(self, uvd_weight: float = 1., beta_weight: float = 1.,
-                 theta_weight: float = 0.01, twist_weight: float = 0.01,
-                 phi_reg_weight: float = 1e-4, uvd_num_joints: int = 24) -> None:
+    def __init__(self,
+                 uvd_weight: float = 1.,
+                 beta_weight: float = 1.,
+                 theta_weight: float = 0.01,
+                 twist_weight: float = 0.01,
+                 phi_reg_weight: float = 1e-4,
+                 uvd_num_joints: int = 24) -> None:
         super().__init__()
         self.uvd_weight = uvd_weight
         self.beta_weight = beta_weight
@@ -44,8 +48,8 @@ class HybrIKLoss(nn.Module):
         self.phi_reg_weight = phi_reg_weight
         self.uvd_num_joints = uvd_num_joints
 
-    def forward(self, pred: Dict[str, Tensor], target: Dict[str, Optional[Tensor]]
-                ) -> Dict[str, Tensor]:
+    def forward(self, pred: Dict[str, Tensor], target: Dict[str,
+                                                            Optional[Tensor]]) -> Dict[str, Tensor]:
         """
         Args:
             pred: ``uvd`` (N,K,3), ``betas`` (N,10), ``phis`` (N,23,2) and,
@@ -65,8 +69,8 @@ class HybrIKLoss(nn.Module):
             smpl_w = pred['uvd'].new_ones(n)
         if self.beta_weight and target.get('betas') is not None:
             nb = target['betas'].shape[-1]
-            losses['loss_beta'] = self.beta_weight * _weighted_mse(
-                pred['betas'][:, :nb], target['betas'], smpl_w[:, None])
+            losses['loss_beta'] = self.beta_weight * _weighted_mse(pred['betas'][:, :nb],
+                                                                   target['betas'], smpl_w[:, None])
         if (self.theta_weight and target.get('rot_mats') is not None
                 and pred.get('rot_mats') is not None):
             losses['loss_theta'] = self.theta_weight * _weighted_mse(
@@ -74,11 +78,11 @@ class HybrIKLoss(nn.Module):
         if self.twist_weight and target.get('twist') is not None:
             tw = target.get('twist_weight')
             tw = smpl_w[:, None] if tw is None else tw
-            losses['loss_twist'] = self.twist_weight * _weighted_mse(
-                pred['phis'], target['twist'], tw[..., None])
+            losses['loss_twist'] = self.twist_weight * _weighted_mse(pred['phis'], target['twist'],
+                                                                     tw[..., None])
         if self.phi_reg_weight:
-            losses['loss_phi_reg'] = self.phi_reg_weight * (
-                pred['phis'].norm(dim=-1) - 1).pow(2).mean()
+            losses['loss_phi_reg'] = self.phi_reg_weight * (pred['phis'].norm(dim=-1) -
+                                                            1).pow(2).mean()
         return losses
 
 

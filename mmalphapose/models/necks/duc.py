@@ -24,7 +24,8 @@ class DUC(BaseModule):
     gives 128 channels. ``out_channels`` holds the output width.
     """
 
-    def __init__(self, in_channels: int = 2048,
+    def __init__(self,
+                 in_channels: int = 2048,
                  channels: Sequence[int] = (1024, 512),
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -58,7 +59,8 @@ class StagedDUC(BaseModule):
     named ``duc{i}.{j}`` as in AlphaPose checkpoints.
     """
 
-    def __init__(self, in_channels: int = 2048,
+    def __init__(self,
+                 in_channels: int = 2048,
                  num_convs: Sequence[int] = (4, 2, 1),
                  out_channels: Sequence[int] = (1024, 512, 256),
                  init_cfg=None) -> None:
@@ -74,8 +76,11 @@ class StagedDUC(BaseModule):
             mods = [nn.PixelShuffle(2)]
             for j in range(n):
                 o = out if j == n - 1 else c
-                mods += [nn.Conv2d(c, o, 3, padding=1, bias=False),
-                         nn.BatchNorm2d(o, momentum=0.1), nn.ReLU(inplace=True)]
+                mods += [
+                    nn.Conv2d(c, o, 3, padding=1, bias=False),
+                    nn.BatchNorm2d(o, momentum=0.1),
+                    nn.ReLU(inplace=True)
+                ]
             self.add_module(f'duc{i + 1}', nn.Sequential(*mods))
             c = out
         self.num_stages = len(num_convs)

@@ -28,11 +28,15 @@ class TopdownPoseEstimator(BaseModel):
     (N,K,2) in image pixels, ``keypoint_scores``, ``bboxes``, ``bbox_scores``).
     """
 
-    def __init__(self, backbone: dict, head: dict, neck: Optional[dict] = None,
+    def __init__(self,
+                 backbone: dict,
+                 head: dict,
+                 neck: Optional[dict] = None,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
-                 metainfo: Optional[dict] = None, init_cfg=None) -> None:
+                 metainfo: Optional[dict] = None,
+                 init_cfg=None) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='PoseDataPreprocessor')
         if isinstance(data_preprocessor, dict):
@@ -52,8 +56,7 @@ class TopdownPoseEstimator(BaseModel):
             x = self.neck(x)
         return x if isinstance(x, (tuple, list)) else (x, )
 
-    def forward(self, inputs: Tensor, data_samples: Optional[list] = None,
-                mode: str = 'tensor'):
+    def forward(self, inputs: Tensor, data_samples: Optional[list] = None, mode: str = 'tensor'):
         if mode == 'loss':
             return self.loss(inputs, data_samples)
         if mode == 'predict':
@@ -63,13 +66,11 @@ class TopdownPoseEstimator(BaseModel):
         raise ValueError(f'invalid mode "{mode}": use loss, predict or tensor')
 
     def loss(self, inputs: Tensor, data_samples: list) -> Dict[str, Tensor]:
-        return self.head.loss(self.extract_feat(inputs), data_samples,
-                              train_cfg=self.train_cfg)
+        return self.head.loss(self.extract_feat(inputs), data_samples, train_cfg=self.train_cfg)
 
     def predict(self, inputs: Tensor, data_samples: list) -> list:
         if self.test_cfg.get('flip_test', False):
-            feats = [self.extract_feat(inputs),
-                     self.extract_feat(inputs.flip(-1))]
+            feats = [self.extract_feat(inputs), self.extract_feat(inputs.flip(-1))]
         else:
             feats = self.extract_feat(inputs)
         preds = self.head.predict(feats, data_samples, test_cfg=self.test_cfg)
@@ -85,8 +86,7 @@ class TopdownPoseEstimator(BaseModel):
             val = val.cpu().numpy()
         return np.asarray(val, np.float32).reshape(-1, 2)
 
-    def add_pred_to_datasample(self, preds: List[InstanceData],
-                               data_samples: list) -> list:
+    def add_pred_to_datasample(self, preds: List[InstanceData], data_samples: list) -> list:
         """Map crop-pixel predictions to the image and store them as
         ``pred_instances`` (``img = kpt / input_size * input_scale +
         input_center - input_scale / 2``; the one crop -> image inverse of
@@ -100,8 +100,7 @@ class TopdownPoseEstimator(BaseModel):
             center = self._meta_array(sample, 'input_center')
             scale = self._meta_array(sample, 'input_scale')
             kpts = np.asarray(pred.keypoints, np.float32)
-            kpts = (kpts / size[:, None] * scale[:, None] + center[:, None] -
-                    0.5 * scale[:, None])
+            kpts = (kpts / size[:, None] * scale[:, None] + center[:, None] - 0.5 * scale[:, None])
             out = InstanceData()
             for key, value in pred.items():
                 if key not in ('keypoints', 'keypoint_scores', 'bboxes', 'bbox_scores'):

@@ -7,11 +7,9 @@ class DUCUnit(nn.Module):
     channels at ``r`` times the resolution. Names ``conv``/``bn`` follow
     AlphaPose's checkpoints."""
 
-    def __init__(self, in_channels: int, out_channels: int,
-                 upscale_factor: int = 2) -> None:
+    def __init__(self, in_channels: int, out_channels: int, upscale_factor: int = 2) -> None:
         super().__init__()
-        self.conv = nn.Conv2d(in_channels, out_channels, 3, padding=1,
-                              bias=False)
+        self.conv = nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False)
         self.bn = nn.BatchNorm2d(out_channels, momentum=0.1)
         self.relu = nn.ReLU(inplace=True)
         self.pixel_shuffle = nn.PixelShuffle(upscale_factor)

@@ -21,8 +21,7 @@ def get_flip_indices(batch_data_samples: Sequence, num_keypoints: int) -> list:
     return flip_indices
 
 
-def flip_heatmaps_back(heatmaps: Tensor, flip_indices: Sequence[int],
-                       shift: bool = True) -> Tensor:
+def flip_heatmaps_back(heatmaps: Tensor, flip_indices: Sequence[int], shift: bool = True) -> Tensor:
     """Un-flip the (N,K,H,W) maps of a horizontally flipped input, as
     AlphaPose's ``flip_heatmap``: swap left/right channels, mirror W and,
     with ``shift``, move right by one pixel (column 0 keeps its value).

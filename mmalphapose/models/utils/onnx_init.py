@@ -73,7 +73,10 @@ class OnnxConvInit:
         out_indices: target channel of each ONNX output channel.
     """
 
-    def __init__(self, onnx: str, node: str, layer: str = '',
+    def __init__(self,
+                 onnx: str,
+                 node: str,
+                 layer: str = '',
                  out_indices: Optional[Sequence[int]] = None) -> None:
         self.onnx, self.node, self.layer = onnx, node, layer
         self.out_indices = None if out_indices is None else list(out_indices)

@@ -15,8 +15,14 @@ from typing import List, Union
 
 import numpy as np
 
-_PLAIN = {'float32': np.float32, 'int32': np.int32, 'bool': np.bool_,
-          'uint8': np.uint8, 'float16': np.float16, 'int64': np.int64}
+_PLAIN = {
+    'float32': np.float32,
+    'int32': np.int32,
+    'bool': np.bool_,
+    'uint8': np.uint8,
+    'float16': np.float16,
+    'int64': np.int64
+}
 _QUANT = {'uint8': np.uint8, 'uint16': np.uint16, 'float16': np.float16}
 
 
@@ -25,8 +31,8 @@ def dequantize(raw: np.ndarray, quantization: dict) -> np.ndarray:
     uint16 become ``q * scale + min``."""
     if quantization['dtype'] == 'float16':
         return raw.astype(np.float32)
-    return (raw.astype(np.float32) * np.float32(quantization['scale'])
-            + np.float32(quantization['min']))
+    return (raw.astype(np.float32) * np.float32(quantization['scale']) +
+            np.float32(quantization['min']))
 
 
 def read_tfjs_weights(manifest: Union[str, List[dict]],

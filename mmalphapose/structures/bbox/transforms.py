@@ -70,8 +70,7 @@ def fix_aspect_ratio(scale: np.ndarray, aspect_ratio: float) -> np.ndarray:
     single = s.ndim == 1
     s = s.reshape(-1, 2)
     w, h = s[:, 0], s[:, 1]
-    out = np.where((w > h * aspect_ratio)[:, None],
-                   np.stack([w, w / aspect_ratio], axis=1),
+    out = np.where((w > h * aspect_ratio)[:, None], np.stack([w, w / aspect_ratio], axis=1),
                    np.stack([h * aspect_ratio, h], axis=1)).astype(np.float32)
     return out[0] if single else out
 

@@ -13,19 +13,23 @@ META = parse_pose_metainfo(dict(from_file='configs/_base_/datasets/coco.py'))
 def _coco_results(n=1, seed=0):
     rng = np.random.default_rng(seed)
     kpts = rng.uniform(20, 180, (n, 17, 2)).astype(np.float32)
-    return dict(img=rng.integers(0, 255, (200, 300, 3), dtype=np.uint8), img_shape=(200, 300),
-                bbox=np.tile(np.array([[10., 20., 110., 220.]], np.float32), (n, 1)),
-                keypoints=kpts, keypoints_visible=np.ones((n, 17), np.float32),
-                flip_indices=META['flip_indices'], upper_body_ids=META['upper_body_ids'],
-                lower_body_ids=META['lower_body_ids'])
+    return dict(
+        img=rng.integers(0, 255, (200, 300, 3), dtype=np.uint8),
+        img_shape=(200, 300),
+        bbox=np.tile(np.array([[10., 20., 110., 220.]], np.float32), (n, 1)),
+        keypoints=kpts,
+        keypoints_visible=np.ones((n, 17), np.float32),
+        flip_indices=META['flip_indices'],
+        upper_body_ids=META['upper_body_ids'],
+        lower_body_ids=META['lower_body_ids'])
 
 
 def test_get_bbox_center_scale():
     r = GetBBoxCenterScale(padding=1.25)(_coco_results(n=2))
     np.testing.assert_allclose(r['bbox_center'], [[60., 120.]] * 2)
     np.testing.assert_allclose(r['bbox_scale'], [[125., 250.]] * 2)
-    again = GetBBoxCenterScale(padding=2.0)(dict(bbox_center=np.array([[1., 2.]]),
-                                                 bbox_scale=np.array([[3., 4.]])))
+    again = GetBBoxCenterScale(padding=2.0)(
+        dict(bbox_center=np.array([[1., 2.]]), bbox_scale=np.array([[3., 4.]])))
     np.testing.assert_allclose(again['bbox_scale'], [[6., 8.]])
 
 
@@ -63,8 +67,9 @@ def test_random_half_body_vectorised():
     np.testing.assert_allclose(out['bbox_scale'][:2], (up.max(1) - up.min(1)) * 1.5, rtol=1e-5)
     np.testing.assert_allclose(out['bbox_center'][2], orig_c[2])
     np.testing.assert_allclose(out['bbox_scale'][2], orig_s[2])
-    low = RandomHalfBody(prob=1.0, upper_prioritized_prob=0.0)(
-        GetBBoxCenterScale()(_coco_results(n=1, seed=1)))
+    low = RandomHalfBody(
+        prob=1.0, upper_prioritized_prob=0.0)(
+            GetBBoxCenterScale()(_coco_results(n=1, seed=1)))
     np.testing.assert_allclose(low['bbox_center'][0], r['keypoints'][0, 11:].mean(0), rtol=1e-5)
     never = RandomHalfBody(prob=0.0)(GetBBoxCenterScale()(_coco_results(n=1)))
     np.testing.assert_allclose(never['bbox_scale'], orig_s[:1])
@@ -72,10 +77,11 @@ def test_random_half_body_vectorised():
 
 def test_random_bbox_transform_ranges():
     np.random.seed(0)
-    t = RandomBBoxTransform(scale_factor=(0.7, 1.3), rotate_factor=40., rotate_prob=0.6,
-                            shift_prob=0.0)
-    r = dict(bbox_center=np.full((2000, 2), 50., np.float32),
-             bbox_scale=np.full((2000, 2), 100., np.float32))
+    t = RandomBBoxTransform(
+        scale_factor=(0.7, 1.3), rotate_factor=40., rotate_prob=0.6, shift_prob=0.0)
+    r = dict(
+        bbox_center=np.full((2000, 2), 50., np.float32),
+        bbox_scale=np.full((2000, 2), 100., np.float32))
     out = t(dict(r))
     s = out['bbox_scale'][:, 0] / 100.
     assert s.min() >= 0.7 - 1e-6 and s.max() <= 1.3 + 1e-6 and s.std() > 0.1
@@ -84,8 +90,9 @@ def test_random_bbox_transform_ranges():
     assert np.abs(rot).max() <= 80. + 1e-4
     assert 0.3 < np.mean(rot == 0) < 0.5  # rotated with probability 0.6
     np.testing.assert_allclose(out['bbox_center'], 50.)  # no shift
-    shifted = RandomBBoxTransform(shift_prob=1.0, shift_factor=0.16, rotate_prob=0.,
-                                  scale_prob=0.)(dict(r))
+    shifted = RandomBBoxTransform(
+        shift_prob=1.0, shift_factor=0.16, rotate_prob=0., scale_prob=0.)(
+            dict(r))
     d = shifted['bbox_center'] - 50.
     assert np.abs(d).max() <= 16. + 1e-4 and np.abs(d).max() > 1.
     np.testing.assert_allclose(shifted['bbox_scale'], 100.)
@@ -101,22 +108,24 @@ class _TinyCodec:
         self.input_size = input_size
 
     def encode(self, keypoints, keypoints_visible=None):
-        return dict(keypoint_labels=keypoints / np.array(self.input_size) - 0.5,
-                    keypoint_weights=np.asarray(keypoints_visible, np.float32).copy())
+        return dict(
+            keypoint_labels=keypoints / np.array(self.input_size) - 0.5,
+            keypoint_weights=np.asarray(keypoints_visible, np.float32).copy())
 
 
 def test_generate_target_with_registered_codec():
-    r = dict(transformed_keypoints=np.full((1, 17, 2), 96., np.float32),
-             keypoints_visible=np.ones((1, 17), np.float32),
-             dataset_keypoint_weights=META['dataset_keypoint_weights'])
+    r = dict(
+        transformed_keypoints=np.full((1, 17, 2), 96., np.float32),
+        keypoints_visible=np.ones((1, 17), np.float32),
+        dataset_keypoint_weights=META['dataset_keypoint_weights'])
     out = GenerateTarget(encoder=dict(type='_TinyCodec'))(dict(r))
     np.testing.assert_allclose(out['keypoint_labels'][0, :, 0], 0.0)
     np.testing.assert_allclose(out['keypoint_labels'][0, :, 1], 96 / 256 - 0.5)
     np.testing.assert_allclose(out['keypoint_weights'], 1.0)
-    weighted = GenerateTarget(encoder=dict(type='_TinyCodec'),
-                              use_dataset_keypoint_weights=True)(dict(r))
-    np.testing.assert_allclose(weighted['keypoint_weights'][0],
-                               META['dataset_keypoint_weights'])
+    weighted = GenerateTarget(
+        encoder=dict(type='_TinyCodec'), use_dataset_keypoint_weights=True)(
+            dict(r))
+    np.testing.assert_allclose(weighted['keypoint_weights'][0], META['dataset_keypoint_weights'])
     with pytest.raises(KeyError, match='transformed_keypoints'):
         GenerateTarget(encoder=dict(type='_TinyCodec'))(dict(keypoints_visible=np.ones((1, 2))))
 
@@ -126,10 +135,12 @@ def test_generate_target_with_msra_heatmap_if_available():
         import mmalphapose.codecs  # noqa: F401
     if 'MSRAHeatmap' not in KEYPOINT_CODECS:
         pytest.skip('MSRAHeatmap codec not available yet')
-    r = dict(transformed_keypoints=np.array([[[96., 128.]] * 17], np.float32),
-             keypoints_visible=np.ones((1, 17), np.float32))
-    out = GenerateTarget(encoder=dict(type='MSRAHeatmap', input_size=(192, 256),
-                                      heatmap_size=(48, 64), sigma=2))(r)
+    r = dict(
+        transformed_keypoints=np.array([[[96., 128.]] * 17], np.float32),
+        keypoints_visible=np.ones((1, 17), np.float32))
+    out = GenerateTarget(
+        encoder=dict(type='MSRAHeatmap', input_size=(192, 256), heatmap_size=(48, 64), sigma=2))(
+            r)
     assert out['heatmaps'].shape == (17, 64, 48)
     y, x = np.unravel_index(out['heatmaps'][0].argmax(), (64, 48))
     assert (x, y) == (24, 32)

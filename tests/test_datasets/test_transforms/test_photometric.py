@@ -14,8 +14,10 @@ def _results(seed=0):
 
 def test_photometric_changes_pixels_not_shape_or_keypoints():
     np.random.seed(0)
-    t = TRANSFORMS.build(dict(type='RandomPhotometric', color_prob=1.0, gray_prob=1.0,
-                              blur_prob=1.0, lowres_prob=1.0))
+    t = TRANSFORMS.build(
+        dict(
+            type='RandomPhotometric', color_prob=1.0, gray_prob=1.0, blur_prob=1.0,
+            lowres_prob=1.0))
     res, kpts = _results()
     src = res['img'].copy()
     out = t(res)
@@ -27,8 +29,8 @@ def test_photometric_changes_pixels_not_shape_or_keypoints():
 
 
 def test_photometric_all_off_is_identity():
-    t = TRANSFORMS.build(dict(type='RandomPhotometric', color_prob=0, gray_prob=0,
-                              blur_prob=0, lowres_prob=0))
+    t = TRANSFORMS.build(
+        dict(type='RandomPhotometric', color_prob=0, gray_prob=0, blur_prob=0, lowres_prob=0))
     res, _ = _results()
     src = res['img'].copy()
     np.testing.assert_array_equal(t(res)['img'], src)
@@ -42,8 +44,7 @@ def test_photometric_rejects_float_images():
 
 def test_occlusion_pastes_patches_and_copies():
     np.random.seed(1)
-    t = TRANSFORMS.build(dict(type='RandomOcclusion', prob=1.0, max_patches=2,
-                              area=(0.1, 0.2)))
+    t = TRANSFORMS.build(dict(type='RandomOcclusion', prob=1.0, max_patches=2, area=(0.1, 0.2)))
     res, _ = _results()
     src = res['img'].copy()
     src.setflags(write=False)  # read-only input (e.g. the image cache) is not edited
@@ -66,18 +67,23 @@ def test_crowd_paste_puts_a_copy_on_one_side():
     img = np.zeros((64, 48, 3), np.uint8)
     img[8:56, 20:28] = 255
     kpts = np.array([[[24., 10.], [24., 50.]]])
-    t = TRANSFORMS.build(dict(type='RandomCrowdPaste', prob=1.0, shift=(0.375, 0.375),
-                              band=(0.4, 0.4), scale=(1.0, 1.0)))
+    t = TRANSFORMS.build(
+        dict(
+            type='RandomCrowdPaste',
+            prob=1.0,
+            shift=(0.375, 0.375),
+            band=(0.4, 0.4),
+            scale=(1.0, 1.0)))
     np.random.seed(0)
     res = t.transform(dict(img=img.copy(), keypoints=kpts.copy()))
     out = res['img']
     assert out.shape == img.shape
-    np.testing.assert_array_equal(res['keypoints'], kpts)       # targets untouched
+    np.testing.assert_array_equal(res['keypoints'], kpts)  # targets untouched
     np.testing.assert_array_equal(out[:, 20:28], img[:, 20:28])  # the target stays
     left, right = out[:, :19].max(), out[:, 29:].max()
-    assert max(left, right) == 255 and min(left, right) == 0     # one distractor, one side
+    assert max(left, right) == 255 and min(left, right) == 0  # one distractor, one side
     cols = np.where(out[32].max(-1) == 255)[0]
-    assert len(cols) == 16                                       # two 8-px people
+    assert len(cols) == 16  # two 8-px people
 
 
 def test_crowd_paste_prob_zero():

@@ -7,8 +7,10 @@ from mmalphapose.datasets.transforms import TopdownAffine, apply_affine, get_war
 
 def _results(img=None, center=(100., 60.), scale=(40., 80.), kpts=None):
     img = np.zeros((200, 300, 3), np.uint8) if img is None else img
-    r = dict(img=img, bbox_center=np.array([center], np.float32),
-             bbox_scale=np.array([scale], np.float32))
+    r = dict(
+        img=img,
+        bbox_center=np.array([center], np.float32),
+        bbox_scale=np.array([scale], np.float32))
     if kpts is not None:
         r['keypoints'] = np.asarray(kpts, np.float32)[None]
         r['keypoints_visible'] = np.ones((1, len(kpts)), np.float32)
@@ -17,8 +19,7 @@ def _results(img=None, center=(100., 60.), scale=(40., 80.), kpts=None):
 
 def test_warp_matrix_maps_center_and_is_isotropic():
     mat = get_warp_matrix(np.array([100., 60.]), np.array([60., 80.]), 0., (192, 256))
-    np.testing.assert_allclose(apply_affine(np.array([[100., 60.]]), mat), [[96., 128.]],
-                               atol=1e-4)
+    np.testing.assert_allclose(apply_affine(np.array([[100., 60.]]), mat), [[96., 128.]], atol=1e-4)
     assert mat[0, 0] == pytest.approx(192 / 60) and mat[1, 1] == pytest.approx(192 / 60)
     inv = get_warp_matrix(np.array([100., 60.]), np.array([60., 80.]), 0., (192, 256), inv=True)
     pts = np.array([[3., 4.], [150., 20.]])
@@ -37,8 +38,8 @@ def test_aspect_fixed_and_input_fields():
     np.testing.assert_allclose(r['bbox_scale'], [[60., 80.]])
     np.testing.assert_allclose(r['input_center'], [100., 60.])
     assert r['input_size'] == (192, 256)
-    np.testing.assert_allclose(r['transformed_keypoints'][0],
-                               [[96., 128.], [96., 128. - 40 * 192 / 60]], atol=1e-3)
+    np.testing.assert_allclose(
+        r['transformed_keypoints'][0], [[96., 128.], [96., 128. - 40 * 192 / 60]], atol=1e-3)
     wide = TopdownAffine(input_size=(192, 256))(_results(scale=(120., 40.)))
     np.testing.assert_allclose(wide['input_scale'], [120., 160.])
 

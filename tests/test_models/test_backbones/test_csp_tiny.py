@@ -38,7 +38,7 @@ def _nanodet_rest(feats, convs):
     p4 = p4 + F.interpolate(p3, **down)
     p5 = p5 + F.interpolate(p4, **down)
     outs = []
-    for p in (p5, p4, p3):   # graph order of the heads
+    for p in (p5, p4, p3):  # graph order of the heads
         y = conv(conv(p, act=True, pad=1))
         cls, box = y[:, :80].sigmoid(), y[:, 80:]
         outs += [cls.flatten(2).transpose(1, 2), box.flatten(2).transpose(1, 2)]

@@ -10,18 +10,18 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmalphapose.models.backbones.face_landmark68_net import (
-    FaceLandmark68Net, parse_face_api_layers, tf_same_pad, tfjs_to_state_dict)
+from mmalphapose.models.backbones.face_landmark68_net import (FaceLandmark68Net,
+                                                              parse_face_api_layers, tf_same_pad,
+                                                              tfjs_to_state_dict)
 from mmalphapose.models.utils.tfjs_weights import read_tfjs_weights
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-MANIFEST = osp.join(ROOT, 'checkpoints', 'face-api',
-                    'face_landmark_68_model-weights_manifest.json')
+MANIFEST = osp.join(ROOT, 'checkpoints', 'face-api', 'face_landmark_68_model-weights_manifest.json')
 # HELEN is research-only: never copied into the repository; CI runs next to ../shared
 SHARED_DATA = os.environ.get('MMALPHAPOSE_SHARED_DATA', osp.join(ROOT, '..', 'shared', 'data'))
 HELEN = osp.join(SHARED_DATA, 'faces68', 'helen_test.json')
-needs_weights = pytest.mark.skipif(not osp.isfile(MANIFEST),
-                                   reason='checkpoints/face-api not bundled')
+needs_weights = pytest.mark.skipif(
+    not osp.isfile(MANIFEST), reason='checkpoints/face-api not bundled')
 
 
 @needs_weights
@@ -32,8 +32,7 @@ def test_layers_come_from_the_manifest():
     assert fc == (256, 136)
     net = FaceLandmark68Net(MANIFEST)
     assert net.num_points == 68
-    assert sum(p.numel() for p in net.parameters()) == sum(
-        int(np.prod(s)) for s in shapes.values())
+    assert sum(p.numel() for p in net.parameters()) == sum(int(np.prod(s)) for s in shapes.values())
     # a manifest that breaks the dense-block pattern is refused with the tensor named
     broken = dict(shapes)
     broken['dense2/conv3/pointwise_filter'] = (1, 1, 128, 64)
@@ -71,8 +70,9 @@ def test_weight_layout_mapping():
 
 
 @needs_weights
-@pytest.mark.skipif(not osp.isfile(HELEN), reason='../shared/data/faces68 missing '
-                    '(set MMALPHAPOSE_SHARED_DATA)')
+@pytest.mark.skipif(
+    not osp.isfile(HELEN), reason='../shared/data/faces68 missing '
+    '(set MMALPHAPOSE_SHARED_DATA)')
 def test_accuracy_on_helen_faces():
     """NME (outer eye corners) on 12 HELEN test faces, crop = landmark box x 1.3.
     The published figure over all 330 faces is 0.048."""
@@ -97,6 +97,9 @@ def test_accuracy_on_helen_faces():
         nme.append(np.linalg.norm(p - g, axis=1).mean() / np.linalg.norm(g[36] - g[45]))
     assert np.mean(nme) < 0.065, nme
     # the same faces with the x / y outputs swapped are far off: the test can fail
-    swapped = [np.linalg.norm((p[:, ::-1] - m[:, 2]) / m[0, 0] - g, axis=1).mean()
-               / np.linalg.norm(g[36] - g[45]) for p, m, g in zip(pred, mats, gts)]
+    swapped = [
+        np.linalg.norm(
+            (p[:, ::-1] - m[:, 2]) / m[0, 0] - g, axis=1).mean() / np.linalg.norm(g[36] - g[45])
+        for p, m, g in zip(pred, mats, gts)
+    ]
     assert np.mean(swapped) > 0.2

@@ -44,7 +44,7 @@ def _decode(outs, final, center_weight):
     reg = res['kpt_regress'][:, cy, cx].view(17, 2)
     ry, rx = cy + reg[:, 0], cx + reg[:, 1]
     ys, xs = torch.meshgrid(torch.arange(64.), torch.arange(64.), indexing='ij')
-    dist = ((ys[None] - ry[:, None, None]) ** 2 + (xs[None] - rx[:, None, None]) ** 2).sqrt()
+    dist = ((ys[None] - ry[:, None, None])**2 + (xs[None] - rx[:, None, None])**2).sqrt()
     heat = res['kpt_heatmap'].sigmoid()
     idx = (heat / (dist + 1.7998047)).flatten(1).argmax(1)
     ky, kx = idx // 64, idx % 64
@@ -80,7 +80,7 @@ def test_matches_the_onnx_teacher():
             outs[b] = net(x)[0]
     assert outs['kpt_heatmap'].shape == (1, 96, 64, 64)
     got = _decode(outs, *_final_convs()).numpy()
-    assert ref[:, 2].mean() > 0.3          # the teacher sees the person
+    assert ref[:, 2].mean() > 0.3  # the teacher sees the person
     np.testing.assert_allclose(got, ref, atol=1e-3)
 
 

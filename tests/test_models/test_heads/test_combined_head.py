@@ -6,7 +6,6 @@ import torch
 
 from mmalphapose.models.heads import CombinedHead
 from mmalphapose.models.utils import integral_coordinates
-
 from mmalphapose.testing import make_samples
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
@@ -14,12 +13,18 @@ DEC = dict(type='CombinedLabel', input_size=(48, 64), heatmap_size=(12, 16))
 
 
 def test_split_from_metainfo():
-    head = CombinedHead(8, 136, metainfo=dict(
-        from_file=osp.join(ROOT, 'configs/_base_/datasets/halpe136.py')), decoder=DEC)
+    head = CombinedHead(
+        8,
+        136,
+        metainfo=dict(from_file=osp.join(ROOT, 'configs/_base_/datasets/halpe136.py')),
+        decoder=DEC)
     assert head.num_body_keypoints == 26
     assert head.decoder.num_body_keypoints == 26
-    head = CombinedHead(8, 133, metainfo=dict(
-        from_file=osp.join(ROOT, 'configs/_base_/datasets/coco_wholebody.py')), decoder=DEC)
+    head = CombinedHead(
+        8,
+        133,
+        metainfo=dict(from_file=osp.join(ROOT, 'configs/_base_/datasets/coco_wholebody.py')),
+        decoder=DEC)
     assert head.num_body_keypoints == 23
     with pytest.raises(ValueError):
         CombinedHead(8, 5, num_body_keypoints=5, decoder=DEC)
@@ -32,8 +37,7 @@ def test_losses_and_predict():
     losses = head.loss(feats, samples)
     out = head(feats)
     tgt = torch.stack([s.gt_fields.heatmaps for s in samples])
-    torch.testing.assert_close(losses['loss_heatmap'],
-                               50 * ((out[:, :3] - tgt[:, :3])**2).mean())
+    torch.testing.assert_close(losses['loss_heatmap'], 50 * ((out[:, :3] - tgt[:, :3])**2).mean())
     coords, _ = integral_coordinates(out[:, 3:], 'sigmoid')
     labels = torch.cat([s.gt_instance_labels.keypoint_labels for s in samples])
     torch.testing.assert_close(losses['loss_regression'],
@@ -46,7 +50,6 @@ def test_losses_and_predict():
 @pytest.mark.parametrize('shift', [True, False])
 def test_flip_test_follows_alphapose_validate(shift):
     from mmalphapose.codecs import MSRAHeatmap
-
     from .test_sikr_head import alphapose_flip_test, alphapose_unflip
     torch.manual_seed(2)
     head = CombinedHead(8, 7, num_body_keypoints=3, decoder=DEC)

@@ -2,7 +2,6 @@ import numpy as np
 import torch
 
 from mmalphapose.models.heads import HeatmapHead
-
 from mmalphapose.testing import make_samples
 
 DEC = dict(type='MSRAHeatmap', input_size=(48, 64), heatmap_size=(12, 16), sigma=2)
@@ -15,8 +14,7 @@ def test_loss_and_deconv():
     loss = head.loss(feats, samples)['loss_kpt']
     tgt = torch.stack([s.gt_fields.heatmaps for s in samples])
     torch.testing.assert_close(loss, 0.5 * ((head(feats) - tgt)**2).mean())
-    sb = HeatmapHead(16, 5, deconv_out_channels=(8, 8), final_kernel_size=1,
-                     decoder=DEC)
+    sb = HeatmapHead(16, 5, deconv_out_channels=(8, 8), final_kernel_size=1, decoder=DEC)
     assert sb(torch.randn(1, 16, 4, 3)).shape == (1, 5, 16, 12)
     assert sb.final_layer.kernel_size == (1, 1)
 
@@ -48,11 +46,11 @@ def test_sigmoid_output():
 def test_center_prior_prefers_the_centred_peak():
     head = HeatmapHead(8, 1, final_kernel_size=1, decoder=DEC)
     hm = torch.zeros(1, 1, 16, 12)
-    hm[0, 0, 8, 6] = 0.8      # the centred person
-    hm[0, 0, 1, 1] = 0.9      # a brighter peak of a neighbour at the border
+    hm[0, 0, 8, 6] = 0.8  # the centred person
+    hm[0, 0, 1, 1] = 0.9  # a brighter peak of a neighbour at the border
     head.forward = lambda feats: hm
     plain = head.predict((None, ), [None], dict(flip_test=False))[0]
     prior = head.predict((None, ), [None], dict(flip_test=False, center_prior=0.5))[0]
-    np.testing.assert_allclose(plain.keypoints[0, 0], [4, 4])          # heatmap px x stride 4
+    np.testing.assert_allclose(plain.keypoints[0, 0], [4, 4])  # heatmap px x stride 4
     np.testing.assert_allclose(prior.keypoints[0, 0], [24, 32])
-    np.testing.assert_allclose(prior.keypoint_scores[0, 0], 0.8)       # raw peak value
+    np.testing.assert_allclose(prior.keypoint_scores[0, 0], 0.8)  # raw peak value

@@ -7,12 +7,12 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.structures import InstanceData
+from test_models.test_smpl.synthetic_smpl import write_synthetic_smpl
 
 from mmalphapose.models.body_models import ENV_VAR
 from mmalphapose.registry import KEYPOINT_CODECS, MODELS
 from mmalphapose.structures import PoseDataSample
 from mmalphapose.utils import has_mmdet
-from test_models.test_smpl.synthetic_smpl import write_synthetic_smpl
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CONFIG = osp.join(ROOT, 'configs/body_3d_smpl/hybrik_resnet34_h36m-256x256.py')
@@ -28,8 +28,8 @@ def _small_cfg(smpl_file, size=64, depth=8):
     cfg = Config.fromfile(CONFIG)
     path, leaf = smpl_file
     cfg.model.head.smpl_layer.update(model_path=path, leaf_vertex_ids=list(leaf))
-    cfg.model.head.decoder.update(input_size=(size, size), heatmap_size=(size // 4, size // 4),
-                                  depth_size=depth)
+    cfg.model.head.decoder.update(
+        input_size=(size, size), heatmap_size=(size // 4, size // 4), depth_size=depth)
     return cfg
 
 
@@ -40,17 +40,25 @@ def _samples(codec, n, with_smpl=True, seed=0):
     for _ in range(n):
         kpts = rng.uniform(0, w, size=(1, 29, 2)).astype(np.float32)
         enc = codec.encode(kpts, np.ones((1, 29)), rng.uniform(-0.5, 0.5, (1, 29)))
-        s = PoseDataSample(metainfo=dict(input_size=(w, h), input_center=np.array([50., 60.]),
-                                         input_scale=np.array([2. * w, 2. * h])))
+        s = PoseDataSample(
+            metainfo=dict(
+                input_size=(w, h),
+                input_center=np.array([50., 60.]),
+                input_scale=np.array([2. * w, 2. * h])))
         s.gt_instances = InstanceData(bboxes=np.array([[0., 0., w, h]]), bbox_scores=np.ones(1))
-        labels = dict(keypoint_labels=enc['keypoint_labels'],
-                      keypoint_weights=enc['keypoint_weights'])
+        labels = dict(
+            keypoint_labels=enc['keypoint_labels'], keypoint_weights=enc['keypoint_weights'])
         if with_smpl:
-            labels.update(smpl_pose=rng.normal(0, 0.3, (1, 72)), smpl_betas=rng.normal(0, 1, (1, 10)),
-                          smpl_weight=np.ones(1), smpl_twist=rng.normal(0, 1, (1, 23, 2)),
-                          smpl_twist_weight=np.ones((1, 23)))
-        s.gt_instance_labels = InstanceData(**{k: torch.as_tensor(np.asarray(v, np.float32))
-                                               for k, v in labels.items()})
+            labels.update(
+                smpl_pose=rng.normal(0, 0.3, (1, 72)),
+                smpl_betas=rng.normal(0, 1, (1, 10)),
+                smpl_weight=np.ones(1),
+                smpl_twist=rng.normal(0, 1, (1, 23, 2)),
+                smpl_twist_weight=np.ones((1, 23)))
+        s.gt_instance_labels = InstanceData(**{
+            k: torch.as_tensor(np.asarray(v, np.float32))
+            for k, v in labels.items()
+        })
         out.append(s)
     return out
 
@@ -64,8 +72,7 @@ def test_config_loss_and_predict(smpl_file):
     model = MODELS.build(cfg.model)
     codec = KEYPOINT_CODECS.build(cfg.model.head.decoder)
     inputs = torch.randint(0, 255, (2, 3, 64, 64), dtype=torch.uint8)
-    data = model.data_preprocessor(dict(inputs=list(inputs), data_samples=_samples(codec, 2)),
-                                   True)
+    data = model.data_preprocessor(dict(inputs=list(inputs), data_samples=_samples(codec, 2)), True)
     model.train()
     losses = model(data['inputs'], data['data_samples'], mode='loss')
     assert set(losses) == {'loss_uvd', 'loss_beta', 'loss_theta', 'loss_twist', 'loss_phi_reg'}
@@ -89,9 +96,11 @@ def test_config_loss_and_predict(smpl_file):
 
 
 def _head(**kw):
-    cfg = dict(type='HybrIKHead', in_channels=32, deconv_out_channels=(16, 16, 16),
-               decoder=dict(type='HybrIKLabel', input_size=(64, 64), heatmap_size=(16, 16),
-                            depth_size=8))
+    cfg = dict(
+        type='HybrIKHead',
+        in_channels=32,
+        deconv_out_channels=(16, 16, 16),
+        decoder=dict(type='HybrIKLabel', input_size=(64, 64), heatmap_size=(16, 16), depth_size=8))
     cfg.update(kw)
     return MODELS.build(cfg)
 

@@ -5,7 +5,6 @@ import torch
 from mmalphapose.codecs import SIKRLabel
 from mmalphapose.models.heads import SIKRHead
 from mmalphapose.models.utils import integral_coordinates
-
 from mmalphapose.testing import make_samples
 
 DEC = dict(type='SIKRLabel', input_size=(48, 64), heatmap_size=(12, 16))
@@ -85,8 +84,9 @@ def test_predict_and_flip_test_in_heatmap_space(shift):
     cfg = dict(flip_test=True, shift_heatmap=shift)
     preds = head.predict([feats, feats_f], samples, cfg)
     with torch.no_grad():
-        ref_k, ref_s = alphapose_flip_test(head(feats).numpy(), head(feats_f).numpy(),
-                                           flip, (48, 64), shift)
+        ref_k, ref_s = alphapose_flip_test(
+            head(feats).numpy(),
+            head(feats_f).numpy(), flip, (48, 64), shift)
     got_k = np.concatenate([p.keypoints for p in preds])
     got_s = np.concatenate([p.keypoint_scores for p in preds])
     np.testing.assert_allclose(got_k, ref_k, atol=2e-3)

@@ -6,14 +6,19 @@ from mmalphapose.registry import MODELS
 
 def _pred_target(n=4):
     g = torch.Generator().manual_seed(0)
-    pred = dict(uvd=torch.rand(n, 29, 3, generator=g) - 0.5,
-                betas=torch.randn(n, 10, generator=g), phis=torch.randn(n, 23, 2, generator=g),
-                rot_mats=axis_angle_to_matrix(torch.randn(n, 24, 3, generator=g)))
-    target = dict(uvd=torch.rand(n, 29, 3, generator=g) - 0.5, uvd_weight=torch.ones(n, 29, 3),
-                  betas=torch.randn(n, 10, generator=g),
-                  rot_mats=axis_angle_to_matrix(torch.randn(n, 24, 3, generator=g)),
-                  smpl_weight=torch.ones(n), twist=torch.randn(n, 23, 2, generator=g),
-                  twist_weight=torch.ones(n, 23))
+    pred = dict(
+        uvd=torch.rand(n, 29, 3, generator=g) - 0.5,
+        betas=torch.randn(n, 10, generator=g),
+        phis=torch.randn(n, 23, 2, generator=g),
+        rot_mats=axis_angle_to_matrix(torch.randn(n, 24, 3, generator=g)))
+    target = dict(
+        uvd=torch.rand(n, 29, 3, generator=g) - 0.5,
+        uvd_weight=torch.ones(n, 29, 3),
+        betas=torch.randn(n, 10, generator=g),
+        rot_mats=axis_angle_to_matrix(torch.randn(n, 24, 3, generator=g)),
+        smpl_weight=torch.ones(n),
+        twist=torch.randn(n, 23, 2, generator=g),
+        twist_weight=torch.ones(n, 23))
     return pred, target
 
 
@@ -27,8 +32,7 @@ def test_terms_match_their_definitions():
     assert torch.allclose(out['loss_theta'],
                           0.01 * ((pred['rot_mats'] - target['rot_mats'])**2).mean())
     assert torch.allclose(out['loss_twist'], 0.01 * ((pred['phis'] - target['twist'])**2).mean())
-    assert torch.allclose(out['loss_phi_reg'],
-                          1e-4 * ((pred['phis'].norm(dim=-1) - 1)**2).mean())
+    assert torch.allclose(out['loss_phi_reg'], 1e-4 * ((pred['phis'].norm(dim=-1) - 1)**2).mean())
 
 
 def test_weights_mask_samples_and_joints():

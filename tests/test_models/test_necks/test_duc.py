@@ -20,8 +20,9 @@ def test_staged_duc_421():
     assert y[0].shape == (1, 256, 64, 48)
     keys = set(neck.state_dict())
     # PixelShuffle at 0, conv/BN at 1,2 then 4,5 ...
-    assert {'duc1.1.weight', 'duc1.2.running_var', 'duc1.10.weight',
-            'duc2.4.weight', 'duc3.1.weight'} <= keys
+    assert {
+        'duc1.1.weight', 'duc1.2.running_var', 'duc1.10.weight', 'duc2.4.weight', 'duc3.1.weight'
+    } <= keys
     assert neck.duc1[10].out_channels == 1024 and neck.duc3[1].out_channels == 256
 
 

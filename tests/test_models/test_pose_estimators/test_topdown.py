@@ -3,26 +3,29 @@ import pytest
 import torch
 
 from mmalphapose.registry import MODELS
-
 from mmalphapose.testing import make_samples
 
 
 def _model(flip=False):
-    return MODELS.build(dict(
-        type='TopdownPoseEstimator',
-        backbone=dict(type='SEResNet', depth=18),
-        neck=dict(type='DUC', in_channels=512, channels=(256, 512)),
-        head=dict(type='SIKRHead', in_channels=128, out_channels=5,
-                  decoder=dict(type='SIKRLabel', input_size=(64, 64),
-                               heatmap_size=(16, 16))),
-        test_cfg=dict(flip_test=flip)))
+    return MODELS.build(
+        dict(
+            type='TopdownPoseEstimator',
+            backbone=dict(type='SEResNet', depth=18),
+            neck=dict(type='DUC', in_channels=512, channels=(256, 512)),
+            head=dict(
+                type='SIKRHead',
+                in_channels=128,
+                out_channels=5,
+                decoder=dict(type='SIKRLabel', input_size=(64, 64), heatmap_size=(16, 16))),
+            test_cfg=dict(flip_test=flip)))
 
 
 def test_modes_and_image_coordinates():
     model = _model()
     samples = make_samples(model.head.decoder)
-    data = dict(inputs=[torch.randint(0, 255, (3, 64, 64), dtype=torch.uint8)
-                        for _ in range(2)], data_samples=samples)
+    data = dict(
+        inputs=[torch.randint(0, 255, (3, 64, 64), dtype=torch.uint8) for _ in range(2)],
+        data_samples=samples)
     data = model.data_preprocessor(data, training=True)
     assert model(data['inputs']).shape == (2, 5, 16, 16)
     losses = model(**data, mode='loss')

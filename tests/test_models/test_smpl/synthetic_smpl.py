@@ -16,19 +16,38 @@ from mmalphapose.models.body_models import SMPL_PARENTS
 
 # a rough T-pose in metres (x left, y up, z forward), joint order of SMPL
 REST_JOINTS = np.array([
-    [0.00, 0.00, 0.00], [0.09, -0.08, 0.0], [-0.09, -0.08, 0.0], [0.0, 0.11, -0.02],
-    [0.11, -0.46, 0.0], [-0.11, -0.46, 0.0], [0.0, 0.24, 0.0], [0.10, -0.86, -0.03],
-    [-0.10, -0.86, -0.03], [0.0, 0.30, 0.02], [0.12, -0.92, 0.10], [-0.12, -0.92, 0.10],
-    [0.0, 0.51, -0.01], [0.08, 0.42, 0.0], [-0.08, 0.42, 0.0], [0.0, 0.60, 0.04],
-    [0.17, 0.44, -0.01], [-0.17, 0.44, -0.01], [0.43, 0.42, -0.03], [-0.43, 0.42, -0.03],
-    [0.69, 0.43, -0.03], [-0.69, 0.43, -0.03], [0.77, 0.42, -0.04], [-0.77, 0.42, -0.04],
+    [0.00, 0.00, 0.00],
+    [0.09, -0.08, 0.0],
+    [-0.09, -0.08, 0.0],
+    [0.0, 0.11, -0.02],
+    [0.11, -0.46, 0.0],
+    [-0.11, -0.46, 0.0],
+    [0.0, 0.24, 0.0],
+    [0.10, -0.86, -0.03],
+    [-0.10, -0.86, -0.03],
+    [0.0, 0.30, 0.02],
+    [0.12, -0.92, 0.10],
+    [-0.12, -0.92, 0.10],
+    [0.0, 0.51, -0.01],
+    [0.08, 0.42, 0.0],
+    [-0.08, 0.42, 0.0],
+    [0.0, 0.60, 0.04],
+    [0.17, 0.44, -0.01],
+    [-0.17, 0.44, -0.01],
+    [0.43, 0.42, -0.03],
+    [-0.43, 0.42, -0.03],
+    [0.69, 0.43, -0.03],
+    [-0.69, 0.43, -0.03],
+    [0.77, 0.42, -0.04],
+    [-0.77, 0.42, -0.04],
 ])
 LEAF_POSITIONS = np.array([[0.0, 0.80, 0.02], [0.86, 0.41, -0.04], [-0.86, 0.41, -0.04],
                            [0.13, -0.94, 0.18], [-0.13, -0.94, 0.18]])
 LEAF_PARENTS = (15, 22, 23, 10, 11)
 
 
-def make_synthetic_smpl(seed: int = 0, num_betas: int = 10,
+def make_synthetic_smpl(seed: int = 0,
+                        num_betas: int = 10,
                         pose_blend_scale: float = 1e-3) -> Tuple[Dict, Tuple[int, ...]]:
     """Official-layout fields and the 5 leaf vertex ids."""
     rng = np.random.default_rng(seed)
@@ -67,12 +86,16 @@ def make_synthetic_smpl(seed: int = 0, num_betas: int = 10,
         v_template=v,
         shapedirs=rng.normal(scale=0.01, size=(n_v, 3, num_betas)),
         posedirs=rng.normal(scale=pose_blend_scale, size=(n_v, 3, 9 * (n_j - 1))),
-        J_regressor=jreg, weights=weights, kintree_table=kintree,
+        J_regressor=jreg,
+        weights=weights,
+        kintree_table=kintree,
         f=faces.astype(np.uint32))
     return fields, leaf_ids
 
 
-def write_synthetic_smpl(path: str, seed: int = 0, sparse: bool = True,
+def write_synthetic_smpl(path: str,
+                         seed: int = 0,
+                         sparse: bool = True,
                          pose_blend_scale: float = 1e-3) -> Tuple[int, ...]:
     """Write the synthetic model to ``path`` (.pkl: J_regressor as a
     scipy.sparse csc matrix when ``sparse``; .npz: plain arrays); return the

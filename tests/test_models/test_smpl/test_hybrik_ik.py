@@ -3,8 +3,7 @@ import pytest
 import torch
 
 from mmalphapose.models.body_models import (HYBRIK_PARENTS, axis_angle_to_matrix,
-                                            hybrik_inverse_kinematics,
-                                            skeleton_forward_kinematics,
+                                            hybrik_inverse_kinematics, skeleton_forward_kinematics,
                                             twist_angles)
 from .synthetic_smpl import LEAF_POSITIONS, REST_JOINTS
 
@@ -19,8 +18,8 @@ def _rest(b, dtype=torch.float64, seed=0):
 
 def _random_rot(b, max_angle, seed, dtype=torch.float64):
     g = torch.Generator().manual_seed(seed)
-    axis = torch.nn.functional.normalize(torch.randn(b, 24, 3, generator=g, dtype=torch.float64),
-                                         dim=-1)
+    axis = torch.nn.functional.normalize(
+        torch.randn(b, 24, 3, generator=g, dtype=torch.float64), dim=-1)
     angle = torch.rand(b, 24, 1, generator=g, dtype=torch.float64) * max_angle
     rot = axis_angle_to_matrix(axis * angle)
     rot[:, 0] = axis_angle_to_matrix(torch.randn(b, 3, generator=g, dtype=torch.float64))

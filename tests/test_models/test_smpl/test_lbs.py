@@ -2,16 +2,16 @@
 import numpy as np
 import torch
 
-from mmalphapose.models.body_models import (SMPL_PARENTS, axis_angle_to_matrix,
-                                            forward_kinematics,
-                                            linear_blend_skinning, pose_blend,
-                                            shape_blend)
+from mmalphapose.models.body_models import (SMPL_PARENTS, axis_angle_to_matrix, forward_kinematics,
+                                            linear_blend_skinning, pose_blend, shape_blend)
 from .synthetic_smpl import REST_JOINTS, make_synthetic_smpl
 
 
 def _tensors(fields):
-    return {k: torch.as_tensor(np.asarray(v, np.float64)) for k, v in fields.items()
-            if k not in ('f', 'kintree_table')}
+    return {
+        k: torch.as_tensor(np.asarray(v, np.float64))
+        for k, v in fields.items() if k not in ('f', 'kintree_table')
+    }
 
 
 def _subtree(j):
@@ -37,8 +37,7 @@ def test_zero_pose_is_template_plus_shape_offsets():
     assert torch.allclose(verts, expect, atol=1e-12)
     assert torch.allclose(v_shaped, expect, atol=1e-12)
     # joints come from the regressor applied to the shaped mesh
-    assert torch.allclose(joints, torch.einsum('jv,bvc->bjc', t['J_regressor'], expect),
-                          atol=1e-12)
+    assert torch.allclose(joints, torch.einsum('jv,bvc->bjc', t['J_regressor'], expect), atol=1e-12)
     # with zero betas the regressed joints are the designed ones
     _, j0, _ = _run(t, torch.zeros(1, 10, dtype=torch.float64), eye[:1])
     assert torch.allclose(j0[0], torch.as_tensor(REST_JOINTS), atol=1e-12)
@@ -84,9 +83,9 @@ def test_pose_blend_shapes_and_rigid_bones():
     bl = (joints[:, 1:] - joints[:, par]).norm(dim=-1)
     assert torch.allclose(bl, (rest[1:] - rest[par]).norm(dim=-1).expand_as(bl), atol=1e-12)
     # a global rotation alone rotates everything about the root
-    posed, grot, _ = forward_kinematics(rot[:, :1].expand(2, 24, 3, 3).clone() * 0 +
-                                        torch.eye(3, dtype=torch.float64), rest.expand(2, 24, 3),
-                                        SMPL_PARENTS)
+    posed, grot, _ = forward_kinematics(
+        rot[:, :1].expand(2, 24, 3, 3).clone() * 0 + torch.eye(3, dtype=torch.float64),
+        rest.expand(2, 24, 3), SMPL_PARENTS)
     assert torch.allclose(posed, rest.expand(2, 24, 3))
     # pose blend shapes are added before skinning
     zero_pd = dict(t, posedirs=torch.zeros_like(t['posedirs']))

@@ -7,8 +7,7 @@ import types
 import numpy as np
 import pytest
 
-from mmalphapose.models.body_models import (ENV_VAR, load_smpl_model_file,
-                                            resolve_smpl_model_path)
+from mmalphapose.models.body_models import ENV_VAR, load_smpl_model_file, resolve_smpl_model_path
 from .synthetic_smpl import make_synthetic_smpl, write_synthetic_smpl
 
 
@@ -24,8 +23,9 @@ def test_load_formats(tmp_path, name, sparse):
 
 
 class _Evil:
+
     def __reduce__(self):
-        return (os.system, ('echo pwned',))
+        return (os.system, ('echo pwned', ))
 
 
 def test_pickle_with_other_classes_is_refused(tmp_path):
@@ -43,6 +43,7 @@ def test_chumpy_arrays_read_without_chumpy(tmp_path, monkeypatch):
     mod = types.ModuleType('chumpy.ch')
 
     class Ch:
+
         def __init__(self, x):
             self.x = x
 

@@ -2,10 +2,8 @@ import math
 
 import torch
 
-from mmalphapose.models.body_models import (axis_angle_to_matrix,
-                                            matrix_to_axis_angle,
-                                            procrustes_rotation, swing_matrix,
-                                            twist_matrix)
+from mmalphapose.models.body_models import (axis_angle_to_matrix, matrix_to_axis_angle,
+                                            procrustes_rotation, swing_matrix, twist_matrix)
 
 
 def _random_aa(n, max_angle=3.0, seed=0):
@@ -24,8 +22,10 @@ def test_axis_angle_matrix_round_trip():
     assert torch.allclose(matrix_to_axis_angle(rot), aa, atol=1e-9)
     # a quarter turn about z maps x onto y
     r = axis_angle_to_matrix(torch.tensor([0., 0., math.pi / 2], dtype=torch.float64))
-    assert torch.allclose(r @ torch.tensor([1., 0, 0], dtype=torch.float64),
-                          torch.tensor([0., 1, 0], dtype=torch.float64), atol=1e-12)
+    assert torch.allclose(
+        r @ torch.tensor([1., 0, 0], dtype=torch.float64),
+        torch.tensor([0., 1, 0], dtype=torch.float64),
+        atol=1e-12)
     # zero and tiny angles are finite
     small = axis_angle_to_matrix(torch.tensor([[0., 0, 0], [1e-7, 0, 0]]))
     assert torch.isfinite(small).all()

@@ -2,8 +2,7 @@
 import pytest
 import torch
 
-from mmalphapose.models.body_models import (ENV_VAR, SMPLLayer,
-                                            axis_angle_to_matrix, twist_angles)
+from mmalphapose.models.body_models import ENV_VAR, SMPLLayer, axis_angle_to_matrix, twist_angles
 from mmalphapose.registry import MODELS
 from .synthetic_smpl import write_synthetic_smpl
 
@@ -16,8 +15,8 @@ def smpl_file(tmp_path_factory):
 
 def test_forward_shapes_and_leaves(smpl_file):
     path, leaf = smpl_file
-    layer = MODELS.build(dict(type='SMPLLayer', model_path=path, leaf_vertex_ids=leaf,
-                              dtype=torch.float64))
+    layer = MODELS.build(
+        dict(type='SMPLLayer', model_path=path, leaf_vertex_ids=leaf, dtype=torch.float64))
     assert layer.state_dict() == {}  # the licensed arrays never go into checkpoints
     b = 3
     betas = torch.randn(b, 10, dtype=torch.float64) * 0.5

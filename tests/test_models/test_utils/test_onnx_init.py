@@ -14,6 +14,7 @@ NODE = '/kpt_heatmap_0/conv2d'
 
 
 class Tiny(BaseModule):
+
     def __init__(self, out_channels=26, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         self.final_layer = nn.Conv2d(96, out_channels, 1)
@@ -33,8 +34,8 @@ def test_copies_the_first_channels_and_keeps_the_rest():
 
 def test_out_indices_place_the_channels():
     idx = list(range(9, 26))
-    m = Tiny(init_cfg=dict(type='OnnxConv', onnx=ONNX, node=NODE, layer='final_layer',
-                           out_indices=idx))
+    m = Tiny(
+        init_cfg=dict(type='OnnxConv', onnx=ONNX, node=NODE, layer='final_layer', out_indices=idx))
     m.init_weights()
     w, _ = onnx_conv(ONNX, NODE)
     torch.testing.assert_close(m.final_layer.weight[9:].data, w)
@@ -45,9 +46,9 @@ def test_clear_errors():
     with pytest.raises(ValueError, match='need exactly one'):
         onnx_conv(ONNX, 'no-such-node')
     with pytest.raises(ValueError, match='need exactly one'):
-        onnx_conv(ONNX, 'Conv')   # matches many nodes
-    small = Tiny(out_channels=8, init_cfg=dict(type='OnnxConv', onnx=ONNX, node=NODE,
-                                               layer='final_layer'))
+        onnx_conv(ONNX, 'Conv')  # matches many nodes
+    small = Tiny(
+        out_channels=8, init_cfg=dict(type='OnnxConv', onnx=ONNX, node=NODE, layer='final_layer'))
     with pytest.raises(ValueError, match='do not fit'):
         small.init_weights()
     with pytest.raises(FileNotFoundError, match='missing.onnx'):

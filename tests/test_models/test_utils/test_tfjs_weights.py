@@ -9,10 +9,9 @@ import pytest
 from mmalphapose.models.utils.tfjs_weights import dequantize, read_tfjs_weights
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-FACE_API = osp.join(ROOT, 'checkpoints', 'face-api',
-                    'face_landmark_68_model-weights_manifest.json')
-needs_face_api = pytest.mark.skipif(not osp.isfile(FACE_API),
-                                    reason='checkpoints/face-api not bundled')
+FACE_API = osp.join(ROOT, 'checkpoints', 'face-api', 'face_landmark_68_model-weights_manifest.json')
+needs_face_api = pytest.mark.skipif(
+    not osp.isfile(FACE_API), reason='checkpoints/face-api not bundled')
 
 
 @needs_face_api
@@ -50,22 +49,31 @@ def test_uint8_float16_and_plain_entries(tmp_path):
     h = np.array([1.5, -2.25], np.float16)
     f = np.array([3.0], np.float32)
     path = _write(tmp_path, [
-        dict(name='a', shape=[2, 2], dtype='float32',
-             quantization=dict(dtype='uint8', scale=0.5, min=-1.0)),
+        dict(
+            name='a',
+            shape=[2, 2],
+            dtype='float32',
+            quantization=dict(dtype='uint8', scale=0.5, min=-1.0)),
         dict(name='b', shape=[2], dtype='float32', quantization=dict(dtype='float16')),
         dict(name='c', shape=[], dtype='float32'),
-    ], q.tobytes() + h.tobytes() + f.tobytes())
+    ],
+                  q.tobytes() + h.tobytes() + f.tobytes())
     ws = read_tfjs_weights(path)
     np.testing.assert_allclose(ws['a'], [[-1.0, -0.5], [126.5, 63.0]])
     np.testing.assert_allclose(ws['b'], [1.5, -2.25])
     assert ws['c'].shape == () and float(ws['c']) == 3.0
-    np.testing.assert_allclose(dequantize(np.array([2], np.uint16),
-                                          dict(dtype='uint16', scale=2.0, min=1.0)), [5.0])
+    np.testing.assert_allclose(
+        dequantize(np.array([2], np.uint16), dict(dtype='uint16', scale=2.0, min=1.0)), [5.0])
 
 
 def test_short_or_long_shards_are_refused(tmp_path):
-    w = [dict(name='a', shape=[4], dtype='float32',
-              quantization=dict(dtype='uint8', scale=1.0, min=0.0))]
+    w = [
+        dict(
+            name='a',
+            shape=[4],
+            dtype='float32',
+            quantization=dict(dtype='uint8', scale=1.0, min=0.0))
+    ]
     with pytest.raises(ValueError, match='"a" runs past the end'):
         read_tfjs_weights(_write(tmp_path, w, b'\x00\x01'))
     with pytest.raises(ValueError, match='hold 6 bytes, the entries use 4'):

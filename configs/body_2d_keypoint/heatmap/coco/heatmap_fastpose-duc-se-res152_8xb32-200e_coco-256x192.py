@@ -8,8 +8,7 @@ optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=140, milestones=[90, 120], gamma=0.1, by_epoch=True),
     dict(type='MultiStepLR', begin=140, end=141, milestones=[0], gamma=100., by_epoch=True),
-    dict(type='MultiStepLR', begin=140, end=200, milestones=[20, 50], gamma=0.1,
-         by_epoch=True),
+    dict(type='MultiStepLR', begin=140, end=200, milestones=[20, 50], gamma=0.1, by_epoch=True),
 ]
 auto_scale_lr = dict(base_batch_size=256)
 default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater'))
@@ -26,7 +25,8 @@ model = dict(
         depth=152,
         init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet152')),
     # FastPose_DUC: 3 stages with 4-2-1 convs
-    neck=dict(type='StagedDUC', in_channels=2048, num_convs=(4, 2, 1), out_channels=(1024, 512, 256)),
+    neck=dict(
+        type='StagedDUC', in_channels=2048, num_convs=(4, 2, 1), out_channels=(1024, 512, 256)),
     head=dict(
         type='HeatmapHead',
         in_channels=256,
@@ -42,8 +42,12 @@ train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale', padding=1.25),
     dict(type='RandomFlip', direction='horizontal'),
-    dict(type='RandomBBoxTransform', shift_prob=0., scale_factor=(0.70, 1.30), rotate_factor=40,
-         rotate_prob=0.6),
+    dict(
+        type='RandomBBoxTransform',
+        shift_prob=0.,
+        scale_factor=(0.70, 1.30),
+        rotate_factor=40,
+        rotate_prob=0.6),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs'),
@@ -75,10 +79,12 @@ val_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         ann_file='annotations/person_keypoints_val2017.json',
-        bbox_file=data_root + 'person_detection_results/COCO_val2017_detections_AP_H_56_person.json',
+        bbox_file=data_root +
+        'person_detection_results/COCO_val2017_detections_AP_H_56_person.json',
         data_prefix=dict(img='val2017/'),
         test_mode=True,
         pipeline=val_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='CocoMetric', ann_file=data_root + 'annotations/person_keypoints_val2017.json')
+val_evaluator = dict(
+    type='CocoMetric', ann_file=data_root + 'annotations/person_keypoints_val2017.json')
 test_evaluator = val_evaluator

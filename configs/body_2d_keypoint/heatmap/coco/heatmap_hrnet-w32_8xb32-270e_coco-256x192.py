@@ -9,8 +9,7 @@ optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=210, milestones=[170, 200], gamma=0.1, by_epoch=True),
     dict(type='MultiStepLR', begin=210, end=211, milestones=[0], gamma=100., by_epoch=True),
-    dict(type='MultiStepLR', begin=210, end=270, milestones=[20, 40], gamma=0.1,
-         by_epoch=True),
+    dict(type='MultiStepLR', begin=210, end=270, milestones=[20, 40], gamma=0.1, by_epoch=True),
 ]
 auto_scale_lr = dict(base_batch_size=256)
 default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater'))
@@ -25,15 +24,30 @@ model = dict(
     backbone=dict(
         type='mmdet.HRNet',  # needs mmdet (full profile)
         extra=dict(
-            stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK',
-                        num_blocks=(4, ), num_channels=(64, )),
-            stage2=dict(num_modules=1, num_branches=2, block='BASIC',
-                        num_blocks=(4, 4), num_channels=(32, 64)),
-            stage3=dict(num_modules=4, num_branches=3, block='BASIC',
-                        num_blocks=(4, 4, 4), num_channels=(32, 64, 128)),
-            stage4=dict(num_modules=3, num_branches=4, block='BASIC',
-                        num_blocks=(4, 4, 4, 4),
-                        num_channels=(32, 64, 128, 256)))),
+            stage1=dict(
+                num_modules=1,
+                num_branches=1,
+                block='BOTTLENECK',
+                num_blocks=(4, ),
+                num_channels=(64, )),
+            stage2=dict(
+                num_modules=1,
+                num_branches=2,
+                block='BASIC',
+                num_blocks=(4, 4),
+                num_channels=(32, 64)),
+            stage3=dict(
+                num_modules=4,
+                num_branches=3,
+                block='BASIC',
+                num_blocks=(4, 4, 4),
+                num_channels=(32, 64, 128)),
+            stage4=dict(
+                num_modules=3,
+                num_branches=4,
+                block='BASIC',
+                num_blocks=(4, 4, 4, 4),
+                num_channels=(32, 64, 128, 256)))),
     head=dict(
         type='HeatmapHead',
         in_channels=32,
@@ -52,8 +66,12 @@ train_pipeline = [
     dict(type='GetBBoxCenterScale', padding=1.25),
     dict(type='RandomFlip', direction='horizontal'),
     dict(type='RandomHalfBody', prob=0.3),
-    dict(type='RandomBBoxTransform', shift_prob=0., scale_factor=(0.65, 1.35), rotate_factor=45,
-         rotate_prob=0.6),
+    dict(
+        type='RandomBBoxTransform',
+        shift_prob=0.,
+        scale_factor=(0.65, 1.35),
+        rotate_factor=45,
+        rotate_prob=0.6),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs'),
@@ -85,10 +103,12 @@ val_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         ann_file='annotations/person_keypoints_val2017.json',
-        bbox_file=data_root + 'person_detection_results/COCO_val2017_detections_AP_H_56_person.json',
+        bbox_file=data_root +
+        'person_detection_results/COCO_val2017_detections_AP_H_56_person.json',
         data_prefix=dict(img='val2017/'),
         test_mode=True,
         pipeline=val_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='CocoMetric', ann_file=data_root + 'annotations/person_keypoints_val2017.json')
+val_evaluator = dict(
+    type='CocoMetric', ann_file=data_root + 'annotations/person_keypoints_val2017.json')
 test_evaluator = val_evaluator

@@ -8,8 +8,7 @@ optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=90, milestones=[50, 70], gamma=0.1, by_epoch=True),
     dict(type='MultiStepLR', begin=90, end=91, milestones=[0], gamma=100., by_epoch=True),
-    dict(type='MultiStepLR', begin=90, end=200, milestones=[20, 40], gamma=0.1,
-         by_epoch=True),
+    dict(type='MultiStepLR', begin=90, end=200, milestones=[20, 40], gamma=0.1, by_epoch=True),
 ]
 auto_scale_lr = dict(base_batch_size=384)
 default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater'))
@@ -42,8 +41,12 @@ train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale', padding=1.25),
     dict(type='RandomFlip', direction='horizontal'),
-    dict(type='RandomBBoxTransform', shift_prob=0., scale_factor=(0.70, 1.30), rotate_factor=40,
-         rotate_prob=0.6),
+    dict(
+        type='RandomBBoxTransform',
+        shift_prob=0.,
+        scale_factor=(0.70, 1.30),
+        rotate_factor=40,
+        rotate_prob=0.6),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs'),

@@ -14,27 +14,39 @@
 # iteration-based schedule, Adam, cosine decay.
 _base_ = ['../../../_base_/default_runtime.py']
 
-input_size = (192, 256)     # (w, h)
+input_size = (192, 256)  # (w, h)
 heatmap_size = (48, 64)
 max_iters = 1500
 base_lr = 1e-3
-codec = dict(type='MSRAHeatmap', input_size=input_size, heatmap_size=heatmap_size,
-             sigma=2.0)
+codec = dict(type='MSRAHeatmap', input_size=input_size, heatmap_size=heatmap_size, sigma=2.0)
 
 model = dict(
     type='TopdownPoseEstimator',
-    data_preprocessor=dict(type='PoseDataPreprocessor', mean=(127.5, 127.5, 127.5),
-                           std=(127.5, 127.5, 127.5), bgr_to_rgb=True),
-    backbone=dict(type='MoveNetFPN', branch='kpt_heatmap', frozen_stages=7,
-                  pretrained_onnx='checkpoints/movenet-thunder.onnx'),
+    data_preprocessor=dict(
+        type='PoseDataPreprocessor',
+        mean=(127.5, 127.5, 127.5),
+        std=(127.5, 127.5, 127.5),
+        bgr_to_rgb=True),
+    backbone=dict(
+        type='MoveNetFPN',
+        branch='kpt_heatmap',
+        frozen_stages=7,
+        pretrained_onnx='checkpoints/movenet-thunder.onnx'),
     # MoveNet's heatmaps are sigmoid outputs: the first 17 channels start as its
     # own final heatmap layer, the 9 new points (head, neck, hip, feet) fresh
-    head=dict(type='HeatmapHead', in_channels=96, out_channels=26, final_kernel_size=1,
-              final_act='sigmoid',
-              loss=dict(type='KeypointMSELoss', use_target_weight=True, loss_weight=1.0),
-              decoder=codec,
-              init_cfg=dict(type='OnnxConv', onnx='checkpoints/movenet-thunder.onnx',
-                            node='/kpt_heatmap_0/conv2d', layer='final_layer')),
+    head=dict(
+        type='HeatmapHead',
+        in_channels=96,
+        out_channels=26,
+        final_kernel_size=1,
+        final_act='sigmoid',
+        loss=dict(type='KeypointMSELoss', use_target_weight=True, loss_weight=1.0),
+        decoder=codec,
+        init_cfg=dict(
+            type='OnnxConv',
+            onnx='checkpoints/movenet-thunder.onnx',
+            node='/kpt_heatmap_0/conv2d',
+            layer='final_layer')),
     # choose heatmap peaks under a wide Gaussian centred in the crop (sigma = half the
     # crop): an overlapping person's limbs near the border lose to the centred person's
     test_cfg=dict(flip_test=True, center_prior=0.5),
@@ -48,8 +60,13 @@ train_pipeline = [
     dict(type='GetBBoxCenterScale', padding=1.25),
     dict(type='RandomFlip', prob=0.5),
     dict(type='RandomHalfBody', prob=0.15),
-    dict(type='RandomBBoxTransform', shift_factor=0.12, shift_prob=0.4,
-         scale_factor=(0.7, 1.35), rotate_factor=30.0, rotate_prob=0.6),
+    dict(
+        type='RandomBBoxTransform',
+        shift_factor=0.12,
+        shift_prob=0.4,
+        scale_factor=(0.7, 1.35),
+        rotate_factor=30.0,
+        rotate_prob=0.6),
     dict(type='TopdownAffine', input_size=input_size),
     dict(type='RandomPhotometric'),
     dict(type='RandomOcclusion', prob=0.3),
@@ -67,8 +84,12 @@ train_dataloader = dict(
     num_workers=1,
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=data_root, ann_file='halpe26_train.json',
-                 data_prefix=dict(img=''), pipeline=train_pipeline),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='halpe26_train.json',
+        data_prefix=dict(img=''),
+        pipeline=train_pipeline),
 )
 # no validation while training; tools/test.py scores the teachers' labels of the
 # held-out clip (written by make_teacher_labels.py with the training labels)
@@ -80,24 +101,35 @@ test_dataloader = dict(
     num_workers=1,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    dataset=dict(type=dataset_type, data_root=data_root,
-                 ann_file='halpe26_heldout_clip.json', data_prefix=dict(img=''),
-                 test_mode=True, pipeline=test_pipeline),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='halpe26_heldout_clip.json',
+        data_prefix=dict(img=''),
+        test_mode=True,
+        pipeline=test_pipeline),
 )
 test_evaluator = dict(type='CocoMetric', ann_file=data_root + 'halpe26_heldout_clip.json')
 test_cfg = dict()
 
-train_cfg = dict(by_epoch=False, max_iters=max_iters, val_interval=10 ** 9)
+train_cfg = dict(by_epoch=False, max_iters=max_iters, val_interval=10**9)
 # bf16 autocast (AMX / AVX512-BF16 CPUs) + channels-last: ~2x the fp32 speed on CPU;
 # the pretrained FPN and heatmap branch learn 10x slower than the new output layer
 # (the key matches 'backbone' and, inside the distiller, 'student.backbone')
-optim_wrapper = dict(type='AutocastOptimWrapper', dtype='bfloat16',
-                     optimizer=dict(type='Adam', lr=base_lr),
-                     paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1)}))
+optim_wrapper = dict(
+    type='AutocastOptimWrapper',
+    dtype='bfloat16',
+    optimizer=dict(type='Adam', lr=base_lr),
+    paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1)}))
 param_scheduler = [
     dict(type='LinearLR', begin=0, end=100, start_factor=0.1, by_epoch=False),
-    dict(type='CosineAnnealingLR', begin=100, end=max_iters, T_max=max_iters - 100,
-         eta_min=base_lr * 1e-3, by_epoch=False),
+    dict(
+        type='CosineAnnealingLR',
+        begin=100,
+        end=max_iters,
+        T_max=max_iters - 100,
+        eta_min=base_lr * 1e-3,
+        by_epoch=False),
 ]
 custom_hooks = [dict(type='ChannelsLastHook')]
 default_hooks = dict(

@@ -9,13 +9,10 @@ param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=2, milestones=[1], gamma=0.1, by_epoch=True)
 ]
 default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=1),
-    checkpoint=dict(type='CheckpointHook', interval=1))
+    logger=dict(type='LoggerHook', interval=1), checkpoint=dict(type='CheckpointHook', interval=1))
 env_cfg = dict(mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0))
 
-codec = dict(
-    type='SIKRLabel', input_size=(96, 128), heatmap_size=(24, 32),
-    norm_type='sigmoid')
+codec = dict(type='SIKRLabel', input_size=(96, 128), heatmap_size=(24, 32), norm_type='sigmoid')
 
 model = dict(
     type='TopdownPoseEstimator',
@@ -36,8 +33,12 @@ train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale', padding=1.25),
     dict(type='RandomFlip', direction='horizontal'),
-    dict(type='RandomBBoxTransform', shift_prob=0., scale_factor=(0.7, 1.3),
-         rotate_factor=40, rotate_prob=0.6),
+    dict(
+        type='RandomBBoxTransform',
+        shift_prob=0.,
+        scale_factor=(0.7, 1.3),
+        rotate_factor=40,
+        rotate_prob=0.6),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs'),

@@ -11,13 +11,16 @@ param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=2, milestones=[1], gamma=0.1, by_epoch=True)
 ]
 default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=1),
-    checkpoint=dict(type='CheckpointHook', interval=1))
+    logger=dict(type='LoggerHook', interval=1), checkpoint=dict(type='CheckpointHook', interval=1))
 env_cfg = dict(mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0))
 
 codec = dict(
-    type='CombinedLabel', input_size=(96, 128), heatmap_size=(24, 32),
-    num_body_keypoints=23, sigma=2, norm_type='sigmoid')
+    type='CombinedLabel',
+    input_size=(96, 128),
+    heatmap_size=(24, 32),
+    num_body_keypoints=23,
+    sigma=2,
+    norm_type='sigmoid')
 
 model = dict(
     type='TopdownPoseEstimator',
@@ -40,8 +43,12 @@ train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale', padding=1.25),
     dict(type='RandomFlip', direction='horizontal'),
-    dict(type='RandomBBoxTransform', shift_prob=0., scale_factor=(0.7, 1.3),
-         rotate_factor=40, rotate_prob=0.6),
+    dict(
+        type='RandomBBoxTransform',
+        shift_prob=0.,
+        scale_factor=(0.7, 1.3),
+        rotate_factor=40,
+        rotate_prob=0.6),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs'),
@@ -75,8 +82,8 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=val_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='CocoMetric',
-                     ann_file=data_root + 'coco_wholebody/test_coco_wholebody.json')
+val_evaluator = dict(
+    type='CocoMetric', ann_file=data_root + 'coco_wholebody/test_coco_wholebody.json')
 test_evaluator = val_evaluator
 # AlphaPose's P-NMS constants for whole-body regression / Combined models (inference)
 pose_nms = dict(type='ParametricPoseNMS', preset='regression')

@@ -8,16 +8,19 @@ optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=210, milestones=[170, 200], gamma=0.1, by_epoch=True),
     dict(type='MultiStepLR', begin=210, end=211, milestones=[0], gamma=100., by_epoch=True),
-    dict(type='MultiStepLR', begin=210, end=270, milestones=[20, 40], gamma=0.1,
-         by_epoch=True),
+    dict(type='MultiStepLR', begin=210, end=270, milestones=[20, 40], gamma=0.1, by_epoch=True),
 ]
 auto_scale_lr = dict(base_batch_size=256)
 default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater'))
 
 # codec: targets and decoding
 codec = dict(
-    type='CombinedLabel', input_size=(192, 256), heatmap_size=(48, 64),
-    num_body_keypoints=23, sigma=2, norm_type='sigmoid')
+    type='CombinedLabel',
+    input_size=(192, 256),
+    heatmap_size=(48, 64),
+    num_body_keypoints=23,
+    sigma=2,
+    norm_type='sigmoid')
 
 # model
 model = dict(
@@ -48,8 +51,12 @@ train_pipeline = [
     dict(type='GetBBoxCenterScale', padding=1.25),
     dict(type='RandomFlip', direction='horizontal'),
     dict(type='RandomHalfBody', prob=0.3),
-    dict(type='RandomBBoxTransform', shift_prob=0., scale_factor=(0.65, 1.35), rotate_factor=45,
-         rotate_prob=0.6),
+    dict(
+        type='RandomBBoxTransform',
+        shift_prob=0.,
+        scale_factor=(0.65, 1.35),
+        rotate_factor=45,
+        rotate_prob=0.6),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs'),
@@ -81,12 +88,14 @@ val_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         ann_file='annotations/coco_wholebody_val_v1.0.json',
-        bbox_file=data_root + 'person_detection_results/COCO_val2017_detections_AP_H_56_person.json',
+        bbox_file=data_root +
+        'person_detection_results/COCO_val2017_detections_AP_H_56_person.json',
         data_prefix=dict(img='val2017/'),
         test_mode=True,
         pipeline=val_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='CocoMetric', ann_file=data_root + 'annotations/coco_wholebody_val_v1.0.json')
+val_evaluator = dict(
+    type='CocoMetric', ann_file=data_root + 'annotations/coco_wholebody_val_v1.0.json')
 test_evaluator = val_evaluator
 
 # Parametric Pose NMS used by the inferencer for this model: AlphaPose switches to

@@ -9,16 +9,19 @@ optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=230, milestones=[190, 220], gamma=0.1, by_epoch=True),
     dict(type='MultiStepLR', begin=230, end=231, milestones=[0], gamma=100., by_epoch=True),
-    dict(type='MultiStepLR', begin=230, end=320, milestones=[30, 50], gamma=0.1,
-         by_epoch=True),
+    dict(type='MultiStepLR', begin=230, end=320, milestones=[30, 50], gamma=0.1, by_epoch=True),
 ]
 auto_scale_lr = dict(base_batch_size=384)
 default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater'))
 
 # codec: targets and decoding
 codec = dict(
-    type='CombinedLabel', input_size=(192, 256), heatmap_size=(48, 64),
-    num_body_keypoints=26, sigma=2, norm_type='sigmoid')
+    type='CombinedLabel',
+    input_size=(192, 256),
+    heatmap_size=(48, 64),
+    num_body_keypoints=26,
+    sigma=2,
+    norm_type='sigmoid')
 
 # model
 model = dict(
@@ -51,8 +54,12 @@ train_pipeline = [
     dict(type='GetBBoxCenterScale', padding=1.25),
     dict(type='RandomFlip', direction='horizontal'),
     dict(type='RandomHalfBody', prob=0.3),
-    dict(type='RandomBBoxTransform', shift_prob=0., scale_factor=(0.65, 1.35), rotate_factor=45,
-         rotate_prob=0.6),
+    dict(
+        type='RandomBBoxTransform',
+        shift_prob=0.,
+        scale_factor=(0.65, 1.35),
+        rotate_factor=45,
+        rotate_prob=0.6),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs'),

@@ -8,8 +8,7 @@ optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=210, milestones=[170, 200], gamma=0.1, by_epoch=True),
     dict(type='MultiStepLR', begin=210, end=211, milestones=[0], gamma=100., by_epoch=True),
-    dict(type='MultiStepLR', begin=210, end=270, milestones=[20, 40], gamma=0.1,
-         by_epoch=True),
+    dict(type='MultiStepLR', begin=210, end=270, milestones=[20, 40], gamma=0.1, by_epoch=True),
 ]
 auto_scale_lr = dict(base_batch_size=384)
 default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater'))
@@ -43,8 +42,12 @@ train_pipeline = [
     dict(type='GetBBoxCenterScale', padding=1.25),
     dict(type='RandomFlip', direction='horizontal'),
     dict(type='RandomHalfBody', prob=0.3),
-    dict(type='RandomBBoxTransform', shift_prob=0., scale_factor=(0.65, 1.35), rotate_factor=45,
-         rotate_prob=0.6),
+    dict(
+        type='RandomBBoxTransform',
+        shift_prob=0.,
+        scale_factor=(0.65, 1.35),
+        rotate_factor=45,
+        rotate_prob=0.6),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs'),

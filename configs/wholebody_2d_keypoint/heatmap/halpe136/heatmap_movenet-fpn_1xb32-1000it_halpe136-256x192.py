@@ -7,15 +7,16 @@
 # configs/distillation/movenet-fpn_heatmap_halpe136-distill-256x192.py, which adds the
 # MediaPipe hand landmark (hands, 94-135) and face-mesh (face, 26-93) teachers.
 # Labels: tools/distill/make_teacher_labels.py --wholebody -> data/distill/halpe136_*.json
-_base_ = ['../../../body_2d_keypoint/heatmap/halpe26/'
-          'heatmap_movenet-fpn_1xb32-1500it_halpe26-256x192.py']
+_base_ = [
+    '../../../body_2d_keypoint/heatmap/halpe26/'
+    'heatmap_movenet-fpn_1xb32-1500it_halpe26-256x192.py'
+]
 
 max_iters = 1000
 base_lr = 1e-3
 
 model = dict(
-    head=dict(out_channels=136),
-    metainfo=dict(from_file='configs/_base_/datasets/halpe136.py'))
+    head=dict(out_channels=136), metainfo=dict(from_file='configs/_base_/datasets/halpe136.py'))
 
 dataset_type = 'Halpe136Dataset'
 train_dataloader = dict(dataset=dict(type=dataset_type, ann_file='halpe136_train.json'))
@@ -25,8 +26,13 @@ train_cfg = dict(max_iters=max_iters)
 optim_wrapper = dict(optimizer=dict(lr=base_lr))
 param_scheduler = [
     dict(type='LinearLR', begin=0, end=100, start_factor=0.1, by_epoch=False),
-    dict(type='CosineAnnealingLR', begin=100, end=max_iters, T_max=max_iters - 100,
-         eta_min=base_lr * 1e-3, by_epoch=False),
+    dict(
+        type='CosineAnnealingLR',
+        begin=100,
+        end=max_iters,
+        T_max=max_iters - 100,
+        eta_min=base_lr * 1e-3,
+        by_epoch=False),
 ]
 # the bundled Halpe-26 student (plain keys): all but the 26-channel output layer
 # load; the 136-channel one starts fresh

@@ -1,4 +1,5 @@
-# AlphaPose config: coco_wholebody/256x192_res152_lr1e-3_1x-duc.yaml (really FastPose SE-R152, conv_dim 256; facts §2.3)
+# AlphaPose config: coco_wholebody/256x192_res152_lr1e-3_1x-duc.yaml
+# (really FastPose SE-R152, conv_dim 256; facts §2.3)
 _base_ = ['../../../_base_/default_runtime.py']
 
 # runtime: Adam 1e-3, MultiStepLR x0.1; AlphaPose's DPG phase restarts the LR
@@ -8,18 +9,20 @@ optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=210, milestones=[170, 200], gamma=0.1, by_epoch=True),
     dict(type='MultiStepLR', begin=210, end=211, milestones=[0], gamma=100., by_epoch=True),
-    dict(type='MultiStepLR', begin=210, end=270, milestones=[20, 40], gamma=0.1,
-         by_epoch=True),
+    dict(type='MultiStepLR', begin=210, end=270, milestones=[20, 40], gamma=0.1, by_epoch=True),
 ]
 auto_scale_lr = dict(base_batch_size=384)
 default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater'))
 
 # codec: targets and decoding
 codec = dict(
-    type='SIKRLabel', input_size=(192, 256), heatmap_size=(48, 64),
+    type='SIKRLabel',
+    input_size=(192, 256),
+    heatmap_size=(48, 64),
     norm_type='sigmoid',
     # AlphaPose's x2 weight on body+feet for full-skeleton integral targets
-    body_weight=2., num_body_keypoints=23)
+    body_weight=2.,
+    num_body_keypoints=23)
 
 # model
 model = dict(
@@ -50,8 +53,12 @@ train_pipeline = [
     dict(type='GetBBoxCenterScale', padding=1.25),
     dict(type='RandomFlip', direction='horizontal'),
     dict(type='RandomHalfBody', prob=0.3),
-    dict(type='RandomBBoxTransform', shift_prob=0., scale_factor=(0.65, 1.35), rotate_factor=45,
-         rotate_prob=0.6),
+    dict(
+        type='RandomBBoxTransform',
+        shift_prob=0.,
+        scale_factor=(0.65, 1.35),
+        rotate_factor=45,
+        rotate_prob=0.6),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs'),
@@ -83,12 +90,14 @@ val_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         ann_file='annotations/coco_wholebody_val_v1.0.json',
-        bbox_file=data_root + 'person_detection_results/COCO_val2017_detections_AP_H_56_person.json',
+        bbox_file=data_root +
+        'person_detection_results/COCO_val2017_detections_AP_H_56_person.json',
         data_prefix=dict(img='val2017/'),
         test_mode=True,
         pipeline=val_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='CocoMetric', ann_file=data_root + 'annotations/coco_wholebody_val_v1.0.json')
+val_evaluator = dict(
+    type='CocoMetric', ann_file=data_root + 'annotations/coco_wholebody_val_v1.0.json')
 test_evaluator = val_evaluator
 
 # Parametric Pose NMS used by the inferencer for this model: AlphaPose switches to

@@ -7,7 +7,7 @@ _base_ = ['./sikr_fastpose-se-res50_8xb48-270e_halpe136-256x192.py']
 
 auto_scale_lr = dict(base_batch_size=192)
 model = dict(
-    neck=dict(channels=(1024, 512)),      # CONV_DIM 128
+    neck=dict(channels=(1024, 512)),  # CONV_DIM 128
     head=dict(in_channels=128))
 
 halpe_root = 'data/halpe/'
@@ -18,13 +18,19 @@ train_dataloader = dict(
         _delete_=True,
         type='ConcatDataset',
         datasets=[
-            dict(type='RepeatDataset', times=6,
-                 dataset=dict(type='Halpe136Dataset', data_root=halpe_root,
-                              ann_file='annotations/halpe_train_v1.json',
-                              data_prefix=dict(img='images/train2015/'),
-                              pipeline={{_base_.train_pipeline}})),
-            dict(type='CocoWholeBodyHalpe136Dataset', data_root=coco_wb_root,
-                 ann_file='annotations/coco_wholebody_train_v1.0.json',
-                 data_prefix=dict(img='train2017/'),
-                 pipeline={{_base_.train_pipeline}}),
+            dict(
+                type='RepeatDataset',
+                times=6,
+                dataset=dict(
+                    type='Halpe136Dataset',
+                    data_root=halpe_root,
+                    ann_file='annotations/halpe_train_v1.json',
+                    data_prefix=dict(img='images/train2015/'),
+                    pipeline={{_base_.train_pipeline}})),
+            dict(
+                type='CocoWholeBodyHalpe136Dataset',
+                data_root=coco_wb_root,
+                ann_file='annotations/coco_wholebody_train_v1.0.json',
+                data_prefix=dict(img='train2017/'),
+                pipeline={{_base_.train_pipeline}}),
         ]))
