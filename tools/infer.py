@@ -100,55 +100,6 @@ def split_threads(local_world_size: int, workers: int, stage_threads=None) -> in
     return max(1, per_rank // 2) if workers > 0 else per_rank
 
 
-def smpl_mode(demo) -> bool:
-    """Whether the demo options ask for the SMPL / HybrIK mode."""
-    return bool(demo.smpl or demo.smpl_model or demo.smpl_vertices)
-
-
-def build_inferencer(demo, device: str, threads: int):
-    """The demo's PoseInferencer for the demo options (as ``cli.main`` builds it)."""
-    from mmalphapose.apis import PoseInferencer
-    from mmalphapose.apis.pose_inferencer import SMPL_OPTIONS_ERROR
-    if smpl_mode(demo) and (demo.format != 'alphapose' or demo.keypoints or demo.draw_heatmap):
-        raise ValueError(SMPL_OPTIONS_ERROR)
-    return PoseInferencer(
-        pose2d=demo.pose_config,
-        pose2d_weights=demo.pose_checkpoint,
-        device=device,
-        det_model=demo.det_config,
-        det_weights=demo.det_checkpoint,
-        det_cat_id=demo.det_cat_id,
-        detfile=demo.detfile,
-        bbox_thr=demo.bbox_thr,
-        nms_thr=demo.nms_thr,
-        pose_nms=demo.pose_nms,
-        track=demo.track,
-        threads=threads,
-        det_options=dict(num_threads=threads),
-        show_progress=False,
-        smpl_model=(demo.smpl_model or True) if smpl_mode(demo) else None)
-
-
-def run_options(demo) -> dict:
-    """Keyword arguments of ``PoseInferencer.run`` from the demo options."""
-    return dict(
-        save_json=demo.save_json,
-        save_video=demo.save_video,
-        save_vis=demo.save_vis,
-        show=False,
-        kpt_thr=demo.kpt_thr,
-        pose_batch=demo.pose_batch,
-        det_batch=demo.det_batch,
-        flip=demo.flip,
-        format=demo.format,
-        keypoints=demo.keypoints,
-        det_frequency=demo.det_frequency,
-        workers=demo.workers,
-        skeleton_style=demo.skeleton_style,
-        draw_heatmap=demo.draw_heatmap,
-        smpl_vertices=demo.smpl_vertices)
-
-
 def _share_plan(env, out_dir: str, inputs):
     """Rank 0 lists the inputs and the pending ones and sends the plan to all
     ranks (so every rank shards the same list)."""
@@ -204,7 +155,7 @@ def main(argv=None) -> int:
             device = pick_device(args.device, env.local_rank)
             threads = split_threads(env.local_world_size, demo.workers, demo.stage_threads)
             cv2.setNumThreads(threads)
-            inferencer = build_inferencer(demo, device, threads)
+            inferencer = cli.build_inferencer(demo, device, threads, show_progress=False)
         except (FileNotFoundError, ValueError, ImportError) as exc:
             print(f'{TOOL}: error: {" ".join(str(exc).split())}', file=sys.stderr)
             return 2
@@ -219,7 +170,7 @@ def main(argv=None) -> int:
                 inferencer,
                 shard,
                 out_dir,
-                run_options(demo),
+                cli.run_options(demo),
                 env.rank,
                 log=lambda line: print(line, flush=True))
         except KeyboardInterrupt:

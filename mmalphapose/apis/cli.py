@@ -15,6 +15,7 @@ import argparse
 import os
 import os.path as osp
 import sys
+from typing import Optional
 
 # torch's OpenMP threads busy-wait by default, stealing cores from the
 # detector (onnxruntime) and the other stages; must be set before torch loads.
@@ -143,6 +144,57 @@ def parse_args(argv=None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def smpl_mode(demo) -> bool:
+    """Whether the demo options ask for the SMPL / HybrIK mode."""
+    return bool(demo.smpl or demo.smpl_model or demo.smpl_vertices)
+
+
+def build_inferencer(demo, device: str, threads: Optional[int], show_progress: bool = True):
+    """The demo's PoseInferencer for the demo options (also used by tools/infer.py).
+
+    Raises:
+        ValueError: options that do not go together.
+    """
+    if smpl_mode(demo) and (demo.format != 'alphapose' or demo.keypoints or demo.draw_heatmap):
+        raise ValueError(SMPL_OPTIONS_ERROR)
+    return PoseInferencer(
+        pose2d=demo.pose_config,
+        pose2d_weights=demo.pose_checkpoint,
+        device=device,
+        det_model=demo.det_config,
+        det_weights=demo.det_checkpoint,
+        det_cat_id=demo.det_cat_id,
+        detfile=demo.detfile,
+        bbox_thr=demo.bbox_thr,
+        nms_thr=demo.nms_thr,
+        pose_nms=demo.pose_nms,
+        track=demo.track,
+        threads=threads,
+        det_options=dict(num_threads=threads) if threads else None,
+        show_progress=show_progress,
+        smpl_model=(demo.smpl_model or True) if smpl_mode(demo) else None)
+
+
+def run_options(demo) -> dict:
+    """Keyword arguments of ``PoseInferencer.run`` from the demo options."""
+    return dict(
+        save_json=demo.save_json,
+        save_video=demo.save_video,
+        save_vis=demo.save_vis,
+        show=getattr(demo, 'show', False),
+        kpt_thr=demo.kpt_thr,
+        pose_batch=demo.pose_batch,
+        det_batch=demo.det_batch,
+        flip=demo.flip,
+        format=demo.format,
+        keypoints=demo.keypoints,
+        det_frequency=demo.det_frequency,
+        workers=demo.workers,
+        skeleton_style=demo.skeleton_style,
+        draw_heatmap=demo.draw_heatmap,
+        smpl_vertices=demo.smpl_vertices)
+
+
 def main(argv=None) -> int:
     """Run the demo; returns the exit code (0 done, 2 bad input, 130 interrupted)."""
     _keep_freed_memory()
@@ -151,51 +203,16 @@ def main(argv=None) -> int:
             and not str(args.input).isdigit() and not any(c in args.input for c in '*?['):
         print(f'error: input "{args.input}" does not exist', file=sys.stderr)
         return 2
-    smpl = args.smpl or bool(args.smpl_model) or args.smpl_vertices
-    if smpl and (args.format != 'alphapose' or args.keypoints or args.draw_heatmap):
-        print(f'error: {SMPL_OPTIONS_ERROR}', file=sys.stderr)
-        return 2
     threads = args.stage_threads
     if threads is None and args.workers > 0:
         threads = max(1, (os.cpu_count() or 2) // 2)
     try:
-        inferencer = PoseInferencer(
-            pose2d=args.pose_config,
-            pose2d_weights=args.pose_checkpoint,
-            device=args.device,
-            det_model=args.det_config,
-            det_weights=args.det_checkpoint,
-            det_cat_id=args.det_cat_id,
-            detfile=args.detfile,
-            bbox_thr=args.bbox_thr,
-            nms_thr=args.nms_thr,
-            pose_nms=args.pose_nms,
-            track=args.track,
-            threads=threads,
-            det_options=dict(num_threads=threads) if threads else None,
-            smpl_model=(args.smpl_model or True) if smpl else None)
+        inferencer = build_inferencer(args, args.device, threads)
     except (FileNotFoundError, ValueError, ImportError) as exc:
         # missing files, a checkpoint for another keypoint count, no mmdet ...
         print(f'error: {exc}', file=sys.stderr)
         return 2
-    summary = inferencer.run(
-        args.input,
-        out_dir=args.out_dir,
-        save_json=args.save_json,
-        save_video=args.save_video,
-        save_vis=args.save_vis,
-        show=args.show,
-        kpt_thr=args.kpt_thr,
-        pose_batch=args.pose_batch,
-        det_batch=args.det_batch,
-        flip=args.flip,
-        format=args.format,
-        keypoints=args.keypoints,
-        det_frequency=args.det_frequency,
-        workers=args.workers,
-        skeleton_style=args.skeleton_style,
-        draw_heatmap=args.draw_heatmap,
-        smpl_vertices=args.smpl_vertices)
+    summary = inferencer.run(args.input, out_dir=args.out_dir, **run_options(args))
     print('=' * 60)
     print(inferencer.describe())
     if inferencer.random_weights:
