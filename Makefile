@@ -11,7 +11,7 @@ PYTEST_ARGS ?= -m "not slow"
 DEMO_INPUT ?= demo/resources/demo_basketball.mp4
 DEMO_OUT ?= outputs/demo
 
-.PHONY: demo test test-all core full venv clean-venv
+.PHONY: demo test test-all test-interop core full venv clean-venv
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,26 @@ test: $(VENV)/.full
 
 test-all: $(VENV)/.full
 	$(PY) -m pytest tests
+
+# interop profile: MMPose 1.3.2 (no deps) in .venv-interop, a venv without pip
+# whose .pth line adds the full profile's site-packages; runs tests/test_interop
+# (the projects/ configs in MMPose's Runner and inferencers, MMDetection's
+# registries). The main venv never gets MMPose; torchvision is not installed
+# (tests/test_interop/conftest.py supplies a stand-in for MMPose's one import).
+INTEROP_VENV ?= .venv-interop
+MMPOSE_VERSION ?= 1.3.2
+INTEROP_SITE = $(INTEROP_VENV)/lib/python3.11/site-packages
+
+$(INTEROP_VENV)/.interop: $(VENV)/.full
+	rm -rf $(INTEROP_VENV)
+	$(PYTHON) -m venv --without-pip $(INTEROP_VENV)
+	echo "import site; site.addsitedir('$(abspath $(VENV))/lib/python3.11/site-packages')" \
+	  > $(INTEROP_SITE)/mmalphapose_full_profile.pth
+	$(PIP) install --no-deps --target $(INTEROP_SITE) mmpose==$(MMPOSE_VERSION)
+	@touch $@
+
+test-interop: $(INTEROP_VENV)/.interop
+	$(INTEROP_VENV)/bin/python -m pytest tests/test_interop
 
 clean-venv:
 	rm -rf $(VENV)

@@ -34,7 +34,8 @@ def _model(head: str) -> dict:
     if head == 'sikr':
         head_cfg.update(type='SIKRHead')
     elif head == 'heatmap':
-        head_cfg.update(type='HeatmapHead', loss=dict(type='KeypointMSELoss', loss_weight=0.5))
+        head_cfg.update(
+            type='FastPoseHeatmapHead', loss=dict(type='KeypointMSELoss', loss_weight=0.5))
     else:
         head_cfg.update(type='CombinedHead', num_body_keypoints=11)
     return dict(

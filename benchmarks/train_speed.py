@@ -30,7 +30,7 @@ def build(backbone: str, h: int, w: int, k: int):
             backbone=bb,
             neck=dict(type='DUC', in_channels=512, channels=(256, 512)),
             head=dict(
-                type='HeatmapHead',
+                type='FastPoseHeatmapHead',
                 in_channels=128,
                 out_channels=k,
                 loss=dict(type='KeypointMSELoss', use_target_weight=True),

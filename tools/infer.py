@@ -118,6 +118,13 @@ def _share_plan(env, out_dir: str, inputs):
 
 
 def main(argv=None) -> int:
+    """Exit code: 0 all inputs complete, 1 some failed, 2 bad arguments or
+    model files (one line, see utils/errors.py), 130 interrupted."""
+    from mmalphapose.utils.errors import run_cli
+    return run_cli(_main, argv)
+
+
+def _main(argv=None) -> int:
     t0 = time.perf_counter()
     args, demo = parse_args(argv)
     cli._keep_freed_memory()

@@ -176,4 +176,5 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    from mmalphapose.utils.errors import run_cli
+    sys.exit(run_cli(main))

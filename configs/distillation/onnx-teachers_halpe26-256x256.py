@@ -10,6 +10,9 @@ model = dict(
     feet_model='checkpoints/blazepose-full.onnx',
     score_thr=0.0,
     metainfo=dict(from_file='configs/_base_/datasets/halpe26.py'),
+    # identity embedding for the tracker: clothing-colour histograms of the crop pixels
+    # at the confident keypoints and limbs (PoseGuidedPooling, docs/tracking.md)
+    test_cfg=dict(embedding=dict(sources=('pixels', ), pixel_range=(0, 255))),
 )
 test_pipeline = [
     dict(type='LoadImage'),

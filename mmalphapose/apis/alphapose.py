@@ -32,7 +32,9 @@ class AlphaPose:
         pose_nms: ``'pnms'`` (default), ``'oks'``, ``'soft-oks'`` or ``'none'``.
         flip: flip test (None: as the model's config says).
         bbox_thr: person box score threshold.
-        pose_batch: people per forward pass.
+        pose_batch: people per forward pass (None: ``DEFAULT_POSE_BATCH``).
+        backend: who runs the pose network: ``'auto'`` (onnxruntime for the
+            bundled models on the CPU), ``'pytorch'`` or ``'onnxruntime'``.
     """
 
     def __init__(self,
@@ -44,8 +46,9 @@ class AlphaPose:
                  pose_nms: str = 'pnms',
                  flip: Optional[bool] = None,
                  bbox_thr: float = 0.2,
-                 pose_batch: int = 16):
-        from .inference import TopdownPredictor
+                 pose_batch: Optional[int] = None,
+                 backend: str = 'auto'):
+        from .inference import DEFAULT_POSE_BATCH, TopdownPredictor
         from .pose_inferencer import PoseInferencer
         self.inferencer = PoseInferencer(
             model,
@@ -55,11 +58,12 @@ class AlphaPose:
             bbox_thr=bbox_thr,
             pose_nms=pose_nms,
             track=track,
-            show_progress=False)
+            show_progress=False,
+            backend=backend)
         self.metainfo = self.inferencer.metainfo
         self.detect = DetectStage(self.inferencer.detector)
         self.pose = PoseStage(
-            TopdownPredictor(self.inferencer.model, pose_batch, flip),
+            TopdownPredictor(self.inferencer.model, pose_batch or DEFAULT_POSE_BATCH, flip),
             self.inferencer.build_pose_nms(pose_nms), self.inferencer.build_tracker(track))
         self.source = Source('arrays', 'alphapose')
         self.frame_index = 0

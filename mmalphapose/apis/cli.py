@@ -21,21 +21,11 @@ from typing import Optional
 # detector (onnxruntime) and the other stages; must be set before torch loads.
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 
-
-def _keep_freed_memory() -> None:
-    """Ask glibc to reuse freed blocks instead of returning every large one to
-    the kernel: the pose models' big activations are otherwise page-faulted
-    in anew on every forward (measured: the MoveNetFPN student's demo went
-    from 1.3 to 2.2 frames/s, system time 31 -> 12 s). A no-op off glibc."""
-    try:
-        import ctypes
-        libc = ctypes.CDLL('libc.so.6')
-        libc.mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD
-        libc.mallopt(-3, 1 << 30)  # M_MMAP_THRESHOLD
-    except (OSError, AttributeError):
-        pass
-
-
+from mmalphapose.utils.errors import run_cli  # noqa: E402
+# the glibc setting now lives in the backend layer (called when a pose backend
+# is built); the old name stays for tools/infer.py
+from .backends import keep_freed_memory as _keep_freed_memory  # noqa: E402,F401
+from .inference import DEFAULT_POSE_BATCH  # noqa: E402
 from .pose_inferencer import SMPL_OPTIONS_ERROR, PoseInferencer  # noqa: E402
 from .writers import FORMATS  # noqa: E402
 
@@ -94,7 +84,18 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='person box score (the bundled NanoDet finds 12/12 people of the '
         'COCO samples at 0.2, 10/12 at 0.3)')
     p.add_argument('--nms-thr', type=float, default=None, help='extra box NMS IoU')
-    p.add_argument('--pose-batch', type=int, default=64, help='people per pose forward')
+    p.add_argument(
+        '--pose-batch',
+        type=int,
+        default=DEFAULT_POSE_BATCH,
+        help='people per pose forward (measured on 2 CPU cores: docs/speed.md)')
+    p.add_argument(
+        '--backend',
+        default='auto',
+        choices=['auto', 'pytorch', 'onnxruntime'],
+        help='who runs the pose network; auto: onnxruntime for the bundled '
+        'models on the CPU (exported at first use into ~/.cache/mmalphapose/onnx '
+        'or $MMALPHAPOSE_ONNX_CACHE), else PyTorch')
     p.add_argument('--det-batch', type=int, default=4, help='frames per detector call')
     p.add_argument(
         '--flip',
@@ -123,8 +124,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         type=int,
         default=None,
         help='intra-op threads of the detector and of the pose model '
-        '(default: half the cores when --workers > 0, else the '
-        'library defaults)')
+        '(default with --workers > 0: all cores for the pose model, half '
+        'for the detector (measured best on 2 cores, docs/speed.md); '
+        'with --workers 0 the library defaults)')
     p.add_argument('--skeleton-style', default='mmpose', choices=['mmpose', 'openpose'])
     p.add_argument('--draw-heatmap', action='store_true')
     p.add_argument(
@@ -141,6 +143,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--smpl-vertices',
         action='store_true',
         help='--smpl: also write every mesh into the JSON (large)')
+    p.add_argument(
+        '--debug',
+        action='store_true',
+        help='show the traceback of an error (also MMALPHAPOSE_DEBUG=1)')
     return p.parse_args(argv)
 
 
@@ -149,8 +155,31 @@ def smpl_mode(demo) -> bool:
     return bool(demo.smpl or demo.smpl_model or demo.smpl_vertices)
 
 
+def stage_threads(demo) -> Optional[int]:
+    """Intra-op threads of the pose model for the demo options:
+    ``--stage-threads``, else all cores with ``--workers > 0``, else None
+    (the library defaults)."""
+    if demo.stage_threads:
+        return int(demo.stage_threads)
+    return (os.cpu_count() or 2) if demo.workers > 0 else None
+
+
+def detector_threads(demo, threads: Optional[int]) -> Optional[int]:
+    """Intra-op threads of the detector when the pose model has ``threads``:
+    the same with ``--stage-threads`` or ``--workers 0``, else half of them
+    (the detector is idle most of the time; measured on 2 cores with
+    onnxruntime: pose 2 + detector 1 thread 7.4-7.6 frames/s against 5.8 with
+    1 + 1 and 6.7-6.9 with 2 + 2, docs/speed.md)."""
+    if not threads or demo.stage_threads or demo.workers <= 0:
+        return threads
+    return max(1, int(threads) // 2)
+
+
 def build_inferencer(demo, device: str, threads: Optional[int], show_progress: bool = True):
     """The demo's PoseInferencer for the demo options (also used by tools/infer.py).
+
+    ``threads``: intra-op threads of the pose model; the detector gets
+    :func:`detector_threads`.
 
     Raises:
         ValueError: options that do not go together.
@@ -170,8 +199,9 @@ def build_inferencer(demo, device: str, threads: Optional[int], show_progress: b
         pose_nms=demo.pose_nms,
         track=demo.track,
         threads=threads,
-        det_options=dict(num_threads=threads) if threads else None,
+        det_options=dict(num_threads=detector_threads(demo, threads)) if threads else None,
         show_progress=show_progress,
+        backend=getattr(demo, 'backend', 'auto'),
         smpl_model=(demo.smpl_model or True) if smpl_mode(demo) else None)
 
 
@@ -196,22 +226,19 @@ def run_options(demo) -> dict:
 
 
 def main(argv=None) -> int:
-    """Run the demo; returns the exit code (0 done, 2 bad input, 130 interrupted)."""
-    _keep_freed_memory()
+    """Run the demo; returns the exit code (0 done, 2 bad input or nothing
+    could be processed, 130 interrupted). Errors follow ``utils/errors.py``:
+    one line, no traceback unless ``--debug`` / ``MMALPHAPOSE_DEBUG=1``."""
+    return run_cli(_main, argv)
+
+
+def _main(argv=None) -> int:
     args = parse_args(argv)
     if not osp.exists(args.input) and not str(args.input).startswith('webcam') \
             and not str(args.input).isdigit() and not any(c in args.input for c in '*?['):
         print(f'error: input "{args.input}" does not exist', file=sys.stderr)
         return 2
-    threads = args.stage_threads
-    if threads is None and args.workers > 0:
-        threads = max(1, (os.cpu_count() or 2) // 2)
-    try:
-        inferencer = build_inferencer(args, args.device, threads)
-    except (FileNotFoundError, ValueError, ImportError) as exc:
-        # missing files, a checkpoint for another keypoint count, no mmdet ...
-        print(f'error: {exc}', file=sys.stderr)
-        return 2
+    inferencer = build_inferencer(args, args.device, stage_threads(args))
     summary = inferencer.run(args.input, out_dir=args.out_dir, **run_options(args))
     print('=' * 60)
     print(inferencer.describe())
@@ -220,10 +247,19 @@ def main(argv=None) -> int:
     state = 'INTERRUPTED, kept what was written' if summary['interrupted'] else 'done'
     print(f'{state}: {summary["frames"]} frames, {summary["people"]} people, '
           f'{summary["fps"]:.2f} frames/s')
+    if summary['errors']:
+        print(f'{len(summary["errors"])} input(s)/frame(s) could not be read and were skipped, '
+              f'e.g. {summary["errors"][0]}')
     print(f'outputs in {osp.abspath(args.out_dir)}:')
     for path in summary['outputs']:
         print(f'  {path}')
-    return 130 if summary['interrupted'] else 0
+    if summary['interrupted']:
+        return 130
+    if not summary['frames']:
+        first = summary['errors'][0] if summary['errors'] else 'the input holds no frames'
+        print(f'error: nothing was processed: {first}', file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == '__main__':

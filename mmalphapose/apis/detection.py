@@ -40,13 +40,25 @@ class PersonDetector(Protocol):
         """Person boxes (n,4) xyxy and scores (n,) of each frame."""
 
 
-def filter_boxes(bboxes: np.ndarray, scores: np.ndarray, labels: Optional[np.ndarray],
-                 person_id: int, score_thr: float, nms_thr: Optional[float]) -> Boxes:
-    """Keep valid person boxes above ``score_thr`` (+ optional NMS)."""
+def filter_boxes(bboxes: np.ndarray,
+                 scores: np.ndarray,
+                 labels: Optional[np.ndarray],
+                 person_id: int,
+                 score_thr: float,
+                 nms_thr: Optional[float],
+                 img_shape: Optional[Tuple[int, int]] = None) -> Boxes:
+    """Keep valid person boxes above ``score_thr`` (+ optional NMS).
+
+    Boxes (n,4) xyxy that are not finite, have no area or (with ``img_shape``
+    = (h, w)) lie wholly outside the image are dropped.
+    """
     bboxes = np.asarray(bboxes, dtype=np.float32).reshape(-1, 4)
     scores = np.asarray(scores, dtype=np.float32).reshape(-1)
     keep = np.isfinite(bboxes).all(1) & np.isfinite(scores) & (scores >= score_thr)
     keep &= (bboxes[:, 2] > bboxes[:, 0]) & (bboxes[:, 3] > bboxes[:, 1])
+    if img_shape is not None:
+        h, w = img_shape[:2]
+        keep &= (bboxes[:, 2] > 0) & (bboxes[:, 3] > 0) & (bboxes[:, 0] < w) & (bboxes[:, 1] < h)
     if labels is not None:
         keep &= np.asarray(labels).reshape(-1) == person_id
     bboxes, scores = bboxes[keep], scores[keep]
@@ -207,14 +219,17 @@ class DetFilePersonDetector:
                nms_thr: Optional[float] = None) -> List[Boxes]:
         score_thr, nms_thr = _pick(score_thr, self.score_thr), _pick(nms_thr, self.nms_thr)
         out = []
-        for name in names:
+        for i, name in enumerate(names):
+            img = frames[i] if i < len(frames) else None
             rows = self._lookup(name)
             if rows is None or len(rows) == 0:
                 out.append((np.zeros((0, 4), np.float32), np.zeros((0, ), np.float32)))
                 continue
             xyxy = rows[:, :4].copy()
             xyxy[:, 2:] += xyxy[:, :2]
-            out.append(filter_boxes(xyxy, rows[:, 4], None, 0, score_thr, nms_thr))
+            out.append(
+                filter_boxes(xyxy, rows[:, 4], None, 0, score_thr, nms_thr,
+                             getattr(img, 'shape', None)))
         return out
 
 
@@ -264,4 +279,25 @@ def build_person_detector(det_config: Optional[str] = None,
             nms_thr,
             name=f'onnx:{osp.basename(det_config)}',
             options=options)
-    return MMDetPersonDetector(det_config, det_checkpoint, device, person_id, score_thr, nms_thr)
+    if not det_checkpoint and not cfg.get('load_from'):
+        warn_random_detector(det_config)
+    detector = MMDetPersonDetector(det_config, det_checkpoint, device, person_id, score_thr,
+                                   nms_thr)
+    if not det_checkpoint and not cfg.get('load_from'):
+        detector.name += ' (RANDOM WEIGHTS)'
+    return detector
+
+
+def warn_random_detector(det_config: str) -> None:
+    """The loud warning of a detector built without weights (as the pose
+    model's): its boxes are meaningless."""
+    import logging
+    import warnings
+
+    from mmengine.logging import print_log
+    print_log(
+        '!' * 70 + f'\nNo detector checkpoint for "{det_config}": the detector has RANDOM '
+        'WEIGHTS and its boxes are meaningless.\nPass --det-checkpoint / det_weights.\n' + '!' * 70,
+        logger='current',
+        level=logging.WARNING)
+    warnings.warn(f'detector "{det_config}" has random weights (no checkpoint)')

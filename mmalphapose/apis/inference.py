@@ -22,6 +22,9 @@ from mmengine.structures import InstanceData
 from mmalphapose.structures import PoseDataSample, PoseMetainfo, bbox_xywh2xyxy
 from mmalphapose.utils import to_numpy
 
+# people per forward pass (measured on 2 CPU cores, docs/speed.md)
+DEFAULT_POSE_BATCH = 16
+
 
 def _model_num_keypoints(model: torch.nn.Module) -> Optional[int]:
     meta = getattr(model, 'dataset_meta', None) or {}
@@ -72,7 +75,9 @@ def load_pose_checkpoint(model: torch.nn.Module,
 def init_model(config: Union[str, Path, Config],
                checkpoint: Optional[str] = None,
                device: str = 'cpu',
-               cfg_options: Optional[dict] = None) -> torch.nn.Module:
+               cfg_options: Optional[dict] = None,
+               backend: Optional[str] = 'pytorch',
+               num_threads: Optional[int] = None) -> torch.nn.Module:
     """Build a pose model from a config and load a checkpoint safely.
 
     Installs the safe-checkpoint allow-list (mmengine's Runner checkpoint
@@ -84,10 +89,16 @@ def init_model(config: Union[str, Path, Config],
         checkpoint: optional ``.pth``; ``None`` keeps the initial weights.
         device: torch device string.
         cfg_options: overrides merged into the config.
+        backend: who runs the network (``apis/backends.py``): ``'pytorch'``
+            (the plain model), ``'onnxruntime'`` (exported at first use into
+            the cache; same interface) or ``'auto'`` (onnxruntime for the
+            bundled models on the CPU).
+        num_threads: intra-op threads of an onnxruntime session (default:
+            torch's current count).
 
     Returns:
-        the model in eval mode with ``cfg`` and ``dataset_meta`` (a
-        :class:`PoseMetainfo`) attributes.
+        the model in eval mode with ``cfg``, ``dataset_meta`` (a
+        :class:`PoseMetainfo`) and ``pose_backend`` attributes.
     """
     from mmalphapose.registry import MODELS
     from mmalphapose.utils import enable_safe_checkpoint_loading, register_all_modules
@@ -130,7 +141,9 @@ def init_model(config: Union[str, Path, Config],
         model.dataset_meta = PoseMetainfo.for_num_keypoints(k)
     model.to(device)
     model.eval()
-    return model
+    from .backends import build_pose_backend
+    options = dict(num_threads=num_threads) if num_threads else {}
+    return build_pose_backend(model, backend, device, checkpoint, **options)
 
 
 def _test_pipeline(cfg: Config) -> List[dict]:
@@ -216,9 +229,20 @@ class TopdownPredictor:
         flip: flip test on/off; ``None`` keeps the config's ``test_cfg``. The
             model given is not changed: a shallow copy with its own
             ``test_cfg`` is used.
+        backend: ``None`` runs ``model`` as given (its ``pose_backend``);
+            ``'onnxruntime'`` / ``'auto'`` wrap a PyTorch model
+            (``apis/backends.py``).
     """
 
-    def __init__(self, model: torch.nn.Module, batch_size: int = 64, flip: Optional[bool] = None):
+    def __init__(self,
+                 model: torch.nn.Module,
+                 batch_size: int = DEFAULT_POSE_BATCH,
+                 flip: Optional[bool] = None,
+                 backend: Optional[str] = None):
+        if backend is not None and backend != getattr(model, 'pose_backend', 'pytorch'):
+            from .backends import build_pose_backend
+            params = list(model.parameters())
+            model = build_pose_backend(model, backend, str(params[0].device) if params else 'cpu')
         test_cfg = getattr(model, 'test_cfg', None)
         if flip is not None and isinstance(test_cfg, dict) and \
                 bool(test_cfg.get('flip_test', False)) != bool(flip):
@@ -340,7 +364,7 @@ def inference_topdown(model: torch.nn.Module,
                       img: Union[str, np.ndarray],
                       bboxes: Optional[np.ndarray] = None,
                       bbox_format: str = 'xyxy',
-                      batch_size: int = 64) -> List[PoseDataSample]:
+                      batch_size: int = DEFAULT_POSE_BATCH) -> List[PoseDataSample]:
     """Top-down pose of the given boxes in one image (MMPose API).
 
     Args:

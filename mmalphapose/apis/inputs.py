@@ -5,9 +5,10 @@ webcam id (int or ``'webcam:N'``), an ndarray, or a list of those. It is
 turned into a list of :class:`Source`; each source yields :class:`Frame`s and
 gets its own outputs (``<stem>.json``, ``<stem>_vis.mp4`` ...).
 
-Bad input never stops the run: an unreadable image gives a frame with
-``img=None`` and ``error`` set (skipped downstream with a warning); a video that
-breaks mid-way ends at the last decodable frame.
+Bad input never stops the run: an unreadable image, and a video or webcam
+that cannot be opened, give a frame with ``img=None`` and ``error`` set
+(skipped downstream with a warning and counted, see ``utils/errors.py``); a
+video that breaks mid-way ends at the last decodable frame.
 """
 import glob
 import os
@@ -57,6 +58,7 @@ class Source:
     fps: float = 25.0
     size: Optional[tuple] = None  # (w, h) when known
     num_frames: Optional[int] = None
+    error: Optional[str] = None  # set when the input cannot be opened
 
     @property
     def is_stream(self) -> bool:
@@ -67,7 +69,7 @@ class Source:
         if self.kind == 'images':
             for i, p in enumerate(self.items):
                 img = cv2.imread(p, cv2.IMREAD_COLOR)
-                err = None if img is not None else f'cannot read image "{p}"'
+                err = None if img is not None else f'cannot read image "{p}": {_why_unreadable(p)}'
                 yield Frame(self, i, osp.basename(p), img, path=p, error=err)
                 if stop is not None and stop.is_set():
                     return
@@ -78,9 +80,13 @@ class Source:
                     arr = cv2.cvtColor(arr, cv2.COLOR_GRAY2BGR)
                 yield Frame(self, i, f'{i}.jpg', np.ascontiguousarray(arr[..., :3]))
         else:
-            cap = cv2.VideoCapture(self.cam_id if self.kind == 'webcam' else self.path)
-            if not cap.isOpened():
-                raise IOError(f'cannot open {self.kind} "{self.path or self.cam_id}"')
+            cap = None if self.error else cv2.VideoCapture(self.cam_id if self.kind ==
+                                                           'webcam' else self.path)
+            if cap is None or not cap.isOpened():
+                what = self.path if self.kind == 'video' else f'webcam:{self.cam_id}'
+                err = self.error or f'cannot open {self.kind} "{what}"'
+                yield Frame(self, 0, '0.jpg', None, path=self.path, error=err)
+                return
             i = 0
             try:
                 while stop is None or not stop.is_set():
@@ -93,19 +99,34 @@ class Source:
                 cap.release()
 
 
+def _why_unreadable(path: str) -> str:
+    """Why OpenCV could not decode ``path``, in words."""
+    if not osp.isfile(path):
+        return 'no such file'
+    if osp.getsize(path) == 0:
+        return 'empty file'
+    return 'not an image, or a truncated / corrupt one'
+
+
 def _natural_key(s: str):
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r'(\d+)', s)]
 
 
 def _probe_video(path: str) -> Source:
+    """A video source with its fps, size and frame count; a file that cannot
+    be opened gives a source with ``error`` set (one unreadable frame)."""
+    stem = osp.splitext(osp.basename(path))[0]
     cap = cv2.VideoCapture(path)
     if not cap.isOpened():
-        raise IOError(f'cannot open video "{path}"')
+        cap.release()
+        why = 'empty file' if osp.getsize(path) == 0 else \
+            'not a video, or one cut before its index (moov atom)'
+        return Source(
+            'video', stem, path=path, num_frames=1, error=f'cannot open video "{path}": {why}')
     fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
     size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
     n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) or None
     cap.release()
-    stem = osp.splitext(osp.basename(path))[0]
     return Source('video', stem, path=path, fps=fps if fps > 0 else 25.0, size=size, num_frames=n)
 
 
@@ -146,7 +167,10 @@ def resolve_inputs(inputs: Union[str, int, np.ndarray, Sequence]) -> List[Source
             raise FileNotFoundError(f'no files match the pattern "{path}"')
         images = [m for m in matches if m.lower().endswith(IMG_EXTS)]
         videos = [m for m in matches if m.lower().endswith(VIDEO_EXTS)]
-        stem = re.sub(r'[^\w.-]+', '_', osp.basename(path)).strip('_') or 'glob'
+        base, ext = osp.splitext(osp.basename(path))
+        if ext.lower() not in IMG_EXTS + VIDEO_EXTS:  # '*0785.jpg' -> '0785'
+            base += ext
+        stem = re.sub(r'[^\w.-]+', '_', base).strip('_') or 'glob'
         out = [_images_source(images, stem)] if images else []
         return out + [_probe_video(v) for v in videos]
     if not osp.exists(path):

@@ -7,11 +7,17 @@ Each stage is a generator ``stage(upstream_iterator) -> iterator``; with
 their order because every stage is one FIFO consumer. ``SourceStart`` /
 ``SourceEnd`` markers travel with the frames so stages flush batches and reset
 per-input state (trackers) at input boundaries.
+
+Stopping: set ``stop`` and call :func:`join_threads` on the ``threads`` list
+that :func:`chain` filled, before returning to the interpreter; a stage
+thread still inside torch or onnxruntime at interpreter exit aborts the
+process (``terminate called without an active exception``).
 """
 import queue
 import threading
+import time
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, List
+from typing import Callable, Iterable, Iterator, List, Optional
 
 _END = object()
 
@@ -65,11 +71,13 @@ def threaded(stage: Callable[[Iterator], Iterable],
              maxsize: int,
              stop: threading.Event,
              name: str = 'stage',
-             drop_old: Callable[[object], bool] = None) -> Iterator:
+             drop_old: Callable[[object], bool] = None,
+             threads: Optional[List[threading.Thread]] = None) -> Iterator:
     """Run ``stage(upstream)`` in a daemon thread; iterate its items here.
 
     ``drop_old(item)`` True makes that item use the latest-frame slot.
-    Exceptions of the stage are re-raised in the consumer.
+    Exceptions of the stage are re-raised in the consumer. The started
+    thread is appended to ``threads`` (for :func:`join_threads`).
     """
     q: queue.Queue = queue.Queue(maxsize=max(1, maxsize))
 
@@ -88,6 +96,8 @@ def threaded(stage: Callable[[Iterator], Iterable],
 
     thread = threading.Thread(target=work, name=f'mmalphapose-{name}', daemon=True)
     thread.start()
+    if threads is not None:
+        threads.append(thread)
     while True:
         try:
             item = q.get(timeout=0.1)
@@ -108,15 +118,35 @@ def chain(source: Iterator,
           stop: threading.Event,
           queue_size: int = 8,
           names: List[str] = (),
-          drop_old: Callable[[object], bool] = None) -> Iterator:
+          drop_old: Callable[[object], bool] = None,
+          threads: Optional[List[threading.Thread]] = None) -> Iterator:
     """Connect ``source`` (read in its own thread when ``workers > 0``) and
-    ``stages``; the last stage's items are yielded in the caller's thread."""
+    ``stages``; the last stage's items are yielded in the caller's thread.
+    The threads are appended to ``threads`` as they start; stop them with
+    ``stop.set()`` + :func:`join_threads`."""
     if workers <= 0:
         it = iter(source)
         for st in stages:
             it = iter(st(it))
         return it
-    it = threaded(lambda up: up, iter(source), queue_size, stop, 'reader', drop_old)
+    it = threaded(lambda up: up, iter(source), queue_size, stop, 'reader', drop_old, threads)
     for i, st in enumerate(stages):
-        it = threaded(st, it, queue_size, stop, names[i] if i < len(names) else f's{i}')
+        it = threaded(
+            st, it, queue_size, stop, names[i] if i < len(names) else f's{i}', threads=threads)
     return it
+
+
+def join_threads(stop: threading.Event,
+                 threads: List[threading.Thread],
+                 timeout: float = 120.0) -> List[str]:
+    """Set ``stop`` and wait for the stage threads to finish their current
+    item (a pose forward, a detector call) and return.
+
+    Returns:
+        The names of the threads still alive after ``timeout`` seconds in all.
+    """
+    stop.set()
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return [t.name for t in threads if t.is_alive()]

@@ -30,13 +30,13 @@ from mmengine.structures import InstanceData
 from mmalphapose.registry import INFERENCERS, POSE_NMS, TRACKERS
 from mmalphapose.structures import PoseDataSample, split_instances
 from .detection import build_person_detector
-from .inference import TopdownPredictor, init_model
+from .inference import DEFAULT_POSE_BATCH, TopdownPredictor, init_model
 from .inputs import Frame, resolve_inputs
 from .model_index import (default_detector, default_pose_model, find_checkpoint_for, find_model,
                           resolve_pose_config)
-from .pipeline import SourceEnd, SourceStart, chain
+from .pipeline import SourceEnd, SourceStart, chain, join_threads
 from .stages import DetectStage, PoseStage, keypoint_thresholds, read_sources
-from .writers import FORMATS, SourceOutputs
+from .writers import FORMATS, SourceOutputs, select_keypoint_ids
 
 NMS_TYPES = {'pnms': 'ParametricPoseNMS', 'oks': 'OKSNMS', 'soft-oks': 'SoftOKSNMS'}
 TRACKER_TYPES = {'pose-aware': 'PoseAwareTracker', 'poseflow': 'PoseFlowTracker'}
@@ -72,6 +72,9 @@ class PoseInferencer:
             file, or ``True`` for the default lookup; ``pose2d`` defaults to
             the HybrIK config; 3D joints, SMPL parameters and meshes are
             written (:mod:`mmalphapose.apis.smpl_inference`).
+        backend: who runs the pose network: ``'auto'`` (onnxruntime for the
+            bundled models on the CPU, else PyTorch), ``'pytorch'`` or
+            ``'onnxruntime'`` (``apis/backends.py``).
     """
 
     preprocess_kwargs = {
@@ -103,7 +106,8 @@ class PoseInferencer:
                  cfg_options: Optional[dict] = None,
                  det_options: Optional[dict] = None,
                  threads: Optional[int] = None,
-                 smpl_model: Union[str, bool, None] = None):
+                 smpl_model: Union[str, bool, None] = None,
+                 backend: str = 'auto'):
         if threads:  # intra-op threads of the pose model, set once here
             import torch
             torch.set_num_threads(int(threads))
@@ -130,7 +134,12 @@ class PoseInferencer:
                 raise FileNotFoundError(f'model "{entry.name}": weights "{entry.weights}" '
                                         'not found (reinstall the package)')
         self.pose_config, self.pose_checkpoint = pose2d, pose2d_weights
-        self.model = init_model(pose2d, pose2d_weights, device=device, cfg_options=cfg_options)
+        self.model = init_model(
+            pose2d,
+            pose2d_weights,
+            device=device,
+            cfg_options=cfg_options,
+            backend='pytorch' if smpl_model else backend)
         # a model without trainable parameters (the ONNX teachers) carries its
         # weights in its own files; any other model without a checkpoint is random
         has_params = any(True for _ in self.model.parameters())
@@ -176,7 +185,8 @@ class PoseInferencer:
         """Which models are used, in words."""
         weights = self.pose_checkpoint or ('RANDOM WEIGHTS' if self.random_weights else
                                            'weights from the files its config names')
-        pose = f'{self.pose_config} + {weights}'
+        pose = f'{self.pose_config} + {weights} ' \
+            f'({getattr(self.model, "pose_backend", "pytorch")})'
         if self.smpl_layer is not None:
             pose += f'\nSMPL body model: {self.smpl_layer.model_path}'
         return f'pose: {pose}\ndetector: {self.detector.name}'
@@ -241,6 +251,7 @@ class PoseInferencer:
         if self.smpl_layer is not None and (fmt != 'alphapose' or postk.get('keypoints')
                                             or vis.get('draw_heatmap')):
             raise ValueError(SMPL_OPTIONS_ERROR)
+        select_keypoint_ids(self.metainfo, postk.get('keypoints'))  # a clear error up front
         det_batch = int(pre.get('det_batch', 4))
         kpt_thr = vis.get('kpt_thr')
         if kpt_thr is None:
@@ -254,13 +265,14 @@ class PoseInferencer:
                 self.model,
                 self.smpl_layer,
                 tracker,
-                int(fwd.get('pose_batch', 64)),
+                int(fwd.get('pose_batch', DEFAULT_POSE_BATCH)),
                 fwd.get('flip'),
                 frames_per_batch=det_batch,
                 follow_kpt_thr=float(np.max(kpt_thr)))
         else:
             pose_stage = PoseStage(
-                TopdownPredictor(self.model, int(fwd.get('pose_batch', 64)), fwd.get('flip')),
+                TopdownPredictor(self.model, int(fwd.get('pose_batch', DEFAULT_POSE_BATCH)),
+                                 fwd.get('flip')),
                 self.build_pose_nms(postk.get('pose_nms', self.default_pose_nms)),
                 tracker,
                 frames_per_batch=det_batch,
@@ -272,6 +284,7 @@ class PoseInferencer:
         ]
         webcam = any(s.kind == 'webcam' for s in sources)
         stop = threading.Event()
+        threads: List[threading.Thread] = []
         stream = chain(
             read_sources(sources, stop),
             stages,
@@ -279,13 +292,15 @@ class PoseInferencer:
             stop,
             queue_size=int(pre.get('queue_size', 1 if webcam else max(4, 2 * det_batch))),
             names=['det', 'pose'],
-            drop_old=lambda it: isinstance(it, Frame) and it.source.kind == 'webcam')
+            drop_old=lambda it: isinstance(it, Frame) and it.source.kind == 'webcam',
+            threads=threads)
         totals = [s.num_frames for s in sources]
         bar = None
         if self.show_progress and all(totals) and sum(totals) > 1:
             from tqdm import tqdm
             bar = tqdm(total=sum(totals), unit='frame', dynamic_ncols=True)
         self.outputs = []
+        self.errors: List[str] = []  # frames / inputs that could not be read
         save = dict(
             save_json=bool(postk.get('save_json', True)) and bool(out_dir),
             save_vis=drawing['save_vis'],
@@ -309,6 +324,7 @@ class PoseInferencer:
                 if bar is not None:
                     bar.update(1)
                 if frame.img is None:
+                    self.errors.append(str(frame.error))
                     warnings.warn(f'skipping unreadable frame: {frame.error}')
                     print_log(
                         f'skipping unreadable frame: {frame.error}',
@@ -334,7 +350,14 @@ class PoseInferencer:
                     name=frame.name,
                     input=stem)
         finally:
-            stop.set()
+            # stop the stage threads before anything returns to the interpreter
+            # (a thread inside torch at exit aborts the process)
+            stuck = join_threads(stop, threads)
+            if stuck:
+                print_log(
+                    f'stage threads still running after the stop: {stuck}',
+                    logger='current',
+                    level=logging.WARNING)
             self.outputs.extend(outputs.close_all())
             if bar is not None:
                 bar.close()
@@ -392,8 +415,10 @@ class PoseInferencer:
         return split_instances(inst)
 
     def run(self, inputs, **kwargs) -> dict:
-        """Consume the whole stream; returns a summary (frames, fps, outputs,
-        interrupted). Ctrl-C stops cleanly and keeps everything written."""
+        """Consume the whole stream; returns a summary: ``frames``, ``people``,
+        ``seconds``, ``fps``, ``outputs``, ``interrupted`` and ``errors`` (the
+        messages of the frames and inputs that could not be read, logged and
+        skipped). Ctrl-C stops cleanly and keeps everything written."""
         t0 = time.perf_counter()
         frames, people, interrupted = 0, 0, False
         try:
@@ -410,4 +435,5 @@ class PoseInferencer:
             seconds=dt,
             fps=frames / dt if dt > 0 else 0.0,
             outputs=list(self.outputs),
-            interrupted=interrupted)
+            interrupted=interrupted,
+            errors=list(getattr(self, 'errors', [])))

@@ -246,7 +246,8 @@ def run_shard(inferencer,
         if summary.get('interrupted'):
             raise KeyboardInterrupt(item.path)
         if error is None and not summary['frames']:
-            error = 'no frame could be read'
+            error = 'no frame could be read' + (f": {summary['errors'][0]}"
+                                                if summary.get('errors') else '')
         outputs = list(summary['outputs'])
         vis_dir = osp.join(item.out_folder(out_root), f'{item.stem}_vis')
         if error is None and osp.isdir(vis_dir):  # the overlays of an image input

@@ -26,6 +26,7 @@ import numpy as np
 from mmengine.structures import InstanceData
 
 from mmalphapose.utils import to_numpy
+from mmalphapose.utils.errors import drop_non_finite
 from .inputs import Frame, Source
 from .pipeline import SourceEnd, SourceStart
 
@@ -94,6 +95,127 @@ def boxes_from_poses(inst: Optional[InstanceData],
     use = (ok.sum(1) >= 2)[:, None]
     boxes = np.where(use, ext, prev).astype(np.float32)
     return boxes, to_numpy(inst.bbox_scores).astype(np.float32)
+
+
+def pose_centroids(inst: InstanceData, kpt_thr: float = 0.3) -> Tuple[np.ndarray, np.ndarray]:
+    """(N, 2) mean of each person's confident keypoints and (N,) bool: at
+    least 2 of them."""
+    kpts, sc = to_numpy(inst.keypoints)[..., :2], to_numpy(inst.keypoint_scores)
+    ok = (sc > kpt_thr) & np.isfinite(kpts).all(-1)
+    n = ok.sum(1)
+    cen = np.where(ok[..., None], kpts, 0.0).sum(1) / np.maximum(n, 1)[:, None]
+    return cen.astype(np.float64), n >= 2
+
+
+def person_keys(inst: InstanceData) -> List:
+    """A key per person: its track id, else its row (``('row', i)``)."""
+    if 'track_ids' in inst:
+        ids = to_numpy(inst.track_ids).reshape(-1)
+        return [int(t) if t >= 0 else ('row', i) for i, t in enumerate(ids)]
+    return [('row', i) for i in range(len(inst))]
+
+
+class PoseFollower:
+    """Boxes between detector runs (``--det-frequency``) that follow the
+    poses without growing.
+
+    At a detected frame each person's box is remembered as its size and the
+    offset of its centre from the centroid of the person's confident
+    keypoints (the *anchor*). On a propagated frame the box keeps that size
+    and is centred at the last centroid plus the anchor offset, moved on by
+    the centroid's last per-frame motion. People with a track id are keyed
+    by it, others by row. A person found in the frame before a detected
+    frame but missed by the detector there is carried into the next
+    propagated frame (so the pose model looks for them again, and the
+    tracker can re-identify them).
+
+    Args:
+        kpt_thr: keypoint score that counts.
+    """
+
+    def __init__(self, kpt_thr: float = 0.3):
+        self.kpt_thr = kpt_thr
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything (a new input starts)."""
+        self.anchors: dict = {}
+        self.centroids: dict = {}
+        self.previous: dict = {}
+        self.last: Optional[InstanceData] = None
+        self.last_index = -1
+        self.carry: Optional[Tuple[InstanceData, int]] = None
+
+    def observe(self, frame: Frame, inst: InstanceData) -> None:
+        """Remember a processed frame's people (in frame order)."""
+        if len(inst) and 'keypoints' in inst:
+            cen, ok = pose_centroids(inst, self.kpt_thr)
+            keys = person_keys(inst)
+        else:
+            cen, ok, keys = np.zeros((0, 2)), np.zeros(0, bool), []
+        self.carry = None
+        if not frame.propagated and self.last is not None and len(self.last):
+            missing = self._missing(self.last, inst, set(keys))
+            if len(missing):
+                self.carry = (self.last[missing], self.last_index)
+        if not frame.propagated and len(keys):
+            boxes = to_numpy(inst.bboxes).astype(np.float64).reshape(-1, 4)
+            for k, c, b, good in zip(keys, cen, boxes, ok):
+                if good:
+                    self.anchors[k] = (0.5 * (b[:2] + b[2:]) - c, b[2:] - b[:2])
+        self.previous = self.centroids
+        self.centroids = {k: c for k, c, good in zip(keys, cen, ok) if good}
+        self.last, self.last_index = inst, frame.index
+
+    @staticmethod
+    def _missing(before: InstanceData, now: InstanceData, keys_now: set) -> np.ndarray:
+        """Rows of ``before`` not found ``now``: by track id, or for people
+        without one, no box of ``now`` overlapping theirs (IoU >= 0.3)."""
+        from mmalphapose.structures import bbox_iou
+        old = to_numpy(before.bboxes).astype(np.float64).reshape(-1, 4)
+        new = to_numpy(now.bboxes).astype(np.float64).reshape(-1, 4) if len(now) else \
+            np.zeros((0, 4))
+        iou = bbox_iou(old, new) if len(new) else np.zeros((len(old), 0))
+        rows = []
+        for i, k in enumerate(person_keys(before)):
+            if isinstance(k, tuple):
+                if iou.shape[1] == 0 or iou[i].max() < 0.3:
+                    rows.append(i)
+            elif k not in keys_now:
+                rows.append(i)
+        return np.asarray(rows, np.int64)
+
+    def _boxes(self, inst: InstanceData, steps: int, centroids_now: dict,
+               centroids_before: dict) -> Tuple[np.ndarray, np.ndarray]:
+        boxes = to_numpy(inst.bboxes).astype(np.float64).reshape(-1, 4).copy()
+        scores = to_numpy(inst.bbox_scores).astype(np.float32).reshape(-1)
+        for i, k in enumerate(person_keys(inst)):
+            c = centroids_now.get(k)
+            if c is None:
+                continue
+            before = centroids_before.get(k)
+            motion = (c - before) if before is not None else np.zeros(2)
+            offset, wh = self.anchors.get(
+                k, (0.5 * (boxes[i, :2] + boxes[i, 2:]) - c, boxes[i, 2:] - boxes[i, :2]))
+            centre = c + offset + steps * motion
+            boxes[i] = np.r_[centre - wh / 2, centre + wh / 2]
+        return boxes.astype(np.float32), scores
+
+    def boxes(self, frame: Frame) -> Tuple[np.ndarray, np.ndarray]:
+        """(N, 4) xyxy boxes and (N,) scores for a propagated ``frame``."""
+        parts = []
+        if self.last is not None and len(self.last) and 'keypoints' in self.last:
+            parts.append(
+                self._boxes(self.last, frame.index - self.last_index, self.centroids,
+                            self.previous))
+        if self.carry is not None:
+            inst, index = self.carry
+            cen, ok = pose_centroids(inst, self.kpt_thr)
+            now = {k: c for k, c, good in zip(person_keys(inst), cen, ok) if good}
+            parts.append(self._boxes(inst, frame.index - index, now, self.previous))
+        if not parts:
+            return np.zeros((0, 4), np.float32), np.zeros((0, ), np.float32)
+        return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
 
 
 def tracker_predicted_boxes(tracker, inst: Optional[InstanceData]) -> Optional[np.ndarray]:
@@ -174,7 +296,9 @@ class PoseStage:
     """The people of each frame: all boxes of up to ``frames_per_batch``
     frames go through the predictor at once; then, frame by frame in order,
     POSE_NMS and the tracker. A ``propagated`` frame gets its boxes from the
-    tracker's Kalman prediction or the previous frame's poses.
+    previous frames' poses (:class:`PoseFollower`: the detected box size
+    kept, centred on the poses; people the detector missed at the last
+    detected frame carried on).
 
     Args:
         predictor: boxes of several frames -> one InstanceData
@@ -197,16 +321,12 @@ class PoseStage:
         self.frames_per_batch = max(1, frames_per_batch)
         self.follow_kpt_thr, self.with_heatmaps = follow_kpt_thr, with_heatmaps
         self.last: Optional[InstanceData] = None
+        self.follower = PoseFollower(follow_kpt_thr)
 
     def follow(self, frame: Frame) -> None:
-        """Boxes of a propagated frame from the previous frame's people."""
-        boxes, scores = boxes_from_poses(self.last, self.follow_kpt_thr)
-        pred = tracker_predicted_boxes(self.tracker, self.last)
-        if pred is not None and len(pred) == len(boxes):
-            ok = np.isfinite(pred).all(1) & (pred[:, 2] > pred[:, 0]) \
-                & (pred[:, 3] > pred[:, 1])
-            boxes = np.where(ok[:, None], pred, boxes).astype(np.float32)
-        frame.bboxes, frame.bbox_scores = boxes, scores
+        """Boxes of a propagated frame from the previous frames' people
+        (:class:`PoseFollower`)."""
+        frame.bboxes, frame.bbox_scores = self.follower.boxes(frame)
 
     def process(self, frames: List[Frame]) -> List[Frame]:
         """Set ``instances`` of ``frames`` (in order): one predictor call, then
@@ -222,12 +342,15 @@ class PoseStage:
                                 img_paths=[f.path for f in frames],
                                 with_heatmaps=self.with_heatmaps)
         for i, frame in enumerate(frames):
-            inst = people[image_ids == i]
+            # NaN/inf model output: those people are dropped (logged), never the run
+            inst = drop_non_finite(people[image_ids == i],
+                                   f'{frame.source.stem} frame {frame.name}')
             if self.nms is not None and len(inst):
                 inst, _ = self.nms.nms(inst)
             if self.tracker is not None:
                 inst = self.tracker.update(inst, frame.index, img=frame.img)
             frame.instances = self.last = inst
+            self.follower.observe(frame, inst)
         return frames
 
     def __call__(self, items: Iterable) -> Iterator:
@@ -249,6 +372,7 @@ class PoseStage:
             pending = []
             if isinstance(item, SourceStart):
                 self.last = None
+                self.follower.reset()
                 if self.tracker is not None:
                     self.tracker.reset()
             yield item

@@ -3,14 +3,18 @@ OpenPose per-frame JSON, COCO results JSON; overlay videos.
 
 The schemas are documented in docs/output_formats.md. JSON files are written
 atomically (temp file + ``os.replace``), so an interrupted run never leaves a
-half-written file.
+half-written file. While an input runs, the records of the AlphaPose and COCO
+formats are also appended to ``<stem>.jsonl`` (one JSON record per line,
+flushed after every frame), so a killed or crashed run keeps every finished
+frame; the ``.jsonl`` is removed once ``<stem>.json`` is written. Records are
+kept in memory as JSON text, not as Python objects.
 """
 import json
 import os
 import os.path as osp
 import re
 import tempfile
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Union
 
 import cv2
 import numpy as np
@@ -36,12 +40,17 @@ PART_ALIASES = {
 
 def atomic_write_json(path: str, obj) -> None:
     """Write JSON to a temp file in the same folder, then ``os.replace`` it."""
+    atomic_write_text(path, json.dumps(obj))
+
+
+def atomic_write_text(path: str, text: str) -> None:
+    """Write ``text`` to a temp file in the same folder, then ``os.replace`` it."""
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix='.tmp_', suffix='.json', dir=folder)
     try:
         with os.fdopen(fd, 'w') as f:
-            json.dump(obj, f)
+            f.write(text)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600
@@ -60,7 +69,11 @@ def keypoint_parts(metainfo: dict) -> Dict[str, List[int]]:
 
 
 def select_keypoint_ids(metainfo: dict, spec: Optional[str]) -> np.ndarray:
-    """Ids kept by ``--keypoints body,feet,face,hands`` (all when ``spec`` is None)."""
+    """Ids kept by ``--keypoints body,feet,face,hands`` (all when ``spec`` is None).
+
+    Raises:
+        ValueError: an unknown part, or a part the model has no keypoints of.
+    """
     k = metainfo['num_keypoints']
     if not spec or spec == 'all':
         return np.arange(k)
@@ -70,8 +83,11 @@ def select_keypoint_ids(metainfo: dict, spec: Optional[str]) -> np.ndarray:
         if token not in PART_ALIASES:
             raise ValueError(f'--keypoints: unknown part "{token}" '
                              f'(choose from {sorted(PART_ALIASES)})')
-        for p in PART_ALIASES[token]:
-            ids.extend(parts[p])
+        found = [i for p in PART_ALIASES[token] for i in parts[p]]
+        if not found:
+            raise ValueError(f'--keypoints: the pose model ({k} keypoints) has no "{token}" '
+                             f'keypoints (it has: {", ".join(p for p in parts if parts[p])})')
+        ids.extend(found)
     return np.unique(np.asarray(ids, dtype=np.int64))
 
 
@@ -96,6 +112,9 @@ class ResultWriter:
         fmt: one of ``FORMATS``.
         keypoints: ``--keypoints`` part spec.
         tracking: whether ``track_ids`` are present (``idx`` becomes an int).
+        stream: append the records of each frame to ``<stem>.jsonl`` as it
+            completes (AlphaPose and COCO formats; the per-frame formats
+            write a file per frame anyway).
     """
 
     def __init__(self,
@@ -104,17 +123,30 @@ class ResultWriter:
                  metainfo: dict,
                  fmt: str = 'alphapose',
                  keypoints: Optional[str] = None,
-                 tracking: bool = False):
+                 tracking: bool = False,
+                 stream: bool = True):
         if fmt not in FORMATS:
             raise ValueError(f'--format must be one of {FORMATS}, got "{fmt}"')
         self.out_dir, self.stem, self.meta, self.fmt = out_dir, stem, metainfo, fmt
         self.ids = select_keypoint_ids(metainfo, keypoints)
         self.parts = keypoint_parts(metainfo)
         self.tracking = tracking
-        self.records: list = [] if fmt in ('alphapose', 'coco') else {}
+        # records as JSON text: a list (alphapose, coco) or name -> text (cmu, open)
+        self.records: Union[List[str], Dict[str, str]] = [] \
+            if fmt in ('alphapose', 'coco') else {}
         self.num_frames = 0
         self.json_path = osp.join(out_dir, f'{stem}.json')
         os.makedirs(out_dir, exist_ok=True)
+        self.jsonl_path = osp.join(out_dir, f'{stem}.jsonl')
+        self._jsonl = open(self.jsonl_path, 'w') \
+            if stream and fmt in ('alphapose', 'coco') else None
+
+    def _append(self, record: dict) -> None:
+        """Keep one record (as JSON text) and stream it to the ``.jsonl``."""
+        text = json.dumps(record)
+        self.records.append(text)
+        if self._jsonl is not None:
+            self._jsonl.write(text + '\n')
 
     def add(self, name: str, frame_id: int, inst: InstanceData) -> None:
         """Add the (post-processed, numpy) predictions of one frame."""
@@ -123,6 +155,8 @@ class ResultWriter:
         kpts = inst.keypoints if n else np.zeros((0, self.meta['num_keypoints'], 2))
         scores = inst.keypoint_scores if n else np.zeros((0, self.meta['num_keypoints']))
         getattr(self, f'_add_{self.fmt}')(name, frame_id, inst, n, kpts, scores)
+        if self._jsonl is not None:
+            self._jsonl.flush()
 
     # --- formats -------------------------------------------------------------
     def _person_scores(self, inst, n, scores):
@@ -143,7 +177,7 @@ class ResultWriter:
                 idx = [int(v) for v in np.atleast_1d(inst.idx[i])]
             else:
                 idx = [0]
-            self.records.append(
+            self._append(
                 dict(
                     image_id=name,
                     frame_id=int(frame_id),
@@ -158,7 +192,7 @@ class ResultWriter:
         pscore = self._person_scores(inst, n, scores)
         img_id = _coco_image_id(name, frame_id)
         for i in range(n):
-            self.records.append(
+            self._append(
                 dict(
                     image_id=img_id,
                     category_id=1,
@@ -168,9 +202,10 @@ class ResultWriter:
     def _add_cmu(self, name, frame_id, inst, n, kpts, scores, key='bodies', field='joints'):
         joints = openpose_joints(self.meta, kpts, scores, COCO18)
         entry = {'version': 'AlphaPose v0.3', key: [{field: _flat(joints[i])} for i in range(n)]}
-        self.records[name] = entry
-        atomic_write_json(
-            osp.join(self.out_dir, f'{self.stem}_sep-json', f'{osp.splitext(name)[0]}.json'), entry)
+        text = json.dumps(entry)
+        self.records[name] = text
+        atomic_write_text(
+            osp.join(self.out_dir, f'{self.stem}_sep-json', f'{osp.splitext(name)[0]}.json'), text)
 
     def _add_open(self, name, frame_id, inst, n, kpts, scores):
         self._add_cmu(name, frame_id, inst, n, kpts, scores, 'people', 'pose_keypoints_2d')
@@ -210,8 +245,15 @@ class ResultWriter:
             osp.join(self.out_dir, f'{self.stem}_openpose',
                      f'{osp.splitext(name)[0]}_keypoints.json'), entry)
 
+    @property
+    def frame_folder(self) -> Optional[str]:
+        """The folder of per-frame files (``cmu``/``open``/``openpose``), if any."""
+        sub = {'cmu': '_sep-json', 'open': '_sep-json', 'openpose': '_openpose'}.get(self.fmt)
+        return osp.join(self.out_dir, f'{self.stem}{sub}') if sub else None
+
     def close(self) -> Optional[str]:
-        """Write the collected JSON (also called on interrupt). Returns its path."""
+        """Write the collected JSON (also called on interrupt); remove the
+        ``.jsonl`` it supersedes. Returns the JSON's path."""
         if self.fmt == 'openpose':
             index = dict(
                 format='openpose',
@@ -219,8 +261,16 @@ class ResultWriter:
                 folder=f'{self.stem}_openpose',
                 frames=self.records)
             atomic_write_json(self.json_path, index)
-        else:
-            atomic_write_json(self.json_path, self.records)
+        elif isinstance(self.records, dict):
+            atomic_write_text(
+                self.json_path,
+                '{' + ', '.join(f'{json.dumps(k)}: {v}' for k, v in self.records.items()) + '}')
+        else:  # byte for byte what json.dump(list_of_records) writes
+            atomic_write_text(self.json_path, '[' + ', '.join(self.records) + ']')
+        if self._jsonl is not None:
+            self._jsonl.close()
+            self._jsonl = None
+            os.remove(self.jsonl_path)
         return self.json_path
 
 
@@ -322,15 +372,20 @@ class SourceOutputs:
             cv2.imwrite(osp.join(vis_dir, name), drawn)
 
     def close(self, source) -> List[str]:
-        """Finish an input's files; returns the paths written."""
-        writer, sink, _ = self.open_io.pop(id(source), (None, None, None))
-        paths = [obj.close() for obj in (writer, sink) if obj is not None]
-        return [p for p in paths if p]
+        """Finish an input's files; returns the paths written (JSON, overlay
+        video, and the folders of overlay images and per-frame JSON)."""
+        return self._finish(*self.open_io.pop(id(source), (None, None, None)))
 
     def close_all(self) -> List[str]:
         """Finish every input still open (an interrupted run keeps its files)."""
         paths: List[str] = []
         for key in list(self.open_io):
-            writer, sink, _ = self.open_io.pop(key)
-            paths += [p for p in (o.close() for o in (writer, sink) if o is not None) if p]
+            paths += self._finish(*self.open_io.pop(key))
         return paths
+
+    def _finish(self, writer, sink, stem: Optional[str]) -> List[str]:
+        paths = [obj.close() for obj in (writer, sink) if obj is not None]
+        folders = [getattr(writer, 'frame_folder', None)]
+        if stem and self.out_dir:
+            folders.append(osp.join(self.out_dir, f'{stem}_vis'))
+        return [p for p in paths if p] + [f for f in folders if f and osp.isdir(f)]

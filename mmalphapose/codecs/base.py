@@ -1,5 +1,5 @@
 """Common base of the keypoint codecs (no nn.Module, numpy in / numpy out)."""
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
@@ -16,7 +16,23 @@ class BaseKeypointCodec:
 
     Subclasses implement :meth:`encode` and :meth:`decode`; :meth:`batch_decode`
     decodes a batch of network outputs sample by sample.
+
+    MMPose's codec interface, so MMPose's ``GenerateTarget`` and
+    ``PackPoseInputs`` can use our codecs: ``encode(keypoints,
+    keypoints_visible=None, **aux)`` returns a dict whose keys the mapping
+    tables route into the data sample (``label_mapping_table`` ->
+    ``gt_instance_labels``, ``field_mapping_table`` -> ``gt_fields``,
+    ``instance_mapping_table`` -> ``gt_instances``); ``auxiliary_encode_keys``
+    names the extra ``results`` keys ``GenerateTarget`` passes to ``encode``;
+    ``support_batch_decoding`` is False, so MMPose's heads call :meth:`decode`
+    per sample (our :meth:`batch_decode` returns a list of per-sample tuples,
+    not MMPose's tuple of lists).
     """
+
+    auxiliary_encode_keys: Set[str] = set()
+    field_mapping_table: Dict[str, str] = dict()
+    instance_mapping_table: Dict[str, str] = dict()
+    label_mapping_table: Dict[str, str] = dict()
 
     def __init__(self, input_size: Sequence[int], heatmap_size: Sequence[int]) -> None:
         if len(input_size) != 2 or len(heatmap_size) != 2:
@@ -59,6 +75,11 @@ class BaseKeypointCodec:
             raise ValueError('expected heatmaps of shape (K, H, W) or '
                              f'(N, K, H, W), got {hm.shape}')
         return hm
+
+    @property
+    def support_batch_decoding(self) -> bool:
+        """False: MMPose's heads decode our outputs one sample at a time."""
+        return False
 
     def encode(self, keypoints: np.ndarray, keypoints_visible: Optional[np.ndarray] = None) -> Dict:
         raise NotImplementedError

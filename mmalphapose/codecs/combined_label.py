@@ -25,6 +25,11 @@ class CombinedLabel(BaseKeypointCodec):
     ``Combined`` decoder list. The flip test is done by ``CombinedHead``.
     """
 
+    # MMPose's GenerateTarget / PackPoseInputs routing (see BaseKeypointCodec)
+    label_mapping_table = dict(
+        keypoint_labels='keypoint_labels', keypoint_weights='keypoint_weights')
+    field_mapping_table = dict(heatmaps='heatmaps')
+
     def __init__(self,
                  input_size: Sequence[int] = (192, 256),
                  heatmap_size: Sequence[int] = (48, 64),

@@ -28,6 +28,10 @@ class HybrIKLabel(BaseKeypointCodec):
         focal_length: of the crop camera in pixels (1000).
     """
 
+    # MMPose's GenerateTarget / PackPoseInputs routing (see BaseKeypointCodec)
+    label_mapping_table = dict(
+        keypoint_labels='keypoint_labels', keypoint_weights='keypoint_weights')
+
     def __init__(self,
                  input_size: Sequence[int] = (256, 256),
                  heatmap_size: Sequence[int] = (64, 64),

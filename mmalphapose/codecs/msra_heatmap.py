@@ -72,6 +72,10 @@ class MSRAHeatmap(BaseKeypointCodec):
     un-flipped heatmaps before decoding (done by the heads).
     """
 
+    # MMPose's GenerateTarget / PackPoseInputs routing (see BaseKeypointCodec)
+    label_mapping_table = dict(keypoint_weights='keypoint_weights')
+    field_mapping_table = dict(heatmaps='heatmaps')
+
     def __init__(self,
                  input_size: Sequence[int] = (192, 256),
                  heatmap_size: Sequence[int] = (48, 64),

@@ -27,6 +27,10 @@ class SIKRLabel(BaseKeypointCodec):
     scores averaged.
     """
 
+    # MMPose's GenerateTarget / PackPoseInputs routing (see BaseKeypointCodec)
+    label_mapping_table = dict(
+        keypoint_labels='keypoint_labels', keypoint_weights='keypoint_weights')
+
     def __init__(self,
                  input_size: Sequence[int] = (192, 256),
                  heatmap_size: Sequence[int] = (48, 64),

@@ -15,7 +15,7 @@ Registered names and main constructor args (for building models in code):
   symmetric=True, amplitude=2., loss=dict(type='KeypointL1Loss', reduction='batch_sum'),
   decoder=dict(type='SIKRLabel', input_size=(w,h), heatmap_size=(w,h), norm_type='sigmoid'))``;
   ``head.integral(maps) -> (normalised coords (N,K,2), scores (N,K))``.
-- ``HeatmapHead(in_channels, out_channels, deconv_out_channels=(), final_kernel_size=3,
+- ``FastPoseHeatmapHead(in_channels, out_channels, deconv_out_channels=(), final_kernel_size=3,
   loss=dict(type='KeypointMSELoss', loss_weight=0.5), decoder=dict(type='MSRAHeatmap', ...))``.
 - ``CombinedHead(in_channels, out_channels, num_body_keypoints=None, metainfo=None,
   decoder=dict(type='CombinedLabel', ...))``.

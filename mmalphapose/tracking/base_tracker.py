@@ -116,10 +116,14 @@ class Detections:
         return len(self.bboxes)
 
     def keypoint_valid(self, thr: float) -> Optional[np.ndarray]:
-        """(N, K) bool: finite keypoints with score above ``thr``."""
+        """(N, K) bool: finite keypoints with score above ``thr`` (computed
+        once per threshold)."""
         if self.keypoints is None:
             return None
-        return (self.keypoint_scores > thr) & np.isfinite(self.keypoints).all(-1)
+        cache = self.__dict__.setdefault('_valid', {})
+        if thr not in cache:
+            cache[thr] = (self.keypoint_scores > thr) & np.isfinite(self.keypoints).all(-1)
+        return cache[thr]
 
 
 def attach_track_ids(inst: InstanceData, track_ids: np.ndarray) -> InstanceData:

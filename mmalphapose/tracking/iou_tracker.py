@@ -19,9 +19,15 @@ class IoUTracker:
             (on its last box). 30.
         method (str): ``'hungarian'`` (optimal) or ``'greedy'`` (highest IoU
             first). 'hungarian'.
+        metainfo: accepted and ignored (uniform tracker constructor).
     """
 
-    def __init__(self, iou_thr: float = 0.3, max_age: int = 30, method: str = 'hungarian') -> None:
+    def __init__(self,
+                 iou_thr: float = 0.3,
+                 max_age: int = 30,
+                 method: str = 'hungarian',
+                 metainfo=None) -> None:
+        # metainfo: accepted like every tracker's (unused: boxes only)
         if method not in ('hungarian', 'greedy'):
             raise ValueError(f'IoUTracker: unknown method "{method}"')
         self.iou_thr, self.max_age, self.method = iou_thr, max_age, method

@@ -26,6 +26,42 @@ CHI2INV95 = {
 }
 
 
+def batched_cholesky(a: np.ndarray) -> np.ndarray:
+    """Lower Cholesky factors of (T, n, n) SPD matrices, vectorised over T
+    (n is 2 or 4 here: a few numpy operations instead of T LAPACK calls,
+    whose threading costs milliseconds on a busy CPU)."""
+    n = a.shape[-1]
+    low = np.zeros_like(a, dtype=np.float64)
+    for j in range(n):
+        d = a[:, j, j] - (low[:, j, :j]**2).sum(-1)
+        low[:, j, j] = np.sqrt(np.maximum(d, 1e-12))
+        for i in range(j + 1, n):
+            low[:, i, j] = (a[:, i, j] - (low[:, i, :j] * low[:, j, :j]).sum(-1)) / low[:, j, j]
+    return low
+
+
+def solve_lower(low: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``L y = b`` for (T, n, n) lower-triangular L and (T, n, m) b."""
+    y = np.zeros(b.shape, np.float64)
+    for i in range(low.shape[-1]):
+        y[:, i] = (b[:, i] - np.einsum('tk,tkm->tm', low[:, i, :i], y[:, :i])) / low[:, i, i, None]
+    return y
+
+
+def spd_solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a x = b`` for (T, n, n) SPD ``a`` and (T, n, m) ``b`` (Cholesky)."""
+    low = batched_cholesky(a)
+    y = solve_lower(low, b)
+    # back substitution with L^T
+    up = low.transpose(0, 2, 1)
+    n = a.shape[-1]
+    x = np.zeros(b.shape, np.float64)
+    for i in range(n - 1, -1, -1):
+        x[:, i] = (y[:, i] - np.einsum('tk,tkm->tm', up[:, i, i + 1:], x[:, i + 1:])) / up[:, i, i,
+                                                                                           None]
+    return x
+
+
 def xyxy2xyah(bboxes: np.ndarray) -> np.ndarray:
     """(N, 4) xyxy boxes -> (N, 4) ``(cx, cy, w / h, h)``."""
     b = np.asarray(bboxes, dtype=np.float64).reshape(-1, 4)
@@ -115,7 +151,7 @@ class KalmanFilterXYAH:
         proj_mean, proj_cov = self.project(mean, covariance)
         # Kalman gain K = P H^T S^-1, solved rather than inverted.
         pht = covariance @ self.update_mat.T  # (T, 8, 4)
-        gain = np.linalg.solve(proj_cov, pht.transpose(0, 2, 1)).transpose(0, 2, 1)
+        gain = spd_solve(proj_cov, pht.transpose(0, 2, 1)).transpose(0, 2, 1)
         innovation = z - proj_mean
         new_mean = mean + np.einsum('tij,tj->ti', gain, innovation)
         new_cov = covariance - gain @ proj_cov @ gain.transpose(0, 2, 1)
@@ -139,7 +175,7 @@ class KalmanFilterXYAH:
         if len(mean) == 0 or len(z) == 0:
             return np.zeros((len(mean), len(z)))
         d = z[None, :, :] - proj_mean[:, None, :]  # (T, M, 4)
-        chol = np.linalg.cholesky(proj_cov)  # (T, 4, 4)
+        chol = batched_cholesky(proj_cov)  # (T, 4, 4)
         # Solve L y = d^T for every track: y (T, 4, M)
-        y = np.linalg.solve(chol, d.transpose(0, 2, 1))
+        y = solve_lower(chol, d.transpose(0, 2, 1))
         return (y**2).sum(axis=1)

@@ -109,15 +109,18 @@ def fuse_motion(kf: KalmanFilterXYAH,
                 covariance: np.ndarray,
                 det_xyah: np.ndarray,
                 lambda_: float = 0.98,
-                gate: Optional[float] = CHI2INV95[4]) -> np.ndarray:
+                gate: Optional[float] = CHI2INV95[4],
+                only_position: bool = False) -> np.ndarray:
     """Blend a cost with the Kalman Mahalanobis distance and gate it.
 
     ``cost = lambda_ * cost + (1 - lambda_) * gating_distance``, set to inf
-    where the distance exceeds ``gate`` (chi2inv95 with 4 dof by default).
+    where the distance exceeds ``gate`` (chi2inv95 with 4 dof by default;
+    use ``CHI2INV95[2]`` with ``only_position``, which measures the box
+    centre only, so a jump of the box size is not gated out).
     """
     if cost.size == 0:
         return cost
-    gd = kf.gating_distance(mean, covariance, det_xyah)
+    gd = kf.gating_distance(mean, covariance, det_xyah, only_position=only_position)
     out = lambda_ * cost + (1.0 - lambda_) * gd
     if gate is not None:
         out = np.where(gd > gate, np.inf, out)

@@ -7,15 +7,25 @@ Per frame (fact sheet §6.2, plus the paper's pose-similarity term):
    detections. ``cost = w_app * cosine(track EMA feature, det embedding)
    + w_pose * (1 - OKS(track pose moved to the predicted box, det pose))``
    (IoU distance to the predicted box where no keypoint is shared); then
-   ``0.98 * cost + 0.02 * Mahalanobis``, forbidden beyond chi2inv95(4);
-   Hungarian with threshold ``match_thr`` (0.7). Lost tracks matched here
-   are re-identified with their old id.
+   ``0.98 * cost + 0.02 * Mahalanobis``, forbidden beyond the gate
+   (chi2inv95(2) on the box centre by default, so a box-size jump is not
+   gated out); Hungarian with threshold ``match_thr`` (0.7). Lost tracks
+   matched here are re-identified with their old id.
 3. **IoU**: remaining tracked tracks vs remaining detections, ``1 - IoU``,
    threshold ``iou_thr`` (0.5). Unmatched tracked tracks become lost.
 4. **Unconfirmed** (new) tracks: IoU with threshold ``unconfirmed_thr``
    (0.7); confirmed after ``min_hits`` matches, removed when missed.
-5. Unmatched detections with score >= ``init_track_thr`` start tracks.
-6. Lost tracks older than ``track_buffer`` frames are removed; a lost track
+5. **Re-identification** of lost tracks (track memory: last box, pose and
+   EMA embedding) with the detections still left, before any birth: the
+   embedding distance (``1 - OKS`` of the remembered pose moved along the
+   track's predicted box without one; never for boxes only) where the
+   detection's centre lies within ``reid_radius`` box heights of the track's
+   predicted centre (the radius grows by half per frame lost); threshold
+   ``reid_thr``.
+6. Unmatched detections with score >= ``init_track_thr`` start tracks.
+   Ids are allocated when a track is first reported, so the reported ids
+   are 1, 2, 3, ... without gaps.
+7. Lost tracks older than ``track_buffer`` frames are removed; a lost track
    duplicating a tracked one (IoU distance < 0.15) is dropped.
 """
 from typing import List, Optional, Sequence, Union
@@ -50,7 +60,15 @@ class PoseAwareTracker:
         pose_weight (float): Weight of ``1 - OKS``. 0.5.
         motion_lambda (float): Weight kept by the cost in ``fuse_motion``
             (the rest goes to the Mahalanobis distance). 0.98.
-        gate (float | None): Mahalanobis gate. chi2inv95(4) = 9.4877.
+        gate (float | None): Mahalanobis gate; None: chi2inv95(2) = 5.9915
+            when the centre only is gated, else chi2inv95(4) = 9.4877.
+        gate_position_only (bool | None): gate and fuse the Mahalanobis
+            distance of the box centre only (a box-size jump of a detector
+            is not gated out; the pose term judges the shape). None (auto):
+            on for frames with keypoints, off for boxes only.
+        reid_thr (float): cost threshold of the re-identification. 0.5.
+        reid_radius (float): centre distance (in box heights) within which
+            a lost track may be re-identified, after one frame lost. 1.0.
         feature_momentum (float): EMA momentum of track features. 0.9.
         track_buffer (int): Frames a lost track is kept for
             re-identification (``frame_rate / 30 * 240`` in AlphaPose). 240.
@@ -74,7 +92,10 @@ class PoseAwareTracker:
                  appearance_weight: float = 0.5,
                  pose_weight: float = 0.5,
                  motion_lambda: float = 0.98,
-                 gate: Optional[float] = CHI2INV95[4],
+                 gate: Optional[float] = None,
+                 gate_position_only: Optional[bool] = None,
+                 reid_thr: float = 0.5,
+                 reid_radius: float = 1.0,
                  feature_momentum: float = 0.9,
                  track_buffer: int = 240,
                  frame_rate: int = 30,
@@ -90,7 +111,9 @@ class PoseAwareTracker:
         self.match_thr, self.iou_thr = match_thr, iou_thr
         self.unconfirmed_thr = unconfirmed_thr
         self.appearance_weight, self.pose_weight = (appearance_weight, pose_weight)
+        self.gate_position_only = gate_position_only
         self.motion_lambda, self.gate = motion_lambda, gate
+        self.reid_thr, self.reid_radius = float(reid_thr), float(reid_radius)
         self.feature_momentum = feature_momentum
         self.max_time_lost = int(round(frame_rate / 30.0 * track_buffer))
         self.min_hits = max(int(min_hits), 1)
@@ -103,8 +126,9 @@ class PoseAwareTracker:
     def reset(self) -> None:
         """Forget all tracks (call between videos)."""
         self.tracks: List[Track] = []
-        self._next_id = 1
         self._last_frame: Optional[int] = None
+        self._report_id = 1
+        self._pending: List = []
 
     @property
     def active_tracks(self) -> List[Track]:
@@ -166,11 +190,21 @@ class PoseAwareTracker:
             unconfirmed[ti].state = TrackState.REMOVED
         rest = rest[un_d]
 
-        # 4) births
+        # 4) re-identification of lost tracks
+        lost = [t for t in self.tracks if t.confirmed and t.state == TrackState.LOST]
+        cost = self._reid_cost(lost, dets, rest, frame_id)
+        m, _, un_d = linear_assignment(cost, self.reid_thr)
+        for ti, di in m:
+            self._match(lost[ti], dets, rest[di], track_ids)
+        rest = rest[un_d]
+
+        self._correct(dets)
+
+        # 5) births
         for di in rest[dets.scores[rest] >= self.init_track_thr]:
             track = self._new_track(dets, di, frame_id, confirmed=first_frame or self.min_hits <= 1)
             if track.confirmed or self.output_unconfirmed:
-                track_ids[di] = track.track_id
+                track_ids[di] = self._reported_id(track)
 
         self._cleanup(frame_id)
         return attach_track_ids(pred_instances, track_ids)
@@ -225,18 +259,9 @@ class PoseAwareTracker:
         pose_cost = motion_cost
         has_pose = (dets.keypoints is not None and all(t.keypoints is not None for t in tracks))
         if has_pose:
-            t_kpts, t_valid = self._predicted_poses(tracks)
-            d_valid = dets.keypoint_valid(self.kpt_score_thr)[det_idx]
-            t_area = np.prod(t_boxes[:, 2:] - t_boxes[:, :2], axis=1)
-            d_area = np.prod(d_boxes[:, 2:] - d_boxes[:, :2], axis=1)
-            areas = 0.5 * (t_area[:, None] + d_area[None, :])
             # the predicted pose is as uncertain as the predicted box centre
-            _, proj_cov = self.kf.project(
-                np.stack([t.mean for t in tracks]), np.stack([t.covariance for t in tracks]))
-            pos_var = 0.5 * (proj_cov[:, 0, 0] + proj_cov[:, 1, 1])
-            oks = pose_oks(t_kpts, t_valid, dets.keypoints[det_idx], d_valid, areas,
-                           self._sigmas(t_kpts.shape[1]), pos_var)
-            pose_cost = np.where(np.isnan(oks), motion_cost, 1.0 - oks)
+            pose_cost = self._pose_cost(tracks, dets, det_idx, d_boxes)
+            pose_cost = np.where(np.isnan(pose_cost), motion_cost, pose_cost)
         cost = pose_cost
         has_app = (dets.embeddings is not None and all(t.feature is not None for t in tracks))
         if has_app:
@@ -246,8 +271,14 @@ class PoseAwareTracker:
             cost = (self.appearance_weight * app + self.pose_weight * pose_cost) / w
         mean = np.stack([t.mean for t in tracks])
         cov = np.stack([t.covariance for t in tracks])
-        return fuse_motion(self.kf, cost, mean, cov, xyxy2xyah(d_boxes), self.motion_lambda,
-                           self.gate)
+        only_pos = self.gate_position_only
+        if only_pos is None:
+            only_pos = dets.keypoints is not None
+        gate = self.gate
+        if gate is None:
+            gate = CHI2INV95[2] if only_pos else CHI2INV95[4]
+        return fuse_motion(self.kf, cost, mean, cov, xyxy2xyah(d_boxes), self.motion_lambda, gate,
+                           only_pos)
 
     def _det_pose(self, dets: Detections, di: int):
         if dets.keypoints is None:
@@ -255,30 +286,93 @@ class PoseAwareTracker:
         return (dets.keypoints[di].copy(), dets.keypoint_valid(self.kpt_score_thr)[di].copy())
 
     def _match(self, track: Track, dets: Detections, di: int, track_ids: np.ndarray) -> None:
-        z = xyxy2xyah(dets.bboxes[di])
-        mean, cov = self.kf.update(track.mean[None], track.covariance[None], z)
-        track.mean, track.covariance = mean[0], cov[0]
+        """Book a match; the Kalman corrections of all matches of the frame
+        run together in :meth:`_correct` (the later stages only look at
+        unmatched tracks)."""
+        self._pending.append((track, di))
         feat = None if dets.embeddings is None else dets.embeddings[di]
         track.update_feature(feat, self.feature_momentum)
         kpts, valid = self._det_pose(dets, di)
         if kpts is not None:
             track.keypoints, track.keypoint_valid = kpts, valid
-            track.pose_ref = track.mean[:4].copy()
         track.state = TrackState.TRACKED
         track.hits += 1
         track.last_frame = self._last_frame
         if track.hits >= self.min_hits:
             track.confirmed = True
         if track.confirmed or self.output_unconfirmed:
-            track_ids[di] = track.track_id
+            track_ids[di] = self._reported_id(track)
+
+    def _correct(self, dets: Detections) -> None:
+        """Kalman-correct every track matched this frame, in one batch."""
+        if not self._pending:
+            return
+        tracks = [t for t, _ in self._pending]
+        rows = np.array([di for _, di in self._pending], np.int64)
+        mean, cov = self.kf.update(
+            np.stack([t.mean for t in tracks]), np.stack([t.covariance for t in tracks]),
+            xyxy2xyah(dets.bboxes[rows]))
+        for t, mu, c in zip(tracks, mean, cov):
+            t.mean, t.covariance = mu, c
+            if dets.keypoints is not None:
+                t.pose_ref = mu[:4].copy()
+        self._pending = []
+
+    def _reported_id(self, track: Track) -> int:
+        """The track's output id, allocated at its first report (1, 2, ...)."""
+        if track.track_id < 0:
+            track.track_id = self._report_id
+            self._report_id += 1
+        return track.track_id
+
+    def _reid_cost(self, tracks: List[Track], dets: Detections, det_idx: np.ndarray,
+                   frame_id: int) -> np.ndarray:
+        """(T, D) re-identification cost of lost tracks: embedding distance
+        (or ``1 - OKS`` of the remembered pose moved onto the detection's
+        box), inf beyond the spatial radius."""
+        T, D = len(tracks), len(det_idx)
+        if T == 0 or D == 0:
+            return np.zeros((T, D))
+        t_xyah = np.stack([t.mean[:4] for t in tracks])
+        d_boxes = dets.bboxes[det_idx]
+        d_xyah = xyxy2xyah(d_boxes)
+        height = np.maximum(t_xyah[:, 3:4], d_xyah[None, :, 3])
+        dist = np.linalg.norm(t_xyah[:, None, :2] - d_xyah[None, :, :2], axis=-1) / height
+        lost_for = np.array([frame_id - t.last_frame for t in tracks], np.float64)
+        radius = self.reid_radius * (1.0 + 0.5 * np.maximum(lost_for - 1, 0))[:, None]
+        if dets.embeddings is not None and all(t.feature is not None for t in tracks):
+            cost = embedding_distance(
+                np.stack([t.feature for t in tracks]), dets.embeddings[det_idx])
+        elif dets.keypoints is not None and all(t.keypoints is not None for t in tracks):
+            cost = np.nan_to_num(self._pose_cost(tracks, dets, det_idx, d_boxes), nan=1.0)
+        else:  # boxes only: nothing tells two people apart, no re-identification
+            return np.full((T, D), np.inf)
+        return np.where(dist <= radius, cost, np.inf)
+
+    def _pose_cost(self, tracks: List[Track], dets: Detections, det_idx: np.ndarray,
+                   d_boxes: np.ndarray) -> np.ndarray:
+        """(T, D) ``1 - OKS`` of the tracks' last poses moved along their
+        predicted boxes vs the detections' poses, in the image (a box-size
+        jump of the detector does not move the keypoints); the spread grows
+        with the Kalman position variance. NaN where no keypoint is shared."""
+        t_boxes = self._boxes(tracks)
+        t_kpts, t_valid = self._predicted_poses(tracks)
+        d_valid = dets.keypoint_valid(self.kpt_score_thr)[det_idx]
+        t_area = np.prod(t_boxes[:, 2:] - t_boxes[:, :2], axis=1)
+        d_area = np.prod(d_boxes[:, 2:] - d_boxes[:, :2], axis=1)
+        areas = 0.5 * (t_area[:, None] + d_area[None, :])
+        _, proj_cov = self.kf.project(
+            np.stack([t.mean for t in tracks]), np.stack([t.covariance for t in tracks]))
+        pos_var = 0.5 * (proj_cov[:, 0, 0] + proj_cov[:, 1, 1])
+        oks = pose_oks(t_kpts, t_valid, dets.keypoints[det_idx], d_valid, areas,
+                       self._sigmas(t_kpts.shape[1]), pos_var)
+        return 1.0 - oks
 
     def _new_track(self, dets: Detections, di: int, frame_id: int, confirmed: bool) -> Track:
         mean, cov = self.kf.initiate(xyxy2xyah(dets.bboxes[di]))
         kpts, valid = self._det_pose(dets, di)
         feat = None if dets.embeddings is None else dets.embeddings[di]
-        track = Track(
-            self._next_id, mean[0], cov[0], int(frame_id), feat, kpts, valid, confirmed=confirmed)
-        self._next_id += 1
+        track = Track(-1, mean[0], cov[0], int(frame_id), feat, kpts, valid, confirmed=confirmed)
         self.tracks.append(track)
         return track
 

@@ -117,7 +117,10 @@ class PoseFlowTracker:
                  weights: Sequence[float] = (1, 2, 1, 2, 0, 0),
                  weights_fff: Sequence[float] = (0, 1, 0, 1, 0, 0),
                  box_expand: float = 0.1,
-                 use_orb: bool = True) -> None:
+                 use_orb: bool = True,
+                 metainfo=None) -> None:
+        # metainfo: accepted like every tracker's (the inferencer passes the
+        # model's); PoseFlow's pose IoU uses ``mag`` boxes, not OKS sigmas
         self.link, self.drop, self.num, self.mag = link, drop, num, mag
         self.match_thr = match
         self.weights = np.asarray(weights, np.float64).reshape(6)

@@ -15,7 +15,7 @@ class Track:
     """One identity: Kalman state, smoothed embedding and last pose.
 
     Attributes:
-        track_id (int): Identity (>= 1).
+        track_id (int): Identity (>= 1; -1 until the tracker first reports it).
         mean (np.ndarray): (8,) Kalman state (cx, cy, a, h, velocities).
         covariance (np.ndarray): (8, 8).
         state (int): A :class:`TrackState`.

@@ -7,6 +7,7 @@ Importing this package has no side effects (it imports torch, through
 """
 from .array_conversion import to_numpy
 from .checkpoint import check_state_dict, enable_safe_checkpoint_loading, safe_torch_load
+from .errors import CheckpointError, InputError, ModelFileError, UnsafeCheckpointError, run_cli
 from .lazy_import import has_mmcv_ops, has_mmdet, import_mmcv_ops, import_mmdet
 from .scope import build_cross_scope
 from .setup_env import register_all_modules
@@ -15,5 +16,6 @@ from .version_check import check_versions
 __all__ = [
     'register_all_modules', 'build_cross_scope', 'has_mmcv_ops', 'has_mmdet', 'import_mmcv_ops',
     'import_mmdet', 'safe_torch_load', 'enable_safe_checkpoint_loading', 'check_versions',
-    'to_numpy', 'check_state_dict'
+    'to_numpy', 'check_state_dict', 'InputError', 'ModelFileError', 'CheckpointError',
+    'UnsafeCheckpointError', 'run_cli'
 ]

@@ -22,10 +22,13 @@ Two levels, and importing this module changes nothing:
 """
 import contextlib
 import os
+import re
 from typing import Any, ContextManager, Dict, Optional
 
 import numpy as np
 import torch
+
+from .errors import CheckpointError, UnsafeCheckpointError
 
 _ENABLED = False
 
@@ -125,21 +128,57 @@ def safe_torch_load(filename: str,
         map_location: as in ``torch.load``.
         trusted: load with ``weights_only=False``. Only for files you trust;
             defaults to the ``MMALPHAPOSE_TRUSTED_CHECKPOINTS`` env variable.
+
+    Raises:
+        FileNotFoundError: no such file.
+        CheckpointError: not a checkpoint, or a corrupt / truncated one.
+        UnsafeCheckpointError: the file holds code (names the refused global);
+            only this message mentions trusted loading.
     """
     if trusted is None:
         trusted = os.environ.get('MMALPHAPOSE_TRUSTED_CHECKPOINTS', '0') == '1'
+    if isinstance(filename, (str, os.PathLike)) and not os.path.isfile(filename):
+        raise FileNotFoundError(f'checkpoint "{filename}" not found')
     if trusted:
-        return torch.load(filename, map_location=map_location, weights_only=False)
+        try:
+            return torch.load(filename, map_location=map_location, weights_only=False)
+        except Exception as exc:
+            raise CheckpointError(_corrupt_message(filename, exc)) from exc
     try:
         with _allow_listed():
             return torch.load(filename, map_location=map_location, weights_only=True)
-    except Exception as exc:  # torch raises UnpicklingError
-        if 'weights_only' not in str(exc) and 'Unsupported global' not in str(exc):
-            raise
-        raise RuntimeError(f'Checkpoint "{filename}" holds Python objects that are not allowed '
-                           'with weights_only=True. If you trust its source, load it with '
-                           'trusted=True or set MMALPHAPOSE_TRUSTED_CHECKPOINTS=1. Details: '
-                           f'{exc}') from exc
+    except Exception as exc:  # torch raises UnpicklingError, RuntimeError, EOFError ...
+        wanted = refused_global(exc)
+        if wanted is None:
+            raise CheckpointError(_corrupt_message(filename, exc)) from exc
+        raise UnsafeCheckpointError(
+            f'checkpoint "{filename}" holds code (it asks for the Python global '
+            f'"{wanted}") and was refused; load it only if you trust its source '
+            '(trusted=True or MMALPHAPOSE_TRUSTED_CHECKPOINTS=1)') from exc
+
+
+def refused_global(exc: BaseException) -> Optional[str]:
+    """The global a ``weights_only`` load refused (``'os.system'``), or None
+    when ``exc`` is another failure (not a checkpoint, corrupt file)."""
+    text = str(exc)
+    for pattern in (r'Unsupported global: GLOBAL ([\w.]+)', r'GLOBAL ([\w.]+) was not an allowed',
+                    r'Unsupported class ([\w.]+)'):
+        match = re.search(pattern, text)
+        if match:
+            return match.group(1)
+    return None  # e.g. "Unsupported operand": the bytes are no pickle at all
+
+
+def _corrupt_message(filename, exc: BaseException) -> str:
+    from .errors import one_line
+    text = str(exc)
+    if 'WeightsUnpickler error:' in text:  # keep torch's cause, not its advice
+        cause = text.split('WeightsUnpickler error:', 1)[1].strip().splitlines()
+        detail = cause[0] if cause else 'unreadable pickle'
+    else:
+        detail = f'{type(exc).__name__}: {one_line(exc)}'
+    return (f'checkpoint "{filename}" is not a PyTorch checkpoint or is corrupt/truncated '
+            f'({detail})')
 
 
 def _num_keypoints(model: torch.nn.Module) -> Optional[int]:

@@ -12,6 +12,10 @@ def create_onnx_session(model_path: str, owner: str, num_threads: int = 0) -> An
         model_path: the ``.onnx`` file.
         owner: the class opening it, named in error messages.
         num_threads: intra-op threads; 0 keeps onnxruntime's default.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ModelFileError: the file is not an ONNX model onnxruntime can load.
     """
     from mmalphapose.utils.resources import resolve_resource
     try:
@@ -26,4 +30,10 @@ def create_onnx_session(model_path: str, owner: str, num_threads: int = 0) -> An
     opts = ort.SessionOptions()
     if num_threads > 0:
         opts.intra_op_num_threads = num_threads
-    return ort.InferenceSession(model_path, sess_options=opts, providers=['CPUExecutionProvider'])
+    try:
+        return ort.InferenceSession(
+            model_path, sess_options=opts, providers=['CPUExecutionProvider'])
+    except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf types
+        from .errors import ModelFileError, one_line
+        raise ModelFileError(f'{owner}: "{model_path}" is not a valid ONNX model '
+                             f'({one_line(exc)})') from exc

@@ -123,3 +123,38 @@ def test_mmdet_scope_does_not_leak(tmp_path):
     MMDetPersonDetector(cfg, None)
     assert DefaultScope.get_current_instance() is before
     init_model(write_standin_config(str(tmp_path)))
+
+
+def test_detector_config_without_weights_warns(monkeypatch, tmp_path):
+    from mmalphapose.apis import detection
+    cfg = tmp_path / 'mmdet_like.py'
+    cfg.write_text("model = dict(type='mmdet.RTMDet')\n")
+    built = []
+
+    class FakeMMDet:
+
+        def __init__(self, config, checkpoint, *args):
+            built.append(checkpoint)
+            self.name = 'mmdet:x'
+
+    monkeypatch.setattr(detection, 'MMDetPersonDetector', FakeMMDet)
+    with pytest.warns(UserWarning, match='random weights'):
+        det = detection.build_person_detector(str(cfg))
+    assert det.name == 'mmdet:x (RANDOM WEIGHTS)' and built == [None]
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        assert detection.build_person_detector(str(cfg), 'w.pth').name == 'mmdet:x'
+
+
+def test_detfile_boxes_outside_the_image_are_dropped(tmp_path):
+    from mmalphapose.apis.detection import DetFilePersonDetector
+    path = tmp_path / 'd.json'
+    path.write_text(
+        json.dumps([
+            dict(image_id='a.jpg', bbox=b, score=0.9)
+            for b in ([5, 5, 10, 10], [200, 5, 10, 10], [-50, -50, 10, 10], [95, 45, 20, 20])
+        ]))
+    (boxes, _), = DetFilePersonDetector(str(path)).detect([np.zeros((50, 100, 3), np.uint8)],
+                                                          ['a.jpg'])
+    np.testing.assert_array_equal(boxes, [[5, 5, 15, 15], [95, 45, 115, 65]])

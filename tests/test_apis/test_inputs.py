@@ -70,3 +70,22 @@ def test_truncated_video_keeps_frames_before_the_break(data_root, tmp_path):
     full = cv2.VideoCapture(f'{data_root}/{VIDEO}')
     ok, first = full.read()
     assert ok and np.array_equal(frames[0].img, first)
+
+
+def test_unopenable_video_and_webcam_give_an_error_frame(tmp_path):
+    bad = tmp_path / 'notes.mp4'
+    bad.write_text('not a video')
+    src, = resolve_inputs(str(bad))
+    assert src.error.startswith(f'cannot open video "{bad}"')
+    frames = list(src.frames())
+    assert len(frames) == 1 and frames[0].img is None and frames[0].error == src.error
+    cam, = resolve_inputs('webcam:9')
+    frames = list(cam.frames())
+    assert len(frames) == 1 and frames[0].error == 'cannot open webcam "webcam:9"'
+
+
+def test_glob_of_one_image_names_outputs_without_the_extension(data_root):
+    src, = resolve_inputs(f'{data_root}/coco/*0785.jpg')
+    assert src.stem == '0785' and len(src.items) == 1
+    src, = resolve_inputs(f'{data_root}/coco/*.jpg')
+    assert src.stem == 'glob' and len(src.items) == 4  # a pattern without a name

@@ -92,3 +92,23 @@ def test_latest_frame_slot_drops_old_frames():
     for i in range(5):
         assert _put_latest(q, F(i), stop)
     assert q.qsize() == 1 and q.get().i == 4
+
+
+def test_join_threads_waits_for_the_stage_threads():
+    """After the consumer stops, join_threads returns only when every stage
+    thread has finished its current item (none is left inside a forward)."""
+    from mmalphapose.apis.pipeline import join_threads
+    inside = threading.Event()
+
+    def slow(items):
+        for x in items:
+            inside.set()
+            time.sleep(0.2)  # a long forward
+            yield x
+
+    stop, threads = threading.Event(), []
+    it = chain(iter(range(1000)), [slow], 1, stop, queue_size=2, threads=threads)
+    assert next(it) == 0 and inside.wait(5)
+    assert len(threads) == 2 and all(t.is_alive() for t in threads)
+    assert join_threads(stop, threads, timeout=10) == []
+    assert not any(t.is_alive() for t in threads)

@@ -41,7 +41,9 @@ def test_det_stage_batches_and_marks_propagated_frames():
 def test_read_sources_skips_inputs_that_cannot_be_opened(tmp_path):
     broken = Source('video', 'broken', path=str(tmp_path / 'nope.mp4'))
     items = list(read_sources([broken], threading.Event()))
-    assert [type(i) for i in items] == [SourceStart, SourceEnd]
+    # one unreadable frame carries the error (logged and counted downstream)
+    assert [type(i).__name__ for i in items] == ['SourceStart', 'Frame', 'SourceEnd']
+    assert items[1].img is None and 'cannot open video' in items[1].error
 
 
 def test_boxes_from_poses_uses_confident_keypoints():
@@ -86,6 +88,85 @@ def test_keypoint_thresholds_follow_the_head():
 
 
 def test_real_heads_declare_alphapose_thresholds():
-    from mmalphapose.models.heads import CombinedHead, HeatmapHead, SIKRHead
-    assert SIKRHead.vis_kpt_thr == 0.05 and HeatmapHead.vis_kpt_thr == 0.4
+    from mmalphapose.models.heads import CombinedHead, FastPoseHeatmapHead, SIKRHead
+    assert SIKRHead.vis_kpt_thr == 0.05 and FastPoseHeatmapHead.vis_kpt_thr == 0.4
     assert CombinedHead.vis_kpt_thr['body'] == 0.4 and CombinedHead.vis_kpt_thr['face'] == 0.05
+
+
+class _TruePoses:
+    """A pose 'model' that finds, for each box, the true pose of the person
+    whose keypoint centroid is inside the box (none found: the box's own
+    centre, score 0)."""
+
+    def __init__(self, truth):
+        self.truth = truth  # frame index -> list of (K, 2) poses
+
+    def __call__(self, imgs, image_ids, bboxes, scores, img_paths=None, with_heatmaps=False):
+        kpts, ks = [], []
+        for i, b in zip(image_ids, bboxes):
+            frame = int(img_paths[i])
+            hit = [
+                p for p in self.truth.get(frame, [])
+                if b[0] <= p.mean(0)[0] <= b[2] and b[1] <= p.mean(0)[1] <= b[3]
+            ]
+            kpts.append(hit[0] if hit else np.tile(0.5 * (b[:2] + b[2:]), (17, 1)))
+            ks.append(np.full(17, 0.9 if hit else 0.0))
+        n = len(bboxes)
+        return InstanceData(
+            keypoints=np.asarray(kpts, np.float32).reshape(n, 17, 2),
+            keypoint_scores=np.asarray(ks, np.float32).reshape(n, 17),
+            bboxes=np.asarray(bboxes, np.float32).reshape(n, 4),
+            bbox_scores=np.asarray(scores, np.float32).reshape(n))
+
+
+def _walker(offset, t, speed=(6.0, 1.0)):
+    """A real-looking COCO-17 stick pose (70 px tall) moving at ``speed``."""
+    base = np.array(
+        [[0, -30], [-2, -32], [2, -32], [-4, -30], [4, -30], [-10, -18], [10, -18], [-14, -6],
+         [14, -6], [-16, 4], [16, 4], [-7, 5], [7, 5], [-8, 20], [8, 20], [-8, 35], [8, 35]],
+        np.float64)
+    return base + np.asarray(offset) + t * np.asarray(speed)
+
+
+def _run_follow(people, frames_detected, n=10, tracker=True):
+    from mmalphapose.apis.stages import PoseStage
+    src = Source('video', 'x')
+    truth = {t: [_walker(o, t) for o in people] for t in range(n)}
+    stage = PoseStage(
+        _TruePoses(truth),
+        tracker=TRACKERS.build(dict(type='PoseAwareTracker')) if tracker else None)
+    out = []
+    for t in range(n):
+        f = Frame(src, t, f'{t}.jpg', np.zeros((8, 8, 3), np.uint8), path=str(t))
+        dets = frames_detected.get(t)
+        if dets is None:
+            f.propagated = True
+        else:  # detector boxes: 10 px margin around the poses listed
+            boxes = [np.r_[truth[t][j].min(0) - 10, truth[t][j].max(0) + 10] for j in dets]
+            f.bboxes = np.asarray(boxes, np.float32).reshape(-1, 4)
+            f.bbox_scores = np.full(len(boxes), 0.9, np.float32)
+        out.extend(stage(iter([f])))
+    return out, truth
+
+
+def test_propagated_boxes_follow_the_poses_without_growing():
+    frames, truth = _run_follow([(100, 100)], {0: [0], 5: [0]}, n=10)
+    sizes = np.array([f.bboxes[0, 2:] - f.bboxes[0, :2] for f in frames])
+    np.testing.assert_allclose(sizes - sizes[0], 0, atol=1e-3)  # the detected size, kept
+    for f in frames:  # each box holds the person at its frame
+        c = truth[f.index][0].mean(0)
+        b = f.bboxes[0]
+        assert b[0] < c[0] < b[2] and b[1] < c[1] < b[3]
+        assert abs(0.5 * (b[0] + b[2]) - c[0]) < 8  # centred within the motion of a frame
+    ids = [f.instances.track_ids.tolist() for f in frames]
+    assert ids == [[1]] * 10
+
+
+def test_a_person_missed_at_a_keyframe_reenters_at_the_next_frame():
+    # person 1 is missed by the detector at keyframe 5 only
+    frames, _ = _run_follow([(100, 100), (300, 120)], {0: [0, 1], 5: [0]}, n=9)
+    ids = [sorted(f.instances.track_ids.tolist()) for f in frames]
+    assert ids[5] == [1] and all(i == [1, 2] for k, i in enumerate(ids) if k != 5)
+    # without a tracker the carried person is followed by row
+    frames, _ = _run_follow([(100, 100), (300, 120)], {0: [0, 1], 5: [0]}, n=9, tracker=False)
+    assert [len(f.instances) for f in frames] == [2, 2, 2, 2, 2, 1, 2, 2, 2]

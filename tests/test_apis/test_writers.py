@@ -156,3 +156,49 @@ def test_non_finite_values_still_give_valid_json(metas, tmp_path):
     text = open(w.close()).read()
     assert 'NaN' not in text and 'Infinity' not in text
     json.loads(text)
+
+
+def test_records_stream_to_jsonl_and_final_json_is_unchanged(metas, tmp_path):
+    w = ResultWriter(str(tmp_path), 's', metas[17], tracking=True)
+    w.add('0.jpg', 0, _inst(17, track=True))
+    w.add('1.jpg', 1, InstanceData())
+    w.add('2.jpg', 2, _inst(17, n=1, track=True))
+    # a run killed now keeps every finished frame in the .jsonl
+    lines = [json.loads(ln) for ln in open(tmp_path / 's.jsonl')]
+    assert [r['image_id'] for r in lines] == ['0.jpg', '0.jpg', '2.jpg']
+    assert not osp.exists(tmp_path / 's.json')
+    w.close()
+    assert not osp.exists(tmp_path / 's.jsonl')
+    text = open(tmp_path / 's.json').read()
+    assert text == json.dumps(lines)  # what json.dump of the records writes
+    assert ResultWriter(str(tmp_path), 'e', metas[17]).close() and \
+        open(tmp_path / 'e.json').read() == '[]'
+
+
+def test_per_frame_formats_do_not_stream_and_name_their_folder(metas, tmp_path):
+    w = ResultWriter(str(tmp_path), 'c', metas[17], fmt='cmu')
+    w.add('3.jpg', 3, _inst(17))
+    assert not osp.exists(tmp_path / 'c.jsonl') and w.frame_folder == str(tmp_path / 'c_sep-json')
+    w.close()
+    index = json.load(open(tmp_path / 'c.json'))
+    assert index == {'3.jpg': json.load(open(tmp_path / 'c_sep-json' / '3.json'))}
+
+
+def test_keypoint_part_the_model_lacks_is_an_error(metas):
+    with pytest.raises(ValueError, match='has no "face" keypoints'):
+        select_keypoint_ids(metas[26], 'body,face')
+    assert len(select_keypoint_ids(metas[133], 'face')) == 68
+
+
+def test_outputs_list_names_the_folders(metas, tmp_path):
+    from types import SimpleNamespace
+
+    from mmalphapose.apis.writers import SourceOutputs
+    outs = SourceOutputs(str(tmp_path), metas[17], 'open', None, False)
+    src = SimpleNamespace(stem='imgs', fps=25.0, size=None, is_stream=False)
+    outs.open(src)
+    frame = SimpleNamespace(source=src, name='a.jpg', index=0)
+    outs.write_json(frame, _inst(17))
+    outs.write_drawing(frame, np.zeros((8, 8, 3), np.uint8))
+    assert sorted(outs.close(src)) == sorted(
+        str(tmp_path / n) for n in ('imgs.json', 'imgs_sep-json', 'imgs_vis'))

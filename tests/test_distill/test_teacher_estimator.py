@@ -46,3 +46,28 @@ def test_wrapped_teachers_match_gt_on_coco_person():
     assert pred.shape == (26, 2)
     err = np.linalg.norm(pred[:17] - g[:, :2], axis=1)
     assert np.median(err) < 0.05 * h, err
+
+
+def test_teachers_embedding_from_the_crop_pixels():
+    from mmalphapose.registry import MODELS
+    from mmalphapose.structures import PoseDataSample
+    model = MODELS.build(
+        dict(
+            type='ONNXTeacherPoseEstimator',
+            body_model=osp.join(MODELS_DIR, 'movenet-thunder.onnx'),
+            metainfo=osp.join(ROOT, 'configs', '_base_', 'datasets', 'halpe26.py'),
+            test_cfg=dict(embedding=dict())))
+    img = cv2.imread(osp.join(ROOT, 'tests', 'data', 'coco', '000000000785.jpg'))
+    crop = cv2.resize(img[0:425, 150:500], (256, 256))
+    crops = torch.from_numpy(np.stack([crop, crop[:, :, ::-1].copy()])).permute(0, 3, 1, 2)
+    samples = []
+    for _ in range(2):
+        ds = PoseDataSample()
+        ds.set_metainfo(
+            dict(input_center=(128., 128.), input_scale=(256., 256.), input_size=(256, 256)))
+        samples.append(ds)
+    out = model(crops.float(), samples, mode='predict')
+    e = np.concatenate([o.pred_instances.embeddings for o in out])
+    assert e.shape == (2, 2 * 64)
+    np.testing.assert_allclose(np.linalg.norm(e, axis=1), 1.0, rtol=1e-5)
+    assert 1 - e[0] @ e[1] > 0.01  # colours swapped (BGR -> RGB): another look

@@ -47,7 +47,7 @@ def test_hook_in_runner_reweights_and_trains(data_root, tmp_path):
                 backbone=dict(type='CSPTinyNet'),
                 neck=dict(type='DUC', in_channels=512, channels=(256, 128)),
                 head=dict(
-                    type='HeatmapHead',
+                    type='FastPoseHeatmapHead',
                     in_channels=32,
                     out_channels=26,
                     loss=dict(type='KeypointMSELoss', use_target_weight=True),

@@ -165,5 +165,17 @@ def test_refuses_mismatch(tmp_path, capsys):
         conv.convert_state_dict({'fc.weight': torch.zeros(1)})
     src = tmp_path / 'bad.pth'
     torch.save({'foo.bar': torch.zeros(1)}, src)
-    assert conv.main([str(src), str(tmp_path / 'o.pth')]) == 1
+    assert conv.main([str(src), str(tmp_path / 'o.pth')]) == 2
     assert 'outside' in capsys.readouterr().err
+
+
+def test_corrupt_and_hostile_inputs_are_told_apart(capsys):
+    bad = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data', 'bad')
+    out = osp.join(bad, 'never_written.pth')
+    assert conv.main([osp.join(bad, 'corrupt.pth'), out]) == 2
+    err = capsys.readouterr().err
+    assert 'is not a PyTorch checkpoint or is corrupt/truncated' in err and 'trusted' not in err
+    assert conv.main([osp.join(bad, 'hostile.pth'), out]) == 2
+    err = capsys.readouterr().err
+    assert 'holds code (it asks for the Python global "print")' in err and 'trusted' in err
+    assert len(err.strip().splitlines()) == 1 and not osp.exists(out)

@@ -60,5 +60,5 @@ def test_unknown_and_empty():
 
 def test_cli_reports_errors(tmp_path, capsys):
     torch.save({'foo.bar': torch.zeros(1)}, tmp_path / 'bad.pth')
-    assert conv.main([str(tmp_path / 'bad.pth'), str(tmp_path / 'o.pth')]) == 1
+    assert conv.main([str(tmp_path / 'bad.pth'), str(tmp_path / 'o.pth')]) == 2
     assert 'outside the HybrIK layout' in capsys.readouterr().err

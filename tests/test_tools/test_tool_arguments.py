@@ -168,3 +168,16 @@ def test_tiny_wholebody_config_trains_and_tests(tmp_path):
     out = proc.stdout + proc.stderr
     for part in ('body', 'foot', 'face', 'left_hand', 'right_hand'):
         assert f'coco/{part}/AP' in out
+
+
+@pytest.mark.parametrize('name, message', [('corrupt.pth', 'is not a PyTorch checkpoint'),
+                                           ('hostile.pth', 'holds code')])
+def test_test_tool_bad_checkpoint_is_one_line_exit_2(name, message, capsys):
+    path = osp.join(ROOT, 'tests', 'data', 'bad', name)
+    with pytest.raises(SystemExit) as exc:
+        _load_tool('test').main([TINY, path])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    last = err.strip().splitlines()[-1]  # (mmengine may warn before)
+    assert last.startswith('tools/test.py: error: ') and message in last and path in last
+    assert 'CheckpointError: ' not in err  # no exception line of a traceback

@@ -48,3 +48,16 @@ def test_gating_distance_matches_mahalanobis():
     np.testing.assert_allclose(d[0], ref, rtol=1e-8)
     assert d[0, 0] < CHI2INV95[4] < d[0, 1]
     assert kf.gating_distance(mean, cov, np.zeros((0, 4))).shape == (1, 0)
+
+
+def test_batched_cholesky_and_solves_equal_lapack():
+    from mmalphapose.tracking.kalman_filter import batched_cholesky, solve_lower, spd_solve
+    rng = np.random.default_rng(0)
+    for n in (2, 4):
+        m = rng.normal(size=(7, n, n))
+        a = m @ m.transpose(0, 2, 1) + 0.3 * np.eye(n)
+        b = rng.normal(size=(7, n, 5))
+        low = batched_cholesky(a)
+        np.testing.assert_allclose(low, np.linalg.cholesky(a), atol=1e-12)
+        np.testing.assert_allclose(solve_lower(low, b), np.linalg.solve(low, b), atol=1e-10)
+        np.testing.assert_allclose(spd_solve(a, b), np.linalg.solve(a, b), atol=1e-10)

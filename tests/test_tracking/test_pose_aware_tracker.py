@@ -88,11 +88,13 @@ def test_birth_needs_min_hits_and_unconfirmed_are_removed():
     out = tracker.update(_frame([a, b]), 2)
     assert out.track_ids.tolist() == [1, 2]  # b confirmed on its 2nd hit
     c = _person(poses[2], np.array([500., 600.]), 150.)
-    tracker.update(_frame([a, b, c]), 3)  # c born (id 3)
+    tracker.update(_frame([a, b, c]), 3)  # c born, not reported: no id yet
     tracker.update(_frame([a, b]), 4)  # c missed once -> removed
-    out = tracker.update(_frame([a, b, c]), 5)
-    assert out.track_ids.tolist()[:2] == [1, 2]
-    assert [t.track_id for t in tracker.active_tracks] == [1, 2, 4]
+    out = tracker.update(_frame([a, b, c]), 5)  # c born again, unreported
+    assert out.track_ids.tolist() == [1, 2, -1]
+    assert [t.track_id for t in tracker.active_tracks] == [1, 2, -1]
+    out = tracker.update(_frame([a, b, c]), 6)  # confirmed: the next free id
+    assert out.track_ids.tolist() == [1, 2, 3]
 
 
 def test_inputs_tensors_nan_empty_and_errors():
@@ -136,3 +138,65 @@ def test_embeddings_resolve_crossing_with_identical_poses():
         for p, i in enumerate(out.track_ids.tolist()):
             hist[p].add(i)
     assert hist == {0: {1}, 1: {2}}
+
+
+def _jumped(person, factor):
+    """The same person and keypoints with the box grown by ``factor``
+    around its centre (a detector's box-size jump)."""
+    box, kp, ks = person
+    c, half = 0.5 * (box[:2] + box[2:]), 0.5 * (box[2:] - box[:2]) * factor
+    return np.r_[c - half, c + half], kp, ks
+
+
+@pytest.mark.parametrize('with_embedding', [False, True])
+def test_one_frame_miss_with_a_box_size_jump_keeps_the_id(with_embedding):
+    poses = load_real_poses(DATA)
+    tracker = PoseAwareTracker(metainfo='configs/_base_/datasets/coco.py')
+    emb = np.eye(8)[:2]
+    ids = []
+    for t in range(12):
+        a = _person(poses[0], np.array([300. + 2 * t, 300.]), 160.)
+        b = _person(poses[1], np.array([900. - 2 * t, 320.]), 150.)
+        if t >= 6:  # after the miss the detector gives a box 1.6x as large
+            a = _jumped(a, 1.6)
+        people = [b] if t == 5 else [a, b]
+        inst = _frame(people)
+        if with_embedding:
+            inst.embeddings = emb[[1] if t == 5 else [0, 1]]
+        ids.append(tracker.update(inst, t).track_ids.tolist())
+    assert all(i == [1, 2] for k, i in enumerate(ids) if k != 5)
+    assert ids[5] == [2]
+    # the old gate (4 dof, box size included) loses him without the re-identification
+    strict = PoseAwareTracker(gate_position_only=False, reid_thr=0.0)
+    for t in range(12):
+        a = _person(poses[0], np.array([300. + 2 * t, 300.]), 160.)
+        a = _jumped(a, 1.6) if t >= 6 else a
+        out = strict.update(_frame([] if t == 5 else [a]), t)
+    assert out.track_ids.tolist() == [2]
+
+
+def test_reidentification_uses_the_embedding_to_pick_the_person():
+    poses = load_real_poses(DATA)
+    tracker = PoseAwareTracker(metainfo='configs/_base_/datasets/coco.py', reid_radius=3.0)
+    emb = np.eye(8)[:3]
+    a0 = _person(poses[0], np.array([300., 300.]), 160.)
+    for t in range(4):
+        inst = _frame([a0])
+        inst.embeddings = emb[[0]]
+        assert tracker.update(inst, t).track_ids.tolist() == [1]
+    tracker.update(_frame([]), 4)  # lost for one frame
+    # two candidates far from the prediction (beyond the gate), same pose:
+    # the one that looks like him gets his id, the other a new one
+    c1 = _person(poses[0], np.array([520., 300.]), 160.)
+    c2 = _person(poses[0], np.array([80., 300.]), 160.)
+    inst = _frame([c1, c2])
+    inst.embeddings = emb[[2, 0]]
+    assert tracker.update(inst, 5).track_ids.tolist() == [2, 1]
+
+
+def test_every_tracker_accepts_metainfo():
+    for name in ('PoseAwareTracker', 'PoseFlowTracker', 'IoUTracker'):
+        tracker = TRACKERS.build(dict(type=name, metainfo='configs/_base_/datasets/coco.py'))
+        poses = load_real_poses(DATA)
+        out = tracker.update(_frame([_person(poses[0], np.array([300., 300.]), 160.)]), 0)
+        assert out.track_ids.tolist() == [1]

@@ -62,3 +62,18 @@ def test_tool_on_alphapose_json(repo_root, tmp_path):
         str(gt), '--tracker', 'pose-aware', '--metainfo', 'configs/_base_/datasets/coco.py'
     ])
     assert m['idf1'] > 0.9
+
+
+@pytest.mark.parametrize('name, message', [
+    ('kpts_not_triplets.json', 'entry 0: "keypoints" holds 50 numbers, not x, y, score'),
+    ('kpts_mixed_count.json', 'entry 1 has 26 keypoints, entry 0 has 17'),
+    ('dets_corrupt.json', 'not valid JSON'),
+    ('missing.json', 'not found'),
+])
+def test_bad_keypoint_files_are_one_line_exit_2(repo_root, data_root, name, message, capsys):
+    from mmalphapose.utils.errors import run_cli
+    path = osp.join(data_root, 'bad', name)
+    assert run_cli(_tool(repo_root).main, [path]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith('error: ') and path in err and message in err
+    assert len(err.strip().splitlines()) == 1

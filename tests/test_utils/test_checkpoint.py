@@ -98,3 +98,25 @@ def test_safe_torch_load_allow_lists_only_for_its_own_call(tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     out = json.loads(res.stdout.strip().splitlines()[-1])
     assert out == dict(hub='HistoryBuffer', added=0, enabled=False)
+
+
+def test_not_a_checkpoint_is_told_apart_from_a_refused_one(tmp_path):
+    from mmalphapose.utils import CheckpointError, UnsafeCheckpointError
+    text = tmp_path / 'notes.pth'
+    text.write_text('plain text')
+    with pytest.raises(CheckpointError, match='is not a PyTorch checkpoint') as err:
+        safe_torch_load(str(text))
+    assert not isinstance(err.value, UnsafeCheckpointError)
+    assert 'trusted' not in str(err.value) and str(text) in str(err.value)
+    good = tmp_path / 'ok.pth'
+    torch.save({'w': torch.ones(2)}, str(good))
+    cut = tmp_path / 'cut.pth'
+    cut.write_bytes(good.read_bytes()[:200])
+    with pytest.raises(CheckpointError, match='corrupt/truncated'):
+        safe_torch_load(str(cut))
+    evil = tmp_path / 'evil.pth'
+    torch.save({'x': _Evil()}, str(evil))
+    with pytest.raises(UnsafeCheckpointError, match='asks for the Python global "print"'):
+        safe_torch_load(str(evil))
+    with pytest.raises(FileNotFoundError, match='nope.pth'):
+        safe_torch_load(str(tmp_path / 'nope.pth'))

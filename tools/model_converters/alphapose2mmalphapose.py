@@ -33,6 +33,8 @@ from typing import Dict, List, Optional, Tuple
 
 import torch
 
+from mmalphapose.utils.errors import ModelFileError, run_cli
+
 PREFIX_MAP = (('preact.', 'backbone.'), ('duc1.', 'neck.duc1.'), ('duc2.', 'neck.duc2.'),
               ('duc3.', 'neck.duc3.'), ('conv_out.', 'head.final_layer.'))
 
@@ -115,6 +117,11 @@ def convert_file(src: str, dst: str, config: Optional[str] = None) -> None:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    """Convert; exit code 0, or 2 with a one-line error (utils/errors.py)."""
+    return run_cli(_main, argv)
+
+
+def _main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='AlphaPose .pth state dict')
     parser.add_argument('dst', help='output mmalphapose checkpoint')
@@ -122,9 +129,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     try:
         convert_file(args.src, args.dst, args.config)
-    except (ConversionError, FileNotFoundError, RuntimeError) as exc:
-        print(f'error: {args.src}: {exc}', file=sys.stderr)
-        return 1
+    except ConversionError as exc:
+        raise ModelFileError(f'{args.src}: {exc}') from exc
     print(f'saved {args.dst}')
     return 0
 

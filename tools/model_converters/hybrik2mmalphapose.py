@@ -35,6 +35,8 @@ from typing import Dict, List, Optional, Tuple
 
 import torch
 
+from mmalphapose.utils.errors import ModelFileError, run_cli
+
 _spec = importlib.util.spec_from_file_location(
     'alphapose2mmalphapose',
     osp.join(osp.dirname(osp.abspath(__file__)), 'alphapose2mmalphapose.py'))
@@ -98,6 +100,11 @@ def convert_file(src: str, dst: str, config: Optional[str] = None) -> List[str]:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    """Convert; exit code 0, or 2 with a one-line error (utils/errors.py)."""
+    return run_cli(_main, argv)
+
+
+def _main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='HybrIK / AlphaPose-SMPL .pth')
     parser.add_argument('dst', help='output mmalphapose checkpoint')
@@ -105,9 +112,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     try:
         dropped = convert_file(args.src, args.dst, args.config)
-    except (ConversionError, FileNotFoundError, RuntimeError) as exc:
-        print(f'error: {args.src}: {exc}', file=sys.stderr)
-        return 1
+    except ConversionError as exc:
+        raise ModelFileError(f'{args.src}: {exc}') from exc
     print(f'saved {args.dst} (dropped {len(dropped)} smpl.* keys)')
     return 0
 

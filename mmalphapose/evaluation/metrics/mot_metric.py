@@ -289,8 +289,8 @@ def evaluate_keypoint_mota(frames: List[dict],
 
     Returns:
         dict: ``mota`` (over all keypoints), ``motp`` (mean normalised
-        distance of matches), ``mota/<name>`` per keypoint and the summed
-        counts.
+        distance of matches), ``mota/<name>`` per keypoint, the summed
+        counts, and per keypoint ``<count>/<name>`` and ``dist_sum/<name>``.
     """
     if not frames:
         raise ValueError('evaluate_keypoint_mota: no frames')
@@ -320,6 +320,8 @@ def evaluate_keypoint_mota(frames: List[dict],
         for key in ('num_misses', 'num_switches', 'num_false_positives', 'num_objects',
                     'num_matches'):
             tot[key] += s[key]
+            out[f'{key}/{name}'] = int(s[key])
+        out[f'dist_sum/{name}'] = float(acc.dist_sum)
         tot['dist_sum'] += acc.dist_sum
     errors = tot['num_misses'] + tot['num_switches'] + tot['num_false_positives']
     n_det = tot['num_matches'] + tot['num_switches']

@@ -32,7 +32,10 @@ class ONNXTeacherPoseEstimator(BaseModel):
             (their positions are kept).
         num_threads: onnxruntime threads (0 = default).
         metainfo: dataset metainfo (for visualisers); optional.
-        test_cfg: kept for API compatibility (``flip_test`` is ignored).
+        test_cfg: ``flip_test`` is ignored; ``embedding`` (a
+            ``PoseGuidedPooling`` config) adds ``pred_instances.embeddings``
+            pooled from the crop pixels (BGR 0..255) at the keypoints: the
+            ONNX graphs give no features, so only ``sources=('pixels',)``.
     """
 
     def __init__(self,
@@ -49,6 +52,14 @@ class ONNXTeacherPoseEstimator(BaseModel):
             if feet_model else None
         self.score_thr = float(score_thr)
         self.test_cfg = dict(test_cfg or dict(flip_test=False))
+        self.embedder = None
+        emb = self.test_cfg.get('embedding')
+        if emb is not None and emb is not False:
+            emb = dict(type='PoseGuidedPooling', **emb) if 'type' not in emb else dict(emb)
+            emb.setdefault('sources', ('pixels', ))
+            emb.setdefault('pixel_range', (0.0, 255.0))
+            emb.setdefault('metainfo', metainfo)
+            self.embedder = MODELS.build(emb)
         if metainfo is not None:
             from mmalphapose.structures.pose_metainfo import PoseMetainfo
             metainfo = PoseMetainfo.load(metainfo)
@@ -88,6 +99,10 @@ class ONNXTeacherPoseEstimator(BaseModel):
         if mode == 'tensor' or data_samples is None:
             return torch.from_numpy(kpts), torch.from_numpy(scores)
         h, w = imgs.shape[1:3]
+        emb = None
+        if self.embedder is not None:
+            emb = self.embedder(None, inputs.float(), torch.from_numpy(kpts),
+                                torch.from_numpy(scores)).cpu().numpy()
         for i, ds in enumerate(data_samples):
             meta = ds.metainfo
             center = np.asarray(meta['input_center'], np.float32).reshape(2)
@@ -95,6 +110,8 @@ class ONNXTeacherPoseEstimator(BaseModel):
             img_k = center + (kpts[i] / np.array([w, h], np.float32) - 0.5) * scale
             pred = InstanceData(
                 keypoints=img_k[None].astype(np.float32), keypoint_scores=scores[i][None])
+            if emb is not None:
+                pred.embeddings = emb[i][None]
             gt = ds.get('gt_instances', None)
             if gt is not None:
                 for key in ('bboxes', 'bbox_scores'):

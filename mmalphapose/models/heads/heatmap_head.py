@@ -11,7 +11,7 @@ from .base_head import BaseTopdownHead, Feats
 
 
 @MODELS.register_module()
-class HeatmapHead(BaseTopdownHead):
+class FastPoseHeatmapHead(BaseTopdownHead):
     """Heatmap regression trained with a weighted MSE.
 
     Args:
@@ -48,7 +48,7 @@ class HeatmapHead(BaseTopdownHead):
                  final_act: Optional[str] = None,
                  init_cfg=None) -> None:
         if final_act not in (None, 'sigmoid'):
-            raise ValueError(f"HeatmapHead: final_act must be None or 'sigmoid', "
+            raise ValueError(f"FastPoseHeatmapHead: final_act must be None or 'sigmoid', "
                              f'got {final_act!r}')
         layers = []
         c = in_channels

@@ -11,24 +11,41 @@ class KeypointMSELoss(nn.Module):
     """Heatmap MSE with per-keypoint target weights.
 
     ``loss_weight * mean((out * w - target * w) ** 2)`` over all elements;
-    AlphaPose's MSE loss is ``loss_weight=0.5``.
+    AlphaPose's MSE loss is ``loss_weight=0.5``. Accepts MMPose's arguments:
+    ``skip_empty_channel`` (zero the channels whose target is all zero) and a
+    ``mask`` of (N,K) or (N,K,H,W) in ``forward``; unlike MMPose's class,
+    ``use_target_weight`` defaults to True (AlphaPose weights its targets).
     """
 
-    def __init__(self, use_target_weight: bool = True, loss_weight: float = 1.) -> None:
+    def __init__(self,
+                 use_target_weight: bool = True,
+                 skip_empty_channel: bool = False,
+                 loss_weight: float = 1.) -> None:
         super().__init__()
         self.use_target_weight = use_target_weight
+        self.skip_empty_channel = skip_empty_channel
         self.loss_weight = loss_weight
 
     def forward(self,
                 output: Tensor,
                 target: Tensor,
-                target_weights: Optional[Tensor] = None) -> Tensor:
-        """output/target (N,K,H,W), target_weights (N,K)."""
+                target_weights: Optional[Tensor] = None,
+                mask: Optional[Tensor] = None) -> Tensor:
+        """output/target (N,K,H,W), target_weights (N,K), mask (N,K) or
+        (N,K,H,W)."""
         if output.shape != target.shape:
             raise ValueError(f'heatmap shapes differ: output {tuple(output.shape)}'
                              f' vs target {tuple(target.shape)}')
+        w = None
         if self.use_target_weight and target_weights is not None:
             w = target_weights.reshape(*target_weights.shape[:2], 1, 1)
+        if mask is not None:
+            m = mask.reshape(*mask.shape[:2], 1, 1) if mask.dim() == 2 else mask
+            w = m.to(output.dtype) if w is None else w * m
+        if self.skip_empty_channel:
+            m = (target != 0).flatten(2).any(2).reshape(*target.shape[:2], 1, 1)
+            w = m.to(output.dtype) if w is None else w * m
+        if w is not None:
             output, target = output * w, target * w
         return self.loss_weight * ((output - target)**2).mean()
 

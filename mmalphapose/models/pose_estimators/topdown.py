@@ -18,7 +18,12 @@ class TopdownPoseEstimator(BaseModel):
     Args:
         backbone / neck / head: model configs (neck optional).
         train_cfg / test_cfg: passed to the head; ``test_cfg.flip_test``
-            also runs the horizontally flipped crop.
+            also runs the horizontally flipped crop; ``test_cfg.embedding``
+            (a ``PoseGuidedPooling`` config, ``type`` optional) makes
+            ``predict`` also write ``pred_instances.embeddings`` (N, D) from
+            the same forward (a backend replacing the tensor forward must
+            give ``self.embedder.required_outputs()``: the un-flipped
+            feature map it pools and the preprocessed crops).
         data_preprocessor: defaults to ``PoseDataPreprocessor`` (AlphaPose
             normalisation).
         metainfo: dataset metainfo (kept for inference APIs/visualisers).
@@ -49,6 +54,21 @@ class TopdownPoseEstimator(BaseModel):
         self.train_cfg = dict(train_cfg or {})
         self.test_cfg = dict(test_cfg or {})
         self.metainfo = metainfo
+        self.embedder = self._build_embedder(self.test_cfg.get('embedding'), metainfo)
+
+    @staticmethod
+    def _build_embedder(cfg: Optional[dict], metainfo: Optional[dict]):
+        """``test_cfg.embedding`` -> the module that writes
+        ``pred_instances.embeddings`` in :meth:`predict` (default type
+        ``PoseGuidedPooling`` with the model's metainfo; ``dict()`` uses its
+        defaults); None when unset."""
+        if cfg is None or cfg is False:
+            return None
+        cfg = dict(type='PoseGuidedPooling', **cfg) if 'type' not in cfg else dict(cfg)
+        if metainfo is None and 'metainfo' not in cfg:
+            raise ValueError('test_cfg.embedding needs the model metainfo (model.metainfo)')
+        cfg.setdefault('metainfo', metainfo)
+        return MODELS.build(cfg)
 
     def extract_feat(self, inputs: Tensor) -> Tuple[Tensor, ...]:
         x = self.backbone(inputs)
@@ -74,7 +94,25 @@ class TopdownPoseEstimator(BaseModel):
         else:
             feats = self.extract_feat(inputs)
         preds = self.head.predict(feats, data_samples, test_cfg=self.test_cfg)
+        if self.embedder is not None:
+            self.add_embeddings(preds, feats[0] if self.test_cfg.get('flip_test') else feats,
+                                inputs)
         return self.add_pred_to_datasample(preds, data_samples)
+
+    def add_embeddings(self, preds: List[InstanceData], feats, inputs: Tensor) -> None:
+        """Set ``embeddings`` (1, D) of each prediction with ``self.embedder``
+        from the same forward's features (un-flipped) and crops; the
+        keypoints are still in crop pixels here. Predictions that already
+        carry embeddings (a trained identity head) keep theirs."""
+        if not preds or 'embeddings' in preds[0]:
+            return
+        kpts = torch.as_tensor(np.stack([np.asarray(p.keypoints, np.float32)[0] for p in preds]))
+        scores = torch.as_tensor(
+            np.stack([np.asarray(p.keypoint_scores, np.float32)[0] for p in preds]))
+        dev = inputs.device
+        emb = self.embedder(feats, inputs, kpts.to(dev), scores.to(dev)).cpu().numpy()
+        for p, e in zip(preds, emb):
+            p.embeddings = e[None]
 
     @staticmethod
     def _meta_array(sample, key: str) -> np.ndarray:

@@ -3,7 +3,7 @@
 Used as an ``init_cfg`` entry, e.g. a Halpe-26 heatmap head whose first 17
 output channels start as MoveNet's own keypoint-heatmap layer::
 
-    head=dict(type='HeatmapHead', in_channels=96, out_channels=26, ...,
+    head=dict(type='FastPoseHeatmapHead', in_channels=96, out_channels=26, ...,
               init_cfg=dict(type='OnnxConv', onnx='checkpoints/movenet-thunder.onnx',
                             node='/kpt_heatmap_0/conv2d', layer='final_layer'))
 

@@ -1,26 +1,26 @@
 import numpy as np
 import torch
 
-from mmalphapose.models.heads import HeatmapHead
+from mmalphapose.models.heads import FastPoseHeatmapHead
 from mmalphapose.testing import make_samples
 
 DEC = dict(type='MSRAHeatmap', input_size=(48, 64), heatmap_size=(12, 16), sigma=2)
 
 
 def test_loss_and_deconv():
-    head = HeatmapHead(8, 5, decoder=DEC)
+    head = FastPoseHeatmapHead(8, 5, decoder=DEC)
     feats = (torch.randn(2, 8, 16, 12), )
     samples = make_samples(head.decoder)
     loss = head.loss(feats, samples)['loss_kpt']
     tgt = torch.stack([s.gt_fields.heatmaps for s in samples])
     torch.testing.assert_close(loss, 0.5 * ((head(feats) - tgt)**2).mean())
-    sb = HeatmapHead(16, 5, deconv_out_channels=(8, 8), final_kernel_size=1, decoder=DEC)
+    sb = FastPoseHeatmapHead(16, 5, deconv_out_channels=(8, 8), final_kernel_size=1, decoder=DEC)
     assert sb(torch.randn(1, 16, 4, 3)).shape == (1, 5, 16, 12)
     assert sb.final_layer.kernel_size == (1, 1)
 
 
 def test_flip_with_shift():
-    head = HeatmapHead(8, 5, decoder=DEC)
+    head = FastPoseHeatmapHead(8, 5, decoder=DEC)
     flip = [0, 2, 1, 4, 3]
     samples = make_samples(head.decoder, flip_indices=flip)
     feats, feats_f = (torch.randn(2, 8, 16, 12), ), (torch.randn(2, 8, 16, 12), )
@@ -34,17 +34,17 @@ def test_flip_with_shift():
 
 def test_sigmoid_output():
     import pytest
-    head = HeatmapHead(8, 5, final_kernel_size=1, decoder=DEC, final_act='sigmoid')
+    head = FastPoseHeatmapHead(8, 5, final_kernel_size=1, decoder=DEC, final_act='sigmoid')
     out = head((torch.randn(2, 8, 16, 12), )).detach()
     assert ((out > 0) & (out < 1)).all()
     # background prior: a fresh layer starts near 0.02, not 0.5
     assert float(out.mean()) < 0.05
     with pytest.raises(ValueError, match='final_act'):
-        HeatmapHead(8, 5, decoder=DEC, final_act='softmax')
+        FastPoseHeatmapHead(8, 5, decoder=DEC, final_act='softmax')
 
 
 def test_center_prior_prefers_the_centred_peak():
-    head = HeatmapHead(8, 1, final_kernel_size=1, decoder=DEC)
+    head = FastPoseHeatmapHead(8, 1, final_kernel_size=1, decoder=DEC)
     hm = torch.zeros(1, 1, 16, 12)
     hm[0, 0, 8, 6] = 0.8  # the centred person
     hm[0, 0, 1, 1] = 0.9  # a brighter peak of a neighbour at the border

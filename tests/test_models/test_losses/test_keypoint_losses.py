@@ -22,3 +22,23 @@ def test_l1_reductions():
     torch.testing.assert_close(KeypointL1Loss('mean')(p, t, w), ref.mean())
     with pytest.raises(ValueError):
         KeypointL1Loss('sum')
+
+
+def test_mse_mmpose_arguments_skip_empty_channel_and_mask():
+    """MMPose's arguments: empty target channels and masked keypoints do not
+    count (but stay in the mean's denominator, as in MMPose)."""
+    torch.manual_seed(0)
+    out = torch.rand(2, 3, 4, 4)
+    target = torch.rand(2, 3, 4, 4)
+    target[0, 1] = 0  # empty channel
+    loss = KeypointMSELoss(use_target_weight=False, skip_empty_channel=True)
+    keep = torch.ones(2, 3, 1, 1)
+    keep[0, 1] = 0
+    expected = ((out * keep - target * keep)**2).mean()
+    assert torch.allclose(loss(out, target), expected)
+    mask = torch.ones(2, 3)
+    mask[1, 2] = 0
+    keep[1, 2] = 0
+    expected = ((out * keep - target * keep)**2).mean()
+    assert torch.allclose(loss(out, target, mask=mask), expected)
+    assert loss(out, target, mask=mask) < loss(out, target)

@@ -29,7 +29,7 @@ model = dict(
     neck=dict(
         type='StagedDUC', in_channels=2048, num_convs=(4, 2, 1), out_channels=(1024, 512, 256)),
     head=dict(
-        type='HeatmapHead',
+        type='FastPoseHeatmapHead',
         in_channels=256,
         out_channels=17,
         loss=dict(type='KeypointMSELoss', use_target_weight=True, loss_weight=0.5),

@@ -27,7 +27,7 @@ model = dict(
     # FastPose: PixelShuffle(2) + 2 DUC units; conv_dim = channels[-1] // 4
     neck=dict(type='DUC', in_channels=2048, channels=(1024, 512)),
     head=dict(
-        type='HeatmapHead',
+        type='FastPoseHeatmapHead',
         in_channels=128,
         out_channels=17,
         loss=dict(type='KeypointMSELoss', use_target_weight=True, loss_weight=0.5),

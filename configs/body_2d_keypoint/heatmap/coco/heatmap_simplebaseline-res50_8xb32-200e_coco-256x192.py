@@ -28,7 +28,7 @@ model = dict(
         style='pytorch',
         init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
     head=dict(
-        type='HeatmapHead',
+        type='FastPoseHeatmapHead',
         in_channels=2048,
         out_channels=17,
         deconv_out_channels=(256, 256, 256),

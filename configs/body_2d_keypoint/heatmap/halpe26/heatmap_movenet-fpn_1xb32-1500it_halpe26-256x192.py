@@ -35,7 +35,7 @@ model = dict(
     # MoveNet's heatmaps are sigmoid outputs: the first 17 channels start as its
     # own final heatmap layer, the 9 new points (head, neck, hip, feet) fresh
     head=dict(
-        type='HeatmapHead',
+        type='FastPoseHeatmapHead',
         in_channels=96,
         out_channels=26,
         final_kernel_size=1,
@@ -49,7 +49,10 @@ model = dict(
             layer='final_layer')),
     # choose heatmap peaks under a wide Gaussian centred in the crop (sigma = half the
     # crop): an overlapping person's limbs near the border lose to the centred person's
-    test_cfg=dict(flip_test=True, center_prior=0.5),
+    # embedding: training-free identity embedding for the tracker, pooled from this
+    # forward's features and crop colours at the confident keypoints and limbs
+    # (PoseGuidedPooling, docs/tracking.md); pred_instances.embeddings (N, 320)
+    test_cfg=dict(flip_test=True, center_prior=0.5, embedding=dict(sources=('feats', 'pixels'))),
     metainfo=dict(from_file='configs/_base_/datasets/halpe26.py'),
 )
 

@@ -1,0 +1,250 @@
+"""End-to-end demo speed beside the limits measured in the same run.
+
+For each clip (the bundled 2-person basketball clip, the first frames of the
+~5-person arm-wrestling clip and of a crowd clip of ../shared/data/videos when
+present) and each pose backend (PyTorch, onnxruntime), with the demo's
+default flags (``cli.parse_args``: flip test as the config says, default
+--pose-batch, --workers 1, threads per stage as ``cli.stage_threads``):
+
+* end-to-end frames/s of ``PoseInferencer.run`` (JSON + overlay video
+  written; models built and warmed up before the clock starts);
+* the limit of each stage measured alone on the same frames, with the same
+  threads: detector (frames/s at --det-batch), pose stage (the predictor:
+  crop, network, flip, decoding, on the first --sweep-crops boxes the
+  detector found, at the best of --batches; frames/s = crops/s / people per
+  frame),
+  reading + writing the video (decode and mp4 encode);
+* the slowest-stage limit, and achieved / limit; also the rate of the
+  stages run one after another (1 / sum of the per-frame times), the
+  bound when the stages compete for the same cores (pose on all cores).
+
+Then the pose batch sweep (crops/s per batch size, flip as configured) per
+backend, and, when ``mmpose`` is importable, the pose-stage ratio against
+MMPose's ``inference_topdown`` on the same architecture (SimpleBaseline-R50
+256x192, random weights, same boxes, flip on); skipped otherwise.
+
+    python benchmarks/demo_speed.py [--clips basketball armwrestling crowd]
+        [--frames 30] [--backends pytorch onnxruntime] [--batches 1 2 4 8 16 32 64]
+
+Speeds depend on the machine's other load: run it on an idle machine (the
+ratios of one run share the load).
+"""
+import argparse
+import os
+
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # as the demo (set before torch)
+import os.path as osp  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from typing import Dict, List, Tuple  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+VIDEOS = osp.join(osp.dirname(ROOT), 'shared', 'data', 'videos')
+CLIPS = {
+    'basketball': (osp.join(ROOT, 'demo', 'resources', 'demo_basketball.mp4'), None),
+    'armwrestling': (osp.join(VIDEOS, 'mmaction2_demo_armwrestling.mp4'), 30),
+    'crowd': (osp.join(VIDEOS, 'mmtracking_demo_crowd.mp4'), 20),
+}
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--clips', nargs='+', default=list(CLIPS), choices=list(CLIPS))
+    p.add_argument(
+        '--frames',
+        type=int,
+        default=None,
+        help='frames per clip (default: all of basketball, 30 / 20 of the others)')
+    p.add_argument('--backends', nargs='+', default=['pytorch', 'onnxruntime'])
+    p.add_argument('--batches', nargs='+', type=int, default=[1, 2, 4, 8, 16, 32, 64])
+    p.add_argument('--sweep-crops', type=int, default=64, help='boxes per batch-size measurement')
+    p.add_argument('--demo-args', default='', help='extra demo flags, e.g. "--no-flip"')
+    return p.parse_args(argv)
+
+
+def cut_clip(video: str, n: int, folder: str) -> Tuple[str, List[np.ndarray]]:
+    """The first ``n`` frames of ``video`` as a new mp4, and those frames."""
+    import cv2
+    cap = cv2.VideoCapture(video)
+    fps = cap.get(cv2.CAP_PROP_FPS) or 25
+    frames = []
+    while len(frames) < n:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        frames.append(frame)
+    cap.release()
+    path = osp.join(folder, osp.splitext(osp.basename(video))[0] + f'_{len(frames)}.mp4')
+    h, w = frames[0].shape[:2]
+    out = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), fps, (w, h))
+    for f in frames:
+        out.write(f)
+    out.release()
+    return path, frames
+
+
+def io_limit(path: str, folder: str) -> float:
+    """frames/s of decoding ``path`` and encoding it again (no models)."""
+    import cv2
+    t0 = time.perf_counter()
+    cap = cv2.VideoCapture(path)
+    fps = cap.get(cv2.CAP_PROP_FPS) or 25
+    out, n = None, 0
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        if out is None:
+            h, w = frame.shape[:2]
+            out = cv2.VideoWriter(
+                osp.join(folder, 'io.mp4'), cv2.VideoWriter_fourcc(*'mp4v'), fps, (w, h))
+        out.write(frame)
+        n += 1
+    cap.release()
+    if out is not None:
+        out.release()
+    return n / (time.perf_counter() - t0)
+
+
+def detector_limit(detector, frames: List[np.ndarray], det_batch: int,
+                   bbox_thr: float) -> Tuple[float, List[np.ndarray]]:
+    """frames/s of the detector alone, and the boxes of each frame."""
+    detector.detect(frames[:det_batch], score_thr=bbox_thr)  # warm-up
+    t0 = time.perf_counter()
+    boxes = []
+    for s in range(0, len(frames), det_batch):
+        boxes += [b for b, _ in detector.detect(frames[s:s + det_batch], score_thr=bbox_thr)]
+    return len(frames) / (time.perf_counter() - t0), boxes
+
+
+def pose_sweep(model,
+               frames: List[np.ndarray],
+               boxes: List[np.ndarray],
+               batches: List[int],
+               flip,
+               max_crops: int = 64) -> Dict[int, float]:
+    """crops/s of the pose stage's predictor alone over the first
+    ``max_crops`` boxes of the clip, per batch size."""
+    from mmalphapose.apis import TopdownPredictor
+    ids = np.concatenate([np.full(len(b), i, np.int64) for i, b in enumerate(boxes)])
+    allb = np.concatenate([np.asarray(b, np.float32).reshape(-1, 4) for b in boxes])
+    ids, allb = ids[:max_crops], allb[:max_crops]
+    out = {}
+    for bs in batches:
+        pred = TopdownPredictor(model, bs, flip)
+        pred(frames, ids[:bs], allb[:bs])  # warm-up
+        t0 = time.perf_counter()
+        pred(frames, ids, allb)
+        out[bs] = len(allb) / (time.perf_counter() - t0)
+    return out
+
+
+def end_to_end(argv: List[str], clip: str, warm: str, out_dir: str) -> Tuple[float, object]:
+    """frames/s of the demo's PoseInferencer.run (built and warmed up first)."""
+    from mmalphapose.apis import cli
+    args = cli.parse_args([clip, '--out-dir', out_dir] + argv)
+    threads = cli.stage_threads(args)
+    det_threads = cli.detector_threads(args, threads)
+    inferencer = cli.build_inferencer(args, args.device, threads, show_progress=False)
+    opts = cli.run_options(args)
+    inferencer.run(warm, out_dir=osp.join(out_dir, 'warm'), **opts)
+    summary = inferencer.run(clip, out_dir=out_dir, **opts)
+    return summary['fps'], (inferencer, args, f'{threads}+{det_threads}')
+
+
+def mmpose_ratio(frames: List[np.ndarray], boxes: List[np.ndarray]) -> str:
+    """Pose stage time of MMPose's inference_topdown / ours, same architecture."""
+    try:
+        import mmpose
+        from mmpose.apis import inference_topdown as mm_inference
+        from mmpose.apis import init_model as mm_init
+    except ImportError:
+        return 'skipped (mmpose is not importable)'
+    import torch
+
+    from mmalphapose.apis import inference_topdown, init_model
+    cfg_dir = osp.join(osp.dirname(mmpose.__file__), '.mim', 'configs')
+    mm_cfg = osp.join(cfg_dir, 'body_2d_keypoint', 'topdown_heatmap', 'coco',
+                      'td-hm_res50_8xb64-210e_coco-256x192.py')
+    ours = init_model('configs/body_2d_keypoint/heatmap/coco/'
+                      'heatmap_simplebaseline-res50_8xb32-200e_coco-256x192.py')
+    ours.test_cfg['flip_test'] = True
+    theirs = mm_init(mm_cfg, device='cpu')
+    i = int(np.argmax([len(b) for b in boxes]))
+    img, bb = frames[i], np.asarray(boxes[i], np.float32)
+    times = []
+    for fn in (lambda: inference_topdown(ours, img, bb), lambda: mm_inference(theirs, img, bb)):
+        with torch.no_grad():
+            fn()
+            t0 = time.perf_counter()
+            fn()
+        times.append(time.perf_counter() - t0)
+    return (f'{len(bb)} boxes, SimpleBaseline-R50 flip: ours {times[0]:.2f} s, MMPose '
+            f'{times[1]:.2f} s, speed ratio ours/MMPose {times[1] / times[0]:.2f}x')
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    import torch
+    rows, sweeps = [], {}
+    extra = args.demo_args.split()
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.clips:
+            video, n = CLIPS[name]
+            if not osp.isfile(video):
+                print(f'{name}: {video} not found, skipped')
+                continue
+            n = args.frames or n or 10**6
+            clip, frames = cut_clip(video, n, tmp)
+            warm, _ = cut_clip(video, 2, tmp)
+            io = io_limit(clip, tmp)
+            for backend in args.backends:
+                fps, (inf, dargs, threads) = end_to_end(extra + ['--backend', backend], clip, warm,
+                                                        osp.join(tmp, name, backend))
+                det_fps, boxes = detector_limit(inf.detector, frames, dargs.det_batch,
+                                                dargs.bbox_thr)
+                people = sum(len(b) for b in boxes)
+                sweep = pose_sweep(inf.model, frames, boxes, args.batches, dargs.flip,
+                                   args.sweep_crops)
+                sweeps[(name, backend)] = sweep
+                best = max(sweep, key=sweep.get)
+                pose_fps = sweep[best] * len(frames) / max(people, 1)
+                limit = min(det_fps, pose_fps, io)
+                serial = 1.0 / (1.0 / det_fps + 1.0 / pose_fps + 1.0 / io)
+                rows.append((name, len(frames), people / len(frames), backend,
+                             getattr(inf.model, 'pose_backend',
+                                     backend), threads, fps, det_fps, pose_fps, best,
+                             dargs.pose_batch, io, limit, fps / limit, serial, fps / serial))
+                print(f'{name} {backend}: {fps:.2f} frames/s (limit {limit:.2f})', flush=True)
+        print(f'\ntorch {torch.__version__}, {os.cpu_count()} cores, threads per stage as the '
+              'demo sets them; frames/s')
+        head = ('clip', 'frames', 'people/frame', 'backend', 'ran on', 'threads pose+det',
+                'end-to-end', 'detector alone', 'pose alone', 'best batch', 'demo batch',
+                'read+write alone', 'slowest-stage limit', 'achieved/limit',
+                'stages one after another', 'achieved/that')
+        print('| ' + ' | '.join(head) + ' |')
+        print('|' + ' --- |' * len(head))
+        for r in rows:
+            cells = [r[0], str(r[1]), f'{r[2]:.1f}', r[3], r[4], str(r[5])] + \
+                [f'{v:.2f}' for v in r[6:9]] + [str(r[9]), str(r[10])] + \
+                [f'{v:.2f}' for v in r[11:13]] + [f'{r[13]:.0%}', f'{r[14]:.2f}', f'{r[15]:.0%}']
+            print('| ' + ' | '.join(cells) + ' |')
+        print('\npose alone, crops/s per batch size (every box of the clip, flip as configured)')
+        for (name, backend), sweep in sweeps.items():
+            print(f'  {name:12s} {backend:11s} ' + '  '.join(f'b{b}: {v:.1f}'
+                                                             for b, v in sweep.items()))
+        if rows:
+            name = rows[0][0]
+            video, n = CLIPS[name]
+            _, frames = cut_clip(video, 8, tmp)
+            boxes = detector_limit(inf.detector, frames, 4, dargs.bbox_thr)[1]
+            print('\npose stage vs MMPose:', mmpose_ratio(frames, boxes))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

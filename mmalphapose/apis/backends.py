@@ -1,0 +1,437 @@
+"""Pose backends: who runs the network's tensor path of a top-down model.
+
+A backend takes a model from :func:`~mmalphapose.apis.init_model` and returns
+a model with the same interface (``test_step``, ``dataset_meta``, ``cfg``,
+``head.predict``...): :class:`TopdownPredictor`, :func:`inference_topdown`,
+:class:`PoseInferencer` and :class:`AlphaPose` use it unchanged.
+
+* ``pytorch``: the model itself.
+* ``onnxruntime``: backbone + neck + ``head.forward`` run in one onnxruntime
+  session (exported once into a cache, :func:`onnx_cache_dir`); everything
+  else stays the model's own Python code: the data preprocessor, flip test
+  (the flipped crops go through the same session), ``head.predict`` / codec
+  decoding, the mapping to image pixels and the embeddings. So the outputs
+  equal PyTorch's up to float rounding of the network (tested).
+
+The contract with the rest of the model: the runtime model's
+``extract_feat(inputs)`` returns an :class:`OnnxFeatures` tuple holding the
+network's features (the outputs of ``extract_feat``; empty unless
+:func:`model_uses_features` says the model needs them) and, as its
+``head_out`` attribute, the head's raw output; its head's ``forward(feats)``
+returns ``feats.head_out``. A model whose ``predict`` uses the features
+themselves (the pose-guided identity embedding ``model.embedder``, an
+``embedding_head``) gets them as ONNX outputs; a model class may also say so
+with a ``predict_uses_features = True`` attribute.
+
+``'auto'`` (the default of the APIs) picks onnxruntime on the CPU for the
+models of ``model-index.yml`` that have PyTorch weights (the bundled
+students) and PyTorch otherwise.
+"""
+import copy
+import hashlib
+import json
+import os
+import os.path as osp
+import tempfile
+from typing import Callable, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from mmalphapose.registry import POSE_BACKENDS
+
+BACKENDS = ('auto', 'pytorch', 'onnxruntime')
+CACHE_ENV = 'MMALPHAPOSE_ONNX_CACHE'
+OPSET = 17
+
+_memory_kept = False
+
+
+def keep_freed_memory() -> None:
+    """Ask glibc to reuse freed blocks instead of returning every large one to
+    the kernel (once per process). Without it the pose network's big
+    activations are page-faulted in anew on every forward (measured before:
+    the MoveNetFPN student's demo went from 1.3 to 2.2 frames/s, system time
+    31 -> 12 s). A no-op off glibc."""
+    global _memory_kept
+    if _memory_kept:
+        return
+    _memory_kept = True
+    try:
+        import ctypes
+        libc = ctypes.CDLL('libc.so.6')
+        libc.mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD
+        libc.mallopt(-3, 1 << 30)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass
+
+
+def onnx_cache_dir() -> str:
+    """Where exported pose networks are kept: ``$MMALPHAPOSE_ONNX_CACHE``,
+    else ``~/.cache/mmalphapose/onnx``."""
+    return os.environ.get(CACHE_ENV) or osp.join(
+        osp.expanduser('~'), '.cache', 'mmalphapose', 'onnx')
+
+
+def model_uses_features(model) -> bool:
+    """Whether ``model.predict`` needs ``extract_feat``'s features beyond the
+    head's output (``predict_uses_features`` attribute, else a pose-guided
+    ``embedder`` or an ``embedding_head``)."""
+    flag = getattr(model, 'predict_uses_features', None)
+    if flag is not None:
+        return bool(flag)
+    return getattr(model, 'embedder', None) is not None or \
+        getattr(model, 'embedding_head', None) is not None
+
+
+def check_exportable(model) -> None:
+    """Raise ``ValueError`` naming the reason when ``model`` has no tensor
+    path an ONNX session can replace (not a top-down estimator, no weights,
+    a head whose ``forward`` does not give one tensor)."""
+    import torch
+    name = getattr(getattr(model, 'cfg', None), 'filename', None) or type(model).__name__
+    for attr in ('extract_feat', 'head', 'test_step'):
+        if not hasattr(model, attr):
+            raise ValueError(f'pose model "{name}": the onnxruntime backend needs a top-down '
+                             f'estimator (no "{attr}")')
+    if not any(True for _ in model.parameters()):
+        raise ValueError(f'pose model "{name}" has no PyTorch weights to export '
+                         '(it runs its own ONNX files)')
+    if type(model.head).forward is torch.nn.Module.forward:
+        raise ValueError(f'pose model "{name}": its head has no forward')
+
+
+def export_wrapper(model, with_features: bool):
+    """``nn.Module``: inputs (N,3,H,W) -> head output (N,K,h,w) followed by
+    the features of ``extract_feat`` when ``with_features``."""
+    import torch
+
+    class _Wrapper(torch.nn.Module):
+
+        def __init__(self, net, feats: bool) -> None:
+            super().__init__()
+            self.net, self.feats = net, feats
+
+        def forward(self, inputs):
+            feats = self.net.extract_feat(inputs)
+            out = self.net.head.forward(feats)
+            if not isinstance(out, torch.Tensor):
+                raise ValueError(f'{type(self.net.head).__name__}.forward gives '
+                                 f'{type(out).__name__}, not one tensor: not exportable')
+            return (out, ) + tuple(feats) if self.feats else (out, )
+
+    return _Wrapper(model, with_features).eval()
+
+
+def output_names(num_feats: int) -> List[str]:
+    """ONNX output names: ``head_out`` then ``feat0``, ``feat1``..."""
+    return ['head_out'] + [f'feat{i}' for i in range(num_feats)]
+
+
+def export_onnx(model,
+                path: str,
+                with_features: bool = False,
+                dynamic_batch: bool = True,
+                batch_size: int = 1,
+                fp16: bool = False) -> str:
+    """Export the tensor path of ``model`` (backbone + neck + head forward)
+    to ``path`` (written atomically).
+
+    Args:
+        model: a top-down model (eval mode, CPU).
+        path: the ``.onnx`` file to write.
+        with_features: also output ``extract_feat``'s features.
+        dynamic_batch: batch axis dynamic (else fixed to ``batch_size``).
+        fp16: export the network in float16 (input and outputs float16).
+
+    Returns:
+        ``path``.
+    """
+    import torch
+    check_exportable(model)
+    w, h = _input_size(model)
+    net = copy.deepcopy(model).cpu().eval() if fp16 else model
+    if fp16:
+        net = net.half()
+    wrapper = export_wrapper(net, with_features)
+    dtype = torch.float16 if fp16 else torch.float32
+    dummy = torch.zeros(max(1, batch_size), 3, h, w, dtype=dtype)
+    with torch.no_grad():
+        n_feats = len(wrapper(dummy)) - 1
+    names = output_names(n_feats)
+    axes = {k: {0: 'batch'} for k in ['input'] + names} if dynamic_batch else None
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix='.onnx', dir=osp.dirname(osp.abspath(path)))
+    os.close(fd)
+    try:
+        import warnings
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter('ignore')
+            torch.onnx.export(
+                wrapper, (dummy, ),
+                tmp,
+                dynamo=False,
+                input_names=['input'],
+                output_names=names,
+                dynamic_axes=axes,
+                opset_version=OPSET)
+        os.replace(tmp, path)
+    except ModuleNotFoundError as exc:
+        raise ImportError(f'exporting to ONNX needs the "onnx" package ({exc}); '
+                          'pip install -r requirements/runtime.txt') from exc
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def _input_size(model) -> Tuple[int, int]:
+    """(w, h) of the model's crops (the test pipeline's TopdownAffine)."""
+    from .inference import TopdownCrop
+    return TopdownCrop.from_model(model).input_size
+
+
+def export_key(model, with_features: bool, fp16: bool = False) -> str:
+    """sha256 of what the exported graph depends on: the model config, the
+    weights (every tensor of the state dict), torch version, opset, options."""
+    import torch
+    digest = hashlib.sha256()
+    cfg = getattr(getattr(model, 'cfg', None), 'model', None)
+    cfg = cfg.to_dict() if hasattr(cfg, 'to_dict') else cfg
+    digest.update(json.dumps(cfg, sort_keys=True, default=str).encode())
+    digest.update(f'{torch.__version__}|{OPSET}|{with_features}|{fp16}'.encode())
+    for key, value in model.state_dict().items():
+        digest.update(key.encode())
+        digest.update(value.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+class OnnxFeatures(tuple):
+    """The features of one onnxruntime run (a tuple of tensors, empty when
+    the model does not use them) with the head's raw output as
+    ``head_out``."""
+    head_out = None
+
+
+class OnnxRuntimeNetwork:
+    """One onnxruntime session running a model's tensor path; callable as
+    the runtime model's ``extract_feat``.
+
+    Args:
+        path: the exported ``.onnx`` file.
+        num_threads: intra-op threads (0: onnxruntime's default).
+        device: ``'cpu'`` or ``'cuda[:i]'`` (CUDA provider when installed).
+    """
+
+    def __init__(self, path: str, num_threads: int = 0, device: str = 'cpu') -> None:
+        import onnxruntime as ort
+        opts = ort.SessionOptions()
+        if num_threads > 0:
+            opts.intra_op_num_threads = int(num_threads)
+            opts.inter_op_num_threads = 1
+        providers = ['CPUExecutionProvider']
+        if str(device).startswith('cuda') and \
+                'CUDAExecutionProvider' in ort.get_available_providers():
+            idx = int(str(device).split(':')[1]) if ':' in str(device) else 0
+            providers = [('CUDAExecutionProvider', dict(device_id=idx))] + providers
+        self.path = path
+        self.session = ort.InferenceSession(path, sess_options=opts, providers=providers)
+        inp = self.session.get_inputs()[0]
+        self.input_name = inp.name
+        self.input_dtype = np.float16 if 'float16' in inp.type else np.float32
+        self.output_names = [o.name for o in self.session.get_outputs()]
+
+    def run(self, inputs: np.ndarray) -> List[np.ndarray]:
+        """(N,3,H,W) float array -> [head_out, *feats] as float32 arrays."""
+        arr = np.ascontiguousarray(inputs, dtype=self.input_dtype)
+        outs = self.session.run(self.output_names, {self.input_name: arr})
+        return [o if o.dtype == np.float32 else o.astype(np.float32) for o in outs]
+
+    def __call__(self, inputs) -> OnnxFeatures:
+        """``extract_feat`` replacement: (N,3,H,W) tensor -> OnnxFeatures."""
+        import torch
+        device = inputs.device
+        outs = [torch.from_numpy(o) for o in self.run(inputs.detach().cpu().numpy())]
+        if device.type != 'cpu':
+            outs = [o.to(device) for o in outs]
+        feats = OnnxFeatures(outs[1:])
+        feats.head_out = outs[0]
+        return feats
+
+
+def _head_output(feats) -> object:
+    """The runtime head's ``forward``: the output onnxruntime computed."""
+    out = getattr(feats, 'head_out', None)
+    if out is None:
+        raise ValueError('the onnxruntime pose backend: head.forward got features that '
+                         'did not come from its session')
+    return out
+
+
+def runtime_model(model, network: Callable):
+    """A shallow copy of ``model`` whose ``extract_feat`` is ``network`` and
+    whose head's ``forward`` returns the head output ``network`` computed;
+    ``model`` itself is not changed (weights are shared)."""
+    rt = copy.copy(model)
+    rt._modules = dict(model._modules)  # own module table: swapping the head keeps model's
+    head = copy.copy(model.head)
+    head.forward = _head_output
+    rt._modules['head'] = head
+    rt.extract_feat = network
+    rt.pose_backend = 'onnxruntime'
+    rt.onnx_network = network
+    return rt
+
+
+@POSE_BACKENDS.register_module(name='pytorch')
+class PyTorchBackend:
+    """The model as it is (plus the process-wide memory setting)."""
+    name = 'pytorch'
+
+    def __init__(self, **kwargs) -> None:
+        pass
+
+    def build(self, model):
+        """Returns ``model`` itself."""
+        keep_freed_memory()
+        model.pose_backend = 'pytorch'
+        return model
+
+
+@POSE_BACKENDS.register_module(name='onnxruntime')
+class OnnxRuntimeBackend:
+    """The network in onnxruntime, exported at first use into the cache.
+
+    Args:
+        cache_dir: where exports are kept (default :func:`onnx_cache_dir`).
+        num_threads: intra-op threads of the session (None/0: torch's current
+            thread count, so ``torch.set_num_threads`` / ``--stage-threads``
+            apply to both backends).
+        device: the model's device string.
+        fp16: export in float16 (for GPU providers; slower on most CPUs).
+    """
+    name = 'onnxruntime'
+
+    def __init__(self,
+                 cache_dir: Optional[str] = None,
+                 num_threads: Optional[int] = None,
+                 device: str = 'cpu',
+                 fp16: bool = False) -> None:
+        self.cache_dir = cache_dir or onnx_cache_dir()
+        self.num_threads, self.device, self.fp16 = num_threads, device, fp16
+
+    def onnx_path(self, model) -> str:
+        """The cache file for ``model`` (exported when missing)."""
+        feats = model_uses_features(model)
+        key = export_key(model, feats, self.fp16)
+        path = osp.join(self.cache_dir, f'{key[:32]}.onnx')
+        if not osp.isfile(path):
+            export_onnx(model, path, with_features=feats, fp16=self.fp16)
+        return path
+
+    def build(self, model):
+        """The runtime model (see the module docstring)."""
+        import torch
+        keep_freed_memory()
+        check_exportable(model)
+        threads = self.num_threads or torch.get_num_threads()
+        network = OnnxRuntimeNetwork(self.onnx_path(model), threads, self.device)
+        return runtime_model(model, network)
+
+
+def is_bundled(config: Optional[str], checkpoint: Optional[str]) -> bool:
+    """True when ``checkpoint`` is the PyTorch weights file a model of
+    ``model-index.yml`` lists (the bundled students)."""
+    if not checkpoint:
+        return False
+    from mmalphapose.utils.resources import resource_root
+    from .model_index import load_model_index
+    root = resource_root()
+    target = osp.realpath(checkpoint)
+    for entry in load_model_index():
+        if entry.task == 'pose' and entry.weights and entry.weights.endswith('.pth') and \
+                osp.realpath(str(root / entry.weights)) == target:
+            return True
+    return False
+
+
+def resolve_backend(backend: Optional[str],
+                    model,
+                    device: str = 'cpu',
+                    checkpoint: Optional[str] = None) -> str:
+    """``'pytorch'`` or ``'onnxruntime'`` for ``backend`` (``None``/``'auto'``:
+    onnxruntime for a bundled model (:func:`is_bundled`) on the CPU whose
+    network can be exported and whose exporter is installed)."""
+    backend = backend or 'auto'
+    if backend not in BACKENDS:
+        raise ValueError(f'pose backend must be one of {BACKENDS}, got "{backend}"')
+    if backend != 'auto':
+        return backend
+    if not str(device).startswith('cpu') or not is_bundled(None, checkpoint):
+        return 'pytorch'
+    import importlib.util
+    if importlib.util.find_spec('onnx') is None or \
+            importlib.util.find_spec('onnxruntime') is None:
+        return 'pytorch'
+    try:
+        check_exportable(model)
+    except ValueError:
+        return 'pytorch'
+    return 'onnxruntime'
+
+
+def build_pose_backend(model,
+                       backend: Optional[str] = 'auto',
+                       device: str = 'cpu',
+                       checkpoint: Optional[str] = None,
+                       **kwargs):
+    """``model`` run by ``backend`` (see :func:`resolve_backend`); extra
+    keyword arguments go to the backend class (``num_threads``,
+    ``cache_dir``, ``fp16``)."""
+    if getattr(model, 'pose_backend', None) == 'onnxruntime':
+        return model  # already a runtime model
+    name = resolve_backend(backend, model, device, checkpoint)
+    if name == 'onnxruntime':
+        kwargs.setdefault('device', device)
+    else:
+        kwargs = {}
+    return POSE_BACKENDS.build(dict(type=name, **kwargs)).build(model)
+
+
+def measure_batch_speed(model,
+                        crops,
+                        batch_sizes: Sequence[int] = (1, 2, 4, 8, 16, 32, 64),
+                        repeats: int = 2) -> List[Tuple[int, float]]:
+    """(batch, crops/s) of ``model.test_step`` on ``crops`` (N,3,H,W) for
+    each batch size (N >= the largest batch size). For benchmarks."""
+    import time
+
+    import torch
+    from mmengine.structures import InstanceData
+
+    from mmalphapose.structures import PoseDataSample
+    h, w = crops.shape[-2:]
+    meta = model.dataset_meta
+    out = []
+    for b in batch_sizes:
+        samples = []
+        for i in range(b):
+            s = PoseDataSample(
+                metainfo=dict(
+                    img_shape=(h, w),
+                    ori_shape=(h, w),
+                    input_size=(w, h),
+                    input_center=np.array([w / 2, h / 2], np.float32),
+                    input_scale=np.array([w, h], np.float32),
+                    flip_indices=meta['flip_indices'],
+                    id=i))
+            s.gt_instances = InstanceData(
+                bboxes=np.array([[0, 0, w, h]], np.float32), bbox_scores=np.ones(1, np.float32))
+            samples.append(s)
+        batch = dict(inputs=crops[:b], data_samples=samples)
+        with torch.no_grad():
+            model.test_step(batch)  # warm-up
+            start = time.perf_counter()
+            for _ in range(repeats):
+                model.test_step(batch)
+        out.append((b, b * repeats / (time.perf_counter() - start)))
+    return out

@@ -1,0 +1,41 @@
+"""benchmarks/demo_speed.py: the clip cutting, the read/write limit and the
+pose sweep it reports beside the end-to-end speed."""
+import importlib.util
+import os.path as osp
+
+import numpy as np
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+VIDEO = osp.join(ROOT, 'demo', 'resources', 'demo_basketball.mp4')
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location('_demo_speed',
+                                                  osp.join(ROOT, 'benchmarks', 'demo_speed.py'))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_cut_clip_and_io_limit(tmp_path):
+    bench = _bench()
+    path, frames = bench.cut_clip(VIDEO, 3, str(tmp_path))
+    assert len(frames) == 3 and osp.isfile(path)
+    import cv2
+    cap = cv2.VideoCapture(path)
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 3
+    cap.release()
+    assert bench.io_limit(path, str(tmp_path)) > 0
+    args = bench.parse_args([])
+    assert args.backends == ['pytorch', 'onnxruntime'] and 'basketball' in args.clips
+
+
+def test_pose_sweep_counts_crops(tmp_path):
+    from mmalphapose.apis import init_model
+    from mmalphapose.testing import dots_image, write_standin_config
+    bench = _bench()
+    model = init_model(write_standin_config(str(tmp_path)))
+    frames = [dots_image([(50, 60)]), dots_image([(200, 100)])]
+    boxes = [np.array([[20, 20, 90, 110]], np.float32), np.zeros((0, 4), np.float32)]
+    sweep = bench.pose_sweep(model, frames, boxes, [1, 2], None)
+    assert sorted(sweep) == [1, 2] and all(v > 0 for v in sweep.values())

@@ -1,0 +1,70 @@
+"""tools/deployment/export_onnx.py: dynamic batch export, one-line errors and
+--verify on the bundled student."""
+import importlib.util
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+
+pytest.importorskip('onnx')
+ort = pytest.importorskip('onnxruntime')
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location(
+        '_export_onnx_tool', osp.join(ROOT, 'tools', 'deployment', 'export_onnx.py'))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_dynamic_batch_export_matches_pytorch(tmp_path):
+    from mmalphapose.apis import init_model
+    from mmalphapose.apis.backends import export_wrapper
+    from mmalphapose.testing import write_standin_config
+    cfg = write_standin_config(str(tmp_path))
+    out = str(tmp_path / 'standin.onnx')
+    torch.manual_seed(0)  # the same random weights in the tool and here
+    assert _tool().main([cfg, '--out', out, '--dynamic-batch', '--features']) == 0
+    sess = ort.InferenceSession(out, providers=['CPUExecutionProvider'])
+    assert [o.name for o in sess.get_outputs()] == ['head_out', 'feat0']
+    torch.manual_seed(0)
+    model = init_model(cfg)
+    for n in (1, 5):  # the batch axis is dynamic
+        x = torch.rand(n, 3, 64, 48)
+        got = sess.run(None, {'input': x.numpy()})
+        with torch.no_grad():
+            ref = export_wrapper(model, True)(x)
+        assert got[0].shape == (n, 17, 64, 48)
+        for g, r in zip(got, ref):
+            np.testing.assert_allclose(g, r.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_fixed_batch_and_usage_errors(tmp_path, capsys):
+    from mmalphapose.testing import write_standin_config
+    cfg = write_standin_config(str(tmp_path))
+    out = str(tmp_path / 'fixed.onnx')
+    tool = _tool()
+    assert tool.main([cfg, '--out', out, '--batch-size', '2']) == 0
+    sess = ort.InferenceSession(out, providers=['CPUExecutionProvider'])
+    assert sess.get_inputs()[0].shape == [2, 3, 64, 48]
+    assert [o.name for o in sess.get_outputs()] == ['head_out']
+    assert tool.main([cfg, '--out', out, '--verify']) == 2
+    assert '--dynamic-batch' in capsys.readouterr().err
+    assert tool.main(['configs/no/such_config.py', '--out', out]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and 'such_config' in err
+
+
+@pytest.mark.slow
+def test_verify_the_bundled_student(tmp_path, capsys):
+    """--verify on real COCO crops: raw outputs to 1e-4 relative, keypoints
+    (flip test on, as the config says) to 0.5 px."""
+    out = str(tmp_path / 'student.onnx')
+    code = _tool().main(['halpe26-student', '--out', out, '--dynamic-batch', '--verify'])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    assert 'OK' in text and 'features: True' in text
