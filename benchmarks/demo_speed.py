@@ -63,6 +63,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--batches', nargs='+', type=int, default=[1, 2, 4, 8, 16, 32, 64])
     p.add_argument('--sweep-crops', type=int, default=64, help='boxes per batch-size measurement')
     p.add_argument('--demo-args', default='', help='extra demo flags, e.g. "--no-flip"')
+    p.add_argument(
+        '--mmpose-only',
+        action='store_true',
+        help='only the pose-stage comparison with MMPose (on the first clip\'s boxes)')
     return p.parse_args(argv)
 
 
@@ -156,35 +160,52 @@ def end_to_end(argv: List[str], clip: str, warm: str, out_dir: str) -> Tuple[flo
     return summary['fps'], (inferencer, args, f'{threads}+{det_threads}')
 
 
-def mmpose_ratio(frames: List[np.ndarray], boxes: List[np.ndarray]) -> str:
-    """Pose stage time of MMPose's inference_topdown / ours, same architecture."""
-    try:
-        import mmpose
-        from mmpose.apis import inference_topdown as mm_inference
-        from mmpose.apis import init_model as mm_init
-    except ImportError:
-        return 'skipped (mmpose is not importable)'
+def mmpose_ratio(frames: List[np.ndarray], boxes: List[np.ndarray], rounds: int = 3) -> str:
+    """Pose stage time of MMPose's ``inference_topdown`` / ours on the same
+    architecture (SimpleBaseline-R50 256x192, random weights in both), the
+    same boxes of one frame, flip test on, the same torch threads; ours with
+    each pose backend. Best of ``rounds`` interleaved rounds.
+
+    MMPose imports torchvision in one place only (``ToPILImage``); where
+    torchvision is missing, the stand-in of ``tests/test_interop`` is used
+    (``make test-interop`` builds ``.venv-interop`` with MMPose 1.3.2)."""
+    import importlib.util
+    if importlib.util.find_spec('mmpose') is None:
+        return 'skipped (mmpose is not importable; run with .venv-interop/bin/python)'
+    if importlib.util.find_spec('torchvision') is None:
+        sys.path.insert(0, osp.join(ROOT, 'tests', 'test_interop', 'torchvision_stub'))
+    import mmpose
     import torch
+    from mmpose.apis import inference_topdown as mm_inference
+    from mmpose.apis import init_model as mm_init
 
     from mmalphapose.apis import inference_topdown, init_model
     cfg_dir = osp.join(osp.dirname(mmpose.__file__), '.mim', 'configs')
     mm_cfg = osp.join(cfg_dir, 'body_2d_keypoint', 'topdown_heatmap', 'coco',
                       'td-hm_res50_8xb64-210e_coco-256x192.py')
-    ours = init_model('configs/body_2d_keypoint/heatmap/coco/'
-                      'heatmap_simplebaseline-res50_8xb32-200e_coco-256x192.py')
-    ours.test_cfg['flip_test'] = True
+    our_cfg = osp.join(ROOT, 'configs', 'body_2d_keypoint', 'heatmap', 'coco',
+                       'heatmap_simplebaseline-res50_8xb32-200e_coco-256x192.py')
     theirs = mm_init(mm_cfg, device='cpu')
+    theirs.test_cfg['flip_test'] = True
+    runs = {'MMPose': lambda im, bb: mm_inference(theirs, im, bb)}
+    for backend in ('pytorch', 'onnxruntime'):
+        model = init_model(our_cfg, backend=backend, cfg_options={'model.test_cfg.flip_test': True})
+        runs[backend] = (lambda m: lambda im, bb: inference_topdown(m, im, bb))(model)
     i = int(np.argmax([len(b) for b in boxes]))
-    img, bb = frames[i], np.asarray(boxes[i], np.float32)
-    times = []
-    for fn in (lambda: inference_topdown(ours, img, bb), lambda: mm_inference(theirs, img, bb)):
-        with torch.no_grad():
-            fn()
-            t0 = time.perf_counter()
-            fn()
-        times.append(time.perf_counter() - t0)
-    return (f'{len(bb)} boxes, SimpleBaseline-R50 flip: ours {times[0]:.2f} s, MMPose '
-            f'{times[1]:.2f} s, speed ratio ours/MMPose {times[1] / times[0]:.2f}x')
+    img, bb = frames[i], np.asarray(boxes[i], np.float32)[:, :4]
+    best = {k: float('inf') for k in runs}
+    with torch.no_grad():
+        for fn in runs.values():
+            fn(img, bb)  # warm-up
+        for _ in range(rounds):
+            for key, fn in runs.items():
+                t0 = time.perf_counter()
+                fn(img, bb)
+                best[key] = min(best[key], time.perf_counter() - t0)
+    mm = best.pop('MMPose')
+    parts = [f'ours {k} {v:.2f} s ({mm / v:.2f}x)' for k, v in best.items()]
+    return (f'{len(bb)} boxes, SimpleBaseline-R50 256x192, flip, {torch.get_num_threads()} '
+            f'threads: MMPose {mm:.2f} s; ' + ', '.join(parts) + ' (MMPose time / ours)')
 
 
 def main(argv=None) -> int:
@@ -192,6 +213,17 @@ def main(argv=None) -> int:
     import torch
     rows, sweeps = [], {}
     extra = args.demo_args.split()
+    if args.mmpose_only:
+        from mmalphapose.apis import cli
+        with tempfile.TemporaryDirectory() as tmp:
+            _, frames = cut_clip(CLIPS[args.clips[0]][0], 8, tmp)
+            dargs = cli.parse_args([CLIPS[args.clips[0]][0]] + extra)
+            threads = cli.stage_threads(dargs)
+            torch.set_num_threads(threads)
+            inf = cli.build_inferencer(dargs, dargs.device, threads, show_progress=False)
+            boxes = detector_limit(inf.detector, frames, 4, dargs.bbox_thr)[1]
+            print(f'{args.clips[0]}: pose stage vs MMPose:', mmpose_ratio(frames, boxes))
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.clips:
             video, n = CLIPS[name]
@@ -215,10 +247,12 @@ def main(argv=None) -> int:
                 pose_fps = sweep[best] * len(frames) / max(people, 1)
                 limit = min(det_fps, pose_fps, io)
                 serial = 1.0 / (1.0 / det_fps + 1.0 / pose_fps + 1.0 / io)
-                rows.append((name, len(frames), people / len(frames), backend,
-                             getattr(inf.model, 'pose_backend',
-                                     backend), threads, fps, det_fps, pose_fps, best,
-                             dargs.pose_batch, io, limit, fps / limit, serial, fps / serial))
+                rows.append(
+                    (name, len(frames), people / len(frames), backend,
+                     getattr(inf.model, 'pose_backend',
+                             backend), threads, fps, det_fps, pose_fps, best, dargs.pose_batch
+                     or getattr(inf.model, "default_pose_batch", None), io, limit, fps / limit,
+                     serial, fps / serial))
                 print(f'{name} {backend}: {fps:.2f} frames/s (limit {limit:.2f})', flush=True)
         print(f'\ntorch {torch.__version__}, {os.cpu_count()} cores, threads per stage as the '
               'demo sets them; frames/s')

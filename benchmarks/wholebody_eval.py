@@ -23,6 +23,10 @@ For each model (``init_model`` + ``inference_topdown``; GT or detector boxes):
 * speed: people per second over the Halpe-sample GT-box run (after one warm-up
   call), this machine's torch / onnxruntime threads.
 
+A body reference model (``--reference-config``, default the Halpe-26 student)
+gets the two measures a body model shares with these: speed and
+``coco_mini_train`` body AP, for the student's no-regression check.
+
 Example::
 
     python benchmarks/wholebody_eval.py ../shared/data --out wholebody.json
@@ -45,6 +49,9 @@ TEACHER_CFG = 'configs/distillation/onnx-teachers_halpe136-256x256.py'
 STUDENT_CFG = ('configs/wholebody_2d_keypoint/heatmap/halpe136/'
                'heatmap_movenet-fpn_1xb32-1000it_halpe136-256x192.py')
 STUDENT_CKPT = 'checkpoints/movenet-fpn_heatmap_halpe136-distill-256x192.pth'
+REFERENCE_CFG = ('configs/body_2d_keypoint/heatmap/halpe26/'
+                 'heatmap_movenet-fpn_1xb32-1500it_halpe26-256x192.py')
+REFERENCE_CKPT = 'checkpoints/movenet-fpn_heatmap_halpe26-distill-256x192.pth'
 #: Halpe-136 index of each COCO-WholeBody-133 keypoint (body, feet, face, hands)
 HALPE136_TO_COCO133 = list(range(17)) + [20, 22, 24, 21, 23, 25] + list(range(26, 136))
 
@@ -52,7 +59,9 @@ HALPE136_TO_COCO133 = list(range(17)) + [20, 22, 24, 21, 23, 25] + list(range(26
 Predictor = Callable[[np.ndarray, np.ndarray], Tuple[np.ndarray, np.ndarray]]
 
 
-def model_predictor(model) -> Predictor:
+def model_predictor(model, num_keypoints: Optional[int] = 136) -> Predictor:
+    """``predict(img, boxes) -> (keypoints (N,K,2), scores (N,K))``; K must
+    be ``num_keypoints`` (None: any K >= 17, for a body reference model)."""
     from mmalphapose.apis import inference_topdown
 
     def predict(img: np.ndarray, boxes: np.ndarray):
@@ -60,9 +69,9 @@ def model_predictor(model) -> Predictor:
         k = np.stack([np.asarray(s.pred_instances.keypoints, np.float32)[0] for s in samples])
         s = np.stack(
             [np.asarray(s.pred_instances.keypoint_scores, np.float32).reshape(-1) for s in samples])
-        if k.shape[1] != 136:
+        if (num_keypoints is not None and k.shape[1] != num_keypoints) or k.shape[1] < 17:
             raise ValueError(f'wholebody_eval: the model predicts {k.shape[1]} keypoints, '
-                             'expected 136')
+                             f'expected {num_keypoints or "at least 17"}')
         return k, s
 
     return predict
@@ -315,6 +324,23 @@ def evaluate(name: str, model, args, detector) -> dict:
     return res
 
 
+def evaluate_body_reference(name: str, model, args) -> dict:
+    """The measures a body-only model (e.g. the Halpe-26 student) shares with
+    the whole-body ones: speed on the Halpe sample and coco_mini_train body AP."""
+    predict = model_predictor(model, None)
+    d = args.data_root
+    t0 = time.time()
+    res: Dict[str, object] = dict(model=name)
+    res['people_per_s'] = people_per_second(predict, osp.join(d, 'halpe', 'test_halpe.json'),
+                                            osp.join(d, 'coco'))
+    mini = osp.join(d, 'coco_mini_train')
+    res['coco_mini_train_body_ap'] = body_ap(predict,
+                                             osp.join(mini, 'person_keypoints_train2017_mini.json'),
+                                             mini)
+    res['seconds'] = round(time.time() - t0, 1)
+    return res
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument(
@@ -324,6 +350,12 @@ def main() -> None:
     p.add_argument('--teacher-config', default=TEACHER_CFG)
     p.add_argument('--student-config', default=STUDENT_CFG)
     p.add_argument('--student-checkpoint', default=STUDENT_CKPT)
+    p.add_argument(
+        '--reference-config',
+        default=REFERENCE_CFG,
+        help='a body model measured for speed and coco_mini_train body AP '
+        '(default: the Halpe-26 student); "none" skips it')
+    p.add_argument('--reference-checkpoint', default=REFERENCE_CKPT)
     p.add_argument('--skip-student', action='store_true')
     p.add_argument('--skip-teacher', action='store_true')
     p.add_argument('--det-thr', type=float, default=0.3)
@@ -347,6 +379,12 @@ def main() -> None:
             resolve_resource(args.student_config, 'student config'),
             resolve_resource(args.student_checkpoint, 'student checkpoint'))
         results.append(evaluate('halpe136-student', model, args, detector))
+        print(json.dumps(results[-1]), flush=True)
+    if args.reference_config and args.reference_config.lower() != 'none':
+        model = init_model(
+            resolve_resource(args.reference_config, 'reference config'),
+            resolve_resource(args.reference_checkpoint, 'reference checkpoint'))
+        results.append(evaluate_body_reference('halpe26-student', model, args))
         print(json.dumps(results[-1]), flush=True)
     if args.out:
         with open(args.out, 'w') as f:

@@ -32,7 +32,8 @@ class AlphaPose:
         pose_nms: ``'pnms'`` (default), ``'oks'``, ``'soft-oks'`` or ``'none'``.
         flip: flip test (None: as the model's config says).
         bbox_thr: person box score threshold.
-        pose_batch: people per forward pass (None: ``DEFAULT_POSE_BATCH``).
+        pose_batch: people per forward pass (None: the pose backend's
+            default, ``TopdownPredictor``).
         backend: who runs the pose network: ``'auto'`` (onnxruntime for the
             bundled models on the CPU), ``'pytorch'`` or ``'onnxruntime'``.
     """
@@ -48,7 +49,7 @@ class AlphaPose:
                  bbox_thr: float = 0.2,
                  pose_batch: Optional[int] = None,
                  backend: str = 'auto'):
-        from .inference import DEFAULT_POSE_BATCH, TopdownPredictor
+        from .inference import TopdownPredictor
         from .pose_inferencer import PoseInferencer
         self.inferencer = PoseInferencer(
             model,
@@ -63,7 +64,7 @@ class AlphaPose:
         self.metainfo = self.inferencer.metainfo
         self.detect = DetectStage(self.inferencer.detector)
         self.pose = PoseStage(
-            TopdownPredictor(self.inferencer.model, pose_batch or DEFAULT_POSE_BATCH, flip),
+            TopdownPredictor(self.inferencer.model, pose_batch, flip),
             self.inferencer.build_pose_nms(pose_nms), self.inferencer.build_tracker(track))
         self.source = Source('arrays', 'alphapose')
         self.frame_index = 0

@@ -25,7 +25,6 @@ from mmalphapose.utils.errors import run_cli  # noqa: E402
 # the glibc setting now lives in the backend layer (called when a pose backend
 # is built); the old name stays for tools/infer.py
 from .backends import keep_freed_memory as _keep_freed_memory  # noqa: E402,F401
-from .inference import DEFAULT_POSE_BATCH  # noqa: E402
 from .pose_inferencer import SMPL_OPTIONS_ERROR, PoseInferencer  # noqa: E402
 from .writers import FORMATS  # noqa: E402
 
@@ -87,8 +86,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument(
         '--pose-batch',
         type=int,
-        default=DEFAULT_POSE_BATCH,
-        help='people per pose forward (measured on 2 CPU cores: docs/speed.md)')
+        default=None,
+        help='people per pose forward (default: the pose backend\'s, onnxruntime '
+        'on the CPU 4, PyTorch 16; measured on 2 CPU cores: docs/speed.md)')
     p.add_argument(
         '--backend',
         default='auto',

@@ -225,7 +225,9 @@ class TopdownPredictor:
 
     Args:
         model: a top-down pose model from :func:`init_model`.
-        batch_size: people per forward pass.
+        batch_size: people per forward pass; ``None``: the backend's
+            ``default_pose_batch`` (onnxruntime on the CPU 4, PyTorch 16,
+            ``docs/speed.md``), else ``DEFAULT_POSE_BATCH``.
         flip: flip test on/off; ``None`` keeps the config's ``test_cfg``. The
             model given is not changed: a shallow copy with its own
             ``test_cfg`` is used.
@@ -236,7 +238,7 @@ class TopdownPredictor:
 
     def __init__(self,
                  model: torch.nn.Module,
-                 batch_size: int = DEFAULT_POSE_BATCH,
+                 batch_size: Optional[int] = None,
                  flip: Optional[bool] = None,
                  backend: Optional[str] = None):
         if backend is not None and backend != getattr(model, 'pose_backend', 'pytorch'):
@@ -249,6 +251,8 @@ class TopdownPredictor:
             model = copy.copy(model)  # shares the weights, owns its test_cfg
             model.test_cfg = dict(test_cfg, flip_test=bool(flip))
         self.model = model
+        if batch_size is None:
+            batch_size = getattr(model, 'default_pose_batch', DEFAULT_POSE_BATCH)
         self.batch_size = max(1, int(batch_size))
         self.crop = TopdownCrop.from_model(model)
         self.metainfo: PoseMetainfo = model.dataset_meta
@@ -364,7 +368,7 @@ def inference_topdown(model: torch.nn.Module,
                       img: Union[str, np.ndarray],
                       bboxes: Optional[np.ndarray] = None,
                       bbox_format: str = 'xyxy',
-                      batch_size: int = DEFAULT_POSE_BATCH) -> List[PoseDataSample]:
+                      batch_size: Optional[int] = None) -> List[PoseDataSample]:
     """Top-down pose of the given boxes in one image (MMPose API).
 
     Args:

@@ -30,7 +30,7 @@ from mmengine.structures import InstanceData
 from mmalphapose.registry import INFERENCERS, POSE_NMS, TRACKERS
 from mmalphapose.structures import PoseDataSample, split_instances
 from .detection import build_person_detector
-from .inference import DEFAULT_POSE_BATCH, TopdownPredictor, init_model
+from .inference import TopdownPredictor, init_model
 from .inputs import Frame, resolve_inputs
 from .model_index import (default_detector, default_pose_model, find_checkpoint_for, find_model,
                           resolve_pose_config)
@@ -42,6 +42,12 @@ NMS_TYPES = {'pnms': 'ParametricPoseNMS', 'oks': 'OKSNMS', 'soft-oks': 'SoftOKSN
 TRACKER_TYPES = {'pose-aware': 'PoseAwareTracker', 'poseflow': 'PoseFlowTracker'}
 SMPL_OPTIONS_ERROR = ('--smpl writes the SMPL records of docs/output_formats.md and draws '
                       'meshes: --format, --keypoints and --draw-heatmap do not apply')
+
+
+def _pose_batch(forward_kwargs: dict) -> Optional[int]:
+    """``pose_batch`` of the forward options (None: the backend's default)."""
+    batch = forward_kwargs.get('pose_batch')
+    return None if batch is None else int(batch)
 
 
 @INFERENCERS.register_module()
@@ -265,14 +271,13 @@ class PoseInferencer:
                 self.model,
                 self.smpl_layer,
                 tracker,
-                int(fwd.get('pose_batch', DEFAULT_POSE_BATCH)),
+                _pose_batch(fwd),
                 fwd.get('flip'),
                 frames_per_batch=det_batch,
                 follow_kpt_thr=float(np.max(kpt_thr)))
         else:
             pose_stage = PoseStage(
-                TopdownPredictor(self.model, int(fwd.get('pose_batch', DEFAULT_POSE_BATCH)),
-                                 fwd.get('flip')),
+                TopdownPredictor(self.model, _pose_batch(fwd), fwd.get('flip')),
                 self.build_pose_nms(postk.get('pose_nms', self.default_pose_nms)),
                 tracker,
                 frames_per_batch=det_batch,

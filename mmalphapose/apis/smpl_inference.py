@@ -218,7 +218,7 @@ class SMPLPredictor:
             :func:`~mmalphapose.apis.init_model` (its test pipeline gives the
             crop; an SMPL layer of its own head is not used).
         smpl_layer: the user's :class:`SMPLLayer`.
-        batch_size: people per forward pass.
+        batch_size: people per forward pass (None: the backend's default).
         flip: flip test on/off (``None``: the config's ``test_cfg``).
         return_vertices: also the mesh.
     """
@@ -226,7 +226,7 @@ class SMPLPredictor:
     def __init__(self,
                  model: torch.nn.Module,
                  smpl_layer: SMPLLayer,
-                 batch_size: int = 64,
+                 batch_size: Optional[int] = None,
                  flip: Optional[bool] = None,
                  return_vertices: bool = False):
         self.predictor = TopdownPredictor(model, batch_size, flip)
@@ -298,7 +298,7 @@ class SMPLStage(PoseStage):
                  model: torch.nn.Module,
                  smpl_layer: SMPLLayer,
                  tracker: Optional[Tracker] = None,
-                 batch_size: int = 64,
+                 batch_size: Optional[int] = None,
                  flip: Optional[bool] = None,
                  return_vertices: bool = True,
                  frames_per_batch: int = 4,

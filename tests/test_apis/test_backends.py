@@ -102,6 +102,17 @@ def test_runtime_model_leaves_the_model_alone(tmp_path, cache):
     assert build_pose_backend(rt, 'onnxruntime') is rt
 
 
+def test_default_pose_batch_follows_the_backend(tmp_path, cache):
+    model = _tiny_model(str(tmp_path))
+    rt = build_pose_backend(model, 'onnxruntime')
+    pt = build_pose_backend(_tiny_model(str(tmp_path)), 'pytorch')
+    assert rt.default_pose_batch == 4 and pt.default_pose_batch == 16
+    assert TopdownPredictor(rt).batch_size == 4  # no batch given: the backend's
+    assert TopdownPredictor(pt).batch_size == 16
+    assert TopdownPredictor(rt, batch_size=7).batch_size == 7
+    assert TopdownPredictor(model, backend='onnxruntime').batch_size == 4
+
+
 def test_features_are_outputs_when_predict_uses_them(tmp_path, cache):
     model = _tiny_model(str(tmp_path))
     assert not model_uses_features(model)

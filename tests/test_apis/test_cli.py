@@ -2,12 +2,13 @@
 import os
 
 from mmalphapose.apis import cli
-from mmalphapose.apis.inference import DEFAULT_POSE_BATCH
 
 
 def test_defaults_parse():
     args = cli.parse_args(['in.mp4'])
-    assert args.backend == 'auto' and args.pose_batch == DEFAULT_POSE_BATCH
+    # no pose batch: the pose backend's own default (TopdownPredictor)
+    assert args.backend == 'auto' and args.pose_batch is None
+    assert cli.parse_args(['in.mp4', '--pose-batch', '8']).pose_batch == 8
     assert cli.parse_args(['in.mp4', '--backend', 'pytorch']).backend == 'pytorch'
 
 

@@ -6,23 +6,29 @@
 #   2. the Halpe-26 student: mmengine Runner (tools/train.py), ~25 min on 2 cores
 #   3. the Halpe-136 student, warm-started from the Halpe-26 one, ~20 min (the bundled
 #      file is the iteration-500 checkpoint of this 1000-iteration run, see its card)
-#   4. export both (float16, weights only) to checkpoints/ and evaluate them
+#   4. the whole-body Halpe-136 student of the halpe136-teachers ensemble (issue 16):
+#      tools/distill/make_wholebody_labels.py over the shared people_photos, HELEN
+#      train faces and the clip labels (research-only data: the labels stay in
+#      work_dirs/distill_wb136/labels), then training warm-started from $OUT136,
+#      ~30 min (configs/distillation/movenet-fpn_heatmap_halpe136-wholebody-distill-256x192.py)
+#   5. export the students (float16, weights only) to checkpoints/ and evaluate them
 # Training runs the distiller configs (configs/distillation/); they wrap the plain
 # student configs, which the exported checkpoints belong to.
 # Usage: bash tools/distill/run_all.sh [SHARED_DIR] [STAGE...]
 #   SHARED_DIR holds data/ (sample images/videos) and models/ (teacher ONNX files);
-#   STAGE is any of labels, halpe26, halpe136, eval (default: all of them).
+#   STAGE is any of labels, halpe26, halpe136, wholebody136, eval (default: all of them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SHARED=${1:-../shared}
 shift || true
-STAGES=${*:-labels halpe26 halpe136 eval}
+STAGES=${*:-labels halpe26 halpe136 wholebody136 eval}
 PY=${PY:-python}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 # distiller configs (training) and the plain student configs they wrap (export, eval,
 # inference)
 CFG26=configs/distillation/movenet-fpn_heatmap_halpe26-distill-256x192.py
 CFG136=configs/distillation/movenet-fpn_heatmap_halpe136-distill-256x192.py
+CFGWB=configs/distillation/movenet-fpn_heatmap_halpe136-wholebody-distill-256x192.py
 STUDENT26=configs/body_2d_keypoint/heatmap/halpe26/heatmap_movenet-fpn_1xb32-1500it_halpe26-256x192.py
 STUDENT136=configs/wholebody_2d_keypoint/heatmap/halpe136/heatmap_movenet-fpn_1xb32-1000it_halpe136-256x192.py
 OUT26=checkpoints/movenet-fpn_heatmap_halpe26-distill-256x192.pth
@@ -45,9 +51,21 @@ if has halpe136; then
       --config "$STUDENT136" --num-keypoints 136 --dataset-name halpe136 \
       --metainfo configs/_base_/datasets/halpe136.py
 fi
+if has wholebody136; then
+  $PY tools/distill/make_wholebody_labels.py "$SHARED/data" --out-dir work_dirs/distill_wb136/labels \
+      --clip-labels data/distill/halpe136_train.json --threads 1
+  $PY tools/train.py "$CFGWB" --work-dir work_dirs/distill_wb136/train
+  $PY tools/distill/export_student.py work_dirs/distill_wb136/train/WB_ITER.pth "$OUT136" \
+      --config "$STUDENT136" --num-keypoints 136 --dataset-name halpe136 \
+      --metainfo configs/_base_/datasets/halpe136.py
+fi
 if has eval; then
   $PY benchmarks/distill_eval.py "$STUDENT26" "$OUT26" --teacher --models-dir "$SHARED/models" \
       --out work_dirs/distill_mn26/eval.json
   $PY benchmarks/distill_eval.py "$STUDENT136" "$OUT136" \
       --clip-json data/distill/halpe136_heldout_clip.json --out work_dirs/distill_mn136/eval.json
+  # face NME (HELEN test), hands21 PCK, whole-body AP; the Halpe-26 student as the body
+  # reference (coco_mini_train body AP, speed)
+  $PY benchmarks/wholebody_eval.py "$SHARED/data" --threads 1 --skip-teacher \
+      --student-checkpoint "$OUT136" --out work_dirs/distill_wb136/wholebody.json
 fi

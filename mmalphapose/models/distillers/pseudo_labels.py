@@ -22,8 +22,10 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
+#: ``faceapi``: face-api's 68-point net, the face teacher of the
+#: ``halpe136-teachers`` ensemble (tools/distill/make_wholebody_labels.py)
 SOURCE_CODES: Dict[str, int] = dict(
-    none=0, gt=1, movenet=2, blazepose=3, derived=4, hand=5, facemesh=6)
+    none=0, gt=1, movenet=2, blazepose=3, derived=4, hand=5, facemesh=6, faceapi=7)
 
 #: Halpe feet index -> BlazePose landmark index. BlazePose has heels (29 L,
 #: 30 R) and "foot index" (31 L, 32 R: the tip of the foot, at the big toe).

@@ -129,6 +129,51 @@ class PoseGuidedPooling(nn.Module):
             maps.float(), grid[:, :, None].float(), mode='bilinear', align_corners=False)
         return out[..., 0].transpose(1, 2)
 
+    @staticmethod
+    def window_means(inputs: Tensor, pts: Tensor, window: int) -> Tensor:
+        """Means of ``inputs`` over ``window`` x ``window`` pixel windows,
+        sampled bilinearly at ``pts``.
+
+        Equal to ``sample(avg_pool2d(inputs, window, stride=1, padding=window
+        // 2, count_include_pad=False), pts)`` (windows clipped at the crop
+        border; zero outside the crop, as ``grid_sample``'s zero padding), but
+        only the ``(window + 1) ** 2`` pixels around each point are read,
+        instead of filtering the whole crop.
+
+        Args:
+            inputs (Tensor): (N, C, H, W) crops.
+            pts (Tensor): (N, P, 2) points in input pixels.
+            window (int): odd window side.
+
+        Returns:
+            Tensor: (N, P, C) float32.
+        """
+        n, c, h, w = inputs.shape
+        k = int(window)
+        r = k // 2
+        x, y = pts[..., 0].float() - 0.5, pts[..., 1].float() - 0.5  # pixel-centre coords
+        x0, y0 = torch.floor(x), torch.floor(y)
+        fx, fy = x - x0, y - y0
+        inside = lambda v, size: ((v >= 0) & (v < size)).float()  # noqa: E731
+        wx = torch.stack([(1 - fx) * inside(x0, w), fx * inside(x0 + 1, w)], -1)  # (N, P, 2)
+        wy = torch.stack([(1 - fy) * inside(y0, h), fy * inside(y0 + 1, h)], -1)
+        offsets = torch.arange(-r, r + 2, device=inputs.device)
+        cols = x0.long().clamp(-1, w - 1)[..., None] + offsets  # (N, P, k+1): both windows
+        rows = y0.long().clamp(-1, h - 1)[..., None] + offsets
+        col_in, row_in = inside(cols, w), inside(rows, h)
+        batch = torch.arange(n, device=inputs.device)[:, None, None, None]
+        patch = inputs.float().permute(0, 2, 3, 1)[batch,
+                                                   rows.clamp(0, h - 1)[..., :, None],
+                                                   cols.clamp(0, w - 1)[..., None, :]]
+        patch = patch * (row_in[..., :, None] * col_in[..., None, :])[..., None]
+        by_row = torch.stack([patch[:, :, :k].sum(2), patch[:, :, 1:].sum(2)], 2)
+        sums = torch.stack([by_row[:, :, :, :k].sum(3), by_row[:, :, :, 1:].sum(3)], 3)
+        row_count = torch.stack([row_in[..., :k].sum(-1), row_in[..., 1:].sum(-1)], -1)
+        col_count = torch.stack([col_in[..., :k].sum(-1), col_in[..., 1:].sum(-1)], -1)
+        count = (row_count[..., :, None] * col_count[..., None, :]).clamp_min(1)
+        means = sums / count[..., None]  # (N, P, 2 dy, 2 dx, C)
+        return (means * (wy[..., :, None, None] * wx[..., None, :, None])).sum((2, 3))
+
     def pool(self, samples: Tensor, weights: Tensor) -> Tensor:
         """(N, P, C) samples, (N, P) weights -> (N, 2 * C): the normalised
         weighted means of the upper and the lower group."""
@@ -172,9 +217,8 @@ class PoseGuidedPooling(nn.Module):
             fmap = feats[self.feature_index]
             blocks.append(self.pool(self.sample(fmap, pts, input_size), w))
         if 'pixels' in self.sources:
-            k = self.pixel_window
-            img = F.avg_pool2d(inputs.float(), k, stride=1, padding=k // 2, count_include_pad=False)
-            blocks.append(self.pool(self.colour_histogram(self.sample(img, pts, input_size)), w))
+            colours = self.window_means(inputs, pts, self.pixel_window)
+            blocks.append(self.pool(self.colour_histogram(colours), w))
         return F.normalize(torch.cat(blocks, 1), dim=1)
 
     def required_outputs(self) -> Dict[str, str]:

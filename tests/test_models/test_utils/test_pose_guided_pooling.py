@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 import mmalphapose.models  # noqa: F401 (registers the models)
 from mmalphapose.models.utils.pose_guided_pooling import PoseGuidedPooling, lower_body_mask
@@ -115,3 +116,18 @@ def test_topdown_predict_writes_embeddings_in_the_same_forward(flip):
                     out_channels=17,
                     decoder=dict(type='SIKRLabel', input_size=(48, 64), heatmap_size=(12, 16))),
                 test_cfg=dict(embedding=dict())))
+
+
+@pytest.mark.parametrize('window', [1, 5, 15])
+def test_window_means_equal_the_filtered_crop_sampled(window):
+    """The integral-image window means equal avg_pool2d + bilinear sampling,
+    also at the border, between pixels and outside the crop."""
+    torch.manual_seed(0)
+    inputs = torch.rand(3, 3, 40, 30) * 2 - 1
+    pts = torch.rand(3, 50, 2) * torch.tensor([34.0, 46.0]) - 2  # some outside
+    pts[0, :4] = torch.tensor([[0.0, 0.0], [30.0, 40.0], [0.5, 39.5], [29.5, 0.5]])
+    ref = F.avg_pool2d(inputs, window, stride=1, padding=window // 2, count_include_pad=False)
+    ref = PoseGuidedPooling.sample(ref, pts, (30, 40))
+    got = PoseGuidedPooling.window_means(inputs, pts, window)
+    assert got.shape == (3, 50, 3)
+    assert torch.allclose(got, ref, atol=1e-5)
