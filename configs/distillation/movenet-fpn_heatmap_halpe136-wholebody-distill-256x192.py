@@ -9,9 +9,13 @@
 #   box = face box x 2, body unsupervised) and the clip labels of the earlier recipe.
 #   coco_mini_train is labelled into its own file and left out: the whole-body
 #   benchmark measures body AP on it.
-# Warm-started from the bundled Halpe-136 student; same network, so the result exports
-# to the plain student config.
-# Reproduce: bash tools/distill/run_all.sh DATA_PARENT labels136 wholebody136
+# Stage 1 of 2 (stage 2: ...-wholebody-distill-finetune-256x192.py, the bundled
+# halpe136-student). Warm-started from the clips-only Halpe-136 student (the bundled
+# halpe136-student before issue 16; run_all.sh's halpe136 stage exports it to
+# work_dirs/release/); same network, so the result exports to the plain student config.
+# The published run started from that file as bundled until commit d7e76f1 (sha256
+# 6c98d7a9...).
+# Reproduce: bash tools/distill/run_all.sh SHARED_DIR labels halpe136 wholebody136
 _base_ = [
     '../wholebody_2d_keypoint/heatmap/halpe136/'
     'heatmap_movenet-fpn_1xb32-1000it_halpe136-256x192.py'
@@ -56,5 +60,5 @@ param_scheduler = [
         by_epoch=False),
 ]
 default_hooks = dict(checkpoint=dict(interval=300, max_keep_ckpts=4))
-# warm start: the bundled Halpe-136 student (plain keys load into the distiller)
-load_from = 'checkpoints/movenet-fpn_heatmap_halpe136-distill-256x192.pth'
+# warm start: the clips-only Halpe-136 student (plain keys load into the distiller)
+load_from = 'work_dirs/release/movenet-fpn_heatmap_halpe136-clips-distill-256x192.pth'

@@ -6,21 +6,28 @@
 #   2. the Halpe-26 student: mmengine Runner (tools/train.py), ~25 min on 2 cores
 #   3. the Halpe-136 student, warm-started from the Halpe-26 one, ~20 min (the bundled
 #      file is the iteration-500 checkpoint of this 1000-iteration run, see its card)
-#   4. the whole-body Halpe-136 student of the halpe136-teachers ensemble (issue 16):
-#      tools/distill/make_wholebody_labels.py over the shared people_photos, HELEN
-#      train faces and the clip labels (research-only data: the labels stay in
-#      work_dirs/distill_wb136/labels), then training warm-started from $OUT136,
-#      ~30 min (configs/distillation/movenet-fpn_heatmap_halpe136-wholebody-distill-256x192.py)
-#   5. export the students (float16, weights only) to checkpoints/ and evaluate them
+#   4. the whole-body Halpe-136 student of the halpe136-teachers ensemble (issue 16, the
+#      bundled halpe136-student): tools/distill/make_wholebody_labels.py over people_photos,
+#      HELEN train faces and the clip labels (research-only data: the labels stay in
+#      work_dirs/distill_wb136/labels), then stage 1 (MobileNetV2 frozen, warm-started from
+#      step 3's student, ~20 min) and stage 2 (MobileNetV2 stages 4-7 trainable, ~30 min)
+#   5. export the students (float16, weights only) into $OUT_DIR and evaluate them
 # Training runs the distiller configs (configs/distillation/); they wrap the plain
-# student configs, which the exported checkpoints belong to.
-# Usage: bash tools/distill/run_all.sh [SHARED_DIR] [STAGE...]
-#   SHARED_DIR holds data/ (sample images/videos) and models/ (teacher ONNX files);
-#   STAGE is any of labels, halpe26, halpe136, wholebody136, eval (default: all of them).
+# student configs, which the exported checkpoints belong to. Nothing is written over the
+# bundled checkpoints/: copy a result there yourself once it has been evaluated.
+# Usage: bash tools/distill/run_all.sh SHARED_DIR [STAGE...]
+#   SHARED_DIR holds data/ (sample images/videos, people_photos, faces68, ...) and models/
+#   (teacher ONNX files);
+#   STAGE is any of labels, halpe26, halpe136, wholebody136, eval (default: all of them);
+#   OUT_DIR (environment, default work_dirs/release) receives the exported students.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-SHARED=${1:-../shared}
-shift || true
+if [ $# -lt 1 ]; then
+  echo "usage: bash tools/distill/run_all.sh SHARED_DIR [STAGE...]" >&2
+  exit 2
+fi
+SHARED=$1
+shift
 STAGES=${*:-labels halpe26 halpe136 wholebody136 eval}
 PY=${PY:-python}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
@@ -29,10 +36,14 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 CFG26=configs/distillation/movenet-fpn_heatmap_halpe26-distill-256x192.py
 CFG136=configs/distillation/movenet-fpn_heatmap_halpe136-distill-256x192.py
 CFGWB=configs/distillation/movenet-fpn_heatmap_halpe136-wholebody-distill-256x192.py
+CFGWB2=configs/distillation/movenet-fpn_heatmap_halpe136-wholebody-distill-finetune-256x192.py
 STUDENT26=configs/body_2d_keypoint/heatmap/halpe26/heatmap_movenet-fpn_1xb32-1500it_halpe26-256x192.py
 STUDENT136=configs/wholebody_2d_keypoint/heatmap/halpe136/heatmap_movenet-fpn_1xb32-1000it_halpe136-256x192.py
-OUT26=checkpoints/movenet-fpn_heatmap_halpe26-distill-256x192.pth
-OUT136=checkpoints/movenet-fpn_heatmap_halpe136-distill-256x192.pth
+OUT_DIR=${OUT_DIR:-work_dirs/release}
+mkdir -p "$OUT_DIR"
+OUT26=$OUT_DIR/movenet-fpn_heatmap_halpe26-distill-256x192.pth
+OUT136=$OUT_DIR/movenet-fpn_heatmap_halpe136-clips-distill-256x192.pth
+OUTWB=$OUT_DIR/movenet-fpn_heatmap_halpe136-distill-256x192.pth
 
 has() { [[ " $STAGES " == *" $1 "* ]]; }
 
@@ -54,8 +65,11 @@ fi
 if has wholebody136; then
   $PY tools/distill/make_wholebody_labels.py "$SHARED/data" --out-dir work_dirs/distill_wb136/labels \
       --clip-labels data/distill/halpe136_train.json --threads 1
-  $PY tools/train.py "$CFGWB" --work-dir work_dirs/distill_wb136/train
-  $PY tools/distill/export_student.py work_dirs/distill_wb136/train/WB_ITER.pth "$OUT136" \
+  $PY tools/train.py "$CFGWB" --work-dir work_dirs/distill_wb136/train \
+      --cfg-options load_from="$OUT136"
+  $PY tools/train.py "$CFGWB2" --work-dir work_dirs/distill_wb136/train2 \
+      --cfg-options load_from=work_dirs/distill_wb136/train/iter_1200.pth
+  $PY tools/distill/export_student.py work_dirs/distill_wb136/train2/iter_1200.pth "$OUTWB" \
       --config "$STUDENT136" --num-keypoints 136 --dataset-name halpe136 \
       --metainfo configs/_base_/datasets/halpe136.py
 fi
@@ -67,5 +81,5 @@ if has eval; then
   # face NME (HELEN test), hands21 PCK, whole-body AP; the Halpe-26 student as the body
   # reference (coco_mini_train body AP, speed)
   $PY benchmarks/wholebody_eval.py "$SHARED/data" --threads 1 --skip-teacher \
-      --student-checkpoint "$OUT136" --out work_dirs/distill_wb136/wholebody.json
+      --student-checkpoint "$OUTWB" --out work_dirs/distill_wb136/wholebody.json
 fi

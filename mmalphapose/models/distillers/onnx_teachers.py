@@ -189,7 +189,7 @@ class BlazePoseTeacher(_ONNXCropTeacher):
                 flag = o[:, 0]
         if lm is None or flag is None:
             raise ValueError(f'BlazePoseTeacher: unexpected outputs {list(by_name)}')
-        vis = 1.0 / (1.0 + np.exp(-lm[..., 3]))
+        vis = 1.0 / (1.0 + np.exp(-np.clip(lm[..., 3], -60.0, 60.0)))  # no overflow warning
         scores = (vis * flag[:, None]).astype(np.float32)
         return crop_to_image(lm[..., :2].astype(np.float32), mats), scores
 
