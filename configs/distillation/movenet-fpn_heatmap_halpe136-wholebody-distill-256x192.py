@@ -41,14 +41,12 @@ model = dict(
         dict(source='hand', keypoint_ids=list(range(94, 136)), loss_weight=1.0),
     ],
 )
-train_dataloader = dict(
-    dataset=dict(data_root=data_root, ann_file='halpe136_wholebody_train.json'))
+train_dataloader = dict(dataset=dict(data_root=data_root, ann_file='halpe136_wholebody_train.json'))
 train_cfg = dict(max_iters=max_iters)
 # the FPN and heatmap branch learn at 0.2x (0.1x in the body recipes): the face and
 # hands need finer features than the body
 optim_wrapper = dict(
-    optimizer=dict(lr=base_lr),
-    paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.2)}))
+    optimizer=dict(lr=base_lr), paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.2)}))
 param_scheduler = [
     dict(type='LinearLR', begin=0, end=100, start_factor=0.1, by_epoch=False),
     dict(

@@ -10,7 +10,8 @@
 #      bundled halpe136-student): tools/distill/make_wholebody_labels.py over people_photos,
 #      HELEN train faces and the clip labels (research-only data: the labels stay in
 #      work_dirs/distill_wb136/labels), then stage 1 (MobileNetV2 frozen, warm-started from
-#      step 3's student, ~20 min) and stage 2 (MobileNetV2 stages 4-7 trainable, ~30 min)
+#      step 3's student, ~20 min) and stage 2 run twice (MobileNetV2 stages 4-7 trainable,
+#      ~26 min each)
 #   5. export the students (float16, weights only) into $OUT_DIR and evaluate them
 # Training runs the distiller configs (configs/distillation/); they wrap the plain
 # student configs, which the exported checkpoints belong to. Nothing is written over the
@@ -67,9 +68,12 @@ if has wholebody136; then
       --clip-labels data/distill/halpe136_train.json --threads 1
   $PY tools/train.py "$CFGWB" --work-dir work_dirs/distill_wb136/train \
       --cfg-options load_from="$OUT136"
+  # stage 2, run twice (each run a fresh warm-up + cosine from the end of the one before)
   $PY tools/train.py "$CFGWB2" --work-dir work_dirs/distill_wb136/train2 \
       --cfg-options load_from=work_dirs/distill_wb136/train/iter_1200.pth
-  $PY tools/distill/export_student.py work_dirs/distill_wb136/train2/iter_1200.pth "$OUTWB" \
+  $PY tools/train.py "$CFGWB2" --work-dir work_dirs/distill_wb136/train3 \
+      --cfg-options load_from=work_dirs/distill_wb136/train2/iter_1200.pth
+  $PY tools/distill/export_student.py work_dirs/distill_wb136/train3/iter_1200.pth "$OUTWB" \
       --config "$STUDENT136" --num-keypoints 136 --dataset-name halpe136 \
       --metainfo configs/_base_/datasets/halpe136.py
 fi

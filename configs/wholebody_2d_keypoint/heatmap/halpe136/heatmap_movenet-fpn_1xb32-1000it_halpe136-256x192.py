@@ -1,12 +1,13 @@
 # The bundled Halpe-136 whole-body student as a plain top-down model (weights:
-# checkpoints/movenet-fpn_heatmap_halpe136-distill-256x192.pth, the iteration-500
-# checkpoint of this 1000-iteration schedule; model card in checkpoints/README.md).
-# The Halpe-26 student (heatmap_movenet-fpn_1xb32-1500it_halpe26-256x192.py) with 136
-# heatmaps, warm-started from the bundled Halpe-26 student (all but the output layer).
-# Trained by the distiller config that wraps it,
-# configs/distillation/movenet-fpn_heatmap_halpe136-distill-256x192.py, which adds the
-# MediaPipe hand landmark (hands, 94-135) and face-mesh (face, 26-93) teachers.
-# Labels: tools/distill/make_teacher_labels.py --wholebody -> data/distill/halpe136_*.json
+# checkpoints/movenet-fpn_heatmap_halpe136-distill-256x192.pth; model card in
+# checkpoints/README.md). The Halpe-26 student (heatmap_movenet-fpn_1xb32-1500it_halpe26-256x192.py)
+# with 136 heatmaps. Two recipes wrap it (DWPose layout):
+# * configs/distillation/movenet-fpn_heatmap_halpe136-distill-256x192.py: this file's own
+#   data and schedule (clip labels with MediaPipe hand / face-mesh teachers), warm-started
+#   from the Halpe-26 student (all but the output layer) - the earlier bundled student;
+# * configs/distillation/movenet-fpn_heatmap_halpe136-wholebody-distill-256x192.py and
+#   ...-wholebody-distill-finetune-256x192.py: the halpe136-teachers ensemble's labels on
+#   photos, HELEN faces and the clips - the bundled weights (tools/distill/run_all.sh).
 _base_ = [
     '../../../body_2d_keypoint/heatmap/halpe26/'
     'heatmap_movenet-fpn_1xb32-1500it_halpe26-256x192.py'
