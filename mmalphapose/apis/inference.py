@@ -86,7 +86,9 @@ def init_model(config: Union[str, Path, Config],
     Args:
         config: config path (or ``mmalphapose::`` path, model name, alias) or
             a :class:`Config`.
-        checkpoint: optional ``.pth``; ``None`` keeps the initial weights.
+        checkpoint: optional ``.pth``; ``None`` keeps the initial weights,
+            except for a model name or alias of ``model-index.yml``, which
+            loads the weights the index lists (the bundled checkpoint).
         device: torch device string.
         cfg_options: overrides merged into the config.
         backend: who runs the network (``apis/backends.py``): ``'pytorch'``
@@ -102,9 +104,14 @@ def init_model(config: Union[str, Path, Config],
     """
     from mmalphapose.registry import MODELS
     from mmalphapose.utils import enable_safe_checkpoint_loading, register_all_modules
-    from .model_index import resolve_pose_config
+    from mmalphapose.utils.resources import resource_root
+    from .model_index import find_model, resolve_pose_config
     enable_safe_checkpoint_loading()
     if isinstance(config, (str, Path)):
+        entry = None if osp.isfile(str(config)) else find_model(str(config))
+        if checkpoint is None and entry is not None and entry.weights and \
+                entry.weights.endswith('.pth'):
+            checkpoint = str(resource_root() / entry.weights)
         config_name = resolve_pose_config(str(config))
         config = Config.fromfile(config_name)
     elif isinstance(config, Config):

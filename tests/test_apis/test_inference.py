@@ -26,6 +26,21 @@ def test_init_model_metainfo_and_input_size(model):
     assert not model.training
 
 
+def test_a_model_name_loads_its_bundled_weights():
+    """``init_model('halpe26-student')`` gives the index's weights; the same
+    config by path without a checkpoint keeps the initial ones."""
+    from mmalphapose.apis.model_index import find_model
+    from mmalphapose.utils import safe_torch_load
+    from mmalphapose.utils.resources import resource_root
+    entry = find_model('halpe26-student')
+    named = init_model('halpe26-student')
+    by_path = init_model(str(resource_root() / entry.config))
+    sd = safe_torch_load(str(resource_root() / entry.weights))['state_dict']
+    key = next(k for k in sd if k.endswith('final_layer.weight'))
+    torch.testing.assert_close(named.state_dict()[key], sd[key].float())
+    assert not torch.allclose(by_path.state_dict()[key], sd[key].float())
+
+
 def test_keypoints_land_on_the_dots(model):
     res = inference_topdown(model, dots_image(DOTS), BOXES)
     assert len(res) == 3
