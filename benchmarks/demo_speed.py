@@ -208,6 +208,14 @@ def mmpose_ratio(frames: List[np.ndarray], boxes: List[np.ndarray], rounds: int 
             f'threads: MMPose {mm:.2f} s; ' + ', '.join(parts) + ' (MMPose time / ours)')
 
 
+def mmpose_line(name: str, detector, bbox_thr: float, tmp: str) -> str:
+    """:func:`mmpose_ratio` on the detector's boxes of the first 8 frames of
+    clip ``name``, as a printed line."""
+    _, frames = cut_clip(CLIPS[name][0], 8, tmp)
+    boxes = detector_limit(detector, frames, 4, bbox_thr)[1]
+    return f'{name}: pose stage vs MMPose: {mmpose_ratio(frames, boxes)}'
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     import torch
@@ -215,14 +223,12 @@ def main(argv=None) -> int:
     extra = args.demo_args.split()
     if args.mmpose_only:
         from mmalphapose.apis import cli
+        dargs = cli.parse_args([CLIPS[args.clips[0]][0]] + extra)
+        threads = cli.stage_threads(dargs)
+        torch.set_num_threads(threads)
+        inf = cli.build_inferencer(dargs, dargs.device, threads, show_progress=False)
         with tempfile.TemporaryDirectory() as tmp:
-            _, frames = cut_clip(CLIPS[args.clips[0]][0], 8, tmp)
-            dargs = cli.parse_args([CLIPS[args.clips[0]][0]] + extra)
-            threads = cli.stage_threads(dargs)
-            torch.set_num_threads(threads)
-            inf = cli.build_inferencer(dargs, dargs.device, threads, show_progress=False)
-            boxes = detector_limit(inf.detector, frames, 4, dargs.bbox_thr)[1]
-            print(f'{args.clips[0]}: pose stage vs MMPose:', mmpose_ratio(frames, boxes))
+            print(mmpose_line(args.clips[0], inf.detector, dargs.bbox_thr, tmp))
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.clips:
@@ -247,12 +253,12 @@ def main(argv=None) -> int:
                 pose_fps = sweep[best] * len(frames) / max(people, 1)
                 limit = min(det_fps, pose_fps, io)
                 serial = 1.0 / (1.0 / det_fps + 1.0 / pose_fps + 1.0 / io)
-                rows.append(
-                    (name, len(frames), people / len(frames), backend,
-                     getattr(inf.model, 'pose_backend',
-                             backend), threads, fps, det_fps, pose_fps, best, dargs.pose_batch
-                     or getattr(inf.model, "default_pose_batch", None), io, limit, fps / limit,
-                     serial, fps / serial))
+                # the demo's batch: --pose-batch, else the pose backend's default
+                demo_batch = dargs.pose_batch or getattr(inf.model, 'default_pose_batch', None)
+                rows.append((name, len(frames), people / len(frames), backend,
+                             getattr(inf.model, 'pose_backend',
+                                     backend), threads, fps, det_fps, pose_fps, best, demo_batch,
+                             io, limit, fps / limit, serial, fps / serial))
                 print(f'{name} {backend}: {fps:.2f} frames/s (limit {limit:.2f})', flush=True)
         print(f'\ntorch {torch.__version__}, {os.cpu_count()} cores, threads per stage as the '
               'demo sets them; frames/s')
@@ -272,11 +278,7 @@ def main(argv=None) -> int:
             print(f'  {name:12s} {backend:11s} ' + '  '.join(f'b{b}: {v:.1f}'
                                                              for b, v in sweep.items()))
         if rows:
-            name = rows[0][0]
-            video, n = CLIPS[name]
-            _, frames = cut_clip(video, 8, tmp)
-            boxes = detector_limit(inf.detector, frames, 4, dargs.bbox_thr)[1]
-            print('\npose stage vs MMPose:', mmpose_ratio(frames, boxes))
+            print('\n' + mmpose_line(rows[0][0], inf.detector, dargs.bbox_thr, tmp))
     return 0
 
 

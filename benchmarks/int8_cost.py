@@ -98,9 +98,10 @@ def main(argv=None) -> Dict[str, dict]:
     from wholebody_eval import body_ap, model_predictor
 
     from mmalphapose.apis import init_model
-    from mmalphapose.apis.backends import OnnxRuntimeNetwork, measure_batch_speed, runtime_model
+    from mmalphapose.apis.backends import (OnnxRuntimeNetwork, build_pose_backend,
+                                           measure_batch_speed, runtime_model)
     model = init_model(args.model)  # PyTorch: the base of every runtime model
-    rt = init_model(args.model, backend='onnxruntime')
+    rt = build_pose_backend(model, 'onnxruntime', num_threads=args.threads)
     fp32_path = rt.onnx_network.path
     inputs = calibration_inputs(model)
     models = {'float32': rt}

@@ -257,6 +257,12 @@ def people_per_second(predict: Predictor, gt_file: str, image_dir: str) -> float
     return round(n / (time.perf_counter() - t0), 2)
 
 
+def mini_train_body_ap(predict: Predictor, data_root: str) -> float:
+    """:func:`body_ap` on ``coco_mini_train`` (86 people, GT boxes)."""
+    mini = osp.join(data_root, 'coco_mini_train')
+    return body_ap(predict, osp.join(mini, 'person_keypoints_train2017_mini.json'), mini)
+
+
 def evaluate(name: str, model, args, detector) -> dict:
     predict = model_predictor(model)
     d = args.data_root
@@ -316,10 +322,7 @@ def evaluate(name: str, model, args, detector) -> dict:
             return k[0, 94:115] if left >= right else k[0, 115:136]
 
         res['hands21_pck02'] = hand_pck(student_hand, hands_root)
-    mini = osp.join(d, 'coco_mini_train')
-    res['coco_mini_train_body_ap'] = body_ap(predict,
-                                             osp.join(mini, 'person_keypoints_train2017_mini.json'),
-                                             mini)
+    res['coco_mini_train_body_ap'] = mini_train_body_ap(predict, d)
     res['seconds'] = round(time.time() - t0, 1)
     return res
 
@@ -333,10 +336,7 @@ def evaluate_body_reference(name: str, model, args) -> dict:
     res: Dict[str, object] = dict(model=name)
     res['people_per_s'] = people_per_second(predict, osp.join(d, 'halpe', 'test_halpe.json'),
                                             osp.join(d, 'coco'))
-    mini = osp.join(d, 'coco_mini_train')
-    res['coco_mini_train_body_ap'] = body_ap(predict,
-                                             osp.join(mini, 'person_keypoints_train2017_mini.json'),
-                                             mini)
+    res['coco_mini_train_body_ap'] = mini_train_body_ap(predict, d)
     res['seconds'] = round(time.time() - t0, 1)
     return res
 

@@ -8,22 +8,8 @@
 # Reproduce: bash tools/distill/run_all.sh DATA_PARENT wholebody136
 _base_ = ['./movenet-fpn_heatmap_halpe136-wholebody-distill-256x192.py']
 
-max_iters = 1200
-base_lr = 1e-3
-
+# stage 1's schedule (1200 iterations, warm-up + cosine from 1e-3) and data, inherited
 model = dict(student=dict(backbone=dict(frozen_stages=3)))
-train_cfg = dict(max_iters=max_iters)
-optim_wrapper = dict(
-    optimizer=dict(lr=base_lr), paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1)}))
-param_scheduler = [
-    dict(type='LinearLR', begin=0, end=100, start_factor=0.1, by_epoch=False),
-    dict(
-        type='CosineAnnealingLR',
-        begin=100,
-        end=max_iters,
-        T_max=max_iters - 100,
-        eta_min=base_lr * 1e-3,
-        by_epoch=False),
-]
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1)}))
 # the end of stage 1 (a distiller checkpoint: its keys load as they are)
 load_from = 'work_dirs/distill_wb136/train/iter_1200.pth'

@@ -44,12 +44,6 @@ SMPL_OPTIONS_ERROR = ('--smpl writes the SMPL records of docs/output_formats.md 
                       'meshes: --format, --keypoints and --draw-heatmap do not apply')
 
 
-def _pose_batch(forward_kwargs: dict) -> Optional[int]:
-    """``pose_batch`` of the forward options (None: the backend's default)."""
-    batch = forward_kwargs.get('pose_batch')
-    return None if batch is None else int(batch)
-
-
 @INFERENCERS.register_module()
 class PoseInferencer:
     """Whole AlphaPose inference pipeline.
@@ -271,13 +265,13 @@ class PoseInferencer:
                 self.model,
                 self.smpl_layer,
                 tracker,
-                _pose_batch(fwd),
+                fwd.get('pose_batch'),
                 fwd.get('flip'),
                 frames_per_batch=det_batch,
                 follow_kpt_thr=float(np.max(kpt_thr)))
         else:
             pose_stage = PoseStage(
-                TopdownPredictor(self.model, _pose_batch(fwd), fwd.get('flip')),
+                TopdownPredictor(self.model, fwd.get('pose_batch'), fwd.get('flip')),
                 self.build_pose_nms(postk.get('pose_nms', self.default_pose_nms)),
                 tracker,
                 frames_per_batch=det_batch,

@@ -46,14 +46,12 @@ import numpy as np
 
 sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..'))
 from mmalphapose.models.detectors.onnx_person_detector import ONNXPersonDetector
+from mmalphapose.models.distillers.label_file import LabelWriter, keypoint_names
 from mmalphapose.models.distillers.onnx_teachers import (BlazePoseTeacher, FaceMeshTeacher,
                                                          HandLandmarkTeacher, MoveNetTeacher)
-from mmalphapose.models.distillers.pseudo_labels import (HALPE136_FACE, HALPE136_LEFT_HAND,
-                                                         HALPE136_RIGHT_HAND, assemble_halpe26,
-                                                         assemble_halpe136, face_boxes_from_body,
-                                                         hand_boxes_from_body, merge_with_gt)
-
-REPO_ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
+from mmalphapose.models.distillers.pseudo_labels import (assemble_halpe26, assemble_halpe136,
+                                                         face_boxes_from_body, hand_boxes_from_body,
+                                                         merge_with_gt)
 
 TRAIN_VIDEOS = [  # every frame of these clips (--frame-step subsamples)
     'mmaction2_test_video_structuralize_basketball.mp4',
@@ -95,14 +93,6 @@ def parse_args() -> argparse.Namespace:
     return p.parse_args()
 
 
-def halpe136_names() -> List[str]:
-    """Keypoint names of Halpe-136, from configs/_base_/datasets/halpe136.py."""
-    from mmengine.config import Config
-    info = Config.fromfile(osp.join(REPO_ROOT, 'configs', '_base_', 'datasets',
-                                    'halpe136.py')).dataset_info['keypoint_info']
-    return [info[i]['name'] for i in range(136)]
-
-
 def read_frames(path: str, step: int) -> List[np.ndarray]:
     cap = cv2.VideoCapture(path)
     if not cap.isOpened():
@@ -117,83 +107,6 @@ def read_frames(path: str, step: int) -> List[np.ndarray]:
         i += 1
     cap.release()
     return frames
-
-
-class LabelWriter:
-    """Accumulates images and annotations of one COCO-style file."""
-
-    def __init__(self) -> None:
-        self.images: List[dict] = []
-        self.annotations: List[dict] = []
-
-    def add_image(self, file_name: str, img: np.ndarray, **extra) -> int:
-        img_id = len(self.images) + 1
-        self.images.append(
-            dict(
-                id=img_id,
-                file_name=file_name,
-                width=int(img.shape[1]),
-                height=int(img.shape[0]),
-                **extra))
-        return img_id
-
-    def add_instances(self,
-                      img_id: int,
-                      bboxes: np.ndarray,
-                      kpts: np.ndarray,
-                      weights: np.ndarray,
-                      sources: np.ndarray,
-                      domain: str,
-                      bbox_scores: Optional[np.ndarray] = None) -> None:
-        for i in range(len(bboxes)):
-            x1, y1, x2, y2 = [float(v) for v in bboxes[i]]
-            k = np.concatenate([kpts[i], weights[i][:, None]], 1)
-            k[weights[i] <= 0] = 0
-            self.annotations.append(
-                dict(
-                    id=len(self.annotations) + 1,
-                    image_id=img_id,
-                    category_id=1,
-                    iscrowd=0,
-                    bbox=[round(x1, 2),
-                          round(y1, 2),
-                          round(x2 - x1, 2),
-                          round(y2 - y1, 2)],
-                    area=round((x2 - x1) * (y2 - y1), 2),
-                    num_keypoints=int((weights[i] > 0).sum()),
-                    keypoints=[round(float(v), 3) for v in k.ravel()],
-                    keypoint_sources=[int(s) for s in sources[i]],
-                    bbox_score=1.0 if bbox_scores is None else round(float(bbox_scores[i]), 4),
-                    domain=domain))
-
-    def dump(self, path: str, description: str, keypoint_names: Optional[List[str]] = None) -> None:
-        halpe26 = [
-            'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder',
-            'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist', 'left_hip',
-            'right_hip', 'left_knee', 'right_knee', 'left_ankle', 'right_ankle', 'head', 'neck',
-            'hip', 'left_big_toe', 'right_big_toe', 'left_small_toe', 'right_small_toe',
-            'left_heel', 'right_heel'
-        ]
-        names = halpe26 if keypoint_names is None else keypoint_names
-        with open(path, 'w') as f:
-            json.dump(
-                dict(
-                    info=dict(description=description),
-                    images=self.images,
-                    annotations=self.annotations,
-                    categories=[dict(id=1, name='person', keypoints=names)]),
-                f,
-                separators=(',', ':'))
-        print(f'wrote {path}: {len(self.images)} images, {len(self.annotations)} instances')
-        if keypoint_names is not None and len(names) == 136 and self.annotations:
-            w = np.array([a['keypoints'][2::3] for a in self.annotations]) > 0
-            n = len(w)
-            print(f'  labelled points per instance: face {w[:, HALPE136_FACE].sum() / n:.1f}, '
-                  f'left hand {w[:, HALPE136_LEFT_HAND].sum() / n:.1f}, right hand '
-                  f'{w[:, HALPE136_RIGHT_HAND].sum() / n:.1f}; instances with a face '
-                  f'{int(w[:, HALPE136_FACE].any(1).sum())}, a left hand '
-                  f'{int(w[:, HALPE136_LEFT_HAND].any(1).sum())}, a right hand '
-                  f'{int(w[:, HALPE136_RIGHT_HAND].any(1).sum())}')
 
 
 class Labeller:
@@ -254,9 +167,9 @@ class Labeller:
                      domain: str,
                      writer136: Optional[LabelWriter] = None) -> None:
         cv2.imwrite(osp.join(self.args.out_dir, rel), img)
-        img_id = writer.add_image(rel, img)
+        img_id = writer.add_image(rel, img.shape[1], img.shape[0])
         if writer136 is not None:
-            writer136.add_image(rel, img)
+            writer136.add_image(rel, img.shape[1], img.shape[0])
         bboxes, scores = self.detect(img)
         if len(bboxes) == 0:
             return
@@ -282,9 +195,9 @@ def posetrack_gt(lab: Labeller,
             continue
         rel = osp.join('images', 'posetrack18', im['file_name'].replace('/', '_'))
         cv2.imwrite(osp.join(lab.args.out_dir, rel), img)
-        img_id = writer.add_image(rel, img)
+        img_id = writer.add_image(rel, img.shape[1], img.shape[0])
         if writer136 is not None:
-            writer136.add_image(rel, img)
+            writer136.add_image(rel, img.shape[1], img.shape[0])
         anns = [
             a for a in ann['annotations']
             if a['image_id'] == im['id'] and a.get('num_keypoints', 0) > 0
@@ -341,16 +254,16 @@ def main() -> None:
     train.dump(
         osp.join(args.out_dir, 'halpe26_train.json'),
         'Halpe-26 pseudo-labels (MoveNet body, BlazePose feet, derived '
-        'head/neck/hip) + PoseTrack18 GT; mmalphapose tools/distill')
+        'head/neck/hip) + PoseTrack18 GT; mmalphapose tools/distill', keypoint_names(26))
     held = LabelWriter()
     for idx, frame in read_frames(osp.join(data, 'videos', HELDOUT_VIDEO), 1):
         rel = osp.join('images', 'videos', f'{osp.splitext(HELDOUT_VIDEO)[0]}_{idx:04d}.jpg')
         lab.pseudo_image(held, frame, rel, 'heldout_pseudo', held136)
     held.dump(
         osp.join(args.out_dir, 'halpe26_heldout_clip.json'),
-        'Teacher labels on the held-out clip (evaluation only)')
+        'Teacher labels on the held-out clip (evaluation only)', keypoint_names(26))
     if args.wholebody:
-        names = halpe136_names()
+        names = keypoint_names(136)
         train136.dump(
             osp.join(args.out_dir, 'halpe136_train.json'),
             'Halpe-136 pseudo-labels (Halpe-26 labels + MediaPipe face mesh '

@@ -62,9 +62,10 @@ import numpy as np
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
-from mmalphapose.models.distillers.pseudo_labels import (HALPE136_FACE,  # noqa: E402
-                                                         HALPE136_LEFT_HAND, HALPE136_RIGHT_HAND,
-                                                         SOURCE_CODES, merge_with_gt)
+from mmalphapose.models.distillers.label_file import LabelWriter, keypoint_names
+from mmalphapose.models.distillers.pseudo_labels import (HALPE136_FACE, HALPE136_LEFT_HAND,
+                                                         HALPE136_RIGHT_HAND, SOURCE_CODES,
+                                                         merge_with_gt)
 
 TEACHER_CFG = 'configs/distillation/onnx-teachers_halpe136-256x256.py'
 #: source code of each of the ensemble's first 26 points
@@ -212,110 +213,6 @@ def part_crops(labels: Labels,
     return out
 
 
-def label_counts(weights: np.ndarray) -> Dict[str, int]:
-    """Instances with any supervised body / face / left-hand / right-hand
-    point, from (N,136) weights."""
-    w = np.asarray(weights) > 0
-    if w.size == 0:
-        return dict(instances=0, body=0, face=0, left_hand=0, right_hand=0)
-    return dict(
-        instances=int(len(w)),
-        body=int(w[:, :26].any(1).sum()),
-        face=int(w[:, HALPE136_FACE].any(1).sum()),
-        left_hand=int(w[:, HALPE136_LEFT_HAND].any(1).sum()),
-        right_hand=int(w[:, HALPE136_RIGHT_HAND].any(1).sum()))
-
-
-class Halpe136Writer:
-    """Accumulates the images and annotations of one COCO-style Halpe-136
-    label file (the layout of ``make_teacher_labels.py``'s files)."""
-
-    def __init__(self) -> None:
-        self.images: List[dict] = []
-        self.annotations: List[dict] = []
-        self._image_ids: Dict[str, int] = {}
-
-    def add_image(self, file_name: str, width: int, height: int) -> int:
-        """The image's id (added once per file name)."""
-        if file_name not in self._image_ids:
-            self._image_ids[file_name] = len(self.images) + 1
-            self.images.append(
-                dict(
-                    id=self._image_ids[file_name],
-                    file_name=file_name,
-                    width=int(width),
-                    height=int(height)))
-        return self._image_ids[file_name]
-
-    def add(self, img_id: int, boxes: np.ndarray, labels: Labels, domain: str) -> None:
-        """Add N instances: boxes (N,4) xyxy and their labels."""
-        kpts, weights, sources = labels
-        boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
-        for i in range(len(boxes)):
-            x1, y1, x2, y2 = [float(v) for v in boxes[i]]
-            k = np.concatenate([kpts[i], weights[i][:, None]], 1)
-            k[weights[i] <= 0] = 0
-            self.annotations.append(
-                dict(
-                    id=len(self.annotations) + 1,
-                    image_id=img_id,
-                    category_id=1,
-                    iscrowd=0,
-                    bbox=[round(x1, 2),
-                          round(y1, 2),
-                          round(x2 - x1, 2),
-                          round(y2 - y1, 2)],
-                    area=round((x2 - x1) * (y2 - y1), 2),
-                    num_keypoints=int((weights[i] > 0).sum()),
-                    keypoints=[round(float(v), 3) for v in k.ravel()],
-                    keypoint_sources=[int(s) for s in sources[i]],
-                    bbox_score=1.0,
-                    domain=domain))
-
-    def add_file(self, path: str, prefix: str) -> None:
-        """Copy the images and annotations of an existing Halpe-136 label file,
-        image paths prefixed with ``prefix``."""
-        with open(path) as f:
-            d = json.load(f)
-        ids = {}
-        for im in d['images']:
-            ids[im['id']] = self.add_image(
-                osp.join(prefix, im['file_name']), im['width'], im['height'])
-        for a in d['annotations']:
-            if len(a['keypoints']) != 136 * 3:
-                raise ValueError(f'{path}: annotation {a["id"]} is not Halpe-136')
-            self.annotations.append(
-                dict(a, id=len(self.annotations) + 1, image_id=ids[a['image_id']]))
-
-    def weights(self) -> np.ndarray:
-        return np.array([a['keypoints'][2::3] for a in self.annotations],
-                        np.float32).reshape(-1, 136)
-
-    def dump(self, path: str, description: str, keypoint_names: List[str]) -> None:
-        with open(path, 'w') as f:
-            json.dump(
-                dict(
-                    info=dict(description=description),
-                    images=self.images,
-                    annotations=self.annotations,
-                    categories=[dict(id=1, name='person', keypoints=keypoint_names)]),
-                f,
-                separators=(',', ':'))
-        domains: Dict[str, int] = {}
-        for a in self.annotations:
-            domains[a['domain']] = domains.get(a['domain'], 0) + 1
-        print(f'wrote {path}: {len(self.images)} images, {len(self.annotations)} instances '
-              f'{domains}; with labels: {label_counts(self.weights())}')
-
-
-def halpe136_names() -> List[str]:
-    """Keypoint names of Halpe-136 (``configs/_base_/datasets/halpe136.py``)."""
-    from mmengine.config import Config
-    info = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'datasets',
-                                    'halpe136.py')).dataset_info['keypoint_info']
-    return [info[i]['name'] for i in range(136)]
-
-
 def link(src: str, dst: str) -> None:
     """Symbolic link ``dst`` -> ``src`` (replacing an older link)."""
     if osp.islink(dst):
@@ -335,8 +232,8 @@ def coco_gt_people(ann_file: str) -> Tuple[List[dict], Dict[int, List[dict]]]:
     return d['images'], per
 
 
-def label_coco_file(predict, ann_file: str, image_dir: str, rel_dir: str, writer: Halpe136Writer,
-                    args: argparse.Namespace, domain: str, crops: Optional[Halpe136Writer]) -> None:
+def label_coco_file(predict, ann_file: str, image_dir: str, rel_dir: str, writer: LabelWriter,
+                    args: argparse.Namespace, domain: str, crops: Optional[LabelWriter]) -> None:
     """The ensemble on the GT boxes of a COCO-17 file; GT body wins. Part
     crops of its instances go to ``crops`` (None: no crops)."""
     import cv2
@@ -360,17 +257,17 @@ def label_coco_file(predict, ann_file: str, image_dir: str, rel_dir: str, writer
                                  g[..., 2])
         rel = osp.join(rel_dir, im['file_name'])
         img_id = writer.add_image(rel, img.shape[1], img.shape[0])
-        writer.add(img_id, boxes, labels, domain)
+        writer.add_instances(img_id, boxes, *labels, domain)
         if crops is not None:
             cid = crops.add_image(rel, img.shape[1], img.shape[0])
             for kind, box, lab in part_crops(labels, args.face_crop_thr, args.hand_crop_thr, 2.0,
                                              args.hand_box_scale, img.shape[:2]):
-                crops.add(cid, box[None], lab, f'{domain}_{kind}')
+                crops.add_instances(cid, box[None], *lab, f'{domain}_{kind}')
         if (n + 1) % 100 == 0:
             print(f'{domain}: {n + 1}/{len(images)} images, {time.time() - t0:.0f} s', flush=True)
 
 
-def label_helen(helen_json: str, rel_dir: str, writer: Halpe136Writer, max_images: int = 0) -> None:
+def label_helen(helen_json: str, rel_dir: str, writer: LabelWriter, max_images: int = 0) -> None:
     """HELEN face-only samples (GT face, box = GT face box x 2)."""
     with open(helen_json) as f:
         d = json.load(f)
@@ -380,7 +277,7 @@ def label_helen(helen_json: str, rel_dir: str, writer: Halpe136Writer, max_image
         im = ims[a['image_id']]
         box = face_person_box(a['face_box'], (im['height'], im['width']))
         img_id = writer.add_image(osp.join(rel_dir, im['file_name']), im['width'], im['height'])
-        writer.add(img_id, box[None], helen_labels(a['face_kpts']), 'helen_gt')
+        writer.add_instances(img_id, box[None], *helen_labels(a['face_kpts']), 'helen_gt')
 
 
 def restore_clip_images(label_file: str, data_root: str) -> int:
@@ -492,18 +389,13 @@ def main(argv: Optional[List[str]] = None) -> None:
     link(osp.join(d, 'people_photos', 'images'), osp.join(out, 'images', 'people_photos'))
     link(osp.join(d, 'faces68'), osp.join(out, 'images', 'faces68'))
     link(osp.join(d, 'coco_mini_train'), osp.join(out, 'images', 'coco_mini_train'))
-    names = halpe136_names()
-    train, crops = Halpe136Writer(), Halpe136Writer()
+    names = keypoint_names(136)
+    train, crops = LabelWriter(), LabelWriter()
     label_coco_file(predict, osp.join(d, 'people_photos', 'people_photos_coco17.json'),
                     osp.join(d, 'people_photos', 'images'), 'images/people_photos', train, args,
                     'photos', crops)
     # the crops share the photos' images: append them after the whole photos
-    for im in crops.images:
-        train.add_image(im['file_name'], im['width'], im['height'])
-    ids = {im['id']: train._image_ids[im['file_name']] for im in crops.images}
-    for a in crops.annotations:
-        train.annotations.append(
-            dict(a, id=len(train.annotations) + 1, image_id=ids[a['image_id']]))
+    train.merge(crops.images, crops.annotations)
     label_helen(
         osp.join(d, 'faces68', 'helen_train.json'), 'images/faces68', train, args.max_images)
     if args.clip_labels:
@@ -517,7 +409,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         'Halpe-136 labels of the halpe136-teachers ensemble on people_photos (GT body wins) '
         'with hand / face crops, HELEN train face GT (research only); mmalphapose '
         'tools/distill/make_wholebody_labels.py', names)
-    mini = Halpe136Writer()
+    mini = LabelWriter()
     label_coco_file(predict, osp.join(d, 'coco_mini_train', 'person_keypoints_train2017_mini.json'),
                     osp.join(d, 'coco_mini_train'), 'images/coco_mini_train', mini, args,
                     'coco_mini', None)
