@@ -25,6 +25,11 @@ MMPose's ``inference_topdown`` on the same architecture (SimpleBaseline-R50
 
     python benchmarks/demo_speed.py [--clips basketball armwrestling crowd]
         [--frames 30] [--backends pytorch onnxruntime] [--batches 1 2 4 8 16 32 64]
+        [--pose-configs halpe26-student halpe136-student]
+
+With ``--pose-configs`` every clip and backend runs once per pose model (names
+of the model index or configs), and the end-to-end speed of the first model
+over each other one is printed as a ratio (same run, same load).
 
 Speeds depend on the machine's other load: run it on an idle machine (the
 ratios of one run share the load).
@@ -63,6 +68,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--batches', nargs='+', type=int, default=[1, 2, 4, 8, 16, 32, 64])
     p.add_argument('--sweep-crops', type=int, default=64, help='boxes per batch-size measurement')
     p.add_argument('--demo-args', default='', help='extra demo flags, e.g. "--no-flip"')
+    p.add_argument(
+        '--pose-configs',
+        nargs='+',
+        default=[None],
+        help='pose models to run each (default: the demo\'s default); the first is the '
+        'reference of the printed speed ratios')
     p.add_argument(
         '--mmpose-only',
         action='store_true',
@@ -216,6 +227,44 @@ def mmpose_line(name: str, detector, bbox_thr: float, tmp: str) -> str:
     return f'{name}: pose stage vs MMPose: {mmpose_ratio(frames, boxes)}'
 
 
+def measure(demo_argv: List[str], name: str, clip: str, warm: str, frames: List[np.ndarray],
+            io: float, args: argparse.Namespace, out_dir: str) -> list:
+    """One table row (clip, frames, people/frame, backend, pose model, ran on,
+    threads, end-to-end, detector, pose, best batch, demo batch, I/O, limit,
+    achieved/limit, serial bound, achieved/serial) + the inferencer's args,
+    the inferencer and the pose sweep (popped by the caller)."""
+    fps, (inf, dargs, threads) = end_to_end(demo_argv, clip, warm, out_dir)
+    det_fps, boxes = detector_limit(inf.detector, frames, dargs.det_batch, dargs.bbox_thr)
+    people = sum(len(b) for b in boxes)
+    sweep = pose_sweep(inf.model, frames, boxes, args.batches, dargs.flip, args.sweep_crops)
+    best = max(sweep, key=sweep.get)
+    pose_fps = sweep[best] * len(frames) / max(people, 1)
+    limit = min(det_fps, pose_fps, io)
+    serial = 1.0 / (1.0 / det_fps + 1.0 / pose_fps + 1.0 / io)
+    # the demo's batch: --pose-batch, else the pose backend's default
+    demo_batch = dargs.pose_batch or getattr(inf.model, 'default_pose_batch', None)
+    backend = demo_argv[demo_argv.index('--backend') + 1]
+    model = osp.basename(str(dargs.pose_config or inf.model.cfg.get('filename', 'default')))
+    return [
+        name,
+        len(frames), people / len(frames), backend, model,
+        getattr(inf.model, 'pose_backend', backend), threads, fps, det_fps, pose_fps, best,
+        demo_batch, io, limit, fps / limit, serial, fps / serial, dargs, inf, sweep
+    ]
+
+
+def ratio_lines(rows: list) -> str:
+    """End-to-end speed of the first pose model over each other one, per
+    clip and backend (empty with one model)."""
+    out = []
+    for r in rows:
+        ref = next(x for x in rows if x[0] == r[0] and x[3] == r[3])
+        if r is not ref:
+            out.append(f'{r[0]} {r[3]}: {ref[4]} {ref[7]:.2f} / {r[4]} {r[7]:.2f} frames/s = '
+                       f'{ref[7] / r[7]:.2f}x')
+    return ('\nend-to-end speed ratios (same run)\n' + '\n'.join(out)) if out else ''
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     import torch
@@ -241,42 +290,36 @@ def main(argv=None) -> int:
             warm, _ = cut_clip(video, 2, tmp)
             io = io_limit(clip, tmp)
             for backend in args.backends:
-                fps, (inf, dargs, threads) = end_to_end(extra + ['--backend', backend], clip, warm,
-                                                        osp.join(tmp, name, backend))
-                det_fps, boxes = detector_limit(inf.detector, frames, dargs.det_batch,
-                                                dargs.bbox_thr)
-                people = sum(len(b) for b in boxes)
-                sweep = pose_sweep(inf.model, frames, boxes, args.batches, dargs.flip,
-                                   args.sweep_crops)
-                sweeps[(name, backend)] = sweep
-                best = max(sweep, key=sweep.get)
-                pose_fps = sweep[best] * len(frames) / max(people, 1)
-                limit = min(det_fps, pose_fps, io)
-                serial = 1.0 / (1.0 / det_fps + 1.0 / pose_fps + 1.0 / io)
-                # the demo's batch: --pose-batch, else the pose backend's default
-                demo_batch = dargs.pose_batch or getattr(inf.model, 'default_pose_batch', None)
-                rows.append((name, len(frames), people / len(frames), backend,
-                             getattr(inf.model, 'pose_backend',
-                                     backend), threads, fps, det_fps, pose_fps, best, demo_batch,
-                             io, limit, fps / limit, serial, fps / serial))
-                print(f'{name} {backend}: {fps:.2f} frames/s (limit {limit:.2f})', flush=True)
+                for model in args.pose_configs:
+                    row = measure(
+                        extra + ['--backend', backend] +
+                        (['--pose-config', model] if model else []), name, clip, warm, frames, io,
+                        args, osp.join(tmp, name, backend, str(model)))
+                    sweeps[(name, backend, row[4])] = row.pop()
+                    inf, dargs = row.pop(), row.pop()
+                    rows.append(row)
+                    print(
+                        f'{name} {backend} {row[4]}: {row[7]:.2f} frames/s (limit '
+                        f'{row[13]:.2f})',
+                        flush=True)
         print(f'\ntorch {torch.__version__}, {os.cpu_count()} cores, threads per stage as the '
               'demo sets them; frames/s')
-        head = ('clip', 'frames', 'people/frame', 'backend', 'ran on', 'threads pose+det',
-                'end-to-end', 'detector alone', 'pose alone', 'best batch', 'demo batch',
-                'read+write alone', 'slowest-stage limit', 'achieved/limit',
+        head = ('clip', 'frames', 'people/frame', 'backend', 'pose model', 'ran on',
+                'threads pose+det', 'end-to-end', 'detector alone', 'pose alone', 'best batch',
+                'demo batch', 'read+write alone', 'slowest-stage limit', 'achieved/limit',
                 'stages one after another', 'achieved/that')
         print('| ' + ' | '.join(head) + ' |')
         print('|' + ' --- |' * len(head))
         for r in rows:
-            cells = [r[0], str(r[1]), f'{r[2]:.1f}', r[3], r[4], str(r[5])] + \
-                [f'{v:.2f}' for v in r[6:9]] + [str(r[9]), str(r[10])] + \
-                [f'{v:.2f}' for v in r[11:13]] + [f'{r[13]:.0%}', f'{r[14]:.2f}', f'{r[15]:.0%}']
+            cells = [r[0], str(r[1]), f'{r[2]:.1f}', r[3], r[4], r[5], str(r[6])] + \
+                [f'{v:.2f}' for v in r[7:10]] + [str(r[10]), str(r[11])] + \
+                [f'{v:.2f}' for v in r[12:14]] + [f'{r[14]:.0%}', f'{r[15]:.2f}', f'{r[16]:.0%}']
             print('| ' + ' | '.join(cells) + ' |')
         print('\npose alone, crops/s per batch size (every box of the clip, flip as configured)')
-        for (name, backend), sweep in sweeps.items():
-            print(f'  {name:12s} {backend:11s} ' + '  '.join(f'b{b}: {v:.1f}'
-                                                             for b, v in sweep.items()))
+        for (name, backend, model), sweep in sweeps.items():
+            print(f'  {name:12s} {backend:11s} {model:18s} ' + '  '.join(f'b{b}: {v:.1f}'
+                                                                         for b, v in sweep.items()))
+        print(ratio_lines(rows))
         if rows:
             print('\n' + mmpose_line(rows[0][0], inf.detector, dargs.bbox_thr, tmp))
     return 0

@@ -9,10 +9,13 @@
 #   box = face box x 2, body unsupervised) and the clip labels of the earlier recipe.
 #   coco_mini_train is labelled into its own file and left out: the whole-body
 #   benchmark measures body AP on it.
-# Stage 1 of 2 (stage 2: ...-wholebody-distill-finetune-256x192.py, the bundled
-# halpe136-student). Warm-started from the clips-only Halpe-136 student (the bundled
-# halpe136-student before issue 16; run_all.sh's halpe136 stage exports it to
-# work_dirs/release/); same network, so the result exports to the plain student config.
+# Stage 1 of 2 (stage 2: ...-wholebody-distill-finetune-256x192.py) of the single-path
+# whole-body student, whose upper network starts the part path of the bundled
+# halpe136-student (movenet-partfpn_heatmap_halpe136-wholebody-distill-256x192.py; it was
+# the bundled halpe136-student from commit 40ed501 until the part-path one). Warm-started
+# from the clips-only Halpe-136 student (the bundled halpe136-student before issue 16;
+# run_all.sh's halpe136 stage exports it to work_dirs/release/); same network, so the
+# result exports to the plain student config.
 # The published run started from that file as bundled until commit d7e76f1 (sha256
 # 6c98d7a9...).
 # Reproduce: bash tools/distill/run_all.sh SHARED_DIR labels halpe136 wholebody136

@@ -3,8 +3,10 @@
 # MobileNetV2 frozen) continued for 1200 more iterations with MobileNetV2 stages 4-7 and its
 # last conv trainable (at 0.1x the learning rate): the face and hand points need features
 # the frozen body network does not give (stage 1 ended at HELEN face NME 0.094 and hands21
-# PCK@0.2 0.229). The bundled student is this config run twice, the second run from the
-# end of the first (load_from given on the command line; checkpoints/README.md).
+# PCK@0.2 0.229). The single-path student is this config run twice, the second run from
+# the end of the first (load_from given on the command line); its upper network starts the
+# part path of the bundled halpe136-student
+# (movenet-partfpn_heatmap_halpe136-wholebody-distill-256x192.py).
 # Reproduce: bash tools/distill/run_all.sh DATA_PARENT wholebody136
 _base_ = ['./movenet-fpn_heatmap_halpe136-wholebody-distill-256x192.py']
 

@@ -127,17 +127,17 @@ def test_checkpoint_roundtrip_and_distiller_prefix(tmp_path):
 
 
 def test_real_distilled_student_config_runs(data_root):
-    """The default bundled Halpe-26 model builds and predicts."""
+    """The default bundled model (the Halpe-136 student) builds and predicts."""
     from mmalphapose.apis import default_pose_model
     cfg, _ = default_pose_model()
     if cfg is None:
         pytest.skip('default distillation config not present')
     model = init_model(cfg)
-    assert model.dataset_meta['num_keypoints'] == 26
+    assert model.dataset_meta['num_keypoints'] == 136
     res = inference_topdown(model, f'{data_root}/coco/000000197388.jpg',
                             np.array([[100, 50, 300, 380]], np.float32))
     inst = samples_to_instances(res)
-    assert inst.keypoints.shape == (1, 26, 2) and np.isfinite(inst.keypoints).all()
+    assert inst.keypoints.shape == (1, 136, 2) and np.isfinite(inst.keypoints).all()
 
 
 def test_flip_option_leaves_the_model_alone_and_heatmaps(model):

@@ -72,7 +72,7 @@ cfg, ckpt = default_pose_model()
 assert cfg and ckpt and default_detector()[0], (cfg, ckpt)
 from mmalphapose.apis import AlphaPose
 kpts, scores, ids = AlphaPose()(cv2.imread('{REPO}/tests/data/coco/000000197388.jpg'))
-assert kpts.shape[0] >= 2 and kpts.shape[1:] == (26, 2) and (ids >= 1).all(), ids
+assert kpts.shape[0] >= 2 and kpts.shape[1:] == (136, 2) and (ids >= 1).all(), ids
 print('people', kpts.shape[0], mmalphapose.__file__)
 ''')
     assert res.returncode == 0, res.stderr[-3000:]
@@ -88,4 +88,4 @@ def test_installed_demo_runs_from_another_directory(installed):
     ])
     assert res.returncode == 0, res.stderr[-3000:]
     recs = json.load(open(work / 'out' / 'coco.json'))
-    assert len({r['image_id'] for r in recs}) >= 4 and len(recs[0]['keypoints']) == 26 * 3
+    assert len({r['image_id'] for r in recs}) >= 4 and len(recs[0]['keypoints']) == 136 * 3

@@ -26,7 +26,7 @@ def _pose(name):
 
 
 def test_first_bundled_model_whose_files_exist(root):
-    stud, teach = _pose('halpe26-student'), _pose('halpe26-teachers')
+    stud, teach = _pose('halpe136-student'), _pose('halpe26-teachers')
     assert stud.default and M.load_model_index()[0] is stud
     assert M.default_pose_model(root) == (None, None)
     _touch(root / stud.config)

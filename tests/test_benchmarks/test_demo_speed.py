@@ -39,3 +39,15 @@ def test_pose_sweep_counts_crops(tmp_path):
     boxes = [np.array([[20, 20, 90, 110]], np.float32), np.zeros((0, 4), np.float32)]
     sweep = bench.pose_sweep(model, frames, boxes, [1, 2], None)
     assert sorted(sweep) == [1, 2] and all(v > 0 for v in sweep.values())
+
+
+def test_ratio_lines_compare_each_model_with_the_first():
+    bench = _bench()
+    assert bench.parse_args([]).pose_configs == [None]
+    row = ['basketball', 75, 3.5, 'onnxruntime', 'halpe26-student', 'onnxruntime', '2+1', 8.0]
+    other = row[:4] + ['halpe136-student', 'onnxruntime', '2+1', 6.4]
+    slow = ['basketball', 75, 3.5, 'pytorch', 'halpe26-student', 'pytorch', '2+1', 4.0]
+    text = bench.ratio_lines([row, other, slow])
+    assert 'basketball onnxruntime: halpe26-student 8.00 / halpe136-student 6.40' in text
+    assert '= 1.25x' in text and 'pytorch' not in text
+    assert bench.ratio_lines([row]) == ''

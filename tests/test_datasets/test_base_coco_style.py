@@ -133,3 +133,20 @@ def test_unsupported_mode(data_root):
             osp.join(data_root, 'coco', 'test_coco.json'),
             data_root,
             data_mode='bottomup')
+
+
+def test_domain_filter_keeps_the_named_label_domains(tmp_path, data_root):
+    data = _coco(data_root)
+    for i, ann in enumerate(data['annotations']):
+        ann['domain'] = 'photos_left_hand' if i % 2 else 'photos'
+    kept = [a['id'] for a in data['annotations'] if a['domain'] == 'photos_left_hand']
+    ds = _build(
+        CocoDataset,
+        _write(tmp_path, data),
+        data_root,
+        test_mode=True,
+        filter_cfg=dict(domains=['photos_left_hand']))
+    assert sorted(ds.get_data_info(i)['id'] for i in range(len(ds))) == sorted(kept)
+    assert ds.skip_stats['domain'] == len(data['annotations']) - len(kept)
+    full = _build(CocoDataset, _write(tmp_path, data), data_root, test_mode=True)
+    assert len(full) == len(data['annotations'])

@@ -6,20 +6,24 @@
 #   2. the Halpe-26 student: mmengine Runner (tools/train.py), ~25 min on 2 cores
 #   3. the Halpe-136 student, warm-started from the Halpe-26 one, ~20 min (the bundled
 #      file is the iteration-500 checkpoint of this 1000-iteration run, see its card)
-#   4. the whole-body Halpe-136 student of the halpe136-teachers ensemble (issue 16, the
-#      bundled halpe136-student): tools/distill/make_wholebody_labels.py over people_photos,
-#      HELEN train faces and the clip labels (research-only data: the labels stay in
+#   4. the single-path whole-body Halpe-136 student of the halpe136-teachers ensemble
+#      (issue 16): tools/distill/make_wholebody_labels.py over people_photos, HELEN train
+#      faces and the clip labels (research-only data: the labels stay in
 #      work_dirs/distill_wb136/labels), then stage 1 (MobileNetV2 frozen, warm-started from
 #      step 3's student, ~20 min) and stage 2 run twice (MobileNetV2 stages 4-7 trainable,
 #      ~26 min each)
-#   5. export the students (float16, weights only) into $OUT_DIR and evaluate them
+#   5. the bundled halpe136-student (partpath136): the Halpe-26 student as the frozen body
+#      path + step 4's upper network as the part path (tools/distill/merge_part_path.py),
+#      the part path trained on the same labels twice (~25 min each): with 3 shared
+#      MobileNetV2 stages, then re-cut to 5 shared stages
+#   6. export the students (float16, weights only) into $OUT_DIR and evaluate them
 # Training runs the distiller configs (configs/distillation/); they wrap the plain
 # student configs, which the exported checkpoints belong to. Nothing is written over the
 # bundled checkpoints/: copy a result there yourself once it has been evaluated.
 # Usage: bash tools/distill/run_all.sh SHARED_DIR [STAGE...]
 #   SHARED_DIR holds data/ (sample images/videos, people_photos, faces68, ...) and models/
 #   (teacher ONNX files);
-#   STAGE is any of labels, halpe26, halpe136, wholebody136, eval (default: all of them);
+#   STAGE is any of labels, halpe26, halpe136, wholebody136, partpath136, eval (default: all);
 #   OUT_DIR (environment, default work_dirs/release) receives the exported students.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,7 +33,7 @@ if [ $# -lt 1 ]; then
 fi
 SHARED=$1
 shift
-STAGES=${*:-labels halpe26 halpe136 wholebody136 eval}
+STAGES=${*:-labels halpe26 halpe136 wholebody136 partpath136 eval}
 PY=${PY:-python}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 # distiller configs (training) and the plain student configs they wrap (export, eval,
@@ -38,13 +42,20 @@ CFG26=configs/distillation/movenet-fpn_heatmap_halpe26-distill-256x192.py
 CFG136=configs/distillation/movenet-fpn_heatmap_halpe136-distill-256x192.py
 CFGWB=configs/distillation/movenet-fpn_heatmap_halpe136-wholebody-distill-256x192.py
 CFGWB2=configs/distillation/movenet-fpn_heatmap_halpe136-wholebody-distill-finetune-256x192.py
+CFGPP=configs/distillation/movenet-partfpn_heatmap_halpe136-wholebody-distill-256x192.py
 STUDENT26=configs/body_2d_keypoint/heatmap/halpe26/heatmap_movenet-fpn_1xb32-1500it_halpe26-256x192.py
 STUDENT136=configs/wholebody_2d_keypoint/heatmap/halpe136/heatmap_movenet-fpn_1xb32-1000it_halpe136-256x192.py
+STUDENTPP=configs/wholebody_2d_keypoint/heatmap/halpe136/heatmap_movenet-partfpn_1xb32-1200it_halpe136-256x192.py
 OUT_DIR=${OUT_DIR:-work_dirs/release}
 mkdir -p "$OUT_DIR"
 OUT26=$OUT_DIR/movenet-fpn_heatmap_halpe26-distill-256x192.pth
 OUT136=$OUT_DIR/movenet-fpn_heatmap_halpe136-clips-distill-256x192.pth
-OUTWB=$OUT_DIR/movenet-fpn_heatmap_halpe136-distill-256x192.pth
+OUTWB=$OUT_DIR/movenet-fpn_heatmap_halpe136-wholebody-distill-256x192.pth
+OUTPP=$OUT_DIR/movenet-partfpn_heatmap_halpe136-distill-256x192.pth
+# the body path of the part-path student: the Halpe-26 student of the halpe26 stage when
+# it ran, else the bundled one (the published run used the bundled file)
+BODY26=$OUT26
+[ -f "$BODY26" ] || BODY26=checkpoints/movenet-fpn_heatmap_halpe26-distill-256x192.pth
 
 has() { [[ " $STAGES " == *" $1 "* ]]; }
 
@@ -77,6 +88,22 @@ if has wholebody136; then
       --config "$STUDENT136" --num-keypoints 136 --dataset-name halpe136 \
       --metainfo configs/_base_/datasets/halpe136.py
 fi
+if has partpath136; then
+  # run 1: part path = MobileNetV2 stages 4-7 + FPN + branch (3 shared stages), from the
+  # single-path student; run 2: re-cut to 5 shared stages (the bundled network, cheaper),
+  # from the end of run 1
+  $PY tools/distill/merge_part_path.py "$BODY26" "$OUTWB" "$OUT_DIR/partpath-init-s3.pth" \
+      --shared-stages 3
+  $PY tools/train.py "$CFGPP" --work-dir work_dirs/distill_pp136/s3 \
+      --cfg-options load_from="$OUT_DIR/partpath-init-s3.pth" model.student.backbone.shared_stages=3
+  $PY tools/distill/merge_part_path.py "$BODY26" work_dirs/distill_pp136/s3/iter_1200.pth \
+      "$OUT_DIR/movenet-partfpn_heatmap_halpe136-init.pth" --shared-stages 5
+  $PY tools/train.py "$CFGPP" --work-dir work_dirs/distill_pp136/s5 \
+      --cfg-options load_from="$OUT_DIR/movenet-partfpn_heatmap_halpe136-init.pth"
+  $PY tools/distill/export_student.py work_dirs/distill_pp136/s5/iter_1200.pth "$OUTPP" \
+      --config "$STUDENTPP" --num-keypoints 136 --dataset-name halpe136 \
+      --metainfo configs/_base_/datasets/halpe136.py
+fi
 if has eval; then
   $PY benchmarks/distill_eval.py "$STUDENT26" "$OUT26" --teacher --models-dir "$SHARED/models" \
       --out work_dirs/distill_mn26/eval.json
@@ -85,5 +112,5 @@ if has eval; then
   # face NME (HELEN test), hands21 PCK, whole-body AP; the Halpe-26 student as the body
   # reference (coco_mini_train body AP, speed)
   $PY benchmarks/wholebody_eval.py "$SHARED/data" --threads 1 --skip-teacher \
-      --student-checkpoint "$OUTWB" --out work_dirs/distill_wb136/wholebody.json
+      --student-checkpoint "$OUTPP" --out work_dirs/distill_pp136/wholebody.json
 fi

@@ -56,7 +56,9 @@ class BaseCocoStyleDataset(BaseDataset):
         metainfo: ``dict(from_file=...)`` or a dataset_info dict; defaults
             to the class ``METAINFO``.
         data_root / data_prefix: ``data_prefix=dict(img='val2017/')``.
-        filter_cfg: ``filter_empty_gt``, ``min_keypoints``, ``bbox_score_thr``.
+        filter_cfg: ``filter_empty_gt``, ``min_keypoints``, ``bbox_score_thr``,
+            ``domains`` (keep only annotations whose ``domain`` field, as the
+            distillation label tools write it, is in this list).
     """
 
     METAINFO: dict = dict(from_file='configs/_base_/datasets/coco.py')
@@ -185,6 +187,10 @@ class BaseCocoStyleDataset(BaseDataset):
                 raise ValueError(f'{self.ann_file}: annotation id={ann_id} has no "{key}"')
         if ann.get('iscrowd', 0):
             self._skip('crowd')
+            return None
+        domains = self.filter_cfg.get('domains')
+        if domains is not None and ann.get('domain') not in domains:
+            self._skip('domain')
             return None
         kpts = self.extract_keypoints(ann)
         visible = np.minimum(1, kpts[:, 2])

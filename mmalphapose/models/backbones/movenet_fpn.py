@@ -28,6 +28,7 @@ learns the keypoints MoveNet lacks (head, neck, hip, feet; face and hands for
 Halpe-136) from the other teachers. Input: RGB, ``x / 127.5 - 1``
 (:data:`MOVENET_MEAN`, :data:`MOVENET_STD`).
 """
+import copy
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
@@ -196,18 +197,112 @@ class MoveNetFPN(BaseModule):
             for p in m.parameters():
                 p.requires_grad = False
 
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor]:
+    def _stage_feats(self, x: torch.Tensor, n: int = len(ARCH)) -> Dict[int, torch.Tensor]:
+        """Outputs of the stem (key -1) and MobileNetV2 stages 0..n-1."""
         x = F.relu6(self.stem(x))
-        feats: Dict[int, torch.Tensor] = {}
-        for i, stage in enumerate(self.stages):
-            x = stage(x)
+        feats: Dict[int, torch.Tensor] = {-1: x}
+        for i in range(n):
+            x = self.stages[i](x)
             feats[i] = x
-        y = self.top(F.relu6(self.last(x)))
-        for lateral, smooth, i in zip(self.laterals, self.smooth, LATERAL_STAGES[::-1]):
-            y = smooth(_up(y) + lateral(feats[i]))
-        if self.head_stem is not None:
-            y = self.head_stem(y)
-        return (y, )
+        return feats
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor]:
+        return (_top_down(self, self._stage_feats(x)), )
+
+
+def _top_down(path: nn.Module, feats: Dict[int, torch.Tensor]) -> torch.Tensor:
+    """``last`` + FPN (+ branch) of ``path`` (a :class:`MoveNetFPN` or a
+    :class:`MoveNetPartFPN` part path) over the stage outputs ``feats``."""
+    y = path.top(F.relu6(path.last(feats[len(ARCH) - 1])))
+    for lateral, smooth, i in zip(path.laterals, path.smooth, LATERAL_STAGES[::-1]):
+        y = smooth(_up(y) + lateral(feats[i]))
+    return path.head_stem(y) if path.head_stem is not None else y
+
+
+@MODELS.register_module()
+class MoveNetPartFPN(MoveNetFPN):
+    """:class:`MoveNetFPN` plus a second, separately trained copy of its upper
+    part (MobileNetV2 stages ``shared_stages``..6, the last conv, the FPN and
+    the branch) for the face and hands of a whole-body model.
+
+    The first path is the body network unchanged (same parameter names, so a
+    body model's weights load into it) and is frozen with ``freeze_body``:
+    a whole-body model built on it keeps the body model's body keypoints
+    exactly while its face and hand points learn in the part path. The stem
+    and the first ``shared_stages`` stages (77 % of the network's time at
+    ``shared_stages=3``) run once for both.
+
+    Args:
+        pretrained_onnx, branch: as :class:`MoveNetFPN`; the part path starts
+            as a copy of the body path after the ONNX weights are read.
+        shared_stages: MobileNetV2 stages both paths share (0-7).
+        freeze_body: keep every body-path weight (shared stages included).
+
+    Returns ``(body (N,C,H/4,W/4), part (N,C,H/4,W/4))`` (C = 96 with a
+    branch, else 24). Weights of a single-path whole-body model move into the
+    part path with :func:`part_path_state_dict`.
+    """
+
+    def __init__(self,
+                 pretrained_onnx: Optional[str] = None,
+                 branch: Optional[str] = 'kpt_heatmap',
+                 shared_stages: int = 3,
+                 freeze_body: bool = True,
+                 init_cfg: Optional[dict] = None) -> None:
+        if not 0 <= shared_stages <= len(ARCH):
+            raise ValueError(f'MoveNetPartFPN: shared_stages {shared_stages} must be in '
+                             f'0..{len(ARCH)}')
+        super().__init__(pretrained_onnx, branch, -1, init_cfg)
+        self.shared_stages = shared_stages
+        self.freeze_body = freeze_body
+        part = nn.Module()
+        part.stages = nn.ModuleList(copy.deepcopy(s) for s in self.stages[shared_stages:])
+        for name in ('last', 'top', 'laterals', 'smooth', 'head_stem'):
+            setattr(part, name, copy.deepcopy(getattr(self, name)))
+        self.part = part
+        self._freeze()
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        if self.pretrained_onnx:  # the part path starts from the same weights
+            self.part.load_state_dict(part_path_state_dict(self.state_dict(), self.shared_stages))
+
+    def _freeze(self) -> None:
+        if not getattr(self, 'freeze_body', False):
+            return
+        for name, p in self.named_parameters():
+            if not name.startswith('part.'):
+                p.requires_grad = False
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        body = self._stage_feats(x, self.shared_stages)
+        part = dict(body)
+        for i in range(self.shared_stages, len(ARCH)):
+            body[i] = self.stages[i](body[i - 1])
+            part[i] = self.part.stages[i - self.shared_stages](part[i - 1])
+        return _top_down(self, body), _top_down(self.part, part)
+
+
+def part_path_state_dict(state: Dict[str, torch.Tensor],
+                         shared_stages: int,
+                         prefix: str = '') -> Dict[str, torch.Tensor]:
+    """The weights of a :class:`MoveNetFPN` (keys ``prefix + 'stages.3...'``,
+    ``'last...'``, FPN and branch) renamed for :class:`MoveNetPartFPN`'s part
+    path (``stages.0...`` = stage ``shared_stages``; no ``prefix``). Shared
+    stages and the stem are left out."""
+    out = {}
+    for key, val in state.items():
+        if not key.startswith(prefix):
+            continue
+        name = key[len(prefix):]
+        head, _, rest = name.partition('.')
+        if head == 'stages':
+            idx, _, tail = rest.partition('.')
+            if int(idx) >= shared_stages:
+                out[f'stages.{int(idx) - shared_stages}.{tail}'] = val
+        elif head in ('last', 'top', 'laterals', 'smooth', 'head_stem'):
+            out[name] = val
+    return out
 
 
 def movenet_conv_weights(path: str,

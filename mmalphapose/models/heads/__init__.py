@@ -1,10 +1,12 @@
 """Heads (MODELS)."""
 from .base_head import BaseTopdownHead
 from .combined_head import CombinedHead
-from .heatmap_head import FastPoseHeatmapHead
+from .heatmap_head import FastPoseHeatmapHead, PartPathHeatmapHead
 from .sikr_head import SIKRHead
 
-__all__ = ['BaseTopdownHead', 'FastPoseHeatmapHead', 'SIKRHead', 'CombinedHead']
+__all__ = [
+    'BaseTopdownHead', 'FastPoseHeatmapHead', 'PartPathHeatmapHead', 'SIKRHead', 'CombinedHead'
+]
 
 from .identity_embedding_head import IdentityEmbeddingHead  # noqa: E402
 from .identity_embedding_head import PoseTrackEstimator

@@ -1,5 +1,5 @@
 """Heatmap head: FastPose's ``conv_out`` or SimpleBaseline's deconvs + 1x1."""
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Union
 
 import torch
 from mmengine.structures import InstanceData
@@ -108,3 +108,72 @@ def centre_prior(size, sigma: float, like: torch.Tensor) -> torch.Tensor:
     ys = (torch.arange(h, dtype=like.dtype, device=like.device) - (h - 1) / 2) / (sigma * h)
     xs = (torch.arange(w, dtype=like.dtype, device=like.device) - (w - 1) / 2) / (sigma * w)
     return torch.exp(-0.5 * (ys[:, None]**2 + xs[None]**2))
+
+
+@MODELS.register_module()
+class PartPathHeatmapHead(FastPoseHeatmapHead):
+    """:class:`FastPoseHeatmapHead` over a two-path backbone
+    (:class:`~mmalphapose.models.backbones.MoveNetPartFPN`): the first
+    ``num_body_keypoints`` heatmaps from the body features (``feats[0]``,
+    ``final_layer``, so a body model's output layer loads as it is), the other
+    ``out_channels - num_body_keypoints`` (face, hands) from the part features
+    (``feats[1]``, ``part_final_layer``). Loss, flip test, centre prior and
+    decoding are :class:`FastPoseHeatmapHead`'s.
+
+    Args:
+        num_body_keypoints: the split; None: body + foot of ``metainfo``
+            (26 for Halpe-136 and 23 for COCO-WholeBody-133).
+        metainfo: dataset metainfo (used when ``num_body_keypoints`` is None).
+        frozen_body: keep ``final_layer``'s weights (with a frozen body path:
+            the body keypoints stay those of the body model).
+        Others as :class:`FastPoseHeatmapHead` (no deconvolutions).
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 num_body_keypoints: Optional[int] = None,
+                 metainfo: Optional[Union[str, dict]] = None,
+                 frozen_body: bool = True,
+                 final_kernel_size: int = 1,
+                 loss: dict = dict(type='KeypointMSELoss', loss_weight=0.5),
+                 decoder: Optional[dict] = None,
+                 final_act: Optional[str] = None,
+                 init_cfg=None) -> None:
+        super().__init__(
+            in_channels,
+            out_channels,
+            final_kernel_size=final_kernel_size,
+            loss=loss,
+            decoder=decoder,
+            final_act=final_act,
+            init_cfg=init_cfg)
+        if num_body_keypoints is None:
+            if metainfo is None:
+                raise ValueError('PartPathHeatmapHead: give num_body_keypoints or metainfo')
+            from .combined_head import num_body_from_metainfo
+            num_body_keypoints = num_body_from_metainfo(metainfo)
+        if not 0 < num_body_keypoints < out_channels:
+            raise ValueError(f'PartPathHeatmapHead: num_body_keypoints {num_body_keypoints} '
+                             f'must be in 1..{out_channels - 1}')
+        self.num_body_keypoints = num_body_keypoints
+        self.final_layer = self._output_conv(num_body_keypoints, final_kernel_size)
+        self.part_final_layer = self._output_conv(out_channels - num_body_keypoints,
+                                                  final_kernel_size)
+        if frozen_body:
+            for p in self.final_layer.parameters():
+                p.requires_grad = False
+
+    def _output_conv(self, channels: int, kernel: int) -> nn.Conv2d:
+        layer = nn.Conv2d(self.in_channels, channels, kernel, padding=kernel // 2)
+        nn.init.normal_(layer.weight, std=0.001)
+        nn.init.constant_(layer.bias, -4.0 if self.final_act == 'sigmoid' else 0.0)
+        return layer
+
+    def forward(self, feats: Feats) -> torch.Tensor:
+        """``(body (N,C,h,w), part (N,C,h,w))`` -> heatmaps (N,K,h,w)."""
+        if isinstance(feats, torch.Tensor) or len(feats) != 2:
+            raise ValueError('PartPathHeatmapHead: expects the (body, part) features of a '
+                             'two-path backbone such as MoveNetPartFPN')
+        out = torch.cat([self.final_layer(feats[0]), self.part_final_layer(feats[1])], 1)
+        return out.sigmoid() if self.final_act == 'sigmoid' else out

@@ -57,6 +57,10 @@ class PoseGuidedPooling(nn.Module):
         palette_bins (int): palette colours per channel. 4.
         pixel_range (tuple): (low, high) of a normalised crop value, to lay
             the palette on. (-1, 1) (mean = std = 127.5).
+        pooled_keypoints (int | None): pool at the first this many keypoints
+            only (and the links between them); e.g. 26 for a Halpe-136 model
+            whose body path is a Halpe-26 model: its embedding is then that
+            model's. None: all.
 
     The embedding size is ``2 * (C + palette_bins ** 3)`` with both sources
     (C: channels of the pooled map; 320 for the bundled Halpe-26 student).
@@ -69,7 +73,8 @@ class PoseGuidedPooling(nn.Module):
                  kpt_thr: float = 0.3,
                  pixel_window: int = 15,
                  palette_bins: int = 4,
-                 pixel_range: Tuple[float, float] = (-1.0, 1.0)) -> None:
+                 pixel_range: Tuple[float, float] = (-1.0, 1.0),
+                 pooled_keypoints: Optional[int] = None) -> None:
         super().__init__()
         from mmalphapose.structures import PoseMetainfo
         bad = set(sources) - {'feats', 'pixels'}
@@ -81,14 +86,19 @@ class PoseGuidedPooling(nn.Module):
         self.feature_index, self.kpt_thr = int(feature_index), float(kpt_thr)
         self.pixel_window = max(1, int(pixel_window)) | 1
         self.num_keypoints = int(meta.num_keypoints)
+        self.pooled_keypoints = self.num_keypoints if pooled_keypoints is None \
+            else int(pooled_keypoints)
+        if not 0 < self.pooled_keypoints <= self.num_keypoints:
+            raise ValueError(f'PoseGuidedPooling.pooled_keypoints: {pooled_keypoints} is not in '
+                             f'1..{self.num_keypoints}')
         lo, hi = float(pixel_range[0]), float(pixel_range[1])
         levels = torch.linspace(lo, hi, max(2, int(palette_bins)))
         palette = torch.stack(torch.meshgrid(levels, levels, levels, indexing='ij'), -1)
         self.register_buffer('palette', palette.reshape(-1, 3), persistent=False)
         self.palette_tau = float((levels[1] - levels[0])**2) / 2.0
         links = meta.skeleton
-        links = links[(links < self.num_keypoints).all(1)]
-        lower = lower_body_mask(meta.names)
+        links = links[(links < self.pooled_keypoints).all(1)]
+        lower = lower_body_mask(meta.names[:self.pooled_keypoints])
         link_lower = lower[links].any(1) if len(links) else np.zeros(0, bool)
         self.register_buffer('links', torch.as_tensor(links, dtype=torch.long), persistent=False)
         self.register_buffer(
@@ -105,12 +115,14 @@ class PoseGuidedPooling(nn.Module):
             scores (Tensor): (N, K).
 
         Returns:
-            tuple: points (N, K + L, 2) and weights (N, K + L) (0 where not
-            confident).
+            tuple: points (N, P + L, 2) and weights (N, P + L) (0 where not
+            confident; P = ``pooled_keypoints``, L its links).
         """
         if keypoints.shape[1] != self.num_keypoints:
             raise ValueError(f'PoseGuidedPooling: {keypoints.shape[1]} keypoints, the '
                              f'metainfo has {self.num_keypoints}')
+        keypoints = keypoints[:, :self.pooled_keypoints]
+        scores = scores[:, :self.pooled_keypoints]
         pts, w = keypoints, scores
         if len(self.links):
             a, b = self.links[:, 0], self.links[:, 1]

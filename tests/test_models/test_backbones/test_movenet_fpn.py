@@ -104,3 +104,44 @@ def test_bad_arguments_and_wrong_file(tmp_path):
     nanodet = osp.join(ROOT, 'checkpoints', 'nanodet.onnx')
     with pytest.raises(ValueError, match='not a MoveNet'):
         MoveNetFPN(pretrained_onnx=nanodet).init_weights()
+
+
+def test_part_path_copies_the_body_path_and_trains_alone():
+    from mmalphapose.models.backbones import MoveNetPartFPN
+    from mmalphapose.models.backbones.movenet_fpn import part_path_state_dict
+    body = MoveNetFPN(branch='kpt_heatmap')
+    net = MoveNetPartFPN(branch='kpt_heatmap', shared_stages=3)
+    # the body path has the body network's parameter names: its weights load as they are
+    missing = net.load_state_dict(body.state_dict(), strict=False).missing_keys
+    assert missing and all(k.startswith('part.') for k in missing)
+    net.part.load_state_dict(part_path_state_dict(body.state_dict(), 3))
+    x = torch.randn(2, 3, 128, 96)
+    with torch.no_grad():
+        ref = body(x)[0]
+        b, p = net(x)
+    assert b.shape == p.shape == (2, 96, 32, 24)
+    torch.testing.assert_close(b, ref)
+    torch.testing.assert_close(p, ref)  # the same weights in the part path
+    with torch.no_grad():
+        net.part.stages[0][0].project.bias.add_(1.0)
+        b2, p2 = net(x)
+    torch.testing.assert_close(b2, ref)
+    assert (p2 - ref).abs().max() > 1e-3
+    trainable = {n for n, q in net.named_parameters() if q.requires_grad}
+    assert trainable and all(n.startswith('part.') for n in trainable)
+    assert 'part.stages.0.0.project.weight' in trainable
+    assert not any(n.startswith('part.stages.4') for n, _ in net.named_parameters())
+    free = MoveNetPartFPN(branch=None, shared_stages=7, freeze_body=False)
+    assert all(q.requires_grad for q in free.parameters())
+    assert len(free.part.stages) == 0 and free(x)[1].shape == (2, 24, 32, 24)
+    with pytest.raises(ValueError, match='shared_stages'):
+        MoveNetPartFPN(shared_stages=8)
+
+
+def test_part_path_starts_from_the_onnx_weights():
+    from mmalphapose.models.backbones import MoveNetPartFPN
+    net = MoveNetPartFPN(pretrained_onnx=ONNX, shared_stages=5)
+    net.init_weights()
+    torch.testing.assert_close(net.part.last.weight, net.last.weight)
+    torch.testing.assert_close(net.part.stages[1][0].expand.weight, net.stages[6][0].expand.weight)
+    assert not net.last.weight.requires_grad and net.part.last.weight.requires_grad

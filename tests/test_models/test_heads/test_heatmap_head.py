@@ -54,3 +54,33 @@ def test_center_prior_prefers_the_centred_peak():
     np.testing.assert_allclose(plain.keypoints[0, 0], [4, 4])  # heatmap px x stride 4
     np.testing.assert_allclose(prior.keypoints[0, 0], [24, 32])
     np.testing.assert_allclose(prior.keypoint_scores[0, 0], 0.8)  # raw peak value
+
+
+def test_part_path_head_splits_body_and_parts():
+    import pytest
+
+    from mmalphapose.models.heads import PartPathHeatmapHead
+    head = PartPathHeatmapHead(8, 5, num_body_keypoints=2, decoder=DEC, final_act='sigmoid')
+    body, part = torch.randn(2, 8, 16, 12), torch.randn(2, 8, 16, 12)
+    out = head((body, part))
+    assert out.shape == (2, 5, 16, 12)
+    torch.testing.assert_close(out[:, :2], head.final_layer(body).sigmoid())
+    torch.testing.assert_close(out[:, 2:], head.part_final_layer(part).sigmoid())
+    assert not any(p.requires_grad for p in head.final_layer.parameters())
+    samples = make_samples(head.decoder)
+    head.loss((body, part), samples)['loss_kpt'].backward()
+    assert head.final_layer.weight.grad is None and head.part_final_layer.weight.grad is not None
+    # flip test and decoding are the heatmap head's
+    preds = head.predict([(body, part), (body.flip(-1), part.flip(-1))],
+                         make_samples(head.decoder, flip_indices=[0, 1, 2, 3, 4]),
+                         dict(flip_test=True))
+    assert preds[0].keypoints.shape == (1, 5, 2)
+    halpe = PartPathHeatmapHead(
+        8, 136, metainfo=dict(from_file='configs/_base_/datasets/halpe136.py'), frozen_body=False)
+    assert halpe.num_body_keypoints == 26 and halpe.final_layer.weight.requires_grad
+    with pytest.raises(ValueError, match='two-path'):
+        head(body)
+    with pytest.raises(ValueError, match='num_body_keypoints'):
+        PartPathHeatmapHead(8, 5, num_body_keypoints=5)
+    with pytest.raises(ValueError, match='metainfo'):
+        PartPathHeatmapHead(8, 5)

@@ -131,3 +131,22 @@ def test_window_means_equal_the_filtered_crop_sampled(window):
     got = PoseGuidedPooling.window_means(inputs, pts, window)
     assert got.shape == (3, 50, 3)
     assert torch.allclose(got, ref, atol=1e-5)
+
+
+def test_pooled_keypoints_make_a_wholebody_embedding_the_body_models():
+    """Pooling a Halpe-136 pose at its first 26 points equals pooling the same
+    26 points with the Halpe-26 metainfo: face and hand points do not count."""
+    m136 = PoseMetainfo.load('configs/_base_/datasets/halpe136.py')
+    m26 = PoseMetainfo.load('configs/_base_/datasets/halpe26.py')
+    rng = np.random.default_rng(3)
+    kpts = torch.as_tensor(rng.uniform(4, 44, (2, 136, 2)).astype(np.float32))
+    scores = torch.as_tensor(rng.uniform(0.2, 1.0, (2, 136)).astype(np.float32))
+    feats = (torch.rand(2, 8, 16, 12), )
+    crops = torch.rand(2, 3, 64, 48) * 2 - 1
+    body = PoseGuidedPooling(m26)(feats, crops, kpts[:, :26], scores[:, :26])
+    whole = PoseGuidedPooling(m136, pooled_keypoints=26)
+    torch.testing.assert_close(whole(feats, crops, kpts, scores), body)
+    all136 = PoseGuidedPooling(m136)(feats, crops, kpts, scores)
+    assert (all136 - body).abs().max() > 1e-3
+    with pytest.raises(ValueError, match='pooled_keypoints'):
+        PoseGuidedPooling(m136, pooled_keypoints=137)

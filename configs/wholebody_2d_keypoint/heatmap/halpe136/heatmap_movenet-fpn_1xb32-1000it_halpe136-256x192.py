@@ -1,13 +1,15 @@
-# The bundled Halpe-136 whole-body student as a plain top-down model (weights:
-# checkpoints/movenet-fpn_heatmap_halpe136-distill-256x192.pth; model card in
-# checkpoints/README.md). The Halpe-26 student (heatmap_movenet-fpn_1xb32-1500it_halpe26-256x192.py)
-# with 136 heatmaps. Two recipes wrap it (DWPose layout):
+# The single-path Halpe-136 whole-body student as a plain top-down model: the Halpe-26
+# student (heatmap_movenet-fpn_1xb32-1500it_halpe26-256x192.py) with 136 heatmaps. Its
+# weights are not bundled: its upper network starts the part path of the bundled
+# halpe136-student (heatmap_movenet-partfpn_1xb32-1200it_halpe136-256x192.py), whose body
+# is the Halpe-26 student's. Two recipes wrap it (DWPose layout):
 # * configs/distillation/movenet-fpn_heatmap_halpe136-distill-256x192.py: this file's own
 #   data and schedule (clip labels with MediaPipe hand / face-mesh teachers), warm-started
 #   from the Halpe-26 student (all but the output layer) - the earlier bundled student;
 # * configs/distillation/movenet-fpn_heatmap_halpe136-wholebody-distill-256x192.py and
 #   ...-wholebody-distill-finetune-256x192.py: the halpe136-teachers ensemble's labels on
-#   photos, HELEN faces and the clips - the bundled weights (tools/distill/run_all.sh).
+#   photos, HELEN faces and the clips (tools/distill/run_all.sh's wholebody136 stage; the
+#   bundled halpe136-student from commit 40ed501 until the part-path one).
 _base_ = [
     '../../../body_2d_keypoint/heatmap/halpe26/'
     'heatmap_movenet-fpn_1xb32-1500it_halpe26-256x192.py'

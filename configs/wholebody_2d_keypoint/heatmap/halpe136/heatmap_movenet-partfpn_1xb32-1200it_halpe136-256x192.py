@@ -1,0 +1,30 @@
+# Halpe-136 whole-body student with a body path and a part path (issue 16): the Halpe-26
+# student's network computes the 26 body and foot points unchanged (frozen), and a second
+# copy of MobileNetV2 stages 4-7, the FPN and the heatmap branch computes the 68 face and
+# 42 hand points (MoveNetPartFPN + PartPathHeatmapHead). The stem and the first three
+# MobileNetV2 stages run once for both. So the body keypoints and scores are the Halpe-26
+# student's, and so is the tracker's embedding (pooled from the body features at the 26
+# body points: feature_index=0, pooled_keypoints=26); training the face and hands cannot
+# cost body accuracy.
+# Weights: checkpoints/movenet-partfpn_heatmap_halpe136-distill-256x192.pth (model card in
+# checkpoints/README.md), trained by
+# configs/distillation/movenet-partfpn_heatmap_halpe136-wholebody-distill-256x192.py.
+_base_ = ['./heatmap_movenet-fpn_1xb32-1000it_halpe136-256x192.py']
+
+max_iters = 1200
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='MoveNetPartFPN',
+        branch='kpt_heatmap',
+        shared_stages=5,
+        freeze_body=True,
+        pretrained_onnx='checkpoints/movenet-thunder.onnx'),
+    head=dict(type='PartPathHeatmapHead', num_body_keypoints=26, frozen_body=True),
+    test_cfg=dict(
+        embedding=dict(sources=('feats', 'pixels'), feature_index=0, pooled_keypoints=26)),
+)
+train_cfg = dict(max_iters=max_iters)
+# the Halpe-26 student's body path + the single-path whole-body student's part path
+# (tools/distill/merge_part_path.py; run_all.sh's partpath stage writes it)
+load_from = 'work_dirs/release/movenet-partfpn_heatmap_halpe136-init.pth'
