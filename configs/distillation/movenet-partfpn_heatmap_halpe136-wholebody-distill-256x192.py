@@ -1,14 +1,17 @@
 # Distillation of the two-path Halpe-136 student (issue 16): body path = the Halpe-26
-# student, frozen; part path (MobileNetV2 stages 4-7, FPN, heatmap branch and the 110
-# face and hand heatmaps) trained on the halpe136-teachers ensemble's labels
+# student, frozen; part path (the upper MobileNetV2 stages, FPN, heatmap branch and the
+# 110 face and hand heatmaps) trained on the halpe136-teachers ensemble's labels
 # (tools/distill/make_wholebody_labels.py, the same labels as the single-path recipe
 # movenet-fpn_heatmap_halpe136-wholebody-distill-256x192.py). Since the body cannot change
 # here, the part path learns at 0.3x (the single-path finetune: 0.1x, to spare the body),
 # the hand points weigh 2x, and the hand crops come a second time, three times over,
 # turned by up to 180 degrees (hands point every way; the photos' hands mostly down).
-# Warm start: the Halpe-26 student + the single-path whole-body student's part
-# (tools/distill/merge_part_path.py, run_all.sh's partpath136 stage).
-# Reproduce: bash tools/distill/run_all.sh DATA_PARENT labels wholebody136 partpath136
+# Two runs (run_all.sh's partpath136 stage): with 3 shared stages
+# (model.student.backbone.shared_stages=3), warm-started from the Halpe-26 student + the
+# single-path whole-body student's upper part (tools/distill/merge_part_path.py), then with
+# the student config's 5 shared stages from the end of the first run re-cut by
+# merge_part_path.py --shared-stages 5 (the bundled halpe136-student).
+# Reproduce: bash tools/distill/run_all.sh SHARED_DIR labels halpe136 wholebody136 partpath136
 _base_ = [
     '../wholebody_2d_keypoint/heatmap/halpe136/'
     'heatmap_movenet-partfpn_1xb32-1200it_halpe136-256x192.py'

@@ -1,11 +1,11 @@
 # Halpe-136 whole-body student with a body path and a part path (issue 16): the Halpe-26
 # student's network computes the 26 body and foot points unchanged (frozen), and a second
-# copy of MobileNetV2 stages 4-7, the FPN and the heatmap branch computes the 68 face and
-# 42 hand points (MoveNetPartFPN + PartPathHeatmapHead). The stem and the first three
-# MobileNetV2 stages run once for both. So the body keypoints and scores are the Halpe-26
-# student's, and so is the tracker's embedding (pooled from the body features at the 26
-# body points: feature_index=0, pooled_keypoints=26); training the face and hands cannot
-# cost body accuracy.
+# copy of MobileNetV2 stages 6-7, its last conv, the FPN and the heatmap branch computes the
+# 68 face and 42 hand points (MoveNetPartFPN + PartPathHeatmapHead). The stem and the first
+# five MobileNetV2 stages run once for both (the part path adds 25 % multiply-adds). So
+# the body keypoints and scores are the Halpe-26 student's, and so is the tracker's
+# embedding (pooled from the body features at the 26 body points: feature_index=0,
+# pooled_keypoints=26); training the face and hands cannot cost body accuracy.
 # Weights: checkpoints/movenet-partfpn_heatmap_halpe136-distill-256x192.pth (model card in
 # checkpoints/README.md), trained by
 # configs/distillation/movenet-partfpn_heatmap_halpe136-wholebody-distill-256x192.py.
