@@ -228,11 +228,12 @@ def mmpose_line(name: str, detector, bbox_thr: float, tmp: str) -> str:
 
 
 def measure(demo_argv: List[str], name: str, clip: str, warm: str, frames: List[np.ndarray],
-            io: float, args: argparse.Namespace, out_dir: str) -> list:
+            io: float, args: argparse.Namespace,
+            out_dir: str) -> Tuple[list, dict, object, argparse.Namespace]:
     """One table row (clip, frames, people/frame, backend, pose model, ran on,
     threads, end-to-end, detector, pose, best batch, demo batch, I/O, limit,
-    achieved/limit, serial bound, achieved/serial) + the inferencer's args,
-    the inferencer and the pose sweep (popped by the caller)."""
+    achieved/limit, serial bound, achieved/serial), the pose sweep, the
+    inferencer and its demo arguments."""
     fps, (inf, dargs, threads) = end_to_end(demo_argv, clip, warm, out_dir)
     det_fps, boxes = detector_limit(inf.detector, frames, dargs.det_batch, dargs.bbox_thr)
     people = sum(len(b) for b in boxes)
@@ -249,8 +250,8 @@ def measure(demo_argv: List[str], name: str, clip: str, warm: str, frames: List[
         name,
         len(frames), people / len(frames), backend, model,
         getattr(inf.model, 'pose_backend', backend), threads, fps, det_fps, pose_fps, best,
-        demo_batch, io, limit, fps / limit, serial, fps / serial, dargs, inf, sweep
-    ]
+        demo_batch, io, limit, fps / limit, serial, fps / serial
+    ], sweep, inf, dargs
 
 
 def ratio_lines(rows: list) -> str:
@@ -291,12 +292,11 @@ def main(argv=None) -> int:
             io = io_limit(clip, tmp)
             for backend in args.backends:
                 for model in args.pose_configs:
-                    row = measure(
+                    row, sweep, inf, dargs = measure(
                         extra + ['--backend', backend] +
                         (['--pose-config', model] if model else []), name, clip, warm, frames, io,
                         args, osp.join(tmp, name, backend, str(model)))
-                    sweeps[(name, backend, row[4])] = row.pop()
-                    inf, dargs = row.pop(), row.pop()
+                    sweeps[(name, backend, row[4])] = sweep
                     rows.append(row)
                     print(
                         f'{name} {backend} {row[4]}: {row[7]:.2f} frames/s (limit '

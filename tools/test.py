@@ -118,13 +118,12 @@ def load_checked_checkpoint(runner: Runner, checkpoint: str, config_path: str) -
     :func:`check_state_dict` accepted it (``weights_only=True``)."""
     from mmengine.model import is_model_wrapper
 
-    from mmalphapose.utils import check_state_dict, safe_torch_load
+    from mmalphapose.utils import check_state_dict, safe_torch_load, student_state
     model = runner.model.module if is_model_wrapper(runner.model) else runner.model
     ckpt = safe_torch_load(checkpoint, map_location='cpu')
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
-    if isinstance(state, dict) and any(str(k).startswith('student.') for k in state) \
-            and not any(k.startswith('student.') for k in model.state_dict()):
-        state = {k[len('student.'):]: v for k, v in state.items() if str(k).startswith('student.')}
+    if isinstance(state, dict) and not any(k.startswith('student.') for k in model.state_dict()):
+        state = student_state(state)
     state = check_state_dict(model, state, checkpoint, config_path)
     model.load_state_dict(state, strict=False)
     print(f'tools/test.py: loaded {checkpoint} ({len(state)} tensors, all model keys)', flush=True)

@@ -51,15 +51,15 @@ def load_pose_checkpoint(model: torch.nn.Module,
     """
     from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
-    from mmalphapose.utils import check_state_dict, safe_torch_load
+    from mmalphapose.utils import check_state_dict, safe_torch_load, student_state
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'pose checkpoint "{checkpoint}" not found')
     ckpt = safe_torch_load(checkpoint, map_location='cpu')
     if not isinstance(ckpt, dict):
         raise ValueError(f'checkpoint "{checkpoint}" is not a dict of tensors')
     state = ckpt.get('state_dict', ckpt)
-    if isinstance(state, dict) and any(str(k).startswith('student.') for k in state):
-        state = {k[len('student.'):]: v for k, v in state.items() if str(k).startswith('student.')}
+    if isinstance(state, dict):
+        state = student_state(state)
     meta = ckpt.get('meta', {}) if isinstance(ckpt.get('meta', {}), dict) else {}
     ck_meta = meta.get('dataset_meta') or {}
     k_model = _model_num_keypoints(model)

@@ -198,6 +198,14 @@ def _listing(keys: list, limit: int = 5) -> str:
     return ', '.join(keys[:limit]) + more
 
 
+def student_state(state: Dict[str, Any]) -> Dict[str, Any]:
+    """The student's weights of a distiller state dict (``student.*`` keys,
+    prefix removed); any other state dict unchanged."""
+    if not any(str(k).startswith('student.') for k in state):
+        return state
+    return {k[len('student.'):]: v for k, v in state.items() if str(k).startswith('student.')}
+
+
 def check_state_dict(model: torch.nn.Module, state: Dict[str, Any], checkpoint: str,
                      config_name: str) -> Dict[str, Any]:
     """Refuse a checkpoint that does not fit ``model`` with one clear error.

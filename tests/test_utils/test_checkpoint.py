@@ -120,3 +120,11 @@ def test_not_a_checkpoint_is_told_apart_from_a_refused_one(tmp_path):
         safe_torch_load(str(evil))
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         safe_torch_load(str(tmp_path / 'nope.pth'))
+
+
+def test_student_state_strips_the_distiller_prefix_only_when_present():
+    from mmalphapose.utils import student_state
+    distiller = {'student.backbone.w': 1, 'student.head.b': 2, 'teacher_stats': 3}
+    assert student_state(distiller) == {'backbone.w': 1, 'head.b': 2}
+    plain = {'backbone.w': 1, 'head.b': 2}
+    assert student_state(plain) is plain

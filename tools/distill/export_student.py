@@ -25,15 +25,13 @@ import torch
 
 sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..'))
 from mmalphapose.utils import safe_torch_load  # noqa: E402
+from mmalphapose.utils import student_state as _student_keys  # noqa: E402
 
 
 def student_state(ckpt: dict, fp16: bool = True) -> Dict[str, torch.Tensor]:
     """Student weights of a (distiller or plain) mmengine checkpoint."""
-    state = ckpt.get('state_dict', ckpt)
-    if any(k.startswith('student.') for k in state):
-        state = {k[len('student.'):]: v for k, v in state.items() if k.startswith('student.')}
     out = {}
-    for k, v in state.items():
+    for k, v in _student_keys(ckpt.get('state_dict', ckpt)).items():
         if not torch.is_tensor(v):
             continue
         v = v.detach().cpu().clone()

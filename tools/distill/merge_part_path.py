@@ -31,8 +31,8 @@ from typing import Dict, List, Tuple
 import torch
 
 sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..'))
-from mmalphapose.models.backbones.movenet_fpn import part_path_state_dict  # noqa: E402
-from mmalphapose.utils import safe_torch_load  # noqa: E402
+from mmalphapose.models.backbones.movenet_fpn import ARCH, part_path_state_dict  # noqa: E402
+from mmalphapose.utils import safe_torch_load, student_state  # noqa: E402
 from mmalphapose.utils.errors import ModelFileError, run_cli  # noqa: E402
 
 Tensors = Dict[str, torch.Tensor]
@@ -47,18 +47,16 @@ def _student(path: str) -> Tensors:
             'student.head.final_layer.weight' not in state:
         raise ModelFileError(f'merge_part_path: "{path}" has no head.final_layer.weight '
                              '(not a heatmap student checkpoint)')
-    if any(k.startswith('student.') for k in state):
-        state = {k[len('student.'):]: v for k, v in state.items() if k.startswith('student.')}
-    return {k: v.float() for k, v in state.items() if torch.is_tensor(v)}
+    return {k: v.float() for k, v in student_state(state).items() if torch.is_tensor(v)}
 
 
 def single_path_state(two_path: Tensors) -> Tensors:
     """A two-path student's weights as a single-path whole-body model's: its part
-    path as stages ``7 - len(part stages)``..6, last conv, FPN and branch, its
+    path as stages ``len(ARCH) - len(part stages)``..6, last conv, FPN and branch, its
     two output layers as one (body rows first). Lets a trained part path start
     a student that shares another number of stages."""
     n = 1 + max(int(k.split('.')[3]) for k in two_path if k.startswith('backbone.part.stages.'))
-    first = 7 - n
+    first = len(ARCH) - n
     out = {k: v for k, v in two_path.items() if not k.startswith(('backbone.part.', 'head.'))}
     for k, v in two_path.items():
         if k.startswith('backbone.part.stages.'):

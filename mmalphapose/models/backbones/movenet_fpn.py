@@ -47,6 +47,8 @@ ARCH = ((1, 32, 1, 1), (6, 40, 2, 2), (6, 56, 3, 2), (6, 112, 4, 2), (6, 168, 3,
 # ARCH stages whose last block feeds the FPN laterals (strides 4, 8, 16)
 LATERAL_STAGES = (1, 2, 3)
 BRANCHES = ('kpt_regress', 'kpt_offset', 'kpt_heatmap', 'center')
+# the modules above the MobileNetV2 stages: last conv, FPN, branch (a part path copies them)
+UPPER_MODULES = ('last', 'top', 'laterals', 'smooth', 'head_stem')
 
 
 class SamePadConv(nn.Conv2d):
@@ -258,7 +260,7 @@ class MoveNetPartFPN(MoveNetFPN):
         self.freeze_body = freeze_body
         part = nn.Module()
         part.stages = nn.ModuleList(copy.deepcopy(s) for s in self.stages[shared_stages:])
-        for name in ('last', 'top', 'laterals', 'smooth', 'head_stem'):
+        for name in UPPER_MODULES:
             setattr(part, name, copy.deepcopy(getattr(self, name)))
         self.part = part
         self._freeze()
@@ -301,7 +303,7 @@ def part_path_state_dict(state: Dict[str, torch.Tensor],
             idx, _, tail = rest.partition('.')
             if int(idx) >= shared_stages:
                 out[f'stages.{int(idx) - shared_stages}.{tail}'] = val
-        elif head in ('last', 'top', 'laterals', 'smooth', 'head_stem'):
+        elif head in UPPER_MODULES:
             out[name] = val
     return out
 
