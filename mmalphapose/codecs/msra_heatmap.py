@@ -53,10 +53,13 @@ def refine_quarter_offset(heatmaps: np.ndarray, locs: np.ndarray) -> np.ndarray:
 class MSRAHeatmap(BaseKeypointCodec):
     """Unnormalised Gaussian heatmaps (peak 1) and argmax decoding.
 
-    Encoding follows AlphaPose's MSE targets: centre ``int(p / stride + 0.5)``,
-    a Gaussian of ``sigma`` heatmap pixels truncated at ``3 * sigma``; the
-    keypoint weight is the visibility, zeroed when the patch lies fully
-    outside the map. Several instances are merged by maximum.
+    Encoding follows AlphaPose's MSE targets (``_target_generator``,
+    ``simple_transform.py:127-160``): centre ``int(p / stride + 0.5)`` with
+    Python's ``int`` (truncation toward 0, also for keypoints left of /
+    above the crop), a Gaussian of ``sigma`` heatmap pixels truncated at
+    ``3 * sigma``; the keypoint weight is the visibility, zeroed when the
+    patch ``[mu - 3 sigma, mu + 3 sigma + 1)`` lies fully outside the map.
+    Several instances are merged by maximum.
 
     Args:
         input_size: (w, h) of the crop.
@@ -95,7 +98,10 @@ class MSRAHeatmap(BaseKeypointCodec):
         keypoints, vis = self._check_keypoints(keypoints, keypoints_visible)
         w, h = self.heatmap_size
         radius = 3 * self.sigma
-        mu = np.floor(keypoints / self.stride + 0.5)  # (N,K,2), int(x + .5)
+        # (N,K,2): AlphaPose's int(p / stride + 0.5), truncation toward 0
+        # (simple_transform.py:134-135): left of / above the crop the centre
+        # is one pixel further in than floor's (e.g. p = -3 px, stride 4 -> 0)
+        mu = np.trunc(keypoints / self.stride + 0.5)
         ul = mu - radius
         br = mu + radius + 1
         outside = ((ul[..., 0] >= w) | (ul[..., 1] >= h) | (br[..., 0] < 0) | (br[..., 1] < 0))

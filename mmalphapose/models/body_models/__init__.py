@@ -1,5 +1,6 @@
 """Body models: the SMPL layer (LBS), HybrIK's 29-joint skeleton and inverse
 kinematics, and a safe loader for user-supplied SMPL files."""
+from .camera import project_to_crop, uvd_to_camera
 from .hybrik_ik import hybrik_inverse_kinematics, skeleton_forward_kinematics, twist_angles
 from .lbs import forward_kinematics, linear_blend_skinning, pose_blend, shape_blend, skin
 from .model_file import ENV_VAR, load_smpl_model_file, resolve_smpl_model_path
@@ -17,9 +18,5 @@ __all__ = [
     'axis_angle_to_matrix', 'matrix_to_axis_angle', 'matrix_to_quaternion', 'procrustes_rotation',
     'swing_matrix', 'twist_matrix', 'HYBRIK_FLIP_PAIRS', 'HYBRIK_JOINT_NAMES', 'HYBRIK_PARENTS',
     'NUM_HYBRIK_JOINTS', 'NUM_SMPL_JOINTS', 'SMPL_JOINT_NAMES', 'SMPL_LEAF_VERTEX_IDS',
-    'SMPL_PARENTS', 'flip_indices'
+    'SMPL_PARENTS', 'flip_indices', 'uvd_to_camera', 'project_to_crop'
 ]
-
-from .camera import project_to_crop, uvd_to_camera  # noqa: E402
-
-__all__ += ['uvd_to_camera', 'project_to_crop']

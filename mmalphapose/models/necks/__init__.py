@@ -1,4 +1,4 @@
 """Necks (MODELS)."""
-from .duc import DUC, StagedDUC
+from .duc_upsampler import DUC, StagedDUC
 
 __all__ = ['DUC', 'StagedDUC']

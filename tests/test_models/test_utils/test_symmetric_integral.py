@@ -1,8 +1,10 @@
+"""SIKR's symmetric integral gradient (models/utils/symmetric_integral.py) and
+the soft-argmax forward it shares with the codecs (codecs/integral.py)."""
 import numpy as np
 import pytest
 import torch
 
-from mmalphapose.codecs.integral import integral_coordinates
+from mmalphapose.models.utils.symmetric_integral import integral_coordinates
 
 
 def _hand_gradient(maps, coords_px, sgn, amplitude):
@@ -95,9 +97,11 @@ def test_one_home_and_float32_decode():
     import mmalphapose.codecs as codecs
     import mmalphapose.models.utils as mutils
     from mmalphapose.codecs.integral import integral_decode
-    assert mutils.integral_coordinates is codecs.integral_coordinates
-    assert mutils.normalize_heatmaps is codecs.normalize_heatmaps
-    assert mutils.SymmetricIntegral is codecs.SymmetricIntegral
+    from mmalphapose.models.utils import symmetric_integral
+    assert mutils.integral_coordinates is symmetric_integral.integral_coordinates
+    assert symmetric_integral.soft_argmax is codecs.integral.soft_argmax
+    assert mutils.SymmetricIntegral is symmetric_integral.SymmetricIntegral
+    assert not hasattr(codecs, 'SymmetricIntegral')  # autograd lives in models
     torch.manual_seed(0)
     x = torch.randn(2, 3, 8, 6)
     coords, scores = integral_decode(x.numpy(), 'sigmoid')
