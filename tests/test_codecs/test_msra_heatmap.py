@@ -114,3 +114,52 @@ def test_refinement_matches_loop_reference_everywhere():
     codec = MSRAHeatmap((18, 20), (w, h), sigma=1)
     locs, _ = codec.decode_heatmap_coords(hm)
     np.testing.assert_array_equal(locs, _loop_reference(hm))
+
+
+def _alphapose_target(joints: np.ndarray, vis: np.ndarray, heatmap_size, stride, sigma=2):
+    """AlphaPose's ``_target_generator`` (simple_transform.py:127-160) with
+    its Python ``int()`` centre, written out per joint: (K,H,W), (K,)."""
+    w, h = heatmap_size
+    target = np.zeros((len(joints), h, w), np.float32)
+    weight = vis.astype(np.float32).copy()
+    tmp = sigma * 3
+    for i, (x, y) in enumerate(joints):
+        mu_x, mu_y = int(x / stride + 0.5), int(y / stride + 0.5)
+        ul = [int(mu_x - tmp), int(mu_y - tmp)]
+        br = [int(mu_x + tmp + 1), int(mu_y + tmp + 1)]
+        if ul[0] >= w or ul[1] >= h or br[0] < 0 or br[1] < 0:
+            weight[i] = 0
+            continue
+        size = 2 * tmp + 1
+        xs = np.arange(0, size, 1, np.float32)
+        g = np.exp(-((xs - size // 2)**2 + (xs[:, None] - size // 2)**2) / (2 * sigma**2))
+        gx = max(0, -ul[0]), min(br[0], w) - ul[0]
+        gy = max(0, -ul[1]), min(br[1], h) - ul[1]
+        ix = max(0, ul[0]), min(br[0], w)
+        iy = max(0, ul[1]), min(br[1], h)
+        if weight[i] > 0.5:
+            target[i, iy[0]:iy[1], ix[0]:ix[1]] = g[gy[0]:gy[1], gx[0]:gx[1]]
+    return target, weight
+
+
+def test_centre_truncates_toward_zero_as_alphapose_int():
+    codec = MSRAHeatmap((192, 256), (48, 64), sigma=2)
+    # 3 px left of the crop: int(-0.75 + 0.5) = 0 (floor would give -1)
+    enc = codec.encode(np.array([[[-3., 100.]]], np.float32), np.ones((1, 1)))
+    row = enc['heatmaps'][0, 25]
+    assert row[0] == pytest.approx(1.0)
+    # 31 px left: int(-7.25) = -7, the patch [-13, 0) is off the map but
+    # AlphaPose keeps the weight (floor's -8 would zero it)
+    enc = codec.encode(np.array([[[-31., 100.]]], np.float32), np.ones((1, 1)))
+    assert enc['keypoint_weights'][0, 0] == 1 and enc['heatmaps'].max() == 0
+
+
+def test_encode_equals_alphapose_target_generator():
+    rng = np.random.default_rng(3)
+    codec = MSRAHeatmap((192, 256), (48, 64), sigma=2)
+    kpts = rng.uniform(-40, 260, size=(1, 60, 2)).astype(np.float32)
+    vis = (rng.uniform(size=(1, 60)) > 0.2).astype(np.float32)
+    enc = codec.encode(kpts, vis)
+    ref, ref_w = _alphapose_target(kpts[0], vis[0], (48, 64), 4)
+    np.testing.assert_array_equal(enc['keypoint_weights'][0], ref_w)
+    np.testing.assert_allclose(enc['heatmaps'], ref, atol=1e-6)
