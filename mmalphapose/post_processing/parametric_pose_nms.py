@@ -5,6 +5,17 @@ followed by a score-weighted merge of every kept pose with the poses it
 eliminated. Body version for COCO-17 / Halpe-26 style skeletons and
 whole-body version (Halpe-136, COCO-WholeBody-133) with face / hand factors.
 
+Whole-body poses are by default ranked, matched and kept by their body
+keypoints (``person_stats='body'``): the greedy elimination, the person score
+and the keep tests are those of the body P-NMS on the body and foot keypoints,
+and the face / hand keypoints are merged over the same groups. A whole-body
+model then writes the same people with the same body keypoints as a body model
+that shares its body (issue 31). AlphaPose's released whole-body P-NMS ranks by
+the mean over all keypoints (``alphapose/utils/pPose_nms.py:379``), takes the
+similarity as per-part means with face / hand weights
+(``pPose_nms.py:602-606``) and the match count per part (``pPose_nms.py:640-655``);
+``person_stats='all'`` reproduces it.
+
 The pairwise terms are computed for all interacting pairs at once (numpy,
 chunked to bound memory; pairs whose keypoints are provably too far apart to
 interact are skipped); the greedy loop only does cheap row look-ups; the
@@ -61,6 +72,11 @@ class ParametricPoseNMS:
             reference keypoints * K, the documented intent) or
             ``'alphapose'`` (the released code's normalisation, which also
             divides by 4 x the number of remaining candidates).
+        person_stats: whole-body only: ``'body'`` (default) ranks, matches and
+            keeps poses by their body keypoints (the body P-NMS on them; face
+            and hands are merged over its groups) and scores them by their
+            body keypoints; ``'all'`` is AlphaPose's whole-body P-NMS over
+            all keypoints.
         chunk_elems: upper bound of elements per temporary (K, pairs) array.
     """
 
@@ -88,6 +104,7 @@ class ParametricPoseNMS:
                  match_radius_cap: float = 7.0,
                  merge_radius_cap: float = 15.0,
                  wholebody_match_norm: str = 'valid',
+                 person_stats: str = 'body',
                  chunk_elems: int = 4_000_000) -> None:
         if preset not in PNMS_PRESETS:
             raise ValueError(f'unknown P-NMS preset "{preset}", choose from '
@@ -97,6 +114,8 @@ class ParametricPoseNMS:
         if wholebody_match_norm not in ('valid', 'alphapose'):
             raise ValueError('wholebody_match_norm must be "valid" or '
                              f'"alphapose", got "{wholebody_match_norm}"')
+        if person_stats not in ('body', 'all'):
+            raise ValueError(f'person_stats must be "body" or "all", got "{person_stats}"')
         consts = dict(PNMS_PRESETS[preset])
         for key, value in dict(
                 delta1=delta1,
@@ -128,6 +147,7 @@ class ParametricPoseNMS:
         self.match_radius_cap = float(match_radius_cap)
         self.merge_radius_cap = float(merge_radius_cap)
         self.wholebody_match_norm = wholebody_match_norm
+        self.person_stats = person_stats
         self.chunk_elems = int(chunk_elems)
         self.mode = mode
 
@@ -305,30 +325,36 @@ class ParametricPoseNMS:
             name ``proposal_scores``) and ``idx`` (list of merged member
             ids), and the kept reference indices into the input.
         """
+        if len(instances) == 0:  # a frame without people (any fields)
+            return select_instances(instances, np.zeros(0, np.int64)), np.zeros(0, np.int64)
         kpts, scores, bboxes, bbox_scores = get_pose_arrays(instances)
         n, k = scores.shape
-        if n == 0:
-            kept = select_instances(instances, np.zeros(0, dtype=np.int64))
-            return kept, np.zeros(0, dtype=np.int64)
         if self.num_keypoints is not None and k != self.num_keypoints:
             raise ValueError(f'P-NMS metainfo has {self.num_keypoints} keypoints '
                              f'but instances.keypoints has {k}')
         scores = np.where(scores == 0, self.zero_score_eps, scores)
         groups = resolve_wholebody_groups(k, self.parts) \
             if self._is_wholebody(k) else None
+        # the keypoints a person is ranked, matched, kept and scored by
+        person = slice(None)
+        if groups is not None and self.person_stats == 'body':
+            person, groups = groups[0], None
 
         wh = bboxes[:, 2:4] - bboxes[:, 0:2]
         ref_dists = self.alpha * np.maximum(wh[:, 0], wh[:, 1])
-        human_scores = scores.mean(axis=1)
+        p_kpts, p_scores = kpts[:, person], scores[:, person]
+        human_scores = p_scores.mean(axis=1)
 
-        simi, count, n_valid = self._pair_terms(kpts, scores, ref_dists, groups)
-        picks, group_of = self._greedy(human_scores, simi, count, n_valid, k)
+        simi, count, n_valid = self._pair_terms(p_kpts, p_scores, ref_dists, groups)
+        picks, group_of = self._greedy(human_scores, simi, count, n_valid, p_scores.shape[1])
         merged, merged_scores = self._merge(kpts, scores, picks, group_of, ref_dists)
 
-        extent = merged.max(axis=1) - merged.min(axis=1)
+        p_merged = merged[:, person]
+        extent = p_merged.max(axis=1) - p_merged.min(axis=1)
         area = 1.5**2 * extent[:, 0] * extent[:, 1]
-        keep = ((scores[picks].max(axis=1) >= self.score_thr) &
-                (merged_scores.max(axis=1) >= self.score_thr) & ~(area < self.min_box_area))
+        keep = ((p_scores[picks].max(axis=1) >= self.score_thr) &
+                (merged_scores[:, person].max(axis=1) >= self.score_thr) &
+                ~(area < self.min_box_area))
         kept_idx = picks[keep]
 
         ids = np.asarray(instances.ids).reshape(-1) if 'ids' in instances \
@@ -340,7 +366,7 @@ class ParametricPoseNMS:
         kept.keypoint_scores = _like(out_scores, instances.keypoint_scores)
         # the person score lives in ``scores``; ``proposal_scores`` is kept
         # as an alias for older callers
-        kept.scores = proposal_score(out_scores, bbox_scores[kept_idx])
+        kept.scores = proposal_score(out_scores[:, person], bbox_scores[kept_idx])
         kept.proposal_scores = kept.scores
         kept.idx = [ids[m].tolist() for m in members]
         return kept, kept_idx
@@ -353,6 +379,7 @@ class ParametricPoseNMS:
                 f'delta1={self.delta1}, mu={self.mu}, delta2={self.delta2}, '
                 f'gamma={self.gamma}, score_thr={self.score_thr}, '
                 f'match_thr={self.match_thr}, alpha={self.alpha}, '
+                f'person_stats={self.person_stats}, '
                 f'min_box_area={self.min_box_area})')
 
 

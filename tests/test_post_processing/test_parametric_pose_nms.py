@@ -108,10 +108,47 @@ def test_wholebody_matches_oracle(seed, meta, k, preset, norm):
     rng = np.random.default_rng(1000 + seed)
     inst = make_scene(
         rng, int(rng.integers(1, 6)), k, jitter=2.0, tie=seed % 4 == 0, identical=seed % 5 == 0)
-    nms = ParametricPoseNMS(metainfo=meta, preset=preset, wholebody_match_norm=norm)
+    nms = ParametricPoseNMS(
+        metainfo=meta, preset=preset, wholebody_match_norm=norm, person_stats='all')
     groups = resolve_wholebody_groups(k, nms.parts)
     consts = REGRESSION if preset == 'regression' else None
     check_against_oracle(nms, inst, groups=groups, consts=consts, match_norm=norm)
+
+
+@pytest.mark.parametrize('seed', range(8))
+def test_wholebody_body_stats_equal_the_body_nms(seed):
+    """person_stats='body': a 136-point model writes the people and the body
+    keypoints that the body P-NMS writes for its 26 body points, whatever its
+    face / hand scores, and its face / hands are merged over the same groups."""
+    rng = np.random.default_rng(2000 + seed)
+    inst = make_scene(rng, int(rng.integers(2, 7)), 136, jitter=2.0, tie=seed % 4 == 0)
+    # face / hand scores unrelated to the body's: low for some people
+    inst.keypoint_scores[:, 26:] *= rng.uniform(0, 1, (len(inst), 1))
+    body_inst = inst.clone()
+    body_inst.keypoints = inst.keypoints[:, :26].copy()
+    body_inst.keypoint_scores = inst.keypoint_scores[:, :26].copy()
+    whole, w_idx = ParametricPoseNMS(metainfo=HALPE_META).nms(inst)
+    body, b_idx = ParametricPoseNMS().nms(body_inst)
+    np.testing.assert_array_equal(w_idx, b_idx)
+    np.testing.assert_allclose(whole.keypoints[:, :26], body.keypoints, rtol=1e-12)
+    np.testing.assert_allclose(whole.keypoint_scores[:, :26], body.keypoint_scores, rtol=1e-12)
+    np.testing.assert_allclose(whole.scores, body.scores, rtol=1e-12)
+    assert whole.idx == body.idx
+    # the face of each kept pose is the score-weighted merge of its group
+    for g, members in enumerate(whole.idx):
+        ref = w_idx[g]
+        d = np.linalg.norm(inst.keypoints[members, 26:94] - inst.keypoints[ref, 26:94], axis=-1)
+        wh = inst.bboxes[ref, 2:] - inst.bboxes[ref, :2]
+        s = inst.keypoint_scores[members, 26:94]
+        w = np.where(s == 0, 1e-5, s) * (d <= min(0.1 * wh.max(), 15.0))
+        tot = w.sum(0)
+        ok = tot > 0
+        exp = (inst.keypoints[members, 26:94] * w[..., None]).sum(0)[ok] / tot[ok, None]
+        np.testing.assert_allclose(whole.keypoints[g, 26:94][ok], exp, rtol=1e-9)
+    # AlphaPose's all-keypoint statistics rank differently on such scenes
+    assert ParametricPoseNMS(metainfo=HALPE_META, person_stats='all').person_stats == 'all'
+    with pytest.raises(ValueError, match='person_stats'):
+        ParametricPoseNMS(person_stats='face')
 
 
 def test_wholebody_133_parts_from_metainfo():

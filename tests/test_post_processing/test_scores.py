@@ -6,6 +6,7 @@ from mmengine.structures import InstanceData
 
 from mmalphapose.evaluation import rescore_instances
 from mmalphapose.post_processing import ParametricPoseNMS, proposal_score
+from mmalphapose.post_processing.scores import person_keypoint_ids
 
 
 def _loop(kscores, bscores):
@@ -49,3 +50,20 @@ def test_users_share_it():
     assert len(kept) == len(idx) > 0
     np.testing.assert_allclose(kept.scores, proposal_score(kept.keypoint_scores, bs[idx]))
     np.testing.assert_array_equal(kept.proposal_scores, kept.scores)
+
+
+def test_whole_body_people_are_scored_by_their_body_keypoints():
+    assert person_keypoint_ids(17) is None and person_keypoint_ids(26) is None
+    assert person_keypoint_ids(136).tolist() == list(range(26))
+    assert person_keypoint_ids(133).tolist() == list(range(23))
+    parts = dict(body=[0, 1], face=[2, 3], left_hand=[4], right_hand=[5])
+    assert person_keypoint_ids(7, parts).tolist() == [0, 1, 6]
+    rng = np.random.default_rng(2)
+    ks = rng.uniform(0, 1, (3, 136))
+    bs = rng.uniform(0, 1, 3)
+    body = proposal_score(ks, bs, person_keypoint_ids(136))
+    np.testing.assert_allclose(body, _loop(ks[:, :26], bs), rtol=1e-12)
+    ks[:, 26:] = 0  # face / hands unseen: the score does not move
+    np.testing.assert_allclose(proposal_score(ks, bs, list(range(26))), body, rtol=1e-12)
+    with pytest.raises(ValueError, match='keypoint_ids'):
+        proposal_score(ks, bs, [136])
