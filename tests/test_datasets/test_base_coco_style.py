@@ -150,3 +150,48 @@ def test_domain_filter_keeps_the_named_label_domains(tmp_path, data_root):
     assert ds.skip_stats['domain'] == len(data['annotations']) - len(kept)
     full = _build(CocoDataset, _write(tmp_path, data), data_root, test_mode=True)
     assert len(full) == len(data['annotations'])
+
+
+def test_gt_box_is_alphapose_inclusive_detection_box_is_not(tmp_path, data_root):
+    """COCO [x, y, w, h] -> x + w - 1 on the GT path (AlphaPose
+    bbox_xywh_to_xyxy), x + w for a detection file (coco_det.py:77-78)."""
+    data = _coco(data_root)
+    ann = data['annotations'][0]
+    ann['bbox'] = [10.0, 20.0, 50.0, 80.0]
+    gt = _build(CocoDataset, _write(tmp_path, data), data_root)
+    info = next(gt.get_data_info(i) for i in range(len(gt)) if gt.get_data_info(i)['id'] ==
+                ann['id'])
+    np.testing.assert_allclose(info['bbox'][0], [10, 20, 59, 99])
+    dets = _write(tmp_path, [dict(image_id=ann['image_id'], bbox=[10, 20, 50, 80], score=1.0)],
+                  'd.json')
+    det = _build(CocoDataset, _write(tmp_path, data), data_root, bbox_file=dets, test_mode=True)
+    np.testing.assert_allclose(det.get_data_info(0)['bbox'][0], [10, 20, 60, 100])
+
+
+def test_alphapose_visibility_threshold_and_num_keypoints_zero(tmp_path, data_root):
+    """vis_thr=0.35: v >= 0.35 visible, below not (halpe_136.py:107);
+    skip_zero_num_keypoints drops num_keypoints == 0 (coco_wholebody.py:104)."""
+    data = _coco(data_root)
+    for a in data['annotations']:
+        a['iscrowd'] = 0
+    ann, other = data['annotations'][0], data['annotations'][1]
+    kp = np.asarray(ann['keypoints'], np.float64).reshape(-1, 3)
+    kp[:, 2] = 0.0
+    kp[:3] = [[50, 60, 0.34], [52, 60, 0.35], [54, 60, 2.0]]
+    ann['keypoints'] = kp.ravel().tolist()
+    other['num_keypoints'] = 0
+    path = _write(tmp_path, data)
+    plain = _build(CocoDataset, path, data_root)
+    exact = _build(
+        CocoDataset, path, data_root, filter_cfg=dict(vis_thr=0.35, skip_zero_num_keypoints=True))
+
+    def by_id(ds, i):
+        return next((ds.get_data_info(j) for j in range(len(ds)) if ds.get_data_info(j)['id'] == i),
+                    None)
+
+    np.testing.assert_array_almost_equal(by_id(plain, ann['id'])['keypoints_visible'][0, :3],
+                                  [0.34, 0.35, 1], decimal=6)
+    np.testing.assert_array_equal(by_id(exact, ann['id'])['keypoints_visible'][0, :3], [0, 1, 1])
+    assert by_id(plain, other['id']) is not None
+    assert by_id(exact, other['id']) is None
+    assert exact.skip_stats.get('num_keypoints_0') == 1

@@ -48,8 +48,8 @@ def test_loads_real_sample(name, data_root):
     info = ds.get_data_info(0)
     first = next(a for a in raw['annotations'] if a['id'] == info['id'])
     assert info['keypoints'].shape == (1, k, 2) and info['keypoints_visible'].shape == (1, k)
-    x, y, w, h = first['bbox']
-    np.testing.assert_allclose(info['bbox'][0], [x, y, x + w, y + h], atol=1e-3)
+    x, y, w, h = first['bbox']  # AlphaPose's GT convention: x + w - 1
+    np.testing.assert_allclose(info['bbox'][0], [x, y, x + w - 1, y + h - 1], atol=1e-3)
     body = np.asarray(first['keypoints'], np.float32).reshape(-1, 3)
     np.testing.assert_allclose(info['keypoints'][0, :17], body[:17, :2])
     np.testing.assert_array_equal(info['keypoints_visible'][0, :17], np.minimum(1, body[:17, 2]))

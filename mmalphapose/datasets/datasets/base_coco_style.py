@@ -42,6 +42,11 @@ class BaseCocoStyleDataset(BaseDataset):
     person box of a COCO results JSON (``[{image_id, bbox xywh, score,
     category_id}]``) whose score is >= ``filter_cfg['bbox_score_thr']``.
 
+    GT boxes ``[x, y, w, h]`` become ``[x, y, x + w - 1, y + h - 1]`` as in
+    AlphaPose's training datasets (``alphapose/utils/bbox.py:61``); boxes of
+    a detection file become ``[x, y, x + w, y + h]`` as in AlphaPose's
+    detection loader (``coco_det.py:77-78``). Both are clipped to the image.
+
     Crowd annotations are skipped; instances without visible keypoints are
     skipped when ``filter_cfg['filter_empty_gt']`` (default: not test_mode);
     boxes with zero area after clipping to the image are skipped with a
@@ -58,7 +63,15 @@ class BaseCocoStyleDataset(BaseDataset):
         data_root / data_prefix: ``data_prefix=dict(img='val2017/')``.
         filter_cfg: ``filter_empty_gt``, ``min_keypoints``, ``bbox_score_thr``,
             ``domains`` (keep only annotations whose ``domain`` field, as the
-            distillation label tools write it, is in this list).
+            distillation label tools write it, is in this list),
+            ``vis_thr`` (a keypoint is visible, weight 1, when its ``v`` is
+            >= this; None (default): ``min(1, v)``; AlphaPose's Halpe and
+            COCO-WholeBody loaders use 0.35, ``halpe_136.py:107``),
+            ``skip_zero_num_keypoints`` (with ``filter_empty_gt``, skip an
+            annotation whose ``num_keypoints`` field is 0, as AlphaPose's
+            loaders do, e.g. ``coco_wholebody.py:104``; COCO-WholeBody counts
+            only body keypoints there, so face/hand-only people are
+            dropped; default False).
     """
 
     METAINFO: dict = dict(from_file='configs/_base_/datasets/coco.py')
@@ -166,11 +179,20 @@ class BaseCocoStyleDataset(BaseDataset):
             img_path=osp.join(self.data_prefix.get('img', '') or '', img['file_name']),
             ori_shape=(int(img.get('height', 0)), int(img.get('width', 0))))
 
-    def _clip_box(self, bbox: Any, img_shape: Tuple[int, int], ann_id: Any) -> np.ndarray:
+    def _clip_box(self,
+                  bbox: Any,
+                  img_shape: Tuple[int, int],
+                  ann_id: Any,
+                  inclusive: bool = False) -> np.ndarray:
+        """COCO ``[x, y, w, h]`` -> (1, 4) xyxy clipped to the image;
+        ``inclusive``: AlphaPose's GT convention ``x2 = x + max(w - 1, 0)``
+        (``bbox_xywh_to_xyxy``), else ``x2 = x + w``."""
         if not isinstance(bbox, (list, tuple)) or len(bbox) != 4:
             raise ValueError(f'{self.ann_file}: record id={ann_id} has a malformed "bbox" '
                              f'{bbox!r} (expected [x, y, w, h])')
         x, y, w, h = (float(v) for v in bbox)
+        if inclusive:
+            w, h = max(w - 1, 0.), max(h - 1, 0.)
         x1, y1, x2, y2 = x, y, x + w, y + h
         ih, iw = img_shape
         if iw > 0 and ih > 0:
@@ -193,13 +215,21 @@ class BaseCocoStyleDataset(BaseDataset):
             self._skip('domain')
             return None
         kpts = self.extract_keypoints(ann)
-        visible = np.minimum(1, kpts[:, 2])
+        vis_thr = self.filter_cfg.get('vis_thr')
+        if vis_thr is None:
+            visible = np.minimum(1, kpts[:, 2])
+        else:
+            visible = (kpts[:, 2] >= vis_thr).astype(np.float32)
         num_visible = int(np.count_nonzero(visible > 0))
-        if self.filter_cfg.get('filter_empty_gt') and \
-                num_visible < self.filter_cfg.get('min_keypoints', 1):
-            self._skip('empty')
-            return None
-        bbox = self._clip_box(ann['bbox'], img['ori_shape'], ann_id)
+        if self.filter_cfg.get('filter_empty_gt'):
+            if num_visible < self.filter_cfg.get('min_keypoints', 1):
+                self._skip('empty')
+                return None
+            if self.filter_cfg.get('skip_zero_num_keypoints') and \
+                    ann.get('num_keypoints') == 0:
+                self._skip('num_keypoints_0')
+                return None
+        bbox = self._clip_box(ann['bbox'], img['ori_shape'], ann_id, inclusive=True)
         if bbox[0, 2] <= bbox[0, 0] or bbox[0, 3] <= bbox[0, 1]:
             self._skip(
                 'zero_area', f'{self.ann_file}: skipping annotation id={ann_id} '

@@ -113,8 +113,10 @@ def dpg_jitter(bboxes: np.ndarray, img_w: float, img_h: float, rng=np.random) ->
     """AlphaPose's ``addDPG`` on xyxy boxes (N,4), vectorised (facts §5.2).
 
     With prob. 0.15 a random same-aspect sub-patch of the box (scale
-    U(0.85,1)); otherwise Gaussian jitter of each edge by a fraction of the
-    box size; then clamping to the image as AlphaPose does.
+    U(0.85,1)), not clamped; otherwise Gaussian jitter of each edge by a
+    fraction of the box size, clamped to ``[1, W - 3]`` / ``[1, H - 3]``
+    with at least 2 px per side. As AlphaPose (``transforms.py:49-60``),
+    only the jitter branch is clamped.
     """
     b = np.asarray(bboxes, np.float64).reshape(-1, 4)
     n = b.shape[0]
@@ -128,12 +130,11 @@ def dpg_jitter(bboxes: np.ndarray, img_w: float, img_h: float, rng=np.random) ->
     x0, y0 = b[:, 0] + u[:, 0] * (w - pw), b[:, 1] + u[:, 1] * (h - ph)
     patch = np.stack([x0, y0, x0 + pw + 1, y0 + ph + 1], axis=1)
     jitter = b + noise * np.stack([w, h, w, h], axis=1)
-    out = np.where((patch_scale > DPG_PATCH_THR)[:, None], patch, jitter)
-    out[:, 0] = np.clip(out[:, 0], 1, img_w - 3)
-    out[:, 1] = np.clip(out[:, 1], 1, img_h - 3)
-    out[:, 2] = np.minimum(np.maximum(out[:, 2], out[:, 0] + 2), img_w - 3)
-    out[:, 3] = np.minimum(np.maximum(out[:, 3], out[:, 1] + 2), img_h - 3)
-    return out
+    jitter[:, 0] = np.clip(jitter[:, 0], 1, img_w - 3)
+    jitter[:, 1] = np.clip(jitter[:, 1], 1, img_h - 3)
+    jitter[:, 2] = np.minimum(np.maximum(jitter[:, 2], jitter[:, 0] + 2), img_w - 3)
+    jitter[:, 3] = np.minimum(np.maximum(jitter[:, 3], jitter[:, 1] + 2), img_h - 3)
+    return np.where((patch_scale > DPG_PATCH_THR)[:, None], patch, jitter)
 
 
 def load_pgpg_file(path: str) -> Dict:
