@@ -113,7 +113,17 @@ class RandomHalfBody(BaseTransform):
     group if it has >= ``min_lower_keypoints``, else the upper group. The new
     box is the extent of the chosen keypoints times ``padding``; instances
     whose group has fewer than 2 visible keypoints keep their box.
-    Group ids come from ``results['upper_body_ids']``/``lower_body_ids``.
+
+    Group ids come from ``results['upper_body_ids']``/``lower_body_ids``
+    (the metainfo ``type``; face and hands are in neither group) unless
+    given here. AlphaPose's groups (``simple_transform.py:274-279``) are
+    ``upper_body_ids=range(11)`` and ``lower_body_ids='rest'``: every
+    visible keypoint outside the upper group, face and hands included.
+
+    Args:
+        upper_body_ids: ids of the upper group; None: from the results.
+        lower_body_ids: ids of the lower group, ``'rest'`` (all keypoints
+            not in the upper group), or None: from the results.
     """
 
     def __init__(self,
@@ -122,7 +132,15 @@ class RandomHalfBody(BaseTransform):
                  min_lower_keypoints: int = 3,
                  padding: float = 1.5,
                  prob: float = 0.3,
-                 upper_prioritized_prob: float = 0.6915):
+                 upper_prioritized_prob: float = 0.6915,
+                 upper_body_ids: Optional[Sequence[int]] = None,
+                 lower_body_ids: Optional[Union[Sequence[int], str]] = None):
+        if isinstance(lower_body_ids, str) and lower_body_ids != 'rest':
+            raise ValueError(f"RandomHalfBody: lower_body_ids must be ids, 'rest' or None, "
+                             f'got {lower_body_ids!r}')
+        self.upper_body_ids = None if upper_body_ids is None else [int(i) for i in upper_body_ids]
+        self.lower_body_ids = lower_body_ids if lower_body_ids in (None, 'rest') \
+            else [int(i) for i in lower_body_ids]
         self.min_total_keypoints = min_total_keypoints
         self.min_upper_keypoints = min_upper_keypoints
         self.min_lower_keypoints = min_lower_keypoints
@@ -144,8 +162,15 @@ class RandomHalfBody(BaseTransform):
         num, k = vis.shape
         upper = np.zeros(k, bool)
         lower = np.zeros(k, bool)
-        upper[np.asarray(results.get('upper_body_ids', []), dtype=np.int64)] = True
-        lower[np.asarray(results.get('lower_body_ids', []), dtype=np.int64)] = True
+        up_ids = self.upper_body_ids if self.upper_body_ids is not None \
+            else results.get('upper_body_ids', [])
+        upper[np.asarray(up_ids, dtype=np.int64)] = True
+        if self.lower_body_ids == 'rest':
+            lower = ~upper
+        else:
+            low_ids = self.lower_body_ids if self.lower_body_ids is not None \
+                else results.get('lower_body_ids', [])
+            lower[np.asarray(low_ids, dtype=np.int64)] = True
         visible = vis > 0
         n_up = (visible & upper).sum(1)
         n_low = (visible & lower).sum(1)
@@ -172,7 +197,8 @@ class RandomHalfBody(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(min_total_keypoints={self.min_total_keypoints}, '
                 f'padding={self.padding}, prob={self.prob}, '
-                f'upper_prioritized_prob={self.upper_prioritized_prob})')
+                f'upper_prioritized_prob={self.upper_prioritized_prob}, '
+                f'upper_body_ids={self.upper_body_ids}, lower_body_ids={self.lower_body_ids!r})')
 
 
 @TRANSFORMS.register_module()

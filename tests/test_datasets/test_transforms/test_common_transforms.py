@@ -144,3 +144,41 @@ def test_generate_target_with_msra_heatmap_if_available():
     assert out['heatmaps'].shape == (17, 64, 48)
     y, x = np.unravel_index(out['heatmaps'][0].argmax(), (64, 48))
     assert (x, y) == (24, 32)
+
+
+def _alphapose_half_body(joints, vis, pick_upper):
+    """AlphaPose's half_body_transform groups (simple_transform.py:270-290):
+    upper = visible ids 0-10, lower = every other visible keypoint; returns
+    the centre and the (w, h) extent before its aspect / 1.5 scaling."""
+    ids = np.flatnonzero(vis > 0)
+    upper, lower = ids[ids <= 10], ids[ids > 10]
+    sel = upper if (pick_upper and len(upper) > 2) or len(lower) <= 2 else lower
+    pts = joints[sel]
+    return pts.mean(0), pts.max(0) - pts.min(0)
+
+
+def test_random_half_body_alphapose_groups_include_face_and_hands():
+    meta = parse_pose_metainfo(dict(from_file='configs/_base_/datasets/halpe136.py'))
+    rng = np.random.default_rng(4)
+    kpts = rng.uniform(100, 300, (1, 136, 2)).astype(np.float32)
+    kpts[0, 94:] += 226.  # hands far from the body
+    vis = np.ones((1, 136), np.float32)
+    vis[0, 13] = 0
+    res = dict(
+        bbox=np.array([[0., 0., 600., 600.]], np.float32),
+        keypoints=kpts,
+        keypoints_visible=vis,
+        upper_body_ids=meta['upper_body_ids'],
+        lower_body_ids=meta['lower_body_ids'])
+    res = GetBBoxCenterScale()(res)
+    ours = RandomHalfBody(
+        prob=1.0, upper_prioritized_prob=0.0, upper_body_ids=range(11),
+        lower_body_ids='rest')(dict(res))
+    centre, extent = _alphapose_half_body(kpts[0], vis[0], pick_upper=False)
+    np.testing.assert_allclose(ours['bbox_center'][0], centre, rtol=1e-5)
+    np.testing.assert_allclose(ours['bbox_scale'][0], extent * 1.5, rtol=1e-5)
+    # metainfo groups leave face and hands out: a different, smaller box
+    meta_box = RandomHalfBody(prob=1.0, upper_prioritized_prob=0.0)(dict(res))
+    assert meta_box['bbox_scale'][0, 0] < ours['bbox_scale'][0, 0] - 100
+    with pytest.raises(ValueError, match='lower_body_ids'):
+        RandomHalfBody(lower_body_ids='others')
