@@ -1,5 +1,5 @@
 """Training-engine parts: hooks and optimiser wrappers."""
-from .hooks import ChannelsLastHook, KnowledgeDistillationHook
+from .hooks import ChannelsLastHook, DPGPhaseHook, KnowledgeDistillationHook
 from .optim_wrappers import AutocastOptimWrapper
 
-__all__ = ['ChannelsLastHook', 'KnowledgeDistillationHook', 'AutocastOptimWrapper']
+__all__ = ['ChannelsLastHook', 'DPGPhaseHook', 'KnowledgeDistillationHook', 'AutocastOptimWrapper']
