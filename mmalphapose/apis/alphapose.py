@@ -12,7 +12,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from .inputs import Frame, Source
+from .inputs import Frame, Source, as_bgr_image
 from .stages import DetectStage, PoseStage
 
 
@@ -79,17 +79,17 @@ class AlphaPose:
     def __call__(self, frame: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pose of every person of one BGR frame (H,W,3) uint8.
 
+        Also accepted, as :func:`~mmalphapose.apis.inputs.as_bgr_image` says:
+        grey (H,W), BGRA, uint16, floats in [0,1] or [0,255]; anything else
+        (empty, channel-first, bool, NaN, out of range) raises ``ValueError``.
+
         Returns:
             keypoints (N,K,2) in image pixels, keypoint scores (N,K) and track
             ids (N,) int64 (-1 without tracking).
         """
-        frame = np.asarray(frame)
-        if frame.ndim == 2:
-            frame = np.repeat(frame[..., None], 3, axis=2)
-        if frame.ndim != 3 or frame.shape[2] < 3:
-            raise ValueError(f'AlphaPose: a frame must be (H,W,3) BGR, got shape {frame.shape}')
-        record = Frame(self.source, self.frame_index, f'{self.frame_index}.jpg',
-                       np.ascontiguousarray(frame[..., :3]))
+        # one image check for every entry point (ValueError naming the fault)
+        img = as_bgr_image(frame, f'AlphaPose frame {self.frame_index}')
+        record = Frame(self.source, self.frame_index, f'{self.frame_index}.jpg', img)
         self.frame_index += 1
         self.pose.process(self.detect.detect([record]))
         inst = record.instances

@@ -8,7 +8,7 @@ from mmengine.logging import print_log
 from mmengine.structures import InstanceData
 
 from mmalphapose.structures.pose_metainfo import PoseMetainfo
-from mmalphapose.utils.array_conversion import to_numpy
+from mmalphapose.utils.array_conversion import as_rows, to_numpy
 
 
 def resolve_sigmas(metainfo: Optional[Union[str, dict]] = None,
@@ -67,6 +67,8 @@ class Detections:
     def __init__(self, inst: InstanceData) -> None:
         keys = set(inst.keys())
         kpts = kscores = None
+        if 'keypoints' in keys and not len(inst.keypoints) and np.ndim(inst.keypoints) != 3:
+            keys.discard('keypoints')  # a frame without people: no keypoint layout
         if 'keypoints' in keys:
             kpts = to_numpy(inst.keypoints).astype(np.float64)
             if kpts.ndim != 3 or kpts.shape[-1] < 2:
@@ -82,6 +84,8 @@ class Detections:
         elif kpts is not None:
             bboxes = np.concatenate([np.nanmin(kpts, 1), np.nanmax(kpts, 1)],
                                     axis=1) if len(kpts) else np.zeros((0, 4))
+        elif not keys or not len(inst):  # a frame without people
+            bboxes = np.zeros((0, 4))
         else:
             raise KeyError('pred_instances needs "bboxes" or "keypoints" to '
                            f'be tracked; it has {sorted(keys)}')
@@ -97,7 +101,7 @@ class Detections:
             scores = np.ones(n)
         emb = None
         if 'embeddings' in keys:
-            emb = to_numpy(inst.embeddings).astype(np.float64).reshape(n, -1)
+            emb = as_rows(inst.embeddings, n, name='pred_instances.embeddings')
         self.bboxes, self.scores = bboxes, np.nan_to_num(scores, nan=0.0)
         self.keypoints, self.keypoint_scores = kpts, kscores
         self.embeddings = emb

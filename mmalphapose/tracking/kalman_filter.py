@@ -12,6 +12,8 @@ from typing import Tuple
 
 import numpy as np
 
+from mmalphapose.utils.array_conversion import as_rows
+
 #: 0.95 quantile of the chi-square distribution, indexed by degrees of freedom.
 CHI2INV95 = {
     1: 3.8415,
@@ -72,7 +74,9 @@ def xyxy2xyah(bboxes: np.ndarray) -> np.ndarray:
 
 def xyah2xyxy(xyah: np.ndarray) -> np.ndarray:
     """(N, >=4) ``(cx, cy, a, h, ...)`` -> (N, 4) xyxy boxes."""
-    s = np.asarray(xyah, dtype=np.float64).reshape(len(xyah), -1)
+    s = as_rows(xyah, len(xyah), name='xyah')
+    if not len(s):
+        return np.zeros((0, 4))
     h = s[:, 3]
     w = s[:, 2] * h
     return np.stack([s[:, 0] - w / 2, s[:, 1] - h / 2, s[:, 0] + w / 2, s[:, 1] + h / 2], axis=1)

@@ -37,4 +37,40 @@ def to_numpy(value: Any, dtype: Optional[Any] = None, name: Optional[str] = None
         raise TypeError(f'{what} cannot be converted to {kind}: {err}') from err
 
 
-__all__ = ['to_numpy']
+def as_rows(value: Any,
+            n: int,
+            dtype: Optional[Any] = np.float64,
+            name: Optional[str] = None) -> np.ndarray:
+    """``value`` as an (n, D) array: one row per person, also for ``n == 0``.
+
+    ``np.reshape(n, -1)`` cannot infer D when ``n`` is 0 (a frame with no
+    people); this keeps D from the input's trailing axes (``(0, K)`` scores
+    stay ``(0, K)``, an empty list gives ``(0, 0)``).
+
+    Args:
+        value: a tensor / array-like with ``n * D`` elements.
+        n: the number of rows (people).
+        dtype: numpy dtype of the result (None keeps the input's).
+        name: what ``value`` is, named in the error.
+
+    Returns:
+        np.ndarray: (n, D).
+
+    Raises:
+        ValueError: the size of ``value`` is not a multiple of ``n`` (or not
+            0 when ``n`` is 0).
+    """
+    arr = to_numpy(value, dtype, name)
+    n = int(n)
+    if n == 0:
+        if arr.size:
+            raise ValueError(f'{name or "value"}: {arr.size} values for 0 rows')
+        cols = int(np.prod(arr.shape[1:])) if arr.ndim > 1 else 0
+        return arr.reshape(0, cols)
+    if arr.size % n:
+        raise ValueError(f'{name or "value"}: {arr.size} values cannot be split into '
+                         f'{n} rows (shape {arr.shape})')
+    return arr.reshape(n, -1)
+
+
+__all__ = ['to_numpy', 'as_rows']

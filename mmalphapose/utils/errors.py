@@ -20,6 +20,8 @@ from typing import Callable, List, Optional, Sequence
 
 import numpy as np
 
+from .array_conversion import as_rows
+
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 DEBUG_ENV = 'MMALPHAPOSE_DEBUG'
 
@@ -112,7 +114,7 @@ def drop_non_finite(inst, where: str, logger: str = 'current'):
     keep = np.ones(n, bool)
     for name in ('keypoints', 'keypoint_scores', 'scores'):
         if name in inst:
-            arr = np.asarray(inst.get(name), dtype=np.float64).reshape(n, -1)
+            arr = as_rows(inst.get(name), n, name=name)
             keep &= np.isfinite(arr).all(1)
     if keep.all():
         return inst

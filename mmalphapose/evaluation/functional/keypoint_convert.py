@@ -4,6 +4,7 @@ from typing import Optional, Sequence, Tuple
 import numpy as np
 
 from mmalphapose.post_processing.scores import proposal_score
+from mmalphapose.utils.array_conversion import as_rows
 
 
 class KeypointConverter:
@@ -63,7 +64,7 @@ def rescore_instances(bbox_scores: np.ndarray,
         (:func:`mmalphapose.post_processing.scores.proposal_score`).
     """
     bbox_scores = np.asarray(bbox_scores, np.float64).reshape(-1)
-    ks = np.asarray(keypoint_scores, np.float64).reshape(len(bbox_scores), -1)
+    ks = as_rows(keypoint_scores, len(bbox_scores), name='keypoint_scores')
     if mode == 'bbox':
         return bbox_scores
     if mode == 'alphapose':

@@ -13,7 +13,7 @@ from mmengine.logging import MMLogger
 from mmengine.structures import InstanceData
 
 from mmalphapose.registry import METRICS, POSE_NMS
-from mmalphapose.utils.array_conversion import to_numpy
+from mmalphapose.utils.array_conversion import as_rows, to_numpy
 from ..functional import KeypointConverter, rescore_instances
 
 #: xtcocotools field / iouType of each whole-body part, in concatenation order
@@ -124,7 +124,7 @@ class CocoMetric(BaseMetric):
             n = kpts.shape[0]
             scores = _get(pred, 'keypoint_scores')
             scores = np.ones(kpts.shape[:2]) if scores is None else \
-                to_numpy(scores).astype(np.float64).reshape(n, -1)
+                as_rows(scores, n, name='pred_instances.keypoint_scores')
             bbox_scores = _get(pred, 'bbox_scores')
             bbox_scores = np.ones(n) if bbox_scores is None else \
                 to_numpy(bbox_scores).astype(np.float64).reshape(-1)
@@ -261,7 +261,7 @@ class CocoMetric(BaseMetric):
                 kept, keep = self._build_nms().nms(inst)
                 keep = np.asarray(keep, np.int64).reshape(-1)
                 kpts = to_numpy(kept.keypoints).astype(np.float64)
-                scores = to_numpy(kept.keypoint_scores).astype(np.float64).reshape(len(kpts), -1)
+                scores = as_rows(kept.keypoint_scores, len(kpts), name='keypoint_scores')
                 bbox_scores, cats, bboxes = bbox_scores[keep], cats[keep], bboxes[keep]
             inst_scores = rescore_instances(bbox_scores, scores, self.score_mode,
                                             self.keypoint_score_thr)

@@ -37,7 +37,7 @@ from mmengine.evaluator import BaseMetric
 from scipy.optimize import linear_sum_assignment
 
 from mmalphapose.registry import METRICS
-from mmalphapose.utils import to_numpy
+from mmalphapose.utils import as_rows, to_numpy
 from ..functional.keypoint_convert import KeypointConverter
 from .mot_metric import evaluate_keypoint_mota, head_sizes
 
@@ -320,7 +320,7 @@ class PoseTrack18Metric(BaseMetric):
                     key=key,
                     ids=ids.astype(np.int64),
                     keypoints=kpts[..., :2],
-                    scores=np.asarray(scores, np.float64).reshape(n, -1)))
+                    scores=as_rows(scores, n, name='pred_instances.keypoint_scores')))
 
     def to_posetrack(self, keypoints: np.ndarray, scores: np.ndarray):
         """Predictions in PoseTrack's 17-joint layout: ``pred_converter``, else
