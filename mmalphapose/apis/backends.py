@@ -14,14 +14,14 @@ a model with the same interface (``test_step``, ``dataset_meta``, ``cfg``,
   equal PyTorch's up to float rounding of the network (tested).
 
 The contract with the rest of the model: the runtime model's
-``extract_feat(inputs)`` returns an :class:`OnnxFeatures` tuple holding the
+``network_runner`` (:class:`~mmalphapose.models.pose_estimators.NetworkRunner`)
+is an :class:`OnnxRuntimeNetwork`, which gives the head's raw output and the
 network's features (the outputs of ``extract_feat``; empty unless
-:func:`model_uses_features` says the model needs them) and, as its
-``head_out`` attribute, the head's raw output; its head's ``forward(feats)``
-returns ``feats.head_out``. A model whose ``predict`` uses the features
-themselves (the pose-guided identity embedding ``model.embedder``, an
-``embedding_head``) gets them as ONNX outputs; a model class may also say so
-with a ``predict_uses_features = True`` attribute.
+:func:`model_uses_features` says the model needs them: the pose-guided
+identity embedding ``model.embedder``, an ``embedding_head``, or a model
+class with ``predict_uses_features = True``). ``TopdownPoseEstimator.predict``
+calls its runner and decodes the output with its own head; no method of the
+model or its head is replaced.
 
 ``'auto'`` (the default of the APIs) picks onnxruntime on the CPU for the
 models of ``model-index.yml`` that have PyTorch weights (the bundled
@@ -33,10 +33,11 @@ import json
 import os
 import os.path as osp
 import tempfile
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from mmalphapose.models.pose_estimators import NetworkOutputs, NetworkRunner
 from mmalphapose.registry import POSE_BACKENDS
 
 BACKENDS = ('auto', 'pytorch', 'onnxruntime')
@@ -186,7 +187,7 @@ def export_onnx(model,
 
 def _input_size(model) -> Tuple[int, int]:
     """(w, h) of the model's crops (the test pipeline's TopdownAffine)."""
-    from .inference import TopdownCrop
+    from .crop import TopdownCrop
     return TopdownCrop.from_model(model).input_size
 
 
@@ -205,40 +206,40 @@ def export_key(model, with_features: bool, fp16: bool = False) -> str:
     return digest.hexdigest()
 
 
-class OnnxFeatures(tuple):
-    """The features of one onnxruntime run (a tuple of tensors, empty when
-    the model does not use them) with the head's raw output as
-    ``head_out``."""
-    head_out = None
-
-
-class OnnxRuntimeNetwork:
-    """One onnxruntime session running a model's tensor path; callable as
-    the runtime model's ``extract_feat``.
+class OnnxRuntimeNetwork(NetworkRunner):
+    """One onnxruntime session running a model's tensor path: the network
+    runner of the onnxruntime backend.
 
     Args:
         path: the exported ``.onnx`` file.
         num_threads: intra-op threads (0: onnxruntime's default).
         device: ``'cpu'`` or ``'cuda[:i]'`` (CUDA provider when installed).
+        tensorrt: on ``'cuda'``, the TensorRT provider first when installed
+            (``utils.onnx.onnx_providers``).
     """
 
-    def __init__(self, path: str, num_threads: int = 0, device: str = 'cpu') -> None:
+    name = 'onnxruntime'
+
+    def __init__(self,
+                 path: str,
+                 num_threads: int = 0,
+                 device: str = 'cpu',
+                 tensorrt: bool = False) -> None:
         import onnxruntime as ort
+
+        from mmalphapose.utils.onnx import onnx_providers
         opts = ort.SessionOptions()
         if num_threads > 0:
             opts.intra_op_num_threads = int(num_threads)
             opts.inter_op_num_threads = 1
-        providers = ['CPUExecutionProvider']
-        if str(device).startswith('cuda') and \
-                'CUDAExecutionProvider' in ort.get_available_providers():
-            idx = int(str(device).split(':')[1]) if ':' in str(device) else 0
-            providers = [('CUDAExecutionProvider', dict(device_id=idx))] + providers
+        providers = onnx_providers(device, tensorrt)
         self.path = path
         self.session = ort.InferenceSession(path, sess_options=opts, providers=providers)
         inp = self.session.get_inputs()[0]
         self.input_name = inp.name
         self.input_dtype = np.float16 if 'float16' in inp.type else np.float32
         self.output_names = [o.name for o in self.session.get_outputs()]
+        self.providers = self.session.get_providers()
 
     def run(self, inputs: np.ndarray) -> List[np.ndarray]:
         """(N,3,H,W) float array -> [head_out, *feats] as float32 arrays."""
@@ -246,40 +247,61 @@ class OnnxRuntimeNetwork:
         outs = self.session.run(self.output_names, {self.input_name: arr})
         return [o if o.dtype == np.float32 else o.astype(np.float32) for o in outs]
 
-    def __call__(self, inputs) -> OnnxFeatures:
-        """``extract_feat`` replacement: (N,3,H,W) tensor -> OnnxFeatures."""
+    def __call__(self, inputs) -> NetworkOutputs:
+        """(N,3,H,W) tensor -> the head's raw output and the features, as
+        tensors on the input's device."""
         import torch
         device = inputs.device
         outs = [torch.from_numpy(o) for o in self.run(inputs.detach().cpu().numpy())]
         if device.type != 'cpu':
             outs = [o.to(device) for o in outs]
-        feats = OnnxFeatures(outs[1:])
-        feats.head_out = outs[0]
-        return feats
+        return NetworkOutputs(outs[0], tuple(outs[1:]))
 
 
-def _head_output(feats) -> object:
-    """The runtime head's ``forward``: the output onnxruntime computed."""
-    out = getattr(feats, 'head_out', None)
-    if out is None:
-        raise ValueError('the onnxruntime pose backend: head.forward got features that '
-                         'did not come from its session')
-    return out
-
-
-def runtime_model(model, network: Callable):
-    """A shallow copy of ``model`` whose ``extract_feat`` is ``network`` and
-    whose head's ``forward`` returns the head output ``network`` computed;
-    ``model`` itself is not changed (weights are shared)."""
+def runtime_model(model, runner: NetworkRunner):
+    """A shallow copy of ``model`` (weights and modules shared) whose
+    ``network_runner`` is ``runner``; ``model`` itself is not changed."""
     rt = copy.copy(model)
-    rt._modules = dict(model._modules)  # own module table: swapping the head keeps model's
-    head = copy.copy(model.head)
-    head.forward = _head_output
-    rt._modules['head'] = head
-    rt.extract_feat = network
-    rt.pose_backend = 'onnxruntime'
-    rt.onnx_network = network
+    rt.network_runner = runner
+    rt.pose_backend = runner.name
+    rt.onnx_network = runner
     return rt
+
+
+def autocast_dtype(device: str, fp16: Optional[bool] = None):
+    """The autocast dtype of the PyTorch backend's network on ``device``:
+    ``torch.float16`` on CUDA (``fp16`` None or True), None (float32) on the
+    CPU or with ``fp16=False`` (bf16 autocast on the CPU pays only with
+    AVX512-BF16 / AMX: ``benchmarks/train_speed.py``)."""
+    import torch
+    if str(device).startswith('cuda') and fp16 is not False:
+        return torch.float16
+    return None
+
+
+def autocast_network(model, dtype) -> None:
+    """Run ``model``'s tensor path (``extract_feat`` and ``head.forward``)
+    under ``torch.autocast(dtype)`` on its device; the head's output and the
+    features come back as float32, so decoding and embeddings are unchanged.
+    Instance attributes only (the class is untouched)."""
+    import torch
+    device_type = next(model.parameters()).device.type
+    extract, forward = model.extract_feat, model.head.forward
+
+    def _float(x):
+        if isinstance(x, torch.Tensor):
+            return x.float()
+        return type(x)(_float(v) for v in x) if isinstance(x, (tuple, list)) else x
+
+    def extract_feat(inputs):
+        with torch.autocast(device_type, dtype=dtype):
+            return _float(extract(inputs))
+
+    def head_forward(feats):
+        with torch.autocast(device_type, dtype=dtype):
+            return _float(forward(feats))
+
+    model.extract_feat, model.head.forward = extract_feat, head_forward
 
 
 @POSE_BACKENDS.register_module(name='pytorch')
@@ -294,6 +316,8 @@ class PyTorchBackend:
             machine (2 threads, batch 8-16): the Halpe-26 student's network
             1.34x, SimpleBaseline-R50's 1.40x faster (``docs/speed.md``).
             True.
+        fp16 (bool, optional): float16 autocast of the network
+            (:func:`autocast_dtype`): None = on for a model on CUDA.
 
     The runtime model's ``default_pose_batch`` is 16 (people per forward
     pass when the caller gives none; best on this 2-core machine, 2 threads:
@@ -302,8 +326,9 @@ class PyTorchBackend:
     name = 'pytorch'
     default_pose_batch = 16
 
-    def __init__(self, channels_last: bool = True, **kwargs) -> None:
+    def __init__(self, channels_last: bool = True, fp16: Optional[bool] = None, **kwargs) -> None:
         self.channels_last = bool(channels_last)
+        self.fp16 = fp16
 
     def build(self, model):
         """Returns ``model`` itself (converted in place)."""
@@ -311,6 +336,11 @@ class PyTorchBackend:
         keep_freed_memory()
         if self.channels_last and all(p.device.type == 'cpu' for p in model.parameters()):
             model.to(memory_format=torch.channels_last)
+        params = list(model.parameters())
+        dtype = autocast_dtype(str(params[0].device) if params else 'cpu', self.fp16)
+        if dtype is not None and getattr(model, 'autocast_dtype', None) is None:
+            autocast_network(model, dtype)
+        model.autocast_dtype = dtype
         model.pose_backend = 'pytorch'
         model.default_pose_batch = self.default_pose_batch
         return model
@@ -327,6 +357,11 @@ class OnnxRuntimeBackend:
             apply to both backends).
         device: the model's device string.
         fp16: export in float16 (for GPU providers; slower on most CPUs).
+        int8: run the static int8 quantisation of the float32 export
+            (:meth:`int8_path`), written by ``tools/deployment/export_onnx.py
+            CONFIG --int8`` (quantising needs ``ml_dtypes``, so it never runs
+            here: a missing file is a one-line error naming that command).
+        tensorrt: on CUDA, onnxruntime's TensorRT provider first.
 
     The runtime model's ``default_pose_batch`` is 4 on the CPU (onnxruntime
     is fastest at small batches there: 2 threads, flip on, 50.0 crops/s at
@@ -339,9 +374,14 @@ class OnnxRuntimeBackend:
                  cache_dir: Optional[str] = None,
                  num_threads: Optional[int] = None,
                  device: str = 'cpu',
-                 fp16: bool = False) -> None:
+                 fp16: bool = False,
+                 int8: bool = False,
+                 tensorrt: bool = False) -> None:
         self.cache_dir = cache_dir or onnx_cache_dir()
         self.num_threads, self.device, self.fp16 = num_threads, device, fp16
+        self.int8, self.tensorrt = bool(int8), bool(tensorrt)
+        if self.int8 and self.fp16:
+            raise ValueError('onnxruntime backend: int8 and fp16 exclude each other')
 
     def onnx_path(self, model) -> str:
         """The cache file for ``model`` (exported when missing)."""
@@ -352,13 +392,28 @@ class OnnxRuntimeBackend:
             export_onnx(model, path, with_features=feats, fp16=self.fp16)
         return path
 
+    def int8_path(self, model) -> str:
+        """The cache file of ``model``'s int8 network: the float32 export's
+        name with ``.int8.onnx`` (the export tool writes it; not made here)."""
+        key = export_key(model, model_uses_features(model), False)
+        return osp.join(self.cache_dir, f'{key[:32]}.int8.onnx')
+
     def build(self, model):
         """The runtime model (see the module docstring)."""
         import torch
         keep_freed_memory()
         check_exportable(model)
         threads = self.num_threads or torch.get_num_threads()
-        network = OnnxRuntimeNetwork(self.onnx_path(model), threads, self.device)
+        if self.int8:
+            path = self.int8_path(model)
+            if not osp.isfile(path):
+                name = getattr(getattr(model, 'cfg', None), 'filename', None) or 'CONFIG'
+                raise FileNotFoundError(f'no int8 network for "{name}" in {self.cache_dir}: '
+                                        f'run python tools/deployment/export_onnx.py {name} '
+                                        '--int8 (needs ml_dtypes)')
+        else:
+            path = self.onnx_path(model)
+        network = OnnxRuntimeNetwork(path, threads, self.device, self.tensorrt)
         rt = runtime_model(model, network)
         rt.default_pose_batch = 4 if str(self.device).startswith('cpu') else 32
         return rt
@@ -412,14 +467,14 @@ def build_pose_backend(model,
                        **kwargs):
     """``model`` run by ``backend`` (see :func:`resolve_backend`); extra
     keyword arguments go to the backend class (``num_threads``,
-    ``cache_dir``, ``fp16``)."""
+    ``cache_dir``, ``fp16``, ``int8``, ``tensorrt``; PyTorch: ``fp16``)."""
     if getattr(model, 'pose_backend', None) == 'onnxruntime':
         return model  # already a runtime model
     name = resolve_backend(backend, model, device, checkpoint)
     if name == 'onnxruntime':
         kwargs.setdefault('device', device)
     else:
-        kwargs = {}
+        kwargs = {k: v for k, v in kwargs.items() if k == 'fp16'}
     return POSE_BACKENDS.build(dict(type=name, **kwargs)).build(model)
 
 

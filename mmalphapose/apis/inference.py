@@ -11,7 +11,7 @@ is MMPose's one-image API on top of it.
 import copy
 import os.path as osp
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -19,8 +19,10 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
 
+from mmalphapose.models.pose_estimators import crop_to_image
 from mmalphapose.structures import PoseDataSample, PoseMetainfo, bbox_xywh2xyxy
 from mmalphapose.utils import to_numpy
+from .crop import TopdownCrop
 
 # people per forward pass (measured on 2 CPU cores, docs/speed.md)
 DEFAULT_POSE_BATCH = 16
@@ -153,111 +155,35 @@ def init_model(config: Union[str, Path, Config],
     return build_pose_backend(model, backend, device, checkpoint, **options)
 
 
-def _test_pipeline(cfg: Config) -> List[dict]:
-    for loader in ('test_dataloader', 'val_dataloader'):
-        pipeline = ((cfg.get(loader) or {}).get('dataset') or {}).get('pipeline')
-        if pipeline:
-            return list(pipeline)
-    return list(cfg.get('test_pipeline') or [])
-
-
-class TopdownCrop:
-    """Person boxes -> model input crops, with the model's test transforms.
-
-    Args:
-        bbox_cs: the built ``GetBBoxCenterScale`` (box padding).
-        affine: the built ``TopdownAffine`` (input size, the crop itself).
-    """
-
-    def __init__(self, bbox_cs, affine):
-        self.bbox_cs, self.affine = bbox_cs, affine
-
-    @property
-    def input_size(self) -> Tuple[int, int]:
-        """(w, h) of the crops."""
-        return self.affine.input_size
-
-    @classmethod
-    def from_model(cls, model: torch.nn.Module) -> 'TopdownCrop':
-        """Build both transforms from the model's test pipeline.
-
-        Raises:
-            ValueError: when the pipeline lacks either transform, or its input
-                size differs from the one of the model's codec.
-        """
-        from mmalphapose.registry import TRANSFORMS
-        cfg = getattr(model, 'cfg', None)
-        name = getattr(cfg, 'filename', None) or '<config>'
-        found: Dict[str, object] = {}
-        with DefaultScope.overwrite_default_scope('mmalphapose'):
-            for step in _test_pipeline(cfg) if cfg is not None else []:
-                kind = str(step.get('type', '')).split('.')[-1]
-                if kind in ('GetBBoxCenterScale', 'TopdownAffine'):
-                    found[kind] = TRANSFORMS.build(dict(step, type=kind))
-        missing = [k for k in ('GetBBoxCenterScale', 'TopdownAffine') if k not in found]
-        if missing:
-            raise ValueError(f'pose config "{name}": its test pipeline (test_dataloader.'
-                             f'dataset.pipeline or test_pipeline) has no {" / ".join(missing)}:'
-                             ' the crop size and box padding come from there')
-        crop = cls(found['GetBBoxCenterScale'], found['TopdownAffine'])
-        decoder = getattr(getattr(model, 'head', None), 'decoder', None)
-        codec_size = getattr(decoder, 'input_size', None)
-        if codec_size is not None and tuple(int(v) for v in codec_size) != crop.input_size:
-            raise ValueError(f'pose config "{name}": TopdownAffine input_size '
-                             f'{crop.input_size} differs from the codec input_size '
-                             f'{tuple(codec_size)}')
-        return crop
-
-    def __call__(self, images: Sequence[np.ndarray], image_ids: np.ndarray,
-                 bboxes: np.ndarray) -> Tuple[torch.Tensor, np.ndarray, np.ndarray]:
-        """Crop N boxes (xyxy) of F images.
-
-        Returns:
-            crops (N,3,h,w) float tensor (BGR, 0-255), centres (N,2) and
-            aspect-fixed padded scales (N,2) in image pixels.
-        """
-        bboxes = np.asarray(bboxes, np.float32).reshape(-1, 4).copy()
-        # a degenerate box still gives a valid (1 px) crop
-        bboxes[:, 2:] = np.maximum(bboxes[:, 2:], bboxes[:, :2] + 1)
-        res = self.bbox_cs.transform(dict(bbox=bboxes))
-        crops, scales, _ = self.affine.warp_batch(images, image_ids, res['bbox_center'],
-                                                  res['bbox_scale'])
-        tensor = torch.from_numpy(crops).permute(0, 3, 1, 2).float()
-        return tensor, np.asarray(res['bbox_center'], np.float32).reshape(-1, 2), scales
-
-
 class TopdownPredictor:
-    """The pose stage of the pipeline, PyTorch backend: boxes of several frames
-    -> one ``InstanceData`` with every field the model emits.
+    """The pose stage's network part: boxes of several frames -> one
+    ``InstanceData`` with every field the model emits, in image pixels.
 
     Args:
         model: a top-down pose model from :func:`init_model`.
         batch_size: people per forward pass; ``None``: the backend's
             ``default_pose_batch`` (onnxruntime on the CPU 4, PyTorch 16,
             ``docs/speed.md``), else ``DEFAULT_POSE_BATCH``.
-        flip: flip test on/off; ``None`` keeps the config's ``test_cfg``. The
-            model given is not changed: a shallow copy with its own
-            ``test_cfg`` is used.
-        backend: ``None`` runs ``model`` as given (its ``pose_backend``);
-            ``'onnxruntime'`` / ``'auto'`` wrap a PyTorch model
-            (``apis/backends.py``).
+        flip: flip test on/off; ``None`` keeps the config's ``test_cfg``
+            (given to ``predict_crops``; the model is not changed).
+        backend: ``None`` runs ``model`` as given (its network runner);
+            ``'onnxruntime'`` / ``'auto'`` give a PyTorch model another
+            runner (``apis/backends.py``).
+        with_embeddings: also the identity embedding of models that have one
+            (``test_cfg.embedding``); only a tracker reads it.
     """
 
     def __init__(self,
                  model: torch.nn.Module,
                  batch_size: Optional[int] = None,
                  flip: Optional[bool] = None,
-                 backend: Optional[str] = None):
+                 backend: Optional[str] = None,
+                 with_embeddings: bool = True):
         if backend is not None and backend != getattr(model, 'pose_backend', 'pytorch'):
             from .backends import build_pose_backend
             params = list(model.parameters())
             model = build_pose_backend(model, backend, str(params[0].device) if params else 'cpu')
-        test_cfg = getattr(model, 'test_cfg', None)
-        if flip is not None and isinstance(test_cfg, dict) and \
-                bool(test_cfg.get('flip_test', False)) != bool(flip):
-            model = copy.copy(model)  # shares the weights, owns its test_cfg
-            model.test_cfg = dict(test_cfg, flip_test=bool(flip))
-        self.model = model
+        self.model, self.flip, self.with_embeddings = model, flip, with_embeddings
         if batch_size is None:
             batch_size = getattr(model, 'default_pose_batch', DEFAULT_POSE_BATCH)
         self.batch_size = max(1, int(batch_size))
@@ -265,6 +191,17 @@ class TopdownPredictor:
         self.metainfo: PoseMetainfo = model.dataset_meta
         params = list(model.parameters())
         self.device = params[0].device if params else torch.device('cpu')
+        # a TopdownPoseEstimator predicts all crops at once (predict_crops);
+        # other models (the ONNX teachers, estimators with their own
+        # predict) go through MMPose's per-sample test_step
+        from mmalphapose.models.pose_estimators import TopdownPoseEstimator
+        self.batched = isinstance(model, TopdownPoseEstimator) and \
+            type(model).predict is TopdownPoseEstimator.predict
+        if not self.batched and flip is not None:
+            test_cfg = getattr(model, 'test_cfg', None)
+            if isinstance(test_cfg, dict) and bool(test_cfg.get('flip_test')) != bool(flip):
+                self.model = copy.copy(model)  # shares the weights, owns its test_cfg
+                self.model.test_cfg = dict(test_cfg, flip_test=bool(flip))
 
     def __call__(self,
                  images: Sequence[np.ndarray],
@@ -288,7 +225,8 @@ class TopdownPredictor:
             (N,K,2) in image pixels, keypoint_scores (N,K), bboxes, bbox_scores,
             the crop each person was seen in (``input_centers`` /
             ``input_scales`` (N,2), image pixels; N > 0) and every other
-            per-person field of the model (e.g. embeddings), as numpy arrays.
+            per-person field of the model (e.g. embeddings), as float32
+            numpy arrays.
         """
         bboxes = np.asarray(bboxes, np.float32).reshape(-1, 4)
         n = len(bboxes)
@@ -303,37 +241,58 @@ class TopdownPredictor:
                 bboxes=np.zeros((0, 4), np.float32),
                 bbox_scores=np.zeros((0, ), np.float32))
         crops, centers, scales = self.crop(images, image_ids, bboxes)
+        forward = self._forward_batched if self.batched else self._forward_samples
         parts = []
         with torch.no_grad():
             for start in range(0, n, self.batch_size):
                 sl = slice(start, min(n, start + self.batch_size))
-                samples = []
-                for i in range(sl.start, sl.stop):
-                    img = images[image_ids[i]]
-                    s = PoseDataSample(
-                        metainfo=dict(
-                            img_shape=img.shape[:2],
-                            ori_shape=img.shape[:2],
-                            input_size=self.crop.input_size,
-                            input_center=centers[i],
-                            input_scale=scales[i],
-                            flip_indices=self.metainfo['flip_indices'],
-                            img_path=img_paths[image_ids[i]] if img_paths else None,
-                            id=i))
-                    s.gt_instances = InstanceData(
-                        bboxes=bboxes[i:i + 1], bbox_scores=scores[i:i + 1])
-                    samples.append(s)
                 inputs = crops[sl].to(self.device)
-                out = self.model.test_step(dict(inputs=inputs, data_samples=samples))
-                batch = InstanceData.cat([_numpy_instances(s.pred_instances) for s in out])
+                batch = forward(inputs, sl, images, image_ids, centers, scales, img_paths, bboxes,
+                                scores)
                 if with_heatmaps:
                     batch.heatmaps = self._heatmaps(inputs)
                 parts.append(batch)
         inst = InstanceData.cat(parts) if len(parts) > 1 else parts[0]
         if inst.keypoint_scores.ndim == 3:  # (N,K,1) from some heads
             inst.keypoint_scores = inst.keypoint_scores[..., 0]
+        inst.bboxes, inst.bbox_scores = bboxes, scores
         inst.input_centers, inst.input_scales = centers, scales
         return inst
+
+    def _forward_batched(self, inputs: torch.Tensor, sl: slice, images, image_ids, centers,
+                         scales, img_paths, bboxes, scores) -> InstanceData:
+        """``predict_crops`` of the estimator on one batch of crops, mapped to
+        the image; every field float32 numpy."""
+        model = self.model
+        sample = PoseDataSample(metainfo=dict(flip_indices=self.metainfo['flip_indices']))
+        data = model.data_preprocessor(dict(inputs=inputs, data_samples=None), False)
+        inst = model.predict_crops(
+            data['inputs'], [sample], flip=self.flip, with_embeddings=self.with_embeddings)
+        out = _numpy_instances(inst)
+        out.keypoints = crop_to_image(out.keypoints, self.crop.input_size, centers[sl], scales[sl])
+        return out
+
+    def _forward_samples(self, inputs: torch.Tensor, sl: slice, images, image_ids, centers,
+                         scales, img_paths, bboxes, scores) -> InstanceData:
+        """MMPose's ``test_step`` with one data sample per crop (models
+        without ``predict_crops``)."""
+        samples = []
+        for i in range(sl.start, sl.stop):
+            img = images[image_ids[i]]
+            sample = PoseDataSample(
+                metainfo=dict(
+                    img_shape=img.shape[:2],
+                    ori_shape=img.shape[:2],
+                    input_size=self.crop.input_size,
+                    input_center=centers[i],
+                    input_scale=scales[i],
+                    flip_indices=self.metainfo['flip_indices'],
+                    img_path=img_paths[image_ids[i]] if img_paths else None,
+                    id=i))
+            sample.gt_instances = InstanceData(bboxes=bboxes[i:i + 1], bbox_scores=scores[i:i + 1])
+            samples.append(sample)
+        out = self.model.test_step(dict(inputs=inputs, data_samples=samples))
+        return InstanceData.cat([_numpy_instances(s.pred_instances) for s in out])
 
     def _heatmaps(self, inputs: torch.Tensor) -> np.ndarray:
         data = self.model.data_preprocessor(dict(inputs=inputs, data_samples=None), False)
@@ -350,10 +309,16 @@ class TopdownPredictor:
 
 
 def _numpy_instances(inst: InstanceData) -> InstanceData:
-    """The same instances with every tensor field as a numpy array."""
+    """The same instances with every tensor field as a numpy array and every
+    floating field float32."""
     out = InstanceData()
     for key, value in inst.items():
-        out.set_field(to_numpy(value) if isinstance(value, torch.Tensor) else value, key)
+        if isinstance(value, torch.Tensor):
+            value = to_numpy(value)
+        if isinstance(value, np.ndarray) and value.dtype.kind == 'f' and \
+                value.dtype != np.float32:
+            value = value.astype(np.float32)
+        out.set_field(value, key)
     return out
 
 

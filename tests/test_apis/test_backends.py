@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from mmalphapose.apis import TopdownPredictor, init_model
-from mmalphapose.apis.backends import (OnnxFeatures, build_pose_backend, export_key, is_bundled,
+from mmalphapose.apis.backends import (OnnxRuntimeNetwork, build_pose_backend, export_key, is_bundled,
                                        keep_freed_memory, measure_batch_speed, model_uses_features,
                                        onnx_cache_dir, resolve_backend)
 from mmalphapose.testing import dots_image
@@ -87,15 +87,18 @@ def test_onnxruntime_equals_pytorch(tmp_path, cache, flip):
 
 def test_runtime_model_leaves_the_model_alone(tmp_path, cache):
     model = _tiny_model(str(tmp_path))
-    head = model.head
+    head, runner = model.head, model.network_runner
     rt = build_pose_backend(model, 'onnxruntime')
     assert rt.pose_backend == 'onnxruntime' and model.pose_backend == 'pytorch'
-    assert model.head is head and rt.head is not head
+    # only the runner differs: no method of the model or its head is replaced
+    assert model.head is head and rt.head is head and model.network_runner is runner
+    assert 'forward' not in vars(head) and 'extract_feat' not in vars(rt)
     x = torch.rand(2, 3, 64, 48)
-    feats = rt.extract_feat(x)
-    assert isinstance(feats, OnnxFeatures) and len(feats) == 0  # no features asked for
+    out = rt.network_runner(x)
+    assert isinstance(rt.network_runner, OnnxRuntimeNetwork)
+    assert len(out.feats) == 0  # no features asked for
     np.testing.assert_allclose(
-        rt.head.forward(feats).numpy(),
+        out.head_out.numpy(),
         model.head.forward(model.extract_feat(x)).detach().numpy(),
         rtol=1e-4,
         atol=1e-6)
@@ -120,7 +123,7 @@ def test_features_are_outputs_when_predict_uses_them(tmp_path, cache):
     assert model_uses_features(model)
     rt = build_pose_backend(model, 'onnxruntime')
     x = torch.rand(3, 3, 64, 48)
-    feats = rt.extract_feat(x)
+    feats = rt.network_runner(x).feats
     ref = model.extract_feat(x)
     assert len(feats) == len(ref)
     np.testing.assert_allclose(feats[0].numpy(), ref[0].numpy(), atol=1e-6)

@@ -144,7 +144,8 @@ def test_flip_option_leaves_the_model_alone_and_heatmaps(model):
     model.test_cfg['flip_test'] = False
     predictor = TopdownPredictor(model, flip=True)
     inst = predictor([dots_image(DOTS)], np.zeros(3, np.int64), BOXES, with_heatmaps=True)
-    assert model.test_cfg['flip_test'] is False and predictor.model.test_cfg['flip_test']
+    # the flip option goes to predict_crops as an argument: no copy, no change
+    assert model.test_cfg['flip_test'] is False and predictor.flip
     assert predictor.model.head is model.head  # the same weights
     hm = inst.heatmaps
     assert hm.shape == (3, 17, 64, 48) and hm.min() >= 0 and hm.max() <= 1

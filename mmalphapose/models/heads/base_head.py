@@ -1,5 +1,5 @@
 """Shared parts of the top-down heads."""
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -74,13 +74,35 @@ class BaseTopdownHead(BaseModule):
         return torch.cat(vals)
 
     # ------------------------------------------------------------ outputs
+    def predict(self,
+                feats: Feats,
+                batch_data_samples: Sequence,
+                test_cfg: Optional[dict] = None) -> InstanceData:
+        """Features (``[feats, feats_of_flipped_input]`` with
+        ``test_cfg['flip_test']``) -> :meth:`forward` -> :meth:`decode_outputs`.
+
+        Returns:
+            one InstanceData of the N crops (keypoints (N,K,2) in crop
+            pixels, keypoint_scores (N,K), float32); ``preds[i]`` is crop i.
+        """
+        test_cfg = test_cfg or {}
+        feats, feats_flip = self._split_flip(feats, test_cfg)
+        outputs_flip = None if feats_flip is None else self.forward(feats_flip)
+        return self.decode_outputs(self.forward(feats), outputs_flip, batch_data_samples, test_cfg)
+
+    def decode_outputs(self, outputs, outputs_flip, batch_data_samples: Sequence,
+                       test_cfg: dict) -> InstanceData:
+        """Raw outputs of :meth:`forward` (and of the flipped crops, or None)
+        -> one InstanceData of the N crops; what a network runner's output
+        goes through (``TopdownPoseEstimator.predict``)."""
+        raise NotImplementedError(f'{type(self).__name__} does not decode outputs')
+
     @staticmethod
-    def _pack(keypoints: np.ndarray, scores: np.ndarray) -> List[InstanceData]:
-        return [
-            InstanceData(
-                keypoints=keypoints[i:i + 1].astype(np.float32),
-                keypoint_scores=scores[i:i + 1].astype(np.float32)) for i in range(len(keypoints))
-        ]
+    def _pack(keypoints: np.ndarray, scores: np.ndarray) -> InstanceData:
+        """(N,K,2) keypoints and (N,K) scores -> one float32 InstanceData."""
+        return InstanceData(
+            keypoints=np.asarray(keypoints, np.float32),
+            keypoint_scores=np.asarray(scores, np.float32))
 
     @staticmethod
     def _split_flip(feats, test_cfg: Optional[dict]) -> Tuple[Feats, Optional[Feats]]:

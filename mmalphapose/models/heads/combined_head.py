@@ -1,5 +1,5 @@
 """AlphaPose's Combined head: heatmap loss on body+feet, SIKR on face+hands."""
-from typing import List, Optional, Union
+from typing import Optional, Union
 
 import numpy as np
 from mmengine.structures import InstanceData
@@ -100,25 +100,23 @@ class CombinedHead(BaseTopdownHead):
             loss_heatmap=self.heatmap_loss(out[:, :b], heatmaps[:, :b], weights[:, :b]),
             loss_regression=self.regression_loss(coords, labels[:, b:], weights[:, b:]))
 
-    def predict(self, feats, batch_data_samples, test_cfg: dict = {}) -> List[InstanceData]:
-        """Features (or ``[feats, feats_of_flipped_input]`` with
-        ``test_cfg['flip_test']``) -> one InstanceData per sample with
-        ``keypoints`` (1,K,2) in crop pixels and ``keypoint_scores`` (1,K)."""
+    def decode_outputs(self, out, out_flip, batch_data_samples, test_cfg: dict) -> InstanceData:
+        """Raw maps (N,K,h,w) (+ those of the flipped crops) -> one
+        InstanceData with ``keypoints`` (N,K,2) in crop pixels and
+        ``keypoint_scores`` (N,K)."""
         b = self.num_body_keypoints
-        feats, feats_flip = self._split_flip(feats, test_cfg)
-        out = self.forward(feats)
         hm_codec, reg_codec = self.decoder.heatmap_codec, self.decoder.sikr_codec
         body = out[:, :b]
-        if feats_flip is not None:
+        if out_flip is not None:
             flip_indices = get_flip_indices(batch_data_samples, self.out_channels)
             if any(flip_indices[i] >= b for i in range(b)):
                 raise ValueError('flip_indices mix body and face/hand keypoints')
-            out_f = flip_heatmaps_back(
-                self.forward(feats_flip), flip_indices, bool(test_cfg.get('shift_heatmap', True)))
+            out_f = flip_heatmaps_back(out_flip, flip_indices,
+                                       bool(test_cfg.get('shift_heatmap', True)))
             body = (body + out_f[:, :b]) * 0.5
         kb, sb = hm_codec.decode(body)
         kr, sr = reg_codec.decode(out[:, b:])
-        if feats_flip is not None:
+        if out_flip is not None:
             kf, sf = reg_codec.decode(out_f[:, b:])
             kr = (kr + kf) * 0.5
             sr = (sr + sf) * 0.5

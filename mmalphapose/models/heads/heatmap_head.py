@@ -1,5 +1,5 @@
 """Heatmap head: FastPose's ``conv_out`` or SimpleBaseline's deconvs + 1x1."""
-from typing import List, Optional, Sequence, Union
+from typing import Optional, Sequence, Union
 
 import torch
 from mmengine.structures import InstanceData
@@ -82,13 +82,14 @@ class FastPoseHeatmapHead(BaseTopdownHead):
                                pred.device)
         return dict(loss_kpt=self.loss_module(pred, target, weights))
 
-    def predict(self, feats, batch_data_samples, test_cfg: dict = {}) -> List[InstanceData]:
-        feats, feats_flip = self._split_flip(feats, test_cfg)
-        heatmaps = self.forward(feats)
-        if feats_flip is not None:
+    def decode_outputs(self, heatmaps, heatmaps_flip, batch_data_samples,
+                       test_cfg: dict) -> InstanceData:
+        """(N,K,h,w) heatmaps (+ those of the flipped crops) -> keypoints
+        (N,K,2) in crop pixels and keypoint_scores (N,K)."""
+        if heatmaps_flip is not None:
             flip_indices = get_flip_indices(batch_data_samples, self.out_channels)
-            hm_flip = flip_heatmaps_back(
-                self.forward(feats_flip), flip_indices, test_cfg.get('shift_heatmap', True))
+            hm_flip = flip_heatmaps_back(heatmaps_flip, flip_indices,
+                                         test_cfg.get('shift_heatmap', True))
             heatmaps = (heatmaps + hm_flip) * 0.5
         prior = test_cfg.get('center_prior')
         if not prior:

@@ -192,17 +192,15 @@ class HybrIKHead(BaseTopdownHead):
         return self.loss_module(out, target)
 
     # ------------------------------------------------------------ inference
-    def predict(self, feats, batch_data_samples, test_cfg: dict = {}) -> List[InstanceData]:
-        """Per sample an InstanceData with ``keypoints`` (1,K,2) crop pixels,
-        ``keypoint_scores`` (1,K), ``keypoints_3d`` (1,K,3) root-relative
-        metres, ``smpl_betas`` (1,10), ``smpl_twist`` (1,23,2), ``cam`` (1,3),
-        ``cam_root`` (1,3); with an SMPL layer also ``smpl_pose`` (1,24,3,3),
-        ``smpl_joints`` (1,29,3) (root-relative) and, with
-        ``test_cfg['return_vertices']``, ``vertices`` (1,V,3)."""
-        feats, feats_flip = self._split_flip(feats, test_cfg)
-        out = self.forward(feats)
-        if feats_flip is not None:
-            back = self.flip_back(self.forward(feats_flip))
+    def decode_outputs(self, out, out_flip, batch_data_samples, test_cfg: dict) -> InstanceData:
+        """One InstanceData of the N crops with ``keypoints`` (N,K,2) crop
+        pixels, ``keypoint_scores`` (N,K), ``keypoints_3d`` (N,K,3)
+        root-relative metres, ``smpl_betas`` (N,10), ``smpl_twist`` (N,23,2),
+        ``cam`` (N,3), ``cam_root`` (N,3); with an SMPL layer also
+        ``smpl_pose`` (N,24,3,3), ``smpl_joints`` (N,29,3) (root-relative)
+        and, with ``test_cfg['return_vertices']``, ``vertices`` (N,V,3)."""
+        if out_flip is not None:
+            back = self.flip_back(out_flip)
             for key in ('uvd', 'scores', 'phis', 'cam', 'betas', 'delta_shape'):
                 out[key] = (out[key] + back[key]) * 0.5
             out = self._lift(out)
@@ -224,10 +222,4 @@ class HybrIKHead(BaseTopdownHead):
             fields.update(smpl_pose=smpl.rot_mats, smpl_joints=smpl.joints29)
             if smpl.vertices is not None:
                 fields['vertices'] = smpl.vertices
-        arrays = {k: to_numpy(v, np.float32) for k, v in fields.items()}
-        return [
-            InstanceData(**{
-                k: v[i:i + 1]
-                for k, v in arrays.items()
-            }) for i in range(len(kpts))
-        ]
+        return InstanceData(**{k: to_numpy(v, np.float32) for k, v in fields.items()})

@@ -1,5 +1,5 @@
 """SIKR head: integral keypoint regression with the symmetric gradient."""
-from typing import List, Optional
+from typing import Optional
 
 import numpy as np
 from mmengine.structures import InstanceData
@@ -71,16 +71,16 @@ class SIKRHead(BaseTopdownHead):
                                coords.device)
         return dict(loss_kpt=self.loss_module(coords, labels, weights))
 
-    def predict(self, feats, batch_data_samples, test_cfg: dict = {}) -> List[InstanceData]:
-        """Features (or ``[feats, feats_of_flipped_input]`` with
-        ``test_cfg['flip_test']``) -> one InstanceData per sample with
-        ``keypoints`` (1,K,2) in crop pixels and ``keypoint_scores`` (1,K)."""
-        feats, feats_flip = self._split_flip(feats, test_cfg)
-        keypoints, scores = self.decoder.decode(self.forward(feats))
-        if feats_flip is not None:
+    def decode_outputs(self, outputs, outputs_flip, batch_data_samples,
+                       test_cfg: dict) -> InstanceData:
+        """Raw maps (N,K,h,w) (+ those of the flipped crops) -> one
+        InstanceData with ``keypoints`` (N,K,2) in crop pixels and
+        ``keypoint_scores`` (N,K)."""
+        keypoints, scores = self.decoder.decode(outputs)
+        if outputs_flip is not None:
             flip_indices = get_flip_indices(batch_data_samples, self.out_channels)
-            maps_f = flip_heatmaps_back(
-                self.forward(feats_flip), flip_indices, bool(test_cfg.get('shift_heatmap', True)))
+            maps_f = flip_heatmaps_back(outputs_flip, flip_indices,
+                                        bool(test_cfg.get('shift_heatmap', True)))
             kf, sf = self.decoder.decode(maps_f)
             keypoints = (keypoints + kf) * 0.5
             scores = (scores + sf) * 0.5

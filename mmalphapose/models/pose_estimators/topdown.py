@@ -1,5 +1,5 @@
 """Top-down pose estimator: backbone -> neck -> head, with flip test."""
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -9,6 +9,7 @@ from torch import Tensor
 
 from mmalphapose.registry import MODELS
 from mmalphapose.utils.array_conversion import to_numpy
+from .network_runner import NetworkRunner, PyTorchRunner
 
 
 @MODELS.register_module()
@@ -21,9 +22,8 @@ class TopdownPoseEstimator(BaseModel):
             also runs the horizontally flipped crop; ``test_cfg.embedding``
             (a ``PoseGuidedPooling`` config, ``type`` optional) makes
             ``predict`` also write ``pred_instances.embeddings`` (N, D) from
-            the same forward (a backend replacing the tensor forward must
-            give ``self.embedder.required_outputs()``: the un-flipped
-            feature map it pools and the preprocessed crops).
+            the same forward (the un-flipped features of the network
+            runner's output and the preprocessed crops).
         data_preprocessor: defaults to ``PoseDataPreprocessor`` (AlphaPose
             normalisation).
         metainfo: dataset metainfo (kept for inference APIs/visualisers).
@@ -55,6 +55,9 @@ class TopdownPoseEstimator(BaseModel):
         self.test_cfg = dict(test_cfg or {})
         self.metainfo = metainfo
         self.embedder = self._build_embedder(self.test_cfg.get('embedding'), metainfo)
+        # who runs backbone + neck + head.forward in predict (the onnxruntime
+        # backend gives another runner: apis/backends.py)
+        self.network_runner: NetworkRunner = PyTorchRunner(self)
 
     @staticmethod
     def _build_embedder(cfg: Optional[dict], metainfo: Optional[dict]):
@@ -89,30 +92,52 @@ class TopdownPoseEstimator(BaseModel):
         return self.head.loss(self.extract_feat(inputs), data_samples, train_cfg=self.train_cfg)
 
     def predict(self, inputs: Tensor, data_samples: list) -> list:
-        if self.test_cfg.get('flip_test', False):
-            feats = [self.extract_feat(inputs), self.extract_feat(inputs.flip(-1))]
-        else:
-            feats = self.extract_feat(inputs)
-        preds = self.head.predict(feats, data_samples, test_cfg=self.test_cfg)
-        if self.embedder is not None:
-            self.add_embeddings(preds, feats[0] if self.test_cfg.get('flip_test') else feats,
-                                inputs)
-        return self.add_pred_to_datasample(preds, data_samples)
+        """MMPose's per-sample API: :meth:`predict_crops` then
+        :meth:`add_pred_to_datasample` (``pred_instances`` of each sample)."""
+        return self.add_pred_to_datasample(self.predict_crops(inputs, data_samples), data_samples)
 
-    def add_embeddings(self, preds: List[InstanceData], feats, inputs: Tensor) -> None:
-        """Set ``embeddings`` (1, D) of each prediction with ``self.embedder``
-        from the same forward's features (un-flipped) and crops; the
-        keypoints are still in crop pixels here. Predictions that already
-        carry embeddings (a trained identity head) keep theirs."""
-        if not preds or 'embeddings' in preds[0]:
-            return
-        kpts = torch.as_tensor(np.stack([np.asarray(p.keypoints, np.float32)[0] for p in preds]))
-        scores = torch.as_tensor(
-            np.stack([np.asarray(p.keypoint_scores, np.float32)[0] for p in preds]))
-        dev = inputs.device
-        emb = self.embedder(feats, inputs, kpts.to(dev), scores.to(dev)).cpu().numpy()
-        for p, e in zip(preds, emb):
-            p.embeddings = e[None]
+    def predict_crops(self,
+                      inputs: Tensor,
+                      data_samples: Sequence,
+                      flip: Optional[bool] = None,
+                      with_embeddings: bool = True) -> InstanceData:
+        """All N crops at once: :attr:`network_runner` (and again on the
+        flipped crops) -> ``head.decode_outputs`` (-> the embedder).
+
+        Args:
+            inputs: (N,3,H,W) preprocessed crops.
+            data_samples: the samples (only their metainfo's
+                ``flip_indices`` is read here).
+            flip: flip test (None: ``test_cfg.flip_test``).
+            with_embeddings: also the identity embedding (N,D) of
+                ``test_cfg.embedding`` (only a tracker reads it).
+
+        Returns:
+            one float32 InstanceData: keypoints (N,K,2) in crop pixels,
+            keypoint_scores (N,K), and the head's other fields.
+        """
+        flip = bool(self.test_cfg.get('flip_test', False)) if flip is None else bool(flip)
+        test_cfg = self.test_cfg if flip == bool(self.test_cfg.get('flip_test', False)) else \
+            dict(self.test_cfg, flip_test=flip)
+        out = self.network_runner(inputs)
+        out_flip = self.network_runner(inputs.flip(-1)) if flip else None
+        decode = getattr(self.head, 'decode_outputs', None)
+        if decode is None:  # a head with its own predict (test stand-ins)
+            feats = [out.feats, out_flip.feats] if flip else out.feats
+            preds = self.head.predict(feats, data_samples, test_cfg=test_cfg)
+        else:
+            preds = decode(out.head_out, None if out_flip is None else out_flip.head_out,
+                           data_samples, test_cfg)
+        if isinstance(preds, (list, tuple)):
+            preds = InstanceData.cat(list(preds))
+        if with_embeddings and self.embedder is not None and len(preds) and \
+                'embeddings' not in preds:
+            dev = inputs.device
+            preds.embeddings = self.embedder(out.feats, inputs,
+                                             torch.as_tensor(preds.keypoints, device=dev),
+                                             torch.as_tensor(preds.keypoint_scores,
+                                                             device=dev)).cpu().numpy()
+        return preds
 
     @staticmethod
     def _meta_array(sample, key: str) -> np.ndarray:
@@ -124,36 +149,64 @@ class TopdownPoseEstimator(BaseModel):
             val = val.cpu().numpy()
         return np.asarray(val, np.float32).reshape(-1, 2)
 
-    def add_pred_to_datasample(self, preds: List[InstanceData], data_samples: list) -> list:
-        """Map crop-pixel predictions to the image and store them as
-        ``pred_instances`` (``img = kpt / input_size * input_scale +
-        input_center - input_scale / 2``; the one crop -> image inverse of
-        the project). Every other field of the head's prediction (e.g.
-        ``embeddings``) is carried over unchanged."""
+    def add_pred_to_datasample(self, preds: Union[InstanceData, List[InstanceData]],
+                               data_samples: list) -> list:
+        """Map the crop-pixel predictions of all N samples to the image at
+        once (:func:`crop_to_image`) and store each sample's row as its
+        ``pred_instances``; every other field of the prediction (e.g.
+        ``embeddings``) is carried over unchanged; ``bboxes`` /
+        ``bbox_scores`` come from the samples' ``gt_instances`` (else the
+        crop's extent and 1)."""
+        if isinstance(preds, (list, tuple)):
+            preds = InstanceData.cat(list(preds)) if len(preds) else InstanceData()
         if len(preds) != len(data_samples):
             raise ValueError(f'{len(preds)} predictions for '
                              f'{len(data_samples)} data samples')
-        for pred, sample in zip(preds, data_samples):
-            size = self._meta_array(sample, 'input_size')
-            center = self._meta_array(sample, 'input_center')
-            scale = self._meta_array(sample, 'input_scale')
-            kpts = np.asarray(pred.keypoints, np.float32)
-            kpts = (kpts / size[:, None] * scale[:, None] + center[:, None] - 0.5 * scale[:, None])
-            out = InstanceData()
-            for key, value in pred.items():
-                if key not in ('keypoints', 'keypoint_scores', 'bboxes', 'bbox_scores'):
-                    out.set_field(value, key)
-            out.keypoints = kpts
-            out.keypoint_scores = np.asarray(pred.keypoint_scores, np.float32)
+        if not data_samples:
+            return data_samples
+        size = np.concatenate([self._meta_array(s, 'input_size') for s in data_samples])
+        center = np.concatenate([self._meta_array(s, 'input_center') for s in data_samples])
+        scale = np.concatenate([self._meta_array(s, 'input_scale') for s in data_samples])
+        out = InstanceData(**{
+            k: v
+            for k, v in preds.items() if k not in ('keypoints', 'keypoint_scores', 'bboxes',
+                                                   'bbox_scores')
+        })
+        out.keypoints = crop_to_image(preds.keypoints, size, center, scale)
+        out.keypoint_scores = np.asarray(preds.keypoint_scores, np.float32)
+        boxes, box_scores = [], []
+        for i, sample in enumerate(data_samples):
             gt = sample.get('gt_instances', None)
-            n = len(kpts)
             if gt is not None and 'bboxes' in gt:
-                out.bboxes = to_numpy(gt.bboxes, np.float32).reshape(-1, 4)[:n]
-                scores = gt.get('bbox_scores', np.ones(n, np.float32))
-                out.bbox_scores = to_numpy(scores, np.float32).reshape(-1)[:n]
+                boxes.append(to_numpy(gt.bboxes, np.float32).reshape(-1, 4)[:1])
+                sc = gt.get('bbox_scores', np.ones(1, np.float32))
+                box_scores.append(to_numpy(sc, np.float32).reshape(-1)[:1])
             else:
-                bbox = np.concatenate([center - scale / 2, center + scale / 2], 1)
-                out.bboxes = bbox.astype(np.float32)
-                out.bbox_scores = np.ones(n, np.float32)
-            sample.pred_instances = out
+                boxes.append(np.concatenate([center[i] - scale[i] / 2,
+                                             center[i] + scale[i] / 2])[None])
+                box_scores.append(np.ones(1, np.float32))
+        out.bboxes = np.concatenate(boxes).astype(np.float32)
+        out.bbox_scores = np.concatenate(box_scores).astype(np.float32)
+        for i, sample in enumerate(data_samples):
+            sample.pred_instances = out[i]
         return data_samples
+
+
+def crop_to_image(keypoints: np.ndarray, input_size: np.ndarray, centers: np.ndarray,
+                  scales: np.ndarray) -> np.ndarray:
+    """Crop pixels -> image pixels for N crops, the one crop -> image
+    inverse of the project: ``kpt / input_size * scale + center - scale / 2``.
+
+    Args:
+        keypoints: (N,K,2) in crop pixels.
+        input_size: (w, h) of the crops, (2,) or (N,2).
+        centers / scales: (N,2) of each crop in image pixels.
+
+    Returns:
+        (N,K,2) float32.
+    """
+    size = np.asarray(input_size, np.float32).reshape(-1, 1, 2)
+    centers = np.asarray(centers, np.float32).reshape(-1, 1, 2)
+    scales = np.asarray(scales, np.float32).reshape(-1, 1, 2)
+    kpts = np.asarray(keypoints, np.float32)
+    return (kpts / size * scales + centers - 0.5 * scales).astype(np.float32, copy=False)
