@@ -6,7 +6,7 @@ bf16 needs a CPU with AVX512-BF16 / AMX to pay off (elsewhere it may be slower).
 
 Example::
 
-    python benchmarks/train_speed.py --backbone SEResNet --size 160 128 --batch 32
+    python benchmarks/train_speed.py --size 160 128 --batch 32
 """
 import argparse
 import os.path as osp
@@ -18,16 +18,14 @@ import torch
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
-def build(backbone: str, h: int, w: int, k: int):
+def build(h: int, w: int, k: int):
     import mmalphapose.models  # noqa: F401
     from mmalphapose.registry import MODELS
-    bb = dict(type='SEResNet', depth=18) if backbone == 'SEResNet' else \
-        dict(type='CSPTinyNet', out_indices=(3, ))
     return MODELS.build(
         dict(
             type='TopdownPoseEstimator',
             data_preprocessor=dict(type='PoseDataPreprocessor'),
-            backbone=bb,
+            backbone=dict(type='SEResNet', depth=18),
             neck=dict(type='DUC', in_channels=512, channels=(256, 512)),
             head=dict(
                 type='FastPoseHeatmapHead',
@@ -41,7 +39,6 @@ def build(backbone: str, h: int, w: int, k: int):
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--backbone', default='SEResNet', choices=['SEResNet', 'CSPTinyNet'])
     p.add_argument('--size', type=int, nargs=2, default=(160, 128), metavar=('H', 'W'))
     p.add_argument('--batch', type=int, default=32)
     p.add_argument('--steps', type=int, default=4)
@@ -54,7 +51,7 @@ def main() -> None:
     base = None
     for mode in ('fp32', 'bf16', 'bf16+channels_last'):
         torch.manual_seed(0)
-        m = build(a.backbone, h, w, 26).train()
+        m = build(h, w, 26).train()
         xx = x
         if mode.endswith('channels_last'):
             m = m.to(memory_format=torch.channels_last)
@@ -77,7 +74,7 @@ def main() -> None:
         rate = a.batch * a.steps / (time.perf_counter() - t0)
         base = base or rate
         print(
-            f'{a.backbone} {h}x{w} batch {a.batch} {mode:20s} {rate:6.1f} samples/s '
+            f'SEResNet-18 {h}x{w} batch {a.batch} {mode:20s} {rate:6.1f} samples/s '
             f'x{rate / base:.2f}',
             flush=True)
 

@@ -44,7 +44,7 @@ def test_hook_in_runner_reweights_and_trains(data_root, tmp_path):
             model=dict(
                 type='TopdownPoseEstimator',
                 data_preprocessor=dict(type='PoseDataPreprocessor'),
-                backbone=dict(type='CSPTinyNet'),
+                backbone=dict(type='SEResNet', depth=18),
                 neck=dict(type='DUC', in_channels=512, channels=(256, 128)),
                 head=dict(
                     type='FastPoseHeatmapHead',
@@ -103,5 +103,5 @@ def test_hook_in_runner_reweights_and_trains(data_root, tmp_path):
     labelled = body > 0
     assert labelled.any()
     torch.testing.assert_close(body[labelled], torch.full_like(body[labelled], 1.6))
-    conv = runner.model.backbone.stem[0][0].weight
+    conv = runner.model.backbone.conv1.weight
     assert conv.is_contiguous(memory_format=torch.channels_last)

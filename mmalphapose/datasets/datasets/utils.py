@@ -1,24 +1,8 @@
-"""Dataset metainfo parsing (MMPose 1.x ``dataset_info`` format).
-
-Thin wrappers kept for existing callers: the parsing lives in
-:class:`mmalphapose.structures.PoseMetainfo`, path resolution in
-:func:`mmalphapose.utils.resources.resolve_resource`.
-"""
+"""Dataset metainfo parsing (MMPose 1.x's ``parse_pose_metainfo``; the parsing
+itself lives in :class:`mmalphapose.structures.PoseMetainfo`)."""
 from typing import Any, Dict
 
-from mmalphapose.structures.pose_metainfo import PART_NAMES, PoseMetainfo
-from mmalphapose.utils.resources import resolve_resource, resource_root
-
-
-def repo_root() -> str:
-    """The folder holding the package resources (``configs/``, ``checkpoints/``)."""
-    return str(resource_root())
-
-
-def resolve_config_path(path: str, what: str = 'metainfo file') -> str:
-    """Absolute path of ``path`` (``mmalphapose::REL``, cwd, then the package
-    resources). Raises FileNotFoundError naming every candidate."""
-    return resolve_resource(path, what)
+from mmalphapose.structures.pose_metainfo import PoseMetainfo
 
 
 def parse_pose_metainfo(metainfo: Dict[str, Any]) -> PoseMetainfo:
@@ -44,4 +28,4 @@ def parse_pose_metainfo(metainfo: Dict[str, Any]) -> PoseMetainfo:
     return PoseMetainfo.load(metainfo)
 
 
-__all__ = ['parse_pose_metainfo', 'resolve_config_path', 'repo_root', 'PART_NAMES']
+__all__ = ['parse_pose_metainfo']

@@ -4,18 +4,13 @@ from .common_transforms import (GenerateTarget, GetBBoxCenterScale, RandomBBoxTr
 from .formatting import PackPoseInputs, image_to_tensor
 from .loading import LoadImage
 from .pgpg import PartGuidedProposal
+from .photometric import RandomCrowdPaste, RandomOcclusion, RandomPhotometric
+from .smpl_transforms import GenerateSMPLTarget, PackSMPLInputs
 from .topdown_transforms import TopdownAffine, apply_affine, get_warp_matrix
 
 __all__ = [
     'LoadImage', 'GetBBoxCenterScale', 'RandomFlip', 'RandomHalfBody', 'RandomBBoxTransform',
     'TopdownAffine', 'GenerateTarget', 'PackPoseInputs', 'flip_keypoints', 'get_warp_matrix',
-    'apply_affine', 'image_to_tensor'
+    'apply_affine', 'image_to_tensor', 'PartGuidedProposal', 'RandomPhotometric', 'RandomOcclusion',
+    'RandomCrowdPaste', 'GenerateSMPLTarget', 'PackSMPLInputs'
 ]
-__all__ += ['PartGuidedProposal']
-from .photometric import RandomCrowdPaste, RandomOcclusion, RandomPhotometric  # noqa: E402
-
-__all__ += ['RandomPhotometric', 'RandomOcclusion', 'RandomCrowdPaste']
-
-from .smpl_transforms import GenerateSMPLTarget, PackSMPLInputs  # noqa: E402
-
-__all__ += ['GenerateSMPLTarget', 'PackSMPLInputs']

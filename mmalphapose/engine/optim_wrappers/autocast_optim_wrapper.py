@@ -14,7 +14,7 @@ class AutocastOptimWrapper(OptimWrapper):
 
     mmengine's ``AmpOptimWrapper`` needs a GPU/NPU; on CPUs with bf16 units
     (AVX512-BF16 / AMX) ``dtype='bfloat16'`` speeds training up (measured on
-    the 2-core AMX machine for SE-ResNet-18 FastPose and CSPTinyNet students:
+    the 2-core AMX machine for SE-ResNet-18 FastPose and (since removed) CSPTinyNet students:
     1.3-2.1x alone, 1.5-2.9x with :class:`mmalphapose.engine.hooks.ChannelsLastHook`;
     ``benchmarks/train_speed.py`` prints the ratios on your machine).
     bfloat16 has fp32's range, so no loss scaling is needed; parameters and

@@ -21,7 +21,7 @@ keypoint-heatmap head's first two layers are available here as
 
 :class:`MoveNetFPN` is that network in PyTorch; with ``pretrained_onnx`` all
 its convolutions are initialised from the ONNX file (read with
-:func:`mmalphapose.utils.onnx_proto.read_onnx_graph`, no ``onnx`` package).
+:func:`mmalphapose.models.utils.onnx_init.conv_nodes`, ``onnx.load``).
 A student built on it starts from the teacher's own body features, as
 distilled students are often initialised from their teacher's layers, and
 learns the keypoints MoveNet lacks (head, neck, hip, feet; face and hands for
@@ -173,8 +173,9 @@ class MoveNetFPN(BaseModule):
 
     def load_onnx_weights(self, path: str) -> None:
         """Copy MoveNet's conv weights in; shapes are checked one by one."""
-        from ..utils.onnx_init import copy_conv_weights, resolve_onnx
-        path = resolve_onnx(path, 'MoveNetFPN: pretrained_onnx')
+        from mmalphapose.utils.resources import resolve_resource
+        from ..utils.onnx_init import copy_conv_weights
+        path = resolve_resource(path, 'MoveNetFPN: pretrained_onnx')
         weights = movenet_conv_weights(path, self.branch)
         convs = self.convs()
         if len(weights) != len(convs):
@@ -312,11 +313,11 @@ def movenet_conv_weights(path: str,
                          branch: Optional[str] = None) -> List[Tuple[np.ndarray, np.ndarray]]:
     """(weight, bias) of MoveNet's feature-extractor convs in graph order,
     followed by the first two convs of ``branch`` (matched by node name)."""
-    from mmalphapose.utils.onnx_proto import conv_nodes
+    from ..utils.onnx_init import conv_nodes
     trunk, heads = [], {b: [] for b in BRANCHES}
     for n, w, b in conv_nodes(path):
         b = b if b is not None else np.zeros(w.shape[0], w.dtype)
-        name = n.outputs[0] + ' ' + ' '.join(n.inputs[1:])
+        name = n.output[0] + ' ' + ' '.join(n.input[1:])
         owner = next((h for h in BRANCHES if f'/{h}_0/' in name), None)
         (heads[owner] if owner else trunk).append((w, b))
     out = list(trunk)

@@ -7,29 +7,38 @@ output channels start as MoveNet's own keypoint-heatmap layer::
               init_cfg=dict(type='OnnxConv', onnx='checkpoints/movenet-thunder.onnx',
                             node='/kpt_heatmap_0/conv2d', layer='final_layer'))
 
-The weights are read with :func:`mmalphapose.utils.onnx_proto.read_onnx_graph`
-(no ``onnx`` package). Output channel ``i`` of the ONNX conv goes to channel
-``out_indices[i]`` of the layer (default: the first channels); the other
-channels keep their initialisation.
+The weights are read with ``onnx.load`` (:func:`conv_nodes`). Output channel
+``i`` of the ONNX conv goes to channel ``out_indices[i]`` of the layer
+(default: the first channels); the other channels keep their initialisation.
 """
-from typing import Optional, Sequence
+from typing import Any, List, Optional, Sequence, Tuple
 
+import numpy as np
 import torch
 from mmengine.registry import WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
 from torch import nn
 
-from mmalphapose.registry import WEIGHT_INITIALIZERS
+from mmalphapose.utils.resources import resolve_resource
 
 
-def resolve_onnx(path: str, what: str) -> str:
-    """``path`` resolved against the cwd and the repository root; ``what``
-    names the caller in the error (e.g. 'MoveNetFPN: pretrained_onnx')."""
-    from mmalphapose.datasets.datasets.utils import resolve_config_path
+def conv_nodes(path: str) -> List[Tuple[Any, np.ndarray, Optional[np.ndarray]]]:
+    """(node, weight OIHW, bias or None) of every Conv node of an ONNX file,
+    in graph order; ``node`` is onnx's ``NodeProto`` (``.input``,
+    ``.output``). A file ``onnx.load`` cannot parse raises ValueError naming it."""
+    import onnx
+    from onnx import numpy_helper
     try:
-        return resolve_config_path(path)
-    except FileNotFoundError:
-        raise FileNotFoundError(f'{what} "{path}" not found '
-                                '(cwd and repository root)') from None
+        graph = onnx.load(path).graph
+    except Exception as exc:  # protobuf's DecodeError and friends
+        raise ValueError(f'"{path}" is not a valid ONNX file ({type(exc).__name__})') from exc
+    inits = {t.name: t for t in graph.initializer}
+
+    def array(name: str) -> np.ndarray:
+        return numpy_helper.to_array(inits[name]).copy()  # writable, for torch
+
+    return [(n, array(n.input[1]),
+             array(n.input[2]) if len(n.input) > 2 and n.input[2] in inits else None)
+            for n in graph.node if n.op_type == 'Conv']
 
 
 def copy_conv_weights(convs: Sequence[nn.Conv2d], weights, owner: str, path: str,
@@ -51,8 +60,7 @@ def copy_conv_weights(convs: Sequence[nn.Conv2d], weights, owner: str, path: str
 def onnx_conv(path: str, node: str):
     """(weight, bias or None) of the one Conv node whose output name contains
     ``node``; raises ValueError naming the file when there is none or several."""
-    from mmalphapose.utils.onnx_proto import conv_nodes
-    hits = [(w, b) for n, w, b in conv_nodes(path) if node in n.outputs[0]]
+    hits = [(w, b) for n, w, b in conv_nodes(path) if node in n.output[0]]
     if len(hits) != 1:
         raise ValueError(f'OnnxConv: "{path}" has {len(hits)} Conv nodes whose output '
                          f'contains "{node}" (need exactly one)')
@@ -60,7 +68,9 @@ def onnx_conv(path: str, node: str):
     return torch.from_numpy(w), (torch.from_numpy(b) if b is not None else None)
 
 
-@WEIGHT_INITIALIZERS.register_module(name='OnnxConv')
+# Registered once, in mmengine's registry: ``BaseModule.init_weights`` builds
+# ``init_cfg`` from it whatever the default scope, and our WEIGHT_INITIALIZERS
+# (its child) finds the name there too.
 @MMENGINE_WEIGHT_INITIALIZERS.register_module(name='OnnxConv')
 class OnnxConvInit:
     """Copy an ONNX conv's weights into ``module.<layer>`` (see module doc).
@@ -82,7 +92,7 @@ class OnnxConvInit:
         self.out_indices = None if out_indices is None else list(out_indices)
 
     def __call__(self, module: nn.Module) -> None:
-        path = resolve_onnx(self.onnx, 'OnnxConv:')
+        path = resolve_resource(self.onnx, 'OnnxConv: onnx')
         conv = module.get_submodule(self.layer) if self.layer else module
         if not isinstance(conv, nn.Conv2d):
             raise TypeError(f'OnnxConv: "{self.layer}" of {type(module).__name__} is '

@@ -7,13 +7,14 @@ weights at once."""
 import os.path as osp
 
 import numpy as np
+import onnx
 import pytest
 import torch
 import torch.nn.functional as F
 
 from mmalphapose.models.backbones import MoveNetFPN
 from mmalphapose.models.backbones.movenet_fpn import BRANCHES, movenet_conv_weights
-from mmalphapose.utils.onnx_proto import read_onnx_graph
+from onnx import numpy_helper
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 ONNX = osp.join(ROOT, 'checkpoints', 'movenet-thunder.onnx')
@@ -22,13 +23,14 @@ IMG = osp.join(ROOT, 'tests', 'data', 'coco', '000000000785.jpg')
 
 def _final_convs():
     """The last 1x1 conv of each branch, by name, and the decoder constants."""
-    nodes, inits = read_onnx_graph(ONNX)
+    graph = onnx.load(ONNX).graph
+    inits = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
     final = {}
-    for n in nodes:
+    for n in graph.node:
         for b in BRANCHES:
-            if n.op_type == 'Conv' and f'/{b}_0/conv2d' in n.outputs[0]:
-                final[b] = (torch.from_numpy(inits[n.inputs[1]]),
-                            torch.from_numpy(inits[n.inputs[2]]))
+            if n.op_type == 'Conv' and f'/{b}_0/conv2d' in n.output[0]:
+                final[b] = (torch.from_numpy(inits[n.input[1]].copy()),
+                            torch.from_numpy(inits[n.input[2]].copy()))
     center_weight = inits['ConstantFolding/StatefulPartitionedCall/truediv_2_recip:0']
     return final, torch.from_numpy(center_weight[..., 0])
 
