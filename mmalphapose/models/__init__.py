@@ -41,6 +41,8 @@ from .data_preprocessors import *  # noqa: F401,F403
 from .detectors import *  # noqa: F401,F403
 from .distillers import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
+from .layers import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
+from .part_refiners import *  # noqa: F401,F403
 from .pose_estimators import *  # noqa: F401,F403

@@ -12,7 +12,7 @@ from mmalphapose.codecs import *  # noqa: F401,F403  (register codecs)
 from mmalphapose.datasets import parse_pose_metainfo
 from mmalphapose.registry import KEYPOINT_CODECS, MODELS
 from mmalphapose.structures import PoseDataSample
-from mmalphapose.utils import has_mmcv_ops, has_mmdet
+from mmalphapose.utils import has_mmdet
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = sorted(
@@ -48,8 +48,6 @@ def _params():
     for path in CONFIGS:
         name = osp.basename(path)
         marks = []
-        if '-dcn' in name:
-            marks.append(pytest.mark.skipif(not has_mmcv_ops(), reason='mmcv compiled ops missing'))
         if 'simplebaseline' in name or 'hrnet' in name:
             marks.append(pytest.mark.skipif(not has_mmdet(), reason='mmdet missing'))
         if name[:-3] not in FAST:

@@ -1,4 +1,5 @@
-"""`import mmalphapose` and a non-DCN model work when mmcv._ext and mmdet are absent."""
+"""`import mmalphapose`, a non-DCN model and a DCN one (pure-PyTorch fallback) work when
+mmcv._ext and mmdet are absent."""
 import os.path as osp
 import subprocess
 import sys
@@ -33,5 +34,5 @@ def test_import_and_forward_without_compiled_ops():
                          timeout=600)
     assert res.returncode == 0, res.stdout + res.stderr
     assert 'core smoke ok' in res.stdout
-    # with the ops blocked, DCN must give the clear message, not a crash
-    assert 'clear ImportError' in res.stdout, res.stdout
+    # with the ops blocked, DCN runs on the pure-PyTorch fallback
+    assert 'DCN: forward ok, pure-PyTorch fallback' in res.stdout, res.stdout

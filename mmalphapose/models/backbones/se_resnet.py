@@ -12,7 +12,7 @@ from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from mmalphapose.registry import MODELS
-from mmalphapose.utils import import_mmcv_ops
+from ..layers import DeformConv2d
 
 
 class SELayer(nn.Module):
@@ -34,7 +34,8 @@ class SELayer(nn.Module):
 
 class DCNConv(nn.Module):
     """DeformConv v1 3x3 with its offset conv (18 * deform_groups channels,
-    same stride). Needs mmcv's compiled ops (imported lazily)."""
+    same stride). mmcv's compiled op when it imports, else the pure-PyTorch
+    fallback (:class:`mmalphapose.models.layers.DeformConv2d`; same weights)."""
 
     def __init__(self,
                  in_channels: int,
@@ -42,8 +43,7 @@ class DCNConv(nn.Module):
                  stride: int = 1,
                  deform_groups: int = 1) -> None:
         super().__init__()
-        ops = import_mmcv_ops('DCN layers of SEResNet (dcn=...)')
-        self.conv = ops.DeformConv2d(
+        self.conv = DeformConv2d(
             in_channels,
             out_channels,
             3,
@@ -154,7 +154,8 @@ class SEResNet(BaseModule):
         depth: 18, 34 (BasicBlock), 50, 101 or 152 (Bottleneck).
         out_indices: stages to output (0..3); AlphaPose uses the last (3):
             (N, 2048, H/32, W/32) for Bottleneck depths.
-        dcn: e.g. ``dict(deform_groups=1)`` to use DeformConv v1 (mmcv ops)
+        dcn: e.g. ``dict(deform_groups=1)`` to use DeformConv v1 (mmcv's op, or
+            the pure-PyTorch fallback on the core profile)
             in the 3x3 conv of every Bottleneck of the stages flagged in
             ``stage_with_dcn`` (AlphaPose: stages 2-4).
         use_se: SE in the first block of each stage (the one with a
