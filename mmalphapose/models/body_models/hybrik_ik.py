@@ -1,14 +1,33 @@
 """HybrIK inverse kinematics: relative joint rotations from 3D joint positions
-by the twist-and-swing decomposition (Li et al., CVPR 2021).
+by the twist-and-swing decomposition (Li et al., CVPR 2021), as
+Jeff-sjtu/HybrIK's ``hybrik/models/layers/smpl/lbs.py`` (commit 9b8681d).
 
 Each joint's rotation relative to its parent is ``R = R_swing @ R_twist``:
 the *twist* turns about the joint's rest-pose bone direction (towards its
 child) by the predicted angle phi; the *swing* is the smallest rotation taking
-that rest direction onto the observed bone direction (expressed in the
-parent's frame), found analytically. Joints with several children (the
-pelvis: both hips and spine1; spine3: neck and both collars) get the rotation
-that best maps all their rest bones onto the observed ones (an SVD), as
-HybrIK does. All people are solved at once, one tree level at a time.
+that rest bone onto the target bone (expressed in the parent's frame), by
+Rodrigues' formula with HybrIK's 1e-8 guards. Spine3 has three children
+(neck, both collars); HybrIK treats it as a one-child joint aimed at the neck
+with its predicted twist (its ``children_map[9] = neck``), which is the
+default here; ``spine3='svd'`` fits all three children by an SVD instead, as
+AlphaPose's copy of HybrIK does at inference (MVIG-SJTU/AlphaPose c60106d,
+``batch_inverse_kinematics_transform_optimized``).
+
+Two modes, HybrIK's two IK functions:
+
+* ``mode='test'`` (``batch_inverse_kinematics_transform``, HybrIK at
+  inference): the pelvis by an SVD fit of its three bones; every other joint
+  aims at the *predicted position* of its child, measured from where the
+  forward kinematics of the rest skeleton has put the joint, unless that target
+  is more than ``fallback_dist`` (15 mm) away from the predicted bone direction
+  scaled to the rest bone length, where it uses the latter.
+* ``mode='train'`` (``batch_inverse_kinematics_transform_naive``, HybrIK in
+  training): bone directions of the detached skeleton only (the rotations get
+  gradients through the twists alone); the pelvis by a swing onto the spine
+  bone then a turn about it aligning the hips' mean (``batch_get_pelvis_orient``).
+
+Joint positions are in metres (the 15 mm threshold). All people are solved at
+once, one tree level at a time.
 """
 from typing import List, Sequence, Tuple
 
@@ -16,8 +35,12 @@ import torch
 from torch import Tensor
 
 from .lbs import forward_kinematics
-from .rotations import procrustes_rotation, swing_matrix, twist_matrix
-from .skeleton import HYBRIK_PARENTS, NUM_SMPL_JOINTS, children_of, tree_levels
+from .rotations import skew, swing_matrix
+from .skeleton import HYBRIK_PARENTS, NUM_SMPL_JOINTS, PELVIS_SPINE_CHILD, children_of, tree_levels
+
+#: HybrIK's threshold (metres) between the position target and the bone
+#: direction target (``lbs.py``: ``diff > 15 / 1000``).
+FALLBACK_DIST = 0.015
 
 
 def _unit(v: Tensor) -> Tensor:
@@ -31,69 +54,167 @@ def _check(pose: Tensor, rest: Tensor, parents: Sequence[int], name: str) -> Non
                          f'{tuple(rest.shape)}')
 
 
+def _rotation_between(rest: Tensor, final: Tensor) -> Tensor:
+    """HybrIK's ``vectors2rotmat``: the rotation about ``rest x final`` by
+    their angle, (..., 3) -> (..., 3, 3), with HybrIK's 1e-8 guards (a zero
+    cross product gives the identity)."""
+    axis = torch.cross(rest, final, dim=-1)
+    axis_norm = axis.norm(dim=-1, keepdim=True)[..., None]
+    denom = (rest.norm(dim=-1) * final.norm(dim=-1))[..., None, None] + 1e-8
+    cos = (rest * final).sum(-1)[..., None, None] / denom
+    sin = axis_norm / denom
+    k = skew(axis / (axis.norm(dim=-1, keepdim=True) + 1e-8))
+    return _rotation_cos_sin(k, cos, sin)
+
+
+def _rotation_cos_sin(k: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
+    eye = torch.eye(3, dtype=k.dtype, device=k.device)
+    return eye + sin * k + (1 - cos) * (k @ k)
+
+
+def _svd_rotation(rest: Tensor, target: Tensor) -> Tensor:
+    """HybrIK's SVD fit (``batch_get_pelvis_orient_svd`` /
+    ``batch_get_3children_orient_svd``): the rotation taking the rest bones
+    (B, n, 3) onto the target bones (B, n, 3); identity where the
+    correlation matrix is all zero."""
+    s = rest.transpose(1, 2) @ target  # (B,3,3) = sum rest_i target_i^T
+    zero = s.sum((1, 2)) == 0
+    u, _, vh = torch.linalg.svd(torch.where(zero[:, None, None], torch.eye(3, dtype=s.dtype,
+                                                                            device=s.device), s))
+    v = vh.transpose(1, 2)
+    det = torch.det(v @ u.transpose(1, 2))
+    fix = torch.diag_embed(torch.stack([torch.ones_like(det), torch.ones_like(det), det], -1))
+    rot = v @ fix @ u.transpose(1, 2)
+    return torch.where(zero[:, None, None], torch.eye(3, dtype=s.dtype, device=s.device), rot)
+
+
+def _pelvis_swing_twist(rel_pose: Tensor, rel_rest: Tensor, spine: int,
+                        others: List[int]) -> Tensor:
+    """HybrIK's ``batch_get_pelvis_orient`` (training): swing the rest spine
+    bone onto the observed one, then turn about the observed spine so that the
+    mean of the other children (the hips) lines up."""
+    spine_final, spine_rest = rel_pose[:, spine], rel_rest[:, spine]
+    spine_dir = spine_final / (spine_final.norm(dim=-1, keepdim=True) + 1e-8)
+    rot_spine = _rotation_between(spine_rest, spine_final)
+    centre_final = rel_pose[:, others].mean(1)
+    centre_rest = (rot_spine @ rel_rest[:, others].mean(1)[..., None])[..., 0]
+    centre_final = centre_final - (centre_final * spine_dir).sum(-1, keepdim=True) * spine_dir
+    centre_rest = centre_rest - (centre_rest * spine_dir).sum(-1, keepdim=True) * spine_dir
+    return _rotation_between(centre_rest, centre_final) @ rot_spine
+
+
 def hybrik_inverse_kinematics(joints: Tensor,
                               phis: Tensor,
                               rest_joints: Tensor,
                               parents: Sequence[int] = HYBRIK_PARENTS,
-                              num_rot_joints: int = NUM_SMPL_JOINTS) -> Tensor:
+                              num_rot_joints: int = NUM_SMPL_JOINTS,
+                              mode: str = 'test',
+                              spine3: str = 'twist',
+                              fallback_dist: float = FALLBACK_DIST) -> Tensor:
     """Relative rotations from joint positions and twist angles.
 
     Args:
-        joints: (B, J, 3) observed joint positions (any translation; only
-            bone vectors are used), J = 29 for SMPL + HybrIK leaves.
+        joints: (B, J, 3) predicted joint positions in metres (any
+            translation), J = 29 for SMPL + HybrIK leaves.
         phis: (B, num_rot_joints - 1, 2) twist angles (cos, sin) of joints
-            1..num_rot_joints-1 (normalised here; unused for joints with
-            several children).
+            1..num_rot_joints-1 (normalised here as HybrIK does).
         rest_joints: (B, J, 3) rest-pose joints of the same body (the shaped
             template's joints and leaf vertices).
         parents: J parent indices (-1 for the root).
         num_rot_joints: joints that get a rotation (24 for SMPL); every one
             of them must have at least one child.
+        mode: ``'test'`` (aim at predicted positions, 15 mm fallback to bone
+            directions, SVD pelvis) or ``'train'`` (bone directions of the
+            detached joints, swing-and-twist pelvis); see the module docstring.
+        spine3: how a non-root joint with several children is solved:
+            ``'twist'`` (HybrIK: swing towards its first child, the neck,
+            plus its predicted twist) or ``'svd'`` (AlphaPose's inference copy:
+            SVD fit of all its children's predicted positions; twist unused).
+        fallback_dist: the ``'test'`` threshold in metres.
 
     Returns:
         (B, num_rot_joints, 3, 3) rotations relative to the parent (joint 0:
         the global orientation).
     """
     _check(joints, rest_joints, parents, 'hybrik_inverse_kinematics')
+    if mode not in ('test', 'train'):
+        raise ValueError(f"hybrik_inverse_kinematics: mode must be 'test' or 'train', got "
+                         f'{mode!r}')
+    if spine3 not in ('twist', 'svd'):
+        raise ValueError(f"hybrik_inverse_kinematics: spine3 must be 'twist' or 'svd', got "
+                         f'{spine3!r}')
     b = joints.shape[0]
     if phis.shape != (b, num_rot_joints - 1, 2):
         raise ValueError(f'hybrik_inverse_kinematics: phis must be (B, {num_rot_joints - 1}'
                          f', 2), got {tuple(phis.shape)}')
-    children = children_of(tuple(parents))
+    parents = tuple(parents)
+    children = children_of(parents)
     for j in range(num_rot_joints):
         if not children[j]:
             raise ValueError(f'joint {j} has no child in the skeleton, so its swing '
                              'is undefined (add its leaf joint)')
     dev = joints.device
+    par = torch.as_tensor([max(p, 0) for p in parents], device=dev)
+    rel_rest = torch.cat([rest_joints[:, :1], rest_joints[:, 1:] - rest_joints[:, par[1:]]], 1)
+    pose = joints.detach()
+    rel_pose = torch.cat([rel_rest[:, :1], pose[:, 1:] - pose[:, par[1:]]], 1)
+    final = joints - joints[:, :1] + rest_joints[:, :1]
+    phis = phis / (phis.norm(dim=-1, keepdim=True) + 1e-8)
+
+    root_children = children[0]
+    if mode == 'test':
+        root_rot = _svd_rotation(rel_rest[:, root_children], rel_pose[:, root_children])
+    else:
+        spine = PELVIS_SPINE_CHILD if PELVIS_SPINE_CHILD in root_children else root_children[0]
+        root_rot = _pelvis_swing_twist(rel_pose, rel_rest, spine,
+                                       [c for c in root_children if c != spine])
+
     g_rot: List[Tensor] = [None] * num_rot_joints  # type: ignore[list-item]
     local: List[Tensor] = [None] * num_rot_joints  # type: ignore[list-item]
-    eye = torch.eye(3, dtype=joints.dtype, device=dev).expand(b, 3, 3)
-    for level in tree_levels(tuple(parents)):
+    # where the forward kinematics of the rest skeleton puts each joint
+    placed: List[Tensor] = [None] * len(parents)  # type: ignore[list-item]
+    g_rot[0] = local[0] = root_rot
+    placed[0] = rel_rest[:, 0]
+    for level in tree_levels(parents)[1:]:
         level = [j for j in level if j < num_rot_joints]
-        single = [j for j in level if len(children[j]) == 1]
-        multi = [j for j in level if len(children[j]) > 1]
-        if single:
-            idx = torch.as_tensor(single, device=dev)
-            cidx = torch.as_tensor([children[j][0] for j in single], device=dev)
-            prot = torch.stack([g_rot[parents[j]] if parents[j] >= 0 else eye for j in single],
-                               1)  # (B,n,3,3)
-            target = joints[:, cidx] - joints[:, idx]
-            target = (prot.transpose(-1, -2) @ target[..., None])[..., 0]
-            rest_dir = _unit(rest_joints[:, cidx] - rest_joints[:, idx])
-            swing = swing_matrix(rest_dir, _unit(target))
-            twist = twist_matrix(rest_dir, phis[:, idx - 1])
-            rot = swing @ twist
-            for n, j in enumerate(single):
+        if not level:
+            continue
+        idx = torch.as_tensor(level, device=dev)
+        prot = torch.stack([g_rot[parents[j]] for j in level], 1)  # (B,n,3,3)
+        here = torch.stack([placed[parents[j]] for j in level], 1) + \
+            (prot @ rel_rest[:, idx, :, None])[..., 0]
+        for n, j in enumerate(level):
+            placed[j] = here[:, n]
+        svd = [n for n, j in enumerate(level) if spine3 == 'svd' and len(children[j]) > 1]
+        cidx = torch.as_tensor([children[j][0] for j in level], device=dev)
+        if mode == 'test':
+            target = final[:, cidx] - here
+            bone = rel_pose[:, cidx]
+            bone = bone * rel_rest[:, cidx].norm(dim=-1, keepdim=True) / bone.norm(
+                dim=-1, keepdim=True)
+            far = (target - bone).norm(dim=-1, keepdim=True) > fallback_dist
+            target = torch.where(far, bone, target)
+        else:
+            target = rel_pose[:, cidx]
+        target = (prot.transpose(-1, -2) @ target[..., None])[..., 0]
+        rest_c = rel_rest[:, cidx]
+        swing = _rotation_between(rest_c, target)
+        spin = skew(rest_c / rest_c.norm(dim=-1, keepdim=True))
+        cs = phis[:, idx - 1]
+        twist = _rotation_cos_sin(spin, cs[..., :1, None], cs[..., 1:, None])
+        rot = swing @ twist
+        for n, j in enumerate(level):
+            if n in svd:
+                kids = children[j]
+                if mode == 'test':
+                    tgt = final[:, kids] - here[:, n:n + 1]
+                else:
+                    tgt = rel_pose[:, kids]
+                tgt = tgt @ prot[:, n]  # rows: prot^T t
+                local[j] = _svd_rotation(rel_rest[:, kids], tgt)
+            else:
                 local[j] = rot[:, n]
-        for j in multi:
-            cidx = torch.as_tensor(children[j], device=dev)
-            prot = g_rot[parents[j]] if parents[j] >= 0 else eye
-            target = joints[:, cidx] - joints[:, j:j + 1]
-            target = target @ prot  # rows: prot^T t
-            rest = rest_joints[:, cidx] - rest_joints[:, j:j + 1]
-            local[j] = procrustes_rotation(rest, target)
-        for j in level:
-            g_rot[j] = local[j] if parents[j] < 0 else g_rot[parents[j]] @ local[j]
+            g_rot[j] = g_rot[parents[j]] @ local[j]
     return torch.stack(local, 1)
 
 

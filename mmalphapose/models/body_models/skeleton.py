@@ -18,6 +18,10 @@ SMPL_JOINT_NAMES: Tuple[str, ...] = ('pelvis', 'left_hip', 'right_hip', 'spine1'
 SMPL_PARENTS: Tuple[int, ...] = (-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17,
                                  18, 19, 20, 21)
 
+#: the pelvis child HybrIK's training IK swings first (spine1;
+#: ``children_map[0] = 3`` in HybrIK's ``SMPL.py``).
+PELVIS_SPINE_CHILD = 3
+
 #: HybrIK's 5 leaf joints (indices 24-28) and their parents.
 LEAF_JOINT_NAMES: Tuple[str, ...] = ('head_top', 'left_middle', 'right_middle', 'left_bigtoe',
                                      'right_bigtoe')

@@ -42,14 +42,22 @@ class SMPLLayer(nn.Module):
             (head top, left/right middle finger, left/right big toe); the
             default is HybrIK's choice on the 6890-vertex SMPL mesh.
         dtype: float dtype of the buffers.
+        ik_spine3: how :meth:`hybrik` solves spine3: ``'twist'`` (HybrIK:
+            swing towards the neck plus its predicted twist) or ``'svd'``
+            (AlphaPose's inference copy: SVD fit of its three children); see
+            :func:`hybrik_inverse_kinematics`.
     """
 
     def __init__(self,
                  model_path: Optional[str] = None,
                  num_betas: int = 10,
                  leaf_vertex_ids: Sequence[int] = SMPL_LEAF_VERTEX_IDS,
-                 dtype: torch.dtype = torch.float32) -> None:
+                 dtype: torch.dtype = torch.float32,
+                 ik_spine3: str = 'twist') -> None:
         super().__init__()
+        if ik_spine3 not in ('twist', 'svd'):
+            raise ValueError(f"SMPLLayer: ik_spine3 must be 'twist' or 'svd', got {ik_spine3!r}")
+        self.ik_spine3 = ik_spine3
         path = resolve_smpl_model_path(model_path)
         data = load_smpl_model_file(path)
         parents = tuple(int(p) for p in data['kintree_table'][0])
@@ -152,7 +160,8 @@ class SMPLLayer(nn.Module):
                betas: Tensor,
                phis: Tensor,
                transl: Optional[Tensor] = None,
-               return_verts: bool = True) -> SMPLOutput:
+               return_verts: bool = True,
+               mode: str = 'test') -> SMPLOutput:
         """HybrIK: rotations from 29 joint positions (metres), shape and
         twist angles, then the SMPL body they give.
 
@@ -161,13 +170,21 @@ class SMPLLayer(nn.Module):
             betas: (B, num_betas).
             phis: (B, 23, 2) twist (cos, sin) of joints 1..23.
             transl: (B, 3) added to the outputs.
+            mode: ``'test'`` (HybrIK at inference: aim at the predicted
+                positions, 15 mm fallback) or ``'train'`` (HybrIK in training:
+                bone directions of the detached joints); see
+                :func:`hybrik_inverse_kinematics`.
 
         Returns:
             :class:`SMPLOutput` with the root joint at the origin (+ ``transl``).
+            (HybrIK centres the vertices on the root its Human3.6M regressor
+            gives; here everything is centred on the SMPL pelvis joint.)
         """
         joints29 = joints29.to(self.v_template.dtype)
         _, rest = self.shaped(betas)
-        rot = hybrik_inverse_kinematics(joints29, phis.to(joints29.dtype), rest, self.parents29)
+        rot = hybrik_inverse_kinematics(
+            joints29, phis.to(joints29.dtype), rest, self.parents29, mode=mode,
+            spine3=self.ik_spine3)
         out = self.forward(betas, rot, return_verts=return_verts)
         root = out.joints[:, :1]
         if transl is not None:

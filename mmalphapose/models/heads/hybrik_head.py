@@ -10,6 +10,7 @@ from mmalphapose.registry import MODELS
 from mmalphapose.utils.array_conversion import to_numpy
 from ..body_models import (HYBRIK_FLIP_PAIRS, NUM_HYBRIK_JOINTS, axis_angle_to_matrix, flip_indices,
                            uvd_to_camera)
+from ..utils import flip_heatmaps_back
 from .base_head import BaseTopdownHead, Feats
 
 
@@ -43,8 +44,8 @@ class HybrIKHead(BaseTopdownHead):
         decoder: a ``HybrIKLabel`` config (crop/heatmap/depth sizes, depth
             factor, focal length).
 
-    ``test_cfg``: ``flip_test`` (average with the mirrored crop: uvd, twist,
-    shape and camera are mirrored back), ``return_vertices`` (with an SMPL
+    ``test_cfg``: ``flip_test`` (:meth:`flip_test_outputs`, AlphaPose's SMPL
+    flip test), ``return_vertices`` (with an SMPL
     layer: keep the mesh, default False).
     """
 
@@ -108,12 +109,22 @@ class HybrIKHead(BaseTopdownHead):
     def integral_3d(self, logits: Tensor):
         """(N, K*D, H, W) logits -> uvd (N, K, 3) in [-0.5, 0.5] and the
         softmax maxima (N, K)."""
+        return self.integral_from_prob(self.volume_softmax(logits))
+
+    def volume_softmax(self, logits: Tensor) -> Tensor:
+        """(N, K*D, H, W) logits -> (N, K, D, H, W), one softmax over each
+        joint's volume."""
         n = logits.shape[0]
         k, d = self.num_joints, self.decoder.depth_size
         h, w = logits.shape[-2:]
-        prob = logits.reshape(n, k, -1).softmax(-1)
-        scores = prob.max(-1).values
-        prob = prob.reshape(n, k, d, h, w)
+        return logits.reshape(n, k, -1).softmax(-1).reshape(n, k, d, h, w)
+
+    @staticmethod
+    def integral_from_prob(prob: Tensor):
+        """(N, K, D, H, W) probabilities -> uvd (N, K, 3) (``c / size - 0.5``)
+        and their maxima (N, K)."""
+        n, k, d, h, w = prob.shape
+        scores = prob.reshape(n, k, -1).max(-1).values
         coords = []
         for axes, size in (((2, 3), w), ((2, 4), h), ((3, 4), d)):
             marg = prob.sum(axes)  # (N,K,size)
@@ -121,26 +132,63 @@ class HybrIKHead(BaseTopdownHead):
             coords.append((marg * rng).sum(-1) / size - 0.5)
         return torch.stack(coords, -1), scores
 
-    def forward(self, feats: Feats) -> Dict[str, Tensor]:
-        """Features -> dict of ``uvd`` (N,K,3), ``scores`` (N,K), ``betas``
-        (N,10), ``delta_shape``, ``phis`` (N,23,2), ``cam`` (N,3),
-        ``joints_3d`` (N,K,3) root-relative metres and ``cam_root`` (N,3)."""
-        x = self._select(feats)
-        if x.shape[1] != self.in_channels:
-            raise ValueError(f'HybrIKHead: expected {self.in_channels} input channels, got '
-                             f'{x.shape[1]}')
-        uvd, scores = self.integral_3d(self.final_layer(self.deconv_layers(x)))
+    def _regress(self, x: Tensor) -> Dict[str, Tensor]:
         g = self.avg_pool(x).flatten(1)
         g = self.drop2(self.fc2(self.drop1(self.fc1(g))))
         delta = self.decshape(g)
-        out = dict(
-            uvd=uvd,
-            scores=scores,
+        return dict(
             delta_shape=delta,
             betas=delta + self.init_shape,
             phis=self.decphi(g).reshape(-1, self.num_twists, 2),
             cam=self.deccam(g) + self.init_cam)
+
+    def _features(self, feats: Feats) -> Tensor:
+        x = self._select(feats)
+        if x.shape[1] != self.in_channels:
+            raise ValueError(f'HybrIKHead: expected {self.in_channels} input channels, got '
+                             f'{x.shape[1]}')
+        return x
+
+    def forward(self, feats: Feats) -> Dict[str, Tensor]:
+        """Features -> dict of ``logits`` (N,K*D,H,W) (the 3D heatmap
+        volumes), ``uvd`` (N,K,3), ``scores`` (N,K), ``betas`` (N,10),
+        ``delta_shape``, ``phis`` (N,23,2), ``cam`` (N,3), ``joints_3d``
+        (N,K,3) root-relative metres and ``cam_root`` (N,3)."""
+        x = self._features(feats)
+        logits = self.final_layer(self.deconv_layers(x))
+        uvd, scores = self.integral_3d(logits)
+        out = dict(logits=logits, uvd=uvd, scores=scores, **self._regress(x))
         return self._lift(out)
+
+    def flip_test_outputs(self, out: Dict[str, Tensor],
+                          out_flip: Dict[str, Tensor]) -> Dict[str, Tensor]:
+        """:meth:`forward` outputs of the crops and of their mirrored copies
+        -> those of AlphaPose's / HybrIK's flip test
+        (``Simple3DPoseBaseSMPLCam.forward(flip_test=True)``): the mirrored
+        crop's logit volumes are mirrored back in heatmap space
+        (:func:`flip_heatmaps_back`: left/right joints swapped, W reversed,
+        shifted right by one column, column 0 kept), each softmax-normalised
+        and averaged with the original before the integral (scores: maxima of
+        the average); shape, twists (pairs swapped, sin negated) and camera
+        (tx negated) are averaged; ``delta_shape`` is the first pass's."""
+        logits, logits_f = out['logits'], out_flip['logits']
+        n, k, d = logits.shape[0], self.num_joints, self.decoder.depth_size
+        h, w = logits.shape[-2:]
+        back = flip_heatmaps_back(logits_f.reshape(n, k, d, h, w), self._flip_idx, shift=True)
+        prob = (self.volume_softmax(logits) + self.volume_softmax(back.reshape(n, k * d, h, w))) / 2
+        uvd, scores = self.integral_from_prob(prob)
+        phis_f = out_flip['phis'][:, self._twist_flip_idx].clone()
+        phis_f[..., 1] = -phis_f[..., 1]
+        cam_f = out_flip['cam'].clone()
+        cam_f[:, 1] = -cam_f[:, 1]
+        return self._lift(
+            dict(
+                uvd=uvd,
+                scores=scores,
+                delta_shape=out['delta_shape'],
+                betas=(out['betas'] + out_flip['betas']) / 2,
+                phis=(out['phis'] + phis_f) / 2,
+                cam=(out['cam'] + cam_f) / 2))
 
     def _lift(self, out: Dict[str, Tensor]) -> Dict[str, Tensor]:
         dec = self.decoder
@@ -148,22 +196,6 @@ class HybrIKHead(BaseTopdownHead):
                                                           float(dec.input_size[0]),
                                                           dec.depth_factor)
         return out
-
-    def flip_back(self, out: Dict[str, Tensor]) -> Dict[str, Tensor]:
-        """Outputs of the mirrored crop -> the original crop's frame."""
-        uvd = out['uvd'][:, self._flip_idx].clone()
-        uvd[..., 0] = -uvd[..., 0] - 1. / self.decoder.heatmap_size[0]
-        phis = out['phis'][:, self._twist_flip_idx].clone()
-        phis[..., 1] = -phis[..., 1]
-        cam = out['cam'].clone()
-        cam[:, 1] = -cam[:, 1]
-        return dict(
-            uvd=uvd,
-            scores=out['scores'][:, self._flip_idx],
-            phis=phis,
-            cam=cam,
-            betas=out['betas'],
-            delta_shape=out['delta_shape'])
 
     # ------------------------------------------------------------ training
     def _label(self, samples, name: str, device) -> Optional[Tensor]:
@@ -188,7 +220,8 @@ class HybrIKHead(BaseTopdownHead):
         if pose is not None and self.smpl is not None:
             target['rot_mats'] = axis_angle_to_matrix(pose.reshape(-1, 24, 3))
             out['rot_mats'] = self.smpl.hybrik(
-                out['joints_3d'], out['betas'], out['phis'], return_verts=False).rot_mats.float()
+                out['joints_3d'], out['betas'], out['phis'], return_verts=False,
+                mode='train').rot_mats.float()
         return self.loss_module(out, target)
 
     # ------------------------------------------------------------ inference
@@ -200,10 +233,7 @@ class HybrIKHead(BaseTopdownHead):
         ``smpl_pose`` (N,24,3,3), ``smpl_joints`` (N,29,3) (root-relative)
         and, with ``test_cfg['return_vertices']``, ``vertices`` (N,V,3)."""
         if out_flip is not None:
-            back = self.flip_back(out_flip)
-            for key in ('uvd', 'scores', 'phis', 'cam', 'betas', 'delta_shape'):
-                out[key] = (out[key] + back[key]) * 0.5
-            out = self._lift(out)
+            out = self.flip_test_outputs(out, out_flip)
         kpts, _ = self.decoder.decode(out['uvd'])
         fields = dict(
             keypoints=kpts,

@@ -119,18 +119,58 @@ def test_head_forward_outputs_and_camera():
     assert torch.allclose(uv, out['uvd'][..., :2], atol=1e-5)
 
 
-def test_flip_back_is_an_involution_and_matches_mirrored_maps():
+def _alphapose_flip_test_uvd(logits, logits_flip, k, d, pairs):
+    """AlphaPose's SMPL flip test (``simple3dposeSMPLWithCam.py``
+    ``flip_heatmap`` + ``forward(flip_test=True)``) re-stated with numpy
+    loops: mirror W, swap the joint pairs, shift right by one column (column
+    0 kept), softmax each volume, average, integral (``c / size - 0.5``)."""
+    n, _, h, w = logits.shape
+    vol = logits.reshape(n, k, d, h, w).numpy().astype(np.float64)
+    vol_f = logits_flip.reshape(n, k, d, h, w).numpy().astype(np.float64)[..., ::-1].copy()
+    for a, b in pairs:
+        vol_f[:, [a, b]] = vol_f[:, [b, a]]
+    shifted = vol_f.copy()
+    for x in range(1, w):
+        shifted[..., x] = vol_f[..., x - 1]
+
+    def softmax(v):
+        e = np.exp(v.reshape(n, k, -1) - v.reshape(n, k, -1).max(-1, keepdims=True))
+        return (e / e.sum(-1, keepdims=True)).reshape(v.shape)
+
+    prob = (softmax(vol) + softmax(shifted)) / 2
+    u = (prob.sum((2, 3)) * np.arange(w)).sum(-1) / w - 0.5
+    v = (prob.sum((2, 4)) * np.arange(h)).sum(-1) / h - 0.5
+    z = (prob.sum((3, 4)) * np.arange(d)).sum(-1) / d - 0.5
+    return np.stack([u, v, z], -1), prob.reshape(n, k, -1).max(-1)
+
+
+def test_flip_test_in_heatmap_space_as_alphapose():
+    from mmalphapose.models.body_models import HYBRIK_FLIP_PAIRS
     torch.manual_seed(0)
     head = _head().eval()
-    out = head.forward((torch.randn(2, 32, 2, 2), ))
-    twice = head.flip_back(head.flip_back(out))
-    for key in ('uvd', 'phis', 'cam', 'scores'):
-        assert torch.allclose(twice[key], out[key], atol=1e-6), key
-    # mirrored logits give mirrored integral coordinates
-    logits = torch.randn(2, 29 * 8, 16, 16)
-    uvd, _ = head.integral_3d(logits)
-    uvd_f, _ = head.integral_3d(logits.flip(-1))
-    assert torch.allclose(-uvd_f[..., 0] - 1. / 16, uvd[..., 0], atol=1e-5)
+    feats, feats_f = (torch.randn(2, 32, 2, 2), ), (torch.randn(2, 32, 2, 2), )
+    with torch.no_grad():
+        out, out_f = head.forward(feats), head.forward(feats_f)
+    # peaked volumes (a random head's are nearly uniform)
+    for o in (out, out_f):
+        o['logits'] = torch.randn(2, 29 * 8, 16, 16) * 3
+        o['uvd'], o['scores'] = head.integral_3d(o['logits'])
+    both = head.flip_test_outputs(out, out_f)
+    uvd, scores = _alphapose_flip_test_uvd(out['logits'], out_f['logits'], 29, 8,
+                                           HYBRIK_FLIP_PAIRS)
+    assert np.abs(both['uvd'].numpy() - uvd).max() < 1e-5
+    assert np.abs(both['scores'].numpy() - scores).max() < 1e-6
+    # the coordinate mirroring used before (u -> -u - 1/W, averaged) is 1/(2W)
+    # of the crop away in u
+    idx = head._flip_idx
+    old_u = (out['uvd'][..., 0] + (-out_f['uvd'][:, idx, 0] - 1. / 16)) / 2
+    assert (old_u - both['uvd'][..., 0]).abs().max() > 1e-2
+    # twists: pairs swapped and sin negated, camera tx negated, then averaged
+    tw = out_f['phis'][:, head._twist_flip_idx].clone()
+    tw[..., 1] *= -1
+    assert torch.allclose(both['phis'], (out['phis'] + tw) / 2)
+    assert torch.allclose(both['cam'][:, 1], (out['cam'][:, 1] - out_f['cam'][:, 1]) / 2)
+    assert torch.allclose(both['cam'][:, ::2], (out['cam'][:, ::2] + out_f['cam'][:, ::2]) / 2)
 
 
 def test_loss_without_smpl_layer_skips_theta():

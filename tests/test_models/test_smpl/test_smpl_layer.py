@@ -48,7 +48,7 @@ def test_hybrik_recovers_pose(smpl_file):
     assert (out.rot_mats - rot).abs().max() < 1e-4
     assert torch.allclose(out.joints[:, 0], torch.zeros(b, 3, dtype=torch.float64), atol=1e-12)
     fk = layer(betas, rot)
-    assert torch.allclose(out.joints, fk.joints - fk.joints[:, :1], atol=1e-8)
+    assert torch.allclose(out.joints, fk.joints - fk.joints[:, :1], atol=1e-5)
 
 
 def test_errors(tmp_path, monkeypatch, smpl_file):
