@@ -321,9 +321,8 @@ class ParametricPoseNMS:
         Returns:
             kept instances (reference order) with merged ``keypoints`` /
             ``keypoint_scores``, the person score ``scores`` (AlphaPose's
-            :func:`proposal_score` of the merged pose; also under the older
-            name ``proposal_scores``) and ``idx`` (list of merged member
-            ids), and the kept reference indices into the input.
+            :func:`proposal_score` of the merged pose) and ``idx`` (list of
+            merged member ids), and the kept reference indices into the input.
         """
         if len(instances) == 0:  # a frame without people (any fields)
             return select_instances(instances, np.zeros(0, np.int64)), np.zeros(0, np.int64)
@@ -364,10 +363,7 @@ class ParametricPoseNMS:
         out_kpts, out_scores = merged[keep], merged_scores[keep]
         kept.keypoints = _like(out_kpts, instances.keypoints)
         kept.keypoint_scores = _like(out_scores, instances.keypoint_scores)
-        # the person score lives in ``scores``; ``proposal_scores`` is kept
-        # as an alias for older callers
         kept.scores = proposal_score(out_scores[:, person], bbox_scores[kept_idx])
-        kept.proposal_scores = kept.scores
         kept.idx = [ids[m].tolist() for m in members]
         return kept, kept_idx
 

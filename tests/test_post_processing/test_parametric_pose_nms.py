@@ -72,7 +72,7 @@ def check_against_oracle(nms, inst, groups=None, consts=None, **kw):
     for i, r in enumerate(ref):
         np.testing.assert_allclose(kept.keypoints[i], r['keypoints'], atol=1e-6)
         np.testing.assert_allclose(kept.keypoint_scores[i], r['keypoint_scores'], atol=1e-6)
-        np.testing.assert_allclose(kept.proposal_scores[i], r['proposal_score'], atol=1e-6)
+        np.testing.assert_allclose(kept.scores[i], r['proposal_score'], atol=1e-6)
         assert kept.idx[i] == r['members']
         np.testing.assert_array_equal(kept.bboxes[i], inst.bboxes[r['index']])
     return kept, idx
@@ -314,7 +314,7 @@ def test_pnms_restores_ap_on_coco_sample(capsys):
         none_res += _instances_to_results(img_id, inst.keypoints, inst.keypoint_scores, prop)
         kept, _ = nms.nms(inst)
         pnms_res += _instances_to_results(img_id, kept.keypoints, kept.keypoint_scores,
-                                          kept.proposal_scores)
+                                          kept.scores)
         kept, idx = oks.nms(inst)
         oks_res += _instances_to_results(img_id, kept.keypoints, kept.keypoint_scores, prop[idx])
     ap_gt = _coco_eval(coco_gt, gt_res, sigmas)
