@@ -94,7 +94,7 @@ def test_missing_detector_config():
 @pytest.mark.slow
 def test_mmdet_detector_batch_of_frames(data_root):
     """Any mmdet config works (random-weight RTMDet-tiny from mmdet's own configs)."""
-    mmdet = pytest.importorskip('mmdet')
+    mmdet = pytest.importorskip('mmdet', reason='needs mmdet: full profile')
     from mmalphapose.apis.detection import MMDetPersonDetector
     cfg = osp.join(
         osp.dirname(mmdet.__file__), '.mim', 'configs', 'rtmdet', 'rtmdet_tiny_8xb32-300e_coco.py')
@@ -109,7 +109,7 @@ def test_mmdet_detector_batch_of_frames(data_root):
 @pytest.mark.slow
 def test_mmdet_scope_does_not_leak(tmp_path):
     """After an mmdet detector is built, our models still build (scope restored)."""
-    mmdet = pytest.importorskip('mmdet')
+    mmdet = pytest.importorskip('mmdet', reason='needs mmdet: full profile')
     from mmengine.registry import DefaultScope
 
     from mmalphapose.apis import init_model

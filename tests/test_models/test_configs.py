@@ -49,7 +49,7 @@ def _params():
         name = osp.basename(path)
         marks = []
         if 'simplebaseline' in name or 'hrnet' in name:
-            marks.append(pytest.mark.skipif(not has_mmdet(), reason='mmdet missing'))
+            marks.append(pytest.mark.skipif(not has_mmdet(), reason='needs mmdet: full profile'))
         if name[:-3] not in FAST:
             marks.append(pytest.mark.slow)
         out.append(pytest.param(path, id=name[:-3], marks=marks))

@@ -52,7 +52,7 @@ def test_own_scope_build_and_prefixed_build():
         assert R.MODELS.get('ImgDataPreprocessor') is ImgDataPreprocessor
 
 
-@pytest.mark.skipif(not has_mmdet(), reason='mmdet not installed (core profile)')
+@pytest.mark.skipif(not has_mmdet(), reason='needs mmdet: full profile')
 def test_mmdet_type_resolves_and_rtmdet_forward():
     import mmdet
     from mmdet.apis import init_detector  # noqa: F401  (must import in the venv)

@@ -33,7 +33,7 @@ def _hybrik_state(model):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not has_mmdet(), reason='mmdet (ResNet backbone) missing')
+@pytest.mark.skipif(not has_mmdet(), reason='needs mmdet (ResNet backbone): full profile')
 def test_convert_and_load(tmp_path):
     model = conv.build_model_from_config(CONFIG)
     src = _hybrik_state(model)

@@ -64,7 +64,7 @@ def _samples(codec, n, with_smpl=True, seed=0):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not has_mmdet(), reason='mmdet (ResNet backbone) missing')
+@pytest.mark.skipif(not has_mmdet(), reason='needs mmdet (ResNet backbone): full profile')
 def test_config_loss_and_predict(smpl_file):
     cfg = _small_cfg(smpl_file)
     assert cfg.default_scope == 'mmalphapose'

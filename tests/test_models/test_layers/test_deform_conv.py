@@ -11,8 +11,8 @@ from mmalphapose.models.layers import deform_conv as dc_module
 from mmalphapose.utils import has_mmcv_ops
 
 needs_ops = pytest.mark.skipif(not has_mmcv_ops(),
-                               reason='compares with mmcv compiled ops (full profile: '
-                               'make test-full)')
+                               reason='compares with mmcv compiled ops: full profile '
+                               '(make test-full)')
 
 # (n, c, h, w, out, kernel, stride, padding, dilation, groups, deform_groups)
 CASES = [
