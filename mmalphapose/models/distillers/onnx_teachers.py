@@ -196,8 +196,12 @@ class BlazePoseTeacher(_ONNXCropTeacher):
 
 class _RotatedCropTeacher(_ONNXCropTeacher):
     """A teacher whose crops can be rotated (MediaPipe part models).
-    Subclasses name the two outputs they read: points, then score."""
+    Subclasses name the two outputs they read (points (x, y, z) in crop
+    pixels, then one score per crop), the number of points and whether the
+    model takes only batch 1."""
     output_names: Tuple[str, str] = ('', '')
+    num_keypoints = 0
+    batch_one = False
 
     def __init__(self, model_path: str, padding: float = 1.5, num_threads: int = 0) -> None:
         super().__init__(model_path, padding, num_threads)
@@ -218,6 +222,24 @@ class _RotatedCropTeacher(_ONNXCropTeacher):
         sides = np.maximum(bboxes[:, 2] - bboxes[:, 0], bboxes[:, 3] - bboxes[:, 1]) * self.padding
         mats = rotated_square_crop_affine(centers, sides, angles, self.input_size)
         return self.warp(img, mats), mats
+
+    def predict(self,
+                img: np.ndarray,
+                bboxes: np.ndarray,
+                angles: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:
+        """Returns keypoints (N,K,2) image pixels and scores (N,K) (the
+        crop's score, e.g. hand presence or face flag, for all K points)."""
+        crops, mats = self.rotated_crops(img, bboxes, angles)
+        n, k = len(crops), self.num_keypoints
+        if n == 0:
+            return np.zeros((0, k, 2), np.float32), np.zeros((0, k), np.float32)
+        x = crops.astype(np.float32) / 255.0
+        batches = [x[i:i + 1] for i in range(n)] if self.batch_one else [x]
+        outs = [self.session.run(list(self.output_names), {self.input_name: b}) for b in batches]
+        pts = np.concatenate([o[0].reshape(-1, k, 3) for o in outs])[..., :2]
+        flag = np.concatenate([o[1].reshape(-1) for o in outs])
+        scores = np.repeat(flag[:, None], k, 1)
+        return affine_crop_to_image(pts.astype(np.float32), mats), scores.astype(np.float32)
 
 
 @MODELS.register_module()
@@ -251,25 +273,7 @@ class HandLandmarkTeacher(_RotatedCropTeacher):
     num_keypoints = 21
     input_size = 224
     output_names = ('Identity:0', 'Identity_1:0')
-
-    def predict(self,
-                img: np.ndarray,
-                bboxes: np.ndarray,
-                angles: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:
-        """Returns keypoints (N,21,2) image pixels and scores (N,21) (the
-        hand-presence probability of each crop)."""
-        crops, mats = self.rotated_crops(img, bboxes, angles)
-        n = len(crops)
-        kpts = np.zeros((n, 21, 2), np.float32)
-        scores = np.zeros((n, 21), np.float32)
-        for i, c in enumerate(crops):  # the model takes batch 1 only
-            lm, presence = self.session.run(
-                list(self.output_names), {self.input_name: c[None].astype(np.float32) / 255.0})
-            kpts[i] = lm.reshape(21, 3)[:, :2]
-            scores[i] = float(presence.ravel()[0])
-        if n == 0:
-            return kpts, scores
-        return affine_crop_to_image(kpts, mats), scores
+    batch_one = True  # the model takes batch 1 only
 
 
 @MODELS.register_module()
@@ -297,19 +301,3 @@ class FaceMeshTeacher(_RotatedCropTeacher):
     num_keypoints = 468
     input_size = 192
     output_names = ('Identity_2:0', 'Identity_1:0')
-
-    def predict(self,
-                img: np.ndarray,
-                bboxes: np.ndarray,
-                angles: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:
-        """Returns the mesh (N,468,2) in image pixels and scores (N,468) (the
-        face-flag probability of each crop)."""
-        crops, mats = self.rotated_crops(img, bboxes, angles)
-        n = len(crops)
-        if n == 0:
-            return np.zeros((0, 468, 2), np.float32), np.zeros((0, 468), np.float32)
-        mesh, flag = self.session.run(
-            list(self.output_names), {self.input_name: crops.astype(np.float32) / 255.0})
-        pts = mesh.reshape(n, 468, 3)[..., :2].astype(np.float32)
-        scores = np.repeat(flag.reshape(n, 1), 468, 1).astype(np.float32)
-        return affine_crop_to_image(pts, mats), scores
