@@ -24,7 +24,14 @@ codec = dict(
 
 model = dict(
     type='TopdownPoseEstimator',
-    data_preprocessor=dict(type='PoseDataPreprocessor'),
+    # HybrIK's / AlphaPose's SMPL input (simple_transform_3d_smpl_cam.py
+    # test_transform): RGB / 255, minus (0.406, 0.457, 0.480), divided by
+    # (0.225, 0.224, 0.229) per R, G, B channel; here on 0..255 pixels
+    data_preprocessor=dict(
+        type='PoseDataPreprocessor',
+        mean=(103.53, 116.535, 122.4),
+        std=(57.375, 57.12, 58.395),
+        bgr_to_rgb=True),
     backbone=dict(type='mmdet.ResNet', depth=34, num_stages=4, out_indices=(3, ), norm_eval=False),
     # HybrIK starts from ImageNet weights; nothing is downloaded here: add
     # init_cfg=dict(type='Pretrained', checkpoint=YOUR_resnet34.pth) to the backbone

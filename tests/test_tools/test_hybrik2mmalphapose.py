@@ -62,3 +62,54 @@ def test_cli_reports_errors(tmp_path, capsys):
     torch.save({'foo.bar': torch.zeros(1)}, tmp_path / 'bad.pth')
     assert conv.main([str(tmp_path / 'bad.pth'), str(tmp_path / 'o.pth')]) == 2
     assert 'outside the HybrIK layout' in capsys.readouterr().err
+
+
+def test_current_hybrik_sigma_keys_are_dropped():
+    """Current HybrIK releases carry ``decsigma.*`` (their per-joint sigma);
+    AlphaPose's SMPL model has none and scores by the heatmap maxima."""
+    state, dropped = conv.convert_state_dict({
+        'module.deccam.bias': torch.zeros(3),
+        'module.decsigma.weight': torch.zeros(29, 1024),
+        'module.decsigma.bias': torch.zeros(29),
+        'module.smpl.v_template': torch.zeros(1)
+    })
+    assert list(state) == ['head.deccam.bias']
+    assert sorted(dropped) == ['module.decsigma.bias', 'module.decsigma.weight',
+                               'module.smpl.v_template']
+
+
+def test_hrnet_needs_config(tmp_path, capsys):
+    hrnet = {
+        'preact.conv1.weight': torch.zeros(1),
+        'preact.transition1.0.0.weight': torch.zeros(1),
+        'preact.stage2.0.branches.0.0.conv1.weight': torch.zeros(1),
+        'decphi.weight': torch.zeros(46, 2048)
+    }
+    with pytest.raises(conv.ConversionError, match='HRNet HybrIK checkpoint'):
+        conv.convert_state_dict(hrnet)
+    state, _ = conv.convert_state_dict(hrnet, allow_hrnet=True)
+    assert 'backbone.stage2.0.branches.0.0.conv1.weight' in state
+    torch.save(hrnet, tmp_path / 'hrnet.pth')
+    assert conv.main([str(tmp_path / 'hrnet.pth'), str(tmp_path / 'o.pth')]) == 2
+    err = capsys.readouterr().err
+    assert 'HRNet' in err and '--config' in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / 'o.pth').exists()
+
+
+@pytest.mark.skipif(not has_mmdet(), reason='mmdet (ResNet backbone) missing')
+def test_config_mismatch_is_printed_in_full(tmp_path, capsys):
+    """With --config every mismatching key is listed (stderr), then one
+    error line; the HRNet checkpoint is renamed and checked, not refused."""
+    hrnet = {
+        'preact.conv1.weight': torch.zeros(64, 3, 7, 7),
+        'preact.stage2.0.branches.0.0.conv1.weight': torch.zeros(1),
+        'decphi.weight': torch.zeros(46, 2048)
+    }
+    torch.save(hrnet, tmp_path / 'hrnet.pth')
+    code = conv.main([str(tmp_path / 'hrnet.pth'), str(tmp_path / 'o.pth'), '--config', CONFIG])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith('error: ') and 'listed above' in err[-1]
+    text = '\n'.join(err[:-1])
+    assert 'missing' in text and 'unexpected (1): backbone.stage2.0.branches.0.0.conv1.weight' \
+        in text and 'mis-shaped' in text

@@ -14,6 +14,23 @@ from ..utils import flip_heatmaps_back
 from .base_head import BaseTopdownHead, Feats
 
 
+#: key prefixes of HybrIK's / AlphaPose's ``Simple3DPoseBaseSMPLCam`` head
+#: (``tools/model_converters/hybrik2mmalphapose.py`` renames them to ``head.*``)
+HYBRIK_HEAD_PREFIXES = ('deconv_layers.', 'final_layer.', 'fc1.', 'fc2.', 'decshape.', 'decphi.',
+                        'deccam.')
+#: its buffers (mean shape, initial camera)
+HYBRIK_HEAD_BUFFERS = ('init_shape', 'init_cam')
+
+
+def is_unconverted_hybrik(state: Dict[str, Tensor]) -> bool:
+    """Whether a state dict is in HybrIK's own layout (``preact.*`` backbone
+    and ``decphi.*`` twist layer, optionally ``module.``-prefixed), i.e. a
+    released HybrIK / AlphaPose-SMPL checkpoint not yet converted."""
+    names = [k[len('module.'):] if k.startswith('module.') else k for k in map(str, state)]
+    return any(n.startswith('preact.') for n in names) and \
+        any(n.startswith('decphi.') for n in names)
+
+
 @MODELS.register_module()
 class HybrIKHead(BaseTopdownHead):
     """HybrIK (Li et al., CVPR 2021) as in AlphaPose's

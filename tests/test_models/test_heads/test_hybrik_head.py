@@ -188,3 +188,36 @@ def test_missing_smpl_file_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(FileNotFoundError, match='SMPL model file not found.*smpl_model_path'):
         _head(smpl_layer=dict(type='SMPLLayer', model_path=str(tmp_path / 'SMPL_NEUTRAL.pkl')))
+
+
+def test_config_normalises_as_hybrik():
+    """HybrIK feeds RGB / 255 minus (0.406, 0.457, 0.480) divided by (0.225,
+    0.224, 0.229) per R, G, B (``simple_transform_3d_smpl_cam.py``); without
+    the division the network sees inputs about 4.4x too small."""
+    import mmalphapose.models  # noqa: F401
+    cfg = Config.fromfile(CONFIG)
+    pre = MODELS.build(cfg.model.data_preprocessor)
+    bgr = np.random.default_rng(0).integers(0, 256, (8, 6, 3), dtype=np.uint8)
+    sample = PoseDataSample()
+    out = pre(dict(inputs=[torch.as_tensor(bgr).permute(2, 0, 1)], data_samples=[sample]))
+    rgb = bgr[..., ::-1].astype(np.float64) / 255.
+    want = (rgb - np.array([0.406, 0.457, 0.480])) / np.array([0.225, 0.224, 0.229])
+    got = out['inputs'][0].permute(1, 2, 0).numpy()
+    assert np.abs(got - want).max() < 1e-5
+
+
+@pytest.mark.skipif(not has_mmdet(), reason='needs mmdet (ResNet backbone): full profile')
+def test_unconverted_hybrik_checkpoint_points_at_the_converter(tmp_path):
+    from mmalphapose.apis import init_model
+    from mmalphapose.models.heads.hybrik_head import is_unconverted_hybrik
+    from mmalphapose.utils.errors import one_line
+    state = {'module.preact.conv1.weight': torch.zeros(64, 3, 7, 7),
+             'module.decphi.weight': torch.zeros(46, 1024)}
+    assert is_unconverted_hybrik(state)
+    assert not is_unconverted_hybrik({'backbone.conv1.weight': torch.zeros(1),
+                                      'head.decphi.weight': torch.zeros(1)})
+    torch.save(state, tmp_path / 'hybrik_res34.pth')
+    with pytest.raises(ValueError, match='hybrik2mmalphapose.py') as exc:
+        init_model(CONFIG, str(tmp_path / 'hybrik_res34.pth'),
+                   cfg_options={'model.head.smpl_layer': None})
+    assert 'not yet converted' in one_line(exc.value)
