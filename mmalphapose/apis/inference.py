@@ -62,6 +62,12 @@ def load_pose_checkpoint(model: torch.nn.Module,
     state = ckpt.get('state_dict', ckpt)
     if isinstance(state, dict):
         state = student_state(state)
+        from mmalphapose.models.heads.hybrik_head import is_unconverted_hybrik
+        if is_unconverted_hybrik(state):
+            raise ValueError(f'checkpoint "{checkpoint}" is a HybrIK / AlphaPose-SMPL checkpoint '
+                             '(preact.*, decphi.* keys) not yet converted: run python tools/'
+                             f'model_converters/hybrik2mmalphapose.py {checkpoint} OUT.pth '
+                             f'--config {config_name}, then use OUT.pth')
     meta = ckpt.get('meta', {}) if isinstance(ckpt.get('meta', {}), dict) else {}
     ck_meta = meta.get('dataset_meta') or {}
     k_model = _model_num_keypoints(model)
