@@ -2,15 +2,20 @@
 # DCN v1 needs mmcv with compiled ops (full profile).
 _base_ = ['../../../_base_/default_runtime.py']
 
-# runtime: Adam 1e-3, MultiStepLR x0.1; AlphaPose's DPG phase restarts the LR
-# at epoch 210 (x100 back to the base LR) and decays again.
+# runtime as AlphaPose's code runs this yaml (scripts/train.py:286-316), not
+# as the released training logs: Adam 1e-3, MultiStepLR x0.1 at [170, 200]; after
+# epoch DPG_MILESTONE 210 the LR is reset to 1e-3 and a new MultiStepLR counts
+# DPG_STEP [230, 250] from the reset, so it never decays again within 270 epochs.
+# From our epoch 211 on (AlphaPose epoch 211) the DPG phase trains on addDPG-
+# jittered boxes (DPGPhaseHook inserts PartGuidedProposal).
 train_cfg = dict(max_epochs=270, val_interval=10)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [
-    dict(type='MultiStepLR', begin=0, end=210, milestones=[170, 200], gamma=0.1, by_epoch=True),
-    dict(type='MultiStepLR', begin=210, end=211, milestones=[0], gamma=100., by_epoch=True),
-    dict(type='MultiStepLR', begin=210, end=270, milestones=[20, 40], gamma=0.1, by_epoch=True),
+    dict(type='MultiStepLR', begin=0, end=211, milestones=[170, 200], gamma=0.1, by_epoch=True),
+    dict(type='MultiStepLR', begin=211, end=212, milestones=[0], gamma=100., by_epoch=True),
+    dict(type='MultiStepLR', begin=211, end=270, milestones=[230, 250], gamma=0.1, by_epoch=True),
 ]
+custom_hooks = [dict(type='DPGPhaseHook', switch_epoch=211)]
 auto_scale_lr = dict(base_batch_size=256)
 default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater'))
 
@@ -44,7 +49,11 @@ train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale', padding=1.25),
     dict(type='RandomFlip', direction='horizontal'),
-    dict(type='RandomHalfBody', prob=0.3),
+    dict(
+        type='RandomHalfBody',
+        prob=0.3,
+        upper_body_ids=list(range(11)),  # AlphaPose's groups
+        lower_body_ids='rest'),
     dict(
         type='RandomBBoxTransform',
         shift_prob=0.,
@@ -71,6 +80,7 @@ train_dataloader = dict(
         data_root=data_root,
         ann_file='annotations/person_keypoints_train2017.json',
         data_prefix=dict(img='train2017/'),
+        filter_cfg=dict(skip_zero_num_keypoints=True),  # as AlphaPose's mscoco.py:88
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=32,

@@ -1,15 +1,20 @@
 # AlphaPose config: coco/resnet/256x192_res50_lr1e-3_1x.yaml
 _base_ = ['../../../_base_/default_runtime.py']
 
-# runtime: Adam 1e-3, MultiStepLR x0.1; AlphaPose's DPG phase restarts the LR
-# at epoch 140 (x100 back to the base LR) and decays again.
+# runtime as AlphaPose's code runs this yaml (scripts/train.py:286-316), not
+# as the released training logs: Adam 1e-3, MultiStepLR x0.1 at [90, 120]; after
+# epoch DPG_MILESTONE 140 the LR is reset to 1e-3 and a new MultiStepLR counts
+# DPG_STEP [160, 190] from the reset, so it never decays again within 200 epochs.
+# From our epoch 141 on (AlphaPose epoch 141) the DPG phase trains on addDPG-
+# jittered boxes (DPGPhaseHook inserts PartGuidedProposal).
 train_cfg = dict(max_epochs=200, val_interval=10)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [
-    dict(type='MultiStepLR', begin=0, end=140, milestones=[90, 120], gamma=0.1, by_epoch=True),
-    dict(type='MultiStepLR', begin=140, end=141, milestones=[0], gamma=100., by_epoch=True),
-    dict(type='MultiStepLR', begin=140, end=200, milestones=[20, 50], gamma=0.1, by_epoch=True),
+    dict(type='MultiStepLR', begin=0, end=141, milestones=[90, 120], gamma=0.1, by_epoch=True),
+    dict(type='MultiStepLR', begin=141, end=142, milestones=[0], gamma=100., by_epoch=True),
+    dict(type='MultiStepLR', begin=141, end=200, milestones=[160, 190], gamma=0.1, by_epoch=True),
 ]
+custom_hooks = [dict(type='DPGPhaseHook', switch_epoch=141)]
 auto_scale_lr = dict(base_batch_size=256)
 default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater'))
 
@@ -67,6 +72,7 @@ train_dataloader = dict(
         data_root=data_root,
         ann_file='annotations/person_keypoints_train2017.json',
         data_prefix=dict(img='train2017/'),
+        filter_cfg=dict(skip_zero_num_keypoints=True),  # as AlphaPose's mscoco.py:88
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=32,

@@ -1,15 +1,20 @@
 # AlphaPose config: halpe_26/resnet/256x192_res50_lr1e-3_1x.yaml
 _base_ = ['../../../_base_/default_runtime.py']
 
-# runtime: Adam 1e-3, MultiStepLR x0.1; AlphaPose's DPG phase restarts the LR
-# at epoch 90 (x100 back to the base LR) and decays again.
+# runtime as AlphaPose's code runs this yaml (scripts/train.py:286-316), not
+# as the released training logs: Adam 1e-3, MultiStepLR x0.1 at [50, 70]; after
+# epoch DPG_MILESTONE 90 the LR is reset to 1e-3 and a new MultiStepLR counts
+# DPG_STEP [110, 130] from the reset, so it never decays again within 200 epochs.
+# From our epoch 91 on (AlphaPose epoch 91) the DPG phase trains on addDPG-
+# jittered boxes (DPGPhaseHook inserts PartGuidedProposal).
 train_cfg = dict(max_epochs=200, val_interval=10)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [
-    dict(type='MultiStepLR', begin=0, end=90, milestones=[50, 70], gamma=0.1, by_epoch=True),
-    dict(type='MultiStepLR', begin=90, end=91, milestones=[0], gamma=100., by_epoch=True),
-    dict(type='MultiStepLR', begin=90, end=200, milestones=[20, 40], gamma=0.1, by_epoch=True),
+    dict(type='MultiStepLR', begin=0, end=91, milestones=[50, 70], gamma=0.1, by_epoch=True),
+    dict(type='MultiStepLR', begin=91, end=92, milestones=[0], gamma=100., by_epoch=True),
+    dict(type='MultiStepLR', begin=91, end=200, milestones=[110, 130], gamma=0.1, by_epoch=True),
 ]
+custom_hooks = [dict(type='DPGPhaseHook', switch_epoch=91)]
 auto_scale_lr = dict(base_batch_size=384)
 default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater'))
 
@@ -67,6 +72,8 @@ train_dataloader = dict(
         data_root=data_root,
         ann_file='annotations/halpe_train_v1.json',
         data_prefix=dict(img='images/train2015/'),
+        # AlphaPose's loader: visible when v >= 0.35, num_keypoints == 0 skipped
+        filter_cfg=dict(vis_thr=0.35, skip_zero_num_keypoints=True),
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=32,

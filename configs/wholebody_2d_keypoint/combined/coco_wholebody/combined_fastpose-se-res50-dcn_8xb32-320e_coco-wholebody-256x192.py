@@ -2,15 +2,20 @@
 # DCN v1 needs mmcv with compiled ops (full profile).
 _base_ = ['../../../_base_/default_runtime.py']
 
-# runtime: Adam 1e-3, MultiStepLR x0.1; AlphaPose's DPG phase restarts the LR
-# at epoch 230 (x100 back to the base LR) and decays again.
+# runtime as AlphaPose's code runs this yaml (scripts/train.py:286-316), not
+# as the released training logs: Adam 1e-3, MultiStepLR x0.1 at [190, 220]; after
+# epoch DPG_MILESTONE 230 the LR is reset to 1e-3 and a new MultiStepLR counts
+# DPG_STEP [260, 280] from the reset, so it never decays again within 320 epochs.
+# From our epoch 231 on (AlphaPose epoch 231) the DPG phase trains on addDPG-
+# jittered boxes (DPGPhaseHook inserts PartGuidedProposal).
 train_cfg = dict(max_epochs=320, val_interval=10)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [
-    dict(type='MultiStepLR', begin=0, end=230, milestones=[190, 220], gamma=0.1, by_epoch=True),
-    dict(type='MultiStepLR', begin=230, end=231, milestones=[0], gamma=100., by_epoch=True),
-    dict(type='MultiStepLR', begin=230, end=320, milestones=[30, 50], gamma=0.1, by_epoch=True),
+    dict(type='MultiStepLR', begin=0, end=231, milestones=[190, 220], gamma=0.1, by_epoch=True),
+    dict(type='MultiStepLR', begin=231, end=232, milestones=[0], gamma=100., by_epoch=True),
+    dict(type='MultiStepLR', begin=231, end=320, milestones=[260, 280], gamma=0.1, by_epoch=True),
 ]
+custom_hooks = [dict(type='DPGPhaseHook', switch_epoch=231)]
 auto_scale_lr = dict(base_batch_size=256)
 default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater'))
 
@@ -53,7 +58,11 @@ train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale', padding=1.25),
     dict(type='RandomFlip', direction='horizontal'),
-    dict(type='RandomHalfBody', prob=0.3),
+    dict(
+        type='RandomHalfBody',
+        prob=0.3,
+        upper_body_ids=list(range(11)),  # AlphaPose's groups
+        lower_body_ids='rest'),
     dict(
         type='RandomBBoxTransform',
         shift_prob=0.,
@@ -80,6 +89,8 @@ train_dataloader = dict(
         data_root=data_root,
         ann_file='annotations/coco_wholebody_train_v1.0.json',
         data_prefix=dict(img='train2017/'),
+        # AlphaPose's loader: visible when v >= 0.35, num_keypoints == 0 skipped
+        filter_cfg=dict(vis_thr=0.35, skip_zero_num_keypoints=True),
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=32,

@@ -2,16 +2,21 @@
 # (really FastPose SE-R152, conv_dim 256; facts §2.3)
 _base_ = ['../../../_base_/default_runtime.py']
 
-# runtime: Adam 1e-3, MultiStepLR x0.1; AlphaPose's DPG phase restarts the LR
-# at epoch 210 (x100 back to the base LR) and decays again.
+# runtime as AlphaPose's code runs this yaml (scripts/train.py:286-316), not
+# as the released training logs: Adam 1e-3, MultiStepLR x0.1 at [170, 200]; after
+# epoch DPG_MILESTONE 210 the LR is reset to 1e-3 and a new MultiStepLR counts
+# DPG_STEP [230, 250] from the reset, so it never decays again within 270 epochs.
+# From our epoch 211 on (AlphaPose epoch 211) the DPG phase trains on addDPG-
+# jittered boxes (DPGPhaseHook inserts PartGuidedProposal).
 train_cfg = dict(max_epochs=270, val_interval=10)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [
-    dict(type='MultiStepLR', begin=0, end=210, milestones=[170, 200], gamma=0.1, by_epoch=True),
-    dict(type='MultiStepLR', begin=210, end=211, milestones=[0], gamma=100., by_epoch=True),
-    dict(type='MultiStepLR', begin=210, end=270, milestones=[20, 40], gamma=0.1, by_epoch=True),
+    dict(type='MultiStepLR', begin=0, end=211, milestones=[170, 200], gamma=0.1, by_epoch=True),
+    dict(type='MultiStepLR', begin=211, end=212, milestones=[0], gamma=100., by_epoch=True),
+    dict(type='MultiStepLR', begin=211, end=270, milestones=[230, 250], gamma=0.1, by_epoch=True),
 ]
-auto_scale_lr = dict(base_batch_size=384)
+custom_hooks = [dict(type='DPGPhaseHook', switch_epoch=211)]
+auto_scale_lr = dict(base_batch_size=256)
 default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater'))
 
 # codec: targets and decoding
@@ -52,7 +57,7 @@ train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale', padding=1.25),
     dict(type='RandomFlip', direction='horizontal'),
-    dict(type='RandomHalfBody', prob=0.3),
+    # no RandomHalfBody: the yaml's PROB_HALF_BODY is -1
     dict(
         type='RandomBBoxTransform',
         shift_prob=0.,
@@ -70,7 +75,7 @@ val_pipeline = [
     dict(type='PackPoseInputs'),
 ]
 train_dataloader = dict(
-    batch_size=48,
+    batch_size=32,  # the yaml's BATCH_SIZE
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
@@ -79,6 +84,8 @@ train_dataloader = dict(
         data_root=data_root,
         ann_file='annotations/coco_wholebody_train_v1.0.json',
         data_prefix=dict(img='train2017/'),
+        # AlphaPose's loader: visible when v >= 0.35, num_keypoints == 0 skipped
+        filter_cfg=dict(vis_thr=0.35, skip_zero_num_keypoints=True),
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=32,

@@ -2,8 +2,10 @@
 # Multi-domain training (facts §7.2): Halpe-FullBody (repeated 6x, the domain
 # re-sampling) + COCO-WholeBody read into the Halpe-136 layout (three empty
 # head/neck/hip joints, feet reordered to Halpe's order), FastPose R50 with
-# conv_dim 128 and the SIKR (L1, sigmoid) head, 4 GPUs x 48.
-_base_ = ['./sikr_fastpose-se-res50_8xb48-270e_halpe136-256x192.py']
+# conv_dim 128 and the SIKR (L1, sigmoid) head, 4 GPUs x 48. Schedule, DPG phase
+# and half-body groups as the base config (BEGIN_EPOCH: 5 as here: 265 epochs);
+# both datasets use AlphaPose's v >= 0.35 visibility.
+_base_ = ['./sikr_fastpose-se-res50_8xb48-265e_halpe136-256x192.py']
 
 auto_scale_lr = dict(base_batch_size=192)
 model = dict(
@@ -26,11 +28,13 @@ train_dataloader = dict(
                     data_root=halpe_root,
                     ann_file='annotations/halpe_train_v1.json',
                     data_prefix=dict(img='images/train2015/'),
+                    filter_cfg=dict(vis_thr=0.35, skip_zero_num_keypoints=True),
                     pipeline={{_base_.train_pipeline}})),
             dict(
                 type='CocoWholeBodyHalpe136Dataset',
                 data_root=coco_wb_root,
                 ann_file='annotations/coco_wholebody_train_v1.0.json',
                 data_prefix=dict(img='train2017/'),
+                filter_cfg=dict(vis_thr=0.35, skip_zero_num_keypoints=True),
                 pipeline={{_base_.train_pipeline}}),
         ]))
