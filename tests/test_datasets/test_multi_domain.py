@@ -54,7 +54,7 @@ def test_multi_domain_config_builds_mixed_dataset(repo_root, data_root):
     cfg = Config.fromfile(
         osp.join(
             repo_root, 'configs/wholebody_2d_keypoint/sikr/halpe136/'
-            'sikr_fastpose-se-res50_4xb48-270e_halpe136-coco-wholebody-256x192.py'))
+            'sikr_fastpose-se-res50_4xb48-265e_halpe136-coco-wholebody-256x192.py'))
     dcfg = cfg.train_dataloader.dataset.to_dict()
     # point both domains at the real samples of tests/data
     halpe, wb = dcfg['datasets']
