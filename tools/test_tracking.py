@@ -143,9 +143,25 @@ def build_tracker(name: str, metainfo=None):
     return TRACKERS.build(cfg)
 
 
+def _posetrack_keypoints(ann: dict, path: str) -> list:
+    """``[x, y, score] * K`` of a PoseTrack-format prediction: its per-joint
+    ``scores`` replace the visibility flags, as poseval reads them."""
+    kp = ann.get('keypoints')
+    scores = ann.get('scores')
+    if scores is None or kp is None:
+        return kp
+    kp = np.asarray(kp, np.float64).reshape(-1, 3)
+    if len(scores) != len(kp):
+        raise ValueError(f'{path}: annotation {ann.get("id", "?")} has {len(kp)} keypoints but '
+                         f'{len(scores)} "scores"')
+    kp[:, 2] = np.asarray(scores, np.float64)
+    return kp.ravel().tolist()
+
+
 def load_pose_results(path: str) -> List[dict]:
     """Entries ``{image_id (file name or id), keypoints (K, 3), idx}`` of an
-    AlphaPose results JSON or a PoseTrack-format prediction JSON."""
+    AlphaPose results JSON or a PoseTrack-format prediction JSON (whose
+    per-joint ``scores``, when given, are the keypoint scores)."""
     if not osp.isfile(path):
         raise FileNotFoundError(path)
     with open(path) as f:
@@ -155,7 +171,7 @@ def load_pose_results(path: str) -> List[dict]:
         data = [
             dict(
                 image_id=names.get(a['image_id'], a['image_id']),
-                keypoints=a['keypoints'],
+                keypoints=_posetrack_keypoints(a, path),
                 idx=a.get('track_id', -1),
                 score=a.get('score', 1.0)) for a in data['annotations']
         ]

@@ -15,7 +15,8 @@ import pytest
 
 from mmalphapose.evaluation.metrics import (PoseTrack18Metric, evaluate_keypoint_mota,
                                             evaluate_posetrack, load_posetrack_gt)
-from mmalphapose.evaluation.metrics.posetrack18_metric import (apply_ignore_regions,
+from mmalphapose.evaluation.metrics.posetrack18_metric import (POSETRACK_EVAL_NAMES,
+                                                               apply_ignore_regions,
                                                                points_in_polygons, voc_ap)
 from mmalphapose.registry import METRICS
 
@@ -207,3 +208,60 @@ def test_tool_reads_posetrack_gt_and_alphapose_json(repo_root, tmp_path):
     path.write_text(json.dumps(entries))
     m = tool.main([str(path), '--gt', osp.dirname(GT), '--pred-layout', 'posetrack', '--quiet'])
     assert m['MOTA'] == 1.0 and m['num_switches'] == 0
+
+
+def test_tool_reads_per_joint_scores_of_posetrack_predictions(repo_root, tmp_path):
+    """PoseTrack-format predictions carry the keypoint scores in ``scores``
+    (their keypoints' third value is a flag); poseval ranks by ``scores``."""
+    with open(GT) as f:
+        gt = json.load(f)
+    pred = dict(images=gt['images'], annotations=[])
+    for a in gt['annotations']:
+        kp = np.asarray(a['keypoints'], np.float64).reshape(-1, 3)
+        vis = kp[:, 2] > 0
+        real = np.c_[kp[:, :2], np.ones(17)]
+        pred['annotations'].append(
+            dict(image_id=a['image_id'], track_id=a['track_id'],
+                 keypoints=real.ravel().tolist(), scores=(0.9 * vis + 0.05).tolist()))
+        ghost = np.c_[kp[:, :2] + 40.0, np.ones(17)]  # a wrong second pose, low scores
+        pred['annotations'].append(
+            dict(image_id=a['image_id'], track_id=a['track_id'] + 500,
+                 keypoints=ghost.ravel().tolist(), scores=[0.02] * 17))
+    path = tmp_path / 'pred.json'
+    path.write_text(json.dumps(pred))
+    tool = _tool(repo_root)
+    m = tool.main([str(path), '--gt', GT, '--pred-layout', 'posetrack', '--quiet'])
+    assert m['AP'] == 1.0
+    for a in pred['annotations']:  # without scores every joint ties at 1
+        del a['scores']
+    path.write_text(json.dumps(pred))
+    assert tool.main([str(path), '--gt', GT, '--pred-layout', 'posetrack', '--quiet'])['AP'] < 1.0
+    pred['annotations'][0]['scores'] = [0.5] * 3
+    path.write_text(json.dumps(pred))
+    with pytest.raises(ValueError, match='"scores"'):
+        tool.main([str(path), '--gt', GT, '--pred-layout', 'posetrack', '--quiet'])
+
+
+def test_totals_are_means_over_the_15_posetrack_joints(videos):
+    """poseval averages the per-joint MOTA / precision over its 15 joints;
+    ear predictions (PoseTrack18 has no ear labels) are not evaluated."""
+    preds = _perfect(videos)
+    for p in preds.values():  # confident ear predictions: no false positives
+        p['scores'] = p['scores'].copy()
+        p['scores'][:, 3:5] = 0.9
+    m = evaluate_posetrack(videos, preds)
+    assert m['MOTA'] == 1.0 and m['Precision'] == 1.0 and m['num_false_positives'] == 0
+    assert 'AP/left_ear' not in m and 'MOTA/left_ear' not in m
+    all17 = evaluate_posetrack(videos, preds, eval_names=None)
+    assert all17['Precision'] < 1.0 and all17['num_false_positives'] > 0
+    # one joint entirely missed: the total is the mean of per-joint values,
+    # not pooled counts
+    for p in preds.values():
+        p['scores'][:, 0] = 0.0
+    m = evaluate_posetrack(videos, preds)
+    per = [m[f'MOTA/{n}'] for n in POSETRACK_EVAL_NAMES if f'MOTA/{n}' in m]
+    assert m['MOTA/nose'] == 0.0 and len(per) == 15
+    assert m['MOTA'] == pytest.approx(np.mean(per)) == pytest.approx(14 / 15)
+    assert m['MOTP/nose'] == 0.0  # poseval: MOTP 0 without detections
+    with pytest.raises(ValueError, match='eval_names'):
+        evaluate_posetrack(videos, preds, eval_names=['elbow'])

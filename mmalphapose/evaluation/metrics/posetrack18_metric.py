@@ -1,7 +1,12 @@
 """PoseTrack18 evaluation: per-joint AP and keypoint MOTA/MOTP/precision/recall.
 
-Follows the poseval conventions as we read them (the PoseTrack evaluation
-code is not vendored here):
+Follows the official poseval (leonid-pishchulin/poseval, not vendored
+here; compared side by side on PoseTrack18 frames, see
+``docs/tracking.md``):
+
+* the 15 PoseTrack joints are evaluated (PoseTrack18's ``left_ear`` /
+  ``right_ear`` are not annotated and are left out, as poseval's 15-joint
+  ``Joint`` list does, ``eval_helpers.py:12-29``);
 
 * head size ``0.6 * head-box diagonal`` (``bbox_head``); a predicted joint
   is correct when it lies within ``pckh_thr`` (0.5) head sizes of the GT
@@ -19,8 +24,20 @@ code is not vendored here):
   over the labelled frames of each video; ``MOTA = 1 - (misses + switches
   + false positives) / GT``, ``MOTP = 1 - mean normalised distance of the
   matches``, ``precision = detections / (detections + FP)``, ``recall =
-  detections / GT`` with ``detections = matches + switches``; the totals
-  sum the counts of all joints and videos.
+  detections / GT`` with ``detections = matches + switches``, per joint
+  over all videos; ``MOTA``, ``MOTP``, ``Precision`` and ``Recall`` are
+  the means of the per-joint values over the joints where they are
+  defined (``evaluateTracking.py:153-187``; a joint without detections
+  has MOTP 0, as there); ``AP`` is the mean per-joint AP; ``num_*`` are
+  the counts summed over the joints;
+* frames whose image says ``is_labeled: false`` are not evaluated (poseval
+  ignores the flag and evaluates every frame with annotated people).
+
+poseval quirks that are not copied: it drops the last frame of every
+sequence from the tracking evaluation (``evaluateTracking.py:68``) and,
+with py-motmetrics >= 1.2, its MOTP sums ``acc.events['D']``
+(``evaluateTracking.py:96``), which then lists every match twice; values
+here are fractions, not percent.
 
 GT is a PoseTrack18 JSON (one video, COCO style with ``vid_id``,
 ``frame_id``, ``is_labeled``, ``track_id``, ``bbox_head``) or a folder of
@@ -50,6 +67,8 @@ TO_POSETRACK = {
     17: [(0, 0)] + [(k, k) for k in range(3, 17)],
     26: [(0, 0), (18, 1), (17, 2)] + [(k, k) for k in range(3, 17)],
 }
+#: the 15 joints poseval evaluates (PoseTrack18 leaves the ears unlabelled)
+POSETRACK_EVAL_NAMES = tuple(n for n in POSETRACK_NAMES if n not in ('left_ear', 'right_ear'))
 
 
 # ------------------------------------------------------------------- GT
@@ -176,8 +195,11 @@ def evaluate_posetrack(videos: Dict[str, List[dict]],
                        predictions: Dict[Any, dict],
                        pckh_thr: float = 0.5,
                        mota_kpt_thr: float = 0.0,
-                       keypoint_names: Sequence[str] = POSETRACK_NAMES) -> Dict[str, float]:
-    """PoseTrack per-joint AP and MOTA/MOTP/precision/recall.
+                       keypoint_names: Sequence[str] = POSETRACK_NAMES,
+                       eval_names: Optional[Sequence[str]] = POSETRACK_EVAL_NAMES
+                       ) -> Dict[str, float]:
+    """PoseTrack per-joint AP and MOTA/MOTP/precision/recall as poseval
+    reports them (means over the evaluated joints).
 
     Args:
         videos: :func:`load_posetrack_gt` output.
@@ -187,13 +209,24 @@ def evaluate_posetrack(videos: Dict[str, List[dict]],
         pckh_thr: match radius in head sizes. 0.5.
         mota_kpt_thr: predicted joints with score <= this are not reported
             to the tracking evaluation. 0.0.
+        keypoint_names: the layout of GT and predictions.
+        eval_names: the joints evaluated (matching included); default the
+            15 of poseval, None: all of ``keypoint_names``.
 
     Returns:
-        dict: ``AP``, ``MOTA``, ``MOTP``, ``Precision``, ``Recall`` and per
-        joint ``AP/<name>``, ``MOTA/<name>``; plus the summed counts.
+        dict: ``AP``, ``MOTA``, ``MOTP``, ``Precision``, ``Recall`` (means of
+        the per-joint values) and per joint ``AP/<name>``, ``MOTA/<name>``,
+        ``MOTP/<name>``, ``Precision/<name>``, ``Recall/<name>``; plus the
+        counts summed over the joints.
     """
-    K = len(keypoint_names)
-    empty = dict(ids=np.zeros(0, np.int64), keypoints=np.zeros((0, K, 2)), scores=np.zeros((0, K)))
+    names = list(eval_names or keypoint_names)
+    missing = [n for n in names if n not in keypoint_names]
+    if missing:
+        raise ValueError(f'evaluate_posetrack: eval_names {missing} not in keypoint_names')
+    sel = np.asarray([list(keypoint_names).index(n) for n in names])
+    K_all, K = len(keypoint_names), len(names)
+    empty = dict(
+        ids=np.zeros(0, np.int64), keypoints=np.zeros((0, K_all, 2)), scores=np.zeros((0, K_all)))
     scores_tp: List[List[np.ndarray]] = [[] for _ in range(K)]
     n_gt = np.zeros(K)
     counts = defaultdict(float)
@@ -204,9 +237,10 @@ def evaluate_posetrack(videos: Dict[str, List[dict]],
                 continue
             pred = predictions.get(gt['image_id'], predictions.get(gt['file_name'], empty))
             pred = {k: np.asarray(v) for k, v in pred.items()}
-            pred['keypoints'] = pred['keypoints'].reshape(-1, K, 2).astype(np.float64)
-            pred['scores'] = pred['scores'].reshape(-1, K).astype(np.float64)
+            pred['keypoints'] = pred['keypoints'].reshape(-1, K_all, 2)[:, sel].astype(np.float64)
+            pred['scores'] = pred['scores'].reshape(-1, K_all)[:, sel].astype(np.float64)
             pred['ids'] = pred['ids'].reshape(-1)
+            gt = dict(gt, keypoints=gt['keypoints'][:, sel], visible=gt['visible'][:, sel])
             g, p = apply_ignore_regions(gt, pred)
             hits = _frame_hits(g, p, pckh_thr)
             present = p['scores'] > 0
@@ -225,13 +259,14 @@ def evaluate_posetrack(videos: Dict[str, List[dict]],
                     pred_scores=p['scores']))
         if not mot_frames:
             continue
-        m = evaluate_keypoint_mota(mot_frames, pckh_thr, mota_kpt_thr, keypoint_names)
+        m = evaluate_keypoint_mota(mot_frames, pckh_thr, mota_kpt_thr, names)
         for key, val in m.items():
             if '/' in key and not key.startswith('mota/'):
                 counts[key] += val
     out: Dict[str, float] = {}
     aps, tot = [], defaultdict(float)
-    for k, name in enumerate(keypoint_names):
+    per_joint = defaultdict(list)
+    for k, name in enumerate(names):
         if n_gt[k] > 0:
             st = np.concatenate(scores_tp[k]) if scores_tp[k] else np.zeros((0, 2))
             order = np.argsort(-st[:, 0], kind='stable')
@@ -245,23 +280,30 @@ def evaluate_posetrack(videos: Dict[str, List[dict]],
             for key in ('num_objects', 'num_misses', 'num_switches', 'num_false_positives',
                         'num_matches', 'dist_sum')
         }
-        if c['num_objects'] > 0:
-            out[f'MOTA/{name}'] = _mot_scores(c)['MOTA']
+        for key, val in _mot_scores(c).items():
+            per_joint[key].append(val)
+            if not np.isnan(val):
+                out[f'{key}/{name}'] = val
         for key, val in c.items():
             tot[key] += val
     out['AP'] = float(np.mean(aps)) if aps else float('nan')
-    out.update(_mot_scores(tot))
+    for key, vals in per_joint.items():  # poseval: mean over the defined joints
+        vals = np.asarray(vals, np.float64)
+        out[key] = float(vals[~np.isnan(vals)].mean()) if (~np.isnan(vals)).any() else float('nan')
     out.update({key: int(val) for key, val in tot.items() if key != 'dist_sum'})
     return out
 
 
 def _mot_scores(c: Dict[str, float]) -> Dict[str, float]:
+    """One joint's MOTA, MOTP, precision and recall as poseval computes them
+    (``evaluateTracking.py:153-177``): NaN where undefined, MOTP 0 without
+    detections."""
     det = c['num_matches'] + c['num_switches']
     nan = float('nan')
     errors = c['num_misses'] + c['num_switches'] + c['num_false_positives']
     return dict(
         MOTA=1 - errors / c['num_objects'] if c['num_objects'] else nan,
-        MOTP=1 - c['dist_sum'] / det if det else nan,
+        MOTP=1 - c['dist_sum'] / det if det else 0.0,
         Precision=det / (det + c['num_false_positives']) if det + c['num_false_positives'] else nan,
         Recall=det / c['num_objects'] if c['num_objects'] else nan)
 
