@@ -8,7 +8,10 @@
 _base_ = ['mmpose::_base_/default_runtime.py']
 
 custom_imports = dict(
-    imports=['mmalphapose.engine.hooks', 'mmalphapose.datasets.transforms'],
+    imports=[
+        'mmalphapose.safe_checkpoint_loading', 'mmalphapose.engine.hooks',
+        'mmalphapose.datasets.transforms'
+    ],
     allow_failed_imports=False)
 
 # runtime: a few iterations on the sample

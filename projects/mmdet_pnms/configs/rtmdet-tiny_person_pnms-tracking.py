@@ -11,6 +11,10 @@
 # (projects/kd_pgpg).
 _base_ = 'mmdet::rtmdet/rtmdet_tiny_8xb32-300e_coco.py'
 
+# mmengine Runner checkpoints of this detector (load_from, resume) load with
+# torch.load(weights_only=True): see docs/interop.md
+custom_imports = dict(imports=['mmalphapose.safe_checkpoint_loading'], allow_failed_imports=False)
+
 # person only, no download of ImageNet weights
 model = dict(backbone=dict(init_cfg=None), bbox_head=dict(num_classes=1))
 

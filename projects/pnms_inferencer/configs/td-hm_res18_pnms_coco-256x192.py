@@ -4,7 +4,10 @@
 _base_ = ['mmpose::_base_/default_runtime.py']
 
 custom_imports = dict(
-    imports=['projects.pnms_inferencer.inferencers', 'mmalphapose.evaluation'],
+    imports=[
+        'mmalphapose.safe_checkpoint_loading', 'projects.pnms_inferencer.inferencers',
+        'mmalphapose.evaluation'
+    ],
     allow_failed_imports=False)
 
 codec = dict(type='MSRAHeatmap', input_size=(192, 256), heatmap_size=(48, 64), sigma=2)

@@ -4,7 +4,8 @@
 _base_ = ['mmpose::_base_/default_runtime.py']
 
 custom_imports = dict(
-    imports=['projects.pose_aware_tracking.inferencers'], allow_failed_imports=False)
+    imports=['mmalphapose.safe_checkpoint_loading', 'projects.pose_aware_tracking.inferencers'],
+    allow_failed_imports=False)
 
 codec = dict(type='MSRAHeatmap', input_size=(192, 256), heatmap_size=(48, 64), sigma=2)
 model = dict(

@@ -6,7 +6,8 @@
 _base_ = ['mmpose::_base_/default_runtime.py']
 
 custom_imports = dict(
-    imports=['mmalphapose.models', 'mmalphapose.codecs'], allow_failed_imports=False)
+    imports=['mmalphapose.safe_checkpoint_loading', 'mmalphapose.models', 'mmalphapose.codecs'],
+    allow_failed_imports=False)
 
 # runtime: a few iterations on the sample
 train_cfg = dict(by_epoch=False, max_iters=20, val_interval=20)
