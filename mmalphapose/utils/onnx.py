@@ -1,8 +1,50 @@
-"""One way to open the bundled ONNX models with onnxruntime on the CPU."""
-from typing import Any
+"""One way to open the bundled ONNX models with onnxruntime, and the one
+choice of execution providers for a device string."""
+import os
+import os.path as osp
+from typing import Any, List, Optional, Sequence, Union
+
+Provider = Union[str, tuple]
 
 
-def create_onnx_session(model_path: str, owner: str, num_threads: int = 0) -> Any:
+def onnx_providers(device: str = 'cpu',
+                   tensorrt: bool = False,
+                   available: Optional[Sequence[str]] = None) -> List[Provider]:
+    """onnxruntime execution providers for ``device``, best first.
+
+    ``'cpu'``: the CPU provider only. ``'cuda[:i]'``: the CUDA provider on
+    GPU ``i`` when installed (``onnxruntime-gpu``), then the CPU provider as
+    onnxruntime's fallback for unsupported nodes; with ``tensorrt`` the
+    TensorRT provider first (fp16 on, engines cached under
+    ``~/.cache/mmalphapose/trt``). Providers missing from ``available``
+    (default: ``onnxruntime.get_available_providers()``) are left out.
+    """
+    device = str(device)
+    if not device.startswith('cuda'):
+        return ['CPUExecutionProvider']
+    if available is None:
+        import onnxruntime as ort
+        available = ort.get_available_providers()
+    idx = int(device.split(':')[1]) if ':' in device else 0
+    out: List[Provider] = []
+    if tensorrt and 'TensorrtExecutionProvider' in available:
+        cache = osp.join(osp.expanduser('~'), '.cache', 'mmalphapose', 'trt')
+        os.makedirs(cache, exist_ok=True)
+        out.append(('TensorrtExecutionProvider',
+                    dict(
+                        device_id=idx,
+                        trt_fp16_enable=True,
+                        trt_engine_cache_enable=True,
+                        trt_engine_cache_path=cache)))
+    if 'CUDAExecutionProvider' in available:
+        out.append(('CUDAExecutionProvider', dict(device_id=idx)))
+    return out + ['CPUExecutionProvider']
+
+
+def create_onnx_session(model_path: str,
+                        owner: str,
+                        num_threads: int = 0,
+                        device: str = 'cpu') -> Any:
     """An onnxruntime CPU session for ``model_path``.
 
     Relative paths are tried against the cwd, then the package resources (so
@@ -12,6 +54,7 @@ def create_onnx_session(model_path: str, owner: str, num_threads: int = 0) -> An
         model_path: the ``.onnx`` file.
         owner: the class opening it, named in error messages.
         num_threads: intra-op threads; 0 keeps onnxruntime's default.
+        device: ``'cpu'`` or ``'cuda[:i]'`` (:func:`onnx_providers`).
 
     Raises:
         FileNotFoundError: no such file.
@@ -31,8 +74,7 @@ def create_onnx_session(model_path: str, owner: str, num_threads: int = 0) -> An
     if num_threads > 0:
         opts.intra_op_num_threads = num_threads
     try:
-        return ort.InferenceSession(
-            model_path, sess_options=opts, providers=['CPUExecutionProvider'])
+        return ort.InferenceSession(model_path, sess_options=opts, providers=onnx_providers(device))
     except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf types
         from .errors import ModelFileError, one_line
         raise ModelFileError(f'{owner}: "{model_path}" is not a valid ONNX model '

@@ -68,3 +68,47 @@ def test_verify_the_bundled_student(tmp_path, capsys):
     text = capsys.readouterr().out
     assert code == 0, text
     assert 'OK' in text and 'features: True' in text
+
+
+def test_int8_export_runs_in_the_backend(tmp_path, monkeypatch):
+    """--int8 writes where the onnxruntime backend's int8 option reads; its
+    keypoints stay near the float32 network's on the tiny stand-in model."""
+    pytest.importorskip('onnxruntime.quantization', reason='needs ml_dtypes '
+                        '(requirements/optional.txt)')
+    from mmalphapose.apis import init_model
+    from mmalphapose.apis.backends import build_pose_backend
+    from mmalphapose.testing import write_standin_config
+    monkeypatch.setenv('MMALPHAPOSE_ONNX_CACHE', str(tmp_path / 'cache'))
+    cfg = write_standin_config(str(tmp_path))
+    torch.manual_seed(0)
+    assert _tool().main([cfg, '--int8']) == 0
+    torch.manual_seed(0)
+    model = init_model(cfg)
+    rt = build_pose_backend(model, 'onnxruntime', int8=True)
+    assert rt.onnx_network.path.endswith('.int8.onnx')
+    types = {n.op_type for n in __import__('onnx').load(rt.onnx_network.path).graph.node}
+    assert 'QuantizeLinear' in types
+    x = _tool().calibration_inputs(model)[:3]  # real crops, as calibrated
+    q = rt.onnx_network.run(x)[0]
+    f = build_pose_backend(model, 'onnxruntime').onnx_network.run(x)[0]
+    assert q.shape == f.shape and np.corrcoef(q.ravel(), f.ravel())[0, 1] > 0.95
+
+
+def test_int8_without_the_quantiser_is_one_line(tmp_path, monkeypatch, capsys):
+    import builtins
+    from mmalphapose.testing import write_standin_config
+    monkeypatch.setenv('MMALPHAPOSE_ONNX_CACHE', str(tmp_path / 'cache'))
+    real_import = builtins.__import__
+
+    def no_quantiser(name, *args, **kwargs):
+        if name.startswith('onnxruntime.quantization'):
+            raise ImportError("No module named 'ml_dtypes'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, '__import__', no_quantiser)
+    tool = _tool()
+    cfg = write_standin_config(str(tmp_path))
+    assert tool.main([cfg, '--int8']) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and 'ml_dtypes' in err
+    assert tool.main([cfg, '--int8', '--fp16']) == 2

@@ -15,3 +15,18 @@ def test_relative_path_resolves_against_repo_root(tmp_path, monkeypatch):
 def test_missing_file_names_owner_and_path():
     with pytest.raises(FileNotFoundError, match=r'Probe: model file "nope\.onnx" not found'):
         create_onnx_session('nope.onnx', 'Probe')
+
+
+def test_providers_follow_the_device():
+    from mmalphapose.utils.onnx import onnx_providers
+    gpu = ['TensorrtExecutionProvider', 'CUDAExecutionProvider', 'CPUExecutionProvider']
+    assert onnx_providers('cpu', available=gpu) == ['CPUExecutionProvider']
+    assert onnx_providers('cpu', tensorrt=True, available=gpu) == ['CPUExecutionProvider']
+    got = onnx_providers('cuda:1', available=gpu)
+    assert got == [('CUDAExecutionProvider', dict(device_id=1)), 'CPUExecutionProvider']
+    trt = onnx_providers('cuda', tensorrt=True, available=gpu)
+    assert [p[0] for p in trt[:2]] == gpu[:2] and trt[0][1]['device_id'] == 0
+    assert trt[0][1]['trt_fp16_enable'] and trt[-1] == 'CPUExecutionProvider'
+    # a CPU-only onnxruntime: the CUDA device still gets a working session list
+    assert onnx_providers('cuda', tensorrt=True, available=['CPUExecutionProvider']) == \
+        ['CPUExecutionProvider']

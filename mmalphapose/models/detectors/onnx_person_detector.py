@@ -39,6 +39,8 @@ class ONNXPersonDetector:
         person_class: class index of "person" (0 in COCO-80 order).
         person_only: drop all other classes.
         num_threads: onnxruntime intra-op threads (0 = default).
+        device: ``'cpu'`` or ``'cuda[:i]'``: onnxruntime's CUDA provider
+            when installed (``utils.onnx.onnx_providers``).
     """
 
     def __init__(self,
@@ -53,8 +55,10 @@ class ONNXPersonDetector:
                  max_per_img: int = 100,
                  person_class: int = 0,
                  person_only: bool = True,
-                 num_threads: int = 0) -> None:
-        self.session = create_onnx_session(model_path, 'ONNXPersonDetector', num_threads)
+                 num_threads: int = 0,
+                 device: str = 'cpu') -> None:
+        self.session = create_onnx_session(model_path, 'ONNXPersonDetector', num_threads,
+                                           device)
         self.model_path = model_path
         self.input_name = self.session.get_inputs()[0].name
         self.input_size = tuple(int(v) for v in input_size)
