@@ -271,6 +271,8 @@ def build_person_detector(det_config: Optional[str] = None,
     cfg = Config.fromfile(det_config)
     model_type = str(cfg.get('model', {}).get('type', ''))
     if model_type.split('.')[-1] == 'ONNXPersonDetector':
+        if str(device).startswith('cuda'):  # onnxruntime's CUDA provider
+            options = dict(options or {}, device=str(device))
         return ONNXDetectorWrapper(
             cfg,
             det_checkpoint,

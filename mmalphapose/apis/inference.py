@@ -247,12 +247,14 @@ class TopdownPredictor:
                 bboxes=np.zeros((0, 4), np.float32),
                 bbox_scores=np.zeros((0, ), np.float32))
         crops, centers, scales = self.crop(images, image_ids, bboxes)
+        if self.device.type == 'cuda':  # page-locked: the copies below run asynchronously
+            crops = crops.pin_memory()
         forward = self._forward_batched if self.batched else self._forward_samples
         parts = []
         with torch.no_grad():
             for start in range(0, n, self.batch_size):
                 sl = slice(start, min(n, start + self.batch_size))
-                inputs = crops[sl].to(self.device)
+                inputs = crops[sl].to(self.device, non_blocking=True)
                 batch = forward(inputs, sl, images, image_ids, centers, scales, img_paths, bboxes,
                                 scores)
                 if with_heatmaps:
