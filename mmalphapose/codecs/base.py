@@ -1,4 +1,5 @@
 """Common base of the keypoint codecs (no nn.Module, numpy in / numpy out)."""
+from abc import ABCMeta, abstractmethod
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
@@ -11,10 +12,11 @@ def _as_numpy(x: Any) -> np.ndarray:
     return to_numpy(x, np.float32)
 
 
-class BaseKeypointCodec:
+class BaseKeypointCodec(metaclass=ABCMeta):
     """Base class: fixes ``input_size`` / ``heatmap_size`` (both ``(w, h)``).
 
-    Subclasses implement :meth:`encode` and :meth:`decode`; :meth:`batch_decode`
+    Subclasses implement the abstract :meth:`encode` and :meth:`decode`
+    (as MMPose's ``BaseKeypointCodec``); :meth:`batch_decode`
     decodes a batch of network outputs sample by sample.
 
     MMPose's codec interface, so MMPose's ``GenerateTarget`` and
@@ -81,11 +83,15 @@ class BaseKeypointCodec:
         """False: MMPose's heads decode our outputs one sample at a time."""
         return False
 
+    @abstractmethod
     def encode(self, keypoints: np.ndarray, keypoints_visible: Optional[np.ndarray] = None) -> Dict:
-        raise NotImplementedError
+        """Keypoints (N,K,2) in input pixels (+ visibility (N,K)) -> the
+        training targets, a dict routed by the mapping tables."""
 
+    @abstractmethod
     def decode(self, encoded: Any) -> Tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError
+        """Network outputs of N samples -> keypoints (N,K,2) in input pixels
+        and scores (N,K)."""
 
     def batch_decode(self, batch: Any) -> List[Tuple[np.ndarray, np.ndarray]]:
         """Decode (B, K, H, W) outputs -> list of B ``(keypoints (1,K,2),

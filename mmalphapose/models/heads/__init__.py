@@ -1,18 +1,12 @@
 """Heads (MODELS)."""
-from .base_head import BaseTopdownHead
+from .base_head import BaseHead, BaseTopdownHead
 from .combined_head import CombinedHead
 from .heatmap_head import FastPoseHeatmapHead, PartPathHeatmapHead
+from .hybrik_head import HybrIKHead
+from .identity_embedding_head import IdentityEmbeddingHead
 from .sikr_head import SIKRHead
 
 __all__ = [
-    'BaseTopdownHead', 'FastPoseHeatmapHead', 'PartPathHeatmapHead', 'SIKRHead', 'CombinedHead'
+    'BaseHead', 'BaseTopdownHead', 'FastPoseHeatmapHead', 'PartPathHeatmapHead', 'SIKRHead',
+    'CombinedHead', 'IdentityEmbeddingHead', 'HybrIKHead'
 ]
-
-from .identity_embedding_head import IdentityEmbeddingHead  # noqa: E402
-from .identity_embedding_head import PoseTrackEstimator
-
-__all__ += ['IdentityEmbeddingHead', 'PoseTrackEstimator']
-
-from .hybrik_head import HybrIKHead  # noqa: E402
-
-__all__ += ['HybrIKHead']

@@ -1,5 +1,7 @@
-"""Shared parts of the top-down heads."""
-from typing import Optional, Sequence, Tuple, Union
+"""The head interface (:class:`BaseHead`) and the shared parts of the
+top-down heads (:class:`BaseTopdownHead`)."""
+from abc import ABCMeta, abstractmethod
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 import torch
@@ -8,8 +10,7 @@ from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
 from mmalphapose.registry import KEYPOINT_CODECS
-
-Feats = Union[Tensor, Sequence[Tensor]]
+from mmalphapose.utils.typing import Features, OptConfigType, OptMultiConfig, Outputs, SampleList
 
 
 def _to_tensor(x, device) -> Tensor:
@@ -18,9 +19,37 @@ def _to_tensor(x, device) -> Tensor:
     return torch.as_tensor(np.asarray(x), dtype=torch.float32, device=device)
 
 
-class BaseTopdownHead(BaseModule):
+class BaseHead(BaseModule, metaclass=ABCMeta):
+    """What every head implements (MMPose's ``BaseHead``).
+
+    - :meth:`forward`: features -> raw outputs (maps, or named tensors);
+    - :meth:`loss`: features + data samples with targets -> dict of losses;
+    - :meth:`predict`: features + data samples -> predictions.
+    """
+
+    @abstractmethod
+    def forward(self, feats: Features) -> Outputs:
+        """Features -> raw outputs."""
+
+    @abstractmethod
+    def loss(self,
+             feats: Features,
+             batch_data_samples: SampleList,
+             train_cfg: OptConfigType = None) -> Dict[str, Tensor]:
+        """Features + data samples with targets -> dict of losses."""
+
+    @abstractmethod
+    def predict(self,
+                feats: Features,
+                batch_data_samples: SampleList,
+                test_cfg: OptConfigType = None) -> Any:
+        """Features + data samples -> predictions."""
+
+
+class BaseTopdownHead(BaseHead):
     """Final 3x3/1x1 conv producing K maps, plus target gathering, decoding
-    and packing of predictions. Subclasses define ``loss`` and ``predict``.
+    and packing of predictions. Subclasses define ``loss`` and
+    ``decode_outputs``.
 
     Args:
         in_channels: channels of the input feature.
@@ -37,8 +66,8 @@ class BaseTopdownHead(BaseModule):
                  out_channels: int,
                  final_kernel_size: int = 3,
                  in_index: int = -1,
-                 decoder: Optional[dict] = None,
-                 init_cfg=None) -> None:
+                 decoder: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.in_channels = in_channels
         self.out_channels = out_channels
@@ -50,12 +79,12 @@ class BaseTopdownHead(BaseModule):
         nn.init.zeros_(self.final_layer.bias)
         self.decoder = KEYPOINT_CODECS.build(decoder) if decoder else None
 
-    def _select(self, feats: Feats) -> Tensor:
+    def _select(self, feats: Features) -> Tensor:
         if isinstance(feats, Tensor):
             return feats
         return feats[self.in_index]
 
-    def forward(self, feats: Feats) -> Tensor:
+    def forward(self, feats: Features) -> Tensor:
         """Features -> raw maps (N, K, H, W) (no activation)."""
         return self.final_layer(self._select(feats))
 
@@ -75,9 +104,9 @@ class BaseTopdownHead(BaseModule):
 
     # ------------------------------------------------------------ outputs
     def predict(self,
-                feats: Feats,
-                batch_data_samples: Sequence,
-                test_cfg: Optional[dict] = None) -> InstanceData:
+                feats: Features,
+                batch_data_samples: SampleList,
+                test_cfg: OptConfigType = None) -> InstanceData:
         """Features (``[feats, feats_of_flipped_input]`` with
         ``test_cfg['flip_test']``) -> :meth:`forward` -> :meth:`decode_outputs`.
 
@@ -90,7 +119,7 @@ class BaseTopdownHead(BaseModule):
         outputs_flip = None if feats_flip is None else self.forward(feats_flip)
         return self.decode_outputs(self.forward(feats), outputs_flip, batch_data_samples, test_cfg)
 
-    def decode_outputs(self, outputs, outputs_flip, batch_data_samples: Sequence,
+    def decode_outputs(self, outputs, outputs_flip, batch_data_samples: SampleList,
                        test_cfg: dict) -> InstanceData:
         """Raw outputs of :meth:`forward` (and of the flipped crops, or None)
         -> one InstanceData of the N crops; what a network runner's output
@@ -105,7 +134,7 @@ class BaseTopdownHead(BaseModule):
             keypoint_scores=np.asarray(scores, np.float32))
 
     @staticmethod
-    def _split_flip(feats, test_cfg: Optional[dict]) -> Tuple[Feats, Optional[Feats]]:
+    def _split_flip(feats, test_cfg: OptConfigType) -> Tuple[Features, Optional[Features]]:
         if test_cfg and test_cfg.get('flip_test', False):
             if not (isinstance(feats, (list, tuple)) and len(feats) == 2):
                 raise ValueError('flip_test expects [feats, feats_flipped]')

@@ -6,8 +6,9 @@ from mmengine.structures import InstanceData
 
 from mmalphapose.registry import MODELS
 from mmalphapose.structures.pose_metainfo import PoseMetainfo
+from mmalphapose.utils.typing import Features, OptConfigType, SampleList
 from ..utils import flip_heatmaps_back, get_flip_indices, integral_coordinates
-from .base_head import BaseTopdownHead, Feats
+from .base_head import BaseTopdownHead
 
 
 def num_body_from_metainfo(metainfo: Union[str, dict]) -> int:
@@ -88,7 +89,10 @@ class CombinedHead(BaseTopdownHead):
         self.heatmap_loss = MODELS.build(heatmap_loss)
         self.regression_loss = MODELS.build(regression_loss)
 
-    def loss(self, feats: Feats, batch_data_samples, train_cfg: dict = {}) -> dict:
+    def loss(self,
+             feats: Features,
+             batch_data_samples: SampleList,
+             train_cfg: OptConfigType = None) -> dict:
         b = self.num_body_keypoints
         out = self.forward(feats)
         dev = out.device

@@ -6,8 +6,9 @@ from mmengine.structures import InstanceData
 from torch import nn
 
 from mmalphapose.registry import MODELS
+from mmalphapose.utils.typing import Features, OptConfigType, SampleList
 from ..utils import flip_heatmaps_back, get_flip_indices
-from .base_head import BaseTopdownHead, Feats
+from .base_head import BaseTopdownHead
 
 
 @MODELS.register_module()
@@ -71,11 +72,14 @@ class FastPoseHeatmapHead(BaseTopdownHead):
                 nn.init.normal_(m.weight, std=0.001)
         self.loss_module = MODELS.build(loss)
 
-    def forward(self, feats: Feats):
+    def forward(self, feats: Features):
         out = self.final_layer(self.deconv_layers(self._select(feats)))
         return out.sigmoid() if self.final_act == 'sigmoid' else out
 
-    def loss(self, feats: Feats, batch_data_samples, train_cfg: dict = {}) -> dict:
+    def loss(self,
+             feats: Features,
+             batch_data_samples: SampleList,
+             train_cfg: OptConfigType = None) -> dict:
         pred = self.forward(feats)
         target = self._gather(batch_data_samples, 'gt_fields', 'heatmaps', pred.device)
         weights = self._gather(batch_data_samples, 'gt_instance_labels', 'keypoint_weights',
@@ -171,7 +175,7 @@ class PartPathHeatmapHead(FastPoseHeatmapHead):
         nn.init.constant_(layer.bias, -4.0 if self.final_act == 'sigmoid' else 0.0)
         return layer
 
-    def forward(self, feats: Feats) -> torch.Tensor:
+    def forward(self, feats: Features) -> torch.Tensor:
         """``(body (N,C,h,w), part (N,C,h,w))`` -> heatmaps (N,K,h,w)."""
         if isinstance(feats, torch.Tensor) or len(feats) != 2:
             raise ValueError('PartPathHeatmapHead: expects the (body, part) features of a '

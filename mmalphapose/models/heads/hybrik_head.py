@@ -8,11 +8,11 @@ from torch import Tensor, nn
 
 from mmalphapose.registry import MODELS
 from mmalphapose.utils.array_conversion import to_numpy
+from mmalphapose.utils.typing import Features, OptConfigType, SampleList
 from ..body_models import (HYBRIK_FLIP_PAIRS, NUM_HYBRIK_JOINTS, axis_angle_to_matrix, flip_indices,
                            uvd_to_camera)
 from ..utils import flip_heatmaps_back
-from .base_head import BaseTopdownHead, Feats
-
+from .base_head import BaseTopdownHead
 
 #: key prefixes of HybrIK's / AlphaPose's ``Simple3DPoseBaseSMPLCam`` head
 #: (``tools/model_converters/hybrik2mmalphapose.py`` renames them to ``head.*``)
@@ -159,14 +159,14 @@ class HybrIKHead(BaseTopdownHead):
             phis=self.decphi(g).reshape(-1, self.num_twists, 2),
             cam=self.deccam(g) + self.init_cam)
 
-    def _features(self, feats: Feats) -> Tensor:
+    def _features(self, feats: Features) -> Tensor:
         x = self._select(feats)
         if x.shape[1] != self.in_channels:
             raise ValueError(f'HybrIKHead: expected {self.in_channels} input channels, got '
                              f'{x.shape[1]}')
         return x
 
-    def forward(self, feats: Feats) -> Dict[str, Tensor]:
+    def forward(self, feats: Features) -> Dict[str, Tensor]:
         """Features -> dict of ``logits`` (N,K*D,H,W) (the 3D heatmap
         volumes), ``uvd`` (N,K,3), ``scores`` (N,K), ``betas`` (N,10),
         ``delta_shape``, ``phis`` (N,23,2), ``cam`` (N,3), ``joints_3d``
@@ -220,7 +220,10 @@ class HybrIKHead(BaseTopdownHead):
             return None
         return self._gather(samples, 'gt_instance_labels', name, device)
 
-    def loss(self, feats: Feats, batch_data_samples, train_cfg: dict = {}) -> dict:
+    def loss(self,
+             feats: Features,
+             batch_data_samples: SampleList,
+             train_cfg: OptConfigType = None) -> dict:
         out = self.forward(feats)
         dev = out['uvd'].device
         target = dict(

@@ -5,23 +5,22 @@ heatmaps, normalised per keypoint, weight the feature map before pooling
 (pose-guided attention), so the embedding describes the person the pose
 belongs to rather than background or other people in the box.
 
-``PoseTrackEstimator`` is a :class:`TopdownPoseEstimator` with this branch:
-one forward pass gives keypoints and ``pred_instances.embeddings``.
+``PoseTrackEstimator`` (``models/pose_estimators/pose_track.py``) is a
+``TopdownPoseEstimator`` with this branch: one forward pass gives keypoints
+and ``pred_instances.embeddings``.
 """
 import zlib
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from mmalphapose.registry import MODELS
 from mmalphapose.utils.array_conversion import to_numpy
-from ..pose_estimators import TopdownPoseEstimator
-
-Feats = Union[Tensor, Sequence[Tensor]]
+from mmalphapose.utils.typing import Features, OptConfigType, OptSampleList, SampleList
+from .base_head import BaseHead
 
 
 def identity_labels(batch_data_samples: Sequence) -> Tensor:
@@ -64,7 +63,7 @@ def _video_key(vid) -> int:
 
 
 @MODELS.register_module()
-class IdentityEmbeddingHead(BaseModule):
+class IdentityEmbeddingHead(BaseHead):
     """Re-id embedding with pose-guided attention pooling.
 
     Args:
@@ -146,7 +145,7 @@ class IdentityEmbeddingHead(BaseModule):
         f = self.attention_floor
         return f + (1.0 - f) * att.clamp(0, 1)
 
-    def _embed(self, feats: Feats, heatmaps: Optional[Tensor]) -> Tensor:
+    def _embed(self, feats: Features, heatmaps: Optional[Tensor]) -> Tensor:
         x = feats if isinstance(feats, Tensor) else feats[self.in_index]
         x = self.reduce(x)
         if self.attention == 'none' or heatmaps is None:
@@ -159,17 +158,18 @@ class IdentityEmbeddingHead(BaseModule):
             pooled = (x * att).sum((2, 3)) / att.sum((2, 3))
         return self.bn(self.fc(pooled))
 
-    def forward(self, feats: Feats, heatmaps: Optional[Tensor]) -> Tensor:
+    def forward(self, feats: Features, heatmaps: Optional[Tensor]) -> Tensor:
         """Shared features + pose maps -> L2-normalised embeddings (N, D)."""
         return F.normalize(self._embed(feats, heatmaps), dim=1)
 
     def loss(self,
-             feats: Feats,
+             feats: Features,
              heatmaps: Optional[Tensor],
-             batch_data_samples: Sequence,
-             train_cfg: Optional[dict] = None) -> Dict[str, Tensor]:
+             batch_data_samples: SampleList,
+             train_cfg: OptConfigType = None) -> Dict[str, Tensor]:
         """Identity losses; labels from the data samples (see
-        :func:`identity_labels`)."""
+        :func:`identity_labels`). Unlike the pose heads it also takes the
+        pose maps it attends with (``heatmaps``, (N,K,H,W) or None)."""
         labels = identity_labels(batch_data_samples).to(
             (feats if isinstance(feats, Tensor) else feats[0]).device)
         emb = self._embed(feats, heatmaps)
@@ -190,54 +190,9 @@ class IdentityEmbeddingHead(BaseModule):
 
     @torch.no_grad()
     def predict(self,
-                feats: Feats,
+                feats: Features,
                 heatmaps: Optional[Tensor],
-                batch_data_samples: Optional[Sequence] = None,
-                test_cfg: Optional[dict] = None) -> Tensor:
+                batch_data_samples: OptSampleList = None,
+                test_cfg: OptConfigType = None) -> Tensor:
         """Embeddings (N, D) for inference."""
         return self.forward(feats, heatmaps)
-
-
-@MODELS.register_module()
-class PoseTrackEstimator(TopdownPoseEstimator):
-    """Top-down pose estimator with a pose-aware identity-embedding branch.
-
-    Same arguments as :class:`TopdownPoseEstimator` plus ``embedding_head``
-    (an :class:`IdentityEmbeddingHead` config) and ``embedding_loss_weight``.
-    ``loss`` adds the identity losses (``loss_id_*``) to the pose losses;
-    ``predict`` also writes ``pred_instances.embeddings`` (1, D) per sample.
-    """
-
-    def __init__(self,
-                 backbone: dict,
-                 head: dict,
-                 embedding_head: dict,
-                 neck: Optional[dict] = None,
-                 embedding_loss_weight: float = 1.0,
-                 **kwargs) -> None:
-        super().__init__(backbone=backbone, head=head, neck=neck, **kwargs)
-        self.embedding_head = MODELS.build(embedding_head)
-        self.embedding_loss_weight = embedding_loss_weight
-
-    def loss(self, inputs: Tensor, data_samples: list) -> Dict[str, Tensor]:
-        feats = self.extract_feat(inputs)
-        losses = self.head.loss(feats, data_samples, train_cfg=self.train_cfg)
-        id_losses = self.embedding_head.loss(feats, self.head.forward(feats), data_samples)
-        for k, v in id_losses.items():
-            losses[k] = v * self.embedding_loss_weight if k.startswith('loss') else v
-        return losses
-
-    def predict(self, inputs: Tensor, data_samples: list) -> list:
-        feats = self.extract_feat(inputs)
-        if self.test_cfg.get('flip_test', False):
-            pose_feats: Union[Sequence, List] = [feats, self.extract_feat(inputs.flip(-1))]
-        else:
-            pose_feats = feats
-        preds = self.head.predict(pose_feats, data_samples, test_cfg=self.test_cfg)
-        samples = self.add_pred_to_datasample(preds, data_samples)
-        emb = self.embedding_head.predict(feats, self.head.forward(feats))
-        emb = emb.float().cpu().numpy()
-        for i, sample in enumerate(samples):
-            n = len(sample.pred_instances.keypoints)
-            sample.pred_instances.embeddings = np.repeat(emb[i:i + 1], n, 0)
-        return samples

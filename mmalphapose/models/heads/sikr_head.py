@@ -5,8 +5,9 @@ import numpy as np
 from mmengine.structures import InstanceData
 
 from mmalphapose.registry import MODELS
+from mmalphapose.utils.typing import Features, OptConfigType, SampleList
 from ..utils import flip_heatmaps_back, get_flip_indices, integral_coordinates
-from .base_head import BaseTopdownHead, Feats
+from .base_head import BaseTopdownHead
 
 
 @MODELS.register_module()
@@ -63,7 +64,10 @@ class SIKRHead(BaseTopdownHead):
         """Normalised coordinates (N,K,2) and scores (N,K) from raw maps."""
         return integral_coordinates(heatmaps, self.norm_type, self.symmetric, self.amplitude)
 
-    def loss(self, feats: Feats, batch_data_samples, train_cfg: dict = {}) -> dict:
+    def loss(self,
+             feats: Features,
+             batch_data_samples: SampleList,
+             train_cfg: OptConfigType = None) -> dict:
         coords, _ = self.integral(self.forward(feats))
         labels = self._gather(batch_data_samples, 'gt_instance_labels', 'keypoint_labels',
                               coords.device)

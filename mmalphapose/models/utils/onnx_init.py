@@ -7,6 +7,11 @@ output channels start as MoveNet's own keypoint-heatmap layer::
               init_cfg=dict(type='OnnxConv', onnx='checkpoints/movenet-thunder.onnx',
                             node='/kpt_heatmap_0/conv2d', layer='final_layer'))
 
+Registered in our ``WEIGHT_INITIALIZERS``: ``type='OnnxConv'`` in the
+mmalphapose default scope (our configs), ``type='mmalphapose.OnnxConv'``
+from any other scope or none (mmengine's ``init_weights`` builds ``init_cfg``
+from its own registry, which reaches ours through the prefix).
+
 The weights are read with ``onnx.load`` (:func:`conv_nodes`). Output channel
 ``i`` of the ONNX conv goes to channel ``out_indices[i]`` of the layer
 (default: the first channels); the other channels keep their initialisation.
@@ -15,9 +20,9 @@ from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-from mmengine.registry import WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
 from torch import nn
 
+from mmalphapose.registry import WEIGHT_INITIALIZERS
 from mmalphapose.utils.resources import resolve_resource
 
 
@@ -68,10 +73,7 @@ def onnx_conv(path: str, node: str):
     return torch.from_numpy(w), (torch.from_numpy(b) if b is not None else None)
 
 
-# Registered once, in mmengine's registry: ``BaseModule.init_weights`` builds
-# ``init_cfg`` from it whatever the default scope, and our WEIGHT_INITIALIZERS
-# (its child) finds the name there too.
-@MMENGINE_WEIGHT_INITIALIZERS.register_module(name='OnnxConv')
+@WEIGHT_INITIALIZERS.register_module(name='OnnxConv')
 class OnnxConvInit:
     """Copy an ONNX conv's weights into ``module.<layer>`` (see module doc).
 
