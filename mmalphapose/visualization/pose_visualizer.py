@@ -5,7 +5,14 @@ RGB and converted to BGR here), so COCO-17, Halpe-26, Halpe-136 and
 COCO-WholeBody-133 all draw with their own skeletons. ``skeleton_style=
 'openpose'`` draws the body as OpenPose's COCO-18 (synthetic neck, rainbow
 limbs as ellipses) and the remaining parts (feet, face, hands) from metainfo.
+
+Whole-body layouts: each person's face and hands are drawn at their own size
+(point radius and link width scale with the part's extent in the image, up to
+``radius`` / ``line_width``; a part smaller than ``min_part_size`` pixels is
+left out, as are its points below its threshold), and hand points take the
+colour of their finger's link, as MMPose's whole-body visualizer colours them.
 """
+import warnings
 from typing import Optional, Union
 
 import cv2
@@ -23,6 +30,10 @@ TRACK_COLORS = np.array(
     [[0, 0, 255], [0, 255, 0], [255, 0, 0], [255, 255, 0], [0, 255, 255], [0, 165, 255],
      [128, 0, 128], [255, 255, 255], [180, 105, 255], [128, 128, 0], [0, 128, 128], [19, 69, 139]],
     dtype=np.uint8)
+
+
+#: whole-body parts drawn at their own size (PoseMetainfo part names)
+SMALL_PARTS = ('face', 'left_hand', 'right_hand')
 
 
 def _ellipse_limb(canvas: np.ndarray, p1: np.ndarray, p2: np.ndarray, width: int, color) -> None:
@@ -51,6 +62,11 @@ class PoseVisualizer:
         dataset_meta: metainfo (a parsed MMPose dict, a metainfo file or
             ``dict(from_file=...)``); may also be set later with
             :meth:`set_dataset_meta`.
+        part_scale: whole-body parts: radius = ``part_scale`` x the part's
+            extent (pixels), link width half of it, both at least 1 and at most
+            ``radius`` / ``line_width``.
+        min_part_size: face / hand parts whose visible points span less than
+            this many pixels are not drawn.
     """
 
     def __init__(self,
@@ -62,13 +78,16 @@ class PoseVisualizer:
                  draw_bbox: bool = True,
                  show_track_id: bool = True,
                  alpha: float = 0.8,
-                 dataset_meta: Optional[Union[dict, str]] = None):
+                 dataset_meta: Optional[Union[dict, str]] = None,
+                 part_scale: float = 0.02,
+                 min_part_size: float = 12.0):
         if skeleton_style not in ('mmpose', 'openpose'):
             raise ValueError(f'skeleton_style must be "mmpose" or "openpose", '
                              f'got "{skeleton_style}"')
         self.name, self.radius, self.line_width = name, radius, line_width
         self.kpt_thr, self.skeleton_style = kpt_thr, skeleton_style
         self.draw_bbox, self.show_track_id, self.alpha = draw_bbox, show_track_id, alpha
+        self.part_scale, self.min_part_size = float(part_scale), float(min_part_size)
         self.dataset_meta: dict = {}
         if dataset_meta:
             self.set_dataset_meta(dataset_meta)
@@ -102,6 +121,18 @@ class PoseVisualizer:
             body.add(names['neck'])
         self._op_body_ids = np.array(sorted(body), np.int64)
         self._op_other_links = np.array([not (a in body and b in body) for a, b in links], bool)
+        # whole-body parts drawn at their own size: part id per keypoint (-1:
+        # the body) and per link (its end points' part, if they share one)
+        self._part_of = np.full(k, -1, np.int64)
+        parts = dataset_meta.parts
+        for i, name in enumerate(SMALL_PARTS):
+            if name in parts:
+                self._part_of[np.asarray(parts[name], np.int64)] = i
+        pa, pb = self._part_of[links[:, 0]], self._part_of[links[:, 1]]
+        self._link_part = np.where(pa == pb, pa, -1)
+        # hand points take their finger's link colour (MMPose's hand colours)
+        for li in np.flatnonzero(self._link_part >= 1)[::-1]:
+            self._kpt_colors[links[li, 1]] = self._link_colors[li]
 
     # ------------------------------------------------------------------
     def draw_instances(self,
@@ -135,6 +166,7 @@ class PoseVisualizer:
         # a scalar, or one threshold per keypoint (combined heads)
         thr = np.broadcast_to(np.asarray(thr, np.float32), (kpts.shape[1], ))
         vis = np.isfinite(kpts).all(-1) & (scores > thr)
+        radius, width = self._part_sizes(kpts, vis)
         pts = np.nan_to_num(kpts).round().astype(np.int32)
         if style == 'openpose' and self._op_ok:
             self._draw_openpose_body(layer, kpts, scores, float(thr[0]))
@@ -149,18 +181,42 @@ class PoseVisualizer:
             links = self._links[links_mask]
             colors = self._link_colors[links_mask]
             ok = vis[:, links[:, 0]] & vis[:, links[:, 1]]  # (N,L)
+            link_part = self._link_part[links_mask]
             for n, li in zip(*np.nonzero(ok)):
                 a, b = links[li]
                 cv2.line(layer, tuple(pts[n, a]), tuple(pts[n, b]),
-                         tuple(int(c) for c in colors[li]), self.line_width, cv2.LINE_AA)
+                         tuple(int(c) for c in colors[li]), int(width[n, link_part[li] + 1]),
+                         cv2.LINE_AA)
         ok = vis & kpt_mask[None]
         for n, k in zip(*np.nonzero(ok)):
-            cv2.circle(layer, tuple(pts[n, k]), self.radius,
+            cv2.circle(layer, tuple(pts[n, k]), int(radius[n, self._part_of[k] + 1]),
                        tuple(int(c) for c in self._kpt_colors[k]), -1, cv2.LINE_AA)
         img = cv2.addWeighted(layer, self.alpha, img, 1 - self.alpha, 0)
         if draw_bbox and 'bboxes' in instances:
             self._draw_boxes(img, to_numpy(instances.bboxes), track_ids)
         return img
+
+    def _part_sizes(self, kpts: np.ndarray, vis: np.ndarray):
+        """Point radius and link width (N, 1 + parts) of the body (column 0)
+        and of each face / hand part; hides (in ``vis``, in place) the
+        points of parts smaller than ``min_part_size``."""
+        n = len(kpts)
+        radius = np.full((n, 1 + len(SMALL_PARTS)), self.radius, np.int64)
+        width = np.full_like(radius, self.line_width)
+        for i in range(len(SMALL_PARTS)):
+            ids = np.flatnonzero(self._part_of == i)
+            if not len(ids):
+                continue
+            v = vis[:, ids]
+            p = np.where(v[..., None], np.nan_to_num(kpts[:, ids]), np.nan)
+            with np.errstate(invalid='ignore'), warnings.catch_warnings():
+                warnings.simplefilter('ignore', RuntimeWarning)  # all-NaN people
+                size = np.nanmax(np.nanmax(p, 1) - np.nanmin(p, 1), -1)
+            size = np.nan_to_num(size, nan=0.0)
+            vis[:, ids] &= (size >= self.min_part_size)[:, None]
+            radius[:, i + 1] = np.clip(np.round(self.part_scale * size), 1, self.radius)
+            width[:, i + 1] = np.clip(np.round(self.part_scale * size / 2), 1, self.line_width)
+        return radius, width
 
     def _draw_openpose_body(self, canvas, kpts, scores, thr) -> None:
         joints = openpose_joints(self.dataset_meta, np.nan_to_num(kpts), scores, COCO18)

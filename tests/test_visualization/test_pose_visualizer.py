@@ -119,3 +119,41 @@ def test_per_keypoint_thresholds():
         InstanceData(keypoints=kpts, keypoint_scores=scores),
         kpt_thr=thr)
     assert out[20, 20].max() == 0 and out[60, 60].max() > 0
+
+
+def _wholebody_person(face_side: float, origin=(20.0, 20.0)) -> InstanceData:
+    """One Halpe-136 person whose face (26-93) spans ``face_side`` pixels and
+    whose body / hands sit far to the right of it."""
+    rng = np.random.default_rng(0)
+    k = np.zeros((1, 136, 2), np.float32)
+    k[0, :26] = rng.uniform(300, 380, (26, 2))
+    k[0, 26:94] = np.asarray(origin) + rng.uniform(0, face_side, (68, 2))
+    k[0, 26:28] = np.asarray(origin) + [[0, 0], [face_side, face_side]]
+    k[0, 94:] = rng.uniform(300, 380, (42, 2))
+    return InstanceData(keypoints=k, keypoint_scores=np.ones((1, 136), np.float32))
+
+
+def test_wholebody_parts_drawn_at_their_size():
+    vis = PoseVisualizer(
+        draw_bbox=False, alpha=1.0, radius=3, dataset_meta=PoseMetainfo.for_num_keypoints(136))
+    blank = np.zeros((400, 400, 3), np.uint8)
+
+    def face_ink(inst):
+        return int((vis.draw_instances(blank, inst)[:250, :250] > 0).any(-1).sum())
+
+    # a face too small to show is left out; a big one is drawn
+    assert face_ink(_wholebody_person(8.0)) == 0
+    big = face_ink(_wholebody_person(200.0))
+    assert big > 0
+    # radius and link width follow the part's size (at most radius / line_width)
+    radius, width = vis._part_sizes(_wholebody_person(50.0).keypoints, np.ones((1, 136), bool))
+    assert radius[0, 0] == 3 and radius[0, 1] == 1 and width[0, 1] == 1
+    radius, _ = vis._part_sizes(_wholebody_person(100.0).keypoints, np.ones((1, 136), bool))
+    assert radius[0, 1] == 2
+    # points below the threshold are left out of the face too
+    low = _wholebody_person(200.0)
+    low.keypoint_scores[0, 26:94] = 0.1
+    assert face_ink(low) == 0
+    # hand points take their finger's link colour
+    hand = np.flatnonzero(vis._part_of == 1)
+    assert len({tuple(c) for c in vis._kpt_colors[hand]}) > 1
