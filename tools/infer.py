@@ -30,6 +30,7 @@ import time
 # torch's OpenMP threads busy-wait by default (as the demo, before torch loads)
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 from mmalphapose.apis import cli  # noqa: E402
+from mmalphapose.apis.backends import keep_freed_memory  # noqa: E402
 
 TOOL = 'tools/infer.py'
 
@@ -127,7 +128,7 @@ def main(argv=None) -> int:
 def _main(argv=None) -> int:
     t0 = time.perf_counter()
     args, demo = parse_args(argv)
-    cli._keep_freed_memory()
+    keep_freed_memory()
     from mmalphapose.apis.sharding import assign_shards, build_manifest, run_shard, write_manifest
     from mmalphapose.utils.dist_launch import LaunchError, init_process_group
     if args.launcher == 'none' and int(os.environ.get('WORLD_SIZE', 1)) > 1:

@@ -12,8 +12,8 @@ from typing import Optional, Tuple
 
 import numpy as np
 
+from .builder import build_models, build_stages
 from .inputs import Frame, Source, as_bgr_image
-from .stages import DetectStage, PoseStage
 
 
 class AlphaPose:
@@ -49,32 +49,19 @@ class AlphaPose:
                  bbox_thr: float = 0.2,
                  pose_batch: Optional[int] = None,
                  backend: str = 'auto'):
-        from .inference import TopdownPredictor
-        from .pose_inferencer import PoseInferencer
-        self.inferencer = PoseInferencer(
-            model,
-            checkpoint,
-            device=device,
-            det_model=detector,
-            bbox_thr=bbox_thr,
-            pose_nms=pose_nms,
-            track=track,
-            show_progress=False,
+        self.models = build_models(
+            model, checkpoint, device=device, det_model=detector, bbox_thr=bbox_thr,
             backend=backend)
-        self.metainfo = self.inferencer.metainfo
-        self.detect = DetectStage(self.inferencer.detector)
-        self.pose = PoseStage(
-            TopdownPredictor(self.inferencer.model, pose_batch, flip),
-            self.inferencer.build_pose_nms(pose_nms), self.inferencer.build_tracker(track))
+        self.metainfo = self.models.metainfo
+        self.detect, self.pose = build_stages(
+            self.models, pose_batch=pose_batch, flip=flip, pose_nms=pose_nms, track=track)
         self.source = Source('arrays', 'alphapose')
         self.frame_index = 0
 
     def reset(self) -> None:
-        """Start a new video: forget the tracks."""
+        """Start a new video: forget the tracks and the followed poses."""
         self.frame_index = 0
-        self.pose.last = None
-        if self.pose.tracker is not None:
-            self.pose.tracker.reset()
+        self.pose.reset()
 
     def __call__(self, frame: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pose of every person of one BGR frame (H,W,3) uint8.

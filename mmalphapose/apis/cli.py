@@ -22,9 +22,6 @@ from typing import Optional
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 
 from mmalphapose.utils.errors import run_cli  # noqa: E402
-# the glibc setting now lives in the backend layer (called when a pose backend
-# is built); the old name stays for tools/infer.py
-from .backends import keep_freed_memory as _keep_freed_memory  # noqa: E402,F401
 from .pose_inferencer import SMPL_OPTIONS_ERROR, PoseInferencer  # noqa: E402
 from .writers import FORMATS  # noqa: E402
 
@@ -127,6 +124,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         '(default with --workers > 0: all cores for the pose model, half '
         'for the detector (measured best on 2 cores, docs/speed.md); '
         'with --workers 0 the library defaults)')
+    p.add_argument(
+        '--no-part-refine',
+        dest='part_refine',
+        action='store_false',
+        default=True,
+        help='do not run the pose config\'s part_refiner (face / hand points refined '
+        'by small nets) even when it has one')
     p.add_argument('--skeleton-style', default='mmpose', choices=['mmpose', 'openpose'])
     p.add_argument('--draw-heatmap', action='store_true')
     p.add_argument(
@@ -202,6 +206,7 @@ def build_inferencer(demo, device: str, threads: Optional[int], show_progress: b
         det_options=dict(num_threads=detector_threads(demo, threads)) if threads else None,
         show_progress=show_progress,
         backend=getattr(demo, 'backend', 'auto'),
+        part_refine=getattr(demo, 'part_refine', True),
         smpl_model=(demo.smpl_model or True) if smpl_mode(demo) else None)
 
 

@@ -151,7 +151,7 @@ class ONNXDetectorWrapper:
         return out
 
 
-def _numeric_id(name: str) -> Optional[int]:
+def numeric_image_id(name: str) -> Optional[int]:
     """COCO-style numeric id of a file name: '000000197388.jpg' -> 197388,
     'COCO_val2014_000000000042.jpg' -> 42, '12.jpg' -> 12."""
     m = re.search(r'(\d+)$', osp.splitext(osp.basename(str(name)))[0])
@@ -207,7 +207,7 @@ class DetFilePersonDetector:
         for key in (str(name), base, osp.splitext(base)[0]):
             if key in self.table:
                 return self.table[key]
-        num = _numeric_id(base)
+        num = numeric_image_id(base)
         if num is not None and num in self.table:
             return self.table[num]
         return None

@@ -39,6 +39,18 @@ def _model_num_keypoints(model: torch.nn.Module) -> Optional[int]:
     return None
 
 
+def dataset_class_metainfo(config) -> Optional[dict]:
+    """``METAINFO`` of the dataset class a config's test (else val, train)
+    dataloader names (``type='CocoDataset'`` -> its metainfo file), or None."""
+    from mmalphapose.registry import DATASETS
+    for key in ('test_dataloader', 'val_dataloader', 'train_dataloader'):
+        kind = ((config.get(key) or {}).get('dataset') or {}).get('type')
+        meta = getattr(DATASETS.get(kind), 'METAINFO', None) if isinstance(kind, str) else None
+        if meta:
+            return dict(meta)
+    return None
+
+
 def load_pose_checkpoint(model: torch.nn.Module,
                          checkpoint: str,
                          config_name: str = '<config>') -> dict:
@@ -78,6 +90,30 @@ def load_pose_checkpoint(model: torch.nn.Module,
     check_state_dict(model, state, checkpoint, config_name)
     _load_checkpoint_to_model(model, state, strict=False)
     return meta
+
+
+def check_scopes(cfg, config_name: str) -> None:
+    """Raise a one-line ``ImportError`` when ``cfg`` names a module of
+    another OpenMMLab package (``type='mmdet.ResNet'``) that is not
+    installed (the core profile has no mmdet)."""
+    import importlib.util
+
+    def types(node):
+        if isinstance(node, dict):
+            if isinstance(node.get('type'), str):
+                yield node['type']
+            for value in node.values():
+                yield from types(value)
+        elif isinstance(node, (list, tuple)):
+            for value in node:
+                yield from types(value)
+
+    for kind in types(cfg):
+        scope = kind.split('.')[0] if '.' in kind else None
+        if scope and scope != 'mmalphapose' and importlib.util.find_spec(scope) is None:
+            raise ImportError(f'pose config "{config_name}" needs {scope} (model type '
+                              f'"{kind}"), which is not installed: pip install {scope} '
+                              '(the full profile: requirements/mminstall.txt)')
 
 
 def init_model(config: Union[str, Path, Config],
@@ -133,6 +169,7 @@ def init_model(config: Union[str, Path, Config],
     if 'teachers' in model_cfg or 'student' in model_cfg:
         raise ValueError(f'"{config_name}" is a distillation config (model.type='
                          f'{model_cfg.get("type")}): infer with its student config')
+    check_scopes(model_cfg, config_name)
     model_cfg.pop('pretrained', None)
     if isinstance(model_cfg.get('backbone'), dict):
         model_cfg['backbone'].pop('init_cfg', None)
@@ -146,14 +183,11 @@ def init_model(config: Union[str, Path, Config],
         getattr(model, 'dataset_meta', None) or meta.get('dataset_meta')
         or model_cfg.get('metainfo')
         or ((config.get('test_dataloader') or {}).get('dataset') or {}).get('metainfo'))
-    if source:
-        model.dataset_meta = PoseMetainfo.load(source)
-    else:
-        k = _model_num_keypoints(model)
-        if not k:
-            raise ValueError(f'pose config "{config_name}" gives no dataset metainfo '
-                             '(set model.metainfo=dict(from_file=...))')
-        model.dataset_meta = PoseMetainfo.for_num_keypoints(k)
+    source = source or dataset_class_metainfo(config)
+    if not source:  # never guessed from the keypoint count
+        raise ValueError(f'pose config "{config_name}" gives no dataset metainfo '
+                         '(set model.metainfo=dict(from_file=...))')
+    model.dataset_meta = PoseMetainfo.load(source)
     model.to(device)
     model.eval()
     from .backends import build_pose_backend

@@ -255,7 +255,8 @@ def _to_uint8(arr: np.ndarray, what: str) -> np.ndarray:
     return arr.astype(np.uint8)
 
 
-def _natural_key(s: str):
+def natural_key(s: str) -> list:
+    """Sort key: digit runs compare as numbers (``2.jpg`` before ``10.jpg``)."""
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r'(\d+)', s)]
 
 
@@ -406,7 +407,7 @@ def resolve_inputs(inputs: Union[str, int, np.ndarray, Sequence]) -> List[Source
         return [Source('webcam', f'webcam{cam}', cam_id=cam)]
     path = str(inputs)
     if any(ch in path for ch in '*?[') and not osp.exists(path):
-        matches = sorted(glob.glob(path, recursive=True), key=_natural_key)
+        matches = sorted(glob.glob(path, recursive=True), key=natural_key)
         if not matches:
             raise FileNotFoundError(f'no files match the pattern "{path}"')
         images = [m for m in matches if m.lower().endswith(IMG_EXTS + UNSUPPORTED_IMG_EXTS)]
@@ -420,7 +421,7 @@ def resolve_inputs(inputs: Union[str, int, np.ndarray, Sequence]) -> List[Source
     if not osp.exists(path):
         raise FileNotFoundError(f'input "{path}" does not exist')
     if osp.isdir(path):
-        names = sorted(os.listdir(path), key=_natural_key)
+        names = sorted(os.listdir(path), key=natural_key)
         # unsupported formats are listed too: skipped with their reason, counted
         images = [
             osp.join(path, n) for n in names if n.lower().endswith(IMG_EXTS + UNSUPPORTED_IMG_EXTS)

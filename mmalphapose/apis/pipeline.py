@@ -13,11 +13,15 @@ that :func:`chain` filled, before returning to the interpreter; a stage
 thread still inside torch or onnxruntime at interpreter exit aborts the
 process (``terminate called without an active exception``).
 """
+import logging
 import queue
 import threading
 import time
+import warnings
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, List, Optional
+from typing import Callable, Iterable, Iterator, List, Optional, Sequence
+
+from mmengine.logging import print_log
 
 _END = object()
 
@@ -150,3 +154,49 @@ def join_threads(stop: threading.Event,
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
     return [t.name for t in threads if t.is_alive()]
+
+
+def read_sources(sources: Sequence, stop: threading.Event) -> Iterator:
+    """Frames of all sources, each framed by SourceStart / SourceEnd markers;
+    an input that cannot be opened is skipped with a warning."""
+    for src in sources:
+        yield SourceStart(src)
+        try:
+            for frame in src.frames(stop):
+                yield frame
+        except IOError as exc:
+            warnings.warn(f'skipping input: {exc}')
+        yield SourceEnd(src)
+
+
+def run_stages(sources: Sequence,
+               stages: Sequence[Callable[[Iterator], Iterable]],
+               workers: int = 1,
+               queue_size: int = 8,
+               names: Sequence[str] = ('det', 'pose')) -> Iterator:
+    """The thread runner: read ``sources`` and pass every item through
+    ``stages`` (:func:`chain`; a webcam gets a latest-frame slot instead of
+    a queue); the items come out in order in the caller's thread. The stage
+    threads are stopped and joined when the iteration ends, however it ends
+    (a thread inside torch at interpreter exit aborts the process)."""
+    stop = threading.Event()
+    threads: List[threading.Thread] = []
+    stream = chain(
+        read_sources(sources, stop),
+        list(stages),
+        workers,
+        stop,
+        queue_size=queue_size,
+        names=list(names),
+        drop_old=lambda it: getattr(getattr(it, 'source', None), 'kind', None) == 'webcam' and
+        hasattr(it, 'img'),
+        threads=threads)
+    try:
+        yield from stream
+    finally:
+        stuck = join_threads(stop, threads)
+        if stuck:
+            print_log(
+                f'stage threads still running after the stop: {stuck}',
+                logger='current',
+                level=logging.WARNING)

@@ -11,35 +11,31 @@ visualize / postprocess kwargs, and yields one result per frame::
         result['predictions']  # list of per-person dicts (or PoseDataSample)
     summary = inferencer.run('images/', out_dir='outputs')  # consume all
 
-Stages (reader thread, detection, pose + post-processing, writing) overlap
-through bounded queues (``workers > 0``) or run in one thread (``workers=0``).
+The models load once (:func:`~mmalphapose.apis.builder.build_models`); the
+stages of a call are built by :func:`~mmalphapose.apis.builder.build_stages`
+once per distinct set of options and kept; the thread runner
+(:func:`~mmalphapose.apis.pipeline.run_stages`) overlaps reading, detection
+and pose through bounded queues (``workers > 0``) or chains them in one
+thread (``workers=0``); writing and drawing (:class:`FrameWriter`) run in the
+caller's thread.
 """
-import logging
+import copy
 import os
 import sys
-import threading
 import time
 import warnings
 from typing import Dict, Iterator, List, Optional, Union
 
-import numpy as np
-from mmengine.logging import print_log
-from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
 
-from mmalphapose.registry import INFERENCERS, POSE_NMS, TRACKERS
+from mmalphapose.registry import INFERENCERS
 from mmalphapose.structures import PoseDataSample, split_instances
-from .detection import build_person_detector
-from .inference import TopdownPredictor, init_model
-from .inputs import Frame, resolve_inputs
-from .model_index import (default_detector, default_pose_model, find_checkpoint_for, find_model,
-                          resolve_pose_config)
-from .pipeline import SourceEnd, SourceStart, chain, join_threads
-from .stages import DetectStage, PoseStage, keypoint_thresholds, read_sources
-from .writers import FORMATS, SourceOutputs, select_keypoint_ids
+from .builder import build_models, build_stages
+from .inputs import resolve_inputs
+from .pipeline import run_stages
+from .stages import keypoint_thresholds
+from .writers import FORMATS, FrameWriter, SourceOutputs, select_keypoint_ids
 
-NMS_TYPES = {'pnms': 'ParametricPoseNMS', 'oks': 'OKSNMS', 'soft-oks': 'SoftOKSNMS'}
-TRACKER_TYPES = {'pose-aware': 'PoseAwareTracker', 'poseflow': 'PoseFlowTracker'}
 SMPL_OPTIONS_ERROR = ('--smpl writes the SMPL records of docs/output_formats.md and draws '
                       'meshes: --format, --keypoints and --draw-heatmap do not apply')
 
@@ -75,12 +71,14 @@ class PoseInferencer:
         backend: who runs the pose network: ``'auto'`` (onnxruntime for the
             bundled models on the CPU, else PyTorch), ``'pytorch'`` or
             ``'onnxruntime'`` (``apis/backends.py``).
+        part_refine: run the pose config's ``part_refiner`` (when it has
+            one; ``False``: ``--no-part-refine``).
     """
 
     preprocess_kwargs = {
         'bbox_thr', 'nms_thr', 'det_batch', 'det_frequency', 'workers', 'queue_size'
     }
-    forward_kwargs = {'pose_batch', 'flip'}
+    forward_kwargs = {'pose_batch', 'flip', 'part_refine'}
     visualize_kwargs = {
         'show', 'kpt_thr', 'draw_bbox', 'draw_heatmap', 'skeleton_style', 'radius', 'thickness',
         'return_vis', 'save_vis', 'save_video', 'wait_time'
@@ -107,89 +105,35 @@ class PoseInferencer:
                  det_options: Optional[dict] = None,
                  threads: Optional[int] = None,
                  smpl_model: Union[str, bool, None] = None,
-                 backend: str = 'auto'):
-        if threads:  # intra-op threads of the pose model, set once here
-            import torch
-            torch.set_num_threads(int(threads))
-        self.random_weights = False
-        self.smpl_layer = None
-        if smpl_model:  # SMPL mode: the user's body model first (clear error if missing)
-            from .smpl_inference import SMPL_POSE_CONFIG, build_smpl_layer
-            pose2d = resolve_pose_config(pose2d or SMPL_POSE_CONFIG)
-            self.smpl_layer = build_smpl_layer(smpl_model, pose2d, device)
-            cfg_options = dict(cfg_options or {}, **{'model.head.smpl_layer': None})
-        if pose2d is None:
-            pose2d, default_ckpt = default_pose_model()
-            if pose2d is None:
-                raise FileNotFoundError('no pose config given and no bundled pose model '
-                                        'found (model-index.yml)')
-            pose2d_weights = pose2d_weights or default_ckpt
-        else:
-            entry = find_model(pose2d)
-            pose2d = resolve_pose_config(pose2d)
-            # a model of the index (e.g. "halpe26-student") brings its weights; any
-            # other config finds checkpoints/<config name>.pth; nothing else is guessed
-            pose2d_weights = pose2d_weights or find_checkpoint_for(pose2d)
-            if entry is not None and entry.weights and not pose2d_weights:
-                raise FileNotFoundError(f'model "{entry.name}": weights "{entry.weights}" '
-                                        'not found (reinstall the package)')
-        self.pose_config, self.pose_checkpoint = pose2d, pose2d_weights
-        self.model = init_model(
-            pose2d,
-            pose2d_weights,
-            device=device,
-            cfg_options=cfg_options,
-            backend='pytorch' if smpl_model else backend)
-        # a model without trainable parameters (the ONNX teachers) carries its
-        # weights in its own files; any other model without a checkpoint is random
-        has_params = any(True for _ in self.model.parameters())
-        if not pose2d_weights and has_params:
-            self.random_weights = True
-            msg = ('!' * 70 + f'\nNo pose checkpoint for "{pose2d}": the pose model has '
-                   'RANDOM WEIGHTS and its keypoints are meaningless.\nPass '
-                   '--pose-checkpoint / pose2d_weights, or put the default checkpoint '
-                   'under checkpoints/.\n' + '!' * 70)
-            print_log(msg, logger='current', level=logging.WARNING)
-            warnings.warn(f'pose model "{pose2d}" has random weights (no checkpoint)')
-        self.metainfo = self.model.dataset_meta
-        if not self.metainfo:
-            raise ValueError(f'pose config "{pose2d}" gives no dataset metainfo '
-                             '(set model.metainfo=dict(from_file=...))')
-        if det_model is None and detfile is None:
-            det_model, default_w = default_detector()
-            det_weights = det_weights or default_w
-            if det_model is None:
-                print_log(
-                    'No detector given and the bundled ONNX detector '
-                    '(configs/detection/*.py + checkpoints/*.onnx) was not found: '
-                    'every frame is used as ONE person box.',
-                    logger='current',
-                    level=logging.WARNING)
-        if det_model == 'none':
-            det_model = None
-        self.detector = build_person_detector(det_model, det_weights, detfile, device, det_cat_id,
-                                              bbox_thr, nms_thr, det_options)
-        self.det_model, self.detfile = det_model, detfile
-        self.default_pose_nms, self.default_track = pose_nms, track
+                 backend: str = 'auto',
+                 part_refine: bool = True):
+        self.models = build_models(pose2d, pose2d_weights, device, det_model, det_weights,
+                                   det_cat_id, detfile, bbox_thr, nms_thr, cfg_options,
+                                   det_options, threads, smpl_model, backend)
+        m = self.models
+        self.model, self.metainfo = m.model, m.metainfo
+        self.visualizer, self.smpl_layer = m.visualizer, m.smpl_layer
+        self.pose_config, self.pose_checkpoint = m.pose_config, m.pose_checkpoint
+        self.random_weights = m.random_weights
+        self.defaults = dict(pose_nms=pose_nms, track=track, part_refine=part_refine)
         self.show_progress = show_progress
-        from mmalphapose.visualization import PoseVisualizer
-        if self.smpl_layer is not None:
-            from .smpl_inference import SMPLVisualizer
-            self.visualizer = SMPLVisualizer(self.smpl_layer.faces, dataset_meta=self.metainfo)
-        else:
-            self.visualizer = PoseVisualizer(dataset_meta=self.metainfo)
+        self._built: Dict[tuple, tuple] = {}  # stage options -> (DetectStage, PoseStage)
         self.outputs: List[str] = []
+        self.errors: List[str] = []
 
-    # ------------------------------------------------------------------ utils
+    @property
+    def detector(self):
+        """The person detector (setting another one rebuilds the stages)."""
+        return self.models.detector
+
+    @detector.setter
+    def detector(self, detector) -> None:
+        self.models.detector = detector
+        self._built.clear()
+
     def describe(self) -> str:
         """Which models are used, in words."""
-        weights = self.pose_checkpoint or ('RANDOM WEIGHTS' if self.random_weights else
-                                           'weights from the files its config names')
-        pose = f'{self.pose_config} + {weights} ' \
-            f'({getattr(self.model, "pose_backend", "pytorch")})'
-        if self.smpl_layer is not None:
-            pose += f'\nSMPL body model: {self.smpl_layer.model_path}'
-        return f'pose: {pose}\ndetector: {self.detector.name}'
+        return self.models.describe()
 
     def _dispatch_kwargs(self, **kwargs) -> List[dict]:
         groups = [
@@ -206,33 +150,6 @@ class PoseInferencer:
                 raise TypeError(f'PoseInferencer got an unknown argument "{k}"')
         return out
 
-    def build_pose_nms(self, kind: str):
-        """POSE_NMS module for ``--pose-nms``."""
-        if kind in (None, 'none', False):
-            return None
-        cfg_nms = getattr(self.model, 'cfg', {}).get('pose_nms', None)
-        if kind == 'pnms' and isinstance(cfg_nms, dict):
-            cfg = dict(cfg_nms)
-        elif kind in NMS_TYPES:
-            cfg = dict(type=NMS_TYPES[kind])
-        else:
-            raise ValueError(f'--pose-nms must be one of none|{"|".join(NMS_TYPES)}, '
-                             f'got "{kind}"')
-        cfg.setdefault('metainfo', self.metainfo)
-        with DefaultScope.overwrite_default_scope('mmalphapose'):
-            return POSE_NMS.build(cfg)
-
-    def build_tracker(self, kind: str):
-        """TRACKERS module for ``--track``."""
-        if kind in (None, 'none', False):
-            return None
-        if kind not in TRACKER_TYPES:
-            raise ValueError(f'--track must be one of none|{"|".join(TRACKER_TYPES)}, '
-                             f'got "{kind}"')
-        cfg = dict(type=TRACKER_TYPES[kind], metainfo=self.metainfo)
-        with DefaultScope.overwrite_default_scope('mmalphapose'):
-            return TRACKERS.build(cfg)
-
     # ------------------------------------------------------------------- run
     def __call__(self, inputs, **kwargs) -> Iterator[Dict]:
         """Run on ``inputs`` and yield one dict per frame: ``predictions``
@@ -240,178 +157,113 @@ class PoseInferencer:
         ``visualization`` (drawn image or None), ``frame_id``, ``name``,
         ``input`` (the source stem).
 
-        A frame's path: read -> DetectStage -> PoseStage (crop, forward,
-        decode, POSE_NMS, tracker) -> the writers and the drawing below.
+        A frame's path: read -> DetectStage -> PoseStage (TopdownPredictor,
+        then PartRefineStage / NMSStage / TrackStage) -> FrameWriter.
         """
-        pre, fwd, vis, postk = self._dispatch_kwargs(**kwargs)
+        pre, fwd, vis, post = self._dispatch_kwargs(**kwargs)
+        as_samples = post.get('return_datasamples', False)
+        for frame, inst, stem, drawn in self._frames(inputs, pre, fwd, vis, post):
+            yield dict(
+                predictions=_datasample(frame, inst) if as_samples else split_instances(inst),
+                visualization=[drawn] if vis.get('return_vis') else [],
+                frame_id=frame.index,
+                name=frame.name,
+                input=stem)
+
+    def _frames(self, inputs, pre: dict, fwd: dict, vis: dict, post: dict) -> Iterator[tuple]:
+        """``(frame, instances, stem, drawing)`` of every processed frame."""
         sources = resolve_inputs(inputs)
-        fmt = postk.get('format', 'alphapose') or 'alphapose'
-        if fmt not in FORMATS:
-            raise ValueError(f'--format must be one of {FORMATS}, got "{fmt}"')
-        if self.smpl_layer is not None and (fmt != 'alphapose' or postk.get('keypoints')
-                                            or vis.get('draw_heatmap')):
-            raise ValueError(SMPL_OPTIONS_ERROR)
-        select_keypoint_ids(self.metainfo, postk.get('keypoints'))  # a clear error up front
         det_batch = int(pre.get('det_batch', 4))
-        kpt_thr = vis.get('kpt_thr')
-        if kpt_thr is None:
-            kpt_thr = keypoint_thresholds(self.model, self.metainfo)
-        out_dir = postk.get('out_dir')
-        drawing = self._drawing_options(vis, out_dir)
-        tracker = self.build_tracker(postk.get('track', self.default_track))
-        if self.smpl_layer is not None:  # HybrIK + IK, no pose NMS (docs/smpl.md)
-            from .smpl_inference import SMPLStage
-            pose_stage = SMPLStage(
-                self.model,
-                self.smpl_layer,
-                tracker,
-                fwd.get('pose_batch'),
-                fwd.get('flip'),
-                frames_per_batch=det_batch,
-                follow_kpt_thr=float(np.max(kpt_thr)))
-        else:
-            pose_stage = PoseStage(
-                TopdownPredictor(self.model, fwd.get('pose_batch'), fwd.get('flip')),
-                self.build_pose_nms(postk.get('pose_nms', self.default_pose_nms)),
-                tracker,
-                frames_per_batch=det_batch,
-                follow_kpt_thr=float(np.max(kpt_thr)),
-                with_heatmaps=drawing['heatmap'])
-        stages = [
-            DetectStage(self.detector, det_batch, int(pre.get('det_frequency', 1)),
-                        pre.get('bbox_thr'), pre.get('nms_thr')), pose_stage
-        ]
+        track = post.get('track', self.defaults['track'])
+        writer = self._writer(vis, post, tracking=track not in (None, 'none', False))
+        detect, pose = self._stages(
+            det_batch=det_batch,
+            det_frequency=int(pre.get('det_frequency', 1)),
+            bbox_thr=pre.get('bbox_thr'),
+            nms_thr=pre.get('nms_thr'),
+            pose_batch=fwd.get('pose_batch'),
+            flip=fwd.get('flip'),
+            part_refine=fwd.get('part_refine', self.defaults['part_refine']),
+            pose_nms=post.get('pose_nms', self.defaults['pose_nms']),
+            track=track,
+            with_heatmaps=bool(vis.get('draw_heatmap', False)),
+            kpt_thr=_hashable(vis.get('kpt_thr')))
         webcam = any(s.kind == 'webcam' for s in sources)
-        stop = threading.Event()
-        threads: List[threading.Thread] = []
-        stream = chain(
-            read_sources(sources, stop),
-            stages,
-            int(pre.get('workers', 1)),
-            stop,
-            queue_size=int(pre.get('queue_size', 1 if webcam else max(4, 2 * det_batch))),
-            names=['det', 'pose'],
-            drop_old=lambda it: isinstance(it, Frame) and it.source.kind == 'webcam',
-            threads=threads)
-        totals = [s.num_frames for s in sources]
-        bar = None
-        if self.show_progress and all(totals) and sum(totals) > 1:
-            from tqdm import tqdm
-            bar = tqdm(total=sum(totals), unit='frame', dynamic_ncols=True)
-        self.outputs = []
-        self.errors: List[str] = []  # frames / inputs that could not be read
-        save = dict(
-            save_json=bool(postk.get('save_json', True)) and bool(out_dir),
-            save_vis=drawing['save_vis'],
-            save_video=drawing['save_video'])
-        if self.smpl_layer is not None:
-            from .smpl_inference import SMPLOutputs
-            outputs = SMPLOutputs(out_dir, self.metainfo, tracker is not None,
-                                  bool(postk.get('smpl_vertices', False)), **save)
-        else:
-            outputs = SourceOutputs(out_dir, self.metainfo, fmt, postk.get('keypoints'), tracker
-                                    is not None, **save)
+        queue_size = int(pre.get('queue_size', 1 if webcam else max(4, 2 * det_batch)))
+        stream = run_stages(sources, [detect, pose], int(pre.get('workers', 1)), queue_size)
+        bar = self._progress_bar(sources)
+        self.outputs, self.errors = [], writer.errors
         try:
             for item in stream:
-                if isinstance(item, SourceStart):
-                    outputs.open(item.source)
-                    continue
-                if isinstance(item, SourceEnd):
-                    self.outputs.extend(outputs.close(item.source))
-                    continue
-                frame: Frame = item
-                if bar is not None:
+                done = writer(item)
+                if bar is not None and hasattr(item, 'img'):
                     bar.update(1)
-                if frame.img is None:
-                    self.errors.append(str(frame.error))
-                    warnings.warn(f'skipping unreadable frame: {frame.error}')
-                    print_log(
-                        f'skipping unreadable frame: {frame.error}',
-                        logger='current',
-                        level=logging.WARNING)
-                    continue
-                inst = frame.instances if frame.instances is not None else InstanceData()
-                stem = outputs.write_json(frame, inst)
-                drawn = None
-                if drawing['show'] or drawing['return_vis'] or outputs.wants_drawing(frame):
-                    drawn = self.visualizer.draw_instances(
-                        frame.img, inst, kpt_thr=kpt_thr, draw_bbox=drawing['bbox'])
-                    if drawing['heatmap'] and 'heatmaps' in inst and len(inst):
-                        drawn = self.visualizer.draw_heatmap(drawn, inst.heatmaps,
-                                                             inst.input_centers, inst.input_scales)
-                    outputs.write_drawing(frame, drawn)
-                    if drawing['show']:
-                        drawing['show'] = self._show(drawn, drawing['wait_time'])
-                yield dict(
-                    predictions=self._predictions(frame, inst, postk),
-                    visualization=[drawn] if drawing['return_vis'] else [],
-                    frame_id=frame.index,
-                    name=frame.name,
-                    input=stem)
+                if done is not None:
+                    yield done
         finally:
-            # stop the stage threads before anything returns to the interpreter
-            # (a thread inside torch at exit aborts the process)
-            stuck = join_threads(stop, threads)
-            if stuck:
-                print_log(
-                    f'stage threads still running after the stop: {stuck}',
-                    logger='current',
-                    level=logging.WARNING)
-            self.outputs.extend(outputs.close_all())
+            stream.close()  # stops and joins the stage threads
+            self.outputs = writer.close()
             if bar is not None:
                 bar.close()
 
-    def _drawing_options(self, vis: dict, out_dir: Optional[str]) -> dict:
-        """What to draw and where, for one call (the visualiser is configured
-        once per call from these)."""
-        show = bool(vis.get('show', False))
-        if show and sys.platform.startswith('linux') and not (os.environ.get('DISPLAY')
-                                                              or os.environ.get('WAYLAND_DISPLAY')):
-            # OpenCV's Qt backend aborts the process without a display
-            warnings.warn('--show ignored: no display (DISPLAY is not set)')
-            show = False
-        if vis.get('skeleton_style'):
-            self.visualizer.set_dataset_meta(self.metainfo, skeleton_style=vis['skeleton_style'])
-        if 'radius' in vis:
-            self.visualizer.radius = int(vis['radius'])
-        if 'thickness' in vis:
-            self.visualizer.line_width = int(vis['thickness'])
-        return dict(
-            show=show,
-            return_vis=bool(vis.get('return_vis', False)),
-            heatmap=bool(vis.get('draw_heatmap', False)),
-            bbox=vis.get('draw_bbox', True),
-            wait_time=vis.get('wait_time', 0.001),
+    def _stages(self, **options) -> tuple:
+        """The detection and pose stages for ``options`` (built by
+        :func:`build_stages` once per distinct options, then kept; a new
+        input resets them)."""
+        key = tuple(sorted(options.items()))
+        if key not in self._built:
+            self._built[key] = build_stages(self.models, **options)
+        return self._built[key]
+
+    def _writer(self, vis: dict, post: dict, tracking: bool) -> FrameWriter:
+        """The write stage of one call (its output folder and drawing
+        options); the shared visualiser is never changed: other drawing
+        options draw with a copy."""
+        fmt = post.get('format', 'alphapose') or 'alphapose'
+        if fmt not in FORMATS:
+            raise ValueError(f'--format must be one of {FORMATS}, got "{fmt}"')
+        if self.smpl_layer is not None and (fmt != 'alphapose' or post.get('keypoints')
+                                            or vis.get('draw_heatmap')):
+            raise ValueError(SMPL_OPTIONS_ERROR)
+        select_keypoint_ids(self.metainfo, post.get('keypoints'))  # a clear error up front
+        out_dir = post.get('out_dir')
+        save = dict(
+            save_json=bool(post.get('save_json', True)) and bool(out_dir),
             save_vis=bool(vis.get('save_vis', out_dir is not None)) and bool(out_dir),
             save_video=bool(vis.get('save_video', out_dir is not None)) and bool(out_dir))
+        if self.smpl_layer is not None:
+            from .smpl_inference import SMPLOutputs
+            outputs = SMPLOutputs(out_dir, self.metainfo, tracking,
+                                  bool(post.get('smpl_vertices', False)), **save)
+        else:
+            outputs = SourceOutputs(out_dir, self.metainfo, fmt, post.get('keypoints'), tracking,
+                                    **save)
+        visualizer = self.visualizer
+        if any(vis.get(k) is not None for k in ('skeleton_style', 'radius', 'thickness')):
+            visualizer = copy.copy(visualizer)
+            if vis.get('skeleton_style'):
+                visualizer.skeleton_style = vis['skeleton_style']
+            visualizer.radius = int(vis.get('radius') or visualizer.radius)
+            visualizer.line_width = int(vis.get('thickness') or visualizer.line_width)
+        kpt_thr = vis.get('kpt_thr')
+        return FrameWriter(
+            outputs,
+            visualizer,
+            keypoint_thresholds(self.model, self.metainfo) if kpt_thr is None else kpt_thr,
+            draw_bbox=vis.get('draw_bbox', True),
+            draw_heatmap=bool(vis.get('draw_heatmap', False)),
+            show=_display_available(bool(vis.get('show', False))),
+            return_vis=bool(vis.get('return_vis', False)),
+            wait_time=vis.get('wait_time', 0.001))
 
-    @staticmethod
-    def _show(img: np.ndarray, wait_time: float) -> bool:
-        """Show a frame; Esc/q stops the run. Returns False (stop showing) when
-        no display is available."""
-        import cv2
-        try:
-            cv2.imshow('mmalphapose', img)
-            key = cv2.waitKey(max(1, int(wait_time * 1000))) & 0xFF
-        except cv2.error as exc:
-            warnings.warn(f'--show disabled, no display available: {exc}')
-            return False
-        if key in (27, ord('q')):
-            raise KeyboardInterrupt
-        return True
-
-    def _predictions(self, frame: Frame, inst: InstanceData, postk: dict):
-        if postk.get('return_datasamples', False):
-            sample = PoseDataSample(
-                metainfo=dict(
-                    img_path=frame.path,
-                    frame_id=frame.index,
-                    name=frame.name,
-                    ori_shape=frame.img.shape[:2],
-                    img_shape=frame.img.shape[:2]))
-            sample.pred_instances = inst
-            return sample
-        return split_instances(inst)
+    def _progress_bar(self, sources):
+        """A tqdm bar over the frames of ``sources`` (None when off or the
+        count is unknown)."""
+        totals = [s.num_frames for s in sources]
+        if not (self.show_progress and all(totals) and sum(totals) > 1):
+            return None
+        from tqdm import tqdm
+        return tqdm(total=sum(totals), unit='frame', dynamic_ncols=True)
 
     def run(self, inputs, **kwargs) -> dict:
         """Consume the whole stream; returns a summary: ``frames``, ``people``,
@@ -421,10 +273,9 @@ class PoseInferencer:
         t0 = time.perf_counter()
         frames, people, interrupted = 0, 0, False
         try:
-            for res in self(inputs, **kwargs):
+            for _, inst, _, _ in self._frames(inputs, *self._dispatch_kwargs(**kwargs)):
                 frames += 1
-                p = res['predictions']
-                people += len(p.pred_instances) if isinstance(p, PoseDataSample) else len(p)
+                people += len(inst)
         except KeyboardInterrupt:
             interrupted = True
         dt = time.perf_counter() - t0
@@ -435,4 +286,32 @@ class PoseInferencer:
             fps=frames / dt if dt > 0 else 0.0,
             outputs=list(self.outputs),
             interrupted=interrupted,
-            errors=list(getattr(self, 'errors', [])))
+            errors=list(self.errors))
+
+
+def _display_available(show: bool) -> bool:
+    """``show``, unless there is no display (OpenCV's Qt backend aborts the
+    process without one): then False, warned."""
+    if show and sys.platform.startswith('linux') and not (os.environ.get('DISPLAY')
+                                                          or os.environ.get('WAYLAND_DISPLAY')):
+        warnings.warn('--show ignored: no display (DISPLAY is not set)')
+        return False
+    return show
+
+
+def _hashable(value):
+    """A per-keypoint threshold array as a tuple (a key of the stage cache)."""
+    return tuple(value.tolist()) if hasattr(value, 'tolist') else value
+
+
+def _datasample(frame, inst: InstanceData) -> PoseDataSample:
+    """One frame's people as a PoseDataSample (``return_datasamples``)."""
+    sample = PoseDataSample(
+        metainfo=dict(
+            img_path=frame.path,
+            frame_id=frame.index,
+            name=frame.name,
+            ori_shape=frame.img.shape[:2],
+            img_shape=frame.img.shape[:2]))
+    sample.pred_instances = inst
+    return sample

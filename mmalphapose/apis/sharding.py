@@ -26,12 +26,11 @@ import heapq
 import json
 import os
 import os.path as osp
-import re
 import time
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
-from .inputs import IMG_EXTS, LIST_EXTS, VIDEO_EXTS
+from .inputs import IMG_EXTS, LIST_EXTS, VIDEO_EXTS, natural_key
 from .writers import atomic_write_json
 
 MARKER_SUFFIX = '.done.json'
@@ -60,10 +59,6 @@ class WorkItem:
     def marker(self, out_root: str) -> str:
         """Path of the completion marker ``<stem>.done.json``."""
         return osp.join(self.out_folder(out_root), self.stem + MARKER_SUFFIX)
-
-
-def _natural_key(s: str):
-    return [int(t) if t.isdigit() else t.lower() for t in re.split(r'(\d+)', s)]
 
 
 def _is_media(name: str) -> bool:
@@ -151,7 +146,7 @@ def list_inputs(inputs: Sequence[str], exclude: Optional[str] = None) -> List[Wo
     for place in places.values():
         taken[place] = taken.get(place, 0) + 1
     items = []
-    for path in sorted(roots, key=_natural_key):
+    for path in sorted(roots, key=natural_key):
         sub, stem = places[path]
         if taken[(sub, stem)] > 1:  # same <folder>/<stem>: a folder of its own
             digest = hashlib.sha1(path.encode()).hexdigest()[:8]

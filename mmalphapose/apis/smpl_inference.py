@@ -33,7 +33,7 @@ from mmalphapose.utils import to_numpy
 from mmalphapose.visualization import PoseVisualizer
 from mmalphapose.visualization.pose_visualizer import TRACK_COLORS
 from .inference import TopdownPredictor
-from .stages import PoseStage, Tracker
+from .stages import PoseStage, Tracker, TrackStage
 from .writers import SourceOutputs, atomic_write_json
 
 #: the pose config of the SMPL mode when none is given
@@ -305,8 +305,7 @@ class SMPLStage(PoseStage):
                  follow_kpt_thr: float = 0.3):
         super().__init__(
             SMPLPredictor(model, smpl_layer, batch_size, flip, return_vertices),
-            nms=None,
-            tracker=tracker,
+            [TrackStage(tracker)] if tracker is not None else [],
             frames_per_batch=frames_per_batch,
             follow_kpt_thr=follow_kpt_thr)
 

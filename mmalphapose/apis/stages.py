@@ -7,27 +7,31 @@ passes every item on in order::
 
     read_sources            Frame(img)                              (reader)
     DetectStage             -> Frame.bboxes, bbox_scores | propagated
-    PoseStage               -> Frame.instances: crop + forward + decode
-                               (TopdownPredictor), POSE_NMS, tracker
+    PoseStage               -> Frame.instances: TopdownPredictor (crop +
+                               network runner + decode, all people of
+                               several frames), then per frame its steps:
+        PartRefineStage         face / hand points refined (optional)
+        NMSStage                POSE_NMS
+        TrackStage              track ids
+    writers.FrameWriter     JSON, overlays, video            (caller's thread)
 
 The collaborators are small protocols: a ``PersonDetector``
 (``detect(frames, names, score_thr, nms_thr)``), a pose predictor
 (``TopdownPredictor``: boxes of several frames -> one ``InstanceData``), a
-pose NMS (``nms(inst) -> (inst, keep)``), a tracker (``update(inst,
-frame_id, img) -> inst`` and ``reset()``). They are built once by the
-inferencer and never changed by a stage. The threads that overlap the stages
-live in :mod:`mmalphapose.apis.pipeline`.
+part refiner (``refiner(image, inst) -> inst``), a pose NMS (``nms(inst) ->
+(inst, keep)``), a tracker (``update(inst, frame_id, img) -> inst`` and
+``reset()``). Every stage is built once by :mod:`mmalphapose.apis.builder`
+and never changed by a run; ``reset()`` starts a new input. The threads
+that overlap the stages live in :mod:`mmalphapose.apis.pipeline`.
 """
-import threading
-import warnings
-from typing import Iterable, Iterator, List, Optional, Protocol, Tuple
+from typing import Iterable, Iterator, List, Optional, Protocol, Sequence, Tuple
 
 import numpy as np
 from mmengine.structures import InstanceData
 
 from mmalphapose.utils import to_numpy
 from mmalphapose.utils.errors import drop_non_finite
-from .inputs import Frame, Source
+from .inputs import Frame
 from .pipeline import SourceEnd, SourceStart
 
 
@@ -51,19 +55,6 @@ class Tracker(Protocol):
         """Forget all tracks (a new input starts)."""
 
 
-def read_sources(sources: List[Source], stop: threading.Event) -> Iterator:
-    """Frames of all sources, each framed by SourceStart / SourceEnd markers;
-    an input that cannot be opened is skipped with a warning."""
-    for src in sources:
-        yield SourceStart(src)
-        try:
-            for frame in src.frames(stop):
-                yield frame
-        except IOError as exc:
-            warnings.warn(f'skipping input: {exc}')
-        yield SourceEnd(src)
-
-
 def keypoint_thresholds(model, metainfo: dict):
     """The drawing threshold of a model's keypoints (AlphaPose ``vis_thres``,
     facts §9.3), as its head declares in ``vis_kpt_thr``: a float, or a dict
@@ -78,23 +69,6 @@ def keypoint_thresholds(model, metainfo: dict):
         if part in thr:
             out[np.asarray(ids, np.int64)] = thr[part]
     return out
-
-
-def boxes_from_poses(inst: Optional[InstanceData],
-                     kpt_thr: float = 0.3) -> Tuple[np.ndarray, np.ndarray]:
-    """Boxes to follow people between detector runs: the extent of each
-    person's confident keypoints (its previous box when fewer than 2)."""
-    if inst is None or len(inst) == 0 or 'keypoints' not in inst:
-        return np.zeros((0, 4), np.float32), np.zeros((0, ), np.float32)
-    kpts, sc = to_numpy(inst.keypoints), to_numpy(inst.keypoint_scores)
-    ok = (sc > kpt_thr) & np.isfinite(kpts).all(-1)
-    big = np.where(ok[..., None], kpts, np.inf)
-    small = np.where(ok[..., None], kpts, -np.inf)
-    ext = np.concatenate([big.min(1), small.max(1)], axis=1)
-    prev = to_numpy(inst.bboxes).astype(np.float32)
-    use = (ok.sum(1) >= 2)[:, None]
-    boxes = np.where(use, ext, prev).astype(np.float32)
-    return boxes, to_numpy(inst.bbox_scores).astype(np.float32)
 
 
 def pose_centroids(inst: InstanceData, kpt_thr: float = 0.3) -> Tuple[np.ndarray, np.ndarray]:
@@ -218,28 +192,6 @@ class PoseFollower:
         return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
 
 
-def tracker_predicted_boxes(tracker, inst: Optional[InstanceData]) -> Optional[np.ndarray]:
-    """Kalman-predicted next-frame boxes (xyxy) of the tracks of ``inst``
-    (rows without a live track get NaN), when the tracker keeps Kalman
-    tracks (``tracks`` with ``mean``/``covariance`` in xyah, and ``kf``);
-    the tracker's state is not changed."""
-    tracks, kf = getattr(tracker, 'tracks', None), getattr(tracker, 'kf', None)
-    if not tracks or kf is None or inst is None or 'track_ids' not in inst:
-        return None
-    by_id = {int(t.track_id): t for t in tracks if getattr(t, 'mean', None) is not None}
-    ids = [int(i) for i in to_numpy(inst.track_ids).reshape(-1)]
-    rows = [i for i, tid in enumerate(ids) if tid in by_id]
-    out = np.full((len(ids), 4), np.nan, np.float32)
-    if not rows:
-        return out
-    from mmalphapose.tracking import xyah2xyxy
-    mean = np.stack([np.asarray(by_id[ids[i]].mean, np.float64) for i in rows])
-    cov = np.stack([np.asarray(by_id[ids[i]].covariance, np.float64) for i in rows])
-    mean, _ = kf.predict(mean.copy(), cov.copy())
-    out[rows] = xyah2xyxy(mean[:, :4])
-    return out
-
-
 class DetectStage:
     """Person boxes for the frames: batches of ``det_batch`` frames (1 for a
     webcam) go through ``detector.detect``; with ``det_frequency`` N only
@@ -292,10 +244,52 @@ class DetectStage:
         yield from self.detect(pending)
 
 
+class PartRefineStage:
+    """Face / hand keypoints of all people of a frame refined by a part
+    refiner (``refiner(image (H,W,3) BGR, instances) -> instances``, the pose
+    config's ``part_refiner``)."""
+
+    def __init__(self, refiner) -> None:
+        self.refiner = refiner
+
+    def __call__(self, frame: Frame, inst: InstanceData) -> InstanceData:
+        return self.refiner(frame.img, inst) if len(inst) else inst
+
+    def reset(self) -> None:
+        """Nothing is kept between frames."""
+
+
+class NMSStage:
+    """POSE_NMS over the people of a frame."""
+
+    def __init__(self, nms: PoseNMS) -> None:
+        self.nms = nms
+
+    def __call__(self, frame: Frame, inst: InstanceData) -> InstanceData:
+        return self.nms.nms(inst)[0] if len(inst) else inst
+
+    def reset(self) -> None:
+        """Nothing is kept between frames."""
+
+
+class TrackStage:
+    """Track ids from a TRACKERS module (its tracks are reset per input)."""
+
+    def __init__(self, tracker: Tracker) -> None:
+        self.tracker = tracker
+
+    def __call__(self, frame: Frame, inst: InstanceData) -> InstanceData:
+        return self.tracker.update(inst, frame.index, img=frame.img)
+
+    def reset(self) -> None:
+        self.tracker.reset()
+
+
 class PoseStage:
-    """The people of each frame: all boxes of up to ``frames_per_batch``
-    frames go through the predictor at once; then, frame by frame in order,
-    POSE_NMS and the tracker. A ``propagated`` frame gets its boxes from the
+    """The pose stage: all boxes of up to ``frames_per_batch`` frames go
+    through the predictor at once; then, frame by frame in order, the
+    ``steps`` (:class:`PartRefineStage`, :class:`NMSStage`,
+    :class:`TrackStage`). A ``propagated`` frame gets its boxes from the
     previous frames' poses (:class:`PoseFollower`: the detected box size
     kept, centred on the poses; people the detector missed at the last
     detected frame carried on).
@@ -303,8 +297,8 @@ class PoseStage:
     Args:
         predictor: boxes of several frames -> one InstanceData
             (:class:`~mmalphapose.apis.inference.TopdownPredictor`).
-        nms: a POSE_NMS module or None.
-        tracker: a TRACKERS module or None.
+        steps: per-frame stages ``step(frame, inst) -> inst`` with
+            ``reset()``, in order.
         frames_per_batch: frames whose people share one predictor call.
         follow_kpt_thr: keypoint score that counts when following poses.
         with_heatmaps: also keep the heatmaps (for drawing).
@@ -312,44 +306,42 @@ class PoseStage:
 
     def __init__(self,
                  predictor,
-                 nms: Optional[PoseNMS] = None,
-                 tracker: Optional[Tracker] = None,
+                 steps: Sequence = (),
                  frames_per_batch: int = 4,
                  follow_kpt_thr: float = 0.3,
                  with_heatmaps: bool = False):
-        self.predictor, self.nms, self.tracker = predictor, nms, tracker
+        self.predictor, self.steps = predictor, list(steps)
         self.frames_per_batch = max(1, frames_per_batch)
-        self.follow_kpt_thr, self.with_heatmaps = follow_kpt_thr, with_heatmaps
-        self.last: Optional[InstanceData] = None
+        self.with_heatmaps = with_heatmaps
         self.follower = PoseFollower(follow_kpt_thr)
 
-    def follow(self, frame: Frame) -> None:
-        """Boxes of a propagated frame from the previous frames' people
-        (:class:`PoseFollower`)."""
-        frame.bboxes, frame.bbox_scores = self.follower.boxes(frame)
+    def reset(self) -> None:
+        """A new input starts: forget the followed poses and the tracks."""
+        self.follower.reset()
+        for step in self.steps:
+            step.reset()
 
     def process(self, frames: List[Frame]) -> List[Frame]:
         """Set ``instances`` of ``frames`` (in order): one predictor call, then
-        per frame POSE_NMS and the tracker."""
+        per frame the steps."""
         if not frames:
             return frames
-        image_ids = np.concatenate(
-            [np.full(len(f.bboxes), i, np.int64) for i, f in enumerate(frames)])
+        counts = [len(f.bboxes) for f in frames]
+        image_ids = np.repeat(np.arange(len(frames)), counts)
         people = self.predictor([f.img for f in frames],
                                 image_ids,
                                 np.concatenate([f.bboxes for f in frames]).reshape(-1, 4),
                                 np.concatenate([f.bbox_scores for f in frames]),
                                 img_paths=[f.path for f in frames],
                                 with_heatmaps=self.with_heatmaps)
+        starts = np.concatenate([[0], np.cumsum(counts)])
         for i, frame in enumerate(frames):
+            inst = people if len(frames) == 1 else people[int(starts[i]):int(starts[i + 1])]
             # NaN/inf model output: those people are dropped (logged), never the run
-            inst = drop_non_finite(people[image_ids == i],
-                                   f'{frame.source.stem} frame {frame.name}')
-            if self.nms is not None and len(inst):
-                inst, _ = self.nms.nms(inst)
-            if self.tracker is not None:
-                inst = self.tracker.update(inst, frame.index, img=frame.img)
-            frame.instances = self.last = inst
+            inst = drop_non_finite(inst, f'{frame.source.stem} frame {frame.name}')
+            for step in self.steps:
+                inst = step(frame, inst)
+            frame.instances = inst
             self.follower.observe(frame, inst)
         return frames
 
@@ -360,7 +352,7 @@ class PoseStage:
                 if item.propagated:
                     yield from self.process(pending)
                     pending = []
-                    self.follow(item)
+                    item.bboxes, item.bbox_scores = self.follower.boxes(item)
                     yield from self.process([item])
                     continue
                 pending.append(item)
@@ -371,9 +363,6 @@ class PoseStage:
             yield from self.process(pending)
             pending = []
             if isinstance(item, SourceStart):
-                self.last = None
-                self.follower.reset()
-                if self.tracker is not None:
-                    self.tracker.reset()
+                self.reset()
             yield item
         yield from self.process(pending)

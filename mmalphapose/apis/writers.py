@@ -10,20 +10,24 @@ frame; the ``.jsonl`` is removed once ``<stem>.json`` is written. Records are
 kept in memory as JSON text, not as Python objects.
 """
 import json
+import logging
 import os
 import os.path as osp
-import re
 import tempfile
-from typing import Dict, List, Optional, Union
+import warnings
+from typing import Dict, List, Optional, Tuple, Union
 
 import cv2
 import numpy as np
+from mmengine.logging import print_log
 from mmengine.structures import InstanceData
 
 from mmalphapose.post_processing.scores import proposal_score
 from mmalphapose.structures import PoseMetainfo
 from mmalphapose.structures.pose_metainfo import PART_NAMES
 from mmalphapose.visualization.openpose import BODY25, COCO18, openpose_joints
+from .detection import numeric_image_id
+from .pipeline import SourceEnd, SourceStart
 
 FORMATS = ('alphapose', 'cmu', 'open', 'openpose', 'coco')
 PART_ALIASES = {
@@ -95,11 +99,6 @@ def _flat(arr: np.ndarray) -> List[float]:
     """Flat list of rounded floats; NaN/inf (never valid JSON) become 0."""
     arr = np.nan_to_num(np.asarray(arr, np.float64).reshape(-1), nan=0.0, posinf=0.0, neginf=0.0)
     return [round(float(v), 3) for v in arr]
-
-
-def _coco_image_id(name: str, frame_id: int):
-    m = re.search(r'(\d+)$', osp.splitext(osp.basename(name))[0])
-    return int(m.group(1)) if m else int(frame_id)
 
 
 class ResultWriter:
@@ -190,7 +189,8 @@ class ResultWriter:
     def _add_coco(self, name, frame_id, inst, n, kpts, scores):
         flat = np.concatenate([kpts[:, self.ids], scores[:, self.ids, None]], -1)
         pscore = self._person_scores(inst, n, scores)
-        img_id = _coco_image_id(name, frame_id)
+        img_id = numeric_image_id(name)
+        img_id = int(frame_id) if img_id is None else img_id
         for i in range(n):
             self._append(
                 dict(
@@ -389,3 +389,86 @@ class SourceOutputs:
         if stem and self.out_dir:
             folders.append(osp.join(self.out_dir, f'{stem}_vis'))
         return [p for p in paths if p] + [f for f in folders if f and osp.isdir(f)]
+
+
+class FrameWriter:
+    """The write stage: per frame the JSON records, the drawing and the
+    overlay files, in the caller's thread; each input's files are opened at
+    its ``SourceStart`` and finished at its ``SourceEnd``.
+
+    Args:
+        outputs: the run's :class:`SourceOutputs` (or ``SMPLOutputs``).
+        visualizer: draws ``InstanceData`` (``draw_instances``,
+            ``draw_heatmap``); not changed here.
+        kpt_thr: keypoint score to draw, a float or (K,).
+        draw_bbox / draw_heatmap: what to draw.
+        show: show every frame in a window (Esc / q stops the run).
+        return_vis: keep the drawing of every frame.
+        wait_time: seconds each shown frame waits.
+    """
+
+    def __init__(self,
+                 outputs: SourceOutputs,
+                 visualizer,
+                 kpt_thr,
+                 draw_bbox: bool = True,
+                 draw_heatmap: bool = False,
+                 show: bool = False,
+                 return_vis: bool = False,
+                 wait_time: float = 0.001):
+        self.outputs, self.visualizer, self.kpt_thr = outputs, visualizer, kpt_thr
+        self.draw_bbox, self.draw_heatmap = draw_bbox, draw_heatmap
+        self.show, self.return_vis, self.wait_time = show, return_vis, wait_time
+        self.written: List[str] = []  # the paths of the finished inputs' files
+        self.errors: List[str] = []  # frames that could not be read (skipped)
+
+    def __call__(self, item) -> Optional[Tuple[object, InstanceData, Optional[str],
+                                              Optional[np.ndarray]]]:
+        """Write one item of the stream; returns ``(frame, instances, stem,
+        drawing or None)`` for a processed frame, None for a marker or an
+        unreadable frame (logged and counted in ``errors``)."""
+        if isinstance(item, SourceStart):
+            self.outputs.open(item.source)
+            return None
+        if isinstance(item, SourceEnd):
+            self.written.extend(self.outputs.close(item.source))
+            return None
+        frame = item
+        if frame.img is None:
+            self.errors.append(str(frame.error))
+            warnings.warn(f'skipping unreadable frame: {frame.error}')
+            print_log(
+                f'skipping unreadable frame: {frame.error}', logger='current', level=logging.WARNING)
+            return None
+        inst = frame.instances if frame.instances is not None else InstanceData()
+        stem = self.outputs.write_json(frame, inst)
+        drawn = None
+        if self.show or self.return_vis or self.outputs.wants_drawing(frame):
+            drawn = self.visualizer.draw_instances(
+                frame.img, inst, kpt_thr=self.kpt_thr, draw_bbox=self.draw_bbox)
+            if self.draw_heatmap and 'heatmaps' in inst and len(inst):
+                drawn = self.visualizer.draw_heatmap(drawn, inst.heatmaps, inst.input_centers,
+                                                     inst.input_scales)
+            self.outputs.write_drawing(frame, drawn)
+            if self.show:
+                self.show = show_frame(drawn, self.wait_time)
+        return frame, inst, stem, drawn
+
+    def close(self) -> List[str]:
+        """Finish every input still open; returns every path written."""
+        self.written.extend(self.outputs.close_all())
+        return self.written
+
+
+def show_frame(img: np.ndarray, wait_time: float) -> bool:
+    """Show a frame; Esc/q stops the run (KeyboardInterrupt). Returns False
+    (stop showing) when no display is available."""
+    try:
+        cv2.imshow('mmalphapose', img)
+        key = cv2.waitKey(max(1, int(wait_time * 1000))) & 0xFF
+    except cv2.error as exc:
+        warnings.warn(f'--show disabled, no display available: {exc}')
+        return False
+    if key in (27, ord('q')):
+        raise KeyboardInterrupt
+    return True

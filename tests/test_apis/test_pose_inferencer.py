@@ -189,10 +189,11 @@ def test_kwargs_are_grouped(whole):
     assert vis == {'kpt_thr': 0.1} and post == {'format': 'coco'}
     with pytest.raises(TypeError, match='colour'):
         whole._dispatch_kwargs(colour='red')
+    from mmalphapose.apis.builder import build_pose_nms, build_tracker
     with pytest.raises(ValueError, match='pose-nms'):
-        whole.build_pose_nms('bogus')
+        build_pose_nms('bogus', whole.model, whole.metainfo)
     with pytest.raises(ValueError, match='track'):
-        whole.build_tracker('bogus')
+        build_tracker('bogus', whole.metainfo)
 
 
 def test_several_inputs_get_their_own_outputs(whole, data_root, tmp_path):

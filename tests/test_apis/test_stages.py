@@ -6,9 +6,8 @@ from torch import nn
 
 from mmalphapose.apis.detection import WholeImageDetector
 from mmalphapose.apis.inputs import Frame, Source
-from mmalphapose.apis.pipeline import SourceEnd, SourceStart
-from mmalphapose.apis.stages import (DetectStage, boxes_from_poses, keypoint_thresholds,
-                                     read_sources, tracker_predicted_boxes)
+from mmalphapose.apis.pipeline import SourceEnd, SourceStart, read_sources
+from mmalphapose.apis.stages import DetectStage, TrackStage, keypoint_thresholds
 from mmalphapose.registry import TRACKERS
 from mmalphapose.structures import PoseMetainfo
 
@@ -44,30 +43,6 @@ def test_read_sources_skips_inputs_that_cannot_be_opened(tmp_path):
     # one unreadable frame carries the error (logged and counted downstream)
     assert [type(i).__name__ for i in items] == ['SourceStart', 'Frame', 'SourceEnd']
     assert items[1].img is None and 'cannot open video' in items[1].error
-
-
-def test_boxes_from_poses_uses_confident_keypoints():
-    inst = InstanceData(
-        keypoints=np.array([[[10, 20], [30, 60], [99, 99]], [[0, 0], [1, 1], [2, 2]]], np.float32),
-        keypoint_scores=np.array([[0.9, 0.8, 0.1], [0.9, 0.1, 0.1]], np.float32),
-        bboxes=np.array([[0, 0, 5, 5], [7, 7, 9, 9]], np.float32),
-        bbox_scores=np.array([0.5, 0.6], np.float32))
-    boxes, scores = boxes_from_poses(inst, 0.3)
-    np.testing.assert_allclose(boxes, [[10, 20, 30, 60], [7, 7, 9, 9]])
-    np.testing.assert_allclose(scores, [0.5, 0.6])
-    assert boxes_from_poses(None)[0].shape == (0, 4)
-
-
-def test_tracker_predicted_boxes_follow_motion():
-    tracker = TRACKERS.build(
-        dict(type='PoseAwareTracker', pose_weight=0.0, appearance_weight=1.0, min_hits=1))
-    for f in range(4):  # a box moving 10 px right per frame
-        inst = InstanceData(
-            bboxes=np.array([[10. + 10 * f, 20, 60. + 10 * f, 120]]), bbox_scores=np.ones(1))
-        inst = tracker.update(inst, f)
-    pred = tracker_predicted_boxes(tracker, inst)
-    assert pred.shape == (1, 4) and pred[0, 0] > 45  # moved on beyond the last x1=40
-    assert tracker_predicted_boxes(None, inst) is None
 
 
 def test_keypoint_thresholds_follow_the_head():
@@ -133,8 +108,8 @@ def _run_follow(people, frames_detected, n=10, tracker=True):
     src = Source('video', 'x')
     truth = {t: [_walker(o, t) for o in people] for t in range(n)}
     stage = PoseStage(
-        _TruePoses(truth),
-        tracker=TRACKERS.build(dict(type='PoseAwareTracker')) if tracker else None)
+        _TruePoses(truth), [TrackStage(TRACKERS.build(dict(type='PoseAwareTracker')))]
+        if tracker else [])
     out = []
     for t in range(n):
         f = Frame(src, t, f'{t}.jpg', np.zeros((8, 8, 3), np.uint8), path=str(t))

@@ -118,6 +118,7 @@ def test_smpl_demo_refuses_2d_options(data_root, tmp_path, tiny, capsys):
 def test_smpl_demo_default_config(tmp_path, repo_root, capsys):
     """--smpl with the default HybrIK config (ResNet-34, 256x256), the
     mesh in the JSON and the overlay image."""
+    pytest.importorskip('mmdet', reason='the default HybrIK config\'s backbone is mmdet.ResNet')
     smpl = str(tmp_path / 'SMPL_NEUTRAL.npz')
     write_full_size_smpl(smpl)
     img = osp.join(repo_root, 'demo', 'resources', '000000197388.jpg')
@@ -133,3 +134,18 @@ def test_smpl_demo_default_config(tmp_path, repo_root, capsys):
     assert len(recs) == 1 and RECORD_KEYS | {'vertices'} == set(recs[0])
     assert np.shape(recs[0]['vertices']) == (6890, 3)
     assert osp.isfile(out / '000000197388_vis' / '000000197388.jpg')
+
+
+def test_smpl_demo_without_mmdet_is_one_line(tmp_path, repo_root, capsys, monkeypatch):
+    """The core profile (no mmdet): the default HybrIK config's mmdet.ResNet
+    is a one-line error with exit 2, no traceback."""
+    import importlib.util
+    smpl = str(tmp_path / 'SMPL_NEUTRAL.npz')
+    write_full_size_smpl(smpl)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, 'find_spec',
+                        lambda name, *a: None if name == 'mmdet' else real(name, *a))
+    img = osp.join(repo_root, 'demo', 'resources', '000000197388.jpg')
+    rc = main([img, '--smpl', '--smpl-model', smpl, '--out-dir', str(tmp_path / 'out')])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and 'needs mmdet' in err[0] and 'Traceback' not in err[0]
