@@ -193,3 +193,19 @@ def test_crop_needs_the_test_pipeline(tmp_path):
     model.head.decoder = SIKRLabel(input_size=(48, 64), heatmap_size=(12, 16))
     with pytest.raises(ValueError, match='differs from the codec'):
         TopdownPredictor(model)
+
+
+def test_metainfo_from_the_config_never_from_the_keypoint_count(tmp_path):
+    src = open(write_standin_config(str(tmp_path), 26, 'halpe26')).read()
+    no_meta = src.replace("metainfo=dict(from_file='mmalphapose::_base_/datasets/halpe26.py'))",
+                          ')')
+    assert no_meta != src
+    path = tmp_path / 'no_meta.py'
+    path.write_text(no_meta)
+    # 26 keypoints would have guessed Halpe-26: a clear error instead
+    with pytest.raises(ValueError, match='no dataset metainfo'):
+        init_model(str(path))
+    # a dataset class in the config is explicit: its METAINFO
+    path.write_text(no_meta.replace('test_dataloader = dict(dataset=dict(',
+                                    "test_dataloader = dict(dataset=dict(type='Halpe26Dataset', "))
+    assert init_model(str(path)).dataset_meta.dataset_name == 'halpe26'
