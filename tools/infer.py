@@ -31,6 +31,7 @@ import time
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 from mmalphapose.apis import cli  # noqa: E402
 from mmalphapose.apis.backends import keep_freed_memory  # noqa: E402
+from mmalphapose.utils.options import arg_type, check_device, device_arg  # noqa: E402
 
 TOOL = 'tools/infer.py'
 
@@ -55,10 +56,14 @@ def parse_args(argv=None):
         choices=['none', 'pytorch', 'slurm'],
         default='none',
         help='how the processes were started (torch.distributed.run / srun)')
-    p.add_argument('--device', default='auto', help='auto: cuda:{LOCAL_RANK} with CUDA, else cpu')
+    p.add_argument(
+        '--device',
+        type=device_arg,
+        default='auto',
+        help='auto: cuda:{LOCAL_RANK} with CUDA, else cpu')
     p.add_argument(
         '--dist-timeout',
-        type=float,
+        type=arg_type('dist_timeout'),
         default=7 * 24 * 3600,
         help='seconds a rank waits for the others at the final barrier')
     if any(a in ('-h', '--help') for a in rest) or not rest and not inputs:
@@ -79,13 +84,13 @@ def pick_device(device: str, local_rank: int) -> str:
     if device in ('auto', 'cuda'):
         if not torch.cuda.is_available():
             if device == 'cuda':
-                raise ValueError('--device cuda: CUDA is not available')
+                check_device(device)  # the one-line reason
             return 'cpu'
         if local_rank >= torch.cuda.device_count():
             raise ValueError(f'local rank {local_rank} has no GPU (only '
                              f'{torch.cuda.device_count()} visible): start one process per GPU')
         return f'cuda:{local_rank}'
-    return device
+    return check_device(device)
 
 
 def split_threads(local_world_size: int, workers: int, stage_threads=None) -> int:
@@ -131,6 +136,8 @@ def _main(argv=None) -> int:
     keep_freed_memory()
     from mmalphapose.apis.sharding import assign_shards, build_manifest, run_shard, write_manifest
     from mmalphapose.utils.dist_launch import LaunchError, init_process_group
+    from mmalphapose.utils.errors import interrupt_exit_code
+    from mmalphapose.utils.options import check_out_dir
     if args.launcher == 'none' and int(os.environ.get('WORLD_SIZE', 1)) > 1:
         print(
             f'{TOOL}: error: started by a launcher (WORLD_SIZE={os.environ["WORLD_SIZE"]}) '
@@ -146,6 +153,8 @@ def _main(argv=None) -> int:
     import torch.distributed as dist
     distributed = dist.is_available() and dist.is_initialized()
     out_dir = osp.abspath(args.out_dir)
+    if env.rank == 0:
+        check_out_dir(out_dir)
     plan = _share_plan(env, out_dir, args.inputs)
     if plan['error']:
         if env.rank == 0:
@@ -183,7 +192,7 @@ def _main(argv=None) -> int:
                 log=lambda line: print(line, flush=True))
         except KeyboardInterrupt:
             print(f'[rank {env.rank}] INTERRUPTED: re-run the same command to finish', flush=True)
-            return 130
+            return interrupt_exit_code()  # 130 Ctrl-C, 143 SIGTERM
     if distributed:
         dist.monitored_barrier(timeout=datetime.timedelta(seconds=args.dist_timeout))
     if env.rank == 0:

@@ -21,7 +21,9 @@ from typing import Optional
 # detector (onnxruntime) and the other stages; must be set before torch loads.
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 
-from mmalphapose.utils.errors import run_cli  # noqa: E402
+from mmalphapose.utils.errors import interrupt_exit_code, run_cli  # noqa: E402
+from mmalphapose.utils.options import arg_type, check_out_dir  # noqa: E402
+from mmalphapose.utils.options import device_arg, keypoint_spec  # noqa: E402
 from .pose_inferencer import SMPL_OPTIONS_ERROR, PoseInferencer  # noqa: E402
 from .writers import FORMATS  # noqa: E402
 
@@ -48,8 +50,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=None,
         help='detection JSON (AlphaPose detfile or COCO results) '
         'instead of a detector')
-    p.add_argument('--det-cat-id', type=int, default=0, help='person class id')
-    p.add_argument('--device', default='cpu')
+    p.add_argument('--det-cat-id', type=arg_type('det_cat_id'), default=0, help='person class id')
+    p.add_argument('--device', type=device_arg, default='cpu', help='cpu, cuda or cuda:N')
     p.add_argument('--out-dir', default='outputs/demo')
     p.add_argument('--save-json', dest='save_json', action='store_true', default=True)
     p.add_argument('--no-save-json', dest='save_json', action='store_false')
@@ -69,20 +71,20 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--show', action='store_true', help='show frames in a window')
     p.add_argument(
         '--kpt-thr',
-        type=float,
+        type=arg_type('kpt_thr'),
         default=None,
         help='keypoint score to draw (default: 0.05 for SIKR heads, 0.4 '
         'for heatmap heads, as AlphaPose)')
     p.add_argument(
         '--bbox-thr',
-        type=float,
+        type=arg_type('bbox_thr'),
         default=0.2,
         help='person box score (the bundled NanoDet finds 12/12 people of the '
         'COCO samples at 0.2, 10/12 at 0.3)')
-    p.add_argument('--nms-thr', type=float, default=None, help='extra box NMS IoU')
+    p.add_argument('--nms-thr', type=arg_type('nms_thr'), default=None, help='extra box NMS IoU')
     p.add_argument(
         '--pose-batch',
-        type=int,
+        type=arg_type('pose_batch'),
         default=None,
         help='people per pose forward (default: the pose backend\'s, onnxruntime '
         'on the CPU 4, PyTorch 16; measured on 2 CPU cores: docs/speed.md)')
@@ -93,7 +95,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='who runs the pose network; auto: onnxruntime for the bundled '
         'models on the CPU (exported at first use into ~/.cache/mmalphapose/onnx '
         'or $MMALPHAPOSE_ONNX_CACHE), else PyTorch')
-    p.add_argument('--det-batch', type=int, default=4, help='frames per detector call')
+    p.add_argument(
+        '--det-batch', type=arg_type('det_batch'), default=4, help='frames per detector call')
     p.add_argument(
         '--flip',
         dest='flip',
@@ -105,32 +108,28 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--track', default='none', choices=['none', 'pose-aware', 'poseflow'])
     p.add_argument('--format', default='alphapose', choices=list(FORMATS))
     p.add_argument(
-        '--keypoints', default=None, help='subset for the JSON, e.g. body,feet,face,hands')
+        '--keypoints',
+        type=keypoint_spec,
+        default=None,
+        help='subset for the JSON, e.g. body,feet,face,hands')
     p.add_argument(
         '--det-frequency',
-        type=int,
+        type=arg_type('det_frequency'),
         default=1,
         help='run the detector every N frames, follow poses in between')
     p.add_argument(
         '--workers',
-        type=int,
+        type=arg_type('workers'),
         default=1,
         help='0 = everything in one thread; >0 = overlapped stages')
     p.add_argument(
         '--stage-threads',
-        type=int,
+        type=arg_type('stage_threads'),
         default=None,
         help='intra-op threads of the detector and of the pose model '
         '(default with --workers > 0: all cores for the pose model, half '
         'for the detector (measured best on 2 cores, docs/speed.md); '
         'with --workers 0 the library defaults)')
-    p.add_argument(
-        '--no-part-refine',
-        dest='part_refine',
-        action='store_false',
-        default=True,
-        help='do not run the pose config\'s part_refiner (face / hand points refined '
-        'by small nets) even when it has one')
     p.add_argument('--skeleton-style', default='mmpose', choices=['mmpose', 'openpose'])
     p.add_argument('--draw-heatmap', action='store_true')
     p.add_argument(
@@ -206,7 +205,6 @@ def build_inferencer(demo, device: str, threads: Optional[int], show_progress: b
         det_options=dict(num_threads=detector_threads(demo, threads)) if threads else None,
         show_progress=show_progress,
         backend=getattr(demo, 'backend', 'auto'),
-        part_refine=getattr(demo, 'part_refine', True),
         smpl_model=(demo.smpl_model or True) if smpl_mode(demo) else None)
 
 
@@ -232,7 +230,7 @@ def run_options(demo) -> dict:
 
 def main(argv=None) -> int:
     """Run the demo; returns the exit code (0 done, 2 bad input or nothing
-    could be processed, 130 interrupted). Errors follow ``utils/errors.py``:
+    could be processed, 130 interrupted, 143 terminated; docs/error_policy.md). Errors follow ``utils/errors.py``:
     one line, no traceback unless ``--debug`` / ``MMALPHAPOSE_DEBUG=1``."""
     return run_cli(_main, argv)
 
@@ -243,6 +241,8 @@ def _main(argv=None) -> int:
             and not str(args.input).isdigit() and not any(c in args.input for c in '*?['):
         print(f'error: input "{args.input}" does not exist', file=sys.stderr)
         return 2
+    if args.out_dir and (args.save_json or args.save_video or args.save_vis):
+        check_out_dir(args.out_dir)
     inferencer = build_inferencer(args, args.device, stage_threads(args))
     summary = inferencer.run(args.input, out_dir=args.out_dir, **run_options(args))
     print('=' * 60)
@@ -259,7 +259,7 @@ def _main(argv=None) -> int:
     for path in summary['outputs']:
         print(f'  {path}')
     if summary['interrupted']:
-        return 130
+        return interrupt_exit_code()  # 130 Ctrl-C, 143 SIGTERM
     if not summary['frames']:
         first = summary['errors'][0] if summary['errors'] else 'the input holds no frames'
         print(f'error: nothing was processed: {first}', file=sys.stderr)

@@ -16,10 +16,16 @@ shard of it:
    after an input's outputs are written it writes ``<stem>.done.json`` (its
    summary) atomically. An input is complete when that marker exists and has
    no error, so a re-run (after a crash, pre-emption or Ctrl-C) skips complete
-   inputs and redoes the others (partial outputs are overwritten).
+   inputs and redoes the others (partial outputs are overwritten). Each input
+   is done under a lock (``<stem>.lock``, ``fcntl.flock``, released by the OS
+   when the process dies): two runs on one ``--out-dir`` never do an input at
+   once; an input another run holds is waited for at the end of the shard
+   (and done here if that run died before finishing it).
 4. :func:`build_manifest` gathers every marker into ``manifest.json``:
    input -> outputs, frames, people, seconds, error, rank.
 """
+import contextlib
+import fcntl
 import glob
 import hashlib
 import heapq
@@ -30,10 +36,12 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
-from .inputs import IMG_EXTS, LIST_EXTS, VIDEO_EXTS, natural_key
-from .writers import atomic_write_json
+from .inputs import (IMG_EXTS, LIST_EXTS, UNSUPPORTED_IMG_EXTS, VIDEO_EXTS, natural_key,
+                     read_list_file)
+from mmalphapose.utils.io import atomic_write_json
 
 MARKER_SUFFIX = '.done.json'
+LOCK_SUFFIX = '.lock'
 MANIFEST = 'manifest.json'
 
 
@@ -60,9 +68,34 @@ class WorkItem:
         """Path of the completion marker ``<stem>.done.json``."""
         return osp.join(self.out_folder(out_root), self.stem + MARKER_SUFFIX)
 
+    def lock(self, out_root: str) -> str:
+        """Path of the lock file ``<stem>.lock`` held while the input runs."""
+        return osp.join(self.out_folder(out_root), self.stem + LOCK_SUFFIX)
+
+
+@contextlib.contextmanager
+def input_lock(path: str, wait: bool):
+    """Hold an exclusive ``flock`` on ``path`` (created); yields False when
+    ``wait`` is False and another process holds it. The OS releases the lock
+    when the holder dies (kill -9 included); the file itself stays."""
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
 
 def _is_media(name: str) -> bool:
-    return name.lower().endswith(IMG_EXTS + VIDEO_EXTS)
+    return name.lower().endswith(IMG_EXTS + UNSUPPORTED_IMG_EXTS + VIDEO_EXTS)
 
 
 def _glob_root(pattern: str) -> str:
@@ -92,22 +125,18 @@ def _expand(arg: str, exclude: Optional[str]) -> List[tuple]:
         root = _glob_root(arg)
         return [(m, root) for m in glob.glob(arg, recursive=True)
                 if osp.isfile(m) and _is_media(m) and keep(m)]
-    if not osp.isfile(arg):
+    if not osp.lexists(arg):
         raise FileNotFoundError(f'input "{arg}" does not exist')
     if arg.lower().endswith(LIST_EXTS):
         base = osp.dirname(arg)
         out = []
-        with open(arg) as f:
-            for n, line in enumerate(f, 1):
-                entry = line.strip()
-                if not entry or entry.startswith('#'):
-                    continue
-                if not osp.isabs(entry) and not osp.exists(entry):
-                    entry = osp.join(base, entry)
-                try:
-                    out += _expand(entry, exclude)
-                except FileNotFoundError as exc:
-                    raise FileNotFoundError(f'{arg}, line {n}: {exc}') from None
+        for entry in read_list_file(arg):
+            if not osp.isabs(entry) and not osp.exists(entry):
+                entry = osp.join(base, entry)
+            if osp.lexists(entry) or any(c in entry for c in '*?['):
+                out += _expand(entry, exclude)
+            else:  # an item of its own: its run fails, is counted and reported
+                out.append((entry, osp.dirname(entry)))
         return out
     return [(arg, osp.dirname(arg))]
 
@@ -226,41 +255,60 @@ def run_shard(inferencer,
             marker, so a re-run redoes it).
     """
     run_kwargs = dict(run_kwargs or {})
-    done = []
+    done, busy = [], []
     for i, item in enumerate(items, 1):
         head = f'[rank {rank}] {i}/{len(items)} {item.path}'
-        if is_complete(out_root, item):
-            log(f'{head}: complete, skipped')
-            continue
-        t0 = time.perf_counter()
-        error, summary = None, dict(frames=0, people=0, outputs=[])
-        try:
-            summary = inferencer.run(item.path, out_dir=item.out_folder(out_root), **run_kwargs)
-        except Exception as exc:  # a bad input must not stop the shard
-            error = ' '.join(f'{type(exc).__name__}: {exc}'.split())
-        if summary.get('interrupted'):
-            raise KeyboardInterrupt(item.path)
-        if error is None and not summary['frames']:
-            error = 'no frame could be read' + (f": {summary['errors'][0]}"
-                                                if summary.get('errors') else '')
-        outputs = list(summary['outputs'])
-        vis_dir = osp.join(item.out_folder(out_root), f'{item.stem}_vis')
-        if error is None and osp.isdir(vis_dir):  # the overlays of an image input
-            outputs.append(vis_dir)
-        rec = dict(
-            input=item.path,
-            outputs=[osp.relpath(p, out_root) for p in outputs],
-            frames=int(summary['frames']),
-            people=int(summary['people']),
-            seconds=round(time.perf_counter() - t0, 3),
-            error=error,
-            rank=rank)
-        atomic_write_json(item.marker(out_root), rec)
-        done.append(rec)
-        state = f'ERROR {error}' if error else \
-            f'{rec["frames"]} frames, {rec["people"]} people'
-        log(f'{head}: {state}, {rec["seconds"]:.1f} s')
+        with input_lock(item.lock(out_root), wait=False) as mine:
+            if not mine:
+                log(f'{head}: another run is doing it; waiting for it at the end')
+                busy.append((head, item))
+                continue
+            rec = _run_item(inferencer, item, out_root, run_kwargs, rank, head, log)
+        if rec is not None:
+            done.append(rec)
+    for head, item in busy:  # done by the other run, or here if that run died
+        with input_lock(item.lock(out_root), wait=True):
+            rec = _run_item(inferencer, item, out_root, run_kwargs, rank, head, log)
+        if rec is not None:
+            done.append(rec)
     return done
+
+
+def _run_item(inferencer, item: WorkItem, out_root: str, run_kwargs: dict, rank: int, head: str,
+              log: Callable[[str], None]) -> Optional[dict]:
+    """Run one input (its lock held) and write its marker; None when it is
+    complete already."""
+    if is_complete(out_root, item):
+        log(f'{head}: complete, skipped')
+        return None
+    t0 = time.perf_counter()
+    error, summary = None, dict(frames=0, people=0, outputs=[])
+    try:
+        summary = inferencer.run(item.path, out_dir=item.out_folder(out_root), **run_kwargs)
+    except Exception as exc:  # a bad input must not stop the shard
+        error = ' '.join(f'{type(exc).__name__}: {exc}'.split())
+    if summary.get('interrupted'):
+        raise KeyboardInterrupt(item.path)
+    if error is None and not summary['frames']:
+        error = 'no frame could be read' + (f": {summary['errors'][0]}"
+                                            if summary.get('errors') else '')
+    outputs = list(summary['outputs'])
+    vis_dir = osp.join(item.out_folder(out_root), f'{item.stem}_vis')
+    listed = {osp.normpath(p) for p in outputs}  # the writers may list it already
+    if error is None and osp.isdir(vis_dir) and osp.normpath(vis_dir) not in listed:
+        outputs.append(vis_dir)  # the overlays of an image input, once
+    rec = dict(
+        input=item.path,
+        outputs=[osp.relpath(p, out_root) for p in outputs],
+        frames=int(summary['frames']),
+        people=int(summary['people']),
+        seconds=round(time.perf_counter() - t0, 3),
+        error=error,
+        rank=rank)
+    atomic_write_json(item.marker(out_root), rec)
+    state = f'ERROR {error}' if error else f'{rec["frames"]} frames, {rec["people"]} people'
+    log(f'{head}: {state}, {rec["seconds"]:.1f} s')
+    return rec
 
 
 def build_manifest(out_root: str,
@@ -268,6 +316,11 @@ def build_manifest(out_root: str,
                    world_size: int = 1,
                    wall_seconds: Optional[float] = None) -> dict:
     """The run's manifest from the markers of all its items.
+
+    A re-run that redid nothing (every summary as the existing
+    ``manifest.json`` has it, no marker newer than that file) keeps that
+    manifest's ``world_size`` and ``wall_seconds``, those of the run that
+    did the work.
 
     Returns:
         ``dict(inputs={path: summary}, missing=[paths without a marker],
@@ -292,6 +345,19 @@ def build_manifest(out_root: str,
         frames=sum(r.get('frames', 0) for r in recs),
         people=sum(r.get('people', 0) for r in recs),
         seconds=round(sum(r.get('seconds', 0.0) for r in recs), 3))
+    man_path = osp.join(out_root, MANIFEST)
+    try:
+        with open(man_path) as f:
+            prev = json.load(f)
+        newer = any(
+            osp.getmtime(it.marker(out_root)) > osp.getmtime(man_path) for it in items
+            if it.path in inputs)
+    except (OSError, ValueError):
+        prev, newer = None, True
+    if isinstance(prev, dict) and not newer and prev.get('inputs') == inputs and \
+            prev.get('missing') == missing:
+        world_size = prev.get('world_size', world_size)
+        wall_seconds = prev.get('wall_seconds', wall_seconds)
     return dict(
         world_size=world_size,
         wall_seconds=wall_seconds,

@@ -23,7 +23,7 @@ Two levels, and importing this module changes nothing:
 import contextlib
 import os
 import re
-from typing import Any, ContextManager, Dict, Optional
+from typing import Any, ContextManager, Dict, List, Optional
 
 import numpy as np
 import torch
@@ -137,16 +137,18 @@ def safe_torch_load(filename: str,
     """
     if trusted is None:
         trusted = os.environ.get('MMALPHAPOSE_TRUSTED_CHECKPOINTS', '0') == '1'
-    if isinstance(filename, (str, os.PathLike)) and not os.path.isfile(filename):
-        raise FileNotFoundError(f'checkpoint "{filename}" not found')
+    if isinstance(filename, (str, os.PathLike)):
+        from .errors import require_file
+        require_file(filename, 'checkpoint')
     if trusted:
         try:
-            return torch.load(filename, map_location=map_location, weights_only=False)
+            obj = torch.load(filename, map_location=map_location, weights_only=False)
         except Exception as exc:
             raise CheckpointError(_corrupt_message(filename, exc)) from exc
+        return check_finite(obj, filename)
     try:
         with _allow_listed():
-            return torch.load(filename, map_location=map_location, weights_only=True)
+            obj = torch.load(filename, map_location=map_location, weights_only=True)
     except Exception as exc:  # torch raises UnpicklingError, RuntimeError, EOFError ...
         wanted = refused_global(exc)
         if wanted is None:
@@ -155,6 +157,47 @@ def safe_torch_load(filename: str,
             f'checkpoint "{filename}" holds code (it asks for the Python global '
             f'"{wanted}") and was refused; load it only if you trust its source '
             '(trusted=True or MMALPHAPOSE_TRUSTED_CHECKPOINTS=1)') from exc
+    return check_finite(obj, filename)
+
+
+def non_finite_tensors(obj: Any, prefix: str = '') -> List[str]:
+    """Names (dotted paths) of the floating-point tensors in a checkpoint
+    object (nested dicts / lists) that hold NaN or inf."""
+    bad: List[str] = []
+    if isinstance(obj, torch.Tensor):
+        if obj.is_floating_point() or obj.is_complex():
+            if obj.numel() and not bool(torch.isfinite(obj).all()):
+                bad.append(prefix or '<tensor>')
+    elif isinstance(obj, dict):
+        for key, value in obj.items():
+            bad += non_finite_tensors(value, f'{prefix}.{key}' if prefix else str(key))
+    elif isinstance(obj, (list, tuple)):
+        for i, value in enumerate(obj):
+            bad += non_finite_tensors(value, f'{prefix}[{i}]')
+    return bad
+
+
+def check_finite(obj: Any, filename: Any) -> Any:
+    """``obj`` (a loaded checkpoint) when its weights are all finite.
+
+    Only the model weights (``state_dict`` / ``model`` / the top level) are
+    checked; optimizer state is not.
+
+    Raises:
+        CheckpointError: naming the tensors that hold NaN/inf (a model that
+            would silently find nobody).
+    """
+    weights = obj
+    if isinstance(obj, dict):
+        weights = obj.get('state_dict', obj.get('model', obj))
+        if weights is obj:
+            weights = {k: v for k, v in obj.items() if k not in ('optimizer', 'message_hub')}
+    bad = non_finite_tensors(weights)
+    if bad:
+        shown = ', '.join(bad[:5]) + (f' and {len(bad) - 5} more' if len(bad) > 5 else '')
+        raise CheckpointError(f'checkpoint "{filename}" has NaN/inf weights in {len(bad)} '
+                              f'tensor(s): {shown} (a diverged training run?)')
+    return obj
 
 
 def refused_global(exc: BaseException) -> Optional[str]:

@@ -63,10 +63,12 @@ def test_list_glob_list_file_dedup_and_exclude(tree, tmp_path):
 def test_list_errors_name_the_input(tree, tmp_path):
     with pytest.raises(FileNotFoundError, match='nope.mp4'):
         list_inputs([str(tmp_path / 'nope.mp4')])
+    # a list's missing entries are items of their own: their run fails and is
+    # counted in the manifest, the good entries are done (issue 28 item 3)
     lst = tmp_path / 'l.txt'
-    lst.write_text('a.jpg\nmissing.jpg\n')
-    with pytest.raises(FileNotFoundError, match=r'l\.txt, line 1'):
-        list_inputs([str(lst)])
+    lst.write_text('a.jpg\nmissing.jpg\nmissing.mp4\n')
+    items = list_inputs([str(lst)])
+    assert [osp.basename(it.path) for it in items] == ['a.jpg', 'missing.jpg', 'missing.mp4']
     empty = tmp_path / 'empty'
     empty.mkdir()
     with pytest.raises(FileNotFoundError, match='no images or videos'):
@@ -175,3 +177,41 @@ def test_interrupted_input_gets_no_marker_and_manifest_lists_missing(tree, tmp_p
     with open(items[0].marker(out), 'w') as f:
         f.write('{"input": ')
     assert not is_complete(out, items[0])
+
+
+def test_an_input_locked_by_another_run_is_waited_for_not_clobbered(tree, tmp_path):
+    """Two runs on one --out-dir (issue 28 item 4): an input another run holds
+    is skipped at first and waited for at the end; done there when the other
+    run finished it, done here when the other run died without a marker."""
+    import threading
+
+    from mmalphapose.apis.sharding import input_lock
+    from mmalphapose.utils.io import atomic_write_json
+    out = str(tmp_path / 'out')
+    items = list_inputs([str(tree)])
+    held, other_done = items[0], items[1]
+    release = threading.Event()
+    locked = threading.Event()
+
+    def other_run():  # holds two inputs; finishes one of them, "dies" on the other
+        with input_lock(held.lock(out), wait=True), \
+                input_lock(other_done.lock(out), wait=True):
+            locked.set()
+            release.wait(10)
+            atomic_write_json(
+                other_done.marker(out),
+                dict(input=other_done.path, outputs=[], frames=3, people=6, error=None, rank=9))
+
+    t = threading.Thread(target=other_run)
+    t.start()
+    assert locked.wait(10)
+    lines = []
+    fake = FakeInferencer()
+    threading.Timer(0.2, release.set).start()
+    run_shard(fake, items, out, log=lines.append)
+    t.join(10)
+    assert sum('another run is doing it' in ln for ln in lines) == 2
+    # the held input was redone here; the other run's input was not redone
+    assert fake.calls == [it.path for it in items[2:]] + [held.path]
+    assert pending_items(out, items) == []
+    assert build_manifest(out, items)['totals']['complete'] == len(items)
