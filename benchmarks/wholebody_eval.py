@@ -27,9 +27,29 @@ A body reference model (``--reference-config``, default the Halpe-26 student)
 gets the two measures a body model shares with these: speed and
 ``coco_mini_train`` body AP, for the student's no-regression check.
 
-Example::
+``--pipeline`` instead runs every model of ``--pipeline-models`` as a user runs
+it: the bundled detector -> person boxes -> pose -> P-NMS (the ``AlphaPose``
+one-call API, no tracking) -> with ``+refiner`` appended to a name, the
+``WholeBodyPartRefiner`` on the written people:
+
+* face NME (inter-ocular) and miss rate on the HELEN *test photos* (one
+  annotated face each), at their size and downscaled so the annotated face is
+  ``--face-px`` (50) pixels: the person whose face points fall most inside the
+  GT face box is the one meant; a face is missed when no person has a face
+  point inside it or its NME is > 0.1; the median counts a missed face with
+  no point inside as infinite;
+* body AP (COCO-17, xtcocotools) on ``coco_mini_train`` from the people the
+  pipeline writes, ranked by their written person score (``scores``) as the
+  ``--format coco`` output is;
+* for a refiner, hands21 PCK@0.2 of its hand stage on the GT hand box (the
+  crops show no body, so the detector -> body step cannot run on them);
+* frames/s of the pipeline on the first frames of ``--speed-clips``.
+
+Examples::
 
     python benchmarks/wholebody_eval.py ../shared/data --out wholebody.json
+    python benchmarks/wholebody_eval.py ../shared/data --pipeline --threads 1 \
+        --pipeline-models halpe26-student halpe136-student halpe136-student+refiner
 """
 import argparse
 import glob
@@ -263,6 +283,187 @@ def mini_train_body_ap(predict: Predictor, data_root: str) -> float:
     return body_ap(predict, osp.join(mini, 'person_keypoints_train2017_mini.json'), mini)
 
 
+class PipelineModel:
+    """The default pipeline as a user runs it: bundled detector -> person
+    boxes -> pose -> P-NMS (``AlphaPose(model, track='none')``), then the
+    part refiner (if any) on the written people; ``__call__(img)`` returns
+    the frame's InstanceData (``keypoints``, ``keypoint_scores``, ``scores``)."""
+
+    def __init__(self, model: str, refiner=None, bbox_thr: float = 0.2) -> None:
+        from mmalphapose import AlphaPose
+        self.pose = AlphaPose(model, track='none', bbox_thr=bbox_thr)
+        self.refiner = refiner
+
+    def __call__(self, img: np.ndarray):
+        from mmalphapose.apis.inputs import Frame
+        pose = self.pose  # AlphaPose.__call__'s steps, keeping the InstanceData
+        record = Frame(pose.source, pose.frame_index, f'{pose.frame_index}.jpg', img)
+        pose.frame_index += 1
+        pose.pose.process(pose.detect.detect([record]))
+        inst = record.instances
+        if self.refiner is not None and len(inst):
+            inst = self.refiner(img, inst)
+        return inst
+
+
+def _face_ids(num_keypoints: int) -> np.ndarray:
+    from mmalphapose.structures.pose_metainfo import PoseMetainfo
+    face = PoseMetainfo.for_num_keypoints(num_keypoints).parts.get('face')
+    if face is None or len(face) != 68:
+        raise ValueError(f'wholebody_eval: a {num_keypoints}-keypoint model has no 68-point face')
+    return np.asarray(face)
+
+
+def pipeline_face(pipe: PipelineModel,
+                  helen_json: str,
+                  face_px: Optional[float] = None,
+                  max_photos: int = 0,
+                  miss_nme: float = 0.1) -> Dict[str, float]:
+    """Face NME / miss rate of the pipeline on the HELEN test photos (see
+    the module docstring); ``face_px``: downscale each photo so its annotated
+    face's longest side is this many pixels (never upscaled)."""
+    gt = _load(helen_json)
+    root = osp.dirname(helen_json)
+    ims = {i['id']: i for i in gt['images']}
+    anns = gt['annotations'][:max_photos] if max_photos > 0 else gt['annotations']
+    nmes, sizes = [], []
+    for a in anns:
+        img = cv2.imread(osp.join(root, ims[a['image_id']]['file_name']))
+        if img is None:
+            raise FileNotFoundError(f'{helen_json}: image of annotation {a["id"]} not found')
+        g = np.asarray(a['face_kpts'], np.float32).reshape(68, 3)[:, :2]
+        box = np.asarray(a['face_box'], np.float32)
+        f = 1.0 if face_px is None else min(1.0, face_px / float(max(box[2:])))
+        if f < 1.0:
+            img = cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+            g, box = g * f, box * f
+        sizes.append(float(max(box[2:])))
+        inst = pipe(img)
+        nme = np.inf
+        if len(inst):
+            k = np.asarray(inst.keypoints, np.float32)
+            face = k[:, _face_ids(k.shape[1])]  # (N,68,2)
+            inside = ((face >= box[:2]) & (face <= box[:2] + box[2:])).all(-1).sum(1)
+            err = np.linalg.norm(face - g, axis=-1).mean(1) / np.linalg.norm(g[36] - g[45])
+            if inside.max() > 0:
+                best = np.lexsort((err, -inside))[0]
+                nme = float(err[best])
+        nmes.append(nme)
+    nmes = np.asarray(nmes)
+    found = nmes[np.isfinite(nmes)]
+    return dict(
+        median_nme=round(float(np.median(nmes)), 4),
+        mean_nme_found=round(float(found.mean()), 4) if len(found) else None,
+        miss_rate=round(float((nmes > miss_nme).mean()), 3),
+        no_face_points=round(float((~np.isfinite(nmes)).mean()), 3),
+        faces=len(nmes),
+        face_px_median=round(float(np.median(sizes)), 1))
+
+
+def pipeline_body_ap(pipe: PipelineModel, data_root: str, max_images: int = 0) -> float:
+    """COCO-17 AP on ``coco_mini_train`` of the people the pipeline writes,
+    scored by their written person score."""
+    from xtcocotools.coco import COCO
+    from xtcocotools.cocoeval import COCOeval
+    mini = osp.join(data_root, 'coco_mini_train')
+    gt_file = osp.join(mini, 'person_keypoints_train2017_mini.json')
+    gt = _load(gt_file)
+    images = gt['images'][:max_images] if max_images > 0 else gt['images']
+    dets = []
+    for im in images:
+        img = cv2.imread(osp.join(mini, im['file_name']))
+        if img is None:
+            raise FileNotFoundError(f'{gt_file}: image "{im["file_name"]}" not in {mini}')
+        inst = pipe(img)
+        if not len(inst):
+            continue
+        k = np.asarray(inst.keypoints, np.float64)[:, :17]
+        s = np.asarray(inst.keypoint_scores, np.float64).reshape(len(k), -1)[:, :17]
+        for kp, ks, score in zip(k, s, np.asarray(inst.scores, np.float64).reshape(-1)):
+            dets.append(
+                dict(
+                    image_id=im['id'],
+                    category_id=1,
+                    keypoints=np.concatenate([kp, ks[:, None]], 1).reshape(-1).tolist(),
+                    score=float(score)))
+    if not dets:
+        return 0.0
+    coco = COCO(gt_file)
+    ev = COCOeval(coco, coco.loadRes(dets), 'keypoints', use_area=True)
+    ev.params.imgIds = [im['id'] for im in images]
+    ev.evaluate()
+    ev.accumulate()
+    ev.summarize()
+    return round(float(ev.stats[0]), 3)
+
+
+def pipeline_fps(pipe: PipelineModel, video: str, frames: int) -> float:
+    """Frames/s of the pipeline on the first ``frames`` frames of a video
+    (one warm-up frame first; decoding not counted)."""
+    cap = cv2.VideoCapture(video)
+    imgs = []
+    while len(imgs) < frames + 1:
+        ok, img = cap.read()
+        if not ok:
+            break
+        imgs.append(img)
+    cap.release()
+    if len(imgs) < 2:
+        raise FileNotFoundError(f'wholebody_eval: cannot read frames of "{video}"')
+    pipe.pose.reset()
+    pipe(imgs[0])
+    t0 = time.perf_counter()
+    for img in imgs[1:]:
+        pipe(img)
+    return round((len(imgs) - 1) / (time.perf_counter() - t0), 2)
+
+
+SPEED_CLIPS = {
+    'basketball': (osp.join(ROOT, 'demo', 'resources', 'demo_basketball.mp4'), 75),
+    'armwrestling':
+    (osp.join(osp.dirname(ROOT), 'shared', 'data', 'videos',
+              'mmaction2_demo_armwrestling.mp4'), 30),
+}
+
+
+def evaluate_pipeline(name: str, args) -> dict:
+    """The pipeline measures of one ``--pipeline-models`` entry."""
+    model, _, refine = name.partition('+')
+    refiner = None
+    if refine:
+        from mmalphapose.registry import MODELS
+        cfg = dict(type='WholeBodyPartRefiner', num_threads=args.threads)
+        cfg.update(json.loads(args.refiner_cfg))
+        refiner = MODELS.build(cfg)
+    pipe = PipelineModel(model, refiner, args.bbox_thr)
+    d = args.data_root
+    t0 = time.time()
+    res: Dict[str, object] = dict(model=name)
+    for clip in args.speed_clips:
+        video, frames = SPEED_CLIPS[clip]
+        res[f'{clip}_fps'] = pipeline_fps(pipe, video, frames)
+    pipe.pose.reset()
+    res['coco_mini_train_pipeline_body_ap'] = pipeline_body_ap(pipe, d, args.max_images)
+    helen = osp.join(d, 'faces68', 'helen_test.json')
+    if pipe.pose.metainfo['num_keypoints'] in (133, 136):
+        res['helen_photos_face'] = pipeline_face(pipe, helen, None, args.max_photos)
+        res[f'helen_photos_face_{args.face_px:g}px'] = pipeline_face(
+            pipe, helen, args.face_px, args.max_photos)
+    if refiner is not None and refiner.hand is not None:
+        from mmalphapose.models.distillers.wholebody_teacher_estimator import \
+            predict_hands_with_rotation_search
+
+        def hand_stage(img, box):
+            k, _ = predict_hands_with_rotation_search(refiner.hand, img, box[None],
+                                                      np.array([-np.pi / 2], np.float32),
+                                                      refiner.hand_retry_thr)
+            return k[0]
+
+        res['hands21_pck02_refiner_gt_box'] = hand_pck(hand_stage, osp.join(d, 'hands21'))
+    res['seconds'] = round(time.time() - t0, 1)
+    return res
+
+
 def evaluate(name: str, model, args, detector) -> dict:
     predict = model_predictor(model)
     d = args.data_root
@@ -361,9 +562,37 @@ def main() -> None:
     p.add_argument('--det-thr', type=float, default=0.3)
     p.add_argument('--threads', type=int, default=2, help='torch threads')
     p.add_argument('--out', help='write the results as JSON here')
+    p.add_argument(
+        '--pipeline',
+        action='store_true',
+        help='run the --pipeline-models through the default pipeline instead')
+    p.add_argument(
+        '--pipeline-models',
+        nargs='+',
+        default=['halpe26-student', 'halpe136-student', 'halpe136-student+refiner'],
+        help='model names of the index; "+refiner" adds the WholeBodyPartRefiner')
+    p.add_argument('--bbox-thr', type=float, default=0.2, help='person box score (the demo\'s)')
+    p.add_argument(
+        '--refiner-cfg',
+        default='{}',
+        help='JSON of WholeBodyPartRefiner arguments for "+refiner", e.g. \'{"face_flip": false}\'')
+    p.add_argument('--face-px', type=float, default=50.0, help='downscaled face size (pixels)')
+    p.add_argument('--max-photos', type=int, default=0, help='HELEN photos (0: all 330)')
+    p.add_argument('--max-images', type=int, default=0, help='coco_mini_train images (0: all)')
+    p.add_argument(
+        '--speed-clips', nargs='*', default=['basketball', 'armwrestling'], choices=SPEED_CLIPS)
     args = p.parse_args()
     import torch
     torch.set_num_threads(args.threads)
+    if args.pipeline:
+        results = []
+        for name in args.pipeline_models:
+            results.append(evaluate_pipeline(name, args))
+            print(json.dumps(results[-1]), flush=True)
+        if args.out:
+            with open(args.out, 'w') as f:
+                json.dump(results, f, indent=1)
+        return
     from mmalphapose.apis import init_model
     from mmalphapose.models.detectors import ONNXPersonDetector
     from mmalphapose.utils.resources import resolve_resource

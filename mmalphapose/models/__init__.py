@@ -44,4 +44,5 @@ from .heads import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
+from .part_refiners import *  # noqa: F401,F403
 from .pose_estimators import *  # noqa: F401,F403

@@ -1,0 +1,175 @@
+"""Face and hand refinement of whole-body poses at the parts' own resolution.
+
+In the spirit of MediaPipe Holistic: a whole-body model sees each person in a
+256x192 crop, where a face is 15-30 pixels wide and a hand smaller, too small
+for good face / hand points. From each person's body keypoints this module
+builds a face box and two hand boxes in the *image*, cuts them at the part
+nets' own input size and replaces the model's face / hand points with theirs:
+
+* face: face-api's 68-point net (:class:`FaceLandmarkTeacher`, 112 px crops,
+  rotated so the eyes are level; boxes from the nose / eyes / ears,
+  :func:`face_boxes_from_body`, plus the tighter :func:`tight_face_boxes`
+  candidate; the flip test gives the per-point confidence); all faces of the
+  frame in one batch;
+* hands: MediaPipe's hand landmark net (:class:`HandLandmarkTeacher`, 224 px
+  crops along the forearm, :func:`hand_boxes_from_body`), the other quarter
+  turns tried where the presence is low
+  (:func:`predict_hands_with_rotation_search`); the net takes one hand per
+  forward.
+
+A part is skipped (the model's points kept) when its body keypoints are below
+``part_thr`` (not visible) or its box is smaller than ``min_face_size`` /
+``min_hand_size`` pixels (too small to gain); a hand whose presence stays
+below ``min_hand_presence`` keeps the model's points.
+"""
+from typing import Optional
+
+import numpy as np
+from mmengine.structures import InstanceData
+
+from mmalphapose.registry import MODELS
+from mmalphapose.structures.pose_metainfo import PoseMetainfo
+from mmalphapose.utils.array_conversion import to_numpy
+from mmalphapose.utils.resources import resolve_resource
+from ..distillers.face_landmark_teacher import FaceLandmarkTeacher
+from ..distillers.onnx_teachers import HandLandmarkTeacher
+from ..distillers.pseudo_labels import face_boxes_from_body, hand_boxes_from_body
+from ..distillers.wholebody_teacher_estimator import (predict_hands_with_rotation_search,
+                                                      tight_face_boxes)
+
+FACE_MODEL = 'checkpoints/face-api/face_landmark_68_model-weights_manifest.json'
+HAND_MODEL = 'checkpoints/handlandmark-full.onnx'
+
+
+@MODELS.register_module()
+class WholeBodyPartRefiner:
+    """Refine the face and hand keypoints of whole-body instances.
+
+    Call: ``refiner(image, instances) -> instances`` with ``image`` (H,W,3)
+    BGR uint8 and ``instances`` holding ``keypoints`` (N,K,2) and
+    ``keypoint_scores`` (N,K) in image pixels of a whole-body layout (K = 136
+    Halpe or 133 COCO-WholeBody: COCO-17 body first, ``face`` /
+    ``left_hand`` / ``right_hand`` parts from the bundled metainfo). Returns
+    the same instances with float32 ``keypoints`` / ``keypoint_scores`` whose
+    refined face / hand rows are replaced (face scores: flip agreement x head
+    score; hand scores: the hand presence).
+
+    Args:
+        face_model: face-api's TF.js weights manifest (None: no face pass).
+        hand_model: MediaPipe hand landmark ONNX file (None: no hand pass).
+        part_thr: body score the nose and an eye (face) or the elbow and
+            wrist (hand) need for a part box.
+        min_face_size / min_hand_size: part box side (pixels) below which
+            the model's points are kept.
+        min_hand_presence: hand presence below which the model's hand
+            points are kept.
+        face_flip / face_refine / face_padding: see
+            :class:`FaceLandmarkTeacher` (the flip test picks the better of
+            the two face box candidates).
+        hand_padding: hand crop side / hand box side.
+        hand_retry_thr: presence below which the other quarter turns are tried
+            (0: upright along the forearm only).
+        num_threads: torch / onnxruntime threads (0: leave as is).
+    """
+
+    def __init__(self,
+                 face_model: Optional[str] = FACE_MODEL,
+                 hand_model: Optional[str] = HAND_MODEL,
+                 part_thr: float = 0.3,
+                 min_face_size: float = 8.0,
+                 min_hand_size: float = 16.0,
+                 min_hand_presence: float = 0.3,
+                 face_flip: bool = True,
+                 face_refine: int = 1,
+                 face_padding: float = 1.3,
+                 hand_padding: float = 1.5,
+                 hand_retry_thr: float = 0.5,
+                 num_threads: int = 0) -> None:
+        self.face = None if face_model is None else FaceLandmarkTeacher(
+            resolve_resource(face_model, 'part refiner face model'),
+            padding=face_padding,
+            flip=face_flip,
+            refine=face_refine,
+            num_threads=num_threads)
+        self.hand = None if hand_model is None else HandLandmarkTeacher(
+            resolve_resource(hand_model, 'part refiner hand model'),
+            padding=hand_padding,
+            num_threads=num_threads)
+        self.part_thr = float(part_thr)
+        self.min_face_size = float(min_face_size)
+        self.min_hand_size = float(min_hand_size)
+        self.min_hand_presence = float(min_hand_presence)
+        self.hand_retry_thr = float(hand_retry_thr)
+
+    @staticmethod
+    def _parts(num_keypoints: int):
+        parts = PoseMetainfo.for_num_keypoints(num_keypoints).parts
+        missing = [p for p in ('face', 'left_hand', 'right_hand') if p not in parts]
+        if missing:
+            raise ValueError(f'WholeBodyPartRefiner: a {num_keypoints}-keypoint layout has no '
+                             f'{missing} part (needs a whole-body layout, 133 or 136)')
+        return parts['face'], parts['left_hand'], parts['right_hand']
+
+    def refine_face(self, image: np.ndarray, kpts: np.ndarray, scores: np.ndarray,
+                    face_ids: np.ndarray) -> np.ndarray:
+        """Refine the face rows of ``kpts`` / ``scores`` (N,K,2) / (N,K) in
+        place, all faces in one batch; returns the refined people's ids."""
+        body, body_s = kpts[:, :17], scores[:, :17]
+        boxes, valid, angles = face_boxes_from_body(body, body_s, self.part_thr)
+        valid &= (boxes[:, 2] - boxes[:, 0]) >= self.min_face_size
+        ids = np.flatnonzero(valid)
+        if len(ids) == 0:
+            return ids
+        cands = np.stack([boxes[ids], tight_face_boxes(body[ids], boxes[ids])], 1)
+        pts, conf = self.face.predict_many([image] * len(ids), cands,
+                                           np.repeat(angles[ids, None], 2, 1))
+        head = np.minimum(body_s[ids, 0], body_s[ids, 1:3].max(1))
+        kpts[ids[:, None], face_ids[None]] = pts
+        scores[ids[:, None], face_ids[None]] = conf * head[:, None]
+        return ids
+
+    def refine_hands(self, image: np.ndarray, kpts: np.ndarray, scores: np.ndarray,
+                     hand_ids: np.ndarray) -> np.ndarray:
+        """Refine the hand rows in place (``hand_ids`` (2,21): the subject's
+        left, right hand); returns (M,2) (person, side) of the refined hands."""
+        boxes, valid, angles = hand_boxes_from_body(kpts[:, :17], scores[:, :17], self.part_thr)
+        valid &= (boxes[..., 2] - boxes[..., 0]) >= self.min_hand_size
+        who = np.argwhere(valid)
+        if len(who) == 0:
+            return who
+        pts, pres = predict_hands_with_rotation_search(self.hand, image,
+                                                       boxes[who[:, 0], who[:, 1]],
+                                                       angles[who[:, 0], who[:, 1]],
+                                                       self.hand_retry_thr)
+        keep = pres[:, 0] >= self.min_hand_presence
+        who, pts, pres = who[keep], pts[keep], pres[keep]
+        rows = hand_ids[who[:, 1]]  # (M,21)
+        kpts[who[:, 0, None], rows] = pts
+        scores[who[:, 0, None], rows] = pres
+        return who
+
+    def __call__(self, image: np.ndarray, instances: InstanceData) -> InstanceData:
+        """Refine faces and hands of all people of one frame (see the class
+        docstring); people without visible parts pass unchanged."""
+        image = np.asarray(image)
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise ValueError('WholeBodyPartRefiner: image must be (H,W,3) BGR uint8, got '
+                             f'{image.shape} {image.dtype}')
+        if len(instances) == 0:
+            return instances
+        kpts = to_numpy(instances.keypoints, np.float32, 'keypoints').copy()
+        scores = to_numpy(instances.keypoint_scores, np.float32, 'keypoint_scores').copy()
+        scores = scores.reshape(kpts.shape[:2])
+        face, left, right = self._parts(kpts.shape[1])
+        if self.face is not None:
+            self.refine_face(image, kpts, scores, np.asarray(face))
+        if self.hand is not None:
+            self.refine_hands(image, kpts, scores, np.stack([left, right]))
+        instances.keypoints = kpts
+        instances.keypoint_scores = scores
+        return instances
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(face={self.face is not None}, '
+                f'hand={self.hand is not None}, part_thr={self.part_thr}, '
+                f'min_face_size={self.min_face_size}, min_hand_size={self.min_hand_size})')

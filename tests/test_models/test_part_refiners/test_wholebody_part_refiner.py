@@ -1,0 +1,90 @@
+"""WholeBodyPartRefiner: faces / hands of whole-body poses refined at the
+parts' own resolution, from the body keypoints of each person."""
+import json
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+from mmengine.registry import DefaultScope
+from mmengine.structures import InstanceData
+
+from mmalphapose.models.part_refiners import WholeBodyPartRefiner
+from mmalphapose.registry import MODELS
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+CWB = osp.join(ROOT, 'tests/data/coco_wholebody/test_coco_wholebody.json')
+IMAGES = osp.join(ROOT, 'tests/data/coco')
+
+
+def _people(img_id):
+    """COCO-WholeBody-133 instances of one sample image: GT body, the face
+    collapsed onto the nose and the hands onto the wrists (a model that saw
+    nothing of them); and the GT face points / validity."""
+    gt = json.load(open(CWB))
+    anns = [a for a in gt['annotations'] if a['image_id'] == img_id]
+    k = np.zeros((len(anns), 133, 2), np.float32)
+    s = np.zeros((len(anns), 133), np.float32)
+    for i, a in enumerate(anns):
+        body = np.asarray(a['keypoints'], np.float32).reshape(17, 3)
+        k[i, :17], s[i, :17] = body[:, :2], (body[:, 2] > 0)
+        k[i, 23:91] = body[0, :2]
+        k[i, 91:112], k[i, 112:133] = body[9, :2], body[10, :2]
+        s[i, 23:] = 0.05
+    faces = np.stack([np.asarray(a['face_kpts'], np.float32).reshape(68, 3) for a in anns])
+    valid = np.array([a['face_valid'] for a in anns])
+    name = next(i['file_name'] for i in gt['images'] if i['id'] == img_id)
+    return cv2.imread(osp.join(IMAGES, name)), InstanceData(keypoints=k, keypoint_scores=s), \
+        faces, valid
+
+
+@pytest.fixture(scope='module')
+def refiner():
+    return WholeBodyPartRefiner(num_threads=1)
+
+
+def test_faces_move_onto_the_faces(refiner):
+    img, inst, faces, valid = _people(40083)
+    before = inst.keypoints.copy()
+    out = refiner(img, inst.clone())
+    assert out.keypoints.dtype == np.float32 and out.keypoint_scores.dtype == np.float32
+    assert out.keypoints.shape == (len(inst), 133, 2)
+    np.testing.assert_array_equal(out.keypoints[:, :23], before[:, :23])  # body untouched
+    for i in np.flatnonzero(valid):
+        g = faces[i]
+        vis = g[:, 2] > 0
+        side = np.ptp(g[vis, :2], 0).max()
+        err_before = np.linalg.norm(before[i, 23:91] - g[:, :2], axis=1)[vis].mean() / side
+        err_after = np.linalg.norm(out.keypoints[i, 23:91] - g[:, :2], axis=1)[vis].mean() / side
+        assert err_after < 0.15 < err_before, (i, err_before, err_after)
+        assert out.keypoint_scores[i, 23:91].max() > 0.05
+    # a person without a visible nose keeps the model's face
+    no_nose = np.flatnonzero(inst.keypoint_scores[:, 0] == 0)
+    np.testing.assert_array_equal(out.keypoints[no_nose, 23:91], before[no_nose, 23:91])
+
+
+def test_small_parts_are_skipped_and_registry_build():
+    img, inst, _, _ = _people(40083)
+    with DefaultScope.overwrite_default_scope('mmengine'):
+        big = MODELS.build(
+            dict(
+                type='mmalphapose.WholeBodyPartRefiner',
+                min_face_size=1e4,
+                min_hand_size=1e4,
+                num_threads=1))
+    assert isinstance(big, WholeBodyPartRefiner)
+    out = big(img, inst.clone())
+    np.testing.assert_array_equal(out.keypoints, inst.keypoints)
+    np.testing.assert_array_equal(out.keypoint_scores, inst.keypoint_scores)
+
+
+def test_bad_input(refiner):
+    img, inst, _, _ = _people(40083)
+    with pytest.raises(ValueError, match='BGR uint8'):
+        refiner(img.astype(np.float32), inst)
+    body = InstanceData(
+        keypoints=np.zeros((1, 26, 2), np.float32), keypoint_scores=np.ones((1, 26), np.float32))
+    with pytest.raises(ValueError, match='whole-body layout'):
+        refiner(img, body)
+    empty = InstanceData(keypoints=np.zeros((0, 133, 2)), keypoint_scores=np.zeros((0, 133)))
+    assert len(refiner(img, empty)) == 0
