@@ -4,10 +4,10 @@ MMPose/MMDet ``Inferencer`` style: the models load once in ``__init__``; a call
 takes inputs plus keyword arguments that are grouped into preprocess / forward /
 visualize / postprocess kwargs, and yields one result per frame::
 
-    inferencer = PoseInferencer('halpe26', 'checkpoints/x.pth',
-                                det_model='configs/detection/nanodet.py',
-                                det_weights='checkpoints/nanodet.onnx')
-    for result in inferencer('video.mp4', out_dir='outputs', track='pose-aware'):
+    inferencer = PoseInferencer('halpe26-student',   # a model of model-index.yml
+                                det_model='nanodet-person')  # its weights come along
+    for result in inferencer('demo/resources/demo_basketball.mp4', out_dir='outputs',
+                             track='pose-aware'):
         result['predictions']  # list of per-person dicts (or PoseDataSample)
     summary = inferencer.run('images/', out_dir='outputs')  # consume all
 
