@@ -3,7 +3,7 @@
 Inputs:
   * a MOTChallenge ``det.txt`` / results txt (``frame,id,x,y,w,h,score,...``;
     the id column is ignored), or
-  * an AlphaPose results JSON (fact sheet §9.1: a list of
+  * an AlphaPose results JSON (alphapose/utils/pPose_nms.py:659: a list of
     ``{image_id, keypoints [x,y,c]*K, score, box [x,y,w,h], ...}``; frames
     are ordered by the number in ``image_id``).
 

@@ -9,7 +9,8 @@ constructor's), never changes of the detector object:
   mmdet is imported lazily.
 * :class:`ONNXDetectorWrapper` — our bundled ``ONNXPersonDetector`` (no mmdet).
 * :class:`DetFilePersonDetector` — boxes from a detection JSON: AlphaPose
-  ``--detfile`` (``image_id`` = file name, ``bbox`` xywh, ``score``; facts §1.2)
+  ``--detfile`` (``image_id`` = file name, ``bbox`` xywh, ``score``;
+  alphapose/utils/file_detector.py:70-78)
   or COCO detection results (numeric ``image_id``).
 """
 import json

@@ -1,5 +1,5 @@
 """Overlapped stages: a reader thread, detection and pose run concurrently,
-connected by bounded queues (AlphaPose facts §1.6, with threads).
+connected by bounded queues (AlphaPose alphapose/utils/detector.py:86-93, with threads).
 
 Each stage is a generator ``stage(upstream_iterator) -> iterator``; with
 ``workers=0`` the generators are simply chained in the calling thread, with

@@ -57,7 +57,7 @@ class Tracker(Protocol):
 
 def keypoint_thresholds(model, metainfo: dict):
     """The drawing threshold of a model's keypoints (AlphaPose ``vis_thres``,
-    facts §9.3), as its head declares in ``vis_kpt_thr``: a float, or a dict
+    alphapose/utils/writer.py:54-62), as its head declares in ``vis_kpt_thr``: a float, or a dict
     part -> threshold (combined heads: 0.4 on body and feet, 0.05 on face and
     hands), expanded to (K,) with the metainfo's parts. 0.3 when the model
     declares nothing."""

@@ -1,4 +1,4 @@
-"""Result writers: AlphaPose JSON (facts §9.1), ``cmu``/``open`` (§9.2),
+"""Result writers: AlphaPose JSON, ``cmu``/``open`` (alphapose/utils/pPose_nms.py:659-751),
 OpenPose per-frame JSON, COCO results JSON; overlay videos.
 
 The schemas are documented in docs/output_formats.md. JSON files are written

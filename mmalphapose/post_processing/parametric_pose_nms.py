@@ -31,9 +31,10 @@ from .scores import proposal_score
 from .utils import (MetaInfo, get_pose_arrays, load_metainfo, resolve_wholebody_groups,
                     select_instances)
 
-#: AlphaPose's constants (facts §4.1). ``default`` is used for body skeletons
-#: and whole-body heatmap models, ``regression`` for whole-body models
-#: trained without the pure MSE heatmap loss (regression / combined).
+#: AlphaPose's constants (alphapose/utils/pPose_nms.py:13-19, whole-body
+#: :230-234). ``default`` is used for body skeletons and whole-body heatmap
+#: models, ``regression`` for whole-body models trained without the pure MSE
+#: heatmap loss (regression / combined).
 PNMS_PRESETS: Dict[str, Dict[str, float]] = {
     'default':
     dict(delta1=1.0, mu=1.7, delta2=2.65, gamma=22.48, score_thr=0.3, match_thr=5.0, alpha=0.1),

@@ -1,7 +1,7 @@
 """AlphaPose's person (proposal) score, for N people at once.
 
 The score of a person is ``mean_k(c_k) + box_score + 1.25 * max_k(c_k)`` over
-its keypoint scores ``c`` (facts §4: the ``score`` of AlphaPose's JSON, the
+its keypoint scores ``c`` (alphapose/utils/pPose_nms.py:482: the ``score`` of AlphaPose's JSON, the
 validation rescoring and PoseFlow's ``drop`` threshold all use it). By
 convention the person score of an instance set lives in the InstanceData
 field ``scores``.

@@ -2,7 +2,7 @@
 
 The state is 8-D: box centre, aspect ratio ``a = w / h``, height and their
 velocities (the DeepSORT-style model the AlphaPose ``--pose_track`` tracker
-uses, fact sheet §6.2). Process and measurement noise scale with the box
+uses, trackers/utils/kalman_filter.py:24). Process and measurement noise scale with the box
 height via ``std_weight_position = 1/20`` and ``std_weight_velocity = 1/160``.
 
 All methods work on a batch of tracks at once: ``mean (T, 8)`` and

@@ -1,6 +1,6 @@
 """Pose-aware multi-person tracker (AlphaPose ``--pose_track`` + pose OKS).
 
-Per frame (fact sheet §6.2, plus the paper's pose-similarity term):
+Per frame (AlphaPose trackers/tracker_api.py:219, plus the paper's pose-similarity term):
 
 1. Kalman-predict every track (constant velocity on ``(cx, cy, a, h)``).
 2. **Appearance + pose + motion**: confirmed and lost tracks vs all

@@ -1,5 +1,6 @@
-"""Converter test: an AlphaPose-layout FastPose built from the fact sheet's
-key description (§2.6), converted, must give identical outputs."""
+"""Converter test: an AlphaPose-layout FastPose (the checkpoint keys of
+alphapose/models/fastpose.py: preact., duc1-3., conv_out.), converted, must give
+identical outputs."""
 import importlib.util
 import os.path as osp
 

@@ -1,5 +1,5 @@
 # COCO-17 keypoints
-# Generated from the keypoint tables in docs (AlphaPose facts §8);
+# Keypoints and flip pairs as AlphaPose alphapose/datasets/mscoco.py:32-34;
 # MMPose 1.x dataset_info format.
 dataset_info = dict(
     dataset_name='coco',

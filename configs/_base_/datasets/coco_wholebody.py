@@ -1,5 +1,5 @@
 # COCO-WholeBody v1.0, 133 keypoints (official sigmas)
-# Generated from the keypoint tables in docs (AlphaPose facts §8);
+# Keypoints and flip pairs as AlphaPose alphapose/datasets/coco_wholebody.py:33-38;
 # MMPose 1.x dataset_info format.
 dataset_info = dict(
     dataset_name='coco_wholebody',

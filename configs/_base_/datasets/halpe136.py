@@ -1,5 +1,5 @@
 # Halpe-FullBody 136 keypoints
-# Generated from the keypoint tables in docs (AlphaPose facts §8);
+# Keypoints and flip pairs as AlphaPose alphapose/datasets/halpe_136.py:33-38;
 # MMPose 1.x dataset_info format.
 dataset_info = dict(
     dataset_name='halpe136',

@@ -1,5 +1,5 @@
 # Halpe-26 (body + feet, the first 26 Halpe-FullBody keypoints)
-# Generated from the keypoint tables in docs (AlphaPose facts §8);
+# Keypoints and flip pairs as AlphaPose alphapose/datasets/halpe_26.py:33-36;
 # MMPose 1.x dataset_info format.
 dataset_info = dict(
     dataset_name='halpe26',

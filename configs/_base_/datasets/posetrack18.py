@@ -1,5 +1,5 @@
 # PoseTrack18 keypoints (17, COCO-like order)
-# Generated from the keypoint tables in docs (AlphaPose facts §8);
+# Keypoints as PoseTrack18's annotations (MMPose's configs/_base_/datasets/posetrack18.py);
 # MMPose 1.x dataset_info format.
 dataset_info = dict(
     dataset_name='posetrack18',

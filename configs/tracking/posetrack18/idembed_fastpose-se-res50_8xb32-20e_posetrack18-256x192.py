@@ -1,4 +1,4 @@
-# Pose-aware identity embedding (AlphaPose TPAMI'22 §6.1, fact sheet §6.1):
+# Pose-aware identity embedding (AlphaPose TPAMI'22, arXiv 2211.03375):
 # FastPose (SE-ResNet-50 + DUC) heatmap pose head and an IdentityEmbeddingHead
 # on the same features, trained together on PoseTrack18 (identity = video id x
 # track id). The loss weights / embedding size of the paper are unverified; the

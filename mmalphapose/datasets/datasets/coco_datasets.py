@@ -80,7 +80,8 @@ class PoseTrack18Dataset(BaseCocoStyleDataset):
 @DATASETS.register_module()
 class CocoWholeBodyHalpe136Dataset(CocoWholeBodyDataset):
     """COCO-WholeBody read into the Halpe-136 layout, for multi-domain training
-    (AlphaPose's Halpe + COCO-WholeBody mix, facts §7.2).
+    (AlphaPose's Halpe + COCO-WholeBody mix,
+    alphapose/datasets/halpe_coco_wholebody_136.py:85-88).
 
     Three unlabelled joints (Halpe Head, Neck, Hip: 17-19) are inserted after
     the 17 body joints, then feet, face and hands follow. Unlike AlphaPose's

@@ -17,7 +17,7 @@ from mmcv.transforms import BaseTransform
 from mmalphapose.registry import TRANSFORMS
 
 #: AlphaPose addDPG: per-edge Gaussian offsets (mean, std) as a fraction of
-#: the GT box size, for xmin, ymin, xmax, ymax (facts §5.2).
+#: the GT box size, for xmin, ymin, xmax, ymax (AlphaPose alphapose/utils/transforms.py:63-66).
 DPG_EDGE_MEAN = np.array([-0.0142, 0.0043, 0.0154, -0.0013])
 DPG_EDGE_STD = np.array([0.1158, 0.0680, 0.1337, 0.0711])
 #: addDPG draws a sub-patch crop when U(0,1) exceeds this.
@@ -110,7 +110,7 @@ def apply_box_offsets(gt: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 
 def dpg_jitter(bboxes: np.ndarray, img_w: float, img_h: float, rng=np.random) -> np.ndarray:
-    """AlphaPose's ``addDPG`` on xyxy boxes (N,4), vectorised (facts §5.2).
+    """AlphaPose's ``addDPG`` (alphapose/utils/transforms.py:43) on xyxy boxes (N,4), vectorised.
 
     With prob. 0.15 a random same-aspect sub-patch of the box (scale
     U(0.85,1)), not clamped; otherwise Gaussian jitter of each edge by a

@@ -6,12 +6,13 @@ Each teacher only knows some keypoints. A label set is a pair of arrays
 teacher confidence in (0, 1]; GT keypoints get 1) plus ``sources (N,K)``
 (int codes, :data:`SOURCE_CODES`) so every label can be traced back.
 
-Halpe-26 order (facts §8.2): 0-16 COCO-17, 17 Head (top), 18 Neck, 19 Hip,
-20 LBigToe, 21 RBigToe, 22 LSmallToe, 23 RSmallToe, 24 LHeel, 25 RHeel.
-Halpe-136 (facts §8.2) adds 26-93 face (68, iBUG-68 order), 94-114 left hand
-and 115-135 right hand (21 each: wrist, then thumb, index, middle, ring, pinky
-with 4 joints each). "Left" is the subject's left: the left hand is the one at
-COCO ``left_wrist`` (9).
+Halpe-26 order (alphapose/datasets/halpe_26.py:33-36): 0-16 COCO-17, 17 Head
+(top), 18 Neck, 19 Hip, 20 LBigToe, 21 RBigToe, 22 LSmallToe, 23 RSmallToe,
+24 LHeel, 25 RHeel. Halpe-136 (alphapose/datasets/halpe_136.py:33-38) adds
+26-93 face (68, iBUG-68 order), 94-114 left hand and 115-135 right hand
+(21 each: wrist, then thumb, index, middle, ring, pinky with 4 joints each).
+"Left" is the subject's left: the left hand is the one at COCO ``left_wrist``
+(9).
 
 Whole-body teachers (see ``onnx_teachers``): the MediaPipe hand landmark model
 on boxes from :func:`hand_boxes_from_body` and face mesh on boxes from

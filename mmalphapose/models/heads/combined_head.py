@@ -48,7 +48,8 @@ class CombinedHead(BaseTopdownHead):
         decoder: a ``CombinedLabel`` config (its split is overridden).
     """
 
-    # AlphaPose's drawing thresholds: heatmap parts 0.4, integral parts 0.05 (facts §9.3)
+    # AlphaPose's drawing thresholds: heatmap parts 0.4, integral parts 0.05
+    # (alphapose/utils/writer.py:62)
     vis_kpt_thr = dict(body=0.4, foot=0.4, face=0.05, left_hand=0.05, right_hand=0.05)
 
     def __init__(self,

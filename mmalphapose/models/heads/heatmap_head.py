@@ -35,7 +35,7 @@ class FastPoseHeatmapHead(BaseTopdownHead):
     to the centred person's; scores stay the raw peak values).
     """
 
-    # AlphaPose's drawing threshold of heatmap models (vis_thres, facts §9.3)
+    # AlphaPose's drawing threshold of heatmap models (vis_thres, alphapose/utils/writer.py:54)
     vis_kpt_thr = 0.4
 
     def __init__(self,

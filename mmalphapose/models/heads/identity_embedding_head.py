@@ -1,4 +1,5 @@
-"""Pose-aware identity embedding (AlphaPose TPAMI'22, fact sheet §6.1).
+"""Pose-aware identity embedding (AlphaPose TPAMI'22, arXiv 2211.03375: the
+pose-aware identity embedding and its pose-guided attention).
 
 A re-id branch on the pose network's shared features. The predicted keypoint
 heatmaps, normalised per keypoint, weight the feature map before pooling

@@ -38,7 +38,7 @@ class SIKRHead(BaseTopdownHead):
         decoder: a ``SIKRLabel`` config.
     """
 
-    # AlphaPose's drawing threshold of regression (SIKR) models (facts §9.3)
+    # AlphaPose's drawing threshold of regression (SIKR) models (alphapose/utils/writer.py:56)
     vis_kpt_thr = 0.05
 
     def __init__(self,

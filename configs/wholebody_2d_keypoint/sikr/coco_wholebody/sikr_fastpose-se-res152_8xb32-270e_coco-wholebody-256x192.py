@@ -1,5 +1,6 @@
 # AlphaPose config: coco_wholebody/256x192_res152_lr1e-3_1x-duc.yaml
-# (really FastPose SE-R152, conv_dim 256; facts §2.3)
+# (really FastPose SE-R152, conv_dim 256: AlphaPose
+# configs/coco_wholebody/resnet/256x192_res152_lr1e-3_1x-duc.yaml:36,44-45)
 _base_ = ['../../../_base_/default_runtime.py']
 
 # runtime as AlphaPose's code runs this yaml (scripts/train.py:286-316), not

@@ -1,8 +1,9 @@
 # AlphaPose config: halpe_coco_wholebody_136/256x192_res50_lr1e-3_2x-regression.yaml
-# Multi-domain training (facts §7.2): Halpe-FullBody (repeated 6x, the domain
-# re-sampling) + COCO-WholeBody read into the Halpe-136 layout (three empty
-# head/neck/hip joints, feet reordered to Halpe's order), FastPose R50 with
-# conv_dim 128 and the SIKR (L1, sigmoid) head, 4 GPUs x 48. Schedule, DPG phase
+# Multi-domain training (alphapose/datasets/halpe_coco_wholebody_136.py:85-88):
+# Halpe-FullBody (repeated 6x, the domain re-sampling) + COCO-WholeBody read
+# into the Halpe-136 layout (three empty head/neck/hip joints, feet reordered
+# to Halpe's order), FastPose R50 with conv_dim 128 and the SIKR (L1, sigmoid)
+# head, 4 GPUs x 48. Schedule, DPG phase
 # and half-body groups as the base config (BEGIN_EPOCH: 5 as here: 265 epochs);
 # both datasets use AlphaPose's v >= 0.35 visibility.
 _base_ = ['./sikr_fastpose-se-res50_8xb48-265e_halpe136-256x192.py']
