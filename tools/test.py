@@ -23,8 +23,10 @@ import os.path as osp
 import sys
 from typing import Optional
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
+
+from mmalphapose.utils.options import CfgOptionsAction
 
 NO_CHECKPOINT = 'none'
 
@@ -44,7 +46,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config settings, e.g. test_dataloader.batch_size=4')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -76,8 +78,11 @@ def resolve_inputs(config: str, checkpoint: Optional[str]):
             return cfg_path, None  # the config names its own (ONNX) weight files
         raise UsageError(f'no checkpoint given for "{config}" and the model index lists '
                          f'no weights for it; pass CHECKPOINT (or "{NO_CHECKPOINT}")')
-    if not osp.isfile(checkpoint):
-        raise UsageError(f'checkpoint "{checkpoint}" not found')
+    from mmalphapose.utils.errors import require_file
+    try:
+        require_file(checkpoint, 'checkpoint')
+    except (OSError, ValueError) as exc:  # missing, a folder, a FIFO
+        raise UsageError(str(exc)) from None
     return cfg_path, checkpoint
 
 
@@ -110,7 +115,40 @@ def merge_args(cfg: Config, args: argparse.Namespace, config_path: str) -> Confi
             or cfg.get('test_cfg') is None:
         raise UsageError(f'config "{config_path}" has no test_dataloader / test_evaluator / '
                          'test_cfg; add them or set them with --cfg-options')
+    check_test_data(cfg, config_path)
     return cfg
+
+
+def check_test_data(cfg: Config, config_path: str) -> None:
+    """The test set's annotation file and image folder exist (else the
+    DataLoader workers fail with a message that names no file).
+
+    Raises:
+        UsageError: naming the missing file and how to point the config at
+            the data.
+    """
+    ds = cfg.test_dataloader.get('dataset', {}) if isinstance(cfg.test_dataloader, dict) else {}
+    while isinstance(ds, dict) and 'dataset' in ds and 'ann_file' not in ds:
+        ds = ds['dataset']  # wrappers (RepeatDataset, ...)
+    if not isinstance(ds, dict):
+        return
+    root = ds.get('data_root') or ''
+    ann = ds.get('ann_file')
+    hint = ('; point the config at your copy with --cfg-options '
+            'test_dataloader.dataset.data_root=DIR (and test_evaluator.ann_file=FILE), '
+            'see docs/train_test.md')
+    if ann and not str(ann).startswith(('http://', 'https://', 's3://')):
+        path = ann if osp.isabs(ann) else osp.join(root, ann)
+        if not osp.isfile(path):
+            raise UsageError(f'the test set of "{config_path}" is not here: annotation file '
+                             f'"{path}" not found{hint}')
+    img = (ds.get('data_prefix') or {}).get('img') if isinstance(ds.get('data_prefix'),
+                                                                 dict) else None
+    if img is not None:
+        folder = img if osp.isabs(img) else osp.join(root, img)
+        if folder and not osp.isdir(folder):
+            raise UsageError(f'the test set of "{config_path}" is not here: image folder '
+                             f'"{folder}" not found{hint}')
 
 
 def load_checked_checkpoint(runner: Runner, checkpoint: str, config_path: str) -> None:
@@ -142,7 +180,8 @@ def main(argv=None) -> dict:
     enable_safe_checkpoint_loading()
     try:
         config_path, checkpoint = resolve_inputs(args.config, args.checkpoint)
-        cfg = merge_args(student_config(Config.fromfile(config_path)), args, config_path)
+        from mmalphapose.utils.config import load_config
+        cfg = merge_args(student_config(load_config(config_path)), args, config_path)
     except UsageError as exc:
         _fail(exc)
     from mmalphapose.utils.dist_launch import LaunchError, prepare_runner_launch

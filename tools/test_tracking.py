@@ -24,7 +24,6 @@ Examples::
         --gt data/posetrack18/annotations/val/
 """
 import argparse
-import json
 import os.path as osp
 import re
 import sys
@@ -76,27 +75,21 @@ def _frame_number(image_id) -> int:
 
 def load_frames(path: str, min_score: float) -> List[Tuple[int, InstanceData]]:
     """(frame id, InstanceData) for every frame of the input file."""
+    from mmalphapose.utils.array_conversion import as_keypoint_triplets
+    from mmalphapose.utils.io import load_json
     if not osp.isfile(path):
         raise FileNotFoundError(f'input "{path}" not found')
     frames: Dict[int, List] = {}
     num_kpts = None
     if path.endswith('.json'):
-        with open(path) as f:
-            try:
-                entries = json.load(f)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f'{path}: not valid JSON ({exc})') from exc
+        entries = load_json(path, 'pose results')
         if not isinstance(entries, list):
             raise ValueError(f'{path}: expected the AlphaPose list format')
         for i, e in enumerate(entries):
             for key in ('image_id', 'keypoints'):
                 if not isinstance(e, dict) or key not in e:
                     raise ValueError(f'{path}: entry {i} has no "{key}"')
-            flat = np.asarray(e['keypoints'], np.float64).reshape(-1)
-            if flat.size == 0 or flat.size % 3:
-                raise ValueError(f'{path}: entry {i}: "keypoints" holds {flat.size} numbers, '
-                                 'not x, y, score per keypoint')
-            kp = flat.reshape(-1, 3)
+            kp = as_keypoint_triplets(e['keypoints'], f'{path}: entry {i}')
             if num_kpts is None:
                 num_kpts = len(kp)
             elif len(kp) != num_kpts:
@@ -150,8 +143,9 @@ def _posetrack_keypoints(ann: dict, path: str) -> list:
     scores = ann.get('scores')
     if scores is None or kp is None:
         return kp
-    kp = np.asarray(kp, np.float64).reshape(-1, 3)
-    if len(scores) != len(kp):
+    from mmalphapose.utils.array_conversion import as_keypoint_triplets
+    kp = as_keypoint_triplets(kp, f'{path}: annotation {ann.get("id", "?")}')
+    if not isinstance(scores, (list, tuple)) or len(scores) != len(kp):
         raise ValueError(f'{path}: annotation {ann.get("id", "?")} has {len(kp)} keypoints but '
                          f'{len(scores)} "scores"')
     kp[:, 2] = np.asarray(scores, np.float64)
@@ -162,10 +156,9 @@ def load_pose_results(path: str) -> List[dict]:
     """Entries ``{image_id (file name or id), keypoints (K, 3), idx}`` of an
     AlphaPose results JSON or a PoseTrack-format prediction JSON (whose
     per-joint ``scores``, when given, are the keypoint scores)."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(path)
-    with open(path) as f:
-        data = json.load(f)
+    from mmalphapose.utils.array_conversion import as_keypoint_triplets
+    from mmalphapose.utils.io import load_json
+    data = load_json(path, 'pose results')
     if isinstance(data, dict) and 'annotations' in data:  # PoseTrack format
         names = {im['id']: im.get('file_name', im['id']) for im in data.get('images', [])}
         data = [
@@ -177,10 +170,14 @@ def load_pose_results(path: str) -> List[dict]:
         ]
     if not isinstance(data, list):
         raise ValueError(f'{path}: expected an AlphaPose list or PoseTrack "annotations"')
+    num = None
     for i, e in enumerate(data):
         for key in ('image_id', 'keypoints'):
-            if key not in e:
-                raise KeyError(f'{path}: entry {i} has no "{key}"')
+            if not isinstance(e, dict) or key not in e:
+                raise ValueError(f'{path}: entry {i} has no "{key}"')
+        kp = as_keypoint_triplets(e['keypoints'], f'{path}: entry {i}', num)
+        num = len(kp)
+        e['keypoints'] = kp
     return data
 
 

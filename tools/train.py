@@ -13,8 +13,10 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
+
+from mmalphapose.utils.options import CfgOptionsAction
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -38,7 +40,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config settings, e.g. train_dataloader.batch_size=4')
     parser.add_argument(
         '--launcher',
@@ -85,9 +87,10 @@ def load_config(name: str) -> Config:
     """Config from a path, model name/alias or config name; a bad name is a
     one-line error and exit status 2."""
     from mmalphapose.apis import resolve_pose_config
+    from mmalphapose.utils.config import load_config as _load
     try:
-        return Config.fromfile(resolve_pose_config(name))
-    except (FileNotFoundError, SyntaxError, ValueError) as exc:
+        return _load(resolve_pose_config(name))
+    except (FileNotFoundError, ValueError) as exc:
         print(' '.join(f'tools/train.py: error: {exc}'.split()), file=sys.stderr)
         sys.exit(2)
 
@@ -108,9 +111,13 @@ def start_launcher(cfg: Config, launcher: str, tool: str) -> None:
 def main(argv=None) -> None:
     args = parse_args(argv)
     from mmalphapose.utils import check_versions, enable_safe_checkpoint_loading
+    from mmalphapose.utils.io import enable_atomic_checkpoint_saving
     check_versions()
     # Runner checkpoints (resume, load_from) load with weights_only=True
     enable_safe_checkpoint_loading()
+    # epoch_N.pth is written to a temp file and renamed: a full disk or a kill
+    # never leaves a truncated checkpoint
+    enable_atomic_checkpoint_saving()
     cfg = load_config(args.config)
     cfg = merge_args(cfg, args)
     start_launcher(cfg, args.launcher, 'tools/train.py')

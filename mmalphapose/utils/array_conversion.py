@@ -73,4 +73,39 @@ def as_rows(value: Any,
     return arr.reshape(n, -1)
 
 
-__all__ = ['to_numpy', 'as_rows']
+def as_keypoint_triplets(value: Any, where: str, num_keypoints: Optional[int] = None) -> np.ndarray:
+    """A flat ``[x, y, v] * K`` keypoint list (JSON) as a (K, 3) float64 array.
+
+    Args:
+        value: the list as read from JSON.
+        where: the file and record, named in the error
+            (``'gt.json: annotation 12'``).
+        num_keypoints: the K the record must have (None: any).
+
+    Raises:
+        ValueError: not a list of numbers, ``null`` / NaN / inf values, a
+            length that is not a multiple of 3, or not ``num_keypoints``
+            keypoints.
+    """
+    if not isinstance(value, (list, tuple, np.ndarray)):
+        raise ValueError(f'{where}: "keypoints" must be a list of numbers, got '
+                         f'{type(value).__name__}')
+    flat = np.asarray(value, dtype=object).reshape(-1)
+    if any(v is None for v in flat):
+        raise ValueError(f'{where}: "keypoints" holds null values')
+    try:
+        arr = flat.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f'{where}: "keypoints" holds values that are not numbers') from None
+    if not np.isfinite(arr).all():
+        raise ValueError(f'{where}: "keypoints" holds NaN/inf values')
+    if arr.size == 0 or arr.size % 3:
+        raise ValueError(f'{where}: "keypoints" holds {arr.size} numbers, not x, y, score '
+                         'per keypoint')
+    kp = arr.reshape(-1, 3)
+    if num_keypoints is not None and len(kp) != num_keypoints:
+        raise ValueError(f'{where}: {len(kp)} keypoints, expected {num_keypoints}')
+    return kp
+
+
+__all__ = ['to_numpy', 'as_rows', 'as_keypoint_triplets']

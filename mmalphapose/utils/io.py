@@ -87,6 +87,28 @@ def atomic_save(path: Union[str, os.PathLike], save: Callable[[str], Any]) -> No
         raise
 
 
+def load_json(path: Union[str, os.PathLike], what: str = 'JSON file') -> Any:
+    """``json.load`` of ``path`` with errors that name the file.
+
+    Raises:
+        FileNotFoundError / IsADirectoryError: no such file / a folder.
+        ValueError: not UTF-8, or not valid JSON (with line and column: a
+            truncated file ends early).
+    """
+    from .errors import require_file
+    path = require_file(path, what)
+    try:
+        with open(path, encoding='utf-8') as f:
+            return json.load(f)
+    except UnicodeDecodeError:
+        raise ValueError(f'{what} "{path}" is not a UTF-8 text file') from None
+    except json.JSONDecodeError as exc:
+        size = osp.getsize(path)
+        cut = ' (the file ends there: truncated?)' if exc.pos >= size - 1 else ''
+        raise ValueError(f'{what} "{path}" is not valid JSON: {exc.msg} at line {exc.lineno} '
+                         f'column {exc.colno}{cut}') from None
+
+
 _PATCHED = {}
 
 
@@ -111,5 +133,5 @@ def enable_atomic_checkpoint_saving() -> None:
 
 __all__ = [
     'atomic_open', 'atomic_write_bytes', 'atomic_write_text', 'atomic_write_json', 'atomic_save',
-    'enable_atomic_checkpoint_saving'
+    'enable_atomic_checkpoint_saving', 'load_json'
 ]

@@ -44,7 +44,6 @@ GT is a PoseTrack18 JSON (one video, COCO style with ``vid_id``,
 them. Predictions are keyed by the GT image ``id`` or ``file_name``.
 """
 import glob
-import json
 import os.path as osp
 from collections import defaultdict
 from typing import Any, Dict, List, Optional, Sequence
@@ -55,6 +54,8 @@ from scipy.optimize import linear_sum_assignment
 
 from mmalphapose.registry import METRICS
 from mmalphapose.utils import as_rows, to_numpy
+from mmalphapose.utils.array_conversion import as_keypoint_triplets
+from mmalphapose.utils.io import load_json
 from ..functional.keypoint_convert import KeypointConverter
 from .mot_metric import evaluate_keypoint_mota, head_sizes
 
@@ -104,8 +105,7 @@ def load_posetrack_gt(path: str) -> Dict[str, List[dict]]:
         raise FileNotFoundError(f'{path}: no PoseTrack JSON files')
     videos: Dict[str, List[dict]] = {}
     for fname in files:
-        with open(fname) as f:
-            data = json.load(f)
+        data = load_json(fname, 'PoseTrack GT')
         if not isinstance(data, dict) or 'images' not in data or 'annotations' not in data:
             raise ValueError(f'{fname}: not a PoseTrack18 JSON (needs "images" and '
                              '"annotations")')
@@ -121,7 +121,10 @@ def load_posetrack_gt(path: str) -> Dict[str, List[dict]]:
             for i, a in enumerate(people):
                 if 'track_id' not in a:
                     raise KeyError(f'{fname}: annotation {a.get("id", i)} has no "track_id"')
-            kp = np.asarray([a['keypoints'] for a in people], np.float64).reshape(-1, 17, 3)
+            kp = np.asarray([
+                as_keypoint_triplets(a['keypoints'], f'{fname}: annotation {a.get("id", i)}', 17)
+                for i, a in enumerate(people)
+            ]).reshape(-1, 17, 3)
             head = np.asarray([a.get('bbox_head') or [np.nan] * 4 for a in people],
                               np.float64).reshape(-1, 4)
             box = np.asarray([a.get('bbox') or [np.nan] * 4 for a in people],
