@@ -211,12 +211,18 @@ def _find_num_classes(node) -> Optional[int]:
 
 
 def check_category_id(model_cfg, cat_id: int, config: str) -> int:
-    """``--det-cat-id`` against the detector config's ``num_classes``.
+    """``--det-cat-id`` against the detector config (``num_classes``, or the
+    one class of a ``person_only`` detector).
 
     Raises:
         InputError: a negative id, or one the detector has no class for.
     """
     cat_id = check_option('det_cat_id', cat_id, api=False)
+    if isinstance(model_cfg, Mapping) and model_cfg.get('person_only'):
+        only = int(model_cfg.get('person_class', 0))
+        if cat_id != only:
+            raise InputError(f'--det-cat-id {cat_id}: the detector "{config}" reports only '
+                             f'its person class {only}')
     num = _find_num_classes(model_cfg)
     if num is not None and cat_id >= num:
         raise InputError(f'--det-cat-id {cat_id}: the detector "{config}" has {num} class(es) '
