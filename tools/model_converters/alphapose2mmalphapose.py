@@ -29,7 +29,7 @@ tests that pin these steps are listed on that page.
 import argparse
 import sys
 from collections import OrderedDict
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import torch
 
@@ -96,7 +96,9 @@ def check_or_raise(state: Dict[str, torch.Tensor], model: torch.nn.Module) -> No
         raise ConversionError('\n'.join(lines))
 
 
-def build_model_from_config(config: str) -> torch.nn.Module:
+def build_model_from_config(config: str, **head_overrides) -> torch.nn.Module:
+    """The config's model (no backbone ``init_cfg``: nothing is downloaded),
+    with ``head_overrides`` set on its head config (e.g. ``smpl_layer=None``)."""
     from mmengine.config import Config
 
     import mmalphapose.models  # noqa: F401
@@ -105,7 +107,14 @@ def build_model_from_config(config: str) -> torch.nn.Module:
     model_cfg = cfg.model.copy()
     if 'backbone' in model_cfg:
         model_cfg.backbone.pop('init_cfg', None)
+    if head_overrides:
+        model_cfg.head.update(head_overrides)
     return MODELS.build(model_cfg)
+
+
+def save_converted(state: Dict[str, torch.Tensor], src: str, dst: str) -> None:
+    """Write ``state`` as an mmalphapose checkpoint that names its source."""
+    torch.save(dict(state_dict=state, meta=dict(converted_from=src)), dst)
 
 
 def convert_file(src: str, dst: str, config: Optional[str] = None) -> None:
@@ -113,26 +122,42 @@ def convert_file(src: str, dst: str, config: Optional[str] = None) -> None:
     state = convert_state_dict(safe_torch_load(src, map_location='cpu'))
     if config is not None:
         check_or_raise(state, build_model_from_config(config))
-    torch.save(dict(state_dict=state, meta=dict(converted_from=src)), dst)
+    save_converted(state, src, dst)
+
+
+def converter_cli(argv: Optional[List[str]],
+                  description: str,
+                  src_help: str,
+                  convert: Callable[[str, str, Optional[str]], Any],
+                  summary: Callable[[Any], str] = lambda _: '') -> int:
+    """The converters' command line ``SRC DST [--config CFG]``: runs
+    ``convert(src, dst, config)`` and prints ``saved DST`` + ``summary`` of
+    its result. A :class:`ConversionError` exits 2 with a one-line error; the
+    lines after its first (every mismatching key) go to stderr before it."""
+
+    def _main(args_: Optional[List[str]]) -> int:
+        parser = argparse.ArgumentParser(description=description)
+        parser.add_argument('src', help=src_help)
+        parser.add_argument('dst', help='output mmalphapose checkpoint')
+        parser.add_argument('--config', help='mmalphapose config to check against')
+        args = parser.parse_args(args_)
+        try:
+            result = convert(args.src, args.dst, args.config)
+        except ConversionError as exc:
+            first, *detail = str(exc).splitlines()
+            for line in detail:  # the full mismatch, before the one-line error
+                print(line, file=sys.stderr)
+            raise ModelFileError(f'{args.src}: {first.rstrip(":")}' +
+                                 (' (listed above)' if detail else '')) from exc
+        print(f'saved {args.dst}{summary(result)}')
+        return 0
+
+    return run_cli(_main, argv)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Convert; exit code 0, or 2 with a one-line error (utils/errors.py)."""
-    return run_cli(_main, argv)
-
-
-def _main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('src', help='AlphaPose .pth state dict')
-    parser.add_argument('dst', help='output mmalphapose checkpoint')
-    parser.add_argument('--config', help='mmalphapose config to check against')
-    args = parser.parse_args(argv)
-    try:
-        convert_file(args.src, args.dst, args.config)
-    except ConversionError as exc:
-        raise ModelFileError(f'{args.src}: {exc}') from exc
-    print(f'saved {args.dst}')
-    return 0
+    return converter_cli(argv, __doc__.split('\n')[0], 'AlphaPose .pth state dict', convert_file)
 
 
 if __name__ == '__main__':

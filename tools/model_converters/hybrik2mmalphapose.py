@@ -34,7 +34,6 @@ config builds (without its SMPL layer, which holds no weights); a mismatch
 prints every missing / unexpected / mis-shaped key on stderr, then exits 2
 with a one-line error.
 """
-import argparse
 import importlib.util
 import os.path as osp
 import sys
@@ -45,7 +44,6 @@ import torch
 
 from mmalphapose.models.heads.hybrik_head import HYBRIK_HEAD_BUFFERS as HEAD_BUFFERS
 from mmalphapose.models.heads.hybrik_head import HYBRIK_HEAD_PREFIXES as HEAD_PREFIXES
-from mmalphapose.utils.errors import ModelFileError, run_cli
 
 _spec = importlib.util.spec_from_file_location(
     'alphapose2mmalphapose',
@@ -61,9 +59,9 @@ DROPPED_PREFIXES = ('smpl.', 'decsigma.')
 HRNET_PREFIXES = ('preact.stage', 'preact.transition')
 
 
-def convert_state_dict(state: Dict[str, torch.Tensor],
-                       allow_hrnet: bool = False
-                       ) -> Tuple['OrderedDict[str, torch.Tensor]', List[str]]:
+def convert_state_dict(
+        state: Dict[str, torch.Tensor],
+        allow_hrnet: bool = False) -> Tuple['OrderedDict[str, torch.Tensor]', List[str]]:
     """Renamed state dict and the dropped ``smpl.*`` / ``decsigma.*`` keys;
     unknown keys, and an HRNet checkpoint unless ``allow_hrnet``, raise
     :class:`ConversionError`."""
@@ -101,15 +99,7 @@ def convert_state_dict(state: Dict[str, torch.Tensor],
 
 def build_model_from_config(config: str) -> torch.nn.Module:
     """The config's model without its SMPL layer (no SMPL file needed)."""
-    from mmengine.config import Config
-
-    import mmalphapose.models  # noqa: F401
-    from mmalphapose.registry import MODELS
-    cfg = Config.fromfile(config)
-    model_cfg = cfg.model.copy()
-    model_cfg.backbone.pop('init_cfg', None)
-    model_cfg.head.smpl_layer = None
-    return MODELS.build(model_cfg)
+    return _ap.build_model_from_config(config, smpl_layer=None)
 
 
 def convert_file(src: str, dst: str, config: Optional[str] = None) -> List[str]:
@@ -119,33 +109,20 @@ def convert_file(src: str, dst: str, config: Optional[str] = None) -> List[str]:
         safe_torch_load(src, map_location='cpu'), allow_hrnet=config is not None)
     if config is not None:
         check_or_raise(state, build_model_from_config(config))
-    torch.save(dict(state_dict=state, meta=dict(converted_from=src)), dst)
+    _ap.save_converted(state, src, dst)
     return dropped
+
+
+def _dropped_summary(dropped: List[str]) -> str:
+    sigma = sum('decsigma.' in k for k in dropped)
+    return f' (dropped {len(dropped) - sigma} smpl.* and {sigma} decsigma.* keys)'
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Convert; exit code 0, or 2 with a one-line error (utils/errors.py)."""
-    return run_cli(_main, argv)
-
-
-def _main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('src', help='HybrIK / AlphaPose-SMPL .pth')
-    parser.add_argument('dst', help='output mmalphapose checkpoint')
-    parser.add_argument('--config', help='mmalphapose config to check against')
-    args = parser.parse_args(argv)
-    try:
-        dropped = convert_file(args.src, args.dst, args.config)
-    except ConversionError as exc:
-        first, *detail = str(exc).splitlines()
-        for line in detail:  # the full mismatch, before the one-line error
-            print(line, file=sys.stderr)
-        raise ModelFileError(f'{args.src}: {first.rstrip(":")}' +
-                             (' (listed above)' if detail else '')) from exc
-    sigma = sum('decsigma.' in k for k in dropped)
-    print(f'saved {args.dst} (dropped {len(dropped) - sigma} smpl.* and {sigma} decsigma.* '
-          'keys)')
-    return 0
+    return _ap.converter_cli(argv,
+                             __doc__.split('\n')[0], 'HybrIK / AlphaPose-SMPL .pth', convert_file,
+                             _dropped_summary)
 
 
 if __name__ == '__main__':
