@@ -158,7 +158,7 @@ def test_loads_plain_student_and_distiller_checkpoints():
     src = _distiller()
     with torch.no_grad():
         src.student.points.fill_(3.0)
-    plain = src.student_state_dict()
+    plain = src.student.state_dict()
     assert set(plain) == {'points'}
     for state in (plain, src.state_dict()):
         dst = _distiller()

@@ -177,8 +177,8 @@ class MultiTeacherDistiller(TeacherDomains, BaseModel):
     @staticmethod
     def _prefix_plain_student_keys(state_dict, prefix, *args) -> None:
         """Accept a plain student checkpoint (``backbone.*``, ``head.*``, as
-        :func:`student_state_dict` and ``tools/distill/export_student.py``
-        write) as well as a distiller one (``student.*``), e.g. for
+        ``self.student.state_dict()`` and ``tools/distill/export_student.py``
+        give) as well as a distiller one (``student.*``), e.g. for
         ``load_from`` warm starts."""
         keys = [k for k in state_dict if k.startswith(prefix)]
         if keys and not any(k[len(prefix):].startswith('student.') for k in keys):
@@ -207,7 +207,3 @@ class MultiTeacherDistiller(TeacherDomains, BaseModel):
                                                                 (list, tuple)) else data['inputs'],
                 data['data_samples'])
         return super().train_step(data, optim_wrapper)
-
-    def student_state_dict(self) -> Dict[str, torch.Tensor]:
-        """The student's weights with plain keys (loadable into the student)."""
-        return self.student.state_dict()
