@@ -30,15 +30,18 @@ students) and PyTorch otherwise.
 import copy
 import hashlib
 import json
+import logging
 import os
 import os.path as osp
 import tempfile
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
+from mmengine.logging import print_log
 
 from mmalphapose.models.pose_estimators import NetworkOutputs, NetworkRunner
 from mmalphapose.registry import POSE_BACKENDS
+from mmalphapose.utils.io import verify_checksum, write_checksum
 
 BACKENDS = ('auto', 'pytorch', 'onnxruntime')
 CACHE_ENV = 'MMALPHAPOSE_ONNX_CACHE'
@@ -383,13 +386,29 @@ class OnnxRuntimeBackend:
         if self.int8 and self.fp16:
             raise ValueError('onnxruntime backend: int8 and fp16 exclude each other')
 
-    def onnx_path(self, model) -> str:
-        """The cache file for ``model`` (exported when missing)."""
+    def onnx_path(self, model, rebuild: bool = False) -> str:
+        """The cache file for ``model``: exported when missing, when it does
+        not match the size / SHA-256 written beside it (a truncated or
+        corrupt entry, ``utils.io.verify_checksum``) or with ``rebuild``.
+        The export is written atomically, then its checksum.
+
+        Raises:
+            InputError: the cache folder is a file or cannot be created.
+        """
+        from mmalphapose.utils.options import check_out_dir
+        check_out_dir(self.cache_dir, 'the ONNX cache (MMALPHAPOSE_ONNX_CACHE)')
         feats = model_uses_features(model)
         key = export_key(model, feats, self.fp16)
         path = osp.join(self.cache_dir, f'{key[:32]}.onnx')
-        if not osp.isfile(path):
-            export_onnx(model, path, with_features=feats, fp16=self.fp16)
+        if osp.isfile(path) and not rebuild and verify_checksum(path):
+            return path
+        if osp.exists(path):
+            print_log(
+                f'ONNX cache entry "{path}" is corrupt or unverified: exporting it again',
+                logger='current',
+                level=logging.WARNING)
+        export_onnx(model, path, with_features=feats, fp16=self.fp16)
+        write_checksum(path)
         return path
 
     def int8_path(self, model) -> str:
@@ -411,9 +430,19 @@ class OnnxRuntimeBackend:
                 raise FileNotFoundError(f'no int8 network for "{name}" in {self.cache_dir}: '
                                         f'run python tools/deployment/export_onnx.py {name} '
                                         '--int8 (needs ml_dtypes)')
+            network = OnnxRuntimeNetwork(path, threads, self.device, self.tensorrt)
         else:
             path = self.onnx_path(model)
-        network = OnnxRuntimeNetwork(path, threads, self.device, self.tensorrt)
+            try:
+                network = OnnxRuntimeNetwork(path, threads, self.device, self.tensorrt)
+            except Exception as exc:  # onnxruntime's InvalidProtobuf, ... : rebuild once
+                print_log(
+                    f'ONNX cache entry "{path}" cannot be loaded ({type(exc).__name__}): '
+                    'exporting it again',
+                    logger='current',
+                    level=logging.WARNING)
+                path = self.onnx_path(model, rebuild=True)
+                network = OnnxRuntimeNetwork(path, threads, self.device, self.tensorrt)
         rt = runtime_model(model, network)
         rt.default_pose_batch = 4 if str(self.device).startswith('cpu') else 32
         return rt

@@ -109,6 +109,42 @@ def load_json(path: Union[str, os.PathLike], what: str = 'JSON file') -> Any:
                          f'column {exc.colno}{cut}') from None
 
 
+CHECKSUM_SUFFIX = '.sha256.json'
+
+
+def file_checksum(path: Union[str, os.PathLike]) -> dict:
+    """``dict(size=bytes, sha256=hex)`` of a file."""
+    import hashlib
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return dict(size=osp.getsize(path), sha256=digest.hexdigest())
+
+
+def write_checksum(path: Union[str, os.PathLike]) -> str:
+    """Write ``<path>.sha256.json`` (size and SHA-256) beside a file, atomically;
+    returns its path. :func:`verify_checksum` checks the file against it."""
+    side = os.fspath(path) + CHECKSUM_SUFFIX
+    atomic_write_json(side, file_checksum(path))
+    return side
+
+
+def verify_checksum(path: Union[str, os.PathLike]) -> bool:
+    """Whether ``path`` exists and matches the size and SHA-256 written beside
+    it by :func:`write_checksum` (False when either file is missing or
+    unreadable: a cache entry to rebuild)."""
+    path = os.fspath(path)
+    try:
+        with open(path + CHECKSUM_SUFFIX, encoding='utf-8') as f:
+            want = json.load(f)
+        if not isinstance(want, dict) or osp.getsize(path) != want.get('size'):
+            return False
+        return file_checksum(path)['sha256'] == want.get('sha256')
+    except (OSError, ValueError):
+        return False
+
+
 _PATCHED = {}
 
 
@@ -133,5 +169,6 @@ def enable_atomic_checkpoint_saving() -> None:
 
 __all__ = [
     'atomic_open', 'atomic_write_bytes', 'atomic_write_text', 'atomic_write_json', 'atomic_save',
-    'enable_atomic_checkpoint_saving', 'load_json'
+    'enable_atomic_checkpoint_saving', 'load_json', 'file_checksum', 'write_checksum',
+    'verify_checksum'
 ]

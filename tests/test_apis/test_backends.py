@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from mmalphapose.apis import TopdownPredictor, init_model
-from mmalphapose.apis.backends import (OnnxRuntimeNetwork, build_pose_backend, export_key, is_bundled,
-                                       keep_freed_memory, measure_batch_speed, model_uses_features,
-                                       onnx_cache_dir, resolve_backend)
+from mmalphapose.apis.backends import (OnnxRuntimeNetwork, build_pose_backend, export_key,
+                                       is_bundled, keep_freed_memory, measure_batch_speed,
+                                       model_uses_features, onnx_cache_dir, resolve_backend)
 from mmalphapose.testing import dots_image
 
 pytest.importorskip('onnx')
@@ -82,7 +82,8 @@ def test_onnxruntime_equals_pytorch(tmp_path, cache, flip):
     np.testing.assert_allclose(ref.keypoints[:, 0], np.array(DOTS, np.float32), atol=3.0)
     np.testing.assert_allclose(ort.keypoints, ref.keypoints, atol=0.5)
     np.testing.assert_allclose(ort.keypoint_scores, ref.keypoint_scores, rtol=1e-4, atol=1e-6)
-    assert os.listdir(cache) and all(f.endswith('.onnx') for f in os.listdir(cache))
+    assert os.listdir(cache) and all(
+        f.endswith(('.onnx', '.onnx.sha256.json')) for f in os.listdir(cache))
 
 
 def test_runtime_model_leaves_the_model_alone(tmp_path, cache):
@@ -127,6 +128,38 @@ def test_features_are_outputs_when_predict_uses_them(tmp_path, cache):
     ref = model.extract_feat(x)
     assert len(feats) == len(ref)
     np.testing.assert_allclose(feats[0].numpy(), ref[0].numpy(), atol=1e-6)
+
+
+def test_a_corrupt_cache_entry_is_rebuilt_and_a_bad_cache_path_named(tmp_path, cache):
+    """Issue 28 item 5: a truncated entry (or one without its checksum) is
+    exported again, never an onnxruntime InvalidProtobuf at every run."""
+    from mmalphapose.apis.backends import OnnxRuntimeBackend
+    from mmalphapose.utils.io import verify_checksum
+    model = _tiny_model(str(tmp_path))
+    image = dots_image(DOTS)
+    ids = np.zeros(len(BOXES), np.int64)
+    ref = TopdownPredictor(model, backend='onnxruntime')([image], ids, BOXES)
+    path = OnnxRuntimeBackend().onnx_path(model)
+    assert verify_checksum(path)
+    data = open(path, 'rb').read()
+    for damage in (data[:len(data) // 2], data[:-1] + bytes([data[-1] ^ 1])):
+        with open(path, 'wb') as f:
+            f.write(damage)
+        assert not verify_checksum(path)
+        out = TopdownPredictor(model, backend='onnxruntime')([image], ids, BOXES)
+        np.testing.assert_allclose(out.keypoints, ref.keypoints, atol=1e-4)
+        assert verify_checksum(path)
+    # an entry with a valid checksum that onnxruntime refuses is rebuilt too
+    with open(path, 'wb') as f:
+        f.write(b'not onnx')
+    from mmalphapose.utils.io import write_checksum
+    write_checksum(path)
+    out = TopdownPredictor(model, backend='onnxruntime')([image], ids, BOXES)
+    np.testing.assert_allclose(out.keypoints, ref.keypoints, atol=1e-4)
+    blocked = tmp_path / 'cache_is_a_file'
+    blocked.write_text('x')
+    with pytest.raises(ValueError, match='cache_is_a_file.* is a file'):
+        OnnxRuntimeBackend(cache_dir=str(blocked)).onnx_path(model)
 
 
 def test_cache_key_follows_weights_and_options(tmp_path, cache):
