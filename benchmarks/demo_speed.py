@@ -42,7 +42,7 @@ import os.path as osp  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from typing import Dict, List, Tuple  # noqa: E402
+from typing import Callable, Dict, List, Optional, Tuple  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -74,6 +74,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=[None],
         help='pose models to run each (default: the demo\'s default); the first is the '
         'reference of the printed speed ratios')
+    p.add_argument(
+        '--threads-sweep',
+        nargs='+',
+        type=int,
+        default=None,
+        help='only the pose stage\'s crops/s per thread count (onnxruntime intra-op, torch '
+        'threads) on the first clip, e.g. 1 2')
     p.add_argument(
         '--mmpose-only',
         action='store_true',
@@ -158,17 +165,58 @@ def pose_sweep(model,
     return out
 
 
-def end_to_end(argv: List[str], clip: str, warm: str, out_dir: str) -> Tuple[float, object]:
-    """frames/s of the demo's PoseInferencer.run (built and warmed up first)."""
+def thread_sweep(model,
+                 frames: List[np.ndarray],
+                 boxes: List[np.ndarray],
+                 threads: List[int],
+                 flip,
+                 max_crops: int = 64,
+                 rounds: int = 2) -> Dict[Tuple[str, int], float]:
+    """crops/s of the pose stage alone per (backend, threads): onnxruntime
+    sessions with ``intra_op_num_threads`` = t (inter-op 1: the session runs
+    its graph sequentially, where onnxruntime uses no inter-op threads) at
+    batch 4, and the PyTorch model with ``torch.set_num_threads(t)`` at batch
+    16 (each backend's default batch); best of ``rounds`` interleaved rounds.
+    ``model`` is the PyTorch model; torch's thread count is restored."""
+    import torch
+
+    from mmalphapose.apis.backends import build_pose_backend
+    old = torch.get_num_threads()
+    runs = {}
+    for t in threads:
+        runs[('onnxruntime', t)] = (build_pose_backend(model, 'onnxruntime', num_threads=t), 4)
+        runs[('pytorch', t)] = (model, 16)
+    best = {k: 0.0 for k in runs}
+    try:
+        for _ in range(rounds):
+            for (backend, t), (m, bs) in runs.items():
+                torch.set_num_threads(t)
+                best[(backend, t)] = max(best[(backend, t)],
+                                         pose_sweep(m, frames, boxes, [bs], flip, max_crops)[bs])
+    finally:
+        torch.set_num_threads(old)
+    return best
+
+
+def end_to_end(argv: List[str],
+               clip: str,
+               warm: str,
+               out_dir: str,
+               setup: Optional[Callable] = None) -> Tuple[dict, object]:
+    """The summary of the demo's PoseInferencer.run (``frames``, ``people``,
+    ``seconds``, ``fps``...; built and warmed up first; ``setup(inferencer)``
+    runs before the warm-up, e.g. to swap its pose model)."""
     from mmalphapose.apis import cli
     args = cli.parse_args([clip, '--out-dir', out_dir] + argv)
     threads = cli.stage_threads(args)
     det_threads = cli.detector_threads(args, threads)
     inferencer = cli.build_inferencer(args, args.device, threads, show_progress=False)
+    if setup is not None:
+        setup(inferencer)
     opts = cli.run_options(args)
     inferencer.run(warm, out_dir=osp.join(out_dir, 'warm'), **opts)
     summary = inferencer.run(clip, out_dir=out_dir, **opts)
-    return summary['fps'], (inferencer, args, f'{threads}+{det_threads}')
+    return summary, (inferencer, args, f'{threads}+{det_threads}')
 
 
 def mmpose_ratio(frames: List[np.ndarray], boxes: List[np.ndarray], rounds: int = 3) -> str:
@@ -232,9 +280,10 @@ def measure(demo_argv: List[str], name: str, clip: str, warm: str, frames: List[
             out_dir: str) -> Tuple[list, dict, object, argparse.Namespace]:
     """One table row (clip, frames, people/frame, backend, pose model, ran on,
     threads, end-to-end, detector, pose, best batch, demo batch, I/O, limit,
-    achieved/limit, serial bound, achieved/serial), the pose sweep, the
-    inferencer and its demo arguments."""
-    fps, (inf, dargs, threads) = end_to_end(demo_argv, clip, warm, out_dir)
+    achieved/limit, serial bound, achieved/serial, end-to-end people/s, pose
+    alone people/s), the pose sweep, the inferencer and its demo arguments."""
+    summary, (inf, dargs, threads) = end_to_end(demo_argv, clip, warm, out_dir)
+    fps = summary['fps']
     det_fps, boxes = detector_limit(inf.detector, frames, dargs.det_batch, dargs.bbox_thr)
     people = sum(len(b) for b in boxes)
     sweep = pose_sweep(inf.model, frames, boxes, args.batches, dargs.flip, args.sweep_crops)
@@ -250,7 +299,8 @@ def measure(demo_argv: List[str], name: str, clip: str, warm: str, frames: List[
         name,
         len(frames), people / len(frames), backend, model,
         getattr(inf.model, 'pose_backend', backend), threads, fps, det_fps, pose_fps, best,
-        demo_batch, io, limit, fps / limit, serial, fps / serial
+        demo_batch, io, limit, fps / limit, serial, fps / serial,
+        summary['people'] / max(summary['seconds'], 1e-9), sweep[best]
     ], sweep, inf, dargs
 
 
@@ -271,6 +321,21 @@ def main(argv=None) -> int:
     import torch
     rows, sweeps = [], {}
     extra = args.demo_args.split()
+    if args.threads_sweep:
+        from mmalphapose.apis import cli, init_model
+        dargs = cli.parse_args([CLIPS[args.clips[0]][0]] + extra)
+        inf = cli.build_inferencer(dargs, dargs.device, None, show_progress=False)
+        with tempfile.TemporaryDirectory() as tmp:
+            _, frames = cut_clip(CLIPS[args.clips[0]][0], args.frames or 8, tmp)
+        boxes = detector_limit(inf.detector, frames, 4, dargs.bbox_thr)[1]
+        model = init_model(inf.pose_config, inf.pose_checkpoint, backend='pytorch')
+        res = thread_sweep(model, frames, boxes, args.threads_sweep, dargs.flip,
+                           args.sweep_crops)
+        print(f'{args.clips[0]}, {os.cpu_count()} cores, pose stage alone, crops/s (flip as '
+              'configured)')
+        for (backend, t), v in res.items():
+            print(f'  {backend:11s} {t} threads: {v:.1f}')
+        return 0
     if args.mmpose_only:
         from mmalphapose.apis import cli
         dargs = cli.parse_args([CLIPS[args.clips[0]][0]] + extra)
@@ -299,21 +364,23 @@ def main(argv=None) -> int:
                     sweeps[(name, backend, row[4])] = sweep
                     rows.append(row)
                     print(
-                        f'{name} {backend} {row[4]}: {row[7]:.2f} frames/s (limit '
-                        f'{row[13]:.2f})',
+                        f'{name} {backend} {row[4]}: {row[7]:.2f} frames/s, {row[17]:.1f} '
+                        f'people/s (limit {row[13]:.2f} frames/s)',
                         flush=True)
         print(f'\ntorch {torch.__version__}, {os.cpu_count()} cores, threads per stage as the '
               'demo sets them; frames/s')
         head = ('clip', 'frames', 'people/frame', 'backend', 'pose model', 'ran on',
                 'threads pose+det', 'end-to-end', 'detector alone', 'pose alone', 'best batch',
                 'demo batch', 'read+write alone', 'slowest-stage limit', 'achieved/limit',
-                'stages one after another', 'achieved/that')
+                'stages one after another', 'achieved/that', 'people/s end-to-end',
+                'people/s pose alone')
         print('| ' + ' | '.join(head) + ' |')
         print('|' + ' --- |' * len(head))
         for r in rows:
             cells = [r[0], str(r[1]), f'{r[2]:.1f}', r[3], r[4], r[5], str(r[6])] + \
                 [f'{v:.2f}' for v in r[7:10]] + [str(r[10]), str(r[11])] + \
-                [f'{v:.2f}' for v in r[12:14]] + [f'{r[14]:.0%}', f'{r[15]:.2f}', f'{r[16]:.0%}']
+                [f'{v:.2f}' for v in r[12:14]] + \
+                [f'{r[14]:.0%}', f'{r[15]:.2f}', f'{r[16]:.0%}', f'{r[17]:.1f}', f'{r[18]:.1f}']
             print('| ' + ' | '.join(cells) + ' |')
         print('\npose alone, crops/s per batch size (every box of the clip, flip as configured)')
         for (name, backend, model), sweep in sweeps.items():

@@ -4,6 +4,7 @@ import importlib.util
 import os.path as osp
 
 import numpy as np
+import pytest
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 VIDEO = osp.join(ROOT, 'demo', 'resources', 'demo_basketball.mp4')
@@ -51,3 +52,34 @@ def test_ratio_lines_compare_each_model_with_the_first():
     assert 'basketball onnxruntime: halpe26-student 8.00 / halpe136-student 6.40' in text
     assert '= 1.25x' in text and 'pytorch' not in text
     assert bench.ratio_lines([row]) == ''
+
+
+@pytest.mark.slow
+def test_thread_sweep_restores_torch_threads(tmp_path, monkeypatch):
+    import torch
+
+    from mmalphapose.apis import init_model
+    from mmalphapose.testing import dots_image
+    monkeypatch.setenv('MMALPHAPOSE_ONNX_CACHE', str(tmp_path / 'onnx'))
+    bench = _bench()
+    cfg = tmp_path / 'tiny.py'  # identity backbone + a 1x1-conv heatmap head: exportable
+    cfg.write_text(
+        "custom_imports = dict(imports=['mmalphapose.testing.standin_models'], "
+        "allow_failed_imports=False)\n"
+        "codec = dict(type='MSRAHeatmap', input_size=(48, 64), heatmap_size=(48, 64), sigma=2.0)\n"
+        "model = dict(type='TopdownPoseEstimator', backbone=dict(type='StandInIdentityBackbone'),"
+        " head=dict(type='FastPoseHeatmapHead', in_channels=3, out_channels=17, "
+        "final_kernel_size=1, decoder=codec), test_cfg=dict(flip_test=True), "
+        "metainfo=dict(from_file='mmalphapose::_base_/datasets/coco.py'))\n"
+        "test_dataloader = dict(dataset=dict(pipeline=[dict(type='LoadImage'), "
+        "dict(type='GetBBoxCenterScale', padding=1.25), "
+        "dict(type='TopdownAffine', input_size=(48, 64)), dict(type='PackPoseInputs')]))\n")
+    model = init_model(str(cfg))
+    frames = [dots_image([(50, 60)])]
+    boxes = [np.array([[20, 20, 90, 110], [10, 10, 60, 80]], np.float32)]
+    before = torch.get_num_threads()
+    res = bench.thread_sweep(model, frames, boxes, [1, 2], None, rounds=1)
+    assert sorted(res) == [('onnxruntime', 1), ('onnxruntime', 2), ('pytorch', 1),
+                           ('pytorch', 2)]
+    assert all(v > 0 for v in res.values()) and torch.get_num_threads() == before
+    assert bench.parse_args(['--threads-sweep', '1', '2']).threads_sweep == [1, 2]
