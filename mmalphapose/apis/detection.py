@@ -269,7 +269,10 @@ def build_person_detector(det_config: Optional[str] = None,
         det_config = resolve_resource(entry.config, 'detector config')
         det_checkpoint = det_checkpoint or resolve_resource(entry.weights, 'detector weights')
     det_config = resolve_resource(det_config, 'detector config')
-    cfg = Config.fromfile(det_config)
+    from mmalphapose.utils.config import load_config
+    from mmalphapose.utils.options import check_category_id
+    cfg = load_config(det_config)  # errors name the file
+    check_category_id(cfg.get('model', {}), person_id, det_config)
     model_type = str(cfg.get('model', {}).get('type', ''))
     if model_type.split('.')[-1] == 'ONNXPersonDetector':
         if str(device).startswith('cuda'):  # onnxruntime's CUDA provider

@@ -157,7 +157,8 @@ def init_model(config: Union[str, Path, Config],
                 entry.weights.endswith('.pth'):
             checkpoint = str(resource_root() / entry.weights)
         config_name = resolve_pose_config(str(config))
-        config = Config.fromfile(config_name)
+        from mmalphapose.utils.config import load_config  # errors name the file
+        config = load_config(config_name)
     elif isinstance(config, Config):
         config_name = config.filename or '<Config>'
     else:

@@ -30,6 +30,7 @@ from mmengine.structures import InstanceData
 
 from mmalphapose.registry import INFERENCERS
 from mmalphapose.structures import PoseDataSample, split_instances
+from mmalphapose.utils.options import check_device, check_options
 from .builder import build_models, build_stages
 from .inputs import resolve_inputs
 from .pipeline import run_stages
@@ -107,6 +108,9 @@ class PoseInferencer:
                  smpl_model: Union[str, bool, None] = None,
                  backend: str = 'auto',
                  part_refine: bool = True):
+        # one validator for the options (utils/options.py): ValueError naming them
+        check_device(device)
+        check_options(dict(bbox_thr=bbox_thr, nms_thr=nms_thr, det_cat_id=det_cat_id))
         self.models = build_models(pose2d, pose2d_weights, device, det_model, det_weights,
                                    det_cat_id, detfile, bbox_thr, nms_thr, cfg_options,
                                    det_options, threads, smpl_model, backend)
@@ -141,7 +145,7 @@ class PoseInferencer:
             self.postprocess_kwargs
         ]
         out = [{}, {}, {}, {}]
-        for k, v in kwargs.items():
+        for k, v in check_options(kwargs).items():
             for i, g in enumerate(groups):
                 if k in g:
                     out[i][k] = v

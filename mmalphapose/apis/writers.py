@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import os.path as osp
-import tempfile
 import warnings
 from typing import Dict, List, Optional, Tuple, Union
 
@@ -25,6 +24,7 @@ from mmengine.structures import InstanceData
 from mmalphapose.post_processing.scores import proposal_score
 from mmalphapose.structures import PoseMetainfo
 from mmalphapose.structures.pose_metainfo import PART_NAMES
+from mmalphapose.utils import io as _io
 from mmalphapose.visualization.openpose import BODY25, COCO18, openpose_joints
 from .detection import numeric_image_id
 from .pipeline import SourceEnd, SourceStart
@@ -43,26 +43,13 @@ PART_ALIASES = {
 
 
 def atomic_write_json(path: str, obj) -> None:
-    """Write JSON to a temp file in the same folder, then ``os.replace`` it."""
-    atomic_write_text(path, json.dumps(obj))
+    """Write JSON atomically (:mod:`mmalphapose.utils.io`, no fsync per file)."""
+    _io.atomic_write_json(path, obj, durable=False)
 
 
 def atomic_write_text(path: str, text: str) -> None:
-    """Write ``text`` to a temp file in the same folder, then ``os.replace`` it."""
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.tmp_', suffix='.json', dir=folder)
-    try:
-        with os.fdopen(fd, 'w') as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    """Write ``text`` atomically (:mod:`mmalphapose.utils.io`, no fsync per file)."""
+    _io.atomic_write_text(path, text, durable=False)
 
 
 def keypoint_parts(metainfo: dict) -> Dict[str, List[int]]:
@@ -92,6 +79,8 @@ def select_keypoint_ids(metainfo: dict, spec: Optional[str]) -> np.ndarray:
             raise ValueError(f'--keypoints: the pose model ({k} keypoints) has no "{token}" '
                              f'keypoints (it has: {", ".join(p for p in parts if parts[p])})')
         ids.extend(found)
+    if not ids:
+        raise ValueError(f'--keypoints: no part given in "{spec}" (e.g. body,feet,face,hands)')
     return np.unique(np.asarray(ids, dtype=np.int64))
 
 
