@@ -11,7 +11,7 @@ PYTEST_ARGS ?= -m "not slow"
 DEMO_INPUT ?= demo/resources/demo_basketball.mp4
 DEMO_OUT ?= outputs/demo
 
-.PHONY: demo test test-full test-all test-interop core full venv clean-venv
+.PHONY: demo test test-full test-all test-interop test-parity core full venv clean-venv
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,12 @@ test-full: $(VENV)/.full
 
 test-all: $(VENV)/.full
 	$(PY) -m pytest tests
+
+# `make test-parity`: our code against AlphaPose's, HybrIK's and poseval's own code, from
+# snapshots named by MMALPHAPOSE_{ALPHAPOSE,HYBRIK,POSEVAL}_SRC (docs/parity.md); the
+# tests/parity/parity_*.py files are outside the default runs' test_*.py pattern
+test-parity: $(VENV)/.full
+	$(PY) -m pytest -o python_files='parity_*.py' -rs tests/parity
 
 # interop profile: MMPose 1.3.2 (no deps) in .venv-interop, a venv without pip
 # whose .pth line adds the full profile's site-packages; runs tests/test_interop
