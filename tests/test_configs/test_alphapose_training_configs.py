@@ -22,31 +22,51 @@ TWO_X = (0, 270, [170, 200], 210, [230, 250], 32)
 TWO_X_48 = (0, 270, [170, 200], 210, [230, 250], 48)
 BEGIN_5 = (5, 270, [170, 200], 210, [230, 250], 48)
 FACTS = {
-    'heatmap_fastpose-duc-se-res152_8xb32-200e_coco-256x192': ONE_X_COCO,
-    'heatmap_fastpose-duc-shuffle-res50_8xb32-200e_coco-256x192': ONE_X_COCO,
-    'heatmap_fastpose-se-res50-dcn_8xb32-270e_coco-256x192': TWO_X,
-    'heatmap_fastpose-se-res50_8xb32-200e_coco-256x192': ONE_X_COCO,
-    'heatmap_fastpose-se-res50_8xb32-270e_coco-256x192': TWO_X,
-    'heatmap_hrnet-w32_8xb32-270e_coco-256x192': TWO_X,
-    'heatmap_simplebaseline-res50_8xb32-200e_coco-256x192': ONE_X_COCO,
-    'heatmap_fastpose-se-res50_8xb32-270e_halpe26-256x192': TWO_X,
+    'heatmap_fastpose-duc-se-res152_8xb32-200e_coco-256x192':
+    ONE_X_COCO,
+    'heatmap_fastpose-duc-shuffle-res50_8xb32-200e_coco-256x192':
+    ONE_X_COCO,
+    'heatmap_fastpose-se-res50-dcn_8xb32-270e_coco-256x192':
+    TWO_X,
+    'heatmap_fastpose-se-res50_8xb32-200e_coco-256x192':
+    ONE_X_COCO,
+    'heatmap_fastpose-se-res50_8xb32-270e_coco-256x192':
+    TWO_X,
+    'heatmap_hrnet-w32_8xb32-270e_coco-256x192':
+    TWO_X,
+    'heatmap_simplebaseline-res50_8xb32-200e_coco-256x192':
+    ONE_X_COCO,
+    'heatmap_fastpose-se-res50_8xb32-270e_halpe26-256x192':
+    TWO_X,
     'heatmap_fastpose-se-res50_8xb48-200e_halpe26-256x192': (0, 200, [50, 70], 90, [110, 130], 48),
-    'sikr_fastpose-se-res50_8xb32-270e_coco-256x192': TWO_X,
-    'sikr_fastpose-se-res50-dcn_8xb48-270e_halpe26-256x192': TWO_X_48,
-    'sikr_fastpose-se-res50_8xb48-265e_halpe26-256x192': BEGIN_5,
+    'sikr_fastpose-se-res50_8xb32-270e_coco-256x192':
+    TWO_X,
+    'sikr_fastpose-se-res50-dcn_8xb48-270e_halpe26-256x192':
+    TWO_X_48,
+    'sikr_fastpose-se-res50_8xb48-265e_halpe26-256x192':
+    BEGIN_5,
     'combined_fastpose-se-res50-dcn_8xb32-320e_coco-wholebody-256x192':
     (0, 320, [190, 220], 230, [260, 280], 32),
-    'combined_fastpose-se-res50_8xb32-270e_coco-wholebody-256x192': TWO_X,
+    'combined_fastpose-se-res50_8xb32-270e_coco-wholebody-256x192':
+    TWO_X,
     'combined_fastpose-se-res50-dcn_8xb48-320e_halpe136-256x192':
     (0, 320, [190, 220], 230, [260, 280], 48),
-    'heatmap_fastpose-se-res50_8xb32-270e_halpe136-256x192': TWO_X,
-    'sikr_fastpose-se-res152_8xb32-270e_coco-wholebody-256x192': TWO_X,
-    'sikr_fastpose-se-res50-dcn_8xb48-270e_coco-wholebody-256x192': TWO_X_48,
-    'sikr_fastpose-se-res50_8xb48-265e_coco-wholebody-256x192': BEGIN_5,
-    'sikr_fastpose-se-res152_8xb32-270e_halpe136-256x192': TWO_X,
-    'sikr_fastpose-se-res50-dcn_8xb48-270e_halpe136-256x192': TWO_X_48,
-    'sikr_fastpose-se-res50_4xb48-265e_halpe136-coco-wholebody-256x192': BEGIN_5,
-    'sikr_fastpose-se-res50_8xb48-265e_halpe136-256x192': BEGIN_5,
+    'heatmap_fastpose-se-res50_8xb32-270e_halpe136-256x192':
+    TWO_X,
+    'sikr_fastpose-se-res152_8xb32-270e_coco-wholebody-256x192':
+    TWO_X,
+    'sikr_fastpose-se-res50-dcn_8xb48-270e_coco-wholebody-256x192':
+    TWO_X_48,
+    'sikr_fastpose-se-res50_8xb48-265e_coco-wholebody-256x192':
+    BEGIN_5,
+    'sikr_fastpose-se-res152_8xb32-270e_halpe136-256x192':
+    TWO_X,
+    'sikr_fastpose-se-res50-dcn_8xb48-270e_halpe136-256x192':
+    TWO_X_48,
+    'sikr_fastpose-se-res50_4xb48-265e_halpe136-coco-wholebody-256x192':
+    BEGIN_5,
+    'sikr_fastpose-se-res50_8xb48-265e_halpe136-256x192':
+    BEGIN_5,
 }
 PATHS = {
     osp.basename(p)[:-3]: p

@@ -159,8 +159,8 @@ def test_gt_box_is_alphapose_inclusive_detection_box_is_not(tmp_path, data_root)
     ann = data['annotations'][0]
     ann['bbox'] = [10.0, 20.0, 50.0, 80.0]
     gt = _build(CocoDataset, _write(tmp_path, data), data_root)
-    info = next(gt.get_data_info(i) for i in range(len(gt)) if gt.get_data_info(i)['id'] ==
-                ann['id'])
+    info = next(
+        gt.get_data_info(i) for i in range(len(gt)) if gt.get_data_info(i)['id'] == ann['id'])
     np.testing.assert_allclose(info['bbox'][0], [10, 20, 59, 99])
     dets = _write(tmp_path, [dict(image_id=ann['image_id'], bbox=[10, 20, 50, 80], score=1.0)],
                   'd.json')
@@ -189,8 +189,8 @@ def test_alphapose_visibility_threshold_and_num_keypoints_zero(tmp_path, data_ro
         return next((ds.get_data_info(j) for j in range(len(ds)) if ds.get_data_info(j)['id'] == i),
                     None)
 
-    np.testing.assert_array_almost_equal(by_id(plain, ann['id'])['keypoints_visible'][0, :3],
-                                  [0.34, 0.35, 1], decimal=6)
+    np.testing.assert_array_almost_equal(
+        by_id(plain, ann['id'])['keypoints_visible'][0, :3], [0.34, 0.35, 1], decimal=6)
     np.testing.assert_array_equal(by_id(exact, ann['id'])['keypoints_visible'][0, :3], [0, 1, 1])
     assert by_id(plain, other['id']) is not None
     assert by_id(exact, other['id']) is None

@@ -184,8 +184,8 @@ class _FixedRng:
     """Stands in for np.random: fixed uniform / normal draws."""
 
     def __init__(self, patch_scale, u, noise):
-        self.draws = dict(uniform=[np.array([patch_scale]), np.array([u])],
-                          normal=[np.array([noise])])
+        self.draws = dict(
+            uniform=[np.array([patch_scale]), np.array([u])], normal=[np.array([noise])])
 
     def uniform(self, lo, hi, size):
         return self.draws['uniform'].pop(0).reshape(size)

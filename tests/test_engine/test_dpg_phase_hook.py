@@ -22,7 +22,10 @@ def _runner(data_root, persistent=False):
         data_prefix=dict(img='coco/'),
         pipeline=PIPELINE)
     loader = DataLoader(
-        ds, batch_size=1, num_workers=1 if persistent else 0, persistent_workers=persistent,
+        ds,
+        batch_size=1,
+        num_workers=1 if persistent else 0,
+        persistent_workers=persistent,
         collate_fn=lambda x: x)
     return SimpleNamespace(train_dataloader=loader, epoch=0, logger=logging.getLogger('dpg'))
 

@@ -221,12 +221,18 @@ def test_tool_reads_per_joint_scores_of_posetrack_predictions(repo_root, tmp_pat
         vis = kp[:, 2] > 0
         real = np.c_[kp[:, :2], np.ones(17)]
         pred['annotations'].append(
-            dict(image_id=a['image_id'], track_id=a['track_id'],
-                 keypoints=real.ravel().tolist(), scores=(0.9 * vis + 0.05).tolist()))
+            dict(
+                image_id=a['image_id'],
+                track_id=a['track_id'],
+                keypoints=real.ravel().tolist(),
+                scores=(0.9 * vis + 0.05).tolist()))
         ghost = np.c_[kp[:, :2] + 40.0, np.ones(17)]  # a wrong second pose, low scores
         pred['annotations'].append(
-            dict(image_id=a['image_id'], track_id=a['track_id'] + 500,
-                 keypoints=ghost.ravel().tolist(), scores=[0.02] * 17))
+            dict(
+                image_id=a['image_id'],
+                track_id=a['track_id'] + 500,
+                keypoints=ghost.ravel().tolist(),
+                scores=[0.02] * 17))
     path = tmp_path / 'pred.json'
     path.write_text(json.dumps(pred))
     tool = _tool(repo_root)

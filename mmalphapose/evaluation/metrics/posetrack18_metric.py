@@ -194,13 +194,13 @@ def apply_ignore_regions(gt: dict, pred: dict) -> tuple:
     return gt, pred
 
 
-def evaluate_posetrack(videos: Dict[str, List[dict]],
-                       predictions: Dict[Any, dict],
-                       pckh_thr: float = 0.5,
-                       mota_kpt_thr: float = 0.0,
-                       keypoint_names: Sequence[str] = POSETRACK_NAMES,
-                       eval_names: Optional[Sequence[str]] = POSETRACK_EVAL_NAMES
-                       ) -> Dict[str, float]:
+def evaluate_posetrack(
+        videos: Dict[str, List[dict]],
+        predictions: Dict[Any, dict],
+        pckh_thr: float = 0.5,
+        mota_kpt_thr: float = 0.0,
+        keypoint_names: Sequence[str] = POSETRACK_NAMES,
+        eval_names: Optional[Sequence[str]] = POSETRACK_EVAL_NAMES) -> Dict[str, float]:
     """PoseTrack per-joint AP and MOTA/MOTP/precision/recall as poseval
     reports them (means over the evaluated joints).
 

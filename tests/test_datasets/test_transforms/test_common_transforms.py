@@ -172,8 +172,8 @@ def test_random_half_body_alphapose_groups_include_face_and_hands():
         lower_body_ids=meta['lower_body_ids'])
     res = GetBBoxCenterScale()(res)
     ours = RandomHalfBody(
-        prob=1.0, upper_prioritized_prob=0.0, upper_body_ids=range(11),
-        lower_body_ids='rest')(dict(res))
+        prob=1.0, upper_prioritized_prob=0.0, upper_body_ids=range(11), lower_body_ids='rest')(
+            dict(res))
     centre, extent = _alphapose_half_body(kpts[0], vis[0], pick_upper=False)
     np.testing.assert_allclose(ours['bbox_center'][0], centre, rtol=1e-5)
     np.testing.assert_allclose(ours['bbox_scale'][0], extent * 1.5, rtol=1e-5)
