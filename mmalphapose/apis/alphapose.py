@@ -12,6 +12,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
+from mmalphapose.utils.options import check_device, check_options
 from .builder import build_models, build_stages
 from .inputs import Frame, Source, as_bgr_image
 
@@ -49,6 +50,8 @@ class AlphaPose:
                  bbox_thr: float = 0.2,
                  pose_batch: Optional[int] = None,
                  backend: str = 'auto'):
+        check_device(device)  # ValueError naming the option (utils/options.py)
+        check_options(dict(bbox_thr=bbox_thr, pose_batch=pose_batch))
         self.models = build_models(
             model, checkpoint, device=device, det_model=detector, bbox_thr=bbox_thr,
             backend=backend)

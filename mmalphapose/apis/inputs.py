@@ -292,8 +292,17 @@ def _avi_codec(path: str) -> Optional[str]:
             head = f.read(4096)
     except OSError:
         return None
-    i = head.find(b'strhvids')
-    return head[i + 8:i + 12].decode('latin-1').strip() or None if i >= 0 else None
+    i = head.find(b'strh')  # 'strh' size 'vids' fccHandler
+    while i >= 0 and head[i + 8:i + 12] != b'vids':
+        i = head.find(b'strh', i + 4)
+    if i < 0:
+        return None
+    codec = head[i + 12:i + 16]
+    j = head.find(b'strf', i)  # BITMAPINFOHEADER.biCompression wins when set
+    if j >= 0 and head[j + 24:j + 28].strip(b'\x00'):
+        codec = head[j + 24:j + 28]
+    text = codec.decode('latin-1').strip('\x00 ')
+    return text if text.isprintable() and text else None
 
 
 def _why_no_video(path: str) -> str:

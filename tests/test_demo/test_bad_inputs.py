@@ -107,7 +107,9 @@ def test_bad_image_beside_a_good_one(demo, tmp_path, name):
 def test_bad_image_alone_exits_2(demo, name):
     rc, out, err, _ = demo(osp.join(BAD, name))
     assert rc == 2
-    why = 'empty file' if name == 'empty.jpg' else 'not an image, or a truncated'
+    why = dict(
+        empty='empty file', text_as_image='a text file, not an image').get(
+            name[:-4], f'a truncated or corrupt {name[-3:].upper().replace("JPG", "JPEG")} image')
     assert err.strip().splitlines()[-1].startswith(
         f'error: nothing was processed: cannot read image "{osp.join(BAD, name)}": {why}')
     assert 'Traceback' not in err

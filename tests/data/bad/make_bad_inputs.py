@@ -114,7 +114,78 @@ def make(out: str = HERE) -> list:
     with open(osp.join(out, 'hostile.pth'), 'rb') as f:
         put('truncated.pth', f.read()[:300])
     put('not_onnx.onnx', 'not an onnx model\n')
+    make_issue28(out)
     return sorted(n for n in os.listdir(out) if not n.endswith(('.py', '.md')))
+
+
+def _avi_with_codec(fourcc: bytes) -> bytes:
+    """A small MJPG AVI whose codec fields say ``fourcc`` (a codec OpenCV's
+    FFmpeg does not know: the container is fine, the frames undecodable)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = osp.join(tmp, 'v.avi')
+        writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'MJPG'), 10.0, SIZE)
+        for i in range(4):
+            writer.write(good_image(i))
+        writer.release()
+        with open(path, 'rb') as f:
+            data = f.read()
+    return data.replace(b'MJPG', fourcc).replace(b'mjpg', fourcc.lower())
+
+
+def make_issue28(out: str = HERE) -> list:
+    """The files of issue 28 (ordinary material that used to stop a run)."""
+    import struct
+
+    import torch
+
+    def put(name: str, data) -> None:
+        mode = 'wb' if isinstance(data, bytes) else 'w'
+        with open(osp.join(out, name), mode) as f:
+            f.write(data)
+
+    # a JPEG whose header claims 65000x65000 pixels (cv2.imread raised)
+    jpg = bytearray(cv2.imencode('.jpg', good_image(3))[1].tobytes())
+    sof = jpg.find(b'\xff\xc0')
+    jpg[sof + 5:sof + 9] = struct.pack('>HH', 65000, 65000)
+    put('huge_header.jpg', bytes(jpg))
+    # a valid GIF (a format OpenCV does not read)
+    put(
+        'not_supported.gif', b'GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff'
+        b'!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;')
+    put('unknown_codec.avi', _avi_with_codec(b'QQQQ'))
+    # a checkpoint whose weights hold NaN
+    torch.save(
+        {
+            'state_dict': {
+                'conv.weight': torch.full((2, 2), float('nan')),
+                'conv.bias': torch.zeros(2)
+            }
+        }, osp.join(out, 'nan_weights.pth'))
+    put('config_syntax_error.py', 'model = dict(type="TopdownPoseEstimator"\n')
+    put('config_raises.py', 'model = dict(type="TopdownPoseEstimator", scale=1 / 0)\n')
+    # tracking-tool inputs: truncated JSON, PoseTrack GT with null keypoints
+    kp = [float(v) for v in np.tile([10.0, 20.0, 0.9], 17)]
+    results = json.dumps([dict(image_id='0.jpg', keypoints=kp, box=[1, 1, 20, 30], score=1)] * 3)
+    put('kpts_truncated.json', results[:len(results) * 2 // 3])
+    gt = dict(
+        images=[
+            dict(
+                id=1,
+                file_name='images/val/000001_bonn/000000.jpg',
+                vid_id='000001',
+                frame_id=0,
+                is_labeled=True)
+        ],
+        annotations=[
+            dict(id=1, image_id=1, track_id=0, bbox=[1, 1, 20, 30], keypoints=[None] * 51)
+        ],
+        categories=[dict(id=1, name='person')])
+    put('posetrack_null_keypoints.json', json.dumps(gt))
+    return [
+        'huge_header.jpg', 'not_supported.gif', 'unknown_codec.avi', 'nan_weights.pth',
+        'config_syntax_error.py', 'config_raises.py', 'kpts_truncated.json',
+        'posetrack_null_keypoints.json'
+    ]
 
 
 if __name__ == '__main__':
