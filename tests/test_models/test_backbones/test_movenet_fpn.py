@@ -31,7 +31,7 @@ def _final_convs():
             if n.op_type == 'Conv' and f'/{b}_0/conv2d' in n.output[0]:
                 final[b] = (torch.from_numpy(inits[n.input[1]].copy()),
                             torch.from_numpy(inits[n.input[2]].copy()))
-    center_weight = inits['ConstantFolding/StatefulPartitionedCall/truediv_2_recip:0']
+    center_weight = inits['ConstantFolding/StatefulPartitionedCall/truediv_2_recip:0'].copy()
     return final, torch.from_numpy(center_weight[..., 0])
 
 
