@@ -29,8 +29,9 @@ gets the two measures a body model shares with these: speed and
 
 ``--pipeline`` instead runs every model of ``--pipeline-models`` as a user runs
 it: the bundled detector -> person boxes -> pose -> P-NMS (the ``AlphaPose``
-one-call API, no tracking) -> with ``+refiner`` appended to a name, the
-``WholeBodyPartRefiner`` on the written people:
+one-call API, no tracking); with ``+refiner`` appended to a name the
+``WholeBodyPartRefiner`` (``--refiner-cfg``) runs in the pipeline's
+PartRefineStage between pose and P-NMS, without it none runs:
 
 * face NME (inter-ocular) and miss rate on the HELEN *test photos* (one
   annotated face each), at their size and downscaled so the annotated face is
@@ -43,7 +44,9 @@ one-call API, no tracking) -> with ``+refiner`` appended to a name, the
   ``--format coco`` output is;
 * for a refiner, hands21 PCK@0.2 of its hand stage on the GT hand box (the
   crops show no body, so the detector -> body step cannot run on them);
-* frames/s of the pipeline on the first frames of ``--speed-clips``.
+* frames/s of each pipeline on the first frames of ``--speed-clips``
+  (75 basketball frames, 30 arm-wrestling frames), all models interleaved
+  frame by frame so that they share the machine's load.
 
 Examples::
 
@@ -284,15 +287,23 @@ def mini_train_body_ap(predict: Predictor, data_root: str) -> float:
 
 
 class PipelineModel:
-    """The default pipeline as a user runs it: bundled detector -> person
-    boxes -> pose -> P-NMS (``AlphaPose(model, track='none')``), then the
-    part refiner (if any) on the written people; ``__call__(img)`` returns
-    the frame's InstanceData (``keypoints``, ``keypoint_scores``, ``scores``)."""
+    """The default pipeline as a user runs it (``AlphaPose(model,
+    track='none')``): bundled detector -> person boxes -> pose ->
+    [PartRefineStage] -> P-NMS. ``refiner``: a part refiner run in a
+    PartRefineStage where the model's config has none (None: the config's
+    ``part_refiner`` if any; False: none). ``__call__(img)`` returns the
+    frame's InstanceData (``keypoints``, ``keypoint_scores``, ``scores``)."""
 
     def __init__(self, model: str, refiner=None, bbox_thr: float = 0.2) -> None:
         from mmalphapose import AlphaPose
+        from mmalphapose.apis.stages import PartRefineStage
         self.pose = AlphaPose(model, track='none', bbox_thr=bbox_thr)
-        self.refiner = refiner
+        steps = self.pose.pose.steps
+        has = [isinstance(s, PartRefineStage) for s in steps]
+        if refiner is False or (refiner is not None and any(has)):
+            steps[:] = [s for s, h in zip(steps, has) if not h]
+        if refiner:
+            steps.insert(0, PartRefineStage(refiner))
 
     def __call__(self, img: np.ndarray):
         from mmalphapose.apis.inputs import Frame
@@ -300,10 +311,7 @@ class PipelineModel:
         record = Frame(pose.source, pose.frame_index, f'{pose.frame_index}.jpg', img)
         pose.frame_index += 1
         pose.pose.process(pose.detect.detect([record]))
-        inst = record.instances
-        if self.refiner is not None and len(inst):
-            inst = self.refiner(img, inst)
-        return inst
+        return record.instances
 
 
 def _face_ids(num_keypoints: int) -> np.ndarray:
@@ -397,9 +405,11 @@ def pipeline_body_ap(pipe: PipelineModel, data_root: str, max_images: int = 0) -
     return round(float(ev.stats[0]), 3)
 
 
-def pipeline_fps(pipe: PipelineModel, video: str, frames: int) -> float:
-    """Frames/s of the pipeline on the first ``frames`` frames of a video
-    (one warm-up frame first; decoding not counted)."""
+def pipelines_fps(pipes: Dict[str, PipelineModel], video: str, frames: int) -> Dict[str, float]:
+    """Frames/s of each pipeline on the first ``frames`` frames of a video,
+    interleaved (each frame goes through every pipeline in turn, the order
+    rotating), so that a busy machine's load falls on all alike (one warm-up
+    frame first; decoding not counted)."""
     cap = cv2.VideoCapture(video)
     imgs = []
     while len(imgs) < frames + 1:
@@ -410,12 +420,17 @@ def pipeline_fps(pipe: PipelineModel, video: str, frames: int) -> float:
     cap.release()
     if len(imgs) < 2:
         raise FileNotFoundError(f'wholebody_eval: cannot read frames of "{video}"')
-    pipe.pose.reset()
-    pipe(imgs[0])
-    t0 = time.perf_counter()
-    for img in imgs[1:]:
-        pipe(img)
-    return round((len(imgs) - 1) / (time.perf_counter() - t0), 2)
+    names = list(pipes)
+    spent = dict.fromkeys(names, 0.0)
+    for name in names:
+        pipes[name].pose.reset()
+        pipes[name](imgs[0])
+    for i, img in enumerate(imgs[1:]):
+        for name in names[i % len(names):] + names[:i % len(names)]:
+            t0 = time.perf_counter()
+            pipes[name](img)
+            spent[name] += time.perf_counter() - t0
+    return {name: round((len(imgs) - 1) / spent[name], 2) for name in names}
 
 
 SPEED_CLIPS = {
@@ -426,30 +441,35 @@ SPEED_CLIPS = {
 }
 
 
-def evaluate_pipeline(name: str, args) -> dict:
-    """The pipeline measures of one ``--pipeline-models`` entry."""
+def build_pipeline(name: str, args) -> PipelineModel:
+    """``MODEL`` or ``MODEL+refiner`` (the WholeBodyPartRefiner with
+    ``--refiner-cfg`` in a PartRefineStage) of ``--pipeline-models``."""
     model, _, refine = name.partition('+')
-    refiner = None
+    refiner = False
     if refine:
         from mmalphapose.registry import MODELS
         cfg = dict(type='WholeBodyPartRefiner', num_threads=args.threads)
         cfg.update(json.loads(args.refiner_cfg))
         refiner = MODELS.build(cfg)
-    pipe = PipelineModel(model, refiner, args.bbox_thr)
+    return PipelineModel(model, refiner, args.bbox_thr)
+
+
+def evaluate_pipeline(pipe: PipelineModel, name: str, args) -> dict:
+    """The accuracy measures of one ``--pipeline-models`` entry."""
+    refiner = next((s.refiner for s in pipe.pose.pose.steps if hasattr(s, 'refiner')), None)
     d = args.data_root
     t0 = time.time()
     res: Dict[str, object] = dict(model=name)
-    for clip in args.speed_clips:
-        video, frames = SPEED_CLIPS[clip]
-        res[f'{clip}_fps'] = pipeline_fps(pipe, video, frames)
+    todo = args.measures
     pipe.pose.reset()
-    res['coco_mini_train_pipeline_body_ap'] = pipeline_body_ap(pipe, d, args.max_images)
+    if 'body' in todo:
+        res['coco_mini_train_pipeline_body_ap'] = pipeline_body_ap(pipe, d, args.max_images)
     helen = osp.join(d, 'faces68', 'helen_test.json')
-    if pipe.pose.metainfo['num_keypoints'] in (133, 136):
+    if 'face' in todo and pipe.pose.metainfo['num_keypoints'] in (133, 136):
         res['helen_photos_face'] = pipeline_face(pipe, helen, None, args.max_photos)
         res[f'helen_photos_face_{args.face_px:g}px'] = pipeline_face(
             pipe, helen, args.face_px, args.max_photos)
-    if refiner is not None and refiner.hand is not None:
+    if 'hands' in todo and refiner and refiner.hand is not None:
         from mmalphapose.models.distillers.wholebody_teacher_estimator import \
             predict_hands_with_rotation_search
 
@@ -581,14 +601,29 @@ def main() -> None:
     p.add_argument('--max-images', type=int, default=0, help='coco_mini_train images (0: all)')
     p.add_argument(
         '--speed-clips', nargs='*', default=['basketball', 'armwrestling'], choices=SPEED_CLIPS)
+    p.add_argument(
+        '--measures',
+        nargs='+',
+        default=['speed', 'body', 'face', 'hands'],
+        choices=['speed', 'body', 'face', 'hands'],
+        help='which pipeline measures to run')
     args = p.parse_args()
     import torch
     torch.set_num_threads(args.threads)
     if args.pipeline:
+        pipes = {name: build_pipeline(name, args) for name in args.pipeline_models}
         results = []
-        for name in args.pipeline_models:
-            results.append(evaluate_pipeline(name, args))
+        if 'speed' in args.measures:
+            speed = {name: dict(model=name) for name in pipes}
+            for clip in args.speed_clips:
+                for name, fps in pipelines_fps(pipes, *SPEED_CLIPS[clip]).items():
+                    speed[name][f'{clip}_fps'] = fps
+            results.append(dict(speed=list(speed.values())))
             print(json.dumps(results[-1]), flush=True)
+        for name, pipe in pipes.items():
+            if set(args.measures) - {'speed'}:
+                results.append(evaluate_pipeline(pipe, name, args))
+                print(json.dumps(results[-1]), flush=True)
         if args.out:
             with open(args.out, 'w') as f:
                 json.dump(results, f, indent=1)

@@ -1,0 +1,81 @@
+"""benchmarks/wholebody_eval.py --pipeline: which person's face is the
+annotated one, the miss rule, the downscaling, and the written-people body AP,
+on stand-in pipelines (the real ones are what the benchmark measures)."""
+import importlib.util
+import json
+import os.path as osp
+
+import cv2
+import numpy as np
+from mmengine.structures import InstanceData
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location('_wholebody_eval',
+                                                  osp.join(ROOT, 'benchmarks', 'wholebody_eval.py'))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _helen(tmp_path, faces):
+    """A HELEN-style file: one 400x400 photo per (face box xywh, 68 points)."""
+    (tmp_path / 'images').mkdir()
+    images, anns = [], []
+    for i, (box, pts) in enumerate(faces):
+        name = f'images/{i}.jpg'
+        cv2.imwrite(str(tmp_path / name), np.full((400, 400, 3), 128, np.uint8))
+        images.append(dict(id=i, file_name=name, width=400, height=400))
+        kpts = np.concatenate([pts, np.full((68, 1), 2.0)], 1)
+        anns.append(dict(id=i, image_id=i, face_box=list(box), face_kpts=kpts.ravel().tolist()))
+    path = tmp_path / 'helen_test.json'
+    path.write_text(json.dumps(dict(images=images, annotations=anns)))
+    return str(path)
+
+
+def _face(x, y, side):
+    rng = np.random.default_rng(0)
+    pts = np.asarray([x, y]) + rng.uniform(0, side, (68, 2))
+    pts[36], pts[45] = [x, y + side / 3], [x + side, y + side / 3]  # eye corners: side apart
+    return (x, y, side, side), pts
+
+
+class _Stub:
+    """A pipeline that writes fixed people (in the input image's pixels at
+    ``scale`` 1) and records the image sizes it saw."""
+
+    def __init__(self, faces_per_call):
+        self.faces, self.sizes = faces_per_call, []
+
+    def __call__(self, img):
+        self.sizes.append(img.shape[:2])
+        f = img.shape[0] / 400
+        people = self.faces[len(self.sizes) - 1]
+        k = np.zeros((len(people), 136, 2), np.float32)
+        for i, pts in enumerate(people):
+            k[i, 26:94] = pts * f
+        return InstanceData(keypoints=k, keypoint_scores=np.ones(k.shape[:2], np.float32))
+
+
+def test_pipeline_face_picks_the_person_on_the_face_and_counts_misses(tmp_path):
+    bench = _bench()
+    box0, g0 = _face(100, 100, 150)
+    box1, g1 = _face(50, 50, 150)
+    box2, g2 = _face(200, 200, 100)
+    helen = _helen(tmp_path, [(box0, g0), (box1, g1), (box2, g2)])
+    off = g0 + [0.05 * 150, 0]  # NME 0.05 (inter-ocular = 150)
+    elsewhere = g0 + 300  # outside the face box
+    far = g1 + [0.2 * 150, 0]  # inside, NME 0.2: a miss
+    stub = _Stub([[elsewhere, off], [far], [elsewhere - 300 + 500]])
+    res = bench.pipeline_face(stub, helen)
+    assert res['faces'] == 3
+    assert abs(res['median_nme'] - 0.2) < 1e-3  # 0.05, 0.2 and inf (no point inside)
+    assert abs(res['miss_rate'] - 2 / 3) < 1e-3 and abs(res['no_face_points'] - 1 / 3) < 1e-3
+    assert abs(res['mean_nme_found'] - 0.125) < 1e-3
+    # downscaled so the face is 50 px (never upscaled); NME is scale-free
+    stub = _Stub([[off], [far], [g2]])
+    res = bench.pipeline_face(stub, helen, face_px=50)
+    assert [s[0] for s in stub.sizes] == [133, 133, 200]
+    assert res['face_px_median'] == 50.0 and res['miss_rate'] < 0.34
