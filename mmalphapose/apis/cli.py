@@ -130,6 +130,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         '(default with --workers > 0: all cores for the pose model, half '
         'for the detector (measured best on 2 cores, docs/speed.md); '
         'with --workers 0 the library defaults)')
+    p.add_argument(
+        '--no-part-refine',
+        dest='part_refine',
+        action='store_false',
+        default=True,
+        help='do not run the pose config\'s part_refiner (face / hand points refined '
+        'by small nets) even when it has one')
     p.add_argument('--skeleton-style', default='mmpose', choices=['mmpose', 'openpose'])
     p.add_argument('--draw-heatmap', action='store_true')
     p.add_argument(
@@ -205,6 +212,7 @@ def build_inferencer(demo, device: str, threads: Optional[int], show_progress: b
         det_options=dict(num_threads=detector_threads(demo, threads)) if threads else None,
         show_progress=show_progress,
         backend=getattr(demo, 'backend', 'auto'),
+        part_refine=getattr(demo, 'part_refine', True),
         smpl_model=(demo.smpl_model or True) if smpl_mode(demo) else None)
 
 
@@ -230,8 +238,9 @@ def run_options(demo) -> dict:
 
 def main(argv=None) -> int:
     """Run the demo; returns the exit code (0 done, 2 bad input or nothing
-    could be processed, 130 interrupted, 143 terminated; docs/error_policy.md). Errors follow ``utils/errors.py``:
-    one line, no traceback unless ``--debug`` / ``MMALPHAPOSE_DEBUG=1``."""
+    could be processed, 130 interrupted, 143 terminated; docs/error_policy.md).
+    Errors follow ``utils/errors.py``: one line, no traceback unless
+    ``--debug`` / ``MMALPHAPOSE_DEBUG=1``."""
     return run_cli(_main, argv)
 
 
