@@ -75,3 +75,28 @@ def test_errors(data_root):
     hook = HOOKS.build(dict(type='DPGPhaseHook', switch_epoch=0, insert_before='TopdownAffine'))
     with pytest.raises(ValueError, match='no TopdownAffine'):
         hook.before_train_epoch(runner)
+
+
+@pytest.mark.slow
+def test_in_a_training_run(repo_root, tmp_path, monkeypatch):
+    """Two epochs of the tiny SIKR config with the hook at epoch 1: the
+    second epoch trains on addDPG boxes, through the runner's dataloader."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    monkeypatch.chdir(repo_root)
+    cfg = Config.fromfile(
+        'configs/body_2d_keypoint/sikr/coco/sikr_fastpose-se-res18_1xb2-2e_coco-tiny-128x96.py')
+    cfg.work_dir = str(tmp_path)
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.custom_hooks = [dict(type='DPGPhaseHook', switch_epoch=1)]
+    runner = Runner.from_cfg(cfg)
+    seen = []
+    orig = runner.train_loop.run_epoch
+
+    def run_epoch():  # the pipeline an epoch trained with (hook ran inside)
+        orig()
+        seen.append(_names(runner.train_dataloader.dataset))
+
+    runner.train_loop.run_epoch = run_epoch
+    runner.train()
+    assert ['PartGuidedProposal' in names for names in seen] == [False, True]
