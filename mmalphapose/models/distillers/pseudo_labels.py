@@ -40,6 +40,11 @@ DERIVED_WEIGHT = 0.6
 HEAD_TOP_RATIO = 0.7
 
 
+def _empty_labels(n: int, k: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unlabelled keypoints (n,k,2), weights (n,k) and sources (n,k) int8."""
+    return np.zeros((n, k, 2), np.float32), np.zeros((n, k), np.float32), np.zeros((n, k), np.int8)
+
+
 def derive_head_neck_hip(body: np.ndarray, scores: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """Halpe Head (17), Neck (18), Hip (19) from COCO-17 keypoints.
 
@@ -93,9 +98,7 @@ def assemble_halpe26(body: np.ndarray,
     if body.ndim != 3 or body.shape[1:] != (17, 2):
         raise ValueError(f'assemble_halpe26: body must be (N,17,2), got {body.shape}')
     n = len(body)
-    kpts = np.zeros((n, 26, 2), np.float32)
-    weights = np.zeros((n, 26), np.float32)
-    sources = np.zeros((n, 26), np.int8)
+    kpts, weights, sources = _empty_labels(n, 26)
     kpts[:, :17] = body
     weights[:, :17] = body_scores
     sources[:, :17] = SOURCE_CODES['movenet']
@@ -383,9 +386,7 @@ def assemble_halpe136(kpts26: np.ndarray,
     if kpts26.ndim != 3 or kpts26.shape[1:] != (26, 2):
         raise ValueError(f'assemble_halpe136: kpts26 must be (N,26,2), got {kpts26.shape}')
     n = len(kpts26)
-    kpts = np.zeros((n, 136, 2), np.float32)
-    weights = np.zeros((n, 136), np.float32)
-    sources = np.zeros((n, 136), np.int8)
+    kpts, weights, sources = _empty_labels(n, 136)
     kpts[:, :26] = kpts26
     weights[:, :26] = weights26
     sources[:, :26] = sources26
