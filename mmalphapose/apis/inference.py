@@ -66,8 +66,8 @@ def load_pose_checkpoint(model: torch.nn.Module,
     from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
     from mmalphapose.utils import check_state_dict, safe_torch_load, student_state
-    if not osp.isfile(checkpoint):
-        raise FileNotFoundError(f'pose checkpoint "{checkpoint}" not found')
+    from mmalphapose.utils.errors import require_file
+    require_file(checkpoint, 'pose checkpoint')  # missing / a folder / a FIFO, named
     ckpt = safe_torch_load(checkpoint, map_location='cpu')
     if not isinstance(ckpt, dict):
         raise ValueError(f'checkpoint "{checkpoint}" is not a dict of tensors')
