@@ -39,7 +39,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.logging import print_log
 
-from mmalphapose.models.pose_estimators import NetworkOutputs, NetworkRunner
+from mmalphapose.models.pose_estimators import NetworkOutputs, NetworkRunner, PyTorchRunner
 from mmalphapose.registry import POSE_BACKENDS
 from mmalphapose.utils.io import verify_checksum, write_checksum
 
@@ -284,27 +284,11 @@ def autocast_dtype(device: str, fp16: Optional[bool] = None):
 
 def autocast_network(model, dtype) -> None:
     """Run ``model``'s tensor path (``extract_feat`` and ``head.forward``)
-    under ``torch.autocast(dtype)`` on its device; the head's output and the
-    features come back as float32, so decoding and embeddings are unchanged.
-    Instance attributes only (the class is untouched)."""
-    import torch
-    device_type = next(model.parameters()).device.type
-    extract, forward = model.extract_feat, model.head.forward
-
-    def _float(x):
-        if isinstance(x, torch.Tensor):
-            return x.float()
-        return type(x)(_float(v) for v in x) if isinstance(x, (tuple, list)) else x
-
-    def extract_feat(inputs):
-        with torch.autocast(device_type, dtype=dtype):
-            return _float(extract(inputs))
-
-    def head_forward(feats):
-        with torch.autocast(device_type, dtype=dtype):
-            return _float(forward(feats))
-
-    model.extract_feat, model.head.forward = extract_feat, head_forward
+    under ``torch.autocast(dtype)`` on its device: its network runner
+    becomes a :class:`PyTorchRunner` with ``autocast_dtype``; the head's
+    output and the features come back as float32, so decoding and embeddings
+    are unchanged. No method of the model is replaced."""
+    model.network_runner = PyTorchRunner(model, dtype)
 
 
 @POSE_BACKENDS.register_module(name='pytorch')

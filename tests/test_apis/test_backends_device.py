@@ -34,8 +34,7 @@ def test_autocast_network_gives_float32_outputs(tmp_path):
     with torch.no_grad():
         ref = model.head.forward(model.extract_feat(x))
         autocast_network(model, torch.bfloat16)
-        feats = model.extract_feat(x)
-        out = model.head.forward(feats)
+        out, feats = model.network_runner(x)  # NetworkOutputs(head_out, feats)
     assert all(f.dtype == torch.float32 for f in feats) and out.dtype == torch.float32
     assert torch.allclose(out, ref, atol=0.05 * float(ref.abs().max()) + 1e-3)
 

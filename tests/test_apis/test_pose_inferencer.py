@@ -300,3 +300,19 @@ def test_show_without_display_is_ignored(whole, data_root, monkeypatch):
     with pytest.warns(UserWarning, match='no display'):
         summary = whole.run(f'{data_root}/coco/000000000785.jpg', show=True)
     assert summary['frames'] == 1
+
+
+def test_calls_change_no_shared_object(whole, data_root):
+    """Drawing options of one call draw with a copy of the visualiser; the
+    stages of the same options are built once and reused."""
+    vis = whole.visualizer
+    before = (vis.radius, vis.line_width, vis.skeleton_style)
+    img = f'{data_root}/coco/000000000785.jpg'
+    res = list(whole(img, radius=9, thickness=7, skeleton_style='openpose', return_vis=True))
+    assert res[0]['visualization'][0] is not None
+    assert whole.visualizer is vis and (vis.radius, vis.line_width,
+                                        vis.skeleton_style) == before
+    list(whole(img))
+    stages = dict(whole._built)
+    list(whole(img))
+    assert dict(whole._built) == stages  # the same stage objects, not rebuilt

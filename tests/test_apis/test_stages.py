@@ -145,3 +145,23 @@ def test_a_person_missed_at_a_keyframe_reenters_at_the_next_frame():
     # without a tracker the carried person is followed by row
     frames, _ = _run_follow([(100, 100), (300, 120)], {0: [0, 1], 5: [0]}, n=9, tracker=False)
     assert [len(f.instances) for f in frames] == [2, 2, 2, 2, 2, 1, 2, 2, 2]
+
+
+def test_one_reset_for_a_new_input():
+    """PoseStage.reset (a SourceStart, AlphaPose.reset) forgets the followed
+    poses and resets every step (the tracker)."""
+    from mmalphapose.apis.stages import PoseStage
+
+    class _Step:
+        resets = 0
+
+        def __call__(self, frame, inst):
+            return inst
+
+        def reset(self):
+            _Step.resets += 1
+
+    stage = PoseStage(lambda *a, **k: None, [_Step(), _Step()])
+    stage.follower.last_index = 7
+    list(stage(iter([SourceStart(Source('video', 'x'))])))
+    assert _Step.resets == 2 and stage.follower.last_index == -1

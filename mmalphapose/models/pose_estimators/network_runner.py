@@ -13,8 +13,9 @@ model's own Python code, whatever runs the network.
   subclass.
 """
 from abc import ABCMeta, abstractmethod
-from typing import Any, NamedTuple, Tuple
+from typing import Any, NamedTuple, Optional, Tuple
 
+import torch
 from torch import Tensor
 
 
@@ -49,12 +50,29 @@ class PyTorchRunner(NetworkRunner):
 
     Args:
         model: the estimator (``extract_feat`` and ``head.forward``).
+        autocast_dtype: run them under ``torch.autocast`` in this dtype
+            (e.g. ``torch.float16`` on CUDA) and hand float32 back, so
+            decoding and embeddings are unchanged; None: as they are.
     """
     name = 'pytorch'
 
-    def __init__(self, model) -> None:
-        self.model = model
+    def __init__(self, model, autocast_dtype: Optional[torch.dtype] = None) -> None:
+        self.model, self.autocast_dtype = model, autocast_dtype
 
     def __call__(self, inputs: Tensor) -> NetworkOutputs:
-        feats = self.model.extract_feat(inputs)
-        return NetworkOutputs(self.model.head.forward(feats), feats)
+        if self.autocast_dtype is None:
+            feats = self.model.extract_feat(inputs)
+            return NetworkOutputs(self.model.head.forward(feats), feats)
+        with torch.autocast(inputs.device.type, dtype=self.autocast_dtype):
+            feats = self.model.extract_feat(inputs)
+            out = self.model.head.forward(feats)
+        return NetworkOutputs(_float(out), _float(feats))
+
+
+def _float(x):
+    """Tensors (also inside tuples, lists and dicts) as float32."""
+    if isinstance(x, Tensor):
+        return x.float() if x.is_floating_point() else x
+    if isinstance(x, dict):
+        return {k: _float(v) for k, v in x.items()}
+    return type(x)(_float(v) for v in x) if isinstance(x, (tuple, list)) else x
