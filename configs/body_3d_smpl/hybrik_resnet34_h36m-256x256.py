@@ -41,7 +41,10 @@ model = dict(
         num_joints=29,
         deconv_out_channels=(256, 256, 256),
         init_cam=(0.9, 0., 0.),
-        smpl_layer=dict(type='SMPLLayer', model_path=None),
+        # IK as HybrIK (spine3: swing toward the neck + its twist); for weights
+        # trained with AlphaPose's copy: ik_spine3='svd' and depth_factor=2.0
+        # (docs/smpl.md)
+        smpl_layer=dict(type='SMPLLayer', model_path=None, ik_spine3='twist'),
         loss=dict(
             type='HybrIKLoss',
             uvd_weight=1.,

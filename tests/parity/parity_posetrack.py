@@ -11,7 +11,6 @@ scores every frame with people whatever ``is_labeled`` says, where ours
 scores the labelled frames only, so the GT copies mark every frame labelled;
 MOTP is not compared (poseval's double-counts with motmetrics >= 1.2)."""
 import copy
-import glob
 import importlib.util
 import json
 import os.path as osp

@@ -58,6 +58,8 @@ def test_errors(tmp_path, monkeypatch, smpl_file):
     path, leaf = smpl_file
     with pytest.raises(ValueError, match='leaf_vertex_ids'):
         SMPLLayer(path)  # the default ids are for the 6890-vertex mesh
+    with pytest.raises(ValueError, match='ik_spine3'):
+        SMPLLayer(path, leaf_vertex_ids=leaf, ik_spine3='svd3')
     layer = SMPLLayer(path, leaf_vertex_ids=leaf)
     with pytest.raises(ValueError, match='pose must be'):
         layer(torch.zeros(1, 10), torch.zeros(1, 70))
