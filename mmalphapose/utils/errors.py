@@ -134,8 +134,9 @@ def graceful_interrupts() -> Iterator[None]:
     overlay video. Later signals only print a note: a second Ctrl-C used to
     abort the process inside the stage threads (exit 134, no JSON) and
     SIGTERM killed it outright (no JSON, an overlay without its index). The
-    previous handlers are restored on exit. Outside the main thread this does
-    nothing.
+    previous handlers are restored on exit when no signal came (after one,
+    the process is exiting and later signals stay ignored). Outside the main
+    thread this does nothing.
     """
     _INTERRUPT['signum'] = None
     if threading.current_thread() is not threading.main_thread():
@@ -157,8 +158,11 @@ def graceful_interrupts() -> Iterator[None]:
     try:
         yield
     finally:
-        for sig, prev in old.items():
-            signal.signal(sig, prev)
+        # after a signal the process is on its way out: later signals stay
+        # ignored (a second Ctrl-C during the exit would kill it by SIGINT)
+        if _INTERRUPT['signum'] is None:
+            for sig, prev in old.items():
+                signal.signal(sig, prev)
 
 
 def run_cli(main: Callable[[Optional[List[str]]], Optional[int]],

@@ -237,10 +237,17 @@ def test_signals_stop_like_one_ctrl_c_and_a_second_is_ignored(signum, code, caps
             os.kill(os.getpid(), signal.SIGTERM)
             closed.append(True)
 
-    before = signal.getsignal(signal.SIGTERM)
-    assert run_cli(main, []) == code
-    assert closed == [True] and 'already stopping' in capsys.readouterr().err
-    assert signal.getsignal(signal.SIGTERM) is before
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        assert run_cli(main, []) == code
+        assert closed == [True] and 'already stopping' in capsys.readouterr().err
+        # the process is exiting: a signal after run_cli returned is still ignored
+        os.kill(os.getpid(), signal.SIGINT)
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+    assert run_cli(lambda argv: 0, []) == 0  # without a signal the handlers are restored
+    assert signal.getsignal(signal.SIGTERM) is before[signal.SIGTERM]
 
 
 # ------------------------------------------------------------ model / data files
