@@ -19,6 +19,7 @@ from mmpose.registry import INFERENCERS
 from mmpose.structures import PoseDataSample
 
 from mmalphapose.registry import POSE_NMS
+from projects.offline_detector import attach_bundled_detector, use_bundled_detector
 
 DEFAULT_POSE_NMS = dict(type='ParametricPoseNMS')
 
@@ -63,12 +64,16 @@ class PoseNMSPose2DInferencer(_PoseNMSForward, Pose2DInferencer):
     """MMPose's ``Pose2DInferencer`` with an mmalphapose pose NMS.
 
     Args:
-        *args, **kwargs: those of ``Pose2DInferencer``.
+        *args, **kwargs: those of ``Pose2DInferencer``; without ``det_model`` the
+            bundled ONNX person detector (offline) instead of MMPose's download.
         pose_nms: ``POSE_NMS`` config; default AlphaPose's P-NMS.
     """
 
     def __init__(self, *args, pose_nms: Optional[dict] = None, **kwargs) -> None:
+        bundled = use_bundled_detector(kwargs)
         super().__init__(*args, **kwargs)
+        if bundled:
+            attach_bundled_detector(self, kwargs.get('device'))
         self.pose_nms = PoseNMSPostProcessor(pose_nms or DEFAULT_POSE_NMS)
 
 
@@ -77,10 +82,14 @@ class PoseNMSMMPoseInferencer(_PoseNMSForward, MMPoseInferencer):
     """MMPose's ``MMPoseInferencer`` (2D pose) with an mmalphapose pose NMS.
 
     Args:
-        *args, **kwargs: those of ``MMPoseInferencer``.
+        *args, **kwargs: those of ``MMPoseInferencer``; without ``det_model`` the
+            bundled ONNX person detector (offline) instead of MMPose's download.
         pose_nms: ``POSE_NMS`` config; default AlphaPose's P-NMS.
     """
 
     def __init__(self, *args, pose_nms: Optional[dict] = None, **kwargs) -> None:
+        bundled = use_bundled_detector(kwargs)
         super().__init__(*args, **kwargs)
+        if bundled:
+            attach_bundled_detector(self.inferencer, kwargs.get('device'))
         self.pose_nms = PoseNMSPostProcessor(pose_nms or DEFAULT_POSE_NMS)

@@ -19,6 +19,7 @@ from mmpose.registry import INFERENCERS
 from mmpose.structures import PoseDataSample
 
 from mmalphapose.registry import TRACKERS
+from projects.offline_detector import attach_bundled_detector, use_bundled_detector
 
 DEFAULT_TRACKER = dict(type='PoseAwareTracker')
 
@@ -58,12 +59,16 @@ class TrackingPose2DInferencer(Pose2DInferencer):
     :meth:`reset_tracks` between videos.
 
     Args:
-        *args, **kwargs: those of ``Pose2DInferencer``.
+        *args, **kwargs: those of ``Pose2DInferencer``; without ``det_model`` the
+            bundled ONNX person detector (offline) instead of MMPose's download.
         tracker: ``TRACKERS`` config.
     """
 
     def __init__(self, *args, tracker: Optional[dict] = None, **kwargs) -> None:
+        bundled = use_bundled_detector(kwargs)
         super().__init__(*args, **kwargs)
+        if bundled:
+            attach_bundled_detector(self, kwargs.get('device'))
         self.tracking = TrackingPostProcessor(tracker or DEFAULT_TRACKER)
 
     def reset_tracks(self) -> None:

@@ -1,5 +1,7 @@
 """projects/pnms_inferencer and projects/pose_aware_tracking: AlphaPose's
-P-NMS and PoseAwareTracker on the output of MMPose's inferencers."""
+P-NMS and PoseAwareTracker on the output of MMPose's inferencers, built as their
+READMEs do: offline (the bundled ONNX person detector, no download), the dataset
+meta from the project config (random weights, or a checkpoint without meta)."""
 import json
 import os.path as osp
 
@@ -45,9 +47,7 @@ class _DetFileDetector:
 
 
 def _with_detector(inferencer, detector):
-    """Random-weight model: dataset meta from the config; the file detector."""
-    from mmpose.apis.inference import dataset_meta_from_config
-    inferencer.model.dataset_meta = dataset_meta_from_config(inferencer.cfg, 'val')
+    """The file detector in place of the inferencer's own."""
     inferencer.detector = detector
     inferencer.det_cat_ids = (0, )
     return inferencer
@@ -103,3 +103,44 @@ def test_pose_aware_tracker_on_mmpose_inferencer_output():
         np.testing.assert_array_equal(later, ids[0])
     inf.reset_tracks()
     assert inf.tracking.frame_id == 0
+
+
+def _checkpoint_without_meta(tmp_path, config) -> str:
+    """A state-dict-only checkpoint of the project's model (no meta['dataset_meta'])."""
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from mmpose.registry import MODELS
+    cfg = Config.fromfile(config)
+    with DefaultScope.overwrite_default_scope('mmpose'):
+        model = MODELS.build(cfg.model)
+    path = str(tmp_path / 'no_meta.pth')
+    torch.save(dict(state_dict=model.state_dict()), path)
+    return path
+
+
+@pytest.mark.parametrize('weights', ['none', 'no_meta'])
+def test_projects_run_offline_as_their_readmes_say(tmp_path, weights):
+    """No det_model: the bundled detector (no download, no mmdet needed); the meta
+    comes from the config's train_dataloader (MMPose's own lookup)."""
+    from projects.offline_detector import BundledDetInferencer
+    from projects.pnms_inferencer.inferencers import (PoseNMSMMPoseInferencer,
+                                                      PoseNMSPose2DInferencer)
+    from projects.pose_aware_tracking.inferencers import TrackingPose2DInferencer
+    pnms_w = None if weights == 'none' else _checkpoint_without_meta(tmp_path, PNMS_CFG)
+    track_w = None if weights == 'none' else _checkpoint_without_meta(tmp_path, TRACK_CFG)
+    nms_cfg = dict(type='ParametricPoseNMS', score_thr=0.)
+    inferencers = [
+        PoseNMSPose2DInferencer(PNMS_CFG, pnms_w, device='cpu', pose_nms=nms_cfg),
+        TrackingPose2DInferencer(TRACK_CFG, track_w, device='cpu'),
+    ]
+    mm = PoseNMSMMPoseInferencer(
+        pose2d=PNMS_CFG, pose2d_weights=pnms_w, device='cpu', pose_nms=nms_cfg)
+    inferencers.append(mm)
+    for inf in inferencers:
+        pose2d = getattr(inf, 'inferencer', inf)
+        assert isinstance(pose2d.detector, BundledDetInferencer)
+        assert pose2d.model.dataset_meta['dataset_name'] == 'coco'
+        ds = next(inf(IMG, return_datasamples=True))['predictions'][0]
+        assert len(ds.pred_instances) >= 2  # the bundled detector found the people
+        assert ds.pred_instances.keypoints.shape[1:] == (17, 2)
+    assert inferencers[1].tracking.frame_id == 1  # the tracker saw the frame

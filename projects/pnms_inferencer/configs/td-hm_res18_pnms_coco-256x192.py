@@ -53,6 +53,29 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=val_pipeline))
 test_dataloader = val_dataloader
+# MMPose's inferencers read the dataset meta (keypoint names, flip pairs, sigmas)
+# from train_dataloader.dataset when the weights carry none (weights=None, or a
+# checkpoint without meta['dataset_meta']); MMPose's CocoDataset on the COCO sample
+train_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale'),
+    dict(type='RandomFlip', direction='horizontal'),
+    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='GenerateTarget', encoder=codec),
+    dict(type='PackPoseInputs')
+]
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=0,
+    persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_mode=data_mode,
+        ann_file='test_coco.json',
+        data_prefix=dict(img=''),
+        pipeline=train_pipeline))
 # P-NMS on detector boxes at evaluation time (mmalphapose's CocoMetric)
 val_evaluator = dict(
     type='mmalphapose.CocoMetric',
