@@ -85,6 +85,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--mmpose-only',
         action='store_true',
         help='only the pose-stage comparison with MMPose (on the first clip\'s boxes)')
+    p.add_argument(
+        '--plot',
+        metavar='OUT.png',
+        default=None,
+        help='also draw frames/s per clip and backend beside each stage\'s limit')
     return p.parse_args(argv)
 
 
@@ -304,6 +309,17 @@ def measure(demo_argv: List[str], name: str, clip: str, warm: str, frames: List[
     ], sweep, inf, dargs
 
 
+def plot_rows(rows: list, out: str) -> str:
+    """Draw the table rows of :func:`measure` (end to end beside the detector,
+    pose and read+write limits) with ``mmalphapose.visualization.plots.plot_speed``."""
+    from mmalphapose.visualization.plots import plot_speed
+    several_models = len({r[4] for r in rows}) > 1
+    return plot_speed([
+        dict(clip=r[0], backend=r[3], model=r[4] if several_models else None, end_to_end=r[7],
+             detector=r[8], pose=r[9], io=r[12]) for r in rows
+    ], out)
+
+
 def ratio_lines(rows: list) -> str:
     """End-to-end speed of the first pose model over each other one, per
     clip and backend (empty with one model)."""
@@ -387,6 +403,8 @@ def main(argv=None) -> int:
             print(f'  {name:12s} {backend:11s} {model:18s} ' + '  '.join(f'b{b}: {v:.1f}'
                                                                          for b, v in sweep.items()))
         print(ratio_lines(rows))
+        if args.plot and rows:
+            print(f'chart: {plot_rows(rows, args.plot)}')
         if rows:
             print('\n' + mmpose_line(rows[0][0], inf.detector, dargs.bbox_thr, tmp))
     return 0

@@ -59,6 +59,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument(
         '--iou-thr', type=float, default=0.5, help='IoU of a true positive in the evaluation')
     p.add_argument('--out', help='write the tracks as a MOT txt here')
+    p.add_argument(
+        '--plot',
+        metavar='OUT.png',
+        help='draw each track\'s lifetime over the frames (MOT input; with a MOT --gt the '
+        'identity switches are marked)')
     p.add_argument('--quiet', action='store_true', help='print nothing')
     return p.parse_args(argv)
 
@@ -269,6 +274,16 @@ def main(argv=None) -> Dict:
                 f.write(f'{int(r[0])},{int(r[1])},{r[2]:.2f},{r[3]:.2f},'
                         f'{r[4]:.2f},{r[5]:.2f},1,-1,-1,-1\n')
     metrics: Dict = {}
+    if args.plot:
+        from mmalphapose.visualization.plots import id_switch_events, plot_track_lifetimes
+        switches = []
+        if args.gt:
+            from mmalphapose.evaluation.metrics.mot_metric import load_mot_txt
+            switches = id_switch_events(load_mot_txt(args.gt, min_confidence=1), rows,
+                                        args.iou_thr)
+        plot_track_lifetimes(rows, args.plot, switches)
+        if not args.quiet:
+            print(f'track lifetimes: {args.plot}')
     if args.gt:
         from mmalphapose.evaluation.metrics.mot_metric import evaluate_mot, load_mot_txt
         metrics = evaluate_mot(load_mot_txt(args.gt, min_confidence=1), rows, iou_thr=args.iou_thr)

@@ -83,3 +83,14 @@ def test_thread_sweep_restores_torch_threads(tmp_path, monkeypatch):
                            ('pytorch', 2)]
     assert all(v > 0 for v in res.values()) and torch.get_num_threads() == before
     assert bench.parse_args(['--threads-sweep', '1', '2']).threads_sweep == [1, 2]
+
+
+def test_plot_of_the_table_rows(tmp_path):
+    bench = _bench()
+    assert bench.parse_args(['--plot', 'x.png']).plot == 'x.png'
+    # measure()'s row layout: clip, frames, people/frame, backend, model, ran on, threads,
+    # end-to-end, detector, pose, best batch, demo batch, I/O, ...
+    rows = [['basketball', 75, 2.0, b, 'student.py', b, '2+1', e, 20.0, p, 4, 4, 90.0] + [0.] * 6
+            for b, e, p in (('pytorch', 5.2, 8.1), ('onnxruntime', 7.1, 11.9))]
+    out = bench.plot_rows(rows, str(tmp_path / 'speed.png'))
+    assert osp.getsize(out) > 1000

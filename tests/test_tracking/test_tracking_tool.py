@@ -34,6 +34,27 @@ def test_tool_on_mot15_detections(repo_root, data_root, tmp_path, capsys):
         tool.main(['missing.txt'])
 
 
+def test_tool_plot_marks_id_switches(repo_root, data_root, tmp_path, capsys):
+    tool = _tool(repo_root)
+    seq = osp.join(data_root, 'mot15', 'train')
+    plot = tmp_path / 'lifetimes.png'
+    m = tool.main([
+        osp.join(seq, 'results', 'TUD-Campus.txt'), '--gt',
+        osp.join(seq, 'TUD-Campus', 'gt', 'gt.txt'), '--tracker', 'iou', '--plot',
+        str(plot)
+    ])
+    assert 'track lifetimes' in capsys.readouterr().out
+    assert plot.stat().st_size > 1000
+    from mmalphapose.evaluation.metrics.mot_metric import load_mot_txt
+    from mmalphapose.visualization.plots import id_switch_events
+    tracks = tmp_path / 'tracks.txt'
+    tool.main([osp.join(seq, 'results', 'TUD-Campus.txt'), '--tracker', 'iou', '--out',
+               str(tracks), '--quiet'])
+    rows = load_mot_txt(str(tracks))
+    gt = load_mot_txt(osp.join(seq, 'TUD-Campus', 'gt', 'gt.txt'), min_confidence=1)
+    assert len(id_switch_events(gt, rows)) == m['num_switches']
+
+
 def test_tool_on_alphapose_json(repo_root, tmp_path):
     tool = _tool(repo_root)
     seq = make_sequence(DATA, seed=4, num_frames=40)
