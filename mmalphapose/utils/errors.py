@@ -158,11 +158,11 @@ def graceful_interrupts() -> Iterator[None]:
     try:
         yield
     finally:
-        # after a signal the process is on its way out: later signals stay
-        # ignored (a second Ctrl-C during the exit would kill it by SIGINT)
-        if _INTERRUPT['signum'] is None:
-            for sig, prev in old.items():
-                signal.signal(sig, prev)
+        # after a signal the process is on its way out: later signals are
+        # ignored at the OS level (Python's finalisation resets handlers that
+        # are functions, and a second Ctrl-C then killed the exiting process)
+        for sig, prev in old.items():
+            signal.signal(sig, prev if _INTERRUPT['signum'] is None else signal.SIG_IGN)
 
 
 def run_cli(main: Callable[[Optional[List[str]]], Optional[int]],
