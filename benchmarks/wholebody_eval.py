@@ -602,6 +602,11 @@ def main() -> None:
     p.add_argument(
         '--speed-clips', nargs='*', default=['basketball', 'armwrestling'], choices=SPEED_CLIPS)
     p.add_argument(
+        '--speed-frames',
+        type=int,
+        default=0,
+        help='frames per speed clip (0: 75 basketball, 30 arm-wrestling)')
+    p.add_argument(
         '--measures',
         nargs='+',
         default=['speed', 'body', 'face', 'hands'],
@@ -616,7 +621,9 @@ def main() -> None:
         if 'speed' in args.measures:
             speed = {name: dict(model=name) for name in pipes}
             for clip in args.speed_clips:
-                for name, fps in pipelines_fps(pipes, *SPEED_CLIPS[clip]).items():
+                video, frames = SPEED_CLIPS[clip]
+                frames = args.speed_frames or frames
+                for name, fps in pipelines_fps(pipes, video, frames).items():
                     speed[name][f'{clip}_fps'] = fps
             results.append(dict(speed=list(speed.values())))
             print(json.dumps(results[-1]), flush=True)
