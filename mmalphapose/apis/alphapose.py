@@ -21,10 +21,10 @@ class AlphaPose:
     """Whole-body multi-person pose (and tracking) of single frames.
 
     Args:
-        model: pose model name or alias of the model index
+        pose_config: pose model name or alias of the model index
             (``'halpe26-student'``, ``'halpe26-teachers'``, ``'halpe136-student'``),
             or a config path; None: the default bundled model.
-        checkpoint: pose checkpoint for a config path.
+        pose_checkpoint: pose checkpoint for a config path.
         detector: detector config or name (``'nanodet-person'``); None: the
             bundled detector; ``'none'``: the whole frame is one person.
         device: torch device, e.g. ``'cpu'`` or ``'cuda:0'``.
@@ -40,8 +40,8 @@ class AlphaPose:
     """
 
     def __init__(self,
-                 model: Optional[str] = None,
-                 checkpoint: Optional[str] = None,
+                 pose_config: Optional[str] = None,
+                 pose_checkpoint: Optional[str] = None,
                  detector: Optional[str] = None,
                  device: str = 'cpu',
                  track: str = 'pose-aware',
@@ -53,7 +53,7 @@ class AlphaPose:
         check_device(device)  # ValueError naming the option (utils/options.py)
         check_options(dict(bbox_thr=bbox_thr, pose_batch=pose_batch))
         self.models = build_models(
-            model, checkpoint, device=device, det_model=detector, bbox_thr=bbox_thr,
+            pose_config, pose_checkpoint, device=device, det_model=detector, bbox_thr=bbox_thr,
             backend=backend)
         self.metainfo = self.models.metainfo
         self.detect, self.pose = build_stages(

@@ -44,6 +44,8 @@ class InferenceModels:
         pose_config / pose_checkpoint: what the model was built from.
         random_weights: no checkpoint for a model with parameters.
         smpl_layer: the SMPL body model of the SMPL mode, else None.
+        kpt_thr: the model's drawing threshold of its keypoints, a float or
+            (K,) (:func:`~mmalphapose.apis.stages.keypoint_thresholds`).
     """
     model: torch.nn.Module
     metainfo: dict
@@ -53,6 +55,7 @@ class InferenceModels:
     pose_checkpoint: Optional[str]
     random_weights: bool = False
     smpl_layer: object = None
+    kpt_thr: Union[float, np.ndarray] = 0.3
 
     def describe(self) -> str:
         """Which models are used, in words."""
@@ -65,36 +68,37 @@ class InferenceModels:
         return f'pose: {pose}\ndetector: {self.detector.name}'
 
 
-def _pose_files(pose2d: Optional[str], pose2d_weights: Optional[str]) -> Tuple[str, str]:
-    """(config, checkpoint) of ``pose2d`` (None: the default model)."""
-    if pose2d is None:
-        pose2d, default_ckpt = default_pose_model()
-        if pose2d is None:
+def _pose_files(pose_config: Optional[str],
+                pose_checkpoint: Optional[str]) -> Tuple[str, Optional[str]]:
+    """(config, checkpoint) of ``pose_config`` (None: the default model)."""
+    if pose_config is None:
+        pose_config, default_ckpt = default_pose_model()
+        if pose_config is None:
             raise FileNotFoundError('no pose config given and no bundled pose model '
                                     'found (model-index.yml)')
-        return pose2d, pose2d_weights or default_ckpt
-    entry = find_model(pose2d)
-    pose2d = resolve_pose_config(pose2d)
+        return pose_config, pose_checkpoint or default_ckpt
+    entry = find_model(pose_config)
+    pose_config = resolve_pose_config(pose_config)
     # a model of the index (e.g. "halpe26-student") brings its weights; any
     # other config finds checkpoints/<config name>.pth; nothing else is guessed
-    pose2d_weights = pose2d_weights or find_checkpoint_for(pose2d)
-    if entry is not None and entry.weights and not pose2d_weights:
+    pose_checkpoint = pose_checkpoint or find_checkpoint_for(pose_config)
+    if entry is not None and entry.weights and not pose_checkpoint:
         raise FileNotFoundError(f'model "{entry.name}": weights "{entry.weights}" '
                                 'not found (reinstall the package)')
-    return pose2d, pose2d_weights
+    return pose_config, pose_checkpoint
 
 
-def _warn_random_weights(pose2d: str) -> None:
-    msg = ('!' * 70 + f'\nNo pose checkpoint for "{pose2d}": the pose model has '
+def _warn_random_weights(pose_config: str) -> None:
+    msg = ('!' * 70 + f'\nNo pose checkpoint for "{pose_config}": the pose model has '
            'RANDOM WEIGHTS and its keypoints are meaningless.\nPass '
-           '--pose-checkpoint / pose2d_weights, or put the default checkpoint '
+           '--pose-checkpoint / pose_checkpoint, or put the default checkpoint '
            'under checkpoints/.\n' + '!' * 70)
     print_log(msg, logger='current', level=logging.WARNING)
-    warnings.warn(f'pose model "{pose2d}" has random weights (no checkpoint)')
+    warnings.warn(f'pose model "{pose_config}" has random weights (no checkpoint)')
 
 
-def build_models(pose2d: Optional[str] = None,
-                 pose2d_weights: Optional[str] = None,
+def build_models(pose_config: Optional[str] = None,
+                 pose_checkpoint: Optional[str] = None,
                  device: str = 'cpu',
                  det_model: Optional[str] = None,
                  det_weights: Optional[str] = None,
@@ -108,30 +112,33 @@ def build_models(pose2d: Optional[str] = None,
                  smpl_model: Union[str, bool, None] = None,
                  backend: str = 'auto') -> InferenceModels:
     """Load the models of a run; the arguments are those of
-    :class:`~mmalphapose.apis.PoseInferencer`."""
+    :class:`~mmalphapose.apis.PoseInferencer` (whose ``pose2d`` /
+    ``pose2d_weights``, MMPose's names, are ``pose_config`` /
+    ``pose_checkpoint`` here, as in :class:`~mmalphapose.apis.AlphaPose` and
+    the demo's ``--pose-config`` / ``--pose-checkpoint``)."""
     if threads:  # intra-op threads of the pose model, set once here
         torch.set_num_threads(int(threads))
     smpl_layer = None
     if smpl_model:  # SMPL mode: the user's body model first (clear error if missing)
         from .smpl_inference import SMPL_POSE_CONFIG, build_smpl_layer
-        pose2d = resolve_pose_config(pose2d or SMPL_POSE_CONFIG)
-        smpl_layer = build_smpl_layer(smpl_model, pose2d, device)
+        pose_config = resolve_pose_config(pose_config or SMPL_POSE_CONFIG)
+        smpl_layer = build_smpl_layer(smpl_model, pose_config, device)
         cfg_options = dict(cfg_options or {}, **{'model.head.smpl_layer': None})
-    pose2d, pose2d_weights = _pose_files(pose2d, pose2d_weights)
+    pose_config, pose_checkpoint = _pose_files(pose_config, pose_checkpoint)
     model = init_model(
-        pose2d,
-        pose2d_weights,
+        pose_config,
+        pose_checkpoint,
         device=device,
         cfg_options=cfg_options,
         backend='pytorch' if smpl_model else backend)
     # a model without trainable parameters (the ONNX teachers) carries its
     # weights in its own files; any other model without a checkpoint is random
-    random_weights = not pose2d_weights and any(True for _ in model.parameters())
+    random_weights = not pose_checkpoint and any(True for _ in model.parameters())
     if random_weights:
-        _warn_random_weights(pose2d)
+        _warn_random_weights(pose_config)
     metainfo = model.dataset_meta
     if not metainfo:
-        raise ValueError(f'pose config "{pose2d}" gives no dataset metainfo '
+        raise ValueError(f'pose config "{pose_config}" gives no dataset metainfo '
                          '(set model.metainfo=dict(from_file=...))')
     if det_model is None and detfile is None:
         det_model, default_w = default_detector()
@@ -151,8 +158,8 @@ def build_models(pose2d: Optional[str] = None,
     else:
         from mmalphapose.visualization import PoseVisualizer
         visualizer = PoseVisualizer(dataset_meta=metainfo)
-    return InferenceModels(model, metainfo, detector, visualizer, pose2d, pose2d_weights,
-                           random_weights, smpl_layer)
+    return InferenceModels(model, metainfo, detector, visualizer, pose_config, pose_checkpoint,
+                           random_weights, smpl_layer, keypoint_thresholds(model, metainfo))
 
 
 def build_pose_nms(kind: Optional[str], model: torch.nn.Module, metainfo: dict):
@@ -227,7 +234,7 @@ def build_stages(models: InferenceModels,
     """
     tracker = build_tracker(track, models.metainfo)
     if kpt_thr is None:
-        kpt_thr = keypoint_thresholds(models.model, models.metainfo)
+        kpt_thr = models.kpt_thr
     follow_thr = float(np.max(kpt_thr))
     detect = DetectStage(models.detector, det_batch, det_frequency, bbox_thr, nms_thr)
     if models.smpl_layer is not None:  # HybrIK + IK, no pose NMS (docs/smpl.md)

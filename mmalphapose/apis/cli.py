@@ -250,9 +250,16 @@ def _main(argv=None) -> int:
             and not str(args.input).isdigit() and not any(c in args.input for c in '*?['):
         print(f'error: input "{args.input}" does not exist', file=sys.stderr)
         return 2
+    created = None  # the output folder this run made (removed again if the build fails)
     if args.out_dir and (args.save_json or args.save_video or args.save_vis):
+        created = None if osp.exists(args.out_dir) else args.out_dir
         check_out_dir(args.out_dir)
-    inferencer = build_inferencer(args, args.device, stage_threads(args))
+    try:
+        inferencer = build_inferencer(args, args.device, stage_threads(args))
+    except BaseException:  # a failed start leaves no empty folder behind
+        if created and osp.isdir(created) and not os.listdir(created):
+            os.rmdir(created)
+        raise
     summary = inferencer.run(args.input, out_dir=args.out_dir, **run_options(args))
     print('=' * 60)
     print(inferencer.describe())

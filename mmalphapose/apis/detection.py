@@ -144,11 +144,10 @@ class ONNXDetectorWrapper:
         out = []
         for inst in self.model.predict_images(list(frames), score_thr=score_thr):
             labels = inst.get('labels', None)
+            # ONNXPersonDetector gives numpy arrays (bboxes, scores, labels)
             out.append(
-                filter_boxes(
-                    to_numpy(inst.bboxes), to_numpy(inst.scores),
-                    None if labels is None else to_numpy(labels), self.person_id, score_thr,
-                    _pick(nms_thr, self.nms_thr)))
+                filter_boxes(inst.bboxes, inst.scores, labels, self.person_id, score_thr,
+                             _pick(nms_thr, self.nms_thr)))
         return out
 
 

@@ -34,7 +34,6 @@ from mmalphapose.utils.options import check_device, check_options
 from .builder import build_models, build_stages
 from .inputs import resolve_inputs
 from .pipeline import run_stages
-from .stages import keypoint_thresholds
 from .writers import FORMATS, FrameWriter, SourceOutputs, select_keypoint_ids
 
 SMPL_OPTIONS_ERROR = ('--smpl writes the SMPL records of docs/output_formats.md and draws '
@@ -253,7 +252,7 @@ class PoseInferencer:
         return FrameWriter(
             outputs,
             visualizer,
-            keypoint_thresholds(self.model, self.metainfo) if kpt_thr is None else kpt_thr,
+            self.models.kpt_thr if kpt_thr is None else kpt_thr,
             draw_bbox=vis.get('draw_bbox', True),
             draw_heatmap=bool(vis.get('draw_heatmap', False)),
             show=_display_available(bool(vis.get('show', False))),

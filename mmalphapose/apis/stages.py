@@ -29,7 +29,6 @@ from typing import Iterable, Iterator, List, Optional, Protocol, Sequence, Tuple
 import numpy as np
 from mmengine.structures import InstanceData
 
-from mmalphapose.utils import to_numpy
 from mmalphapose.utils.errors import drop_non_finite
 from .inputs import Frame
 from .pipeline import SourceEnd, SourceStart
@@ -74,7 +73,7 @@ def keypoint_thresholds(model, metainfo: dict):
 def pose_centroids(inst: InstanceData, kpt_thr: float = 0.3) -> Tuple[np.ndarray, np.ndarray]:
     """(N, 2) mean of each person's confident keypoints and (N,) bool: at
     least 2 of them."""
-    kpts, sc = to_numpy(inst.keypoints)[..., :2], to_numpy(inst.keypoint_scores)
+    kpts, sc = np.asarray(inst.keypoints)[..., :2], np.asarray(inst.keypoint_scores)
     ok = (sc > kpt_thr) & np.isfinite(kpts).all(-1)
     n = ok.sum(1)
     cen = np.where(ok[..., None], kpts, 0.0).sum(1) / np.maximum(n, 1)[:, None]
@@ -84,7 +83,7 @@ def pose_centroids(inst: InstanceData, kpt_thr: float = 0.3) -> Tuple[np.ndarray
 def person_keys(inst: InstanceData) -> List:
     """A key per person: its track id, else its row (``('row', i)``)."""
     if 'track_ids' in inst:
-        ids = to_numpy(inst.track_ids).reshape(-1)
+        ids = np.asarray(inst.track_ids).reshape(-1)
         return [int(t) if t >= 0 else ('row', i) for i, t in enumerate(ids)]
     return [('row', i) for i in range(len(inst))]
 
@@ -133,7 +132,7 @@ class PoseFollower:
             if len(missing):
                 self.carry = (self.last[missing], self.last_index)
         if not frame.propagated and len(keys):
-            boxes = to_numpy(inst.bboxes).astype(np.float64).reshape(-1, 4)
+            boxes = np.asarray(inst.bboxes, np.float64).reshape(-1, 4)
             for k, c, b, good in zip(keys, cen, boxes, ok):
                 if good:
                     self.anchors[k] = (0.5 * (b[:2] + b[2:]) - c, b[2:] - b[:2])
@@ -146,8 +145,8 @@ class PoseFollower:
         """Rows of ``before`` not found ``now``: by track id, or for people
         without one, no box of ``now`` overlapping theirs (IoU >= 0.3)."""
         from mmalphapose.structures import bbox_iou
-        old = to_numpy(before.bboxes).astype(np.float64).reshape(-1, 4)
-        new = to_numpy(now.bboxes).astype(np.float64).reshape(-1, 4) if len(now) else \
+        old = np.asarray(before.bboxes, np.float64).reshape(-1, 4)
+        new = np.asarray(now.bboxes, np.float64).reshape(-1, 4) if len(now) else \
             np.zeros((0, 4))
         iou = bbox_iou(old, new) if len(new) else np.zeros((len(old), 0))
         rows = []
@@ -161,8 +160,8 @@ class PoseFollower:
 
     def _boxes(self, inst: InstanceData, steps: int, centroids_now: dict,
                centroids_before: dict) -> Tuple[np.ndarray, np.ndarray]:
-        boxes = to_numpy(inst.bboxes).astype(np.float64).reshape(-1, 4).copy()
-        scores = to_numpy(inst.bbox_scores).astype(np.float32).reshape(-1)
+        boxes = np.array(inst.bboxes, np.float64).reshape(-1, 4)
+        scores = np.asarray(inst.bbox_scores, np.float32).reshape(-1)
         for i, k in enumerate(person_keys(inst)):
             c = centroids_now.get(k)
             if c is None:

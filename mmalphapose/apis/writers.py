@@ -85,9 +85,10 @@ def select_keypoint_ids(metainfo: dict, spec: Optional[str]) -> np.ndarray:
 
 
 def _flat(arr: np.ndarray) -> List[float]:
-    """Flat list of rounded floats; NaN/inf (never valid JSON) become 0."""
-    arr = np.nan_to_num(np.asarray(arr, np.float64).reshape(-1), nan=0.0, posinf=0.0, neginf=0.0)
-    return [round(float(v), 3) for v in arr]
+    """Flat list of float32 values rounded to 3 decimals; NaN/inf (never
+    valid JSON) become 0."""
+    arr = np.nan_to_num(np.asarray(arr, np.float32).reshape(-1), nan=0.0, posinf=0.0, neginf=0.0)
+    return [round(v, 3) for v in arr.tolist()]
 
 
 class ResultWriter:
@@ -117,7 +118,8 @@ class ResultWriter:
             raise ValueError(f'--format must be one of {FORMATS}, got "{fmt}"')
         self.out_dir, self.stem, self.meta, self.fmt = out_dir, stem, metainfo, fmt
         self.ids = select_keypoint_ids(metainfo, keypoints)
-        self.parts = keypoint_parts(metainfo)
+        # the ids per part: only the OpenPose format splits the keypoints by part
+        self.parts = keypoint_parts(metainfo) if fmt == 'openpose' else {}
         self.tracking = tracking
         # records as JSON text: a list (alphapose, coco) or name -> text (cmu, open)
         self.records: Union[List[str], Dict[str, str]] = [] \
@@ -151,14 +153,14 @@ class ResultWriter:
         if not n:
             return np.zeros((0, ))
         if 'scores' in inst:  # the person score of POSE_NMS (P-NMS, soft-OKS)
-            return np.asarray(inst.scores, dtype=np.float64).reshape(-1)
+            return np.asarray(inst.scores, dtype=np.float32).reshape(-1)
         return proposal_score(scores, inst.bbox_scores)
 
     def _add_alphapose(self, name, frame_id, inst, n, kpts, scores):
         flat = np.concatenate([kpts[:, self.ids], scores[:, self.ids, None]], -1)
         pscore = self._person_scores(inst, n, scores)
         for i in range(n):
-            box = np.asarray(inst.bboxes[i], dtype=np.float64)
+            box = np.asarray(inst.bboxes[i], dtype=np.float32)
             if self.tracking and 'track_ids' in inst:
                 idx = int(inst.track_ids[i])
             elif 'idx' in inst:

@@ -205,9 +205,9 @@ class ParametricPoseNMS:
         contiguous rows or are one BLAS call.
         """
         n, k = scores.shape
-        factor = np.ones(k)
-        w_score = np.ones(k)
-        w_dist = np.ones(k)
+        factor = np.ones(k, scores.dtype)
+        w_score = np.ones(k, scores.dtype)
+        w_dist = np.ones(k, scores.dtype)
         n_valid = None
         if groups is not None:
             body, face, hand = groups
@@ -222,8 +222,8 @@ class ParametricPoseNMS:
             high = np.ascontiguousarray((scores >= self.score_thr).T)  # (K,N)
         decay = (self.delta2 * factor)[:, None]
         fac = factor[:, None]
-        simi = np.full((n, n), -np.inf)
-        count = np.zeros((n, n))
+        simi = np.full((n, n), -np.inf, scores.dtype)
+        count = np.zeros((n, n), scores.dtype)
         rr, jj = self._near_pairs(kpts, self._interaction_radius(k, w_dist, decay))
         xs = np.ascontiguousarray(kpts[..., 0].T)
         ys = np.ascontiguousarray(kpts[..., 1].T)
@@ -327,7 +327,11 @@ class ParametricPoseNMS:
         """
         if len(instances) == 0:  # a frame without people (any fields)
             return select_instances(instances, np.zeros(0, np.int64)), np.zeros(0, np.int64)
-        kpts, scores, bboxes, bbox_scores = get_pose_arrays(instances)
+        # in the keypoints' own precision: float32 (the pipeline's, and
+        # AlphaPose's torch P-NMS) unless they are float64
+        dtype = np.float64 if str(getattr(instances.keypoints, 'dtype', '')).endswith(
+            'float64') else np.float32
+        kpts, scores, bboxes, bbox_scores = get_pose_arrays(instances, dtype=dtype)
         n, k = scores.shape
         if self.num_keypoints is not None and k != self.num_keypoints:
             raise ValueError(f'P-NMS metainfo has {self.num_keypoints} keypoints '

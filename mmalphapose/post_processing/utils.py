@@ -23,16 +23,18 @@ def load_metainfo(metainfo: MetaInfo) -> Optional[PoseMetainfo]:
     return PoseMetainfo.load(metainfo)
 
 
-def _field_array(instances: InstanceData, key: str) -> np.ndarray:
-    return to_numpy(instances.get(key), np.float64, f'instances.{key}')
+def _field_array(instances: InstanceData, key: str, dtype=np.float64) -> np.ndarray:
+    return to_numpy(instances.get(key), dtype, f'instances.{key}')
 
 
 def get_pose_arrays(
     instances: InstanceData,
-    need_bboxes: bool = True
+    need_bboxes: bool = True,
+    dtype=np.float64
 ) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray], Optional[np.ndarray]]:
     """Read and validate keypoints (N,K,2), keypoint_scores (N,K),
-    bboxes (N,4) and bbox_scores (N,) from ``instances`` as float64 arrays.
+    bboxes (N,4) and bbox_scores (N,) from ``instances`` as ``dtype`` arrays
+    (P-NMS reads float32, the pipeline's dtype).
 
     Bboxes / bbox_scores are None when absent and ``need_bboxes`` is False.
     Raises ValueError naming the bad field on wrong shapes or NaN/inf values.
@@ -41,8 +43,8 @@ def get_pose_arrays(
         if key not in instances:
             raise KeyError(f'pose NMS needs instances.{key}; got fields '
                            f'{sorted(instances.keys())}')
-    kpts = _field_array(instances, 'keypoints')
-    scores = _field_array(instances, 'keypoint_scores')
+    kpts = _field_array(instances, 'keypoints', dtype)
+    scores = _field_array(instances, 'keypoint_scores', dtype)
     if kpts.ndim != 3 or kpts.shape[-1] != 2:
         raise ValueError('instances.keypoints must have shape (N, K, 2), got '
                          f'{kpts.shape}')
@@ -54,15 +56,15 @@ def get_pose_arrays(
                          f' got {scores.shape}')
     bboxes = bbox_scores = None
     if 'bboxes' in instances:
-        bboxes = _field_array(instances, 'bboxes').reshape(-1, 4) \
-            if n else np.zeros((0, 4))
+        bboxes = _field_array(instances, 'bboxes', dtype).reshape(-1, 4) \
+            if n else np.zeros((0, 4), dtype)
         if bboxes.shape != (n, 4):
             raise ValueError(f'instances.bboxes must have shape ({n}, 4), got '
                              f'{bboxes.shape}')
     elif need_bboxes:
         raise KeyError('pose NMS needs instances.bboxes (N, 4) xyxy')
     if 'bbox_scores' in instances:
-        bbox_scores = _field_array(instances, 'bbox_scores').reshape(-1)
+        bbox_scores = _field_array(instances, 'bbox_scores', dtype).reshape(-1)
         if bbox_scores.shape != (n, ):
             raise ValueError(f'instances.bbox_scores must have shape ({n},), got '
                              f'{bbox_scores.shape}')

@@ -260,5 +260,5 @@ def test_alphapose_api_raises_the_same_one_line_errors(standin, name):
     path = osp.join(BAD, name)
     kind = UnsafeCheckpointError if name == 'hostile.pth' else CheckpointError
     with pytest.raises(kind) as err:
-        AlphaPose(standin, checkpoint=path, detector='none')
+        AlphaPose(standin, pose_checkpoint=path, detector='none')
     assert str(err.value).startswith(f'checkpoint "{path}"') and '\n' not in str(err.value)

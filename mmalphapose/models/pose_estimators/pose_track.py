@@ -4,10 +4,12 @@ forward pass gives keypoints and ``pred_instances.embeddings``."""
 from typing import Dict
 
 import numpy as np
+from mmengine.structures import InstanceData
 from torch import Tensor
 
 from mmalphapose.registry import MODELS
-from mmalphapose.utils.typing import ConfigType, Features, OptConfigType, SampleList
+from mmalphapose.utils.typing import ConfigType, OptConfigType, SampleList
+from .network_runner import NetworkOutputs
 from .topdown import TopdownPoseEstimator
 
 
@@ -18,7 +20,8 @@ class PoseTrackEstimator(TopdownPoseEstimator):
     Same arguments as :class:`TopdownPoseEstimator` plus ``embedding_head``
     (an :class:`IdentityEmbeddingHead` config) and ``embedding_loss_weight``.
     ``loss`` adds the identity losses (``loss_id_*``) to the pose losses;
-    ``predict`` also writes ``pred_instances.embeddings`` (1, D) per sample.
+    ``predict_crops`` (and so ``predict``) also writes ``embeddings`` (N, D),
+    from the same network-runner output as the keypoints (:meth:`embed`).
     """
 
     def __init__(self,
@@ -40,17 +43,10 @@ class PoseTrackEstimator(TopdownPoseEstimator):
             losses[k] = v * self.embedding_loss_weight if k.startswith('loss') else v
         return losses
 
-    def predict(self, inputs: Tensor, data_samples: SampleList) -> SampleList:
-        feats = self.extract_feat(inputs)
-        if self.test_cfg.get('flip_test', False):
-            pose_feats: Features = [feats, self.extract_feat(inputs.flip(-1))]
-        else:
-            pose_feats = feats
-        preds = self.head.predict(pose_feats, data_samples, test_cfg=self.test_cfg)
-        samples = self.add_pred_to_datasample(preds, data_samples)
-        emb = self.embedding_head.predict(feats, self.head.forward(feats))
-        emb = emb.float().cpu().numpy()
-        for i, sample in enumerate(samples):
-            n = len(sample.pred_instances.keypoints)
-            sample.pred_instances.embeddings = np.repeat(emb[i:i + 1], n, 0)
-        return samples
+    def embed(self, out: NetworkOutputs, inputs: Tensor,
+              preds: InstanceData) -> np.ndarray:
+        """The embedding head on the network runner's un-flipped features and
+        head output: (N, D) float32, one row per crop (``predict_crops``; the
+        base ``predict`` writes it per sample)."""
+        emb = self.embedding_head.predict(out.feats, out.head_out)
+        return emb.float().cpu().numpy()

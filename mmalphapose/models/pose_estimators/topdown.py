@@ -9,7 +9,7 @@ from torch import Tensor
 
 from mmalphapose.registry import MODELS
 from mmalphapose.utils.array_conversion import to_numpy
-from .network_runner import NetworkRunner, PyTorchRunner
+from .network_runner import NetworkOutputs, NetworkRunner, PyTorchRunner
 
 
 @MODELS.register_module()
@@ -130,14 +130,23 @@ class TopdownPoseEstimator(BaseModel):
                            data_samples, test_cfg)
         if isinstance(preds, (list, tuple)):
             preds = InstanceData.cat(list(preds))
-        if with_embeddings and self.embedder is not None and len(preds) and \
-                'embeddings' not in preds:
-            dev = inputs.device
-            preds.embeddings = self.embedder(out.feats, inputs,
-                                             torch.as_tensor(preds.keypoints, device=dev),
-                                             torch.as_tensor(preds.keypoint_scores,
-                                                             device=dev)).cpu().numpy()
+        if with_embeddings and len(preds) and 'embeddings' not in preds:
+            emb = self.embed(out, inputs, preds)
+            if emb is not None:
+                preds.embeddings = emb
         return preds
+
+    def embed(self, out: NetworkOutputs, inputs: Tensor,
+              preds: InstanceData) -> Optional[np.ndarray]:
+        """The identity embedding (N,D) float32 of the crops, from the network
+        runner's un-flipped output (``test_cfg.embedding``); None when the
+        model has none. :class:`PoseTrackEstimator` uses its embedding head."""
+        if self.embedder is None:
+            return None
+        dev = inputs.device
+        return self.embedder(out.feats, inputs, torch.as_tensor(preds.keypoints, device=dev),
+                             torch.as_tensor(preds.keypoint_scores,
+                                             device=dev)).float().cpu().numpy()
 
     @staticmethod
     def _meta_array(sample, key: str) -> np.ndarray:
