@@ -11,6 +11,7 @@ from test_models.test_smpl.synthetic_smpl import make_synthetic_smpl, write_synt
 
 from mmalphapose.apis.cli import main
 from mmalphapose.models.body_models import ENV_VAR, SMPL_LEAF_VERTEX_IDS
+from mmalphapose.utils import has_mmdet
 from mmalphapose.utils.resources import resolve_resource
 
 VIDEO = 'videos/basketball_20f.mp4'
@@ -115,6 +116,8 @@ def test_smpl_demo_refuses_2d_options(data_root, tmp_path, tiny, capsys):
     assert rc == 2 and '--format' in capsys.readouterr().err
 
 
+@pytest.mark.skipif(not has_mmdet(), reason='the default HybrIK config uses mmdet.ResNet: '
+                    'full profile')
 def test_smpl_demo_default_config(tmp_path, repo_root, capsys):
     """--smpl with the default HybrIK config (ResNet-34, 256x256), the
     mesh in the JSON and the overlay image."""
