@@ -63,7 +63,8 @@ def plot_training_curves(scalars: str,
                          dpi: int = 100) -> str:
     """Training curves of one run: each of ``keys`` (train rows) against the
     iteration, and each validation metric (default: every key of the val rows
-    ending in ``AP``) against the epoch (``by_epoch``) or the step.
+    ending in ``AP``, ``PCK`` or ``NME``) against the epoch (``by_epoch``: mmengine
+    logs an epoch-based run's validation at ``step`` = epoch) or the step.
 
     Args:
         scalars: path of ``vis_data/scalars.json``.
@@ -71,20 +72,20 @@ def plot_training_curves(scalars: str,
     """
     train, val = load_scalars(scalars)
     if metrics is None:
-        metrics = sorted({k for r in val for k in r if k.split('/')[-1] in ('AP', 'AR', 'PCK')})
+        metrics = sorted({k for r in val for k in r if k.split('/')[-1] in ('AP', 'PCK', 'NME')})
     panels = [k for k in keys if any(k in r for r in train)] + \
         [m for m in metrics if any(m in r for r in val)]
     if not panels:
         raise ValueError(f'{scalars}: none of {list(keys) + list(metrics)} logged')
     plt = _pyplot()
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.0), squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.0 * len(panels), 2.6), squeeze=False)
     for ax, key in zip(axes[0], panels):
         is_val = key not in keys
         rows = [r for r in (val if is_val else train) if key in r]
-        x_key = 'epoch' if (is_val and by_epoch and all('epoch' in r for r in rows)) else 'step'
-        x = [r.get(x_key, i) for i, r in enumerate(rows)]
+        x = [r.get('epoch', r.get('step', i)) if is_val and by_epoch else r.get('step', i)
+             for i, r in enumerate(rows)]
         ax.plot(x, [r[key] for r in rows], marker='o' if is_val else None, lw=1.2)
-        ax.set_xlabel(x_key if is_val else 'iteration')
+        ax.set_xlabel(('epoch' if by_epoch else 'step') if is_val else 'iteration')
         ax.set_title(key)
         if key == 'lr':
             ax.ticklabel_format(axis='y', style='sci', scilimits=(-2, 2))
