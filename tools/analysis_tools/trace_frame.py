@@ -6,8 +6,16 @@ records every call into a function of the ``mmalphapose`` package while the
 frame goes from the reader to the JSON writer. Prints:
 
 * the hops: each distinct file -> file step of the path (caller's file ->
-  callee's file), in the order first taken, with the first function called;
-* the distinct functions (how many in ``apis/``), files and threads.
+  callee's file, the caller being the nearest package function up the
+  stack), in the order first taken, with the first function called; a
+  generator resumed by another file's code counts as a call;
+* the distinct functions of the package (not of numpy / torch / mmengine;
+  lambdas and comprehensions are part of the function they are written
+  in), how many in ``apis/``, the files and the threads.
+
+Everything ``PoseInferencer.run`` does for the one image is on the path
+(resolving the input, the run's option checks, opening and closing the
+outputs); building the models and the demo's option parsing are not.
 
     python tools/analysis_tools/trace_frame.py tests/data/coco/000000000785.jpg
     python tools/analysis_tools/trace_frame.py IMG --list-functions -- --track pose-aware
@@ -97,9 +105,10 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as out:
         demo = cli.parse_args([args.image, '--out-dir', out] + extra)
         inferencer = cli.build_inferencer(demo, demo.device, cli.stage_threads(demo), False)
-        inferencer.run(args.image, out_dir=out, **cli.run_options(demo))  # warm-up
+        options = cli.run_options(demo)  # the demo's options: not part of the frame's path
+        inferencer.run(args.image, out_dir=out, **options)  # warm-up
         with FrameTrace() as trace:
-            summary = inferencer.run(args.image, out_dir=out, **cli.run_options(demo))
+            summary = inferencer.run(args.image, out_dir=out, **options)
     files = sorted({f for f, _ in trace.functions})
     apis = [k for k in trace.functions if k[0].startswith(osp.join('mmalphapose', 'apis'))]
     print(f'{summary["frames"]} frame, {summary["people"]} people')

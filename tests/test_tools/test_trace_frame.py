@@ -1,0 +1,58 @@
+"""tools/analysis_tools/trace_frame.py: what it counts (hops between the
+package's files, distinct package functions) and the demo's frame path."""
+import importlib.util
+import os.path as osp
+
+import numpy as np
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TOOL = osp.join(ROOT, 'tools', 'analysis_tools', 'trace_frame.py')
+
+
+def load_tool():
+    spec = importlib.util.spec_from_file_location('trace_frame', TOOL)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_counts_package_functions_and_file_crossings():
+    from mmalphapose.apis import stages, writers
+    from mmalphapose.structures import PoseMetainfo
+    tool = load_tool()
+    meta = PoseMetainfo.load(dict(from_file=osp.join(ROOT, 'configs', '_base_', 'datasets', 'coco.py')))
+    inst = type('I', (), {'__contains__': lambda self, k: False, '__len__': lambda self: 2})()
+    with tool.FrameTrace() as trace:
+        stages.person_keys(inst)  # from this test file: a function, no hop
+        ids = writers.select_keypoint_ids(meta, 'body')  # -> keypoint_parts -> PoseMetainfo
+        np.zeros(3)  # numpy is not counted
+    names = {name for _, name in trace.functions}
+    assert {'person_keys', 'select_keypoint_ids', 'keypoint_parts', 'PoseMetainfo.load'} <= names
+    assert not any(f.startswith('numpy') or not f.startswith('mmalphapose')
+                   for f, _ in trace.functions)
+    apis = osp.join('mmalphapose', 'apis')
+    # the only file crossing: writers.py -> structures/pose_metainfo.py (first: load)
+    assert list(trace.hops) == [(osp.join(apis, 'writers.py'),
+                                 osp.join('mmalphapose', 'structures', 'pose_metainfo.py'))]
+    assert list(trace.hops.values()) == ['PoseMetainfo.load']
+    assert ids.tolist() == list(range(17))
+
+
+def test_missing_image_is_one_line_exit_2(tmp_path, capsys):
+    assert load_tool().main([str(tmp_path / 'nope.jpg')]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith('error: image') and err.count('\n') == 1
+
+
+@pytest.mark.slow
+def test_demo_frame_path(repo_root, capsys):
+    """The demo on one image: the counts are printed and stay within what
+    the redesign reached (issue 30)."""
+    img = osp.join(repo_root, 'tests', 'data', 'coco', '000000000785.jpg')
+    assert load_tool().main([img]) == 0
+    out = capsys.readouterr().out
+    hops = int(out.split('hops (file -> file, first function called): ')[1].split('\n')[0])
+    funcs = int(out.split('distinct functions: ')[1].split(' ')[0])
+    assert 0 < hops <= 36 and 0 < funcs <= 110, out
+    assert 'threads: 1 (MainThread)' in out
