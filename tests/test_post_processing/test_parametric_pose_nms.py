@@ -145,7 +145,7 @@ def test_wholebody_body_stats_equal_the_body_nms(seed):
         ok = tot > 0
         exp = (inst.keypoints[members, 26:94] * w[..., None]).sum(0)[ok] / tot[ok, None]
         np.testing.assert_allclose(whole.keypoints[g, 26:94][ok], exp, rtol=1e-9)
-    # AlphaPose's all-keypoint statistics rank differently on such scenes
+    # 'all' keeps AlphaPose's all-keypoint statistics; other values are refused
     assert ParametricPoseNMS(metainfo=HALPE_META, person_stats='all').person_stats == 'all'
     with pytest.raises(ValueError, match='person_stats'):
         ParametricPoseNMS(person_stats='face')
