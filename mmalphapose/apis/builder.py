@@ -240,7 +240,7 @@ def build_stages(models: InferenceModels,
     if models.smpl_layer is not None:  # HybrIK + IK, no pose NMS (docs/smpl.md)
         from .smpl_inference import SMPLStage
         return detect, SMPLStage(models.model, models.smpl_layer, tracker, pose_batch, flip,
-                                 True, det_batch, follow_thr)
+                                 True, det_batch, follow_thr, follow=det_frequency > 1)
     predictor = TopdownPredictor(
         models.model, pose_batch, flip, with_embeddings=tracker is not None)
     refiner = build_part_refiner(models.model, part_refine)
@@ -248,4 +248,5 @@ def build_stages(models: InferenceModels,
     steps = ([PartRefineStage(refiner)] if refiner is not None else []) + \
         ([NMSStage(nms)] if nms is not None else []) + \
         ([TrackStage(tracker)] if tracker is not None else [])
-    return detect, PoseStage(predictor, steps, det_batch, follow_thr, with_heatmaps)
+    return detect, PoseStage(predictor, steps, det_batch, follow_thr, with_heatmaps,
+                             follow=det_frequency > 1)

@@ -27,11 +27,7 @@ class TopdownCrop:
 
     def __init__(self, bbox_cs, affine):
         self.bbox_cs, self.affine = bbox_cs, affine
-
-    @property
-    def input_size(self) -> Tuple[int, int]:
-        """(w, h) of the crops."""
-        return self.affine.input_size
+        self.input_size: Tuple[int, int] = affine.input_size  # (w, h) of the crops
 
     @classmethod
     def from_model(cls, model: torch.nn.Module) -> 'TopdownCrop':

@@ -140,14 +140,14 @@ class ONNXDetectorWrapper:
                names: Sequence[str] = (),
                score_thr: Optional[float] = None,
                nms_thr: Optional[float] = None) -> List[Boxes]:
-        score_thr = _pick(score_thr, self.score_thr)
+        score_thr, nms_thr = _pick(score_thr, self.score_thr), _pick(nms_thr, self.nms_thr)
         out = []
         for inst in self.model.predict_images(list(frames), score_thr=score_thr):
             labels = inst.get('labels', None)
             # ONNXPersonDetector gives numpy arrays (bboxes, scores, labels)
             out.append(
                 filter_boxes(inst.bboxes, inst.scores, labels, self.person_id, score_thr,
-                             _pick(nms_thr, self.nms_thr)))
+                             nms_thr))
         return out
 
 

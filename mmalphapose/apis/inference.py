@@ -230,6 +230,8 @@ class TopdownPredictor:
         self.batch_size = max(1, int(batch_size))
         self.crop = TopdownCrop.from_model(model)
         self.metainfo: PoseMetainfo = model.dataset_meta
+        # what predict_crops reads of the samples: the flip pairs
+        self._sample = PoseDataSample(metainfo=dict(flip_indices=self.metainfo['flip_indices']))
         params = list(model.parameters())
         self.device = params[0].device if params else torch.device('cpu')
         # a TopdownPoseEstimator predicts all crops at once (predict_crops);
@@ -284,14 +286,24 @@ class TopdownPredictor:
         crops, centers, scales = self.crop(images, image_ids, bboxes)
         if self.device.type == 'cuda':  # page-locked: the copies below run asynchronously
             crops = crops.pin_memory()
-        forward = self._forward_batched if self.batched else self._forward_samples
         parts = []
         with torch.no_grad():
             for start in range(0, n, self.batch_size):
                 sl = slice(start, min(n, start + self.batch_size))
                 inputs = crops[sl].to(self.device, non_blocking=True)
-                batch = forward(inputs, sl, images, image_ids, centers, scales, img_paths, bboxes,
-                                scores)
+                if self.batched:  # all crops at once, then mapped to the image
+                    data = self.model.data_preprocessor(dict(inputs=inputs, data_samples=None),
+                                                        False)
+                    batch = _numpy_instances(
+                        self.model.predict_crops(
+                            data['inputs'], [self._sample],
+                            flip=self.flip,
+                            with_embeddings=self.with_embeddings))
+                    batch.keypoints = crop_to_image(batch.keypoints, self.crop.input_size,
+                                                    centers[sl], scales[sl])
+                else:
+                    batch = self._forward_samples(inputs, sl, images, image_ids, centers, scales,
+                                                  img_paths, bboxes, scores)
                 if with_heatmaps:
                     batch.heatmaps = self._heatmaps(inputs)
                 parts.append(batch)
@@ -301,19 +313,6 @@ class TopdownPredictor:
         inst.bboxes, inst.bbox_scores = bboxes, scores
         inst.input_centers, inst.input_scales = centers, scales
         return inst
-
-    def _forward_batched(self, inputs: torch.Tensor, sl: slice, images, image_ids, centers,
-                         scales, img_paths, bboxes, scores) -> InstanceData:
-        """``predict_crops`` of the estimator on one batch of crops, mapped to
-        the image; every field float32 numpy."""
-        model = self.model
-        sample = PoseDataSample(metainfo=dict(flip_indices=self.metainfo['flip_indices']))
-        data = model.data_preprocessor(dict(inputs=inputs, data_samples=None), False)
-        inst = model.predict_crops(
-            data['inputs'], [sample], flip=self.flip, with_embeddings=self.with_embeddings)
-        out = _numpy_instances(inst)
-        out.keypoints = crop_to_image(out.keypoints, self.crop.input_size, centers[sl], scales[sl])
-        return out
 
     def _forward_samples(self, inputs: torch.Tensor, sl: slice, images, image_ids, centers,
                          scales, img_paths, bboxes, scores) -> InstanceData:

@@ -26,6 +26,7 @@ import time
 import warnings
 from typing import Dict, Iterator, List, Optional, Union
 
+import numpy as np
 from mmengine.structures import InstanceData
 
 from mmalphapose.registry import INFERENCERS
@@ -179,6 +180,9 @@ class PoseInferencer:
         det_batch = int(pre.get('det_batch', 4))
         track = post.get('track', self.defaults['track'])
         writer = self._writer(vis, post, tracking=track not in (None, 'none', False))
+        kpt_thr = vis.get('kpt_thr')
+        if isinstance(kpt_thr, np.ndarray):  # per keypoint: a tuple (a key of the stage cache)
+            kpt_thr = tuple(kpt_thr.ravel().tolist())
         detect, pose = self._stages(
             det_batch=det_batch,
             det_frequency=int(pre.get('det_frequency', 1)),
@@ -190,7 +194,7 @@ class PoseInferencer:
             pose_nms=post.get('pose_nms', self.defaults['pose_nms']),
             track=track,
             with_heatmaps=bool(vis.get('draw_heatmap', False)),
-            kpt_thr=_hashable(vis.get('kpt_thr')))
+            kpt_thr=kpt_thr)
         webcam = any(s.kind == 'webcam' for s in sources)
         queue_size = int(pre.get('queue_size', 1 if webcam else max(4, 2 * det_batch)))
         stream = run_stages(sources, [detect, pose], int(pre.get('workers', 1)), queue_size)
@@ -300,11 +304,6 @@ def _display_available(show: bool) -> bool:
         warnings.warn('--show ignored: no display (DISPLAY is not set)')
         return False
     return show
-
-
-def _hashable(value):
-    """A per-keypoint threshold array as a tuple (a key of the stage cache)."""
-    return tuple(value.tolist()) if hasattr(value, 'tolist') else value
 
 
 def _datasample(frame, inst: InstanceData) -> PoseDataSample:

@@ -291,7 +291,7 @@ class SMPLStage(PoseStage):
         model / smpl_layer / batch_size / flip / return_vertices: as
             :class:`SMPLPredictor`.
         tracker: a TRACKERS module built with the 29-joint metainfo, or None.
-        frames_per_batch / follow_kpt_thr: as :class:`PoseStage`.
+        frames_per_batch / follow_kpt_thr / follow: as :class:`PoseStage`.
     """
 
     def __init__(self,
@@ -302,12 +302,14 @@ class SMPLStage(PoseStage):
                  flip: Optional[bool] = None,
                  return_vertices: bool = True,
                  frames_per_batch: int = 4,
-                 follow_kpt_thr: float = 0.3):
+                 follow_kpt_thr: float = 0.3,
+                 follow: bool = True):
         super().__init__(
             SMPLPredictor(model, smpl_layer, batch_size, flip, return_vertices),
             [TrackStage(tracker)] if tracker is not None else [],
             frames_per_batch=frames_per_batch,
-            follow_kpt_thr=follow_kpt_thr)
+            follow_kpt_thr=follow_kpt_thr,
+            follow=follow)
 
 
 def draw_smpl(img: np.ndarray,

@@ -31,7 +31,7 @@ from mmengine.structures import InstanceData
 
 from mmalphapose.utils.errors import drop_non_finite
 from .inputs import Frame
-from .pipeline import SourceEnd, SourceStart
+from .pipeline import SourceStart
 
 
 class PoseNMS(Protocol):
@@ -301,6 +301,9 @@ class PoseStage:
         frames_per_batch: frames whose people share one predictor call.
         follow_kpt_thr: keypoint score that counts when following poses.
         with_heatmaps: also keep the heatmaps (for drawing).
+        follow: keep a :class:`PoseFollower` (needed only when the detector
+            skips frames, ``det_frequency > 1``; without it no frame may be
+            ``propagated``).
     """
 
     def __init__(self,
@@ -308,15 +311,17 @@ class PoseStage:
                  steps: Sequence = (),
                  frames_per_batch: int = 4,
                  follow_kpt_thr: float = 0.3,
-                 with_heatmaps: bool = False):
+                 with_heatmaps: bool = False,
+                 follow: bool = True):
         self.predictor, self.steps = predictor, list(steps)
         self.frames_per_batch = max(1, frames_per_batch)
         self.with_heatmaps = with_heatmaps
-        self.follower = PoseFollower(follow_kpt_thr)
+        self.follower = PoseFollower(follow_kpt_thr) if follow else None
 
     def reset(self) -> None:
         """A new input starts: forget the followed poses and the tracks."""
-        self.follower.reset()
+        if self.follower is not None:
+            self.follower.reset()
         for step in self.steps:
             step.reset()
 
@@ -341,7 +346,8 @@ class PoseStage:
             for step in self.steps:
                 inst = step(frame, inst)
             frame.instances = inst
-            self.follower.observe(frame, inst)
+            if self.follower is not None:
+                self.follower.observe(frame, inst)
         return frames
 
     def __call__(self, items: Iterable) -> Iterator:

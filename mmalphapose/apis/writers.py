@@ -47,11 +47,6 @@ def atomic_write_json(path: str, obj) -> None:
     _io.atomic_write_json(path, obj, durable=False)
 
 
-def atomic_write_text(path: str, text: str) -> None:
-    """Write ``text`` atomically (:mod:`mmalphapose.utils.io`, no fsync per file)."""
-    _io.atomic_write_text(path, text, durable=False)
-
-
 def keypoint_parts(metainfo: dict) -> Dict[str, List[int]]:
     """Keypoint ids per part (body, foot, face, left_hand, right_hand; empty
     lists for the parts the dataset lacks), from :class:`PoseMetainfo`."""
@@ -195,8 +190,10 @@ class ResultWriter:
         entry = {'version': 'AlphaPose v0.3', key: [{field: _flat(joints[i])} for i in range(n)]}
         text = json.dumps(entry)
         self.records[name] = text
-        atomic_write_text(
-            osp.join(self.out_dir, f'{self.stem}_sep-json', f'{osp.splitext(name)[0]}.json'), text)
+        _io.atomic_write_text(
+            osp.join(self.out_dir, f'{self.stem}_sep-json', f'{osp.splitext(name)[0]}.json'),
+            text,
+            durable=False)
 
     def _add_open(self, name, frame_id, inst, n, kpts, scores):
         self._add_cmu(name, frame_id, inst, n, kpts, scores, 'people', 'pose_keypoints_2d')
@@ -253,11 +250,13 @@ class ResultWriter:
                 frames=self.records)
             atomic_write_json(self.json_path, index)
         elif isinstance(self.records, dict):
-            atomic_write_text(
+            _io.atomic_write_text(
                 self.json_path,
-                '{' + ', '.join(f'{json.dumps(k)}: {v}' for k, v in self.records.items()) + '}')
+                '{' + ', '.join(f'{json.dumps(k)}: {v}' for k, v in self.records.items()) + '}',
+                durable=False)
         else:  # byte for byte what json.dump(list_of_records) writes
-            atomic_write_text(self.json_path, '[' + ', '.join(self.records) + ']')
+            _io.atomic_write_text(self.json_path, '[' + ', '.join(self.records) + ']',
+                                  durable=False)
         if self._jsonl is not None:
             self._jsonl.close()
             self._jsonl = None
@@ -413,8 +412,9 @@ class FrameWriter:
         self.written: List[str] = []  # the paths of the finished inputs' files
         self.errors: List[str] = []  # frames that could not be read (skipped)
 
-    def __call__(self, item) -> Optional[Tuple[object, InstanceData, Optional[str],
-                                              Optional[np.ndarray]]]:
+    def __call__(
+            self,
+            item) -> Optional[Tuple[object, InstanceData, Optional[str], Optional[np.ndarray]]]:
         """Write one item of the stream; returns ``(frame, instances, stem,
         drawing or None)`` for a processed frame, None for a marker or an
         unreadable frame (logged and counted in ``errors``)."""
@@ -428,8 +428,9 @@ class FrameWriter:
         if frame.img is None:
             self.errors.append(str(frame.error))
             warnings.warn(f'skipping unreadable frame: {frame.error}')
-            print_log(
-                f'skipping unreadable frame: {frame.error}', logger='current', level=logging.WARNING)
+            print_log(f'skipping unreadable frame: {frame.error}',
+                      logger='current',
+                      level=logging.WARNING)
             return None
         inst = frame.instances if frame.instances is not None else InstanceData()
         stem = self.outputs.write_json(frame, inst)

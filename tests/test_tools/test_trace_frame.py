@@ -21,7 +21,8 @@ def test_counts_package_functions_and_file_crossings():
     from mmalphapose.apis import stages, writers
     from mmalphapose.structures import PoseMetainfo
     tool = load_tool()
-    meta = PoseMetainfo.load(dict(from_file=osp.join(ROOT, 'configs', '_base_', 'datasets', 'coco.py')))
+    coco = osp.join(ROOT, 'configs', '_base_', 'datasets', 'coco.py')
+    meta = PoseMetainfo.load(dict(from_file=coco))
     inst = type('I', (), {'__contains__': lambda self, k: False, '__len__': lambda self: 2})()
     with tool.FrameTrace() as trace:
         stages.person_keys(inst)  # from this test file: a function, no hop

@@ -31,11 +31,10 @@ from typing import Dict, List, Tuple
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 
 try:
-    import mmalphapose  # noqa: F401
+    import mmalphapose
 except ImportError:  # a checkout without an install
     sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-
-import mmalphapose  # noqa: E402
+    import mmalphapose
 
 PACKAGE = osp.dirname(osp.abspath(mmalphapose.__file__))
 
