@@ -81,3 +81,21 @@ def test_a_missing_package_of_the_config_is_one_line(monkeypatch):
     with pytest.raises(ImportError, match=r'needs mmdet .*mmdet\.ResNet.*pip install mmdet'):
         check_scopes(cfg, 'hybrik.py')
     check_scopes(dict(type='TopdownPoseEstimator', backbone=dict(type='ResNet')), 'x.py')
+
+
+@pytest.mark.parametrize('det_frequency', [1, 3])
+def test_poses_are_followed_only_when_the_detector_skips_frames(monkeypatch, det_frequency):
+    from mmalphapose.apis import builder
+    monkeypatch.setattr(builder, 'TopdownPredictor', lambda *a, **k: _Predictor())
+    models = builder.InferenceModels(_Model(dict()), {}, None, None, 'x.py', None)
+    detect, pose = builder.build_stages(
+        models, det_frequency=det_frequency, pose_nms='none', track='none')
+    assert detect.det_frequency == det_frequency
+    assert (pose.follower is not None) == (det_frequency > 1)
+    frame = Frame(Source('video', 'x'), 0, '0.jpg', np.zeros((20, 20, 3), np.uint8))
+    frame.bboxes = np.array([[1, 2, 5, 6]], np.float32)
+    frame.bbox_scores = np.ones(1, np.float32)
+    pose.reset()
+    pose.process([frame])
+    assert len(frame.instances) == 1
+    assert (pose.follower is not None and pose.follower.last_index == 0) == (det_frequency > 1)
