@@ -63,13 +63,30 @@ class _Registry:
 
 
 class _EasyDict(dict):
-    """Stand-in for ``easydict.EasyDict`` (attribute access to a dict)."""
+    """Stand-in for ``easydict.EasyDict``: attribute access to a dict, nested
+    dicts (also inside lists) converted as EasyDict does."""
+
+    def __init__(self, d=None, **kwargs):
+        super().__init__()
+        for key, val in dict(d or {}, **kwargs).items():
+            self[key] = self._wrap(val)
+
+    @classmethod
+    def _wrap(cls, val):
+        if isinstance(val, dict) and not isinstance(val, cls):
+            return cls(val)
+        if isinstance(val, (list, tuple)):
+            return type(val)(cls._wrap(v) for v in val)
+        return val
 
     def __getattr__(self, name):
         try:
             return self[name]
         except KeyError as exc:
             raise AttributeError(name) from exc
+
+    def __setattr__(self, name, val):
+        self[name] = self._wrap(val)
 
 
 class _NoPretrained:

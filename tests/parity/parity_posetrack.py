@@ -141,8 +141,8 @@ def test_posetrack_numbers_match_poseval(poseval, tmp_path):
     rows += [('MOTA', 100 * ours_cut['MOTA'], mot['mota'][0, n]),
              ('Precision', 100 * ours_cut['Precision'], mot['pre'][0, n]),
              ('Recall', 100 * ours_cut['Recall'], mot['rec'][0, n])]
-    print('ours vs poseval:', ', '.join(f'{k} {a:.2f}/{b:.2f}' for k, a, b in rows
-                                          if '/' not in k))
+    print('ours vs poseval:',
+          ', '.join(f'{k} {a:.2f}/{b:.2f}' for k, a, b in rows if '/' not in k))
     assert 5 < ap_all[n, 0] < 99 and mot['mota'][0, n] < 99  # errors of every kind
     bad = [(k, a, b) for k, a, b in rows if not abs(a - b) < 1e-6 * max(1., abs(b))]
     assert not bad, bad
