@@ -490,10 +490,10 @@ ANN_FILES = {'coco': 'coco/test_coco.json', 'halpe26': 'halpe/test_halpe.json',
              'coco-wholebody': 'coco_wholebody/test_coco_wholebody.json'}
 
 
-def _edge_cases(data, area_zero=True):
+def _edge_cases(data):
     """Copies of real annotations with what the loaders filter on changed:
     v between 0 and 1 (0.2, 0.35, 0.5), num_keypoints 0, every v below 0.35,
-    zero-width box, crowd, all-zero keypoints, area 0 (``area_zero``)."""
+    zero-width box, crowd, all-zero keypoints, area 0."""
     anns = data['annotations']
     next_id = max(a['id'] for a in anns) + 1
     kp_fields = [f for f in ('keypoints', 'foot_kpts', 'face_kpts', 'lefthand_kpts',
@@ -525,8 +525,7 @@ def _edge_cases(data, area_zero=True):
     b = copy(real[0])
     for f in kp_fields:
         b[f] = [0] * len(b[f])
-    if area_zero:
-        copy(real[1], area=0)
+    copy(real[1], area=0)
     return data
 
 
@@ -548,12 +547,12 @@ def _order(rec):
     return (img_id, tuple(np.round(box, 3)), tuple(vis), tuple(kpts.ravel()))
 
 
-def _compare_kept(ap, kind, tmp_path, monkeypatch, area_zero):
+def _compare_kept(ap, kind, tmp_path, monkeypatch):
     from mmalphapose.registry import DATASETS
     cfg_path, yaml_rel = DATASET_CONFIGS[kind]
     cfg, y = _load(ap, cfg_path, yaml_rel)
     with open(osp.join(ROOT, 'tests', 'data', ANN_FILES[kind])) as f:
-        data = _edge_cases(json.load(f), area_zero)
+        data = _edge_cases(json.load(f))
     path = str(tmp_path / 'ann.json')
     with open(path, 'w') as f:
         json.dump(data, f)
@@ -576,15 +575,8 @@ def _compare_kept(ap, kind, tmp_path, monkeypatch, area_zero):
 def test_dataset_filters_match_check_load_keypoints(ap, kind, tmp_path, monkeypatch):
     """Which annotations are kept (v >= 0.35 on whole-body / Halpe,
     num_keypoints == 0 skipped, no visible keypoint, zero-area box, crowd,
-    all-zero keypoints), and their boxes, keypoints and visibilities, against
+    all-zero keypoints, an ``area: 0`` record with a good box: skipped by
+    mscoco.py:86 only), and their boxes, keypoints and visibilities, against
     the yaml's dataset class ``_check_load_keypoints`` on a JSON built from
-    tests/data (an ``area: 0`` record with a good box too, except on COCO:
-    see the next test)."""
-    _compare_kept(ap, kind, tmp_path, monkeypatch, area_zero=kind != 'coco')
-
-
-@pytest.mark.xfail(strict=True, reason='known difference (docs/parity.md): AlphaPose\'s '
-                   'mscoco.py:86 skips a COCO annotation whose "area" field is 0 even when its '
-                   'box is good; CocoDataset keeps it')
-def test_coco_area_zero_record(ap, tmp_path, monkeypatch):
-    _compare_kept(ap, 'coco', tmp_path, monkeypatch, area_zero=True)
+    tests/data."""
+    _compare_kept(ap, kind, tmp_path, monkeypatch)

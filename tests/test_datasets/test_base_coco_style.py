@@ -195,3 +195,21 @@ def test_alphapose_visibility_threshold_and_num_keypoints_zero(tmp_path, data_ro
     assert by_id(plain, other['id']) is not None
     assert by_id(exact, other['id']) is None
     assert exact.skip_stats.get('num_keypoints_0') == 1
+
+
+def test_skip_zero_area_field_as_alphapose_mscoco(tmp_path, data_root):
+    """skip_zero_area drops an annotation whose "area" field is 0 although
+    its box is good (AlphaPose's mscoco.py:86); off by default."""
+    data = _coco(data_root)
+    for a in data['annotations']:
+        a['iscrowd'] = 0
+    ann = next(a for a in data['annotations'] if a['num_keypoints'] > 0)
+    ann['area'] = 0
+    path = _write(tmp_path, data)
+    plain = _build(CocoDataset, path, data_root)
+    exact = _build(CocoDataset, path, data_root, filter_cfg=dict(skip_zero_area=True))
+    ids = [exact.get_data_info(j)['id'] for j in range(len(exact))]
+    assert ann['id'] not in ids
+    assert ann['id'] in [plain.get_data_info(j)['id'] for j in range(len(plain))]
+    assert len(plain) == len(exact) + 1
+    assert exact.skip_stats.get('area_0') == 1

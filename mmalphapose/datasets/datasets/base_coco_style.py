@@ -71,7 +71,10 @@ class BaseCocoStyleDataset(BaseDataset):
             annotation whose ``num_keypoints`` field is 0, as AlphaPose's
             loaders do, e.g. ``coco_wholebody.py:104``; COCO-WholeBody counts
             only body keypoints there, so face/hand-only people are
-            dropped; default False).
+            dropped; default False), ``skip_zero_area`` (with
+            ``filter_empty_gt``, skip an annotation whose ``area`` field is
+            <= 0 even when its box is good, as AlphaPose's COCO loader,
+            ``mscoco.py:86``; default False).
     """
 
     METAINFO: dict = dict(from_file='configs/_base_/datasets/coco.py')
@@ -228,6 +231,9 @@ class BaseCocoStyleDataset(BaseDataset):
             if self.filter_cfg.get('skip_zero_num_keypoints') and \
                     ann.get('num_keypoints') == 0:
                 self._skip('num_keypoints_0')
+                return None
+            if self.filter_cfg.get('skip_zero_area') and ann.get('area', 1) <= 0:
+                self._skip('area_0')
                 return None
         bbox = self._clip_box(ann['bbox'], img['ori_shape'], ann_id, inclusive=True)
         if bbox[0, 2] <= bbox[0, 0] or bbox[0, 3] <= bbox[0, 1]:

@@ -72,7 +72,8 @@ train_dataloader = dict(
         data_root=data_root,
         ann_file='annotations/person_keypoints_train2017.json',
         data_prefix=dict(img='train2017/'),
-        filter_cfg=dict(skip_zero_num_keypoints=True),  # as AlphaPose's mscoco.py:88
+        # as AlphaPose's mscoco.py:86-89 (its "area" field; the box is checked anyway)
+        filter_cfg=dict(skip_zero_num_keypoints=True, skip_zero_area=True),
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=32,
