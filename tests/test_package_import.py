@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -36,6 +38,7 @@ def test_import_pulls_neither_torch_nor_the_runner():
     assert out['version'].count('.') == 2
 
 
+@pytest.mark.slow  # > 5 s (a fresh process or a training run): CI runs it in .ci/run
 def test_import_leaves_mmengine_checkpoint_loading_alone():
     """mmengine's local loader and HistoryBuffer pickling are untouched by the
     imports; the explicit call changes both, and a second call changes nothing."""
@@ -63,6 +66,7 @@ def test_import_leaves_mmengine_checkpoint_loading_alone():
     assert out['idempotent']
 
 
+@pytest.mark.slow  # > 5 s (a fresh process or a training run): CI runs it in .ci/run
 def test_alphapose_is_resolved_lazily():
     """``mmalphapose.AlphaPose`` is looked up in ``mmalphapose.apis`` on first
     access only; unknown names raise AttributeError."""

@@ -4,6 +4,7 @@ import json
 import os.path as osp
 
 import numpy as np
+import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
@@ -34,6 +35,7 @@ def _pseudo_labels(data_root, out):
         json.dump(gt, f)
 
 
+@pytest.mark.slow  # > 5 s (a fresh process or a training run): CI runs it in .ci/run
 def test_hook_in_runner_reweights_and_trains(data_root, tmp_path):
     ann = str(tmp_path / 'pseudo.json')
     _pseudo_labels(data_root, ann)

@@ -73,6 +73,7 @@ def test_mmdet_type_resolves_and_rtmdet_forward():
     assert len(cls_scores) == 3 and cls_scores[0].shape[1] == 80
 
 
+@pytest.mark.slow  # > 5 s (a fresh process or a training run): CI runs it in .ci/run
 def test_custom_imports_from_another_projects_config(tmp_path):
     """An MMDet/MMPose-style config (other default scope) uses our modules."""
     cfg_file = tmp_path / 'other_project_cfg.py'

@@ -106,6 +106,7 @@ print(json.dumps(truth))
 '''
 
 
+@pytest.mark.slow  # > 5 s (a fresh process or a training run): CI runs it in .ci/run
 @pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs os.fork')
 def test_every_registered_name_resolves_through_locations():
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import torch
 from mmengine.config import Config
 
@@ -33,6 +34,7 @@ def test_bright_spot_head_finds_the_dot():
     assert head((crop, )).shape == (2, 3, 16, 12)
 
 
+@pytest.mark.slow  # > 5 s (a fresh process or a training run): CI runs it in .ci/run
 def test_written_config_builds_in_a_fresh_process(tmp_path):
     """The config carries its own custom_imports and a packaged metainfo file."""
     path = write_standin_config(str(tmp_path), 26, 'halpe26', input_size=(32, 48))

@@ -121,6 +121,7 @@ def _ours(k=17, conv_dim=128):
                 decoder=dict(type='SIKRLabel', input_size=(64, 64), heatmap_size=(16, 16)))))
 
 
+@pytest.mark.slow  # > 5 s (a fresh process or a training run): CI runs it in .ci/run
 @pytest.mark.parametrize('prefix', ['', 'module.'])
 def test_convert_and_outputs_equal(tmp_path, prefix):
     ap = APFastPose()

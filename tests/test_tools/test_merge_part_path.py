@@ -37,6 +37,7 @@ def _model(backbone: str, k: int, head: str = 'FastPoseHeatmapHead', **head_kw):
     return m.eval()
 
 
+@pytest.mark.slow  # > 5 s (a fresh process or a training run): CI runs it in .ci/run
 def test_merged_model_reproduces_both_sources(tmp_path):
     body, whole = _model('MoveNetFPN', 5), _model('MoveNetFPN', 9)
     # both students keep MoveNet's stem and first stages: make them equal, as trained

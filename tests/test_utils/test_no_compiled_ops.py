@@ -4,6 +4,8 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 BLOCKER = r'''
@@ -25,6 +27,7 @@ runpy.run_path(r'%s', run_name='__main__')
 '''
 
 
+@pytest.mark.slow  # > 5 s (a fresh process or a training run): CI runs it in .ci/run
 def test_import_and_forward_without_compiled_ops():
     code = BLOCKER % osp.join(REPO, 'tests', 'smoke_core.py')
     res = subprocess.run([sys.executable, '-c', code],

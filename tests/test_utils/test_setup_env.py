@@ -5,9 +5,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+@pytest.mark.slow  # > 5 s (a fresh process or a training run): CI runs it in .ci/run
 def test_register_all_modules_sets_up_the_process():
     code = ('import json\n'
             'from mmengine.registry import DefaultScope\n'

@@ -79,13 +79,13 @@ def _svd_rotation(rest: Tensor, target: Tensor) -> Tensor:
     correlation matrix is all zero."""
     s = rest.transpose(1, 2) @ target  # (B,3,3) = sum rest_i target_i^T
     zero = s.sum((1, 2)) == 0
-    u, _, vh = torch.linalg.svd(torch.where(zero[:, None, None], torch.eye(3, dtype=s.dtype,
-                                                                            device=s.device), s))
+    eye = torch.eye(3, dtype=s.dtype, device=s.device)
+    u, _, vh = torch.linalg.svd(torch.where(zero[:, None, None], eye, s))
     v = vh.transpose(1, 2)
     det = torch.det(v @ u.transpose(1, 2))
     fix = torch.diag_embed(torch.stack([torch.ones_like(det), torch.ones_like(det), det], -1))
     rot = v @ fix @ u.transpose(1, 2)
-    return torch.where(zero[:, None, None], torch.eye(3, dtype=s.dtype, device=s.device), rot)
+    return torch.where(zero[:, None, None], eye, rot)
 
 
 def _pelvis_swing_twist(rel_pose: Tensor, rel_rest: Tensor, spine: int,
