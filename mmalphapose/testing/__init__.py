@@ -13,12 +13,15 @@ instead of from each other:
 - :mod:`.reference_pose_nms`: a loop-per-pose oracle of AlphaPose's
   parametric pose NMS (:func:`reference_pose_nms`);
 - :mod:`.mp4_faststart`: move an MP4's index before its data
-  (:func:`faststart`).
+  (:func:`faststart`);
+- :mod:`.captured_logs`: point mmengine's loggers at the stderr pytest
+  captures now (:func:`log_to_current_stderr`).
 
 Importing :mod:`.standin_models` (this package does) registers its two
 stand-in modules in ``mmalphapose.registry.MODELS``; the configs written by
 :func:`write_standin_config` import it through ``custom_imports``.
 """
+from .captured_logs import log_to_current_stderr
 from .mp4_faststart import faststart
 from .pose_samples import make_samples
 from .reference_pose_nms import reference_pose_nms
@@ -27,6 +30,7 @@ from .standin_models import (BrightSpotHead, StandInIdentityBackbone, dots_image
 from .tracking_sequences import load_real_poses, make_sequence, run_tracker
 
 __all__ = [
-    'faststart', 'make_samples', 'reference_pose_nms', 'BrightSpotHead', 'StandInIdentityBackbone',
-    'dots_image', 'write_standin_config', 'load_real_poses', 'make_sequence', 'run_tracker'
+    'log_to_current_stderr', 'faststart', 'make_samples', 'reference_pose_nms', 'BrightSpotHead',
+    'StandInIdentityBackbone', 'dots_image', 'write_standin_config', 'load_real_poses',
+    'make_sequence', 'run_tracker'
 ]

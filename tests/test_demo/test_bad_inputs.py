@@ -3,17 +3,15 @@ the demo command line: per case the message, the exit code, and that the good
 inputs beside the bad one were processed (docs/output_formats.md, README
 "Errors")."""
 import json
-import logging
 import os
 import os.path as osp
 import shutil
-import sys
 
 import numpy as np
 import pytest
 
 from mmalphapose.apis import cli
-from mmalphapose.testing import write_standin_config
+from mmalphapose.testing import log_to_current_stderr, write_standin_config
 
 BAD = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data', 'bad')
 _CACHE = {}
@@ -48,22 +46,12 @@ def demo(standin, tmp_path, monkeypatch, capsys):
         if '--det-config' not in argv and '--detfile' not in argv:
             argv += ['--det-config', 'none']
         capsys.readouterr()
-        _log_to_current_stderr()
+        log_to_current_stderr()
         rc = cli.main(argv)
         res = capsys.readouterr()
         return rc, res.out, res.err, out
 
     return run
-
-
-def _log_to_current_stderr():
-    """mmengine's loggers keep the stderr of the test that made them; point
-    them at this test's (captured) stderr."""
-    from mmengine.logging import MMLogger
-    for logger in MMLogger._instance_dict.values():
-        for handler in logger.handlers:
-            if type(handler) is logging.StreamHandler:
-                handler.stream = sys.stderr
 
 
 def _beside_good(tmp_path, bad: str, good: str = 'good.png') -> str:

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from mmalphapose.apis import cli
-from mmalphapose.testing import write_standin_config
+from mmalphapose.testing import log_to_current_stderr, write_standin_config
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 BAD = osp.join(REPO, 'tests', 'data', 'bad')
@@ -36,18 +36,6 @@ def write_video(path: str, pattern: str, size=(160, 120), fps: float = 10.0) -> 
 
 GAP = 'p' * 10 + '.' * 6 + 'p' * 10  # the pattern of issue 28 item 1
 ALTERNATING = 'p.' * 8
-
-
-def _log_to_current_stderr():
-    """mmengine's loggers keep the stderr of the test that made them; point
-    them at this test's (captured) stderr."""
-    import logging
-
-    from mmengine.logging import MMLogger
-    for logger in MMLogger._instance_dict.values():
-        for handler in logger.handlers:
-            if type(handler) is logging.StreamHandler:
-                handler.stream = sys.stderr
 
 
 def _frames(json_path: str) -> set:
@@ -78,7 +66,7 @@ def test_frames_without_people_keep_every_frame(standin, tmp_path, capsys, patte
     frames), frames batched with people, pose NMS and tracking."""
     video = write_video(str(tmp_path / 'v.mp4'), pattern)
     out = str(tmp_path / 'out')
-    _log_to_current_stderr()
+    log_to_current_stderr()
     rc = cli.main([
         video, '--pose-config', standin, '--detfile',
         _detfile(str(tmp_path / 'dets.json'), pattern), '--track', track, '--workers', workers,
@@ -103,7 +91,7 @@ def test_folder_and_list_with_bad_entries_keep_the_good_ones(standin, tmp_path, 
     listing.write_text(f'{folder}/good.png\nmissing.mp4\nmissing.jpg\n')
     for inp, stem in ((folder, 'in'), (listing, 'l')):
         out = str(tmp_path / f'out_{stem}')
-        _log_to_current_stderr()
+        log_to_current_stderr()
         rc = cli.main([
             str(inp), '--pose-config', standin, '--det-config', 'none', '--out-dir', out,
             '--no-save-vis'
@@ -191,7 +179,7 @@ def test_default_model_tracks_across_frames_without_people(tmp_path, capsys):
     video = write_video(str(tmp_path / 'gap.mp4'), GAP, size=(320, 240))
     for track, workers in (('pose-aware', '1'), ('poseflow', '0')):
         out = str(tmp_path / f'out_{track}')
-        _log_to_current_stderr()
+        log_to_current_stderr()
         rc = cli.main([
             video, '--track', track, '--workers', workers, '--out-dir', out, '--no-save-video',
             '--no-save-vis'
