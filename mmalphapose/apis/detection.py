@@ -7,7 +7,8 @@ constructor's), never changes of the detector object:
 
 * :class:`MMDetPersonDetector` — any mmdet detector (config + checkpoint);
   mmdet is imported lazily.
-* :class:`ONNXDetectorWrapper` — our bundled ``ONNXPersonDetector`` (no mmdet).
+* ``ONNXPersonDetector`` (``models/detectors``) — our bundled NanoDet (no
+  mmdet), built from its detection config; it has ``detect`` itself.
 * :class:`DetFilePersonDetector` — boxes from a detection JSON: AlphaPose
   ``--detfile`` (``image_id`` = file name, ``bbox`` xywh, ``score``;
   alphapose/utils/file_detector.py:70-78)
@@ -23,7 +24,7 @@ import numpy as np
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from mmalphapose.post_processing.box_nms import box_nms
+from mmalphapose.post_processing.box_nms import filter_boxes
 from mmalphapose.utils import import_mmdet, to_numpy
 
 Boxes = Tuple[np.ndarray, np.ndarray]
@@ -39,34 +40,6 @@ class PersonDetector(Protocol):
                score_thr: Optional[float] = None,
                nms_thr: Optional[float] = None) -> List[Boxes]:
         """Person boxes (n,4) xyxy and scores (n,) of each frame."""
-
-
-def filter_boxes(bboxes: np.ndarray,
-                 scores: np.ndarray,
-                 labels: Optional[np.ndarray],
-                 person_id: int,
-                 score_thr: float,
-                 nms_thr: Optional[float],
-                 img_shape: Optional[Tuple[int, int]] = None) -> Boxes:
-    """Keep valid person boxes above ``score_thr`` (+ optional NMS).
-
-    Boxes (n,4) xyxy that are not finite, have no area or (with ``img_shape``
-    = (h, w)) lie wholly outside the image are dropped.
-    """
-    bboxes = np.asarray(bboxes, dtype=np.float32).reshape(-1, 4)
-    scores = np.asarray(scores, dtype=np.float32).reshape(-1)
-    keep = np.isfinite(bboxes).all(1) & np.isfinite(scores) & (scores >= score_thr)
-    keep &= (bboxes[:, 2] > bboxes[:, 0]) & (bboxes[:, 3] > bboxes[:, 1])
-    if img_shape is not None:
-        h, w = img_shape[:2]
-        keep &= (bboxes[:, 2] > 0) & (bboxes[:, 3] > 0) & (bboxes[:, 0] < w) & (bboxes[:, 1] < h)
-    if labels is not None:
-        keep &= np.asarray(labels).reshape(-1) == person_id
-    bboxes, scores = bboxes[keep], scores[keep]
-    if nms_thr is not None and nms_thr < 1 and len(bboxes) > 1:
-        idx = box_nms(bboxes, scores, nms_thr)
-        bboxes, scores = bboxes[idx], scores[idx]
-    return bboxes, scores
 
 
 def _pick(value, default):
@@ -108,46 +81,6 @@ class MMDetPersonDetector:
                 filter_boxes(
                     to_numpy(pred.bboxes), to_numpy(pred.scores), to_numpy(pred.labels),
                     self.person_id, _pick(score_thr, self.score_thr), _pick(nms_thr, self.nms_thr)))
-        return out
-
-
-class ONNXDetectorWrapper:
-    """Our ``ONNXPersonDetector`` (MODELS) built from a detection config."""
-
-    def __init__(self,
-                 config: Config,
-                 checkpoint: Optional[str] = None,
-                 person_id: int = 0,
-                 score_thr: float = 0.3,
-                 nms_thr: Optional[float] = None,
-                 name: str = 'onnx',
-                 options: Optional[dict] = None):
-        from mmalphapose.registry import MODELS
-        from mmalphapose.utils.resources import resolve_resource
-        model_cfg = dict(config.model, **(options or {}))
-        if checkpoint:
-            model_cfg['model_path'] = checkpoint
-        if model_cfg.get('model_path'):
-            model_cfg['model_path'] = resolve_resource(model_cfg['model_path'],
-                                                       'ONNX detector file')
-        with DefaultScope.overwrite_default_scope('mmalphapose'):
-            self.model = MODELS.build(model_cfg)
-        self.person_id, self.score_thr, self.nms_thr = person_id, score_thr, nms_thr
-        self.name = name
-
-    def detect(self,
-               frames: Sequence[np.ndarray],
-               names: Sequence[str] = (),
-               score_thr: Optional[float] = None,
-               nms_thr: Optional[float] = None) -> List[Boxes]:
-        score_thr, nms_thr = _pick(score_thr, self.score_thr), _pick(nms_thr, self.nms_thr)
-        out = []
-        for inst in self.model.predict_images(list(frames), score_thr=score_thr):
-            labels = inst.get('labels', None)
-            # ONNXPersonDetector gives numpy arrays (bboxes, scores, labels)
-            out.append(
-                filter_boxes(inst.bboxes, inst.scores, labels, self.person_id, score_thr,
-                             nms_thr))
         return out
 
 
@@ -276,20 +209,38 @@ def build_person_detector(det_config: Optional[str] = None,
     if model_type.split('.')[-1] == 'ONNXPersonDetector':
         if str(device).startswith('cuda'):  # onnxruntime's CUDA provider
             options = dict(options or {}, device=str(device))
-        return ONNXDetectorWrapper(
-            cfg,
-            det_checkpoint,
-            person_id,
-            score_thr,
-            nms_thr,
-            name=f'onnx:{osp.basename(det_config)}',
-            options=options)
+        return build_onnx_detector(cfg, det_checkpoint, person_id, score_thr, nms_thr,
+                                   f'onnx:{osp.basename(det_config)}', options)
     if not det_checkpoint and not cfg.get('load_from'):
         warn_random_detector(det_config)
     detector = MMDetPersonDetector(det_config, det_checkpoint, device, person_id, score_thr,
                                    nms_thr)
     if not det_checkpoint and not cfg.get('load_from'):
         detector.name += ' (RANDOM WEIGHTS)'
+    return detector
+
+
+def build_onnx_detector(config: Config,
+                        checkpoint: Optional[str] = None,
+                        person_id: int = 0,
+                        score_thr: float = 0.3,
+                        nms_thr: Optional[float] = None,
+                        name: str = 'onnx',
+                        options: Optional[dict] = None):
+    """Our ``ONNXPersonDetector`` (MODELS) from a detection config, with this
+    run's person class, thresholds and ``options`` (e.g. ``num_threads``);
+    it is the ``PersonDetector`` itself (its ``detect``)."""
+    from mmalphapose.registry import MODELS
+    from mmalphapose.utils.resources import resolve_resource
+    model_cfg = dict(config.model, **(options or {}))
+    model_cfg.update(person_class=person_id, score_thr=score_thr, nms_thr=nms_thr)
+    if checkpoint:
+        model_cfg['model_path'] = checkpoint
+    if model_cfg.get('model_path'):
+        model_cfg['model_path'] = resolve_resource(model_cfg['model_path'], 'ONNX detector file')
+    with DefaultScope.overwrite_default_scope('mmalphapose'):
+        detector = MODELS.build(model_cfg)
+    detector.name = name
     return detector
 
 

@@ -76,6 +76,9 @@ def test_bundled_onnx_detector_finds_people(data_root):
     if not (osp.isfile(cfg) and osp.isfile(onnx)):
         pytest.skip('bundled ONNX detector not present')
     det = build_person_detector(cfg, onnx, score_thr=0.3)
+    # the detector model is the pipeline's detector itself (no wrapper)
+    assert type(det).__name__ == 'ONNXPersonDetector' and det.name == \
+        'onnx:nanodet-m_onnx_person-416.py' and det.score_thr == 0.3
     imgs = [
         cv2.imread(f'{data_root}/coco/000000197388.jpg'),
         cv2.imread(f'{data_root}/coco/000000000785.jpg')

@@ -79,3 +79,23 @@ def test_predict_mmdet_style_and_gray():
     assert len(res.bboxes) >= 1
     with pytest.raises(FileNotFoundError):
         det.predict('does/not/exist.jpg')
+
+
+def test_detect_is_the_pipeline_protocol():
+    """``detect``: float32 (n,4) boxes and (n,) scores per frame, the person
+    class only, thresholds per call (default: the constructor's) and the
+    extra NMS ``nms_thr``; the same boxes as predict_images' person boxes."""
+    det = ONNXPersonDetector(MODEL, score_thr=0.3, person_only=False)
+    imgs = [cv2.imread(osp.join(COCO, n)) for n in ('000000197388.jpg', '000000000785.jpg')]
+    out = det.detect(imgs, ['a', 'b'])
+    assert len(out) == 2
+    for (boxes, scores), inst in zip(out, det.predict_images(imgs)):
+        assert boxes.dtype == scores.dtype == np.float32 and boxes.shape == (len(scores), 4)
+        person = inst.labels == 0
+        np.testing.assert_array_equal(boxes, inst.bboxes[person])
+        assert len(boxes) < len(inst.bboxes) or (inst.labels == 0).all()
+    many = det.detect(imgs[:1], score_thr=0.05)[0][1]
+    assert len(many) > len(out[0][1]) and (many >= 0.05).all()
+    fewer = det.detect(imgs[:1], score_thr=0.05, nms_thr=0.1)[0][1]
+    assert 0 < len(fewer) < len(many)
+    assert det.detect([])[0:] == []

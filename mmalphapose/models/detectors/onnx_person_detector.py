@@ -6,26 +6,27 @@ for every side (left, top, right, bottom) a distribution over 11 bins whose
 expectation times the stride is the distance from the cell centre
 ``((i + 0.5) * stride, (j + 0.5) * stride)``. Boxes are mapped back to the
 original image by undoing the plain (non letter-boxed) resize.
+
+The detector is also the pipeline's person detector: :meth:`detect` is the
+``PersonDetector`` protocol of ``apis/detection.py``.
 """
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.structures import InstanceData
 
-from mmalphapose.post_processing.box_nms import box_nms
+from mmalphapose.post_processing.box_nms import box_nms, filter_boxes
 from mmalphapose.registry import MODELS
 from mmalphapose.utils.onnx import create_onnx_session
-
-
-def _softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    x = x - x.max(axis=axis, keepdims=True)
-    e = np.exp(x)
-    return e / e.sum(axis=axis, keepdims=True)
 
 
 @MODELS.register_module()
 class ONNXPersonDetector:
     """NanoDet-style ONNX detector returning person boxes.
+
+    Attributes:
+        name: what the run reports as its detector (``build_person_detector``
+            sets ``'onnx:<config>'``).
 
     Args:
         model_path: the ``.onnx`` file (e.g. ``checkpoints/nanodet.onnx``).
@@ -36,12 +37,16 @@ class ONNXPersonDetector:
         score_thr: keep boxes scoring at least this.
         nms_iou_thr: IoU threshold of the NMS.
         max_per_img: keep at most this many boxes per image.
-        person_class: class index of "person" (0 in COCO-80 order).
+        person_class: class index of "person" (0 in COCO-80 order); the
+            class :meth:`detect` keeps.
         person_only: drop all other classes.
+        nms_thr: extra NMS IoU of :meth:`detect` (the run's ``--nms-thr``;
+            None: none).
         num_threads: onnxruntime intra-op threads (0 = default).
         device: ``'cpu'`` or ``'cuda[:i]'``: onnxruntime's CUDA provider
             when installed (``utils.onnx.onnx_providers``).
     """
+    name = 'onnx'
 
     def __init__(self,
                  model_path: str = 'checkpoints/nanodet.onnx',
@@ -56,7 +61,8 @@ class ONNXPersonDetector:
                  person_class: int = 0,
                  person_only: bool = True,
                  num_threads: int = 0,
-                 device: str = 'cpu') -> None:
+                 device: str = 'cpu',
+                 nms_thr: Optional[float] = None) -> None:
         self.session = create_onnx_session(model_path, 'ONNXPersonDetector', num_threads,
                                            device)
         self.model_path = model_path
@@ -71,6 +77,7 @@ class ONNXPersonDetector:
         self.max_per_img = int(max_per_img)
         self.person_class = int(person_class)
         self.person_only = person_only
+        self.nms_thr = nms_thr
         self._split_outputs()
         self._centers = self._make_centers()
 
@@ -137,7 +144,9 @@ class ONNXPersonDetector:
             labels = cls.argmax(1)
             scores = cls[np.arange(len(cls)), labels]
         sel = np.nonzero(scores >= score_thr)[0]
-        prob = _softmax(reg[sel].reshape(-1, 4, self.reg_max + 1), -1)
+        logits = reg[sel].reshape(-1, 4, self.reg_max + 1)
+        prob = np.exp(logits - logits.max(-1, keepdims=True))  # softmax over the bins
+        prob /= prob.sum(-1, keepdims=True)
         dist = (prob * np.arange(self.reg_max + 1, dtype=np.float32)).sum(-1)
         dist = dist * stride[sel, None]
         c = centers[sel]
@@ -169,6 +178,22 @@ class ONNXPersonDetector:
         return results
 
     __call__ = predict_images
+
+    def detect(self,
+               frames: Sequence[np.ndarray],
+               names: Sequence[str] = (),
+               score_thr: Optional[float] = None,
+               nms_thr: Optional[float] = None) -> List[Tuple[np.ndarray, np.ndarray]]:
+        """The pipeline's ``PersonDetector.detect``: person boxes (n,4) xyxy
+        and scores (n,) float32 of each BGR frame (valid boxes of
+        ``person_class`` scoring at least ``score_thr``, then the extra
+        ``nms_thr`` NMS; None: the constructor's)."""
+        score_thr = self.score_thr if score_thr is None else float(score_thr)
+        nms_thr = self.nms_thr if nms_thr is None else nms_thr
+        return [
+            filter_boxes(inst.bboxes, inst.scores, inst.labels, self.person_class, score_thr,
+                         nms_thr) for inst in self.predict_images(list(frames), score_thr)
+        ]
 
     def predict(self, imgs, data_samples: Optional[list] = None):
         """mmdet-style entry: a single image / path or a list of them.
