@@ -1,12 +1,15 @@
 """The one crop of the project: person boxes -> model input crops, with the
-model's own test-pipeline transforms (``GetBBoxCenterScale`` +
-``TopdownAffine``)."""
+box padding and input size of the model's own test pipeline
+(``GetBBoxCenterScale`` + ``TopdownAffine``), cropped by the transforms'
+:func:`~mmalphapose.datasets.transforms.crop_boxes`."""
 from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
+
+from mmalphapose.datasets.transforms.topdown_transforms import crop_boxes
 
 
 def _test_pipeline(cfg: Config) -> List[dict]:
@@ -22,11 +25,11 @@ class TopdownCrop:
 
     Args:
         bbox_cs: the built ``GetBBoxCenterScale`` (box padding).
-        affine: the built ``TopdownAffine`` (input size, the crop itself).
+        affine: the built ``TopdownAffine`` (input size).
     """
 
     def __init__(self, bbox_cs, affine):
-        self.bbox_cs, self.affine = bbox_cs, affine
+        self.padding: float = float(bbox_cs.padding)
         self.input_size: Tuple[int, int] = affine.input_size  # (w, h) of the crops
 
     @classmethod
@@ -68,11 +71,6 @@ class TopdownCrop:
             crops (N,3,h,w) float tensor (BGR, 0-255), centres (N,2) and
             aspect-fixed padded scales (N,2) in image pixels.
         """
-        bboxes = np.asarray(bboxes, np.float32).reshape(-1, 4).copy()
-        # a degenerate box still gives a valid (1 px) crop
-        bboxes[:, 2:] = np.maximum(bboxes[:, 2:], bboxes[:, :2] + 1)
-        res = self.bbox_cs.transform(dict(bbox=bboxes))
-        crops, scales, _ = self.affine.warp_batch(images, image_ids, res['bbox_center'],
-                                                  res['bbox_scale'])
-        tensor = torch.from_numpy(crops).permute(0, 3, 1, 2).float()
-        return tensor, np.asarray(res['bbox_center'], np.float32).reshape(-1, 2), scales
+        crops, centers, scales = crop_boxes(images, image_ids, bboxes, self.padding,
+                                            self.input_size)
+        return torch.from_numpy(crops).permute(0, 3, 1, 2).float(), centers, scales

@@ -1,9 +1,10 @@
 """Top-down crop: affine warp of the person box to the network input.
 
-The one crop of the project: the training/test pipelines call
-:meth:`TopdownAffine.transform` (one sample) and inference calls
-:meth:`TopdownAffine.warp_batch` (all people of several frames); both build
-AlphaPose's warp matrix with :func:`get_warp_matrix` and warp with
+The one crop of the project: :func:`crop_boxes` (inference: all people of
+several frames, from their boxes) and :meth:`TopdownAffine.transform` (the
+training / test pipelines: one sample) both warp with :func:`warp_crops`:
+the box size grown to the input aspect ratio (:func:`fix_aspect_ratio`),
+AlphaPose's warp matrix (:func:`get_warp_matrix`, all boxes at once) and
 ``cv2.warpAffine`` (bilinear, black border), so an inference crop is
 bit-identical to the crop the model saw in its test pipeline.
 """
@@ -14,44 +15,109 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmalphapose.registry import TRANSFORMS
-from mmalphapose.structures import fix_aspect_ratio
+from mmalphapose.structures import bbox_xyxy2cs, fix_aspect_ratio
 
 
 def get_warp_matrix(center: np.ndarray,
                     scale: np.ndarray,
-                    rot: float,
+                    rot,
                     output_size: Tuple[int, int],
                     inv: bool = False) -> np.ndarray:
-    """2x3 affine matrix mapping the box (center, scale=(w, h)) to ``output_size``.
+    """Affine matrices mapping boxes (center, scale=(w, h)) to ``output_size``.
 
-    As AlphaPose ``get_affine_transform``: the center goes to the output
-    center and ``scale[0]`` pixels map onto ``output_size[0]`` (isotropic),
-    rotated by ``rot`` degrees. ``inv`` gives the output -> image mapping.
+    As AlphaPose ``get_affine_transform`` (``alphapose/utils/transforms.py``):
+    the center goes to the output center and ``scale[0]`` pixels map onto
+    ``output_size[0]`` (isotropic), rotated by ``rot`` degrees; the three
+    point pairs of all boxes are built at once (in AlphaPose's float32) and
+    solved by ``cv2.getAffineTransform``. ``inv`` gives the output -> image
+    mapping.
+
+    Args:
+        center: (2,) or (N,2) box centres.
+        scale: (2,) or (N,2) box sizes (only the width is used).
+        rot: degrees, a number or (N,).
+        output_size: (w, h) of the output.
+
+    Returns:
+        (2,3) for a single box, else (N,2,3) float64.
     """
-    center = np.asarray(center, np.float64).reshape(2)
-    src_w = float(np.asarray(scale, np.float64).reshape(2)[0])
+    single = np.ndim(center) == 1
+    c = np.asarray(center, np.float64).reshape(-1, 2)
+    src_w = np.asarray(scale, np.float64).reshape(-1, 2)[:, 0]
+    rad = np.deg2rad(np.broadcast_to(np.asarray(rot, np.float64).reshape(-1), src_w.shape))
     dst_w, dst_h = float(output_size[0]), float(output_size[1])
-    rad = np.deg2rad(rot)
-    sn, cs = np.sin(rad), np.cos(rad)
-
-    def rotate(v):
-        return np.array([v[0] * cs - v[1] * sn, v[0] * sn + v[1] * cs])
-
-    def third(a, b):
-        d = a - b
-        return b + np.array([-d[1], d[0]])
-
-    src = np.zeros((3, 2), np.float32)
-    dst = np.zeros((3, 2), np.float32)
-    src[0] = center
-    src[1] = center + rotate(np.array([0., -0.5 * src_w]))
-    src[2] = third(src[0], src[1])
-    dst[0] = (0.5 * dst_w, 0.5 * dst_h)
-    dst[1] = dst[0] + np.array([0., -0.5 * dst_w])
-    dst[2] = third(dst[0], dst[1])
+    src = np.zeros((len(c), 3, 2), np.float32)
+    dst = np.zeros((len(c), 3, 2), np.float32)
+    src[:, 0] = c
+    # the box's top-middle point, rotated about the centre
+    src[:, 1] = c + np.stack([0.5 * src_w * np.sin(rad), -0.5 * src_w * np.cos(rad)], 1)
+    dst[:, 0] = (0.5 * dst_w, 0.5 * dst_h)
+    dst[:, 1] = dst[:, 0] + np.array([0., -0.5 * dst_w])
+    for pts in (src, dst):  # third point: the first one turned 90 deg about the second
+        d = pts[:, 0] - pts[:, 1]
+        pts[:, 2] = pts[:, 1] + np.stack([-d[:, 1], d[:, 0]], 1)
     if inv:
-        return cv2.getAffineTransform(dst, src)
-    return cv2.getAffineTransform(src, dst)
+        src, dst = dst, src
+    mats = np.stack([cv2.getAffineTransform(a, b) for a, b in zip(src, dst)]) if len(c) else \
+        np.zeros((0, 2, 3), np.float64)
+    return mats[0] if single else mats
+
+
+def warp_crops(images: Sequence[np.ndarray],
+               image_ids: np.ndarray,
+               centers: np.ndarray,
+               scales: np.ndarray,
+               input_size: Tuple[int, int],
+               rotations: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Crop N boxes (centre, padded size) out of F images.
+
+    Args:
+        images: F images (H,W,C) or (H,W) uint8.
+        image_ids: (N,) index into ``images`` of each box.
+        centers: (N,2) box centres; scales: (N,2) box sizes (w, h), padded.
+        input_size: (w, h) of the crops.
+        rotations: (N,) degrees (default 0).
+
+    Returns:
+        crops (N,h,w,C) (or (N,h,w) for gray images) of ``input_size``, the
+        aspect-fixed scales (N,2) and the image -> crop matrices (N,2,3).
+    """
+    w, h = input_size
+    centers = np.asarray(centers, np.float32).reshape(-1, 2)
+    scales = fix_aspect_ratio(np.asarray(scales, np.float32).reshape(-1, 2), w / h)
+    n = len(centers)
+    rotations = np.zeros(n, np.float32) if rotations is None else \
+        np.asarray(rotations, np.float32).reshape(-1)
+    image_ids = np.asarray(image_ids, np.int64).reshape(-1)
+    if not (len(image_ids) == len(scales) == len(rotations) == n):
+        raise ValueError(f'warp_crops: {len(image_ids)} image ids, {n} centres, '
+                         f'{len(scales)} scales, {len(rotations)} rotations')
+    mats = get_warp_matrix(centers, scales, rotations, (w, h))
+    shape = images[0].shape[2:] if len(images) else (3, )
+    crops = np.zeros((n, h, w, *shape), np.uint8)
+    for i in range(n):  # the pixel work is cv2's; one call per person
+        crops[i] = cv2.warpAffine(images[image_ids[i]], mats[i], (w, h), flags=cv2.INTER_LINEAR)
+    return crops, scales, mats
+
+
+def crop_boxes(images: Sequence[np.ndarray], image_ids: np.ndarray, bboxes: np.ndarray,
+               padding: float,
+               input_size: Tuple[int, int]) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Inference's crop: N boxes (xyxy) of F images -> model input crops.
+
+    The box centre and padded size as ``GetBBoxCenterScale`` (``padding``),
+    then :func:`warp_crops` as ``TopdownAffine``; a degenerate box still
+    gives a valid (1 px) crop.
+
+    Returns:
+        crops (N,h,w,C) uint8, centres (N,2) and aspect-fixed padded scales
+        (N,2) in image pixels, float32.
+    """
+    bboxes = np.asarray(bboxes, np.float32).reshape(-1, 4).copy()
+    bboxes[:, 2:] = np.maximum(bboxes[:, 2:], bboxes[:, :2] + 1)
+    centers, scales = bbox_xyxy2cs(bboxes, padding)
+    crops, scales, _ = warp_crops(images, image_ids, centers, scales, input_size)
+    return crops, centers, scales
 
 
 def apply_affine(points: np.ndarray, mat: np.ndarray) -> np.ndarray:
@@ -80,66 +146,22 @@ class TopdownAffine(BaseTransform):
         self.input_size = (int(input_size[0]), int(input_size[1]))
         self.use_udp = use_udp
 
-    def fit_scale(self, scale: np.ndarray) -> np.ndarray:
-        """Box sizes (N,2) grown to the input aspect ratio (w/h)."""
-        w, h = self.input_size
-        return fix_aspect_ratio(np.asarray(scale, np.float32).reshape(-1, 2), w / h)
-
-    def warp_batch(
-            self,
-            images: Sequence[np.ndarray],
-            image_ids: np.ndarray,
-            centers: np.ndarray,
-            scales: np.ndarray,
-            rotations: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Crop N boxes out of F images (the batched form of :meth:`transform`).
-
-        Args:
-            images: F images (H,W,C) uint8.
-            image_ids: (N,) index into ``images`` of each box.
-            centers: (N,2) box centres; scales: (N,2) box sizes (w, h), padded.
-            rotations: (N,) degrees (default 0).
-
-        Returns:
-            crops (N,h,w,C) of ``input_size``, the aspect-fixed scales (N,2)
-            and the image -> crop matrices (N,2,3).
-        """
-        w, h = self.input_size
-        centers = np.asarray(centers, np.float32).reshape(-1, 2)
-        scales = self.fit_scale(scales)
-        n = len(centers)
-        rotations = np.zeros(n, np.float32) if rotations is None else \
-            np.asarray(rotations, np.float32).reshape(-1)
-        image_ids = np.asarray(image_ids, np.int64).reshape(-1)
-        if not (len(image_ids) == len(scales) == len(rotations) == n):
-            raise ValueError(f'TopdownAffine.warp_batch: {len(image_ids)} image ids, {n} '
-                             f'centres, {len(scales)} scales, {len(rotations)} rotations')
-        chans = images[0].shape[2] if len(images) and images[0].ndim == 3 else 3
-        crops = np.zeros((n, h, w, chans), np.uint8)
-        mats = np.zeros((n, 2, 3), np.float64)
-        for i in range(n):  # the pixel work is cv2's; one call per person
-            mats[i] = get_warp_matrix(centers[i], scales[i], float(rotations[i]), (w, h))
-            crops[i] = cv2.warpAffine(
-                images[image_ids[i]], mats[i], (w, h), flags=cv2.INTER_LINEAR).reshape(h, w, chans)
-        return crops, scales, mats
-
     def transform(self, results: Dict) -> Dict:
         w, h = self.input_size
         center = np.asarray(results['bbox_center'], np.float32).reshape(-1, 2)
         if center.shape[0] != 1:
             raise ValueError('TopdownAffine: top-down samples hold exactly one instance, got '
                              f'{center.shape[0]} (img_id={results.get("img_id")})')
-        scale = self.fit_scale(results['bbox_scale'])
+        scale = fix_aspect_ratio(np.asarray(results['bbox_scale'], np.float32).reshape(-1, 2),
+                                 w / h)
         if not np.all(np.isfinite(scale)) or np.any(scale <= 0):
             raise ValueError(f'TopdownAffine: degenerate bbox_scale {scale.tolist()} '
                              f'(img_id={results.get("img_id")}, id={results.get("id")})')
         rot = float(np.asarray(results.get('bbox_rotation', [0.]), np.float32).reshape(-1)[0])
         if 'img' in results:
-            img = results['img']
-            crops, _, mats = self.warp_batch([img], np.zeros(1, np.int64), center, scale,
-                                             np.array([rot], np.float32))
-            results['img'] = crops[0] if img.ndim == 3 else crops[0, ..., 0]
-            mat = mats[0]
+            crops, _, mats = warp_crops([results['img']], np.zeros(1, np.int64), center, scale,
+                                        (w, h), np.array([rot], np.float32))
+            results['img'], mat = crops[0], mats[0]
         else:
             mat = get_warp_matrix(center[0], scale[0], rot, (w, h))
         if results.get('keypoints') is not None:

@@ -35,13 +35,11 @@ def bbox_xywh2xyxy(bbox_xywh: np.ndarray) -> np.ndarray:
 
 
 def bbox_xyxy2cs(bbox: np.ndarray, padding: float = 1.0) -> Tuple[np.ndarray, np.ndarray]:
-    """xyxy -> (center (N,2), scale (N,2) = padded (w, h))."""
-    b, single = _as_boxes(bbox)
-    center = (b[:, :2] + b[:, 2:]) * 0.5
-    scale = (b[:, 2:] - b[:, :2]) * padding
-    if single:
-        return center[0], scale[0]
-    return center, scale
+    """xyxy (4,) or (N,4) -> (center (2,) / (N,2), scale = padded (w, h)), float32."""
+    b = np.asarray(bbox, dtype=np.float32)
+    if b.shape[-1:] != (4, ):
+        raise ValueError(f'bbox must have 4 values per box, got shape {b.shape}')
+    return (b[..., :2] + b[..., 2:]) * 0.5, (b[..., 2:] - b[..., :2]) * padding
 
 
 def bbox_xywh2cs(bbox: np.ndarray, padding: float = 1.0) -> Tuple[np.ndarray, np.ndarray]:

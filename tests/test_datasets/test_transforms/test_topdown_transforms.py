@@ -1,8 +1,9 @@
-"""TopdownAffine and the warp matrix."""
+"""TopdownAffine, the warp matrix and the inference crop (crop_boxes)."""
 import numpy as np
 import pytest
 
-from mmalphapose.datasets.transforms import TopdownAffine, apply_affine, get_warp_matrix
+from mmalphapose.datasets.transforms import (TopdownAffine, apply_affine, crop_boxes,
+                                             get_warp_matrix, warp_crops)
 
 
 def _results(img=None, center=(100., 60.), scale=(40., 80.), kpts=None):
@@ -67,3 +68,40 @@ def test_rotation_used_and_errors():
         TopdownAffine(input_size=(192, 256))(_results(scale=(0., 0.)))
     with pytest.raises(ValueError, match='input_size'):
         TopdownAffine(input_size=(0, 256))
+
+
+def test_batched_warp_matrix_is_the_per_box_one():
+    rng = np.random.default_rng(0)
+    centers = rng.uniform(0, 300, (6, 2))
+    scales = rng.uniform(10, 200, (6, 2))
+    rots = rng.uniform(-40, 40, 6)
+    for inv in (False, True):
+        mats = get_warp_matrix(centers, scales, rots, (192, 256), inv)
+        assert mats.shape == (6, 2, 3)
+        for i in range(6):
+            np.testing.assert_array_equal(
+                mats[i], get_warp_matrix(centers[i], scales[i], rots[i], (192, 256), inv))
+    assert get_warp_matrix(np.zeros((0, 2)), np.zeros((0, 2)), 0., (4, 4)).shape == (0, 2, 3)
+
+
+def test_inference_crop_is_the_pipeline_crop():
+    """crop_boxes (boxes of several frames) gives the crop, centre and scale
+    of GetBBoxCenterScale + TopdownAffine on each sample, bit for bit."""
+    from mmalphapose.datasets.transforms import GetBBoxCenterScale
+    rng = np.random.default_rng(1)
+    images = [rng.integers(0, 255, (120, 160, 3), np.uint8) for _ in range(2)]
+    boxes = np.array([[10, 20, 60, 110], [100, 5, 150, 40], [30, 30, 30, 30]], np.float32)
+    ids = np.array([0, 1, 1])
+    crops, centers, scales = crop_boxes(images, ids, boxes, 1.25, (48, 64))
+    assert crops.shape == (3, 64, 48, 3) and centers.dtype == scales.dtype == np.float32
+    for i in range(2):  # the degenerate third box still gives a (1 px) crop
+        r = GetBBoxCenterScale(1.25).transform(dict(bbox=boxes[i:i + 1], img=images[ids[i]]))
+        r = TopdownAffine(input_size=(48, 64)).transform(r)
+        np.testing.assert_array_equal(crops[i], r['img'])
+        np.testing.assert_array_equal(centers[i], r['input_center'])
+        np.testing.assert_array_equal(scales[i], r['input_scale'])
+    np.testing.assert_allclose(scales[2], [1.25, 1.25 / 0.75])
+    gray, _, _ = warp_crops([images[0][..., 0]], [0], centers[:1], scales[:1], (48, 64))
+    np.testing.assert_array_equal(gray[0], crops[0, ..., 0])
+    with pytest.raises(ValueError, match='2 image ids'):
+        warp_crops(images, [0, 0], centers, scales, (48, 64))
