@@ -20,6 +20,8 @@ import os
 import os.path as osp
 import re
 import stat
+import threading
+import warnings
 from dataclasses import dataclass, field
 from typing import Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -59,6 +61,22 @@ class Frame:
 
 
 @dataclass
+class SourceStart:
+    """Marker before the frames of an input (stages flush and reset)."""
+    source: 'Source'
+
+
+@dataclass
+class SourceEnd:
+    """Marker after the frames of an input (its outputs are finished)."""
+    source: 'Source'
+
+
+#: the kinds of :class:`Source` read as a stream (an overlay video, one frame at a time)
+STREAM_KINDS = ('video', 'webcam')
+
+
+@dataclass
 class Source:
     """One input: a set of images, a video or a webcam stream."""
     kind: str  # 'images' | 'video' | 'webcam' | 'arrays'
@@ -71,39 +89,43 @@ class Source:
     num_frames: Optional[int] = None
     error: Optional[str] = None  # set when the input cannot be opened
 
-    @property
-    def is_stream(self) -> bool:
-        return self.kind in ('video', 'webcam')
+    def frames(self, stop: Optional[threading.Event] = None) -> Iterator[Frame]:
+        """Yield the frames of this source (reading lazily) until ``stop`` is
+        set; an input that cannot be opened gives one frame with ``error``
+        set, an ``OSError`` while reading ends the input (warned)."""
+        try:
+            if self.kind == 'images':
+                for i, p in enumerate(self.items):
+                    img, err = read_image(p)
+                    yield Frame(self, i, osp.basename(p), img, path=p, error=err)
+                    if stop is not None and stop.is_set():
+                        return
+            elif self.kind == 'arrays':
+                for i, arr in enumerate(self.items):
+                    yield Frame(self, i, f'{i}.jpg', as_bgr_image(arr, f'array {i}'))
+            else:
+                yield from self._video_frames(stop)
+        except OSError as exc:
+            warnings.warn(f'skipping input: {exc}')
 
-    def frames(self, stop=None) -> Iterator[Frame]:
-        """Yield the frames of this source (reading lazily)."""
-        if self.kind == 'images':
-            for i, p in enumerate(self.items):
-                img, err = read_image(p)
-                yield Frame(self, i, osp.basename(p), img, path=p, error=err)
-                if stop is not None and stop.is_set():
-                    return
-        elif self.kind == 'arrays':
-            for i, arr in enumerate(self.items):
-                yield Frame(self, i, f'{i}.jpg', as_bgr_image(arr, f'array {i}'))
-        else:
-            cap = None if self.error else cv2.VideoCapture(self.cam_id if self.kind ==
-                                                           'webcam' else self.path)
-            if cap is None or not cap.isOpened():
-                what = self.path if self.kind == 'video' else f'webcam:{self.cam_id}'
-                err = self.error or f'cannot open {self.kind} "{what}"'
-                yield Frame(self, 0, '0.jpg', None, path=self.path, error=err)
-                return
-            i = 0
-            try:
-                while stop is None or not stop.is_set():
-                    ok, img = cap.read()
-                    if not ok or img is None:
-                        break
-                    yield Frame(self, i, f'{i}.jpg', img, path=self.path)
-                    i += 1
-            finally:
-                cap.release()
+    def _video_frames(self, stop: Optional[threading.Event]) -> Iterator[Frame]:
+        cap = None if self.error else cv2.VideoCapture(self.cam_id if self.kind ==
+                                                       'webcam' else self.path)
+        if cap is None or not cap.isOpened():
+            what = self.path if self.kind == 'video' else f'webcam:{self.cam_id}'
+            err = self.error or f'cannot open {self.kind} "{what}"'
+            yield Frame(self, 0, '0.jpg', None, path=self.path, error=err)
+            return
+        i = 0
+        try:
+            while stop is None or not stop.is_set():
+                ok, img = cap.read()
+                if not ok or img is None:
+                    break
+                yield Frame(self, i, f'{i}.jpg', img, path=self.path)
+                i += 1
+        finally:
+            cap.release()
 
 
 _MAGIC = ((b'\xff\xd8\xff', 'JPEG'), (b'\x89PNG', 'PNG'), (b'GIF8', 'GIF'), (b'BM', 'BMP'),
@@ -353,22 +375,6 @@ def probe_video(path: str) -> Source:
     return Source('video', stem, path=path, fps=fps if fps > 0 else 25.0, size=size, num_frames=n)
 
 
-def _images_source(paths: List[str], stem: str) -> Source:
-    return Source('images', stem, items=paths, num_frames=len(paths))
-
-
-def _webcam_id(inp) -> Optional[int]:
-    if isinstance(inp, (int, np.integer)) and not isinstance(inp, bool):
-        return int(inp)
-    if isinstance(inp, str):
-        m = re.fullmatch(r'webcam:?(\d*)', inp.strip())
-        if m:
-            return int(m.group(1) or 0)
-        if inp.strip().isdigit() and not osp.exists(inp):
-            return int(inp)
-    return None
-
-
 def read_list_file(path: str) -> List[str]:
     """The entries of a ``.txt`` list: one path per line, blank lines and
     ``#`` comments skipped.
@@ -388,7 +394,9 @@ def read_list_file(path: str) -> List[str]:
 
 
 def resolve_inputs(inputs: Union[str, int, np.ndarray, Sequence]) -> List[Source]:
-    """Turn user inputs into sources.
+    """Turn user inputs into sources: an image, a video, a folder, a glob, a
+    ``.txt`` list, a webcam (an int, ``'webcam:N'`` or a number that is not
+    a file), an array or a list of arrays, or a list of any of these.
 
     A missing, unreadable or unsupported entry of a folder or ``.txt`` list
     becomes a frame with ``error`` set (skipped and counted by the run), never
@@ -407,50 +415,43 @@ def resolve_inputs(inputs: Union[str, int, np.ndarray, Sequence]) -> List[Source
         if inputs and all(isinstance(x, np.ndarray) for x in inputs):
             items = [as_bgr_image(x, f'input array {i}') for i, x in enumerate(inputs)]
             return [Source('arrays', 'arrays', items=items, num_frames=len(inputs))]
-        out = []
-        for x in inputs:
-            out.extend(resolve_inputs(x))
-        return out
-    cam = _webcam_id(inputs)
-    if cam is not None:
-        return [Source('webcam', f'webcam{cam}', cam_id=cam)]
+        return [src for x in inputs for src in resolve_inputs(x)]
     path = str(inputs)
+    cam = re.fullmatch(r'webcam:?(\d*)|(\d+)', path.strip()) if isinstance(inputs, str) else None
+    if isinstance(inputs, (int, np.integer)) and not isinstance(inputs, bool) or \
+            cam and (cam.group(2) is None or not osp.exists(path)):
+        cam_id = int(inputs) if cam is None else int(cam.group(1) or cam.group(2) or 0)
+        return [Source('webcam', f'webcam{cam_id}', cam_id=cam_id)]
+    low, images, videos = path.lower(), [], []
     if any(ch in path for ch in '*?[') and not osp.exists(path):
-        matches = sorted(glob.glob(path, recursive=True), key=natural_key)
-        if not matches:
+        entries = sorted(glob.glob(path, recursive=True), key=natural_key)
+        if not entries:
             raise FileNotFoundError(f'no files match the pattern "{path}"')
-        images = [m for m in matches if m.lower().endswith(IMG_EXTS + UNSUPPORTED_IMG_EXTS)]
-        videos = [m for m in matches if m.lower().endswith(VIDEO_EXTS)]
         base, ext = osp.splitext(osp.basename(path))
         if ext.lower() not in IMG_EXTS + VIDEO_EXTS:  # '*0785.jpg' -> '0785'
             base += ext
         stem = re.sub(r'[^\w.-]+', '_', base).strip('_') or 'glob'
-        out = [_images_source(images, stem)] if images else []
-        return out + [probe_video(v) for v in videos]
-    if not osp.exists(path):
+        images = [e for e in entries if e.lower().endswith(IMG_EXTS + UNSUPPORTED_IMG_EXTS)]
+    elif not osp.exists(path):
         raise FileNotFoundError(f'input "{path}" does not exist')
-    if osp.isdir(path):
-        names = sorted(os.listdir(path), key=natural_key)
+    elif osp.isdir(path):
         # unsupported formats are listed too: skipped with their reason, counted
-        images = [
-            osp.join(path, n) for n in names if n.lower().endswith(IMG_EXTS + UNSUPPORTED_IMG_EXTS)
-        ]
-        videos = [osp.join(path, n) for n in names if n.lower().endswith(VIDEO_EXTS)]
-        if not images and not videos:
+        entries = [osp.join(path, n) for n in sorted(os.listdir(path), key=natural_key)]
+        images = [e for e in entries if e.lower().endswith(IMG_EXTS + UNSUPPORTED_IMG_EXTS)]
+        if not images and not any(e.lower().endswith(VIDEO_EXTS) for e in entries):
             raise FileNotFoundError(f'folder "{path}" holds no images or videos')
         stem = osp.basename(osp.normpath(path)) or 'images'
-        out = [_images_source(images, stem)] if images else []
-        return out + [probe_video(v) for v in videos]
-    low = path.lower()
-    if low.endswith(LIST_EXTS):
-        base = osp.dirname(path)
-        lines = read_list_file(path)
-        entries = [ln if osp.isabs(ln) or osp.exists(ln) else osp.join(base, ln) for ln in lines]
+    elif low.endswith(LIST_EXTS):
+        entries = [
+            ln if osp.isabs(ln) or osp.exists(ln) else osp.join(osp.dirname(path), ln)
+            for ln in read_list_file(path)
+        ]
         images = [e for e in entries if not e.lower().endswith(VIDEO_EXTS)]
-        videos = [e for e in entries if e.lower().endswith(VIDEO_EXTS)]
         stem = osp.splitext(osp.basename(path))[0]
-        out = [_images_source(images, stem)] if images else []
-        return out + [probe_video(v) for v in videos]
-    if low.endswith(VIDEO_EXTS):
-        return [probe_video(path)]
-    return [_images_source([path], osp.splitext(osp.basename(path))[0])]
+    else:
+        entries = [path]
+        images = [] if low.endswith(VIDEO_EXTS) else [path]
+        stem = osp.splitext(osp.basename(path))[0]
+    videos = [e for e in entries if e.lower().endswith(VIDEO_EXTS)]
+    out = [Source('images', stem, items=images, num_frames=len(images))] if images else []
+    return out + [probe_video(v) for v in videos]

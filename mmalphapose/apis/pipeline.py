@@ -1,15 +1,16 @@
-"""Overlapped stages: a reader thread, detection and pose run concurrently,
-connected by bounded queues (AlphaPose alphapose/utils/detector.py:86-93, with threads).
+"""The thread runner (``--workers >= 1``): the reader, detection and pose run
+concurrently, connected by bounded queues (AlphaPose alphapose/utils/detector.py:86-93,
+with threads). With ``--workers 0`` no runner is used: the stages are chained
+in the caller's thread (:meth:`~mmalphapose.apis.PoseInferencer.run`).
 
-Each stage is a generator ``stage(upstream_iterator) -> iterator``; with
-``workers=0`` the generators are simply chained in the calling thread, with
-``workers>0`` each runs in its own thread behind a bounded queue. Frames keep
-their order because every stage is one FIFO consumer. ``SourceStart`` /
-``SourceEnd`` markers travel with the frames so stages flush batches and reset
-per-input state (trackers) at input boundaries.
+Each stage is a generator ``stage(upstream_iterator) -> iterator``; each runs
+in its own thread behind a bounded queue. Frames keep their order because
+every stage is one FIFO consumer. The ``SourceStart`` / ``SourceEnd`` markers
+of :mod:`mmalphapose.apis.inputs` travel with the frames so stages flush
+batches and reset per-input state (trackers) at input boundaries.
 
-Stopping: set ``stop`` and call :func:`join_threads` on the ``threads`` list
-that :func:`chain` filled, before returning to the interpreter; a stage
+Stopping: :func:`run_stages` sets its ``stop`` event and joins its threads
+(:func:`join_threads`) when the iteration ends, however it ends; a stage
 thread still inside torch or onnxruntime at interpreter exit aborts the
 process (``terminate called without an active exception``).
 """
@@ -17,23 +18,11 @@ import logging
 import queue
 import threading
 import time
-import warnings
-from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, List, Optional, Sequence
 
 from mmengine.logging import print_log
 
 _END = object()
-
-
-@dataclass
-class SourceStart:
-    source: object
-
-
-@dataclass
-class SourceEnd:
-    source: object
 
 
 class _Failure:
@@ -116,30 +105,6 @@ def threaded(stage: Callable[[Iterator], Iterable],
         yield item
 
 
-def chain(source: Iterator,
-          stages: List[Callable[[Iterator], Iterable]],
-          workers: int,
-          stop: threading.Event,
-          queue_size: int = 8,
-          names: List[str] = (),
-          drop_old: Callable[[object], bool] = None,
-          threads: Optional[List[threading.Thread]] = None) -> Iterator:
-    """Connect ``source`` (read in its own thread when ``workers > 0``) and
-    ``stages``; the last stage's items are yielded in the caller's thread.
-    The threads are appended to ``threads`` as they start; stop them with
-    ``stop.set()`` + :func:`join_threads`."""
-    if workers <= 0:
-        it = iter(source)
-        for st in stages:
-            it = iter(st(it))
-        return it
-    it = threaded(lambda up: up, iter(source), queue_size, stop, 'reader', drop_old, threads)
-    for i, st in enumerate(stages):
-        it = threaded(
-            st, it, queue_size, stop, names[i] if i < len(names) else f's{i}', threads=threads)
-    return it
-
-
 def join_threads(stop: threading.Event,
                  threads: List[threading.Thread],
                  timeout: float = 120.0) -> List[str]:
@@ -156,43 +121,33 @@ def join_threads(stop: threading.Event,
     return [t.name for t in threads if t.is_alive()]
 
 
-def read_sources(sources: Sequence, stop: threading.Event) -> Iterator:
-    """Frames of all sources, each framed by SourceStart / SourceEnd markers;
-    an input that cannot be opened is skipped with a warning."""
-    for src in sources:
-        yield SourceStart(src)
-        try:
-            for frame in src.frames(stop):
-                yield frame
-        except IOError as exc:
-            warnings.warn(f'skipping input: {exc}')
-        yield SourceEnd(src)
+def _is_webcam_frame(item) -> bool:
+    """A webcam frame takes the latest-frame slot (never a marker)."""
+    return getattr(getattr(item, 'source', None), 'kind', None) == 'webcam' and \
+        hasattr(item, 'img')
 
 
-def run_stages(sources: Sequence,
+def run_stages(items: Iterable,
                stages: Sequence[Callable[[Iterator], Iterable]],
-               workers: int = 1,
+               stop: Optional[threading.Event] = None,
                queue_size: int = 8,
                names: Sequence[str] = ('det', 'pose')) -> Iterator:
-    """The thread runner: read ``sources`` and pass every item through
-    ``stages`` (:func:`chain`; a webcam gets a latest-frame slot instead of
-    a queue); the items come out in order in the caller's thread. The stage
-    threads are stopped and joined when the iteration ends, however it ends
-    (a thread inside torch at interpreter exit aborts the process)."""
-    stop = threading.Event()
+    """The thread runner: ``items`` (frames and markers, e.g. from
+    :meth:`~mmalphapose.apis.inputs.Source.frames`) are read in a thread of
+    their own and passed through ``stages``, one thread each, with a queue
+    of ``queue_size`` between (a webcam frame gets a latest-frame slot
+    instead); the items come out in order in the caller's thread. ``stop``
+    (the event the reader watches) is set and the threads joined when the
+    iteration ends, however it ends."""
+    stop = stop if stop is not None else threading.Event()
     threads: List[threading.Thread] = []
-    stream = chain(
-        read_sources(sources, stop),
-        list(stages),
-        workers,
-        stop,
-        queue_size=queue_size,
-        names=list(names),
-        drop_old=lambda it: getattr(getattr(it, 'source', None), 'kind', None) == 'webcam' and
-        hasattr(it, 'img'),
-        threads=threads)
+    it = threaded(lambda up: up, iter(items), queue_size, stop, 'reader', _is_webcam_frame,
+                  threads)
+    for i, stage in enumerate(stages):
+        it = threaded(
+            stage, it, queue_size, stop, names[i] if i < len(names) else f's{i}', threads=threads)
     try:
-        yield from stream
+        yield from it
     finally:
         stuck = join_threads(stop, threads)
         if stuck:

@@ -13,29 +13,28 @@ visualize / postprocess kwargs, and yields one result per frame::
 
 The models load once (:func:`~mmalphapose.apis.builder.build_models`); the
 stages of a call are built by :func:`~mmalphapose.apis.builder.build_stages`
-once per distinct set of options and kept; the thread runner
+once per distinct set of options and kept; with ``workers=0`` they are
+chained in the caller's thread, else the thread runner
 (:func:`~mmalphapose.apis.pipeline.run_stages`) overlaps reading, detection
-and pose through bounded queues (``workers > 0``) or chains them in one
-thread (``workers=0``); writing and drawing (:class:`FrameWriter`) run in the
-caller's thread.
+and pose through bounded queues; writing and drawing (:class:`FrameWriter`)
+run in the caller's thread.
 """
 import copy
-import os
-import sys
+import threading
 import time
-import warnings
+from functools import partial
+from itertools import chain
 from typing import Dict, Iterator, List, Optional, Union
 
 import numpy as np
 from mmengine.structures import InstanceData
-
 from mmalphapose.registry import INFERENCERS
 from mmalphapose.structures import PoseDataSample, split_instances
 from mmalphapose.utils.options import check_device, check_options
 from .builder import build_models, build_stages
-from .inputs import resolve_inputs
+from .inputs import Frame, SourceEnd, SourceStart, resolve_inputs
 from .pipeline import run_stages
-from .writers import FORMATS, FrameWriter, SourceOutputs, select_keypoint_ids
+from .writers import FORMATS, FrameWriter, ResultWriter, select_keypoint_ids
 
 SMPL_OPTIONS_ERROR = ('--smpl writes the SMPL records of docs/output_formats.md and draws '
                       'meshes: --format, --keypoints and --draw-heatmap do not apply')
@@ -122,6 +121,7 @@ class PoseInferencer:
         self.defaults = dict(pose_nms=pose_nms, track=track, part_refine=part_refine)
         self.show_progress = show_progress
         self._built: Dict[tuple, tuple] = {}  # stage options -> (DetectStage, PoseStage)
+        self._keypoint_ids: Dict[Optional[str], np.ndarray] = {}  # --keypoints -> ids
         self.outputs: List[str] = []
         self.errors: List[str] = []
 
@@ -161,8 +161,9 @@ class PoseInferencer:
         ``visualization`` (drawn image or None), ``frame_id``, ``name``,
         ``input`` (the source stem).
 
-        A frame's path: read -> DetectStage -> PoseStage (TopdownPredictor,
-        then PartRefineStage / NMSStage / TrackStage) -> FrameWriter.
+        A frame's path: ``Source.frames`` -> DetectStage -> PoseStage
+        (TopdownPredictor, then PartRefineStage / NMSStage / TrackStage) ->
+        FrameWriter.
         """
         pre, fwd, vis, post = self._dispatch_kwargs(**kwargs)
         as_samples = post.get('return_datasamples', False)
@@ -175,15 +176,18 @@ class PoseInferencer:
                 input=stem)
 
     def _frames(self, inputs, pre: dict, fwd: dict, vis: dict, post: dict) -> Iterator[tuple]:
-        """``(frame, instances, stem, drawing)`` of every processed frame."""
+        """``(frame, instances, stem, drawing)`` of every processed frame:
+        each source's frames (framed by SourceStart / SourceEnd) go through
+        the detection and pose stages (built once per distinct options by
+        :func:`build_stages`, then kept), chained in this thread with
+        ``workers=0``, else in the threads of :func:`run_stages`; the
+        :class:`FrameWriter` writes them here."""
         sources = resolve_inputs(inputs)
         det_batch = int(pre.get('det_batch', 4))
         track = post.get('track', self.defaults['track'])
         writer = self._writer(vis, post, tracking=track not in (None, 'none', False))
         kpt_thr = vis.get('kpt_thr')
-        if isinstance(kpt_thr, np.ndarray):  # per keypoint: a tuple (a key of the stage cache)
-            kpt_thr = tuple(kpt_thr.ravel().tolist())
-        detect, pose = self._stages(
+        options = dict(
             det_batch=det_batch,
             det_frequency=int(pre.get('det_frequency', 1)),
             bbox_thr=pre.get('bbox_thr'),
@@ -194,16 +198,30 @@ class PoseInferencer:
             pose_nms=post.get('pose_nms', self.defaults['pose_nms']),
             track=track,
             with_heatmaps=bool(vis.get('draw_heatmap', False)),
-            kpt_thr=kpt_thr)
-        webcam = any(s.kind == 'webcam' for s in sources)
-        queue_size = int(pre.get('queue_size', 1 if webcam else max(4, 2 * det_batch)))
-        stream = run_stages(sources, [detect, pose], int(pre.get('workers', 1)), queue_size)
-        bar = self._progress_bar(sources)
+            # per keypoint: a tuple (a key of the stage cache)
+            kpt_thr=tuple(kpt_thr.ravel().tolist()) if isinstance(kpt_thr, np.ndarray) else kpt_thr)
+        key = tuple(sorted(options.items()))
+        if key not in self._built:
+            self._built[key] = build_stages(self.models, **options)
+        detect, pose = self._built[key]
+        stop = threading.Event()  # stops the reader of the thread runner
+        items = (item for src in sources  # read: each source's frames, framed by markers
+                 for item in chain((SourceStart(src), ), src.frames(stop), (SourceEnd(src), )))
+        if int(pre.get('workers', 1)) > 0:
+            webcam = any(s.kind == 'webcam' for s in sources)
+            queue_size = int(pre.get('queue_size', 1 if webcam else max(4, 2 * det_batch)))
+            stream = run_stages(items, [detect, pose], stop, queue_size)
+        else:
+            stream = pose(detect(items))
+        totals, bar = [s.num_frames for s in sources], None
+        if self.show_progress and all(totals) and sum(totals) > 1:  # the count is known
+            from tqdm import tqdm
+            bar = tqdm(total=sum(totals), unit='frame', dynamic_ncols=True)
         self.outputs, self.errors = [], writer.errors
         try:
             for item in stream:
                 done = writer(item)
-                if bar is not None and hasattr(item, 'img'):
+                if bar is not None and isinstance(item, Frame):
                     bar.update(1)
                 if done is not None:
                     yield done
@@ -212,15 +230,6 @@ class PoseInferencer:
             self.outputs = writer.close()
             if bar is not None:
                 bar.close()
-
-    def _stages(self, **options) -> tuple:
-        """The detection and pose stages for ``options`` (built by
-        :func:`build_stages` once per distinct options, then kept; a new
-        input resets them)."""
-        key = tuple(sorted(options.items()))
-        if key not in self._built:
-            self._built[key] = build_stages(self.models, **options)
-        return self._built[key]
 
     def _writer(self, vis: dict, post: dict, tracking: bool) -> FrameWriter:
         """The write stage of one call (its output folder and drawing
@@ -232,19 +241,18 @@ class PoseInferencer:
         if self.smpl_layer is not None and (fmt != 'alphapose' or post.get('keypoints')
                                             or vis.get('draw_heatmap')):
             raise ValueError(SMPL_OPTIONS_ERROR)
-        select_keypoint_ids(self.metainfo, post.get('keypoints'))  # a clear error up front
-        out_dir = post.get('out_dir')
-        save = dict(
-            save_json=bool(post.get('save_json', True)) and bool(out_dir),
-            save_vis=bool(vis.get('save_vis', out_dir is not None)) and bool(out_dir),
-            save_video=bool(vis.get('save_video', out_dir is not None)) and bool(out_dir))
-        if self.smpl_layer is not None:
-            from .smpl_inference import SMPLOutputs
-            outputs = SMPLOutputs(out_dir, self.metainfo, tracking,
-                                  bool(post.get('smpl_vertices', False)), **save)
+        spec, out_dir = post.get('keypoints'), post.get('out_dir')
+        if spec not in self._keypoint_ids:  # resolved once per spec; a clear error up front
+            self._keypoint_ids[spec] = select_keypoint_ids(self.metainfo, spec)
+        if not post.get('save_json', True):
+            json_writer = None
+        elif self.smpl_layer is not None:
+            from .smpl_inference import SMPLResultWriter
+            json_writer = partial(SMPLResultWriter, out_dir, tracking=tracking,
+                                  include_vertices=bool(post.get('smpl_vertices', False)))
         else:
-            outputs = SourceOutputs(out_dir, self.metainfo, fmt, post.get('keypoints'), tracking,
-                                    **save)
+            json_writer = partial(ResultWriter, out_dir, metainfo=self.metainfo, fmt=fmt,
+                                  keypoints=self._keypoint_ids[spec], tracking=tracking)
         visualizer = self.visualizer
         if any(vis.get(k) is not None for k in ('skeleton_style', 'radius', 'thickness')):
             visualizer = copy.copy(visualizer)
@@ -254,23 +262,17 @@ class PoseInferencer:
             visualizer.line_width = int(vis.get('thickness') or visualizer.line_width)
         kpt_thr = vis.get('kpt_thr')
         return FrameWriter(
-            outputs,
             visualizer,
             self.models.kpt_thr if kpt_thr is None else kpt_thr,
+            out_dir,
+            json_writer,
+            save_vis=bool(vis.get('save_vis', out_dir is not None)),
+            save_video=bool(vis.get('save_video', out_dir is not None)),
             draw_bbox=vis.get('draw_bbox', True),
             draw_heatmap=bool(vis.get('draw_heatmap', False)),
-            show=_display_available(bool(vis.get('show', False))),
+            show=bool(vis.get('show', False)),
             return_vis=bool(vis.get('return_vis', False)),
             wait_time=vis.get('wait_time', 0.001))
-
-    def _progress_bar(self, sources):
-        """A tqdm bar over the frames of ``sources`` (None when off or the
-        count is unknown)."""
-        totals = [s.num_frames for s in sources]
-        if not (self.show_progress and all(totals) and sum(totals) > 1):
-            return None
-        from tqdm import tqdm
-        return tqdm(total=sum(totals), unit='frame', dynamic_ncols=True)
 
     def run(self, inputs, **kwargs) -> dict:
         """Consume the whole stream; returns a summary: ``frames``, ``people``,
@@ -294,16 +296,6 @@ class PoseInferencer:
             outputs=list(self.outputs),
             interrupted=interrupted,
             errors=list(self.errors))
-
-
-def _display_available(show: bool) -> bool:
-    """``show``, unless there is no display (OpenCV's Qt backend aborts the
-    process without one): then False, warned."""
-    if show and sys.platform.startswith('linux') and not (os.environ.get('DISPLAY')
-                                                          or os.environ.get('WAYLAND_DISPLAY')):
-        warnings.warn('--show ignored: no display (DISPLAY is not set)')
-        return False
-    return show
 
 
 def _datasample(frame, inst: InstanceData) -> PoseDataSample:

@@ -12,9 +12,9 @@ The path of a person box::
 
 :class:`SMPLStage` is the pose stage of the inferencer in SMPL mode (no pose
 NMS, as AlphaPose's SMPL writer; the tracker gets the 29 projected joints),
-:class:`SMPLVisualizer` draws the mesh or skeleton and :class:`SMPLOutputs`
+:class:`SMPLVisualizer` draws the mesh or skeleton and :class:`SMPLResultWriter`
 writes the JSON records of ``docs/output_formats.md`` (section "SMPL /
-HybrIK records").
+HybrIK records"), the JSON writer of the inferencer's ``FrameWriter``.
 """
 import os
 import os.path as osp
@@ -34,7 +34,7 @@ from mmalphapose.visualization import PoseVisualizer
 from mmalphapose.visualization.pose_visualizer import TRACK_COLORS
 from .inference import TopdownPredictor
 from .stages import PoseStage, Tracker, TrackStage
-from .writers import SourceOutputs, atomic_write_json
+from .writers import atomic_write_json
 
 #: the pose config of the SMPL mode when none is given
 SMPL_POSE_CONFIG = 'mmalphapose::body_3d_smpl/hybrik_resnet34_h36m-256x256.py'
@@ -470,40 +470,8 @@ class SMPLResultWriter:
         return self.json_path
 
 
-class SMPLOutputs(SourceOutputs):
-    """:class:`SourceOutputs` whose JSON is the SMPL records (overlays as
-    for 2D: a video per video input, images per image input).
-
-    Args:
-        out_dir / metainfo / tracking / save_*: as :class:`SourceOutputs`.
-        include_vertices: write the mesh into the JSON.
-    """
-
-    def __init__(self,
-                 out_dir: Optional[str],
-                 metainfo: dict,
-                 tracking: bool,
-                 include_vertices: bool = False,
-                 save_json: bool = True,
-                 save_vis: bool = True,
-                 save_video: bool = True):
-        super().__init__(
-            out_dir,
-            metainfo,
-            'alphapose',
-            None,
-            tracking,
-            save_json=save_json,
-            save_vis=save_vis,
-            save_video=save_video)
-        self.include_vertices = include_vertices
-
-    def make_writer(self, stem: str) -> SMPLResultWriter:
-        return SMPLResultWriter(self.out_dir, stem, self.tracking, self.include_vertices)
-
-
 __all__ = [
     'SMPLResult', 'SMPL_POSE_CONFIG', 'build_smpl_layer', 'lift_smpl', 'SMPLPredictor',
     'inference_smpl', 'SMPLStage', 'draw_smpl', 'SMPLVisualizer', 'smpl_result_to_json',
-    'SMPLResultWriter', 'SMPLOutputs'
+    'SMPLResultWriter'
 ]

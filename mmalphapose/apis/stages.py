@@ -5,13 +5,13 @@ A stream holds :class:`~mmalphapose.apis.inputs.Frame` records framed by
 callable ``stage(items) -> items`` that fills in its fields of the frames and
 passes every item on in order::
 
-    read_sources            Frame(img)                              (reader)
+    Source.frames           Frame(img)                              (reader)
     DetectStage             -> Frame.bboxes, bbox_scores | propagated
     PoseStage               -> Frame.instances: TopdownPredictor (crop +
                                network runner + decode, all people of
                                several frames), then per frame its steps:
-        PartRefineStage         face / hand points refined (optional)
         NMSStage                POSE_NMS
+        PartRefineStage         face / hand points of the kept people refined (optional)
         TrackStage              track ids
     writers.FrameWriter     JSON, overlays, video            (caller's thread)
 
@@ -21,17 +21,49 @@ The collaborators are small protocols: a ``PersonDetector``
 part refiner (``refiner(image, inst) -> inst``), a pose NMS (``nms(inst) ->
 (inst, keep)``), a tracker (``update(inst, frame_id, img) -> inst`` and
 ``reset()``). Every stage is built once by :mod:`mmalphapose.apis.builder`
-and never changed by a run; ``reset()`` starts a new input. The threads
-that overlap the stages live in :mod:`mmalphapose.apis.pipeline`.
+and never changed by a run; ``PoseStage.reset()`` starts a new input (only
+when a step keeps state: the tracker, the followed poses). With
+``--workers 0`` the stages are chained in the caller's thread; the threads
+that overlap them (``--workers >= 1``) live in :mod:`mmalphapose.apis.pipeline`.
 """
+import logging
 from typing import Iterable, Iterator, List, Optional, Protocol, Sequence, Tuple
 
 import numpy as np
+from mmengine.logging import print_log
 from mmengine.structures import InstanceData
 
-from mmalphapose.utils.errors import drop_non_finite
-from .inputs import Frame
-from .pipeline import SourceStart
+from .inputs import Frame, SourceStart
+
+
+def drop_non_finite(inst: InstanceData, where: str) -> InstanceData:
+    """Drop the people whose model output is not finite (the run goes on).
+
+    Args:
+        inst: the people of one frame; ``keypoints`` (n,K,2),
+            ``keypoint_scores`` (n,K) and, when present, ``scores`` (n,) are
+            checked.
+        where: the frame, for the log line (e.g. ``'video.mp4 frame 12'``).
+
+    Returns:
+        ``inst`` itself when all is finite, else ``inst[keep]`` with a warning
+        naming ``where`` and the number of people dropped.
+    """
+    n = len(inst) if inst is not None and 'keypoints' in inst else 0
+    if not n:
+        return inst
+    keep = np.ones(n, bool)
+    for name in ('keypoints', 'keypoint_scores', 'scores'):
+        if name in inst:
+            keep &= np.isfinite(np.asarray(inst.get(name)).reshape(n, -1)).all(1)
+    if keep.all():
+        return inst
+    print_log(
+        f'{where}: the pose model gave NaN/inf for {int((~keep).sum())} of {n} people; '
+        'they are dropped',
+        logger='current',
+        level=logging.WARNING)
+    return inst[np.flatnonzero(keep)]
 
 
 class PoseNMS(Protocol):
@@ -254,9 +286,6 @@ class PartRefineStage:
     def __call__(self, frame: Frame, inst: InstanceData) -> InstanceData:
         return self.refiner(frame.img, inst) if len(inst) else inst
 
-    def reset(self) -> None:
-        """Nothing is kept between frames."""
-
 
 class NMSStage:
     """POSE_NMS over the people of a frame."""
@@ -266,9 +295,6 @@ class NMSStage:
 
     def __call__(self, frame: Frame, inst: InstanceData) -> InstanceData:
         return self.nms.nms(inst)[0] if len(inst) else inst
-
-    def reset(self) -> None:
-        """Nothing is kept between frames."""
 
 
 class TrackStage:
@@ -287,7 +313,7 @@ class TrackStage:
 class PoseStage:
     """The pose stage: all boxes of up to ``frames_per_batch`` frames go
     through the predictor at once; then, frame by frame in order, the
-    ``steps`` (:class:`PartRefineStage`, :class:`NMSStage`,
+    ``steps`` (:class:`NMSStage`, :class:`PartRefineStage`,
     :class:`TrackStage`). A ``propagated`` frame gets its boxes from the
     previous frames' poses (:class:`PoseFollower`: the detected box size
     kept, centred on the poses; people the detector missed at the last
@@ -296,8 +322,9 @@ class PoseStage:
     Args:
         predictor: boxes of several frames -> one InstanceData
             (:class:`~mmalphapose.apis.inference.TopdownPredictor`).
-        steps: per-frame stages ``step(frame, inst) -> inst`` with
-            ``reset()``, in order.
+        steps: per-frame stages ``step(frame, inst) -> inst``, in order;
+            those that keep state between frames (:class:`TrackStage`) have
+            ``reset()``.
         frames_per_batch: frames whose people share one predictor call.
         follow_kpt_thr: keypoint score that counts when following poses.
         with_heatmaps: also keep the heatmaps (for drawing).
@@ -317,13 +344,14 @@ class PoseStage:
         self.frames_per_batch = max(1, frames_per_batch)
         self.with_heatmaps = with_heatmaps
         self.follower = PoseFollower(follow_kpt_thr) if follow else None
+        # what a new input resets: the steps that keep state, the followed poses
+        self.resets = [step.reset for step in self.steps if hasattr(step, 'reset')] + \
+            ([self.follower.reset] if self.follower is not None else [])
 
     def reset(self) -> None:
         """A new input starts: forget the followed poses and the tracks."""
-        if self.follower is not None:
-            self.follower.reset()
-        for step in self.steps:
-            step.reset()
+        for reset in self.resets:
+            reset()
 
     def process(self, frames: List[Frame]) -> List[Frame]:
         """Set ``instances`` of ``frames`` (in order): one predictor call, then
@@ -367,7 +395,7 @@ class PoseStage:
                 continue
             yield from self.process(pending)
             pending = []
-            if isinstance(item, SourceStart):
+            if isinstance(item, SourceStart) and self.resets:
                 self.reset()
             yield item
         yield from self.process(pending)

@@ -13,8 +13,9 @@ import json
 import logging
 import os
 import os.path as osp
+import sys
 import warnings
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import cv2
 import numpy as np
@@ -27,7 +28,7 @@ from mmalphapose.structures.pose_metainfo import PART_NAMES
 from mmalphapose.utils import io as _io
 from mmalphapose.visualization.openpose import BODY25, COCO18, openpose_joints
 from .detection import numeric_image_id
-from .pipeline import SourceEnd, SourceStart
+from .inputs import STREAM_KINDS, SourceEnd, SourceStart
 
 FORMATS = ('alphapose', 'cmu', 'open', 'openpose', 'coco')
 PART_ALIASES = {
@@ -79,9 +80,9 @@ def select_keypoint_ids(metainfo: dict, spec: Optional[str]) -> np.ndarray:
     return np.unique(np.asarray(ids, dtype=np.int64))
 
 
-def _flat(arr: np.ndarray) -> List[float]:
+def _flat(arr) -> List[float]:
     """Flat list of float32 values rounded to 3 decimals; NaN/inf (never
-    valid JSON) become 0."""
+    valid JSON) become 0 (the per-frame formats)."""
     arr = np.nan_to_num(np.asarray(arr, np.float32).reshape(-1), nan=0.0, posinf=0.0, neginf=0.0)
     return [round(v, 3) for v in arr.tolist()]
 
@@ -94,11 +95,16 @@ class ResultWriter:
         stem: output file stem (``<stem>.json``).
         metainfo: dataset metainfo of the pose model.
         fmt: one of ``FORMATS``.
-        keypoints: ``--keypoints`` part spec.
+        keypoints: the ``--keypoints`` part spec, or the ids it selects
+            (:func:`select_keypoint_ids`, resolved once per run).
         tracking: whether ``track_ids`` are present (``idx`` becomes an int).
         stream: append the records of each frame to ``<stem>.jsonl`` as it
             completes (AlphaPose and COCO formats; the per-frame formats
             write a file per frame anyway).
+
+    Attributes:
+        frame_folder: the folder of per-frame files (``cmu``, ``open``,
+            ``openpose``), else None.
     """
 
     def __init__(self,
@@ -106,13 +112,14 @@ class ResultWriter:
                  stem: str,
                  metainfo: dict,
                  fmt: str = 'alphapose',
-                 keypoints: Optional[str] = None,
+                 keypoints: Union[str, np.ndarray, None] = None,
                  tracking: bool = False,
                  stream: bool = True):
         if fmt not in FORMATS:
             raise ValueError(f'--format must be one of {FORMATS}, got "{fmt}"')
         self.out_dir, self.stem, self.meta, self.fmt = out_dir, stem, metainfo, fmt
-        self.ids = select_keypoint_ids(metainfo, keypoints)
+        self.ids = keypoints if isinstance(keypoints, np.ndarray) else \
+            select_keypoint_ids(metainfo, keypoints)
         # the ids per part: only the OpenPose format splits the keypoints by part
         self.parts = keypoint_parts(metainfo) if fmt == 'openpose' else {}
         self.tracking = tracking
@@ -121,70 +128,63 @@ class ResultWriter:
             if fmt in ('alphapose', 'coco') else {}
         self.num_frames = 0
         self.json_path = osp.join(out_dir, f'{stem}.json')
+        sub = {'cmu': '_sep-json', 'open': '_sep-json', 'openpose': '_openpose'}.get(fmt)
+        self.frame_folder = osp.join(out_dir, f'{stem}{sub}') if sub else None
         os.makedirs(out_dir, exist_ok=True)
         self.jsonl_path = osp.join(out_dir, f'{stem}.jsonl')
         self._jsonl = open(self.jsonl_path, 'w') \
             if stream and fmt in ('alphapose', 'coco') else None
 
-    def _append(self, record: dict) -> None:
-        """Keep one record (as JSON text) and stream it to the ``.jsonl``."""
-        text = json.dumps(record)
-        self.records.append(text)
-        if self._jsonl is not None:
-            self._jsonl.write(text + '\n')
-
     def add(self, name: str, frame_id: int, inst: InstanceData) -> None:
-        """Add the (post-processed, numpy) predictions of one frame."""
+        """Add the (post-processed, numpy) predictions of one frame: the
+        records of all its people from the batched arrays at once."""
         self.num_frames += 1
         n = len(inst) if inst is not None and 'keypoints' in inst else 0
-        kpts = inst.keypoints if n else np.zeros((0, self.meta['num_keypoints'], 2))
-        scores = inst.keypoint_scores if n else np.zeros((0, self.meta['num_keypoints']))
-        getattr(self, f'_add_{self.fmt}')(name, frame_id, inst, n, kpts, scores)
-        if self._jsonl is not None:
-            self._jsonl.flush()
-
-    # --- formats -------------------------------------------------------------
-    def _person_scores(self, inst, n, scores):
+        kpts = np.asarray(inst.keypoints, np.float32) if n else \
+            np.zeros((0, self.meta['num_keypoints'], 2), np.float32)
+        scores = np.asarray(inst.keypoint_scores, np.float32) if n else \
+            np.zeros((0, self.meta['num_keypoints']), np.float32)
+        if self.fmt not in ('alphapose', 'coco'):
+            return getattr(self, f'_add_{self.fmt}')(name, frame_id, inst, n, kpts, scores)
         if not n:
-            return np.zeros((0, ))
-        if 'scores' in inst:  # the person score of POSE_NMS (P-NMS, soft-OKS)
-            return np.asarray(inst.scores, dtype=np.float32).reshape(-1)
-        return proposal_score(scores, inst.bbox_scores)
-
-    def _add_alphapose(self, name, frame_id, inst, n, kpts, scores):
-        flat = np.concatenate([kpts[:, self.ids], scores[:, self.ids, None]], -1)
-        pscore = self._person_scores(inst, n, scores)
-        for i in range(n):
-            box = np.asarray(inst.bboxes[i], dtype=np.float32)
+            return None
+        # the person score of POSE_NMS (P-NMS, soft-OKS), else the proposal score
+        pscore = np.asarray(inst.scores, np.float32).reshape(n, 1) if 'scores' in inst else \
+            np.asarray(proposal_score(scores, inst.bbox_scores), np.float32).reshape(n, 1)
+        k = len(self.ids)
+        cols = [np.concatenate([kpts[:, self.ids], scores[:, self.ids, None]], -1).reshape(n, -1),
+                pscore]
+        if self.fmt == 'alphapose':
+            box = np.asarray(inst.bboxes, np.float32).reshape(n, 4)
+            cols.append(np.concatenate([box[:, :2], box[:, 2:] - box[:, :2]], 1))  # xywh
+        # rounded to 3 decimals, NaN/inf (never valid JSON) as 0; a float32 times 1000 is
+        # exact in float64, so np.round gives the floats of Python's round(v, 3)
+        rows = np.round(np.nan_to_num(np.concatenate(cols, 1).astype(np.float64), nan=0.0,
+                                      posinf=0.0, neginf=0.0), 3).tolist()
+        if self.fmt == 'coco':
+            img_id = numeric_image_id(name)
+            head = dict(image_id=int(frame_id) if img_id is None else img_id, category_id=1)
+            recs = [dict(head, keypoints=r[:3 * k], score=r[3 * k]) for r in rows]
+        else:
             if self.tracking and 'track_ids' in inst:
-                idx = int(inst.track_ids[i])
+                idx = [int(t) for t in np.asarray(inst.track_ids).reshape(n)]
             elif 'idx' in inst:
-                idx = [int(v) for v in np.atleast_1d(inst.idx[i])]
+                idx = [[int(v) for v in np.atleast_1d(i)] for i in inst.idx]
             else:
-                idx = [0]
-            self._append(
-                dict(
-                    image_id=name,
-                    frame_id=int(frame_id),
-                    category_id=1,
-                    keypoints=_flat(flat[i]),
-                    score=_flat(pscore[i:i + 1])[0],
-                    box=_flat([box[0], box[1], box[2] - box[0], box[3] - box[1]]),
-                    idx=idx))
+                idx = [[0]] * n
+            head = dict(image_id=name, frame_id=int(frame_id), category_id=1)
+            recs = [
+                dict(head, keypoints=r[:3 * k], score=r[3 * k], box=r[3 * k + 1:], idx=i)
+                for r, i in zip(rows, idx)
+            ]
+        texts = [json.dumps(r) for r in recs]
+        self.records.extend(texts)
+        if self._jsonl is not None:
+            self._jsonl.write(''.join(t + '\n' for t in texts))
+            self._jsonl.flush()
+        return None
 
-    def _add_coco(self, name, frame_id, inst, n, kpts, scores):
-        flat = np.concatenate([kpts[:, self.ids], scores[:, self.ids, None]], -1)
-        pscore = self._person_scores(inst, n, scores)
-        img_id = numeric_image_id(name)
-        img_id = int(frame_id) if img_id is None else img_id
-        for i in range(n):
-            self._append(
-                dict(
-                    image_id=img_id,
-                    category_id=1,
-                    keypoints=_flat(flat[i]),
-                    score=_flat(pscore[i:i + 1])[0]))
-
+    # --- per-frame formats ---------------------------------------------------
     def _add_cmu(self, name, frame_id, inst, n, kpts, scores, key='bodies', field='joints'):
         joints = openpose_joints(self.meta, kpts, scores, COCO18)
         entry = {'version': 'AlphaPose v0.3', key: [{field: _flat(joints[i])} for i in range(n)]}
@@ -233,12 +233,6 @@ class ResultWriter:
             osp.join(self.out_dir, f'{self.stem}_openpose',
                      f'{osp.splitext(name)[0]}_keypoints.json'), entry)
 
-    @property
-    def frame_folder(self) -> Optional[str]:
-        """The folder of per-frame files (``cmu``/``open``/``openpose``), if any."""
-        sub = {'cmu': '_sep-json', 'open': '_sep-json', 'openpose': '_openpose'}.get(self.fmt)
-        return osp.join(self.out_dir, f'{self.stem}{sub}') if sub else None
-
     def close(self) -> Optional[str]:
         """Write the collected JSON (also called on interrupt); remove the
         ``.jsonl`` it supersedes. Returns the JSON's path."""
@@ -249,14 +243,11 @@ class ResultWriter:
                 folder=f'{self.stem}_openpose',
                 frames=self.records)
             atomic_write_json(self.json_path, index)
-        elif isinstance(self.records, dict):
-            _io.atomic_write_text(
-                self.json_path,
-                '{' + ', '.join(f'{json.dumps(k)}: {v}' for k, v in self.records.items()) + '}',
-                durable=False)
-        else:  # byte for byte what json.dump(list_of_records) writes
-            _io.atomic_write_text(self.json_path, '[' + ', '.join(self.records) + ']',
-                                  durable=False)
+        else:  # byte for byte what json.dump of the records (a list or a dict) writes
+            text = '[' + ', '.join(self.records) + ']' if isinstance(self.records, list) else \
+                '{' + ', '.join(f'{json.dumps(k)}: {v}' for k, v in self.records.items()) + '}'
+            with _io.atomic_open(self.json_path, 'w', durable=False) as f:
+                f.write(text)
         if self._jsonl is not None:
             self._jsonl.close()
             self._jsonl = None
@@ -294,121 +285,53 @@ class VideoSink:
         return None
 
 
-class SourceOutputs:
-    """The output files of the open inputs of one run: per input the JSON
-    writer, the overlay video (videos, webcams) or overlay images (images).
-
-    Args:
-        out_dir: output folder (None: nothing is written).
-        metainfo: the pose model's metainfo.
-        fmt / keypoints / tracking: as :class:`ResultWriter`.
-        save_json / save_vis / save_video: which files to write.
-    """
-
-    def __init__(self,
-                 out_dir: Optional[str],
-                 metainfo: dict,
-                 fmt: str,
-                 keypoints: Optional[str],
-                 tracking: bool,
-                 save_json: bool = True,
-                 save_vis: bool = True,
-                 save_video: bool = True):
-        self.out_dir, self.metainfo, self.fmt = out_dir, metainfo, fmt
-        self.keypoints, self.tracking = keypoints, tracking
-        self.save_json, self.save_vis, self.save_video = save_json, save_vis, save_video
-        self.open_io: Dict[int, tuple] = {}  # id(source) -> (writer, sink, stem)
-        self.used_stems: Dict[str, int] = {}
-
-    def open(self, source) -> None:
-        """Start the outputs of an input (a unique stem per run)."""
-        stem = source.stem
-        if stem in self.used_stems:
-            self.used_stems[stem] += 1
-            stem = f'{stem}_{self.used_stems[stem]}'
-        self.used_stems.setdefault(stem, 0)
-        writer = self.make_writer(stem) if self.save_json else None
-        sink = VideoSink(osp.join(self.out_dir, f'{stem}_vis.mp4'), source.fps, source.size) \
-            if self.save_video and source.is_stream else None
-        self.open_io[id(source)] = (writer, sink, stem)
-
-    def make_writer(self, stem: str) -> ResultWriter:
-        """The JSON writer of one input (``<stem>.json``); a subclass may
-        write another schema (the SMPL records)."""
-        return ResultWriter(self.out_dir, stem, self.metainfo, self.fmt, self.keypoints,
-                            self.tracking)
-
-    def write_json(self, frame, inst: InstanceData) -> Optional[str]:
-        """Add a frame's people to its input's JSON; returns the input's stem."""
-        writer, _, stem = self.open_io.get(id(frame.source), (None, None, None))
-        if writer is not None:
-            writer.add(frame.name, frame.index, inst)
-        return stem
-
-    def wants_drawing(self, frame) -> bool:
-        """Whether an overlay of this frame is written."""
-        _, sink, _ = self.open_io.get(id(frame.source), (None, None, None))
-        return sink is not None or (self.save_vis and not frame.source.is_stream)
-
-    def write_drawing(self, frame, drawn: np.ndarray) -> None:
-        """Write a frame's overlay into its input's video or image folder."""
-        _, sink, stem = self.open_io.get(id(frame.source), (None, None, None))
-        if sink is not None:
-            sink.write(drawn)
-        elif self.save_vis and self.out_dir and not frame.source.is_stream and stem:
-            vis_dir = osp.join(self.out_dir, f'{stem}_vis')
-            os.makedirs(vis_dir, exist_ok=True)
-            name = frame.name if '.' in frame.name else f'{frame.name}.jpg'
-            cv2.imwrite(osp.join(vis_dir, name), drawn)
-
-    def close(self, source) -> List[str]:
-        """Finish an input's files; returns the paths written (JSON, overlay
-        video, and the folders of overlay images and per-frame JSON)."""
-        return self._finish(*self.open_io.pop(id(source), (None, None, None)))
-
-    def close_all(self) -> List[str]:
-        """Finish every input still open (an interrupted run keeps its files)."""
-        paths: List[str] = []
-        for key in list(self.open_io):
-            paths += self._finish(*self.open_io.pop(key))
-        return paths
-
-    def _finish(self, writer, sink, stem: Optional[str]) -> List[str]:
-        paths = [obj.close() for obj in (writer, sink) if obj is not None]
-        folders = [getattr(writer, 'frame_folder', None)]
-        if stem and self.out_dir:
-            folders.append(osp.join(self.out_dir, f'{stem}_vis'))
-        return [p for p in paths if p] + [f for f in folders if f and osp.isdir(f)]
-
-
 class FrameWriter:
-    """The write stage: per frame the JSON records, the drawing and the
-    overlay files, in the caller's thread; each input's files are opened at
-    its ``SourceStart`` and finished at its ``SourceEnd``.
+    """The write stage of a run, in the caller's thread: per frame the JSON
+    records, the drawing and the overlay; each input's files are opened at
+    its ``SourceStart`` (a unique stem per run) and finished at its
+    ``SourceEnd``: its JSON writer, the overlay video (videos, webcams) or
+    the overlay images (``<stem>_vis/``).
 
     Args:
-        outputs: the run's :class:`SourceOutputs` (or ``SMPLOutputs``).
         visualizer: draws ``InstanceData`` (``draw_instances``,
             ``draw_heatmap``); not changed here.
         kpt_thr: keypoint score to draw, a float or (K,).
+        out_dir: output folder (None: nothing is written).
+        json_writer: ``json_writer(stem)`` gives the JSON writer of an input
+            (``add(name, frame_id, inst)``, ``close() -> path``), e.g. a
+            ``functools.partial`` of :class:`ResultWriter`; None: no JSON.
+        save_vis / save_video: write the overlays of images / of videos.
         draw_bbox / draw_heatmap: what to draw.
-        show: show every frame in a window (Esc / q stops the run).
+        show: show every frame in a window (Esc / q stops the run); ignored
+            (warned) without a display: OpenCV's Qt backend aborts the
+            process without one.
         return_vis: keep the drawing of every frame.
         wait_time: seconds each shown frame waits.
     """
 
     def __init__(self,
-                 outputs: SourceOutputs,
                  visualizer,
                  kpt_thr,
+                 out_dir: Optional[str] = None,
+                 json_writer: Optional[Callable[[str], ResultWriter]] = None,
+                 save_vis: bool = True,
+                 save_video: bool = True,
                  draw_bbox: bool = True,
                  draw_heatmap: bool = False,
                  show: bool = False,
                  return_vis: bool = False,
                  wait_time: float = 0.001):
-        self.outputs, self.visualizer, self.kpt_thr = outputs, visualizer, kpt_thr
+        display = os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')
+        if show and sys.platform.startswith('linux') and not display:
+            warnings.warn('--show ignored: no display (DISPLAY is not set)')
+            show = False
+        self.visualizer, self.kpt_thr, self.out_dir = visualizer, kpt_thr, out_dir
+        self.json_writer = json_writer if out_dir else None
+        self.save_vis, self.save_video = save_vis and bool(out_dir), save_video and bool(out_dir)
         self.draw_bbox, self.draw_heatmap = draw_bbox, draw_heatmap
         self.show, self.return_vis, self.wait_time = show, return_vis, wait_time
+        self.open: Dict[int, tuple] = {}  # id(source) -> (json writer, video, image folder, stem)
+        self.stems: Dict[str, int] = {}  # the stems used in this run
         self.written: List[str] = []  # the paths of the finished inputs' files
         self.errors: List[str] = []  # frames that could not be read (skipped)
 
@@ -419,10 +342,21 @@ class FrameWriter:
         drawing or None)`` for a processed frame, None for a marker or an
         unreadable frame (logged and counted in ``errors``)."""
         if isinstance(item, SourceStart):
-            self.outputs.open(item.source)
+            src, stem = item.source, item.source.stem
+            if stem in self.stems:
+                self.stems[stem] += 1
+                stem = f'{stem}_{self.stems[stem]}'
+            self.stems.setdefault(stem, 0)
+            stream = src.kind in STREAM_KINDS
+            self.open[id(src)] = (
+                self.json_writer(stem) if self.json_writer else None,
+                VideoSink(osp.join(self.out_dir, f'{stem}_vis.mp4'), src.fps, src.size)
+                if self.save_video and stream else None,
+                osp.join(self.out_dir, f'{stem}_vis') if self.save_vis and not stream else None,
+                stem)
             return None
         if isinstance(item, SourceEnd):
-            self.written.extend(self.outputs.close(item.source))
+            self.close(item.source)
             return None
         frame = item
         if frame.img is None:
@@ -433,22 +367,39 @@ class FrameWriter:
                       level=logging.WARNING)
             return None
         inst = frame.instances if frame.instances is not None else InstanceData()
-        stem = self.outputs.write_json(frame, inst)
+        writer, sink, vis_dir, stem = self.open.get(id(frame.source), (None, None, None, None))
+        if writer is not None:
+            writer.add(frame.name, frame.index, inst)
         drawn = None
-        if self.show or self.return_vis or self.outputs.wants_drawing(frame):
+        if self.show or self.return_vis or sink is not None or vis_dir is not None:
             drawn = self.visualizer.draw_instances(
                 frame.img, inst, kpt_thr=self.kpt_thr, draw_bbox=self.draw_bbox)
             if self.draw_heatmap and 'heatmaps' in inst and len(inst):
                 drawn = self.visualizer.draw_heatmap(drawn, inst.heatmaps, inst.input_centers,
                                                      inst.input_scales)
-            self.outputs.write_drawing(frame, drawn)
+            if sink is not None:
+                sink.write(drawn)
+            elif vis_dir is not None:
+                os.makedirs(vis_dir, exist_ok=True)
+                cv2.imwrite(
+                    osp.join(vis_dir, frame.name if '.' in frame.name else f'{frame.name}.jpg'),
+                    drawn)
             if self.show:
                 self.show = show_frame(drawn, self.wait_time)
         return frame, inst, stem, drawn
 
-    def close(self) -> List[str]:
-        """Finish every input still open; returns every path written."""
-        self.written.extend(self.outputs.close_all())
+    def close(self, source=None) -> List[str]:
+        """Finish the files of ``source`` (None: of every input still open,
+        e.g. after an interrupt); returns every path written in this run
+        (JSON, overlay video, the folders of overlay images and per-frame
+        JSON)."""
+        for key in [id(source)] if source is not None else list(self.open):
+            writer, sink, _, stem = self.open.pop(key, (None, None, None, None))
+            paths = [obj.close() for obj in (writer, sink) if obj is not None]
+            folders = [getattr(writer, 'frame_folder', None)]
+            if stem and self.out_dir:
+                folders.append(osp.join(self.out_dir, f'{stem}_vis'))
+            self.written += [p for p in paths if p] + [f for f in folders if f and osp.isdir(f)]
         return self.written
 
 

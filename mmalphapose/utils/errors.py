@@ -12,20 +12,15 @@
   cannot be opened) are logged and counted by the run, never raised; the
   entry point exits 2 when nothing at all could be processed.
 * A frame whose model output is not finite loses those people (logged), see
-  :func:`drop_non_finite`; the run goes on.
+  :func:`mmalphapose.apis.stages.drop_non_finite`; the run goes on.
 """
 import contextlib
-import logging
 import os
 import signal
 import sys
 import threading
 import traceback
 from typing import Callable, Iterator, List, Optional, Sequence
-
-import numpy as np
-
-from .array_conversion import as_rows
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 2, 130, 143
 DEBUG_ENV = 'MMALPHAPOSE_DEBUG'
@@ -196,35 +191,3 @@ def run_cli(main: Callable[[Optional[List[str]]], Optional[int]],
         print(f'error: {message}', file=sys.stderr)
         return EXIT_BAD_INPUT
     return int(code) if isinstance(code, int) else EXIT_OK
-
-
-def drop_non_finite(inst, where: str, logger: str = 'current'):
-    """Drop the people of an ``InstanceData`` whose model output is not finite.
-
-    Args:
-        inst: the people of one frame; ``keypoints`` (n,K,2),
-            ``keypoint_scores`` (n,K) and, when present, ``scores`` (n,) are
-            checked.
-        where: the frame, for the log line (e.g. ``'video.mp4 frame 12'``).
-
-    Returns:
-        ``inst`` itself when all is finite, else ``inst[keep]`` with a warning
-        naming ``where`` and the number of people dropped.
-    """
-    if inst is None or 'keypoints' not in inst or not len(inst):
-        return inst
-    n = len(inst)
-    keep = np.ones(n, bool)
-    for name in ('keypoints', 'keypoint_scores', 'scores'):
-        if name in inst:
-            arr = as_rows(inst.get(name), n, name=name)
-            keep &= np.isfinite(arr).all(1)
-    if keep.all():
-        return inst
-    from mmengine.logging import print_log
-    print_log(
-        f'{where}: the pose model gave NaN/inf for {int((~keep).sum())} of {n} people; '
-        'they are dropped',
-        logger=logger,
-        level=logging.WARNING)
-    return inst[np.flatnonzero(keep)]

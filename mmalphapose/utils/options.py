@@ -1,8 +1,9 @@
 """One validator for the run options of the demo, ``tools/*.py`` and the API.
 
 Every numeric option has one rule in :data:`OPTION_RULES` (its type and
-range); :func:`check_option` applies it for the Python API (``ValueError``
-naming the option) and :func:`arg_type` turns it into an ``argparse`` type
+range); :func:`check_options` applies the rules to a run's options for the
+Python API (``ValueError`` naming the option; :func:`check_option` for one)
+and :func:`arg_type` turns a rule into an ``argparse`` type
 (``argument --pose-batch: ...``, exit code 2). :func:`check_device`,
 :func:`keypoint_spec`, :class:`CfgOptionsAction` and
 :func:`check_category_id` cover the options that are not plain numbers.
@@ -43,55 +44,65 @@ def flag(name: str) -> str:
     return '--' + name.replace('_', '-')
 
 
-def _check(name: str, value: Any, label: str) -> Any:
-    rule = OPTION_RULES[name]
-    if rule.kind is int:
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise InputError(f'{label} must be an integer, got {value!r}')
-        try:
-            num = int(value) if not isinstance(value, float) or value.is_integer() else None
-        except (TypeError, ValueError):
-            num = None
-        if num is None:
-            raise InputError(f'{label} must be an integer, got {value!r}')
-    else:
-        try:
-            num = float(value)
-        except (TypeError, ValueError):
-            raise InputError(f'{label} must be a number, got {value!r}') from None
-        if not math.isfinite(num):
-            raise InputError(f'{label} must be a finite number, got {value!r}')
-    if rule.low is not None and num < rule.low or rule.high is not None and num > rule.high:
-        if rule.high is None:
-            rng = f'>= {rule.low:g}'
-        elif rule.low is None:
-            rng = f'<= {rule.high:g}'
-        else:
-            rng = f'in [{rule.low:g}, {rule.high:g}]'
-        raise InputError(f'{label} must be {rng} ({rule.what}), got {value}')
-    return num
-
-
-def check_option(name: str, value: Any, api: bool = True) -> Any:
-    """``value`` of option ``name`` converted to its type, None kept.
+def check_options(options: Mapping[str, Any],
+                  api: bool = True,
+                  label: Optional[str] = None) -> Dict[str, Any]:
+    """``options`` with every value that has a rule in :data:`OPTION_RULES`
+    converted to its rule's type (None kept, other keys unchanged).
 
     Args:
-        name: a key of :data:`OPTION_RULES`.
-        api: name the option as a keyword (``pose_batch=``) rather than a flag.
+        api: name an option as a keyword (``pose_batch``) rather than a
+            flag (``--pose-batch``) in the error.
+        label: the name to use in the error instead (``''`` for argparse,
+            which names the flag itself).
 
     Raises:
         InputError: (``ValueError``) the option's name, its allowed range and
             the value given.
     """
-    if value is None:
-        return None
-    return _check(name, value, name if api else flag(name))
+    out = dict(options)
+    for name, value in options.items():
+        rule = OPTION_RULES.get(name)
+        if rule is None or value is None:
+            continue
+        what = label if label is not None else name if api else flag(name)
+        num = None
+        if rule.kind is int:
+            if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+                try:
+                    num = int(value) if not isinstance(value, float) or value.is_integer() \
+                        else None
+                except (TypeError, ValueError):
+                    pass
+            if num is None:
+                raise InputError(f'{what} must be an integer, got {value!r}')
+        else:
+            try:
+                num = float(value)
+            except (TypeError, ValueError):
+                raise InputError(f'{what} must be a number, got {value!r}') from None
+            if not math.isfinite(num):
+                raise InputError(f'{what} must be a finite number, got {value!r}')
+        low, high = rule.low, rule.high
+        if low is not None and num < low or high is not None and num > high:
+            rng = f'>= {low:g}' if high is None else f'<= {high:g}' if low is None else \
+                f'in [{low:g}, {high:g}]'
+            raise InputError(f'{what} must be {rng} ({rule.what}), got {value}')
+        out[name] = num
+    return out
 
 
-def check_options(options: Mapping[str, Any]) -> Dict[str, Any]:
-    """:func:`check_option` on every key of ``options`` that has a rule;
-    returns the converted options (others unchanged)."""
-    return {k: check_option(k, v) if k in OPTION_RULES else v for k, v in options.items()}
+def check_option(name: str, value: Any, api: bool = True) -> Any:
+    """``value`` of option ``name`` converted to its type, None kept
+    (:func:`check_options` of one option).
+
+    Args:
+        name: a key of :data:`OPTION_RULES`.
+        api: name the option as a keyword (``pose_batch=``) rather than a flag.
+    """
+    if name not in OPTION_RULES:
+        raise KeyError(f'no rule for the option "{name}"')
+    return check_options({name: value}, api)[name]
 
 
 def arg_type(name: str):
@@ -99,7 +110,7 @@ def arg_type(name: str):
 
     def parse(text: str):
         try:
-            return _check(name, text, '')
+            return check_options({name: text}, label='')[name]
         except InputError as exc:  # argparse adds "argument --flag: "
             raise argparse.ArgumentTypeError(str(exc).strip()) from None
 

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from mmalphapose.apis.pipeline import _put_latest, chain
+from mmalphapose.apis.pipeline import _put_latest, run_stages
 
 
 def _double(items):
@@ -20,7 +20,10 @@ def _slow_add(items):
 
 @pytest.mark.parametrize('workers', [0, 1])
 def test_order_is_kept(workers):
-    out = list(chain(range(50), [_double, _slow_add], workers, threading.Event(), queue_size=3))
+    # workers=0: the stages chained in the caller's thread (PoseInferencer._frames)
+    out = list(
+        run_stages(range(50), [_double, _slow_add], threading.Event(), queue_size=3)
+        if workers else _slow_add(_double(range(50))))
     assert out == [2 * x + 1 for x in range(50)]
 
 
@@ -42,7 +45,7 @@ def test_stages_run_concurrently():
             got_first.set()
             yield x
 
-    out = list(chain(reader(), [stage], 1, threading.Event(), queue_size=4))
+    out = list(run_stages(reader(), [stage], threading.Event(), queue_size=4))
     assert out == [0, 1] and len(names) == 2
 
 
@@ -56,7 +59,7 @@ def test_stage_errors_reach_the_consumer():
 
     got = []
     with pytest.raises(RuntimeError, match='at 3'):
-        for x in chain(range(10), [boom], 1, threading.Event()):
+        for x in run_stages(range(10), [boom], threading.Event()):
             got.append(x)
     assert got == [0, 1, 2]
 
@@ -71,7 +74,7 @@ def test_stop_event_ends_the_stream():
             i += 1
 
     got = []
-    for x in chain(endless(), [_double], 1, stop, queue_size=2):
+    for x in run_stages(endless(), [_double], stop, queue_size=2):
         got.append(x)
         if len(got) == 5:
             stop.set()
@@ -95,9 +98,8 @@ def test_latest_frame_slot_drops_old_frames():
 
 
 def test_join_threads_waits_for_the_stage_threads():
-    """After the consumer stops, join_threads returns only when every stage
+    """After the consumer stops, the runner returns only when every stage
     thread has finished its current item (none is left inside a forward)."""
-    from mmalphapose.apis.pipeline import join_threads
     inside = threading.Event()
 
     def slow(items):
@@ -106,9 +108,11 @@ def test_join_threads_waits_for_the_stage_threads():
             time.sleep(0.2)  # a long forward
             yield x
 
-    stop, threads = threading.Event(), []
-    it = chain(iter(range(1000)), [slow], 1, stop, queue_size=2, threads=threads)
+    stop = threading.Event()
+    it = run_stages(iter(range(1000)), [slow], stop, queue_size=2, names=['slow'])
     assert next(it) == 0 and inside.wait(5)
+    names = ('mmalphapose-reader', 'mmalphapose-slow')
+    threads = [t for t in threading.enumerate() if t.name in names]
     assert len(threads) == 2 and all(t.is_alive() for t in threads)
-    assert join_threads(stop, threads, timeout=10) == []
-    assert not any(t.is_alive() for t in threads)
+    it.close()  # the consumer stops: the runner sets stop and joins
+    assert stop.is_set() and not any(t.is_alive() for t in threads)

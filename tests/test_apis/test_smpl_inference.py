@@ -1,5 +1,6 @@
 """SMPL inference end to end: random weights, the synthetic body model."""
 import json
+from functools import partial
 
 import numpy as np
 import pytest
@@ -8,11 +9,11 @@ from mmengine.config import Config
 from test_models.test_smpl.synthetic_smpl import write_synthetic_smpl
 
 from mmalphapose.apis import TopdownPredictor, init_model
-from mmalphapose.apis.inputs import Frame, Source
-from mmalphapose.apis.pipeline import SourceEnd, SourceStart
-from mmalphapose.apis.smpl_inference import (SMPLOutputs, SMPLResult, SMPLStage, SMPLVisualizer,
-                                             build_smpl_layer, draw_smpl, inference_smpl,
-                                             smpl_result_to_json)
+from mmalphapose.apis.inputs import Frame, Source, SourceEnd, SourceStart
+from mmalphapose.apis.smpl_inference import (SMPLResult, SMPLResultWriter, SMPLStage,
+                                             SMPLVisualizer, build_smpl_layer, draw_smpl,
+                                             inference_smpl, smpl_result_to_json)
+from mmalphapose.apis.writers import FrameWriter
 from mmalphapose.models.body_models import ENV_VAR
 from mmalphapose.registry import TRACKERS
 
@@ -141,27 +142,24 @@ def test_stage_tracks_and_writes(setup, tmp_path):
     stage = SMPLStage(model, smpl, tracker, frames_per_batch=2)
     src = Source('video', 'clip', fps=10, size=(128, 96), num_frames=3)
     boxes = np.array([[5, 5, 50, 90], [70, 10, 120, 90]], np.float32)
-    outputs = SMPLOutputs(
-        str(tmp_path),
-        model.dataset_meta,
-        tracking=True,
-        include_vertices=False,
-        save_vis=False,
-        save_video=False)
     vis = SMPLVisualizer(smpl.faces, dataset_meta=model.dataset_meta)
+    writer = FrameWriter(
+        vis,
+        0.3,
+        str(tmp_path),
+        partial(SMPLResultWriter, str(tmp_path), tracking=True, include_vertices=False),
+        save_vis=False,
+        save_video=False,
+        return_vis=True)
     ids, drawn = [], None
     for item in stage(_stream(src, boxes, 3)):
-        if isinstance(item, SourceStart):
-            outputs.open(item.source)
-        elif isinstance(item, SourceEnd):
-            written = outputs.close(item.source)
-        else:
-            inst = item.instances
+        done = writer(item)
+        if done is not None:
+            _, inst, _, drawn = done
             assert inst.keypoints.shape == (2, 29, 2) and inst.vertices.shape[0] == 2
             ids.append(inst.track_ids.tolist())
-            outputs.write_json(item, inst)
-            drawn = vis.draw_instances(item.img, inst)
             assert (drawn != item.img).any()
+    written = writer.close()
     assert ids[0] == ids[1] == ids[2] and len(set(ids[0])) == 2  # same people, 2 ids
     assert written == [str(tmp_path / 'clip.json')]
     recs = json.load(open(written[0]))

@@ -6,8 +6,9 @@ from torch import nn
 
 from mmalphapose.apis.detection import WholeImageDetector
 from mmalphapose.apis.inputs import Frame, Source
-from mmalphapose.apis.pipeline import SourceEnd, SourceStart, read_sources
-from mmalphapose.apis.stages import DetectStage, TrackStage, keypoint_thresholds
+from mmalphapose.apis.inputs import SourceEnd, SourceStart
+from mmalphapose.apis.stages import (DetectStage, NMSStage, PoseStage, TrackStage,
+                                     drop_non_finite, keypoint_thresholds)
 from mmalphapose.registry import TRACKERS
 from mmalphapose.structures import PoseMetainfo
 
@@ -37,12 +38,12 @@ def test_det_stage_batches_and_marks_propagated_frames():
     assert frames[0].bboxes is not None and frames[1].bboxes is None
 
 
-def test_read_sources_skips_inputs_that_cannot_be_opened(tmp_path):
+def test_an_input_that_cannot_be_opened_gives_one_error_frame(tmp_path):
     broken = Source('video', 'broken', path=str(tmp_path / 'nope.mp4'))
-    items = list(read_sources([broken], threading.Event()))
+    items = list(broken.frames(threading.Event()))
     # one unreadable frame carries the error (logged and counted downstream)
-    assert [type(i).__name__ for i in items] == ['SourceStart', 'Frame', 'SourceEnd']
-    assert items[1].img is None and 'cannot open video' in items[1].error
+    assert [type(i).__name__ for i in items] == ['Frame']
+    assert items[0].img is None and 'cannot open video' in items[0].error
 
 
 def test_keypoint_thresholds_follow_the_head():
@@ -165,3 +166,40 @@ def test_one_reset_for_a_new_input():
     stage.follower.last_index = 7
     list(stage(iter([SourceStart(Source('video', 'x'))])))
     assert _Step.resets == 2 and stage.follower.last_index == -1
+
+
+def test_no_reset_without_state():
+    """A new input resets only what keeps state: without a tracker and
+    without followed poses (det_frequency 1) nothing is reset."""
+
+    class _NoNMS:
+
+        def nms(self, inst):
+            return inst, np.arange(len(inst))
+
+    stage = PoseStage(lambda *a, **k: None, [NMSStage(_NoNMS())], follow=False)
+    assert stage.resets == []
+    items = [SourceStart(Source('video', 'x')), SourceEnd(Source('video', 'x'))]
+    assert list(stage(iter(items))) == items
+
+
+def _people(n, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    inst = InstanceData()
+    inst.keypoints = rng.uniform(0, 50, (n, k, 2)).astype(np.float32)
+    inst.keypoint_scores = rng.uniform(0, 1, (n, k)).astype(np.float32)
+    inst.bboxes = rng.uniform(0, 50, (n, 4)).astype(np.float32)
+    return inst
+
+
+def test_drop_non_finite_keeps_the_good_people(capsys):
+    inst = _people(4)
+    assert drop_non_finite(inst, 'f') is inst  # all finite: unchanged
+    inst.keypoints[1, 2, 0] = np.nan
+    inst.keypoint_scores[3, 0] = np.inf
+    good = _people(4).keypoints
+    good[:] = inst.keypoints
+    out = drop_non_finite(inst, 'clip.mp4 frame 7.jpg')
+    assert len(out) == 2
+    np.testing.assert_array_equal(out.keypoints, good[[0, 2]])
+    assert len(drop_non_finite(InstanceData(), 'f')) == 0

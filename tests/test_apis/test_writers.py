@@ -190,15 +190,45 @@ def test_keypoint_part_the_model_lacks_is_an_error(metas):
     assert len(select_keypoint_ids(metas[133], 'face')) == 68
 
 
-def test_outputs_list_names_the_folders(metas, tmp_path):
+def test_frame_writer_lists_the_folders_and_makes_stems_unique(metas, tmp_path):
+    from functools import partial
     from types import SimpleNamespace
 
-    from mmalphapose.apis.writers import SourceOutputs
-    outs = SourceOutputs(str(tmp_path), metas[17], 'open', None, False)
-    src = SimpleNamespace(stem='imgs', fps=25.0, size=None, is_stream=False)
-    outs.open(src)
-    frame = SimpleNamespace(source=src, name='a.jpg', index=0)
-    outs.write_json(frame, _inst(17))
-    outs.write_drawing(frame, np.zeros((8, 8, 3), np.uint8))
-    assert sorted(outs.close(src)) == sorted(
-        str(tmp_path / n) for n in ('imgs.json', 'imgs_sep-json', 'imgs_vis'))
+    from mmalphapose.apis.inputs import Frame, Source, SourceEnd, SourceStart
+    from mmalphapose.apis.writers import FrameWriter
+    drawn = []
+    vis = SimpleNamespace(draw_instances=lambda img, inst, **kw: drawn.append(len(inst)) or img)
+    w = FrameWriter(vis, 0.3, str(tmp_path),
+                    partial(ResultWriter, str(tmp_path), metainfo=metas[17], fmt='open'))
+    src, again = Source('images', 'imgs'), Source('images', 'imgs')
+    for s in (src, again):
+        w(SourceStart(s))
+        frame = Frame(s, 0, 'a.jpg', np.zeros((8, 8, 3), np.uint8), instances=_inst(17))
+        assert w(frame)[2] in ('imgs', 'imgs_1') and w(SourceEnd(s)) is None
+    assert drawn == [2, 2]
+    assert sorted(w.close()) == sorted(
+        str(tmp_path / n) for n in ('imgs.json', 'imgs_sep-json', 'imgs_vis', 'imgs_1.json',
+                                    'imgs_1_sep-json', 'imgs_1_vis'))
+
+
+def test_records_round_like_python(metas, tmp_path):
+    """The records of a frame are built from the batched arrays at once; each
+    value is what ``round(float32 value, 3)`` gives (ties and near-ties)."""
+    rng = np.random.default_rng(3)
+    ties = (rng.integers(0, 640000, (6, 17, 2)) + 0.5) / 1000  # x.yyy5 before float32
+    inst = InstanceData(
+        keypoints=(ties + rng.choice([0, 1e-7, -1e-7], ties.shape)).astype(np.float32),
+        keypoint_scores=rng.uniform(0, 1, (6, 17)).astype(np.float32),
+        bboxes=rng.uniform(0, 640, (6, 4)).astype(np.float32),
+        bbox_scores=rng.uniform(0, 1, 6).astype(np.float32),
+        scores=rng.uniform(0, 3, 6).astype(np.float32))
+    w = ResultWriter(str(tmp_path), 'r', metas[17])
+    w.add('a.jpg', 0, inst)
+    recs = json.load(open(w.close()))
+    for i, r in enumerate(recs):
+        flat = np.concatenate([inst.keypoints[i], inst.keypoint_scores[i, :, None]], 1)
+        assert r['keypoints'] == [round(v, 3) for v in flat.reshape(-1).tolist()]
+        b = inst.bboxes[i]  # xywh in float32, as the writer computes it
+        box = np.array([b[0], b[1], b[2] - b[0], b[3] - b[1]], np.float32).tolist()
+        assert r['box'] == [round(v, 3) for v in box]
+        assert r['score'] == round(inst.scores[i:i + 1].tolist()[0], 3)

@@ -53,18 +53,26 @@ def test_pose_nms_of_a_frame_without_people(kind, empty, meta):
 @pytest.mark.parametrize('fmt', ['alphapose', 'cmu', 'open', 'openpose', 'coco'])
 @pytest.mark.parametrize('empty', list(EMPTY))
 def test_writers_keep_frames_without_people(fmt, empty, meta, tmp_path):
-    from mmalphapose.apis.inputs import Frame, Source
-    from mmalphapose.apis.writers import SourceOutputs
-    outs = SourceOutputs(
-        str(tmp_path), meta, fmt, None, True, save_json=True, save_vis=False, save_video=True)
+    from functools import partial
+    from types import SimpleNamespace
+
+    from mmalphapose.apis.inputs import Frame, Source, SourceEnd, SourceStart
+    from mmalphapose.apis.writers import FrameWriter, ResultWriter
+    vis = SimpleNamespace(draw_instances=lambda img, inst, **kw: img)
+    writer = FrameWriter(
+        vis,
+        0.3,
+        str(tmp_path),
+        partial(ResultWriter, str(tmp_path), metainfo=meta, fmt=fmt, tracking=True),
+        save_vis=False,
+        save_video=True)
     src = Source('video', 'v', path='v.mp4', size=(64, 48), fps=10.0)
-    outs.open(src)
+    writer(SourceStart(src))
     img = np.zeros((48, 64, 3), np.uint8)
     for i, inst in enumerate([EMPTY[empty](), _people(2), EMPTY[empty]()]):
-        frame = Frame(src, i, f'{i}.jpg', img)
-        outs.write_json(frame, inst)
-        outs.write_drawing(frame, img)
-    paths = outs.close(src)
+        assert writer(Frame(src, i, f'{i}.jpg', img, instances=inst))[3] is img
+    writer(SourceEnd(src))
+    paths = writer.close()
     data = json.load(open(osp.join(str(tmp_path), 'v.json')))
     assert data is not None and any(p.endswith('v_vis.mp4') for p in paths)
     if fmt in ('alphapose', 'coco'):
@@ -114,7 +122,7 @@ def test_metrics_accept_images_without_predictions(data_root):
 
 def test_scoring_and_nan_filter_of_a_frame_without_people():
     from mmalphapose.evaluation.functional.keypoint_convert import rescore_instances
-    from mmalphapose.utils.errors import drop_non_finite
+    from mmalphapose.apis.stages import drop_non_finite
     for mode in ('bbox', 'bbox_keypoint', 'keypoint', 'alphapose'):
         assert rescore_instances(np.zeros(0), np.zeros((0, K)), mode).shape == (0, )
     assert len(drop_non_finite(_people(3)[np.zeros(0, np.int64)], 'f')) == 0

@@ -1,9 +1,7 @@
-import numpy as np
 import pytest
-from mmengine.structures import InstanceData
 
 from mmalphapose.utils.errors import (CheckpointError, InputError, UnsafeCheckpointError,
-                                      debug_requested, drop_non_finite, one_line, run_cli)
+                                      debug_requested, one_line, run_cli)
 
 
 def _raiser(exc):
@@ -71,25 +69,3 @@ def test_exception_hierarchy():
     assert issubclass(UnsafeCheckpointError, CheckpointError)
     assert issubclass(UnsafeCheckpointError, RuntimeError)  # older callers catch RuntimeError
     assert issubclass(CheckpointError, ValueError)
-
-
-def _people(n, k=3, seed=0):
-    rng = np.random.default_rng(seed)
-    inst = InstanceData()
-    inst.keypoints = rng.uniform(0, 50, (n, k, 2)).astype(np.float32)
-    inst.keypoint_scores = rng.uniform(0, 1, (n, k)).astype(np.float32)
-    inst.bboxes = rng.uniform(0, 50, (n, 4)).astype(np.float32)
-    return inst
-
-
-def test_drop_non_finite_keeps_the_good_people(capsys):
-    inst = _people(4)
-    assert drop_non_finite(inst, 'f') is inst  # all finite: unchanged
-    inst.keypoints[1, 2, 0] = np.nan
-    inst.keypoint_scores[3, 0] = np.inf
-    good = _people(4).keypoints
-    good[:] = inst.keypoints
-    out = drop_non_finite(inst, 'clip.mp4 frame 7.jpg')
-    assert len(out) == 2
-    np.testing.assert_array_equal(out.keypoints, good[[0, 2]])
-    assert len(drop_non_finite(InstanceData(), 'f')) == 0
