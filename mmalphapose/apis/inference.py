@@ -240,6 +240,9 @@ class TopdownPredictor:
         from mmalphapose.models.pose_estimators import TopdownPoseEstimator
         self.batched = isinstance(model, TopdownPoseEstimator) and \
             type(model).predict is TopdownPoseEstimator.predict
+        # heads with decode_outputs give float32 numpy instances already;
+        # others (their own predict) may give tensors, converted here
+        self.numpy_preds = hasattr(getattr(model, 'head', None), 'decode_outputs')
         if not self.batched and flip is not None:
             test_cfg = getattr(model, 'test_cfg', None)
             if isinstance(test_cfg, dict) and bool(test_cfg.get('flip_test')) != bool(flip):
@@ -294,11 +297,12 @@ class TopdownPredictor:
                 if self.batched:  # all crops at once, then mapped to the image
                     data = self.model.data_preprocessor(dict(inputs=inputs, data_samples=None),
                                                         False)
-                    batch = _numpy_instances(
-                        self.model.predict_crops(
-                            data['inputs'], [self._sample],
-                            flip=self.flip,
-                            with_embeddings=self.with_embeddings))
+                    batch = self.model.predict_crops(
+                        data['inputs'], [self._sample],
+                        flip=self.flip,
+                        with_embeddings=self.with_embeddings)
+                    if not self.numpy_preds:
+                        batch = _numpy_instances(batch)
                     batch.keypoints = crop_to_image(batch.keypoints, self.crop.input_size,
                                                     centers[sl], scales[sl])
                 else:

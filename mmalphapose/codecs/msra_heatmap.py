@@ -118,17 +118,17 @@ class MSRAHeatmap(BaseKeypointCodec):
         return dict(
             heatmaps=heatmaps.astype(np.float32), keypoint_weights=weights.astype(np.float32))
 
-    def decode_heatmap_coords(self, heatmaps) -> Tuple[np.ndarray, np.ndarray]:
-        """(N,K,H,W) -> keypoints in heatmap pixels (N,K,2), peak scores."""
-        hm = self._as_batch(heatmaps)
+    def decode(self, encoded) -> Tuple[np.ndarray, np.ndarray]:
+        """Heatmaps (N,K,H,W) -> (keypoints (N,K,2) in crop pixels, scores
+        (N,K) = raw peak values), float32.
+
+        A float32 numpy batch (what the heads give) is decoded as it is;
+        anything else (a tensor, one sample (K,H,W)) is converted first.
+        """
+        hm = encoded if isinstance(encoded, np.ndarray) and encoded.ndim == 4 and \
+            encoded.dtype == np.float32 else self._as_batch(encoded)
         locs, vals = get_heatmap_maximum(hm)
         if self.refine == 'quarter':
             locs = refine_quarter_offset(hm, locs)
         locs = np.where((vals > 0)[..., None], locs, 0.)
-        return locs, vals
-
-    def decode(self, encoded) -> Tuple[np.ndarray, np.ndarray]:
-        """Heatmaps (K,H,W) or (N,K,H,W) -> (keypoints (N,K,2) in crop
-        pixels, scores (N,K) = raw peak values)."""
-        locs, vals = self.decode_heatmap_coords(encoded)
         return (locs * self.stride).astype(np.float32), vals.astype(np.float32)

@@ -112,8 +112,8 @@ def test_refinement_matches_loop_reference_everywhere():
     hm[ni, ki, ys, xs] = 1.0
     hm[0, 0] = -1.0
     codec = MSRAHeatmap((18, 20), (w, h), sigma=1)
-    locs, _ = codec.decode_heatmap_coords(hm)
-    np.testing.assert_array_equal(locs, _loop_reference(hm))
+    kpts, _ = codec.decode(hm)  # heatmap pixels times the stride (2, 2)
+    np.testing.assert_array_equal(kpts / codec.stride, _loop_reference(hm))
 
 
 def _alphapose_target(joints: np.ndarray, vis: np.ndarray, heatmap_size, stride, sigma=2):

@@ -47,9 +47,9 @@ class BaseHead(BaseModule, metaclass=ABCMeta):
 
 
 class BaseTopdownHead(BaseHead):
-    """Final 3x3/1x1 conv producing K maps, plus target gathering, decoding
-    and packing of predictions. Subclasses define ``loss`` and
-    ``decode_outputs``.
+    """Final 3x3/1x1 conv producing K maps, plus target gathering and
+    decoding. Subclasses define ``loss`` and ``decode_outputs`` (which packs
+    the N crops' predictions into one InstanceData).
 
     Args:
         in_channels: channels of the input feature.
@@ -125,13 +125,6 @@ class BaseTopdownHead(BaseHead):
         -> one InstanceData of the N crops; what a network runner's output
         goes through (``TopdownPoseEstimator.predict``)."""
         raise NotImplementedError(f'{type(self).__name__} does not decode outputs')
-
-    @staticmethod
-    def _pack(keypoints: np.ndarray, scores: np.ndarray) -> InstanceData:
-        """(N,K,2) keypoints and (N,K) scores -> one float32 InstanceData."""
-        return InstanceData(
-            keypoints=np.asarray(keypoints, np.float32),
-            keypoint_scores=np.asarray(scores, np.float32))
 
     @staticmethod
     def _split_flip(feats, test_cfg: OptConfigType) -> Tuple[Features, Optional[Features]]:

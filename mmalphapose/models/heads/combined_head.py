@@ -125,4 +125,6 @@ class CombinedHead(BaseTopdownHead):
             kf, sf = reg_codec.decode(out_f[:, b:])
             kr = (kr + kf) * 0.5
             sr = (sr + sf) * 0.5
-        return self._pack(np.concatenate([kb, kr], 1), np.concatenate([sb, sr], 1))
+        return InstanceData(
+            keypoints=np.concatenate([kb, kr], 1).astype(np.float32),
+            keypoint_scores=np.concatenate([sb, sr], 1).astype(np.float32))

@@ -1,6 +1,7 @@
 """Heatmap head: FastPose's ``conv_out`` or SimpleBaseline's deconvs + 1x1."""
 from typing import Optional, Sequence, Union
 
+import numpy as np
 import torch
 from mmengine.structures import InstanceData
 from torch import nn
@@ -88,22 +89,25 @@ class FastPoseHeatmapHead(BaseTopdownHead):
 
     def decode_outputs(self, heatmaps, heatmaps_flip, batch_data_samples,
                        test_cfg: dict) -> InstanceData:
-        """(N,K,h,w) heatmaps (+ those of the flipped crops) -> keypoints
-        (N,K,2) in crop pixels and keypoint_scores (N,K)."""
+        """(N,K,h,w) heatmaps (+ those of the flipped crops) -> one float32
+        InstanceData: keypoints (N,K,2) in crop pixels and keypoint_scores
+        (N,K); the network's tensors become numpy here, once."""
         if heatmaps_flip is not None:
             flip_indices = get_flip_indices(batch_data_samples, self.out_channels)
             hm_flip = flip_heatmaps_back(heatmaps_flip, flip_indices,
                                          test_cfg.get('shift_heatmap', True))
             heatmaps = (heatmaps + hm_flip) * 0.5
         prior = test_cfg.get('center_prior')
+        hm = heatmaps.detach().cpu().numpy()
         if not prior:
-            keypoints, scores = self.decoder.decode(heatmaps)
-            return self._pack(keypoints, scores)
-        weighted = heatmaps * centre_prior(heatmaps.shape[-2:], prior, heatmaps)
-        keypoints, _ = self.decoder.decode(weighted)
-        flat = heatmaps.flatten(2)
-        scores = flat.gather(2, weighted.flatten(2).argmax(2, keepdim=True))[..., 0]
-        return self._pack(keypoints, scores.detach().cpu().numpy())
+            keypoints, scores = self.decoder.decode(hm)
+            return InstanceData(keypoints=keypoints, keypoint_scores=scores)
+        weighted = (heatmaps * centre_prior(heatmaps.shape[-2:], prior, heatmaps)).detach()
+        keypoints, _ = self.decoder.decode(weighted.cpu().numpy())
+        n, k = hm.shape[:2]
+        peak = weighted.flatten(2).argmax(2).cpu().numpy()[..., None]
+        scores = np.take_along_axis(hm.reshape(n, k, -1), peak, 2)[..., 0]
+        return InstanceData(keypoints=keypoints, keypoint_scores=scores)
 
 
 def centre_prior(size, sigma: float, like: torch.Tensor) -> torch.Tensor:

@@ -88,4 +88,6 @@ class SIKRHead(BaseTopdownHead):
             kf, sf = self.decoder.decode(maps_f)
             keypoints = (keypoints + kf) * 0.5
             scores = (scores + sf) * 0.5
-        return self._pack(np.asarray(keypoints), np.asarray(scores))
+        return InstanceData(
+            keypoints=np.asarray(keypoints, np.float32),
+            keypoint_scores=np.asarray(scores, np.float32))
