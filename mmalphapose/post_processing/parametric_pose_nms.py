@@ -157,6 +157,45 @@ class ParametricPoseNMS:
         if parts is None and meta is not None:
             parts = meta.parts
         self.parts = parts
+        self._layout_k: Optional[int] = None  # K of the layout below
+        if self.num_keypoints is not None:
+            self._set_layout(self.num_keypoints)
+
+    def _set_layout(self, k: int) -> None:
+        """What depends only on the configuration and K, set once: the
+        keypoints a person is ranked, matched, kept and scored by
+        (``_person``), the whole-body groups of the pair terms (``_groups``;
+        None for body poses), the per-keypoint factors / weights (float64)
+        and the interaction radius beyond which a pair can neither exceed
+        ``gamma`` nor reach ``match_thr`` (an exact bound: far-apart pairs
+        are skipped)."""
+        groups = resolve_wholebody_groups(k, self.parts) if self._is_wholebody(k) else None
+        self._person = slice(None)
+        if groups is not None and self.person_stats == 'body':
+            self._person, groups = groups[0], None
+        self._groups = groups
+        kp = len(self._person) if groups is None and not isinstance(self._person, slice) else k
+        factor, w_score, w_dist = np.ones(kp), np.ones(kp), np.ones(kp)
+        if groups is not None:
+            body, face, hand = groups
+            factor[face] = self.face_factor
+            factor[hand] = self.hand_factor
+            for ids, ws, wd in ((body, 1.0, 1.0), (face, self.face_weight_score,
+                                                   self.face_weight_dist),
+                                (hand, self.hand_weight_score, self.hand_weight_dist)):
+                w_score[ids] = ws / len(ids)
+                w_dist[ids] = wd / len(ids)
+        self._factor, self._w_score, self._w_dist = factor, w_score, w_dist
+        self._radius = np.inf
+        if self.match_thr > 0 and self.gamma >= 0:
+            radius = max(self.score_radius,
+                         self.match_radius_cap * max(1.0, self.face_factor, self.hand_factor))
+            h_max = self.mu * float(np.sum(w_dist))
+            if h_max > self.gamma:
+                radius = np.inf if self.gamma <= 0 else \
+                    max(radius, float(self.delta2 * factor.max()) * np.log(h_max / self.gamma))
+            self._radius = radius * (1 + 1e-9) + 1e-9
+        self._layout_k = k
 
     # ------------------------------------------------------------------
     def _is_wholebody(self, num_keypoints: int) -> bool:
@@ -165,21 +204,6 @@ class ParametricPoseNMS:
         if self.parts:
             return all(p in self.parts for p in ('face', 'left_hand', 'right_hand'))
         return num_keypoints in (133, 136)
-
-    def _interaction_radius(self, k: int, w_dist: np.ndarray, decay: np.ndarray) -> float:
-        """Distance D such that a pair whose keypoints are all farther than D
-        apart can neither exceed ``gamma`` nor reach ``match_thr`` (exact
-        bound, used to skip far-apart pairs)."""
-        if self.match_thr <= 0 or self.gamma < 0:
-            return np.inf
-        radius = max(self.score_radius,
-                     self.match_radius_cap * max(1.0, self.face_factor, self.hand_factor))
-        h_max = self.mu * float(np.sum(w_dist))
-        if h_max > self.gamma:
-            if self.gamma <= 0:
-                return np.inf
-            radius = max(radius, float(decay.max()) * np.log(h_max / self.gamma))
-        return radius * (1 + 1e-9) + 1e-9
 
     def _near_pairs(self, kpts: np.ndarray, radius: float) -> Tuple[np.ndarray, np.ndarray]:
         """(r, j) pairs whose keypoint extents are within ``radius``."""
@@ -193,11 +217,12 @@ class ParametricPoseNMS:
             near = gap <= radius if near is None else near & (gap <= radius)
         return np.nonzero(near)
 
-    def _pair_terms(self, kpts: np.ndarray, scores: np.ndarray, ref_dists: np.ndarray,
-                    groups: Optional[Tuple]) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
+    def _pair_terms(self, kpts: np.ndarray, scores: np.ndarray,
+                    ref_dists: np.ndarray) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
         """Similarity (N,N) and match count (N,N) of every reference row vs
-        every candidate column. Whole-body also returns the number of valid
-        reference keypoints (N,); its count is then the raw matched count.
+        every candidate column, over the keypoints of ``_set_layout``.
+        Whole-body (``_groups``) also returns the number of valid reference
+        keypoints (N,); its count is then the raw matched count.
 
         Only pairs close enough to interact are evaluated (others get
         similarity -inf and count 0, which cannot change any decision).
@@ -205,26 +230,19 @@ class ParametricPoseNMS:
         contiguous rows or are one BLAS call.
         """
         n, k = scores.shape
-        factor = np.ones(k, scores.dtype)
-        w_score = np.ones(k, scores.dtype)
-        w_dist = np.ones(k, scores.dtype)
+        groups = self._groups
+        factor = self._factor.astype(scores.dtype)
+        w_score = self._w_score.astype(scores.dtype)
+        w_dist = self._w_dist.astype(scores.dtype)
         n_valid = None
         if groups is not None:
-            body, face, hand = groups
-            factor[face] = self.face_factor
-            factor[hand] = self.hand_factor
-            for ids, ws, wd in ((body, 1.0, 1.0), (face, self.face_weight_score,
-                                                   self.face_weight_dist),
-                                (hand, self.hand_weight_score, self.hand_weight_dist)):
-                w_score[ids] = ws / len(ids)
-                w_dist[ids] = wd / len(ids)
             n_valid = np.sum(scores > self.score_thr / 2, axis=1)
             high = np.ascontiguousarray((scores >= self.score_thr).T)  # (K,N)
         decay = (self.delta2 * factor)[:, None]
         fac = factor[:, None]
         simi = np.full((n, n), -np.inf, scores.dtype)
         count = np.zeros((n, n), scores.dtype)
-        rr, jj = self._near_pairs(kpts, self._interaction_radius(k, w_dist, decay))
+        rr, jj = self._near_pairs(kpts, self._radius)
         xs = np.ascontiguousarray(kpts[..., 0].T)
         ys = np.ascontiguousarray(kpts[..., 1].T)
         tanh_s = np.ascontiguousarray(np.tanh(scores / self.delta1).T)  # (K,N)
@@ -333,23 +351,20 @@ class ParametricPoseNMS:
             'float64') else np.float32
         kpts, scores, bboxes, bbox_scores = get_pose_arrays(instances, dtype=dtype)
         n, k = scores.shape
-        if self.num_keypoints is not None and k != self.num_keypoints:
-            raise ValueError(f'P-NMS metainfo has {self.num_keypoints} keypoints '
-                             f'but instances.keypoints has {k}')
+        if k != self._layout_k:
+            if self.num_keypoints is not None:
+                raise ValueError(f'P-NMS metainfo has {self.num_keypoints} keypoints '
+                                 f'but instances.keypoints has {k}')
+            self._set_layout(k)  # no metainfo: the layout of this K, kept for the next call
         scores = np.where(scores == 0, self.zero_score_eps, scores)
-        groups = resolve_wholebody_groups(k, self.parts) \
-            if self._is_wholebody(k) else None
-        # the keypoints a person is ranked, matched, kept and scored by
-        person = slice(None)
-        if groups is not None and self.person_stats == 'body':
-            person, groups = groups[0], None
+        person = self._person
 
         wh = bboxes[:, 2:4] - bboxes[:, 0:2]
         ref_dists = self.alpha * np.maximum(wh[:, 0], wh[:, 1])
         p_kpts, p_scores = kpts[:, person], scores[:, person]
         human_scores = p_scores.mean(axis=1)
 
-        simi, count, n_valid = self._pair_terms(p_kpts, p_scores, ref_dists, groups)
+        simi, count, n_valid = self._pair_terms(p_kpts, p_scores, ref_dists)
         picks, group_of = self._greedy(human_scores, simi, count, n_valid, p_scores.shape[1])
         merged, merged_scores = self._merge(kpts, scores, picks, group_of, ref_dists)
 
@@ -364,10 +379,12 @@ class ParametricPoseNMS:
         ids = np.asarray(instances.ids).reshape(-1) if 'ids' in instances \
             else np.arange(n)
         members = [np.flatnonzero(group_of == g) for g in np.flatnonzero(keep)]
-        kept = select_instances(instances, kept_idx)
+        kept = instances[kept_idx]
         out_kpts, out_scores = merged[keep], merged_scores[keep]
-        kept.keypoints = _like(out_kpts, instances.keypoints)
-        kept.keypoint_scores = _like(out_scores, instances.keypoint_scores)
+        for key, arr in (('keypoints', out_kpts), ('keypoint_scores', out_scores)):
+            ref = instances.get(key)  # the input's array type and float dtype
+            same = isinstance(ref, np.ndarray) and ref.dtype == arr.dtype
+            kept.set_field(arr if same else _like(arr, ref), key)
         kept.scores = proposal_score(out_scores[:, person], bbox_scores[kept_idx])
         kept.idx = [ids[m].tolist() for m in members]
         return kept, kept_idx

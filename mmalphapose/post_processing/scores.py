@@ -40,8 +40,11 @@ def proposal_score(keypoint_scores: Any,
     Raises:
         ValueError: the shapes do not agree, or K is 0.
     """
-    boxes = to_numpy(bbox_scores, np.float64, 'bbox_scores').reshape(-1)
-    kpts = to_numpy(keypoint_scores, np.float64, 'keypoint_scores')
+    # numpy arrays (P-NMS's) directly; tensors and lists converted
+    boxes = (bbox_scores.astype(np.float64, copy=False) if isinstance(bbox_scores, np.ndarray)
+             else to_numpy(bbox_scores, np.float64, 'bbox_scores')).reshape(-1)
+    kpts = keypoint_scores.astype(np.float64, copy=False) if isinstance(
+        keypoint_scores, np.ndarray) else to_numpy(keypoint_scores, np.float64, 'keypoint_scores')
     n = boxes.shape[0]
     if kpts.ndim == 3 and kpts.shape[-1] == 1:
         kpts = kpts[..., 0]

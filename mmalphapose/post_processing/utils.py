@@ -23,10 +23,6 @@ def load_metainfo(metainfo: MetaInfo) -> Optional[PoseMetainfo]:
     return PoseMetainfo.load(metainfo)
 
 
-def _field_array(instances: InstanceData, key: str, dtype=np.float64) -> np.ndarray:
-    return to_numpy(instances.get(key), dtype, f'instances.{key}')
-
-
 def get_pose_arrays(
     instances: InstanceData,
     need_bboxes: bool = True,
@@ -43,8 +39,13 @@ def get_pose_arrays(
         if key not in instances:
             raise KeyError(f'pose NMS needs instances.{key}; got fields '
                            f'{sorted(instances.keys())}')
-    kpts = _field_array(instances, 'keypoints', dtype)
-    scores = _field_array(instances, 'keypoint_scores', dtype)
+    arrays = {}
+    for key in ('keypoints', 'keypoint_scores', 'bboxes', 'bbox_scores'):
+        value = instances.get(key)
+        # the pipeline's arrays as they are; tensors / other dtypes converted
+        arrays[key] = value if value is None or isinstance(value, np.ndarray) and \
+            value.dtype == dtype else to_numpy(value, dtype, f'instances.{key}')
+    kpts, scores = arrays['keypoints'], arrays['keypoint_scores']
     if kpts.ndim != 3 or kpts.shape[-1] != 2:
         raise ValueError('instances.keypoints must have shape (N, K, 2), got '
                          f'{kpts.shape}')
@@ -56,15 +57,14 @@ def get_pose_arrays(
                          f' got {scores.shape}')
     bboxes = bbox_scores = None
     if 'bboxes' in instances:
-        bboxes = _field_array(instances, 'bboxes', dtype).reshape(-1, 4) \
-            if n else np.zeros((0, 4), dtype)
+        bboxes = arrays['bboxes'].reshape(-1, 4) if n else np.zeros((0, 4), dtype)
         if bboxes.shape != (n, 4):
             raise ValueError(f'instances.bboxes must have shape ({n}, 4), got '
                              f'{bboxes.shape}')
     elif need_bboxes:
         raise KeyError('pose NMS needs instances.bboxes (N, 4) xyxy')
     if 'bbox_scores' in instances:
-        bbox_scores = _field_array(instances, 'bbox_scores', dtype).reshape(-1)
+        bbox_scores = arrays['bbox_scores'].reshape(-1)
         if bbox_scores.shape != (n, ):
             raise ValueError(f'instances.bbox_scores must have shape ({n},), got '
                              f'{bbox_scores.shape}')
