@@ -141,8 +141,7 @@ def run_stages(items: Iterable,
     iteration ends, however it ends."""
     stop = stop if stop is not None else threading.Event()
     threads: List[threading.Thread] = []
-    it = threaded(lambda up: up, iter(items), queue_size, stop, 'reader', _is_webcam_frame,
-                  threads)
+    it = threaded(lambda up: up, iter(items), queue_size, stop, 'reader', _is_webcam_frame, threads)
     for i, stage in enumerate(stages):
         it = threaded(
             stage, it, queue_size, stop, names[i] if i < len(names) else f's{i}', threads=threads)

@@ -28,6 +28,7 @@ from typing import Dict, Iterator, List, Optional, Union
 
 import numpy as np
 from mmengine.structures import InstanceData
+
 from mmalphapose.registry import INFERENCERS
 from mmalphapose.structures import PoseDataSample, split_instances
 from mmalphapose.utils.options import check_device, check_options
@@ -111,8 +112,8 @@ class PoseInferencer:
         check_device(device)
         check_options(dict(bbox_thr=bbox_thr, nms_thr=nms_thr, det_cat_id=det_cat_id))
         self.models = build_models(pose2d, pose2d_weights, device, det_model, det_weights,
-                                   det_cat_id, detfile, bbox_thr, nms_thr, cfg_options,
-                                   det_options, threads, smpl_model, backend)
+                                   det_cat_id, detfile, bbox_thr, nms_thr, cfg_options, det_options,
+                                   threads, smpl_model, backend)
         m = self.models
         self.model, self.metainfo = m.model, m.metainfo
         self.visualizer, self.smpl_layer = m.visualizer, m.smpl_layer
@@ -205,8 +206,9 @@ class PoseInferencer:
             self._built[key] = build_stages(self.models, **options)
         detect, pose = self._built[key]
         stop = threading.Event()  # stops the reader of the thread runner
-        items = (item for src in sources  # read: each source's frames, framed by markers
-                 for item in chain((SourceStart(src), ), src.frames(stop), (SourceEnd(src), )))
+        items = (
+            item for src in sources  # read: each source's frames, framed by markers
+            for item in chain((SourceStart(src), ), src.frames(stop), (SourceEnd(src), )))
         if int(pre.get('workers', 1)) > 0:
             webcam = any(s.kind == 'webcam' for s in sources)
             queue_size = int(pre.get('queue_size', 1 if webcam else max(4, 2 * det_batch)))
@@ -248,11 +250,19 @@ class PoseInferencer:
             json_writer = None
         elif self.smpl_layer is not None:
             from .smpl_inference import SMPLResultWriter
-            json_writer = partial(SMPLResultWriter, out_dir, tracking=tracking,
-                                  include_vertices=bool(post.get('smpl_vertices', False)))
+            json_writer = partial(
+                SMPLResultWriter,
+                out_dir,
+                tracking=tracking,
+                include_vertices=bool(post.get('smpl_vertices', False)))
         else:
-            json_writer = partial(ResultWriter, out_dir, metainfo=self.metainfo, fmt=fmt,
-                                  keypoints=self._keypoint_ids[spec], tracking=tracking)
+            json_writer = partial(
+                ResultWriter,
+                out_dir,
+                metainfo=self.metainfo,
+                fmt=fmt,
+                keypoints=self._keypoint_ids[spec],
+                tracking=tracking)
         visualizer = self.visualizer
         if any(vis.get(k) is not None for k in ('skeleton_style', 'radius', 'thickness')):
             visualizer = copy.copy(visualizer)

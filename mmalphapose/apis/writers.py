@@ -152,15 +152,19 @@ class ResultWriter:
         pscore = np.asarray(inst.scores, np.float32).reshape(n, 1) if 'scores' in inst else \
             np.asarray(proposal_score(scores, inst.bbox_scores), np.float32).reshape(n, 1)
         k = len(self.ids)
-        cols = [np.concatenate([kpts[:, self.ids], scores[:, self.ids, None]], -1).reshape(n, -1),
-                pscore]
+        cols = [
+            np.concatenate([kpts[:, self.ids], scores[:, self.ids, None]], -1).reshape(n, -1),
+            pscore
+        ]
         if self.fmt == 'alphapose':
             box = np.asarray(inst.bboxes, np.float32).reshape(n, 4)
             cols.append(np.concatenate([box[:, :2], box[:, 2:] - box[:, :2]], 1))  # xywh
         # rounded to 3 decimals, NaN/inf (never valid JSON) as 0; a float32 times 1000 is
         # exact in float64, so np.round gives the floats of Python's round(v, 3)
-        rows = np.round(np.nan_to_num(np.concatenate(cols, 1).astype(np.float64), nan=0.0,
-                                      posinf=0.0, neginf=0.0), 3).tolist()
+        rows = np.round(
+            np.nan_to_num(
+                np.concatenate(cols, 1).astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0),
+            3).tolist()
         if self.fmt == 'coco':
             img_id = numeric_image_id(name)
             head = dict(image_id=int(frame_id) if img_id is None else img_id, category_id=1)
@@ -350,8 +354,8 @@ class FrameWriter:
             stream = src.kind in STREAM_KINDS
             self.open[id(src)] = (
                 self.json_writer(stem) if self.json_writer else None,
-                VideoSink(osp.join(self.out_dir, f'{stem}_vis.mp4'), src.fps, src.size)
-                if self.save_video and stream else None,
+                VideoSink(osp.join(self.out_dir, f'{stem}_vis.mp4'), src.fps,
+                          src.size) if self.save_video and stream else None,
                 osp.join(self.out_dir, f'{stem}_vis') if self.save_vis and not stream else None,
                 stem)
             return None
@@ -362,9 +366,10 @@ class FrameWriter:
         if frame.img is None:
             self.errors.append(str(frame.error))
             warnings.warn(f'skipping unreadable frame: {frame.error}')
-            print_log(f'skipping unreadable frame: {frame.error}',
-                      logger='current',
-                      level=logging.WARNING)
+            print_log(
+                f'skipping unreadable frame: {frame.error}',
+                logger='current',
+                level=logging.WARNING)
             return None
         inst = frame.instances if frame.instances is not None else InstanceData()
         writer, sink, vis_dir, stem = self.open.get(id(frame.source), (None, None, None, None))

@@ -22,8 +22,8 @@ def _slow_add(items):
 def test_order_is_kept(workers):
     # workers=0: the stages chained in the caller's thread (PoseInferencer._frames)
     out = list(
-        run_stages(range(50), [_double, _slow_add], threading.Event(), queue_size=3)
-        if workers else _slow_add(_double(range(50))))
+        run_stages(range(50), [_double, _slow_add], threading.Event(), queue_size=3
+                   ) if workers else _slow_add(_double(range(50))))
     assert out == [2 * x + 1 for x in range(50)]
 
 

@@ -5,10 +5,9 @@ from mmengine.structures import InstanceData
 from torch import nn
 
 from mmalphapose.apis.detection import WholeImageDetector
-from mmalphapose.apis.inputs import Frame, Source
-from mmalphapose.apis.inputs import SourceEnd, SourceStart
-from mmalphapose.apis.stages import (DetectStage, NMSStage, PoseStage, TrackStage,
-                                     drop_non_finite, keypoint_thresholds)
+from mmalphapose.apis.inputs import Frame, Source, SourceEnd, SourceStart
+from mmalphapose.apis.stages import (DetectStage, NMSStage, PoseStage, TrackStage, drop_non_finite,
+                                     keypoint_thresholds)
 from mmalphapose.registry import TRACKERS
 from mmalphapose.structures import PoseMetainfo
 
@@ -109,8 +108,8 @@ def _run_follow(people, frames_detected, n=10, tracker=True):
     src = Source('video', 'x')
     truth = {t: [_walker(o, t) for o in people] for t in range(n)}
     stage = PoseStage(
-        _TruePoses(truth), [TrackStage(TRACKERS.build(dict(type='PoseAwareTracker')))]
-        if tracker else [])
+        _TruePoses(truth),
+        [TrackStage(TRACKERS.build(dict(type='PoseAwareTracker')))] if tracker else [])
     out = []
     for t in range(n):
         f = Frame(src, t, f'{t}.jpg', np.zeros((8, 8, 3), np.uint8), path=str(t))

@@ -121,8 +121,8 @@ def test_metrics_accept_images_without_predictions(data_root):
 
 
 def test_scoring_and_nan_filter_of_a_frame_without_people():
-    from mmalphapose.evaluation.functional.keypoint_convert import rescore_instances
     from mmalphapose.apis.stages import drop_non_finite
+    from mmalphapose.evaluation.functional.keypoint_convert import rescore_instances
     for mode in ('bbox', 'bbox_keypoint', 'keypoint', 'alphapose'):
         assert rescore_instances(np.zeros(0), np.zeros((0, K)), mode).shape == (0, )
     assert len(drop_non_finite(_people(3)[np.zeros(0, np.int64)], 'f')) == 0
