@@ -31,7 +31,7 @@ gets the two measures a body model shares with these: speed and
 it: the bundled detector -> person boxes -> pose -> P-NMS (the ``AlphaPose``
 one-call API, no tracking); with ``+refiner`` appended to a name the
 ``WholeBodyPartRefiner`` (``--refiner-cfg``) runs in the pipeline's
-PartRefineStage between pose and P-NMS, without it none runs:
+PartRefineStage after P-NMS (as the builder runs it), without it none runs:
 
 * face NME (inter-ocular) and miss rate on the HELEN *test photos* (one
   annotated face each), at their size and downscaled so the annotated face is
@@ -288,22 +288,23 @@ def mini_train_body_ap(predict: Predictor, data_root: str) -> float:
 
 class PipelineModel:
     """The default pipeline as a user runs it (``AlphaPose(model,
-    track='none')``): bundled detector -> person boxes -> pose ->
-    [PartRefineStage] -> P-NMS. ``refiner``: a part refiner run in a
-    PartRefineStage where the model's config has none (None: the config's
+    track='none')``): bundled detector -> person boxes -> pose -> P-NMS ->
+    [PartRefineStage]. ``refiner``: a part refiner run in a PartRefineStage
+    after P-NMS, where the builder puts the config's (None: the config's
     ``part_refiner`` if any; False: none). ``__call__(img)`` returns the
     frame's InstanceData (``keypoints``, ``keypoint_scores``, ``scores``)."""
 
     def __init__(self, model: str, refiner=None, bbox_thr: float = 0.2) -> None:
         from mmalphapose import AlphaPose
-        from mmalphapose.apis.stages import PartRefineStage
+        from mmalphapose.apis.stages import NMSStage, PartRefineStage
         self.pose = AlphaPose(model, track='none', bbox_thr=bbox_thr)
         steps = self.pose.pose.steps
         has = [isinstance(s, PartRefineStage) for s in steps]
         if refiner is False or (refiner is not None and any(has)):
             steps[:] = [s for s, h in zip(steps, has) if not h]
         if refiner:
-            steps.insert(0, PartRefineStage(refiner))
+            nms = [i for i, s in enumerate(steps) if isinstance(s, NMSStage)]
+            steps.insert(nms[0] + 1 if nms else 0, PartRefineStage(refiner))
 
     def __call__(self, img: np.ndarray):
         from mmalphapose.apis.inputs import Frame
@@ -405,11 +406,16 @@ def pipeline_body_ap(pipe: PipelineModel, data_root: str, max_images: int = 0) -
     return round(float(ev.stats[0]), 3)
 
 
-def pipelines_fps(pipes: Dict[str, PipelineModel], video: str, frames: int) -> Dict[str, float]:
+def pipelines_fps(pipes: Dict[str, PipelineModel], video: str,
+                  frames: int) -> Dict[str, Dict[str, float]]:
     """Frames/s of each pipeline on the first ``frames`` frames of a video,
     interleaved (each frame goes through every pipeline in turn, the order
     rotating), so that a busy machine's load falls on all alike (one warm-up
-    frame first; decoding not counted)."""
+    frame first; decoding not counted). ``{name: {'fps': wall-clock frames/s,
+    'cpu_fps': frames per CPU-second of this process}}``: on a machine that
+    other jobs load, the CPU time is the steadier measure of the work done
+    (with one thread per stage, as ``--threads 1`` runs it, it is the time an
+    idle core would take)."""
     cap = cv2.VideoCapture(video)
     imgs = []
     while len(imgs) < frames + 1:
@@ -421,16 +427,20 @@ def pipelines_fps(pipes: Dict[str, PipelineModel], video: str, frames: int) -> D
     if len(imgs) < 2:
         raise FileNotFoundError(f'wholebody_eval: cannot read frames of "{video}"')
     names = list(pipes)
-    spent = dict.fromkeys(names, 0.0)
+    spent = {name: np.zeros(2) for name in names}
     for name in names:
         pipes[name].pose.reset()
         pipes[name](imgs[0])
     for i, img in enumerate(imgs[1:]):
         for name in names[i % len(names):] + names[:i % len(names)]:
-            t0 = time.perf_counter()
+            t0 = np.array([time.perf_counter(), time.process_time()])
             pipes[name](img)
-            spent[name] += time.perf_counter() - t0
-    return {name: round((len(imgs) - 1) / spent[name], 2) for name in names}
+            spent[name] += np.array([time.perf_counter(), time.process_time()]) - t0
+    n = len(imgs) - 1
+    return {
+        name: dict(fps=round(n / wall, 3), cpu_fps=round(n / cpu, 3))
+        for name, (wall, cpu) in spent.items()
+    }
 
 
 SPEED_CLIPS = {
@@ -442,14 +452,23 @@ SPEED_CLIPS = {
 
 
 def build_pipeline(name: str, args) -> PipelineModel:
-    """``MODEL`` or ``MODEL+refiner`` (the WholeBodyPartRefiner with
-    ``--refiner-cfg`` in a PartRefineStage) of ``--pipeline-models``."""
+    """``MODEL`` (as the model index configures it), ``MODEL-refiner`` (its
+    config's part refiner off, ``--no-part-refine``), ``MODEL+refiner`` (the
+    WholeBodyPartRefiner with ``--refiner-cfg`` in a PartRefineStage) or
+    ``MODEL+refiner=JSON`` (with these arguments over ``--refiner-cfg``, to
+    compare settings in one run) of ``--pipeline-models``."""
+    if name.endswith('-refiner'):
+        return PipelineModel(name[:-len('-refiner')], False, args.bbox_thr)
     model, _, refine = name.partition('+')
-    refiner = False
+    refiner = None
     if refine:
+        if refine != 'refiner' and not refine.startswith('refiner='):
+            raise ValueError(f'--pipeline-models: "{name}" is not MODEL, MODEL-refiner, '
+                             'MODEL+refiner or MODEL+refiner=JSON')
         from mmalphapose.registry import MODELS
         cfg = dict(type='WholeBodyPartRefiner', num_threads=args.threads)
         cfg.update(json.loads(args.refiner_cfg))
+        cfg.update(json.loads(refine.partition('=')[2] or '{}'))
         refiner = MODELS.build(cfg)
     return PipelineModel(model, refiner, args.bbox_thr)
 
@@ -624,7 +643,8 @@ def main() -> None:
                 video, frames = SPEED_CLIPS[clip]
                 frames = args.speed_frames or frames
                 for name, fps in pipelines_fps(pipes, video, frames).items():
-                    speed[name][f'{clip}_fps'] = fps
+                    speed[name][f'{clip}_fps'] = fps['fps']
+                    speed[name][f'{clip}_cpu_fps'] = fps['cpu_fps']
             results.append(dict(speed=list(speed.values())))
             print(json.dumps(results[-1]), flush=True)
         for name, pipe in pipes.items():

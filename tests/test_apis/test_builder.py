@@ -9,7 +9,7 @@ from mmalphapose.apis.builder import build_part_refiner
 from mmalphapose.apis.inference import check_scopes
 from mmalphapose.apis.inputs import Frame, Source
 from mmalphapose.apis.stages import NMSStage, PartRefineStage, PoseStage
-from mmalphapose.registry import MODELS
+from mmalphapose.registry import MODELS, POSE_NMS
 
 
 @MODELS.register_module(force=True)
@@ -70,6 +70,32 @@ def test_part_refine_stage_runs_between_pose_and_nms():
     frame.bbox_scores = np.ones(2, np.float32)
     stage.process([frame])
     assert refiner.calls == 1  # once per frame, all people at once
+    np.testing.assert_allclose(frame.instances.keypoints, [[[1, 2], [6, 2], [6, 2]]])
+
+
+@POSE_NMS.register_module(force=True)
+class _KeepFirstNMS(_KeepFirst):
+
+    def __init__(self, metainfo=None) -> None:
+        self.metainfo = metainfo
+
+
+def test_the_part_refiner_runs_after_pose_nms_on_the_kept_people(monkeypatch):
+    from mmalphapose.apis import builder
+    monkeypatch.setattr(builder, 'TopdownPredictor', lambda *a, **k: _Predictor())
+    cfg = dict(part_refiner=dict(type='_ShiftFaceRefiner', dx=5.0),
+               pose_nms=dict(type='_KeepFirstNMS'))
+    models = builder.InferenceModels(_Model(cfg), {}, None, None, 'x.py', None)
+    _, pose = builder.build_stages(models, pose_nms='pnms', track='none')
+    assert [type(s) for s in pose.steps] == [NMSStage, PartRefineStage]
+    seen = []
+    shift = pose.steps[1].refiner
+    pose.steps[1].refiner = lambda img, inst: seen.append(len(inst)) or shift(img, inst)
+    frame = Frame(Source('video', 'x'), 0, '0.jpg', np.zeros((20, 20, 3), np.uint8))
+    frame.bboxes = np.array([[1, 2, 5, 6], [8, 9, 12, 14]], np.float32)
+    frame.bbox_scores = np.ones(2, np.float32)
+    pose.process([frame])
+    assert seen == [1]  # only the person P-NMS kept was refined
     np.testing.assert_allclose(frame.instances.keypoints, [[[1, 2], [6, 2], [6, 2]]])
 
 

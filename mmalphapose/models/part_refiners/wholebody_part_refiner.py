@@ -21,6 +21,15 @@ A part is skipped (the model's points kept) when its body keypoints are below
 ``part_thr`` (not visible) or its box is smaller than ``min_face_size`` /
 ``min_hand_size`` pixels (too small to gain); a hand whose presence stays
 below ``min_hand_presence`` keeps the model's points.
+
+``min_face_size`` = 24: on the HELEN test photos downscaled so the face is
+N px (the face box from the body is within 10 % of the GT face box; 40
+photos, the student pipeline's people refined), median NME / misses of the
+student -> refined: 50 px 0.064 / 10 % -> 0.048 / 7.5 %, 40 px 0.066 / 17.5 %
+-> 0.052 / 7.5 %, 32 px 0.067 / 20 % -> 0.058 / 10 %, 24 px 0.077 / 30 % ->
+0.072 / 30 %, 16 px 0.109 / 62.5 % -> 0.116 / 75 % (worse), 12 px both miss
+(82.5 % -> 97.5 %). Below ~24 px the face net loses to the student, and the
+pipeline refines only the people P-NMS keeps (docs/wholebody.md, speed).
 """
 from typing import Optional
 
@@ -76,7 +85,7 @@ class WholeBodyPartRefiner:
                  face_model: Optional[str] = FACE_MODEL,
                  hand_model: Optional[str] = HAND_MODEL,
                  part_thr: float = 0.3,
-                 min_face_size: float = 8.0,
+                 min_face_size: float = 24.0,
                  min_hand_size: float = 16.0,
                  min_hand_presence: float = 0.3,
                  face_flip: bool = True,

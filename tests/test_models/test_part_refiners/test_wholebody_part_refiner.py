@@ -40,7 +40,9 @@ def _people(img_id):
 
 @pytest.fixture(scope='module')
 def refiner():
-    return WholeBodyPartRefiner(num_threads=1)
+    # the sample's faces are 21-29 px: below the default min_face_size (24)
+    # some would keep the model's points
+    return WholeBodyPartRefiner(min_face_size=8, num_threads=1)
 
 
 def test_faces_move_onto_the_faces(refiner):
@@ -76,6 +78,25 @@ def test_small_parts_are_skipped_and_registry_build():
     out = big(img, inst.clone())
     np.testing.assert_array_equal(out.keypoints, inst.keypoints)
     np.testing.assert_array_equal(out.keypoint_scores, inst.keypoint_scores)
+
+
+def test_faces_below_min_face_size_keep_the_models_points(refiner):
+    from mmalphapose.models.distillers.pseudo_labels import face_boxes_from_body
+    img, inst, _, _ = _people(197388)  # face boxes of 21-30 px
+    boxes, valid, _ = face_boxes_from_body(inst.keypoints[:, :17], inst.keypoint_scores[:, :17],
+                                           0.3)
+    side = boxes[:, 2] - boxes[:, 0]
+    small, large = valid & (side < 24), valid & (side >= 24)
+    assert small.any() and large.any()  # the sample has both
+    default = WholeBodyPartRefiner(hand_model=None, num_threads=1)
+    assert default.min_face_size == 24
+    out = default(img, inst.clone())
+    np.testing.assert_array_equal(out.keypoints[small, 23:91], inst.keypoints[small, 23:91])
+    assert (out.keypoints[large, 23:91] != inst.keypoints[large, 23:91]).any(-1).all()
+    # with a lower size the small faces are refined too (the same as the fixture's)
+    low = refiner(img, inst.clone())
+    assert (low.keypoints[small, 23:91] != inst.keypoints[small, 23:91]).any(-1).all()
+    np.testing.assert_allclose(low.keypoints[large, 23:91], out.keypoints[large, 23:91], atol=1e-3)
 
 
 def test_bad_input(refiner):
