@@ -20,6 +20,7 @@ from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
 
 from mmalphapose.models.pose_estimators import crop_to_image
+from mmalphapose.models.utils import get_flip_indices
 from mmalphapose.structures import PoseDataSample, PoseMetainfo, bbox_xywh2xyxy
 from mmalphapose.utils import to_numpy
 from .crop import TopdownCrop
@@ -230,8 +231,14 @@ class TopdownPredictor:
         self.batch_size = max(1, int(batch_size))
         self.crop = TopdownCrop.from_model(model)
         self.metainfo: PoseMetainfo = model.dataset_meta
-        # what predict_crops reads of the samples: the flip pairs
+        # the flip pairs, checked once (predict_crops' flip_indices); the
+        # sample carries them for models that read their samples
         self._sample = PoseDataSample(metainfo=dict(flip_indices=self.metainfo['flip_indices']))
+        try:
+            self.flip_indices: Optional[List[int]] = get_flip_indices(
+                [self._sample], self.metainfo['num_keypoints'])
+        except (KeyError, ValueError):  # named by the head if a flip test needs them
+            self.flip_indices = None
         params = list(model.parameters())
         self.device = params[0].device if params else torch.device('cpu')
         # a TopdownPoseEstimator predicts all crops at once (predict_crops);
@@ -300,7 +307,8 @@ class TopdownPredictor:
                     batch = self.model.predict_crops(
                         data['inputs'], [self._sample],
                         flip=self.flip,
-                        with_embeddings=self.with_embeddings)
+                        with_embeddings=self.with_embeddings,
+                        flip_indices=self.flip_indices)
                     if not self.numpy_preds:
                         batch = _numpy_instances(batch)
                     batch.keypoints = crop_to_image(batch.keypoints, self.crop.input_size,

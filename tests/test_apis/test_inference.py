@@ -146,6 +146,8 @@ def test_flip_option_leaves_the_model_alone_and_heatmaps(model):
     inst = predictor([dots_image(DOTS)], np.zeros(3, np.int64), BOXES, with_heatmaps=True)
     # the flip option goes to predict_crops as an argument: no copy, no change
     assert model.test_cfg['flip_test'] is False and predictor.flip
+    # the flip pairs are checked once, when the predictor is built
+    assert predictor.flip_indices == [int(i) for i in model.dataset_meta['flip_indices']]
     assert predictor.model.head is model.head  # the same weights
     hm = inst.heatmaps
     assert hm.shape == (3, 17, 64, 48) and hm.min() >= 0 and hm.max() <= 1

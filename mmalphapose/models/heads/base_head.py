@@ -1,7 +1,7 @@
 """The head interface (:class:`BaseHead`) and the shared parts of the
 top-down heads (:class:`BaseTopdownHead`)."""
 from abc import ABCMeta, abstractmethod
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -119,11 +119,17 @@ class BaseTopdownHead(BaseHead):
         outputs_flip = None if feats_flip is None else self.forward(feats_flip)
         return self.decode_outputs(self.forward(feats), outputs_flip, batch_data_samples, test_cfg)
 
-    def decode_outputs(self, outputs, outputs_flip, batch_data_samples: SampleList,
-                       test_cfg: dict) -> InstanceData:
+    def decode_outputs(self,
+                       outputs,
+                       outputs_flip,
+                       batch_data_samples: SampleList,
+                       test_cfg: dict,
+                       flip_indices: Optional[Sequence[int]] = None) -> InstanceData:
         """Raw outputs of :meth:`forward` (and of the flipped crops, or None)
         -> one InstanceData of the N crops; what a network runner's output
-        goes through (``TopdownPoseEstimator.predict``)."""
+        goes through (``TopdownPoseEstimator.predict_crops``). The flip pairs
+        are ``flip_indices`` when given (checked once by the caller), else
+        those of the samples' metainfo."""
         raise NotImplementedError(f'{type(self).__name__} does not decode outputs')
 
     @staticmethod

@@ -1,5 +1,5 @@
 """AlphaPose's Combined head: heatmap loss on body+feet, SIKR on face+hands."""
-from typing import Optional, Union
+from typing import Optional, Sequence, Union
 
 import numpy as np
 from mmengine.structures import InstanceData
@@ -105,15 +105,22 @@ class CombinedHead(BaseTopdownHead):
             loss_heatmap=self.heatmap_loss(out[:, :b], heatmaps[:, :b], weights[:, :b]),
             loss_regression=self.regression_loss(coords, labels[:, b:], weights[:, b:]))
 
-    def decode_outputs(self, out, out_flip, batch_data_samples, test_cfg: dict) -> InstanceData:
+    def decode_outputs(self,
+                       out,
+                       out_flip,
+                       batch_data_samples,
+                       test_cfg: dict,
+                       flip_indices: Optional[Sequence[int]] = None) -> InstanceData:
         """Raw maps (N,K,h,w) (+ those of the flipped crops) -> one
         InstanceData with ``keypoints`` (N,K,2) in crop pixels and
-        ``keypoint_scores`` (N,K)."""
+        ``keypoint_scores`` (N,K); the flip pairs are ``flip_indices`` or
+        else the samples'."""
         b = self.num_body_keypoints
         hm_codec, reg_codec = self.decoder.heatmap_codec, self.decoder.sikr_codec
         body = out[:, :b]
         if out_flip is not None:
-            flip_indices = get_flip_indices(batch_data_samples, self.out_channels)
+            if flip_indices is None:
+                flip_indices = get_flip_indices(batch_data_samples, self.out_channels)
             if any(flip_indices[i] >= b for i in range(b)):
                 raise ValueError('flip_indices mix body and face/hand keypoints')
             out_f = flip_heatmaps_back(out_flip, flip_indices,

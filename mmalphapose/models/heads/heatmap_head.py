@@ -87,13 +87,20 @@ class FastPoseHeatmapHead(BaseTopdownHead):
                                pred.device)
         return dict(loss_kpt=self.loss_module(pred, target, weights))
 
-    def decode_outputs(self, heatmaps, heatmaps_flip, batch_data_samples,
-                       test_cfg: dict) -> InstanceData:
+    def decode_outputs(self,
+                       heatmaps,
+                       heatmaps_flip,
+                       batch_data_samples,
+                       test_cfg: dict,
+                       flip_indices: Optional[Sequence[int]] = None) -> InstanceData:
         """(N,K,h,w) heatmaps (+ those of the flipped crops) -> one float32
         InstanceData: keypoints (N,K,2) in crop pixels and keypoint_scores
-        (N,K); the network's tensors become numpy here, once."""
+        (N,K); the network's tensors become numpy here, once. The flip pairs
+        are ``flip_indices`` (checked by the caller, once) or else the
+        samples' (:func:`get_flip_indices`)."""
         if heatmaps_flip is not None:
-            flip_indices = get_flip_indices(batch_data_samples, self.out_channels)
+            if flip_indices is None:
+                flip_indices = get_flip_indices(batch_data_samples, self.out_channels)
             hm_flip = flip_heatmaps_back(heatmaps_flip, flip_indices,
                                          test_cfg.get('shift_heatmap', True))
             heatmaps = (heatmaps + hm_flip) * 0.5

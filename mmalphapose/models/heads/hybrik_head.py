@@ -245,8 +245,14 @@ class HybrIKHead(BaseTopdownHead):
         return self.loss_module(out, target)
 
     # ------------------------------------------------------------ inference
-    def decode_outputs(self, out, out_flip, batch_data_samples, test_cfg: dict) -> InstanceData:
-        """One InstanceData of the N crops with ``keypoints`` (N,K,2) crop
+    def decode_outputs(self,
+                       out,
+                       out_flip,
+                       batch_data_samples,
+                       test_cfg: dict,
+                       flip_indices=None) -> InstanceData:
+        """One InstanceData of the N crops (the flip pairs are the SMPL
+        joints' own; ``flip_indices`` is not read) with ``keypoints`` (N,K,2) crop
         pixels, ``keypoint_scores`` (N,K), ``keypoints_3d`` (N,K,3)
         root-relative metres, ``smpl_betas`` (N,10), ``smpl_twist`` (N,23,2),
         ``cam`` (N,3), ``cam_root`` (N,3); with an SMPL layer also

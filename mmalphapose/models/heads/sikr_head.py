@@ -1,5 +1,5 @@
 """SIKR head: integral keypoint regression with the symmetric gradient."""
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 from mmengine.structures import InstanceData
@@ -75,14 +75,20 @@ class SIKRHead(BaseTopdownHead):
                                coords.device)
         return dict(loss_kpt=self.loss_module(coords, labels, weights))
 
-    def decode_outputs(self, outputs, outputs_flip, batch_data_samples,
-                       test_cfg: dict) -> InstanceData:
+    def decode_outputs(self,
+                       outputs,
+                       outputs_flip,
+                       batch_data_samples,
+                       test_cfg: dict,
+                       flip_indices: Optional[Sequence[int]] = None) -> InstanceData:
         """Raw maps (N,K,h,w) (+ those of the flipped crops) -> one
         InstanceData with ``keypoints`` (N,K,2) in crop pixels and
-        ``keypoint_scores`` (N,K)."""
+        ``keypoint_scores`` (N,K); the flip pairs are ``flip_indices`` or
+        else the samples'."""
         keypoints, scores = self.decoder.decode(outputs)
         if outputs_flip is not None:
-            flip_indices = get_flip_indices(batch_data_samples, self.out_channels)
+            if flip_indices is None:
+                flip_indices = get_flip_indices(batch_data_samples, self.out_channels)
             maps_f = flip_heatmaps_back(outputs_flip, flip_indices,
                                         bool(test_cfg.get('shift_heatmap', True)))
             kf, sf = self.decoder.decode(maps_f)

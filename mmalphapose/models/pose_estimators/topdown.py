@@ -100,17 +100,20 @@ class TopdownPoseEstimator(BaseModel):
                       inputs: Tensor,
                       data_samples: Sequence,
                       flip: Optional[bool] = None,
-                      with_embeddings: bool = True) -> InstanceData:
+                      with_embeddings: bool = True,
+                      flip_indices: Optional[Sequence[int]] = None) -> InstanceData:
         """All N crops at once: :attr:`network_runner` (and again on the
         flipped crops) -> ``head.decode_outputs`` (-> the embedder).
 
         Args:
             inputs: (N,3,H,W) preprocessed crops.
             data_samples: the samples (only their metainfo's
-                ``flip_indices`` is read here).
+                ``flip_indices`` is read here, when ``flip_indices`` is None).
             flip: flip test (None: ``test_cfg.flip_test``).
             with_embeddings: also the identity embedding (N,D) of
                 ``test_cfg.embedding`` (only a tracker reads it).
+            flip_indices: the flip pairs, checked once by the caller
+                (``TopdownPredictor``); None: the samples'.
 
         Returns:
             one float32 InstanceData: keypoints (N,K,2) in crop pixels,
@@ -127,7 +130,7 @@ class TopdownPoseEstimator(BaseModel):
             preds = self.head.predict(feats, data_samples, test_cfg=test_cfg)
         else:
             preds = decode(out.head_out, None if out_flip is None else out_flip.head_out,
-                           data_samples, test_cfg)
+                           data_samples, test_cfg, flip_indices)
         if isinstance(preds, (list, tuple)):
             preds = InstanceData.cat(list(preds))
         if with_embeddings and len(preds) and 'embeddings' not in preds:

@@ -30,6 +30,10 @@ def test_flip_with_shift():
     k, s = head.decoder.decode((head(feats) + hf) / 2)
     np.testing.assert_allclose(preds[1].keypoints[0], k[1])
     np.testing.assert_allclose(preds[1].keypoint_scores[0], s[1])
+    # flip pairs checked once by the caller: no samples needed, same result
+    given = head.decode_outputs(head(feats), head(feats_f), None, dict(), flip_indices=flip)
+    np.testing.assert_array_equal(given.keypoints, preds.keypoints)
+    np.testing.assert_array_equal(given.keypoint_scores, preds.keypoint_scores)
 
 
 def test_sigmoid_output():
