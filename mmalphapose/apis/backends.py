@@ -33,7 +33,7 @@ import json
 import logging
 import os
 import os.path as osp
-import tempfile
+import warnings
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -41,10 +41,11 @@ from mmengine.logging import print_log
 
 from mmalphapose.models.pose_estimators import NetworkOutputs, NetworkRunner, PyTorchRunner
 from mmalphapose.registry import POSE_BACKENDS
-from mmalphapose.utils.io import verify_checksum, write_checksum
+from mmalphapose.utils.io import atomic_save, verify_checksum, write_checksum
 
 BACKENDS = ('auto', 'pytorch', 'onnxruntime')
 CACHE_ENV = 'MMALPHAPOSE_ONNX_CACHE'
+CALIB_ENV = 'MMALPHAPOSE_CALIB_DATA'
 OPSET = 17
 
 _memory_kept = False
@@ -163,11 +164,8 @@ def export_onnx(model,
         n_feats = len(wrapper(dummy)) - 1
     names = output_names(n_feats)
     axes = {k: {0: 'batch'} for k in ['input'] + names} if dynamic_batch else None
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix='.onnx', dir=osp.dirname(osp.abspath(path)))
-    os.close(fd)
-    try:
-        import warnings
+
+    def save(tmp: str) -> None:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter('ignore')
             torch.onnx.export(
@@ -178,13 +176,12 @@ def export_onnx(model,
                 output_names=names,
                 dynamic_axes=axes,
                 opset_version=OPSET)
-        os.replace(tmp, path)
+
+    try:
+        atomic_save(path, save)
     except ModuleNotFoundError as exc:
         raise ImportError(f'exporting to ONNX needs the "onnx" package ({exc}); '
                           'pip install -r requirements/runtime.txt') from exc
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
     return path
 
 
@@ -345,9 +342,14 @@ class OnnxRuntimeBackend:
         device: the model's device string.
         fp16: export in float16 (for GPU providers; slower on most CPUs).
         int8: run the static int8 quantisation of the float32 export
-            (:meth:`int8_path`), written by ``tools/deployment/export_onnx.py
-            CONFIG --int8`` (quantising needs ``ml_dtypes``, so it never runs
-            here: a missing file is a one-line error naming that command).
+            (:meth:`int8_network`: the cache file written by
+            ``tools/deployment/export_onnx.py CONFIG --int8``, checked
+            against its size / SHA-256 and quantised again when it is
+            missing or does not match, where ``ml_dtypes`` is installed;
+            otherwise a one-line error naming that command).
+        calib_data: the folder of calibration crops when the int8 network
+            has to be quantised here (``people_photos/``, ``videos/*.mp4``:
+            ``int8.calibration_crops``; None: ``$MMALPHAPOSE_CALIB_DATA``).
         tensorrt: on CUDA, onnxruntime's TensorRT provider first.
 
     The runtime model's ``default_pose_batch`` is 4 on the CPU (onnxruntime
@@ -363,8 +365,10 @@ class OnnxRuntimeBackend:
                  device: str = 'cpu',
                  fp16: bool = False,
                  int8: bool = False,
-                 tensorrt: bool = False) -> None:
+                 tensorrt: bool = False,
+                 calib_data: Optional[str] = None) -> None:
         self.cache_dir = cache_dir or onnx_cache_dir()
+        self.calib_data = calib_data or os.environ.get(CALIB_ENV) or None
         self.num_threads, self.device, self.fp16 = num_threads, device, fp16
         self.int8, self.tensorrt = bool(int8), bool(tensorrt)
         if self.int8 and self.fp16:
@@ -397,9 +401,44 @@ class OnnxRuntimeBackend:
 
     def int8_path(self, model) -> str:
         """The cache file of ``model``'s int8 network: the float32 export's
-        name with ``.int8.onnx`` (the export tool writes it; not made here)."""
+        name with ``.int8.onnx`` (:meth:`int8_network` checks or makes it)."""
         key = export_key(model, model_uses_features(model), False)
         return osp.join(self.cache_dir, f'{key[:32]}.int8.onnx')
+
+    def int8_network(self, model) -> str:
+        """:meth:`int8_path` once it matches the size / SHA-256 written
+        beside it (``utils.io.verify_checksum``). A missing, truncated or
+        corrupt file is quantised again here (``int8.quantise_int8``, the
+        export tool's defaults, calibrated on :attr:`calib_data`) when the
+        quantiser (``ml_dtypes``) and a calibration folder are there.
+
+        Raises:
+            FileNotFoundError: one line naming the export tool's command when
+                the file is not valid and cannot be made here.
+        """
+        path = self.int8_path(model)
+        if verify_checksum(path):
+            return path
+        name = getattr(getattr(model, 'cfg', None), 'filename', None) or 'CONFIG'
+        state = 'is corrupt or unverified' if osp.exists(path) else 'is missing'
+        hint = (f'run python tools/deployment/export_onnx.py {name} --int8 --calib-data DIR '
+                '(needs ml_dtypes)')
+        from .int8 import quantiser
+        try:
+            quantiser()
+        except ImportError as exc:
+            raise FileNotFoundError(f'the int8 network of "{name}" ({path}) {state} and '
+                                    f'cannot be quantised here ({exc}): {hint}') from None
+        if not self.calib_data or not osp.isdir(self.calib_data):
+            raise FileNotFoundError(f'the int8 network of "{name}" ({path}) {state} and no '
+                                    f'calibration folder is set ({CALIB_ENV}): {hint}')
+        from .int8 import calibration_crops, quantise_int8
+        print_log(
+            f'int8 network "{path}" {state}: quantising it (calibration: {self.calib_data})',
+            logger='current',
+            level=logging.WARNING)
+        quantise_int8(self.onnx_path(model), path, calibration_crops(model, self.calib_data))
+        return path
 
     def build(self, model):
         """The runtime model (see the module docstring)."""
@@ -408,13 +447,8 @@ class OnnxRuntimeBackend:
         check_exportable(model)
         threads = self.num_threads or torch.get_num_threads()
         if self.int8:
-            path = self.int8_path(model)
-            if not osp.isfile(path):
-                name = getattr(getattr(model, 'cfg', None), 'filename', None) or 'CONFIG'
-                raise FileNotFoundError(f'no int8 network for "{name}" in {self.cache_dir}: '
-                                        f'run python tools/deployment/export_onnx.py {name} '
-                                        '--int8 (needs ml_dtypes)')
-            network = OnnxRuntimeNetwork(path, threads, self.device, self.tensorrt)
+            network = OnnxRuntimeNetwork(self.int8_network(model), threads, self.device,
+                                         self.tensorrt)
         else:
             path = self.onnx_path(model)
             try:

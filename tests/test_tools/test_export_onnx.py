@@ -78,14 +78,17 @@ def test_int8_export_runs_in_the_backend(tmp_path, monkeypatch):
     from mmalphapose.apis import init_model
     from mmalphapose.apis.backends import build_pose_backend
     from mmalphapose.testing import write_standin_config
+    from mmalphapose.utils.io import verify_checksum
     monkeypatch.setenv('MMALPHAPOSE_ONNX_CACHE', str(tmp_path / 'cache'))
     cfg = write_standin_config(str(tmp_path))
     torch.manual_seed(0)
-    assert _tool().main([cfg, '--int8']) == 0
+    # the stand-in's one conv is its head, which --int8-exclude sensitive keeps
+    assert _tool().main([cfg, '--int8', '--int8-exclude', 'none']) == 0
     torch.manual_seed(0)
     model = init_model(cfg)
     rt = build_pose_backend(model, 'onnxruntime', int8=True)
     assert rt.onnx_network.path.endswith('.int8.onnx')
+    assert verify_checksum(rt.onnx_network.path)  # the backend's cache check
     types = {n.op_type for n in __import__('onnx').load(rt.onnx_network.path).graph.node}
     assert 'QuantizeLinear' in types
     x = _tool().calibration_inputs(model)[:3]  # real crops, as calibrated
@@ -112,3 +115,9 @@ def test_int8_without_the_quantiser_is_one_line(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and 'ml_dtypes' in err
     assert tool.main([cfg, '--int8', '--fp16']) == 2
+    monkeypatch.setattr(builtins, '__import__', real_import)
+    pytest.importorskip('onnxruntime.quantization', reason='needs ml_dtypes')
+    capsys.readouterr()
+    assert tool.main([cfg, '--int8', '--calib-data', str(tmp_path / 'none')]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and '--calib-data' in err

@@ -1,7 +1,7 @@
 """Export a top-down pose model's network to ONNX (decoding stays in Python).
 
     python tools/deployment/export_onnx.py CONFIG CHECKPOINT [--out F.onnx]
-        [--dynamic-batch] [--fp16 | --int8] [--features] [--verify]
+        [--dynamic-batch] [--fp16 | --int8 [--calib-data DIR]] [--features] [--verify]
 
 CONFIG may be a model name or alias of model-index.yml (``halpe26-student``).
 The graph is backbone + neck + ``head.forward``: input ``input`` (N,3,H,W),
@@ -16,22 +16,26 @@ config says, through ``TopdownPredictor``); exit code 1 when either is out
 of tolerance. The pose backend (``apis/backends.py``) does the same export at
 first use, into its cache.
 
-``--int8``: static int8 quantisation of the float32 export (onnxruntime's
-QDQ quantiser: per-channel int8 weights, uint8 activations, MinMax
-calibration on the COCO sample person crops of tests/data/coco and their
-mirror images, as the flip test feeds them). Without ``--out`` it is written
-where the onnxruntime backend's ``int8=True`` option looks for it
-(``OnnxRuntimeBackend.int8_path``, the export cache). Quantising needs
-``ml_dtypes`` (``requirements/optional.txt``), which is why it happens here,
-once, and never at run time: running the int8 file needs only onnxruntime.
+``--int8``: static int8 quantisation of the float32 export
+(``mmalphapose.apis.int8.quantise_int8``: onnxruntime's QDQ quantiser,
+per-channel int8 weights, uint8 activations; the first conv, the
+upsampling and the head's last convs kept in float32 with
+``--int8-exclude sensitive``, the default). Calibration crops: with
+``--calib-data DIR`` the people of ``DIR/people_photos`` and the detector's
+people on frames of ``DIR/videos/*.mp4`` (``int8.calibration_crops``, e.g.
+``../shared/data``), else the 14 COCO sample people of tests/data/coco; the
+mirror images too, as the flip test feeds them. Without ``--out`` it is
+written where the onnxruntime backend's ``int8=True`` option looks for it
+(``OnnxRuntimeBackend.int8_path``, the export cache), with its size /
+SHA-256 beside it. Quantising needs ``ml_dtypes``
+(``requirements/optional.txt``), which is why it happens here, once, and
+never at run time: running the int8 file needs only onnxruntime.
 """
 import argparse
 import json
-import os
 import os.path as osp
 import sys
-import tempfile
-from typing import Dict, List
+from typing import Dict, Optional
 
 import numpy as np
 
@@ -56,9 +60,21 @@ def parse_args(argv=None) -> argparse.Namespace:
         action='store_true',
         help='static int8 quantisation (default --out: the onnxruntime backend\'s cache)')
     p.add_argument(
-        '--int8-keep-last-conv',
-        action='store_true',
-        help='with --int8: keep the last conv (the heatmap layer) in float32')
+        '--calib-data',
+        default=None,
+        help='with --int8: folder with people_photos/ and/or videos/*.mp4 for the calibration '
+        'crops (e.g. ../shared/data; default: the COCO samples of tests/data/coco)')
+    p.add_argument(
+        '--int8-exclude',
+        default='sensitive',
+        choices=['sensitive', 'last-conv', 'none'],
+        help='with --int8: nodes kept in float32 (sensitive: the first conv, the upsampling, '
+        'the head\'s last convs)')
+    p.add_argument(
+        '--calib-method',
+        default='MinMax',
+        choices=['MinMax', 'Percentile', 'Entropy'],
+        help='with --int8: activation range calibration')
     p.add_argument(
         '--features',
         default=None,
@@ -86,75 +102,14 @@ def coco_crops(max_people: int = 16):
     return images, np.array(ids, np.int64), np.array(boxes, np.float32)
 
 
-def calibration_inputs(model) -> np.ndarray:
-    """(2N,3,H,W) float32: the model's preprocessed crops of the COCO sample
-    people (:func:`coco_crops`) and their mirror images (the flip test's
-    inputs)."""
-    import torch
-
-    from mmalphapose.apis.inference import TopdownCrop
-    images, ids, boxes = coco_crops()
-    crops, _, _ = TopdownCrop.from_model(model)(images, ids, boxes)
-    with torch.no_grad():
-        x = model.data_preprocessor(dict(inputs=crops, data_samples=None), False)['inputs']
-    x = x.numpy()
-    return np.concatenate([x, x[..., ::-1]]).astype(np.float32)
-
-
-def quantiser():
-    """``onnxruntime.quantization``, or a one-line ImportError naming
-    ``ml_dtypes`` (what it imports beyond onnxruntime)."""
-    try:
-        import onnxruntime.quantization as quant
-    except ImportError as exc:
-        raise ImportError(f'--int8 needs onnxruntime\'s quantiser ({exc}); pip install '
-                          '-r requirements/optional.txt (ml_dtypes)') from None
-    return quant
-
-
-def quantise_int8(fp32_path: str,
-                  out_path: str,
-                  inputs: np.ndarray,
-                  keep_last_conv: bool = False) -> str:
-    """Write the static int8 (QDQ) quantisation of ``fp32_path`` to
-    ``out_path``, calibrated on ``inputs`` (N,3,H,W) one crop at a time.
-
-    Raises:
-        ImportError: one line naming ``ml_dtypes`` when onnxruntime's
-            quantiser cannot be imported.
-    """
-    import onnx
-    quant = quantiser()
-
-    class Reader(quant.CalibrationDataReader):
-
-        def __init__(self, name: str):
-            self.items = iter([{name: inputs[i:i + 1]} for i in range(len(inputs))])
-
-        def get_next(self):
-            return next(self.items, None)
-
-    graph = onnx.load(fp32_path).graph
-    exclude: List[str] = []
-    if keep_last_conv:
-        exclude = [n.name for n in graph.node if n.op_type == 'Conv'][-1:]
-    fd, tmp = tempfile.mkstemp(suffix='.onnx', dir=osp.dirname(osp.abspath(out_path)))
-    os.close(fd)
-    try:
-        quant.quantize_static(
-            fp32_path,
-            tmp,
-            Reader(graph.input[0].name),
-            quant_format=quant.QuantFormat.QDQ,
-            per_channel=True,
-            activation_type=quant.QuantType.QUInt8,
-            weight_type=quant.QuantType.QInt8,
-            nodes_to_exclude=exclude)
-        os.replace(tmp, out_path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
-    return out_path
+def calibration_inputs(model, data_root: Optional[str] = None) -> np.ndarray:
+    """(2N,3,H,W) float32 calibration crops and their mirror images: those
+    of ``int8.calibration_crops`` under ``data_root``, else the COCO sample
+    people (:func:`coco_crops`)."""
+    from mmalphapose.apis.int8 import calibration_crops, preprocess_crops
+    if data_root:
+        return calibration_crops(model, data_root)
+    return preprocess_crops(model, *coco_crops())
 
 
 def verify(model, onnx_path: str, rtol: float = 1e-4, px: float = 0.5) -> Dict[str, float]:
@@ -205,9 +160,14 @@ def _main(argv=None) -> int:
         print('error: --int8 and --fp16 exclude each other', file=sys.stderr)
         return 2
     if args.int8:
+        from mmalphapose.apis.int8 import quantiser
         quantiser()  # before any work: a missing ml_dtypes is a one-line error
+        if args.calib_data and not osp.isdir(args.calib_data):
+            print(f'error: --calib-data "{args.calib_data}" is not a folder', file=sys.stderr)
+            return 2
     from mmalphapose.apis import init_model
     from mmalphapose.apis.backends import OnnxRuntimeBackend, export_onnx, model_uses_features
+    from mmalphapose.apis.int8 import quantise_int8
     from mmalphapose.apis.model_index import find_checkpoint_for, resolve_pose_config
     config = resolve_pose_config(args.config)
     checkpoint = args.checkpoint or find_checkpoint_for(config)
@@ -220,9 +180,9 @@ def _main(argv=None) -> int:
         feats = model_uses_features(model)
         backend = OnnxRuntimeBackend()
         out = args.out or backend.int8_path(model)
-        os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
         quantise_int8(
-            backend.onnx_path(model), out, calibration_inputs(model), args.int8_keep_last_conv)
+            backend.onnx_path(model), out, calibration_inputs(model, args.calib_data),
+            args.int8_exclude, args.calib_method)
     else:
         out = args.out or osp.join('work_dirs', osp.splitext(osp.basename(config))[0] + '.onnx')
         export_onnx(
