@@ -343,3 +343,40 @@ def test_custom_constants_match_oracle(seed, consts):
     rng = np.random.default_rng(500 + seed)
     inst = make_scene(rng, int(rng.integers(2, 8)), 17, jitter=8.0)
     check_against_oracle(ParametricPoseNMS(**consts), inst, consts=consts)
+
+
+def test_pipeline_arrays_pass_without_conversion_and_layout_set_once(monkeypatch):
+    """The pipeline's float32 numpy instances go through P-NMS without a
+    to_numpy conversion, and what depends only on the configuration and K
+    (whole-body groups, interaction radius) is computed when P-NMS is built
+    (with metainfo) or at the first call of a K (without)."""
+    import mmalphapose.post_processing.parametric_pose_nms as pnms_mod
+    import mmalphapose.post_processing.scores as scores_mod
+    import mmalphapose.post_processing.utils as utils_mod
+    rng = np.random.default_rng(3)
+    inst = make_scene(rng, 4, 136)
+    for key in ('keypoints', 'keypoint_scores', 'bboxes', 'bbox_scores'):
+        inst.set_field(np.asarray(inst.get(key), np.float32), key)
+    expected, expected_idx = ParametricPoseNMS(metainfo=HALPE_META).nms(inst)
+    with_meta = ParametricPoseNMS(metainfo=HALPE_META)
+    without = ParametricPoseNMS()
+    without.nms(inst)  # its first call of K = 136 sets the layout
+    calls = []
+
+    def refuse(*args, **kwargs):
+        calls.append(args)
+        raise AssertionError('called per call')
+
+    for mod in (utils_mod, scores_mod):
+        monkeypatch.setattr(mod, 'to_numpy', refuse)
+    monkeypatch.setattr(pnms_mod, 'resolve_wholebody_groups', refuse)
+    for nms in (with_meta, without):
+        kept, idx = nms.nms(inst)
+        assert idx.tolist() == expected_idx.tolist() and kept.keypoints.dtype == np.float32
+        np.testing.assert_array_equal(kept.keypoints, expected.keypoints)
+        np.testing.assert_array_equal(kept.scores, expected.scores)
+    assert not calls
+    monkeypatch.undo()
+    # a new K without metainfo: a new layout, the same result as a fresh P-NMS
+    body = make_scene(rng, 3, 17)
+    np.testing.assert_array_equal(without.nms(body)[1], ParametricPoseNMS().nms(body)[1])
