@@ -28,10 +28,12 @@ gets the two measures a body model shares with these: speed and
 ``coco_mini_train`` body AP, for the student's no-regression check.
 
 ``--pipeline`` instead runs every model of ``--pipeline-models`` as a user runs
-it: the bundled detector -> person boxes -> pose -> P-NMS (the ``AlphaPose``
-one-call API, no tracking); with ``+refiner`` appended to a name the
-``WholeBodyPartRefiner`` (``--refiner-cfg``) runs in the pipeline's
-PartRefineStage after P-NMS (as the builder runs it), without it none runs:
+it: the bundled detector -> person boxes -> pose -> P-NMS -> the config's part
+refiner if any (the ``AlphaPose`` one-call API, no tracking; ``halpe136-student``
+of the model index has one); ``MODEL-refiner`` runs it without the config's
+refiner (``--no-part-refine``), ``MODEL+refiner`` with the
+``WholeBodyPartRefiner`` of ``--refiner-cfg`` instead and ``MODEL+refiner=JSON``
+with these arguments over it (settings compared in one run):
 
 * face NME (inter-ocular) and miss rate on the HELEN *test photos* (one
   annotated face each), at their size and downscaled so the annotated face is
@@ -52,7 +54,7 @@ Examples::
 
     python benchmarks/wholebody_eval.py ../shared/data --out wholebody.json
     python benchmarks/wholebody_eval.py ../shared/data --pipeline --threads 1 \
-        --pipeline-models halpe26-student halpe136-student halpe136-student+refiner
+        --pipeline-models halpe26-student halpe136-student-refiner halpe136-student
 """
 import argparse
 import glob
@@ -608,8 +610,10 @@ def main() -> None:
     p.add_argument(
         '--pipeline-models',
         nargs='+',
-        default=['halpe26-student', 'halpe136-student', 'halpe136-student+refiner'],
-        help='model names of the index; "+refiner" adds the WholeBodyPartRefiner')
+        default=['halpe26-student', 'halpe136-student-refiner', 'halpe136-student'],
+        help='model names of the index (as the index configures them: halpe136-student '
+        'with its part refiner); "-refiner" without the config\'s part refiner, "+refiner" '
+        'or "+refiner=JSON" with a WholeBodyPartRefiner of --refiner-cfg (+ JSON)')
     p.add_argument('--bbox-thr', type=float, default=0.2, help='person box score (the demo\'s)')
     p.add_argument(
         '--refiner-cfg',

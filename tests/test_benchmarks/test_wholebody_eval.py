@@ -79,3 +79,60 @@ def test_pipeline_face_picks_the_person_on_the_face_and_counts_misses(tmp_path):
     res = bench.pipeline_face(stub, helen, face_px=50)
     assert [s[0] for s in stub.sizes] == [133, 133, 200]
     assert res['face_px_median'] == 50.0 and res['miss_rate'] < 0.34
+
+
+def test_pipeline_names_pick_the_refiner(monkeypatch):
+    import argparse
+
+    import pytest
+    bench = _bench()
+    built = []
+    monkeypatch.setattr(bench, 'PipelineModel', lambda model, refiner, thr: built.append(
+        (model, refiner)))
+    args = argparse.Namespace(threads=1, refiner_cfg='{"min_face_size": 30}', bbox_thr=0.2)
+    bench.build_pipeline('halpe136-student', args)  # as the index configures it
+    bench.build_pipeline('halpe136-student-refiner', args)  # --no-part-refine
+    bench.build_pipeline('halpe136-student+refiner={"min_hand_size": 40}', args)
+    assert built[0] == ('halpe136-student', None) and built[1] == ('halpe136-student', False)
+    model, refiner = built[2]
+    assert model == 'halpe136-student'
+    assert (refiner.min_face_size, refiner.min_hand_size) == (30, 40)  # --refiner-cfg + JSON
+    with pytest.raises(ValueError, match='MODEL\\+refiner=JSON'):
+        bench.build_pipeline('halpe136-student+fast', args)
+
+
+def test_pipelines_fps_interleaves_and_counts_cpu_time(monkeypatch):
+    bench = _bench()
+    order = []
+
+    class _Pipe:
+
+        def __init__(self, name, spin):
+            self.name, self.spin = name, spin
+            self.pose = type('P', (), {'reset': lambda self: None})()
+
+        def __call__(self, img):
+            order.append(self.name)
+            t = bench.time.process_time()
+            while bench.time.process_time() - t < self.spin:  # CPU work
+                pass
+
+    frames = [np.zeros((8, 8, 3), np.uint8)] * 5
+
+    class _Cap:
+
+        def __init__(self, path):
+            self.left = list(frames)
+
+        def read(self):
+            return (True, self.left.pop()) if self.left else (False, None)
+
+        def release(self):
+            pass
+
+    monkeypatch.setattr(bench.cv2, 'VideoCapture', _Cap)
+    res = bench.pipelines_fps(dict(a=_Pipe('a', 0.002), b=_Pipe('b', 0.02)), 'x.mp4', 4)
+    assert order[:2] == ['a', 'b']  # one warm-up frame each
+    assert order[2:] == ['a', 'b', 'b', 'a', 'a', 'b', 'b', 'a']  # the order rotates
+    assert set(res['a']) == {'fps', 'cpu_fps'}
+    assert res['a']['cpu_fps'] > 2 * res['b']['cpu_fps']  # b does ten times the work

@@ -30,6 +30,14 @@ student -> refined: 50 px 0.064 / 10 % -> 0.048 / 7.5 %, 40 px 0.066 / 17.5 %
 0.072 / 30 %, 16 px 0.109 / 62.5 % -> 0.116 / 75 % (worse), 12 px both miss
 (82.5 % -> 97.5 %). Below ~24 px the face net loses to the student, and the
 pipeline refines only the people P-NMS keeps (docs/wholebody.md, speed).
+
+``min_hand_size`` = 24: in the first frames of the basketball and
+arm-wrestling clips, the hand net accepted (presence >= 0.3) 4 of the 38
+kept hands of 16-24 px upright, 10 with the rotation search, each such hand
+costing up to four forwards; on the COCO-WholeBody sample (10 hands of 11-31
+px, GT person boxes) the refined hands' PCK@0.2 is 0.252 with 16 or 24 (the
+student's 0.190). Skipping them keeps the whole-body default within the
+speed budget of issue 31 (docs/wholebody.md).
 """
 from typing import Optional
 
@@ -86,7 +94,7 @@ class WholeBodyPartRefiner:
                  hand_model: Optional[str] = HAND_MODEL,
                  part_thr: float = 0.3,
                  min_face_size: float = 24.0,
-                 min_hand_size: float = 16.0,
+                 min_hand_size: float = 24.0,
                  min_hand_presence: float = 0.3,
                  face_flip: bool = True,
                  face_refine: int = 1,
