@@ -28,7 +28,9 @@ mirrored crops in the calibration set. In the same run, flip test on:
   ``benchmarks/wholebody_eval.py`` (Halpe-136 and COCO-WholeBody sample part
   AP with GT and detector boxes, HELEN face NME, hands21 PCK@0.2).
 
-``--flip-off`` adds the float32 network with the flip test off.
+``--flip-off`` adds the float32 network with the flip test off,
+``--flip-min-height H`` the float32 network with the flip test only for
+person boxes at least H px tall (``test_cfg.flip_min_height``).
 
 Needs ``onnx``, ``onnxruntime`` and ``ml_dtypes`` (the quantiser;
 ``requirements/optional.txt``); running an int8 network needs none of it.
@@ -64,7 +66,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--models', nargs='+', default=['halpe136-student'])
     p.add_argument(
         '--variants',
-        nargs='+',
+        nargs='*',
         default=DEFAULT_VARIANTS,
         help='int8 networks, EXCLUDE/METHOD/CALIB (see the module docstring)')
     p.add_argument('--threads', type=int, default=2)
@@ -72,6 +74,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--photos', type=int, default=160, help='real calibration: people_photos')
     p.add_argument('--frames', type=int, default=8, help='real calibration: frames per video')
     p.add_argument('--flip-off', action='store_true', help='also float32 without the flip test')
+    p.add_argument(
+        '--flip-min-height',
+        type=float,
+        nargs='*',
+        default=[],
+        help='also float32 with test_cfg.flip_min_height H (flip test only for person boxes at '
+        'least H px tall; its crops/s here are of full-size boxes, so all flipped)')
     p.add_argument(
         '--wholebody',
         action='store_true',
@@ -93,9 +102,12 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def with_flip(model, flip: bool):
-    """``model`` (weights shared) with the flip test set to ``flip``."""
+    """``model`` (weights shared) with the flip test set to ``flip`` for
+    every person (no ``flip_min_height``)."""
     rt = copy.copy(model)
-    rt.test_cfg = dict(getattr(model, 'test_cfg', None) or {}, flip_test=bool(flip))
+    cfg = dict(getattr(model, 'test_cfg', None) or {}, flip_test=bool(flip))
+    cfg.pop('flip_min_height', None)
+    rt.test_cfg = cfg
     return rt
 
 
@@ -113,6 +125,10 @@ def build_variants(model, args, cache_dir: str) -> Dict[str, object]:
     out = {'float32': with_flip(fp32, True)}
     if args.flip_off:
         out['float32, no flip'] = with_flip(fp32, False)
+    for h in args.flip_min_height:
+        rt = with_flip(fp32, True)
+        rt.test_cfg['flip_min_height'] = h
+        out[f'float32, flip >= {h:g} px'] = rt
     calib = {}
     for v in args.variants:
         exclude, method, source = v.split('/')
@@ -168,8 +184,8 @@ FLAT = {
     'whole-body AP, Halpe-136 sample (detector boxes)':
     ('wholebody', 'halpe136_det_boxes', 'wholebody'),
     'HELEN face NME (face box x2; lower is better)':
-    ('wholebody', 'helen_face_nme_person_box_2x_face'),
-    'hands21 PCK@0.2': ('wholebody', 'hands21_pck02'),
+    ('wholebody', 'helen_face_nme_person_box_2x_face', 'nme'),
+    'hands21 PCK@0.2': ('wholebody', 'hands21_pck02', 'pck'),
 }
 
 

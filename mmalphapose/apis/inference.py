@@ -308,7 +308,8 @@ class TopdownPredictor:
                         data['inputs'], [self._sample],
                         flip=self.flip,
                         with_embeddings=self.with_embeddings,
-                        flip_indices=self.flip_indices)
+                        flip_indices=self.flip_indices,
+                        box_heights=bboxes[sl, 3] - bboxes[sl, 1])  # test_cfg.flip_min_height
                     if not self.numpy_preds:
                         batch = _numpy_instances(batch)
                     batch.keypoints = crop_to_image(batch.keypoints, self.crop.input_size,

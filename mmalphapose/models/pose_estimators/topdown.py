@@ -101,7 +101,8 @@ class TopdownPoseEstimator(BaseModel):
                       data_samples: Sequence,
                       flip: Optional[bool] = None,
                       with_embeddings: bool = True,
-                      flip_indices: Optional[Sequence[int]] = None) -> InstanceData:
+                      flip_indices: Optional[Sequence[int]] = None,
+                      box_heights: Optional[np.ndarray] = None) -> InstanceData:
         """All N crops at once: :attr:`network_runner` (and again on the
         flipped crops) -> ``head.decode_outputs`` (-> the embedder).
 
@@ -114,18 +115,31 @@ class TopdownPoseEstimator(BaseModel):
                 ``test_cfg.embedding`` (only a tracker reads it).
             flip_indices: the flip pairs, checked once by the caller
                 (``TopdownPredictor``); None: the samples'.
+            box_heights: (N,) person box heights (image pixels); with
+                ``test_cfg.flip_min_height`` the flip test runs only for
+                the crops whose box is at least that tall (measured:
+                ``benchmarks/flip_by_size.py``, ``docs/speed.md``).
 
         Returns:
             one float32 InstanceData: keypoints (N,K,2) in crop pixels,
             keypoint_scores (N,K), and the head's other fields.
         """
         flip = bool(self.test_cfg.get('flip_test', False)) if flip is None else bool(flip)
+        tall = None  # (N,) bool: the crops to flip when only some are
+        if flip and box_heights is not None and self.test_cfg.get('flip_min_height'):
+            tall = np.asarray(box_heights, np.float32).reshape(-1) >= \
+                float(self.test_cfg['flip_min_height'])
+            flip, tall = bool(tall.any()), None if tall.all() else tall
         test_cfg = self.test_cfg if flip == bool(self.test_cfg.get('flip_test', False)) else \
             dict(self.test_cfg, flip_test=flip)
         out = self.network_runner(inputs)
-        out_flip = self.network_runner(inputs.flip(-1)) if flip else None
         decode = getattr(self.head, 'decode_outputs', None)
-        if decode is None:  # a head with its own predict (test stand-ins)
+        tall = None if decode is None else tall  # a head's own predict flips all or none
+        out_flip = self.network_runner(inputs.flip(-1)) if flip and tall is None else None
+        if tall is not None:
+            preds = self._decode_tall_flipped(out, inputs, tall, data_samples, test_cfg,
+                                              flip_indices)
+        elif decode is None:  # a head with its own predict (test stand-ins)
             feats = [out.feats, out_flip.feats] if flip else out.feats
             preds = self.head.predict(feats, data_samples, test_cfg=test_cfg)
         else:
@@ -138,6 +152,22 @@ class TopdownPoseEstimator(BaseModel):
             if emb is not None:
                 preds.embeddings = emb
         return preds
+
+    def _decode_tall_flipped(self, out: NetworkOutputs, inputs: Tensor, tall: np.ndarray,
+                             data_samples: Sequence, test_cfg: dict,
+                             flip_indices: Optional[Sequence[int]]) -> InstanceData:
+        """``head.decode_outputs`` of N crops of which only the ``tall`` (N,)
+        ones also go through the network flipped; rows in the input order."""
+        idx, rest = np.flatnonzero(tall), np.flatnonzero(~tall)
+        sel = torch.as_tensor(idx, device=inputs.device)
+        out_flip = self.network_runner(inputs[sel].flip(-1))
+        return InstanceData.cat([
+            self.head.decode_outputs(out.head_out[sel], out_flip.head_out, data_samples,
+                                     test_cfg, flip_indices),
+            self.head.decode_outputs(out.head_out[torch.as_tensor(rest, device=inputs.device)],
+                                     None, data_samples, dict(test_cfg, flip_test=False),
+                                     flip_indices)
+        ])[np.argsort(np.concatenate([idx, rest]))]
 
     def embed(self, out: NetworkOutputs, inputs: Tensor,
               preds: InstanceData) -> Optional[np.ndarray]:
