@@ -1,0 +1,55 @@
+"""benchmarks/int8_cost.py: the variant arguments, the flip settings of the
+compared models, the table."""
+import importlib.util
+import os.path as osp
+import sys
+
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def _load(name):
+    sys.path.insert(0, osp.join(ROOT, 'benchmarks'))
+    spec = importlib.util.spec_from_file_location(f'_{name}',
+                                                  osp.join(ROOT, 'benchmarks', f'{name}.py'))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_variants_are_checked(capsys):
+    bench = _load('int8_cost')
+    args = bench.parse_args(['data', '--variants', 'sensitive/MinMax/real', 'none/Entropy/coco'])
+    assert args.variants == ['sensitive/MinMax/real', 'none/Entropy/coco']
+    assert bench.parse_args(['data', '--variants']).variants == []
+    for bad in ('sensitive/MinMax', 'all/MinMax/real', 'none/Max/real', 'none/MinMax/web'):
+        with pytest.raises(SystemExit):
+            bench.parse_args(['data', '--variants', bad])
+        assert '--variants' in capsys.readouterr().err
+
+
+def test_with_flip_sets_the_flip_test_for_everybody():
+    bench = _load('int8_cost')
+
+    class M:
+        test_cfg = dict(flip_test=False, flip_min_height=96, center_prior=0.5)
+
+    m = M()
+    on = bench.with_flip(m, True)
+    assert on.test_cfg == dict(flip_test=True, center_prior=0.5)
+    assert m.test_cfg['flip_min_height'] == 96  # the model itself is unchanged
+
+
+def test_table_gives_changes_against_float32():
+    bench = _load('int8_cost')
+    res = {
+        'float32': dict(crops_per_s=10.0, coco_mini_train_body_ap=0.357,
+                        wholebody=dict(hands21_pck02=dict(pck=0.66))),
+        'int8 sensitive/MinMax/real': dict(crops_per_s=15.0, coco_mini_train_body_ap=0.349,
+                                           wholebody=dict(hands21_pck02=dict(pck=0.63))),
+    }
+    rows = bench.table('m', res)
+    text = '\n'.join(rows)
+    assert '15.0 (1.50x)' in text and '0.349 (-0.008)' in text and '0.630 (-0.030)' in text
+    assert 'pipeline' not in text  # rows without a value are left out
