@@ -8,7 +8,7 @@ AlphaPose's warp matrix (:func:`get_warp_matrix`, all boxes at once) and
 ``cv2.warpAffine`` (bilinear, black border), so an inference crop is
 bit-identical to the crop the model saw in its test pipeline.
 """
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -20,12 +20,12 @@ from mmalphapose.structures import bbox_xyxy2cs, fix_aspect_ratio
 
 def get_warp_matrix(center: np.ndarray,
                     scale: np.ndarray,
-                    rot,
+                    rot: Union[float, np.ndarray],
                     output_size: Tuple[int, int],
                     inv: bool = False) -> np.ndarray:
     """Affine matrices mapping boxes (center, scale=(w, h)) to ``output_size``.
 
-    As AlphaPose ``get_affine_transform`` (``alphapose/utils/transforms.py``):
+    As AlphaPose ``get_affine_transform`` (alphapose/utils/transforms.py:762-796):
     the center goes to the output center and ``scale[0]`` pixels map onto
     ``output_size[0]`` (isotropic), rotated by ``rot`` degrees; the three
     point pairs of all boxes are built at once (in AlphaPose's float32) and
