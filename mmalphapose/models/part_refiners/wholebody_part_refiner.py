@@ -83,6 +83,10 @@ class WholeBodyPartRefiner:
         face_flip / face_refine / face_padding: see
             :class:`FaceLandmarkTeacher` (the flip test picks the better of
             the two face box candidates).
+        face_tight_box: also try the nose-centred face box without the ears
+            (:func:`tight_face_boxes`) beside the box from the nose / eyes /
+            ears (False: one candidate, half the face crops of the first
+            pass; more misses on HELEN, docs/wholebody.md).
         hand_padding: hand crop side / hand box side.
         hand_retry_thr: presence below which the other quarter turns are tried
             (0: upright along the forearm only).
@@ -99,6 +103,7 @@ class WholeBodyPartRefiner:
                  face_flip: bool = True,
                  face_refine: int = 1,
                  face_padding: float = 1.3,
+                 face_tight_box: bool = True,
                  hand_padding: float = 1.5,
                  hand_retry_thr: float = 0.5,
                  num_threads: int = 0) -> None:
@@ -112,6 +117,7 @@ class WholeBodyPartRefiner:
             resolve_resource(hand_model, 'part refiner hand model'),
             padding=hand_padding,
             num_threads=num_threads)
+        self.face_tight_box = bool(face_tight_box)
         self.part_thr = float(part_thr)
         self.min_face_size = float(min_face_size)
         self.min_hand_size = float(min_hand_size)
@@ -137,9 +143,11 @@ class WholeBodyPartRefiner:
         ids = np.flatnonzero(valid)
         if len(ids) == 0:
             return ids
-        cands = np.stack([boxes[ids], tight_face_boxes(body[ids], boxes[ids])], 1)
+        cands = boxes[ids, None]
+        if self.face_tight_box:
+            cands = np.concatenate([cands, tight_face_boxes(body[ids], boxes[ids])[:, None]], 1)
         pts, conf = self.face.predict_many([image] * len(ids), cands,
-                                           np.repeat(angles[ids, None], 2, 1))
+                                           np.repeat(angles[ids, None], cands.shape[1], 1))
         head = np.minimum(body_s[ids, 0], body_s[ids, 1:3].max(1))
         kpts[ids[:, None], face_ids[None]] = pts
         scores[ids[:, None], face_ids[None]] = conf * head[:, None]
