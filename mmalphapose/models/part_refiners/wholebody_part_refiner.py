@@ -36,8 +36,8 @@ arm-wrestling clips, the hand net accepted (presence >= 0.3) 4 of the 38
 kept hands of 16-24 px upright, 10 with the rotation search, each such hand
 costing up to four forwards; on the COCO-WholeBody sample (10 hands of 11-31
 px, GT person boxes) the refined hands' PCK@0.2 is 0.252 with 16 or 24 (the
-student's 0.190). Skipping them keeps the whole-body default within the
-speed budget of issue 31 (docs/wholebody.md).
+student's 0.190). Skipping them saves most hand-net forwards in the clips
+(the speed runs are in docs/wholebody.md).
 """
 from typing import Optional
 

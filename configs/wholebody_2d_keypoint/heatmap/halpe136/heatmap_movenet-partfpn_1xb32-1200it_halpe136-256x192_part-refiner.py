@@ -4,8 +4,9 @@
 # (face-api 68 on 112-px face crops, MediaPipe hand landmark on 224-px hand crops; boxes
 # from the body keypoints) and their points replace the student's (WholeBodyPartRefiner,
 # run by the pipeline's PartRefineStage; --no-part-refine switches it off). Faces and hands
-# under 24 px keep the student's points (below that the part nets no longer gain, and the
-# speed budget holds). Same weights as the student:
+# under 24 px keep the student's points (below that the face net loses to the student and
+# few hands pass the hand net; the speed against the Halpe-26 student is measured in
+# docs/wholebody.md). Same weights as the student:
 #   python demo/topdown_demo.py IMAGE     # (the default model)
 #   python demo/topdown_demo.py IMAGE --pose-config THIS_FILE \
 #       --pose-checkpoint checkpoints/movenet-partfpn_heatmap_halpe136-distill-256x192.pth
