@@ -41,9 +41,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--model', default='halpe136-student')
     p.add_argument(
         '--heights',
-        nargs='+',
+        nargs='*',
         type=float,
-        default=[48, 64, 96, 128, 160, 192, 256, 320],
+        default=[48, 64, 80, 96, 128, 160, 192, 256],
         help='box heights H (image pixels) of the two rules')
     p.add_argument('--clips', nargs='*', default=['basketball', 'armwrestling'])
     p.add_argument('--threads', type=int, default=2)
@@ -54,6 +54,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=None,
         help='also time the pose stage on the clips\' boxes with flip_min_height H')
     p.add_argument('--speed-crops', type=int, default=96, help='boxes per clip for the timing')
+    p.add_argument('--speed-rounds', type=int, default=2, help='interleaved timing rounds')
     p.add_argument('--out', help='write the results as JSON here')
     return p.parse_args(argv)
 
@@ -180,7 +181,8 @@ def main(argv=None) -> dict:
     speeds: Dict[str, dict] = {}
     if args.speed_height:
         for name, c in clips.items():
-            sp = pose_stage_speed(model, c, args.speed_height, args.speed_crops)
+            sp = pose_stage_speed(model, c, args.speed_height, args.speed_crops,
+                                  args.speed_rounds)
             speeds[name] = sp
             share = float((c['heights'][:args.speed_crops] >= args.speed_height).mean())
             print(f'{name}, pose stage on its first {min(args.speed_crops, len(c["boxes"]))} '

@@ -129,7 +129,7 @@ class TopdownPoseEstimator(BaseModel):
         if flip and box_heights is not None and self.test_cfg.get('flip_min_height'):
             tall = np.asarray(box_heights, np.float32).reshape(-1) >= \
                 float(self.test_cfg['flip_min_height'])
-            flip, tall = bool(tall.any()), None if tall.all() else tall
+            flip, tall = bool(tall.any()), None if tall.all() or not tall.any() else tall
         test_cfg = self.test_cfg if flip == bool(self.test_cfg.get('flip_test', False)) else \
             dict(self.test_cfg, flip_test=flip)
         out = self.network_runner(inputs)

@@ -37,6 +37,7 @@ class Counting:
         self.runner, self.crops = runner, 0
 
     def __call__(self, inputs):
+        assert len(inputs), 'a network pass on no crops'
         self.crops += len(inputs)
         return self.runner(inputs)
 
