@@ -52,7 +52,14 @@ model = dict(
     # embedding: training-free identity embedding for the tracker, pooled from this
     # forward's features and crop colours at the confident keypoints and limbs
     # (PoseGuidedPooling, docs/tracking.md); pred_instances.embeddings (N, 320)
-    test_cfg=dict(flip_test=True, center_prior=0.5, embedding=dict(sources=('feats', 'pixels'))),
+    # flip test only for person boxes at least 96 px tall: body AP on coco_mini_train -0.004
+    # (GT boxes) / -0.008 (pipeline), pose stage 1.23x / 1.35x on the basketball /
+    # arm-wrestling boxes (benchmarks/flip_by_size.py, docs/speed.md)
+    test_cfg=dict(
+        flip_test=True,
+        flip_min_height=96,
+        center_prior=0.5,
+        embedding=dict(sources=('feats', 'pixels'))),
     metainfo=dict(from_file='configs/_base_/datasets/halpe26.py'),
 )
 
