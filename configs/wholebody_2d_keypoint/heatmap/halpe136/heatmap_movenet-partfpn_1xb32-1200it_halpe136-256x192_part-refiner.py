@@ -13,4 +13,9 @@
 # Measured in docs/wholebody.md ("Through the default pipeline").
 _base_ = ['./heatmap_movenet-partfpn_1xb32-1200it_halpe136-256x192.py']
 
-part_refiner = dict(type='WholeBodyPartRefiner', min_face_size=24, min_hand_size=24)
+# num_threads=1: the part nets on one thread; with the pose stage's two threads their own
+# default threads (onnxruntime's spinning pool, torch's) contended for the 2 cores
+# (basketball, both at 2 threads, interleaved: 1.38x the Halpe-26 student against 1.26x
+# with 1 thread; docs/wholebody.md)
+part_refiner = dict(type='WholeBodyPartRefiner', min_face_size=24, min_hand_size=24,
+                    num_threads=1)
