@@ -482,7 +482,16 @@ def build_pipeline(name: str, args) -> PipelineModel:
     config's part refiner off, ``--no-part-refine``), ``MODEL+refiner`` (the
     WholeBodyPartRefiner with ``--refiner-cfg`` in a PartRefineStage) or
     ``MODEL+refiner=JSON`` (with these arguments over ``--refiner-cfg``, to
-    compare settings in one run) of ``--pipeline-models``."""
+    compare settings in one run) of ``--pipeline-models``; any of them with
+    ``@flip=H`` has its model's ``test_cfg.flip_min_height`` set to H px
+    (``@flip=all``: None, everybody flipped)."""
+    name, at, flip = name.partition('@flip=')
+    if at:
+        pipe = build_pipeline(name, args)
+        model = pipe.pose.pose.predictor.model
+        model.test_cfg = dict(model.test_cfg or {},
+                              flip_min_height=None if flip == 'all' else float(flip))
+        return pipe
     if name.endswith('-refiner'):
         return PipelineModel(name[:-len('-refiner')], False, args.bbox_thr)
     model, _, refine = name.partition('+')
@@ -637,7 +646,8 @@ def main() -> None:
         default=['halpe26-student', 'halpe136-student-refiner', 'halpe136-student'],
         help='model names of the index (as the index configures them: halpe136-student '
         'with its part refiner); "-refiner" without the config\'s part refiner, "+refiner" '
-        'or "+refiner=JSON" with a WholeBodyPartRefiner of --refiner-cfg (+ JSON)')
+        'or "+refiner=JSON" with a WholeBodyPartRefiner of --refiner-cfg (+ JSON); '
+        '"@flip=H" appended: test_cfg.flip_min_height H ("all": None)')
     p.add_argument('--bbox-thr', type=float, default=0.2, help='person box score (the demo\'s)')
     p.add_argument(
         '--refiner-cfg',
