@@ -370,6 +370,7 @@ def test_pipeline_arrays_pass_without_conversion_and_layout_set_once(monkeypatch
     for mod in (utils_mod, scores_mod):
         monkeypatch.setattr(mod, 'to_numpy', refuse)
     monkeypatch.setattr(pnms_mod, 'resolve_wholebody_groups', refuse)
+    monkeypatch.setattr(pnms_mod, 'get_pose_arrays', refuse)  # read as they are
     for nms in (with_meta, without):
         kept, idx = nms.nms(inst)
         assert idx.tolist() == expected_idx.tolist() and kept.keypoints.dtype == np.float32
@@ -377,6 +378,18 @@ def test_pipeline_arrays_pass_without_conversion_and_layout_set_once(monkeypatch
         np.testing.assert_array_equal(kept.scores, expected.scores)
     assert not calls
     monkeypatch.undo()
+    # tensors, float64 or NaN are not the pipeline's: converted / refused as before
+    as_tensors = inst.clone()
+    for key in ('keypoints', 'keypoint_scores', 'bboxes', 'bbox_scores'):
+        as_tensors.set_field(torch.from_numpy(inst.get(key)), key)
+    kept, idx = with_meta.nms(as_tensors)
+    assert idx.tolist() == expected_idx.tolist()
+    np.testing.assert_array_equal(kept.keypoints.numpy(), expected.keypoints)
+    bad = inst.clone()
+    bad.keypoints = bad.keypoints.copy()
+    bad.keypoints[0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match='instances.keypoints contains NaN'):
+        with_meta.nms(bad)
     # a new K without metainfo: a new layout, the same result as a fresh P-NMS
     body = make_scene(rng, 3, 17)
     np.testing.assert_array_equal(without.nms(body)[1], ParametricPoseNMS().nms(body)[1])
