@@ -187,7 +187,7 @@ def export_onnx(model,
 
 def _input_size(model) -> Tuple[int, int]:
     """(w, h) of the model's crops (the test pipeline's TopdownAffine)."""
-    from .crop import TopdownCrop
+    from mmalphapose.datasets.transforms import TopdownCrop
     return TopdownCrop.from_model(model).input_size
 
 

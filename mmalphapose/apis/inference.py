@@ -1,9 +1,10 @@
 """Model loading and batched top-down prediction (MMPose ``apis.inference`` style).
 
 :func:`init_model` builds a pose model and loads its checkpoint safely;
-:class:`TopdownCrop` turns person boxes into model inputs with the model's own
-test-pipeline transforms (``GetBBoxCenterScale`` + ``TopdownAffine``: the one
-crop of the project); :class:`TopdownPredictor` runs crop -> forward (+ flip)
+:class:`~mmalphapose.datasets.transforms.TopdownCrop` turns person boxes into
+model inputs with the model's own test-pipeline transforms
+(``GetBBoxCenterScale`` + ``TopdownAffine``: the one crop of the project);
+:class:`TopdownPredictor` runs crop -> forward (+ flip)
 -> decode for all people of several frames and returns ONE ``InstanceData``
 holding every field the model emits, in image pixels. :func:`inference_topdown`
 is MMPose's one-image API on top of it.
@@ -19,11 +20,11 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
 
+from mmalphapose.datasets.transforms import TopdownCrop
 from mmalphapose.models.pose_estimators import crop_to_image
 from mmalphapose.models.utils import get_flip_indices
 from mmalphapose.structures import PoseDataSample, PoseMetainfo, bbox_xywh2xyxy
 from mmalphapose.utils import to_numpy
-from .crop import TopdownCrop
 
 # people per forward pass (measured on 2 CPU cores, docs/speed.md)
 DEFAULT_POSE_BATCH = 16

@@ -144,7 +144,7 @@ def preprocess_crops(model, images: Sequence[np.ndarray], image_ids: np.ndarray,
     test's inputs), so 2N rows."""
     import torch
 
-    from .crop import TopdownCrop
+    from mmalphapose.datasets.transforms import TopdownCrop
     crops, _, _ = TopdownCrop.from_model(model)(images, image_ids, boxes)
     with torch.no_grad():
         x = model.data_preprocessor(dict(inputs=crops, data_samples=None), False)['inputs']

@@ -6,12 +6,12 @@ from .loading import LoadImage
 from .pgpg import PartGuidedProposal
 from .photometric import RandomCrowdPaste, RandomOcclusion, RandomPhotometric
 from .smpl_transforms import GenerateSMPLTarget, PackSMPLInputs
-from .topdown_transforms import (TopdownAffine, apply_affine, crop_boxes, get_warp_matrix,
+from .topdown_transforms import (TopdownAffine, TopdownCrop, apply_affine, get_warp_matrix,
                                  warp_crops)
 
 __all__ = [
     'LoadImage', 'GetBBoxCenterScale', 'RandomFlip', 'RandomHalfBody', 'RandomBBoxTransform',
     'TopdownAffine', 'GenerateTarget', 'PackPoseInputs', 'flip_keypoints', 'get_warp_matrix',
     'apply_affine', 'image_to_tensor', 'PartGuidedProposal', 'RandomPhotometric', 'RandomOcclusion',
-    'RandomCrowdPaste', 'GenerateSMPLTarget', 'PackSMPLInputs', 'crop_boxes', 'warp_crops'
+    'RandomCrowdPaste', 'GenerateSMPLTarget', 'PackSMPLInputs', 'TopdownCrop', 'warp_crops'
 ]

@@ -1,18 +1,22 @@
 """Top-down crop: affine warp of the person box to the network input.
 
-The one crop of the project: :func:`crop_boxes` (inference: all people of
-several frames, from their boxes) and :meth:`TopdownAffine.transform` (the
-training / test pipelines: one sample) both warp with :func:`warp_crops`:
+The one crop of the project: :class:`TopdownCrop` (inference: all people of
+several frames, from their boxes, with the padding and input size of the
+model's test pipeline) and :meth:`TopdownAffine.transform` (the training /
+test pipelines: one sample) both warp with :func:`warp_crops`:
 the box size grown to the input aspect ratio (:func:`fix_aspect_ratio`),
 AlphaPose's warp matrix (:func:`get_warp_matrix`, all boxes at once) and
 ``cv2.warpAffine`` (bilinear, black border), so an inference crop is
 bit-identical to the crop the model saw in its test pipeline.
 """
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
+import torch
 from mmcv.transforms import BaseTransform
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
 
 from mmalphapose.registry import TRANSFORMS
 from mmalphapose.structures import bbox_xyxy2cs, fix_aspect_ratio
@@ -100,24 +104,78 @@ def warp_crops(images: Sequence[np.ndarray],
     return crops, scales, mats
 
 
-def crop_boxes(images: Sequence[np.ndarray], image_ids: np.ndarray, bboxes: np.ndarray,
-               padding: float,
-               input_size: Tuple[int, int]) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Inference's crop: N boxes (xyxy) of F images -> model input crops.
+def _test_pipeline(cfg: Config) -> List[dict]:
+    for loader in ('test_dataloader', 'val_dataloader'):
+        pipeline = ((cfg.get(loader) or {}).get('dataset') or {}).get('pipeline')
+        if pipeline:
+            return list(pipeline)
+    return list(cfg.get('test_pipeline') or [])
 
-    The box centre and padded size as ``GetBBoxCenterScale`` (``padding``),
-    then :func:`warp_crops` as ``TopdownAffine``; a degenerate box still
-    gives a valid (1 px) crop.
 
-    Returns:
-        crops (N,h,w,C) uint8, centres (N,2) and aspect-fixed padded scales
-        (N,2) in image pixels, float32.
+class TopdownCrop:
+    """Inference's crop: person boxes (xyxy) of several frames -> model input
+    crops, with the box padding of ``GetBBoxCenterScale`` and the input size of
+    ``TopdownAffine`` (:meth:`from_model`: those of the model's test pipeline).
+
+    Args:
+        padding: box padding (``GetBBoxCenterScale.padding``).
+        input_size: (w, h) of the crops (``TopdownAffine.input_size``).
     """
-    bboxes = np.asarray(bboxes, np.float32).reshape(-1, 4).copy()
-    bboxes[:, 2:] = np.maximum(bboxes[:, 2:], bboxes[:, :2] + 1)
-    centers, scales = bbox_xyxy2cs(bboxes, padding)
-    crops, scales, _ = warp_crops(images, image_ids, centers, scales, input_size)
-    return crops, centers, scales
+
+    def __init__(self, padding: float, input_size: Tuple[int, int]):
+        self.padding = float(padding)
+        self.input_size: Tuple[int, int] = (int(input_size[0]), int(input_size[1]))
+
+    @classmethod
+    def from_model(cls, model: torch.nn.Module) -> 'TopdownCrop':
+        """The crop of ``model``'s test pipeline (``model.cfg``).
+
+        Raises:
+            ValueError: when the pipeline lacks either transform, or its input
+                size differs from the one of the model's codec.
+        """
+        cfg = getattr(model, 'cfg', None)
+        name = getattr(cfg, 'filename', None) or '<config>'
+        found: Dict[str, BaseTransform] = {}
+        with DefaultScope.overwrite_default_scope('mmalphapose'):
+            for step in _test_pipeline(cfg) if cfg is not None else []:
+                kind = str(step.get('type', '')).split('.')[-1]
+                if kind in ('GetBBoxCenterScale', 'TopdownAffine'):
+                    found[kind] = TRANSFORMS.build(dict(step, type=kind))
+        missing = [k for k in ('GetBBoxCenterScale', 'TopdownAffine') if k not in found]
+        if missing:
+            raise ValueError(f'pose config "{name}": its test pipeline (test_dataloader.'
+                             f'dataset.pipeline or test_pipeline) has no {" / ".join(missing)}:'
+                             ' the crop size and box padding come from there')
+        crop = cls(found['GetBBoxCenterScale'].padding, found['TopdownAffine'].input_size)
+        decoder = getattr(getattr(model, 'head', None), 'decoder', None)
+        codec_size = getattr(decoder, 'input_size', None)
+        if codec_size is not None and tuple(int(v) for v in codec_size) != crop.input_size:
+            raise ValueError(f'pose config "{name}": TopdownAffine input_size '
+                             f'{crop.input_size} differs from the codec input_size '
+                             f'{tuple(codec_size)}')
+        return crop
+
+    def __call__(self, images: Sequence[np.ndarray], image_ids: np.ndarray,
+                 bboxes: np.ndarray) -> Tuple[torch.Tensor, np.ndarray, np.ndarray]:
+        """Crop N boxes (xyxy) of F images.
+
+        The box centre and padded size as ``GetBBoxCenterScale``, then
+        :func:`warp_crops` as ``TopdownAffine``; a degenerate box still gives
+        a valid (1 px) crop.
+
+        Returns:
+            crops (N,3,h,w) float tensor (BGR, 0-255), centres (N,2) and
+            aspect-fixed padded scales (N,2) in image pixels, float32.
+        """
+        bboxes = np.asarray(bboxes, np.float32).reshape(-1, 4).copy()
+        bboxes[:, 2:] = np.maximum(bboxes[:, 2:], bboxes[:, :2] + 1)
+        centers, scales = bbox_xyxy2cs(bboxes, self.padding)
+        crops, scales, _ = warp_crops(images, image_ids, centers, scales, self.input_size)
+        return torch.from_numpy(crops).permute(0, 3, 1, 2).float(), centers, scales
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(padding={self.padding}, input_size={self.input_size})'
 
 
 def apply_affine(points: np.ndarray, mat: np.ndarray) -> np.ndarray:

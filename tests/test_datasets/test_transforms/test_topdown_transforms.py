@@ -1,8 +1,9 @@
-"""TopdownAffine, the warp matrix and the inference crop (crop_boxes)."""
+"""TopdownAffine, the warp matrix and the inference crop (TopdownCrop)."""
 import numpy as np
 import pytest
+import torch
 
-from mmalphapose.datasets.transforms import (TopdownAffine, apply_affine, crop_boxes,
+from mmalphapose.datasets.transforms import (TopdownAffine, TopdownCrop, apply_affine,
                                              get_warp_matrix, warp_crops)
 
 
@@ -85,15 +86,19 @@ def test_batched_warp_matrix_is_the_per_box_one():
 
 
 def test_inference_crop_is_the_pipeline_crop():
-    """crop_boxes (boxes of several frames) gives the crop, centre and scale
+    """TopdownCrop (boxes of several frames) gives the crop, centre and scale
     of GetBBoxCenterScale + TopdownAffine on each sample, bit for bit."""
     from mmalphapose.datasets.transforms import GetBBoxCenterScale
     rng = np.random.default_rng(1)
     images = [rng.integers(0, 255, (120, 160, 3), np.uint8) for _ in range(2)]
     boxes = np.array([[10, 20, 60, 110], [100, 5, 150, 40], [30, 30, 30, 30]], np.float32)
     ids = np.array([0, 1, 1])
-    crops, centers, scales = crop_boxes(images, ids, boxes, 1.25, (48, 64))
-    assert crops.shape == (3, 64, 48, 3) and centers.dtype == scales.dtype == np.float32
+    crop = TopdownCrop(1.25, (48, 64))
+    assert repr(crop) == 'TopdownCrop(padding=1.25, input_size=(48, 64))'
+    crops, centers, scales = crop(images, ids, boxes)
+    assert crops.shape == (3, 3, 64, 48) and crops.dtype == torch.float32
+    assert centers.dtype == scales.dtype == np.float32
+    crops = crops.permute(0, 2, 3, 1).numpy().astype(np.uint8)  # (N,h,w,C) as the transform
     for i in range(2):  # the degenerate third box still gives a (1 px) crop
         r = GetBBoxCenterScale(1.25).transform(dict(bbox=boxes[i:i + 1], img=images[ids[i]]))
         r = TopdownAffine(input_size=(48, 64)).transform(r)
