@@ -85,8 +85,6 @@ def faces(args) -> List[dict]:
 
 def hands(args) -> List[dict]:
     """hands21 PCK@0.2 of the hand stage per hand size, with / without the search."""
-    from mmalphapose.models.distillers.wholebody_teacher_estimator import \
-        predict_hands_with_rotation_search
     ref = _refiner(face_model=None, num_threads=args.threads)
     out = []
     for size in args.sizes:
@@ -98,9 +96,8 @@ def hands(args) -> List[dict]:
                 f = 1.0 if px <= 0 else min(1.0, px / float(max(box[2:] - box[:2])))
                 if f < 1.0:
                     img = cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
-                k, _ = predict_hands_with_rotation_search(ref.hand, img, (box * f)[None],
-                                                          np.array([-np.pi / 2], np.float32),
-                                                          retry)
+                k, _ = ref.hand.predict(img, (box * f)[None], np.array([-np.pi / 2], np.float32),
+                                        retry)
                 return k[0] / f
 
             row[name] = W.hand_pck(stage, osp.join(args.data_root, 'hands21'))['pck']
@@ -112,8 +109,7 @@ def hands(args) -> List[dict]:
 def parts(args) -> List[dict]:
     """Poses before / after P-NMS and the kept people's part sizes and hand
     presences on the first ``--frames`` frames (every ``--step``-th) of each clip."""
-    from mmalphapose.models.distillers.pseudo_labels import (face_boxes_from_body,
-                                                             hand_boxes_from_body)
+    from mmalphapose.structures.bbox.part_boxes import face_boxes_from_body, hand_boxes_from_body
     pipe = W.build_pipeline(STUDENT, args)
     ref = _refiner(face_model=None, num_threads=args.threads)
     before = []

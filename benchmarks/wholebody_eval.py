@@ -524,13 +524,9 @@ def evaluate_pipeline(pipe: PipelineModel, name: str, args) -> dict:
         res[f'helen_photos_face_{args.face_px:g}px'] = pipeline_face(
             pipe, helen, args.face_px, args.max_photos)
     if 'hands' in todo and refiner and refiner.hand is not None:
-        from mmalphapose.models.distillers.wholebody_teacher_estimator import \
-            predict_hands_with_rotation_search
-
         def hand_stage(img, box):
-            k, _ = predict_hands_with_rotation_search(refiner.hand, img, box[None],
-                                                      np.array([-np.pi / 2], np.float32),
-                                                      refiner.hand_retry_thr)
+            k, _ = refiner.hand.predict(img, box[None], np.array([-np.pi / 2], np.float32),
+                                        refiner.hand_retry_thr)
             return k[0]
 
         res['hands21_pck02_refiner_gt_box'] = hand_pck(hand_stage, osp.join(d, 'hands21'))
@@ -573,13 +569,9 @@ def evaluate(name: str, model, args, detector) -> dict:
     hands_root = osp.join(d, 'hands21')
     inner = getattr(model, 'hand', None)
     if inner is not None:  # the ensemble: its hand stage on the GT hand box
-        from mmalphapose.models.distillers.wholebody_teacher_estimator import \
-            predict_hands_with_rotation_search
-
         def hand_stage(img, box):
-            k, _ = predict_hands_with_rotation_search(inner, img, box[None],
-                                                      np.array([-np.pi / 2], np.float32),
-                                                      model.hand_retry_thr)
+            k, _ = inner.predict(img, box[None], np.array([-np.pi / 2], np.float32),
+                                 model.hand_retry_thr)
             return k[0]
 
         res['hands21_pck02'] = hand_pck(hand_stage, hands_root)

@@ -99,6 +99,18 @@ def test_pipeline_names_pick_the_refiner(monkeypatch):
     assert (refiner.min_face_size, refiner.min_hand_size) == (30, 40)  # --refiner-cfg + JSON
     with pytest.raises(ValueError, match='MODEL\\+refiner=JSON'):
         bench.build_pipeline('halpe136-student+fast', args)
+    # "@flip=H": the flip rule of that pipeline's model (its own test_cfg dict)
+    from types import SimpleNamespace
+    model = SimpleNamespace(test_cfg={'flip_test': True})
+    pipe = SimpleNamespace(pose=SimpleNamespace(pose=SimpleNamespace(
+        predictor=SimpleNamespace(model=model))))
+    shared_cfg = model.test_cfg
+    monkeypatch.setattr(bench, 'PipelineModel', lambda model, refiner, thr: pipe)
+    assert bench.build_pipeline('halpe136-student-refiner@flip=96', args) is pipe
+    assert model.test_cfg == {'flip_test': True, 'flip_min_height': 96.0}
+    assert shared_cfg == {'flip_test': True}  # not changed in place
+    bench.build_pipeline('halpe136-student@flip=all', args)
+    assert model.test_cfg['flip_min_height'] is None
 
 
 def test_pipelines_fps_interleaves_and_counts_cpu_time(monkeypatch):

@@ -78,8 +78,8 @@ from mmalphapose.datasets.datasets.utils import parse_pose_metainfo
 from mmalphapose.models.distillers.onnx_teachers import (FaceMeshTeacher, HandLandmarkTeacher,
                                                          affine_crop_to_image,
                                                          rotated_square_crop_affine)
-from mmalphapose.models.distillers.pseudo_labels import (FACEMESH_TO_IBUG68, face_boxes_from_body,
-                                                         hand_boxes_from_body)
+from mmalphapose.models.distillers.pseudo_labels import FACEMESH_TO_IBUG68
+from mmalphapose.structures.bbox.part_boxes import face_boxes_from_body, hand_boxes_from_body
 
 SHARED_MODELS = osp.join(ROOT, '..', 'shared', 'models')
 HAND_ONNX = osp.join(MODELS_DIR, 'handlandmark-full.onnx')  # bundled since halpe136-teachers
@@ -248,3 +248,46 @@ def test_hand_face_teachers_on_boxes_from_body():
     g = np.array(a['face_kpts'], np.float32).reshape(68, 3)[:, :2]
     assert s[0, 0] > 0.9
     assert np.linalg.norm(k[0] - g, axis=1).mean() / max(a['face_box'][2:]) < 0.1
+
+
+class _StubSession:
+    """An ONNX session stand-in for a 1-point part model: the point at the
+    crop centre, the score = the mean brightness of the crop's top half
+    (so it depends on the crop's rotation); counts the crops it sees."""
+
+    def __init__(self):
+        self.crops = 0
+
+    def run(self, names, feeds):
+        x = next(iter(feeds.values()))
+        self.crops += len(x)
+        s = x.shape[1]
+        pts = np.tile(np.array([s / 2, s / 2, 0], np.float32), (len(x), 1))
+        return [pts, x[:, :s // 2].mean((1, 2, 3)).astype(np.float32)[:, None]]
+
+
+def test_rotated_crop_teacher_quarter_turn_search():
+    """predict(retry_thr=...): crops scoring below it are tried at the other
+    three quarter turns (always all three) and the best score is kept;
+    without it one upright-or-given-angle pass."""
+    from mmalphapose.models.distillers.onnx_teachers import _RotatedCropTeacher
+    teacher = _RotatedCropTeacher.__new__(_RotatedCropTeacher)
+    teacher.session, teacher.input_name = _StubSession(), 'x'
+    teacher.input_size, teacher.padding, teacher.num_keypoints = 32, 1.0, 1
+    teacher.output_names, teacher.batch_one = ('p', 's'), True
+    img = np.zeros((100, 200, 3), np.uint8)
+    img[:, 100:] = 255  # bright right half
+    # box 0 in the dark, box 1 on the edge (bright on its right), box 2 all bright
+    boxes = np.array([[10, 30, 50, 70], [80, 30, 120, 70], [140, 30, 180, 70]], np.float32)
+    up = np.full(3, -np.pi / 2, np.float32)
+    k, s = teacher.predict(img, boxes, up)
+    assert teacher.session.crops == 3 and s.shape == (3, 1) and k.shape == (3, 1, 2)
+    np.testing.assert_allclose(k[:, 0], [(30, 50), (100, 50), (160, 50)], atol=1e-3)
+    assert s[0, 0] == 0 and abs(s[1, 0] - 0.5) < 0.05 and s[2, 0] == 1
+    teacher.session.crops = 0
+    k2, s2 = teacher.predict(img, boxes, up, retry_thr=0.9)
+    assert teacher.session.crops == 3 + 2 * 3  # boxes 0 and 1, three more turns each
+    # box 1: a quarter turn that puts the bright side on top wins
+    assert s2[1, 0] > 0.9 and s2[0, 0] == 0 and s2[2, 0] == 1
+    np.testing.assert_allclose(k2[:, 0], k[:, 0], atol=1e-3)  # the centre, whatever the turn
+    assert teacher.predict(img, np.zeros((0, 4)), retry_thr=0.5)[0].shape == (0, 1, 2)

@@ -99,8 +99,6 @@ def test_batch_equals_one_by_one(model):
 def test_hand_stage_on_onehand10k_crops(model):
     """The hand stage with the GT hand box and an unknown orientation
     (upright, then the rotation search): PCK@0.2 on the 4 OneHand10K crops."""
-    from mmalphapose.models.distillers.wholebody_teacher_estimator import \
-        predict_hands_with_rotation_search
     f = glob.glob(osp.join(SHARED_DATA, 'hands21', 'onehand10k', '*.json'))[0]
     d = json.load(open(f))
     ims = {i['id']: i for i in d['images']}
@@ -108,10 +106,8 @@ def test_hand_stage_on_onehand10k_crops(model):
     for a in d['annotations']:
         img = cv2.imread(osp.join(osp.dirname(f), ims[a['image_id']]['file_name']))
         x, y, w, h = a['bbox']
-        k, s = predict_hands_with_rotation_search(model.hand, img,
-                                                  np.array([[x, y, x + w, y + h]], np.float32),
-                                                  np.array([-np.pi / 2], np.float32),
-                                                  model.hand_retry_thr)
+        k, s = model.hand.predict(img, np.array([[x, y, x + w, y + h]], np.float32),
+                                  np.array([-np.pi / 2], np.float32), model.hand_retry_thr)
         g = np.asarray(a['keypoints'], np.float32).reshape(21, 3)
         v = g[:, 2] > 0
         hits.extend((np.linalg.norm(k[0] - g[:, :2], axis=1)[v] < 0.2 * max(w, h)).tolist())

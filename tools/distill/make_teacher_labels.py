@@ -50,8 +50,8 @@ from mmalphapose.models.distillers.label_file import LabelWriter, keypoint_names
 from mmalphapose.models.distillers.onnx_teachers import (BlazePoseTeacher, FaceMeshTeacher,
                                                          HandLandmarkTeacher, MoveNetTeacher)
 from mmalphapose.models.distillers.pseudo_labels import (assemble_halpe26, assemble_halpe136,
-                                                         face_boxes_from_body, hand_boxes_from_body,
                                                          merge_with_gt)
+from mmalphapose.structures.bbox.part_boxes import face_boxes_from_body, hand_boxes_from_body
 
 TRAIN_VIDEOS = [  # every frame of these clips (--frame-step subsamples)
     'mmaction2_test_video_structuralize_basketball.mp4',

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from mmalphapose.registry import MODELS
-from .onnx_teachers import affine_crop_to_image, rotated_square_crop_affine
+from .onnx_teachers import affine_crop_to_image, rotated_square_crop_affine, warp_rgb_crops
 
 
 def ibug68_flip_indices() -> np.ndarray:
@@ -75,61 +75,12 @@ class FaceLandmarkTeacher:
         self.num_threads = int(num_threads)
         self.flip_idx = ibug68_flip_indices() if flip else None
 
-    def crops(self,
-              images: Sequence[np.ndarray],
-              bboxes: np.ndarray,
-              angles: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:
-        """RGB crops (N,S,S,3) uint8 and their image -> crop affines (N,2,3);
-        face ``i`` is cut from ``images[i]`` (BGR or grey)."""
-        import cv2
-        bboxes = np.asarray(bboxes, np.float32).reshape(-1, 4)
-        centers = (bboxes[:, :2] + bboxes[:, 2:]) / 2
-        sides = np.maximum(bboxes[:, 2] - bboxes[:, 0], bboxes[:, 3] - bboxes[:, 1]) \
-            * self.padding
-        mats = rotated_square_crop_affine(centers, sides, angles, self.input_size)
-        size = (self.input_size, self.input_size)
-        crops = [
-            cv2.warpAffine(
-                cv2.cvtColor(img, cv2.COLOR_GRAY2BGR) if img.ndim == 2 else img,
-                m,
-                size,
-                flags=cv2.INTER_LINEAR,
-                borderMode=cv2.BORDER_CONSTANT)[..., ::-1] for img, m in zip(images, mats)
-        ]
-        return (np.stack(crops) if crops else np.zeros((0, *size, 3), np.uint8)), mats
-
-    def predict_crops(self, crops: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-        """(N,S,S,3) RGB uint8 crops -> points (N,68,2) in crop pixels and
-        confidences (N,68) (1 without the flip test)."""
-        n, s = len(crops), self.input_size
-        if n == 0:
-            return np.zeros((0, 68, 2), np.float32), np.zeros((0, 68), np.float32)
-        x = torch.from_numpy(np.ascontiguousarray(crops)).permute(0, 3, 1, 2).float()
-        if self.flip:
-            x = torch.cat([x, x.flip(3)])
-        old = torch.get_num_threads()
-        if self.num_threads > 0:
-            torch.set_num_threads(self.num_threads)
-        try:
-            with torch.no_grad():
-                out = self.net(x).numpy() * s
-        finally:
-            torch.set_num_threads(old)
-        pts = out[:n]
-        if not self.flip:
-            return pts.astype(np.float32), np.ones((n, 68), np.float32)
-        mirrored = out[n:][:, self.flip_idx]
-        mirrored[..., 0] = s - mirrored[..., 0]
-        d = np.linalg.norm(pts - mirrored, axis=-1)
-        conf = np.exp(-(d / (self.flip_tol * s))**2)
-        return ((pts + mirrored) / 2).astype(np.float32), conf.astype(np.float32)
-
     def predict_many(self,
                      images: Sequence[np.ndarray],
                      bboxes: np.ndarray,
                      angles: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:
-        """Face points (N,68,2) in image pixels and confidences (N,68); face
-        ``i`` is in ``images[i]``.
+        """Face points (N,68,2) in image pixels and confidences (N,68) (1
+        without the flip test); face ``i`` is in ``images[i]``.
 
         Args:
             images: N BGR (or grey) images (the same array may repeat).
@@ -139,32 +90,55 @@ class FaceLandmarkTeacher:
             angles: (N,) or (N,C) radians, the image direction that becomes
                 up in the crop; None = upright.
 
-        All faces go through the net as one batch per pass; each of the
-        ``refine`` extra passes re-crops around the previous points
-        (:func:`face_box_from_landmarks`).
+        Each pass cuts square crops (the box's longest side x ``padding``,
+        rotated by the angle, RGB, ``input_size``), runs all faces (and
+        their mirrors with ``flip``) through the net as one batch and maps
+        the points back to the image; each of the ``refine`` extra passes
+        re-crops around the previous points (:func:`face_box_from_landmarks`).
         """
         bboxes = np.asarray(bboxes, np.float32)
-        n = len(images)
+        n, s = len(images), self.input_size
         if n == 0:
             return np.zeros((0, 68, 2), np.float32), np.zeros((0, 68), np.float32)
         if len(bboxes) != n or bboxes.shape[-1] != 4:
             raise ValueError(f'FaceLandmarkTeacher: {n} images for face boxes of shape '
                              f'{bboxes.shape} (expected ({n},4) or ({n},C,4))')
-        cand = bboxes.reshape(n, -1, 4)
-        c = cand.shape[1]
-        ang = None if angles is None else np.asarray(angles, np.float32).reshape(n, c)
-        crops, mats = self.crops([img for img in images for _ in range(c)], cand.reshape(-1, 4),
-                                 None if ang is None else ang.reshape(-1))
-        pts, conf = self.predict_crops(crops)
-        pts = affine_crop_to_image(pts, mats).reshape(n, c, 68, 2)
-        conf = conf.reshape(n, c, 68)
-        best = conf.mean(2).argmax(1)
-        pts, conf = pts[np.arange(n), best], conf[np.arange(n), best]
-        for _ in range(self.refine):
-            boxes, ang1 = face_box_from_landmarks(pts)
-            crops, mats = self.crops(images, boxes, ang1)
-            pts, conf = self.predict_crops(crops)
+        boxes = bboxes.reshape(-1, 4)
+        c = len(boxes) // n
+        ang = None if angles is None else np.asarray(angles, np.float32).reshape(-1)
+        crop_images = [img for img in images for _ in range(c)]
+        for step in range(1 + self.refine):
+            centers = (boxes[:, :2] + boxes[:, 2:]) / 2
+            sides = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) * self.padding
+            mats = rotated_square_crop_affine(centers, sides, ang, s)
+            x = torch.from_numpy(warp_rgb_crops(crop_images, mats, s)).permute(0, 3, 1, 2).float()
+            m = len(x)
+            if self.flip:
+                x = torch.cat([x, x.flip(3)])
+            old = torch.get_num_threads()
+            if self.num_threads > 0:
+                torch.set_num_threads(self.num_threads)
+            try:
+                with torch.no_grad():
+                    out = self.net(x).numpy() * s
+            finally:
+                torch.set_num_threads(old)
+            if self.flip:  # the mirrored pass un-mirrored: average and agreement
+                mirrored = out[m:][:, self.flip_idx]
+                mirrored[..., 0] = s - mirrored[..., 0]
+                d = np.linalg.norm(out[:m] - mirrored, axis=-1)
+                conf = np.exp(-(d / (self.flip_tol * s))**2).astype(np.float32)
+                pts = ((out[:m] + mirrored) / 2).astype(np.float32)
+            else:
+                pts, conf = out.astype(np.float32), np.ones((m, 68), np.float32)
             pts = affine_crop_to_image(pts, mats)
+            if step == 0:  # the best of each face's C candidates
+                best = conf.reshape(n, c, 68).mean(2).argmax(1)
+                pts = pts.reshape(n, c, 68, 2)[np.arange(n), best]
+                conf = conf.reshape(n, c, 68)[np.arange(n), best]
+            if step < self.refine:  # the next pass: around these points
+                boxes, ang = face_box_from_landmarks(pts)
+                crop_images = images
         return pts, conf
 
     def predict(self,

@@ -7,12 +7,13 @@ model takes them; a larger ``S`` keeps faces and hands sharper):
   (:class:`ONNXTeacherPoseEstimator`, the ``halpe26-teachers`` model);
 * face 26-93: face-api's 68-point net (:class:`FaceLandmarkTeacher`) on a
   square box from the nose, eyes and ears, rotated so the eyes are level
-  (:func:`face_boxes_from_body`); all faces of a batch in one forward;
+  (:func:`~mmalphapose.structures.bbox.part_boxes.face_boxes_from_body`); all
+  faces of a batch in one forward;
 * hands 94-135: MediaPipe hand landmark (:class:`HandLandmarkTeacher`) on a
   box beyond the wrist along the elbow -> wrist direction, rotated so the
-  forearm points up (:func:`hand_boxes_from_body`). A hand whose presence is
+  forearm points up (``part_boxes.hand_boxes_from_body``). A hand whose presence is
   below ``hand_retry_thr`` is tried again at the three other quarter turns
-  and the most confident one kept (:func:`predict_hands_with_rotation_search`).
+  and the most confident one kept (``HandLandmarkTeacher.predict``'s ``retry_thr``).
 
 Per-part confidences in ``keypoint_scores``: body and feet the teachers'
 scores; face ``flip agreement x head score`` (head score = min(nose, better
@@ -25,50 +26,12 @@ from typing import Optional, Tuple
 import numpy as np
 
 from mmalphapose.registry import MODELS
+from mmalphapose.structures.bbox.part_boxes import (face_boxes_from_body, hand_boxes_from_body,
+                                                    tight_face_boxes)
 from .face_landmark_teacher import FaceLandmarkTeacher
 from .onnx_teachers import HandLandmarkTeacher
-from .pseudo_labels import (FACE_SIZE_EYES, FACE_SIZE_NOSE, HALPE136_FACE, HALPE136_LEFT_HAND,
-                            HALPE136_RIGHT_HAND, face_boxes_from_body, hand_boxes_from_body)
+from .pseudo_labels import HALPE136_FACE, HALPE136_LEFT_HAND, HALPE136_RIGHT_HAND
 from .teacher_estimator import ONNXTeacherPoseEstimator
-
-
-def predict_hands_with_rotation_search(teacher: HandLandmarkTeacher,
-                                       img: np.ndarray,
-                                       boxes: np.ndarray,
-                                       angles: np.ndarray,
-                                       retry_thr: float = 0.5) -> Tuple[np.ndarray, np.ndarray]:
-    """Hand keypoints (N,21,2) in image pixels and scores (N,21).
-
-    Each box is cropped rotated by its angle; hands with presence below
-    ``retry_thr`` are run again at +90, +180 and +270 degrees and the most
-    confident result is kept. On the 16 hands21 crops (GT boxes, angle
-    unknown = upright) PCK@0.2 goes from 0.67 (upright only) to 0.92.
-    """
-    boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
-    angles = np.asarray(angles, np.float32).reshape(-1)
-    kpts, scores = teacher.predict(img, boxes, angles)
-    retry = np.flatnonzero(scores[:, 0] < retry_thr) if len(scores) else np.zeros(0, int)
-    for quarter in (1, 2, 3):
-        if len(retry) == 0:
-            break
-        k, s = teacher.predict(img, boxes[retry], angles[retry] + quarter * np.pi / 2)
-        better = s[:, 0] > scores[retry, 0]
-        kpts[retry[better]] = k[better]
-        scores[retry[better]] = s[better]
-    return kpts, scores
-
-
-def tight_face_boxes(body: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """A second face box candidate (N,4) beside :func:`face_boxes_from_body`'s
-    ``boxes``: centred on the nose, side = max(2.5 x eye distance, 4 x
-    nose-to-eye-midpoint distance), i.e. without the ear extent (a stray ear
-    can double the first box); where that side is 0, ``boxes`` as they are."""
-    body = np.asarray(body, np.float32)
-    eye_d = np.linalg.norm(body[:, 1] - body[:, 2], axis=1)
-    nose_d = np.linalg.norm(body[:, 0] - (body[:, 1] + body[:, 2]) / 2, axis=1)
-    side = np.maximum(FACE_SIZE_EYES * eye_d, FACE_SIZE_NOSE * nose_d)[:, None]
-    tight = np.concatenate([body[:, 0] - side / 2, body[:, 0] + side / 2], 1)
-    return np.where(side >= 1.0, tight, boxes).astype(np.float32)
 
 
 @MODELS.register_module()
@@ -156,8 +119,8 @@ class WholeBodyTeacherPoseEstimator(ONNXTeacherPoseEstimator):
         for i in range(n):
             sides = np.flatnonzero(valid[i])
             if len(sides):
-                k, s = predict_hands_with_rotation_search(self.hand, imgs[i], boxes[i, sides],
-                                                          angles[i, sides], self.hand_retry_thr)
+                k, s = self.hand.predict(imgs[i], boxes[i, sides], angles[i, sides],
+                                         self.hand_retry_thr)
                 pts[i, sides], scores[i, sides] = k, s
         return pts, scores
 

@@ -9,13 +9,13 @@ nets' own input size and replaces the model's face / hand points with theirs:
 * face: face-api's 68-point net (:class:`FaceLandmarkTeacher`, 112 px crops,
   rotated so the eyes are level; boxes from the nose / eyes / ears,
   :func:`face_boxes_from_body`, plus the tighter :func:`tight_face_boxes`
-  candidate; the flip test gives the per-point confidence); all faces of the
+  candidate, both in :mod:`mmalphapose.structures.bbox.part_boxes`; the flip
+  test gives the per-point confidence); all faces of the
   frame in one batch;
 * hands: MediaPipe's hand landmark net (:class:`HandLandmarkTeacher`, 224 px
   crops along the forearm, :func:`hand_boxes_from_body`), the other quarter
-  turns tried where the presence is low
-  (:func:`predict_hands_with_rotation_search`); the net takes one hand per
-  forward.
+  turns tried where the presence is low (``HandLandmarkTeacher.predict``'s
+  ``retry_thr``); the net takes one hand per forward.
 
 A part is skipped (the model's points kept) when its body keypoints are below
 ``part_thr`` (not visible) or its box is smaller than ``min_face_size`` /
@@ -45,17 +45,19 @@ import numpy as np
 from mmengine.structures import InstanceData
 
 from mmalphapose.registry import MODELS
+from mmalphapose.structures.bbox.part_boxes import (face_boxes_from_body, hand_boxes_from_body,
+                                                    tight_face_boxes)
 from mmalphapose.structures.pose_metainfo import PoseMetainfo
-from mmalphapose.utils.array_conversion import to_numpy
 from mmalphapose.utils.resources import resolve_resource
 from ..distillers.face_landmark_teacher import FaceLandmarkTeacher
 from ..distillers.onnx_teachers import HandLandmarkTeacher
-from ..distillers.pseudo_labels import face_boxes_from_body, hand_boxes_from_body
-from ..distillers.wholebody_teacher_estimator import (predict_hands_with_rotation_search,
-                                                      tight_face_boxes)
 
 FACE_MODEL = 'checkpoints/face-api/face_landmark_68_model-weights_manifest.json'
 HAND_MODEL = 'checkpoints/handlandmark-full.onnx'
+#: the keypoint counts of the whole-body layouts the refiner knows
+#: (COCO-WholeBody, Halpe-136: COCO-17 body first, face and hand parts in
+#: their bundled metainfo)
+WHOLEBODY_LAYOUTS = (133, 136)
 
 
 @MODELS.register_module()
@@ -123,15 +125,13 @@ class WholeBodyPartRefiner:
         self.min_hand_size = float(min_hand_size)
         self.min_hand_presence = float(min_hand_presence)
         self.hand_retry_thr = float(hand_retry_thr)
-
-    @staticmethod
-    def _parts(num_keypoints: int):
-        parts = PoseMetainfo.for_num_keypoints(num_keypoints).parts
-        missing = [p for p in ('face', 'left_hand', 'right_hand') if p not in parts]
-        if missing:
-            raise ValueError(f'WholeBodyPartRefiner: a {num_keypoints}-keypoint layout has no '
-                             f'{missing} part (needs a whole-body layout, 133 or 136)')
-        return parts['face'], parts['left_hand'], parts['right_hand']
+        #: keypoint count -> (face ids (68,), hand ids (2,21): the subject's
+        #: left, right hand) of the whole-body layouts, read once
+        self.part_ids = {}
+        for k in WHOLEBODY_LAYOUTS:
+            parts = PoseMetainfo.for_num_keypoints(k).parts
+            self.part_ids[k] = (np.asarray(parts['face']),
+                                np.stack([parts['left_hand'], parts['right_hand']]))
 
     def refine_face(self, image: np.ndarray, kpts: np.ndarray, scores: np.ndarray,
                     face_ids: np.ndarray) -> np.ndarray:
@@ -162,10 +162,8 @@ class WholeBodyPartRefiner:
         who = np.argwhere(valid)
         if len(who) == 0:
             return who
-        pts, pres = predict_hands_with_rotation_search(self.hand, image,
-                                                       boxes[who[:, 0], who[:, 1]],
-                                                       angles[who[:, 0], who[:, 1]],
-                                                       self.hand_retry_thr)
+        pts, pres = self.hand.predict(image, boxes[who[:, 0], who[:, 1]],
+                                      angles[who[:, 0], who[:, 1]], self.hand_retry_thr)
         keep = pres[:, 0] >= self.min_hand_presence
         who, pts, pres = who[keep], pts[keep], pres[keep]
         rows = hand_ids[who[:, 1]]  # (M,21)
@@ -182,14 +180,17 @@ class WholeBodyPartRefiner:
                              f'{image.shape} {image.dtype}')
         if len(instances) == 0:
             return instances
-        kpts = to_numpy(instances.keypoints, np.float32, 'keypoints').copy()
-        scores = to_numpy(instances.keypoint_scores, np.float32, 'keypoint_scores').copy()
-        scores = scores.reshape(kpts.shape[:2])
-        face, left, right = self._parts(kpts.shape[1])
+        kpts = np.array(instances.keypoints, np.float32)  # copies: refined in place
+        scores = np.array(instances.keypoint_scores, np.float32).reshape(kpts.shape[:2])
+        if kpts.shape[1] not in self.part_ids:
+            raise ValueError(f'WholeBodyPartRefiner: a {kpts.shape[1]}-keypoint layout has no '
+                             f'face / hand parts (needs a whole-body layout: '
+                             f'{" or ".join(map(str, WHOLEBODY_LAYOUTS))} keypoints)')
+        face_ids, hand_ids = self.part_ids[kpts.shape[1]]
         if self.face is not None:
-            self.refine_face(image, kpts, scores, np.asarray(face))
+            self.refine_face(image, kpts, scores, face_ids)
         if self.hand is not None:
-            self.refine_hands(image, kpts, scores, np.stack([left, right]))
+            self.refine_hands(image, kpts, scores, hand_ids)
         instances.keypoints = kpts
         instances.keypoint_scores = scores
         return instances

@@ -81,7 +81,7 @@ def test_small_parts_are_skipped_and_registry_build():
 
 
 def test_faces_below_min_face_size_keep_the_models_points(refiner):
-    from mmalphapose.models.distillers.pseudo_labels import face_boxes_from_body
+    from mmalphapose.structures.bbox.part_boxes import face_boxes_from_body
     img, inst, _, _ = _people(197388)  # face boxes of 21-30 px
     boxes, valid, _ = face_boxes_from_body(inst.keypoints[:, :17], inst.keypoint_scores[:, :17],
                                            0.3)
@@ -109,3 +109,25 @@ def test_bad_input(refiner):
         refiner(img, body)
     empty = InstanceData(keypoints=np.zeros((0, 133, 2)), keypoint_scores=np.zeros((0, 133)))
     assert len(refiner(img, empty)) == 0
+
+
+def test_layouts_read_once_not_per_frame(refiner, monkeypatch):
+    """The face / hand ids of both whole-body layouts come from the bundled
+    metainfo in __init__; a frame reads no metainfo file."""
+    from mmalphapose.structures.pose_metainfo import PoseMetainfo
+    face, hands = refiner.part_ids[133]
+    assert face.tolist() == list(range(23, 91))
+    assert hands.tolist() == [list(range(91, 112)), list(range(112, 133))]
+    face, hands = refiner.part_ids[136]
+    assert face.tolist() == list(range(26, 94)) and hands[1].tolist() == list(range(115, 136))
+
+    def no_reads(*args, **kwargs):
+        raise AssertionError('metainfo read per frame')
+
+    monkeypatch.setattr(PoseMetainfo, 'for_num_keypoints', no_reads)
+    monkeypatch.setattr(PoseMetainfo, 'load', no_reads)
+    img, inst, _, _ = _people(40083)
+    keypoints = inst.keypoints.copy()
+    out = refiner(img, inst)
+    assert out.keypoints.dtype == np.float32 and (out.keypoints != keypoints).any()
+    np.testing.assert_array_equal(inst.keypoints, out.keypoints)  # the same instances back
