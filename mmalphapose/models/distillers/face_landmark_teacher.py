@@ -2,7 +2,7 @@
 
 Crops: square, side = longest side of the face box x ``padding``, centred on
 the box, rotated so that ``angles`` (the chin -> brows direction, see
-:func:`~mmalphapose.models.distillers.pseudo_labels.face_boxes_from_body`)
+:func:`~mmalphapose.structures.bbox.part_boxes.face_boxes_from_body`)
 points up, resized to 112 px; all faces of a call go through the net as one
 batch. With ``flip=True`` the mirrored crops go through too; the two
 predictions (the mirrored one un-mirrored with the iBUG-68 flip pairs of the

@@ -29,7 +29,7 @@ box, warped with one affine per box (pixels outside the image are black).
 Both MediaPipe models expect a crop rotated so that the part is upright
 (fingers up / eyes level), so their ``predict`` takes optional per-box angles
 (:func:`rotated_square_crop_affine`). The boxes come from GT part boxes or from
-:func:`~mmalphapose.models.distillers.pseudo_labels.hand_boxes_from_body` /
+:func:`~mmalphapose.structures.bbox.part_boxes.hand_boxes_from_body` /
 ``face_boxes_from_body``.
 
 Measured on the 4 COCO sample images against COCO-WholeBody GT (10 hands of
