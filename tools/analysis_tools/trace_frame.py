@@ -36,24 +36,31 @@ except ImportError:  # a checkout without an install
     sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
     import mmalphapose
 
-PACKAGE = osp.dirname(osp.abspath(mmalphapose.__file__))
+PACKAGE = osp.dirname(osp.realpath(mmalphapose.__file__))
 
 
 class FrameTrace:
     """Calls into the package (``sys.setprofile`` in every thread)."""
 
     def __init__(self) -> None:
+        self._real: Dict[str, str] = {}  # code file -> its real path (a package
+        # imported through a path with '..' or a link names its files so)
         self.functions: Dict[Tuple[str, str], int] = {}
         self.hops: Dict[Tuple[str, str], str] = {}
         self.threads: set = set()
         self.lock = threading.Lock()
 
-    @staticmethod
-    def _ours(path: str) -> bool:
-        return path.startswith(PACKAGE)
+    def _realpath(self, path: str) -> str:
+        real = self._real.get(path)
+        if real is None:
+            real = self._real[path] = osp.realpath(path)
+        return real
+
+    def _ours(self, path: str) -> bool:
+        return self._realpath(path).startswith(PACKAGE + os.sep)
 
     def _rel(self, path: str) -> str:
-        return osp.relpath(path, osp.dirname(PACKAGE))
+        return osp.relpath(self._realpath(path), osp.dirname(PACKAGE))
 
     def profile(self, frame, event, arg) -> None:
         if event != 'call':
@@ -88,8 +95,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('image', help='one image')
     p.add_argument('--list-functions', action='store_true', help='print every function')
-    p.add_argument('demo_args', nargs='*', help='extra demo options (after --)')
-    return p.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # the demo's options follow '--' wherever this tool's own options stand
+    demo_args = argv[argv.index('--') + 1:] if '--' in argv else []
+    own = argv[:argv.index('--')] if '--' in argv else argv
+    args = p.parse_args(own)
+    args.demo_args = demo_args
+    return args
 
 
 def main(argv=None) -> int:

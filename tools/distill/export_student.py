@@ -23,7 +23,7 @@ from typing import Dict
 
 import torch
 
-sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..'))
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
 from mmalphapose.utils import safe_torch_load  # noqa: E402
 from mmalphapose.utils import student_state as _student_keys  # noqa: E402
 

@@ -44,7 +44,7 @@ from typing import List, Optional
 import cv2
 import numpy as np
 
-sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..'))
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
 from mmalphapose.models.detectors.onnx_person_detector import ONNXPersonDetector
 from mmalphapose.models.distillers.label_file import LabelWriter, keypoint_names
 from mmalphapose.models.distillers.onnx_teachers import (BlazePoseTeacher, FaceMeshTeacher,

@@ -30,7 +30,7 @@ from typing import Dict, List, Tuple
 
 import torch
 
-sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..'))
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
 from mmalphapose.models.backbones.movenet_fpn import ARCH, part_path_state_dict  # noqa: E402
 from mmalphapose.utils import safe_torch_load, student_state  # noqa: E402
 from mmalphapose.utils.errors import ModelFileError, run_cli  # noqa: E402
