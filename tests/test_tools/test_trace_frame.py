@@ -64,8 +64,8 @@ def test_demo_frame_path(repo_root, capsys):
 
 def test_demo_options_after_double_dash_in_either_order():
     tool = load_tool()
-    for argv in (['img.jpg', '--list-functions', '--', '--no-part-refine', '--track', 'pose-aware'],
-                 ['--list-functions', 'img.jpg', '--', '--no-part-refine', '--track', 'pose-aware']):
+    demo = ['--', '--no-part-refine', '--track', 'pose-aware']
+    for argv in (['img.jpg', '--list-functions'] + demo, ['--list-functions', 'img.jpg'] + demo):
         args = tool.parse_args(argv)
         assert args.image == 'img.jpg' and args.list_functions
         assert args.demo_args == ['--no-part-refine', '--track', 'pose-aware']
