@@ -214,18 +214,23 @@ def calibration_crops(model,
 
 
 def _video_frames(path: str, num: int) -> List[np.ndarray]:
-    """``num`` evenly spaced BGR frames of a video (fewer when it is short)."""
-    import cv2
-    cap = cv2.VideoCapture(path)
-    total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    """``num`` evenly spaced BGR frames of a video (fewer when it is short),
+    read by the inputs' reader (:func:`~mmalphapose.apis.inputs.probe_video`:
+    an unreadable video gives none)."""
+    from .inputs import probe_video
+    src = probe_video(path)
+    total = src.num_frames or 0
     want = set(np.linspace(0, max(total - 1, 0), num).astype(int).tolist()) if total else {0}
-    out, i = [], 0
-    while len(out) < len(want):
-        ok, img = cap.read()
-        if not ok:
-            break
-        if i in want:
-            out.append(img)
-        i += 1
-    cap.release()
+    out: List[np.ndarray] = []
+    frames = src.frames()
+    try:
+        for frame in frames:
+            if frame.img is None:  # unreadable
+                break
+            if frame.index in want:
+                out.append(frame.img)
+                if len(out) == len(want):
+                    break
+    finally:
+        frames.close()  # the capture is released now, not at garbage collection
     return out

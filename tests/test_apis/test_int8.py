@@ -109,3 +109,20 @@ def test_quantise_int8_is_atomic_with_a_checksum(tmp_path):
         for conv in convs:  # an excluded conv keeps its float weights, the others read int8
             weight_from = producer.get(conv.input[1])
             assert (weight_from == 'DequantizeLinear') == (conv.name not in keep), conv.name
+
+
+def test_video_frames_evenly_spaced_through_the_inputs_reader(tmp_path):
+    """The calibration's video frames come from the inputs' reader: the
+    evenly spaced frames of a readable video; none (no error) from a file that
+    is not a video."""
+    from mmalphapose.apis.int8 import _video_frames
+    path = str(tmp_path / 'v.mp4')
+    out = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), 5, (32, 24))
+    for i in range(7):
+        out.write(np.full((24, 32, 3), 30 * i, np.uint8))
+    out.release()
+    frames = _video_frames(path, 3)  # frames 0, 3 and 6
+    assert [int(round(f.mean() / 30)) for f in frames] == [0, 3, 6]
+    bad = tmp_path / 'bad.mp4'
+    bad.write_bytes(b'not a video')
+    assert _video_frames(str(bad), 3) == []
