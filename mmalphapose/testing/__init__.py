@@ -15,7 +15,9 @@ instead of from each other:
 - :mod:`.mp4_faststart`: move an MP4's index before its data
   (:func:`faststart`);
 - :mod:`.captured_logs`: point mmengine's loggers at the stderr pytest
-  captures now (:func:`log_to_current_stderr`).
+  captures now (:func:`log_to_current_stderr`);
+- :mod:`.scripts`: a repository script (``benchmarks/*.py``) as a module
+  (:func:`load_script`).
 
 Importing :mod:`.standin_models` (this package does) registers its two
 stand-in modules in ``mmalphapose.registry.MODELS``; the configs written by
@@ -25,6 +27,7 @@ from .captured_logs import log_to_current_stderr
 from .mp4_faststart import faststart
 from .pose_samples import make_samples
 from .reference_pose_nms import reference_pose_nms
+from .scripts import load_script
 from .standin_models import (BrightSpotHead, StandInIdentityBackbone, dots_image,
                              write_standin_config)
 from .tracking_sequences import load_real_poses, make_sequence, run_tracker
@@ -32,5 +35,5 @@ from .tracking_sequences import load_real_poses, make_sequence, run_tracker
 __all__ = [
     'log_to_current_stderr', 'faststart', 'make_samples', 'reference_pose_nms', 'BrightSpotHead',
     'StandInIdentityBackbone', 'dots_image', 'write_standin_config', 'load_real_poses',
-    'make_sequence', 'run_tracker'
+    'make_sequence', 'run_tracker', 'load_script'
 ]

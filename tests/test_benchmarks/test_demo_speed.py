@@ -1,21 +1,18 @@
 """benchmarks/demo_speed.py: the clip cutting, the read/write limit and the
 pose sweep it reports beside the end-to-end speed."""
-import importlib.util
 import os.path as osp
 
 import numpy as np
 import pytest
+
+from mmalphapose.testing import load_script
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 VIDEO = osp.join(ROOT, 'demo', 'resources', 'demo_basketball.mp4')
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location('_demo_speed',
-                                                  osp.join(ROOT, 'benchmarks', 'demo_speed.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script(osp.join(ROOT, 'benchmarks', 'demo_speed.py'))
 
 
 def test_cut_clip_and_io_limit(tmp_path):

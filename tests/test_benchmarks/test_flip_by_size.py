@@ -1,21 +1,16 @@
 """benchmarks/flip_by_size.py: the per-person mix of flipped / un-flipped
 predictions by box height."""
-import importlib.util
 import os.path as osp
-import sys
 
 import numpy as np
+
+from mmalphapose.testing import load_script
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def _load(name):
-    sys.path.insert(0, osp.join(ROOT, 'benchmarks'))
-    spec = importlib.util.spec_from_file_location(f'_{name}',
-                                                  osp.join(ROOT, 'benchmarks', f'{name}.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script(osp.join(ROOT, 'benchmarks', f'{name}.py'))
 
 
 def test_two_pass_mixes_by_box_height():

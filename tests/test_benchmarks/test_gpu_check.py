@@ -1,25 +1,20 @@
 """benchmarks/gpu_check.py: the agreement measures, the backend choice and
 the CPU dry run of the whole check (slow: it runs the demo, the agreement
 check and two training iterations)."""
-import importlib.util
 import os.path as osp
-import sys
 
 import numpy as np
 import pytest
 from mmengine.structures import InstanceData
+
+from mmalphapose.testing import load_script
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY = 'configs/body_2d_keypoint/sikr/coco/sikr_fastpose-se-res18_1xb2-2e_coco-tiny-128x96.py'
 
 
 def _check():
-    sys.path.insert(0, osp.join(ROOT, 'benchmarks'))
-    spec = importlib.util.spec_from_file_location('_gpu_check',
-                                                  osp.join(ROOT, 'benchmarks', 'gpu_check.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script(osp.join(ROOT, 'benchmarks', 'gpu_check.py'))
 
 
 def test_keypoint_agreement_counts_confident_keypoints():

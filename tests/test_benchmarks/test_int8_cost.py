@@ -1,21 +1,16 @@
 """benchmarks/int8_cost.py: the variant arguments, the flip settings of the
 compared models, the table."""
-import importlib.util
 import os.path as osp
-import sys
 
 import pytest
+
+from mmalphapose.testing import load_script
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def _load(name):
-    sys.path.insert(0, osp.join(ROOT, 'benchmarks'))
-    spec = importlib.util.spec_from_file_location(f'_{name}',
-                                                  osp.join(ROOT, 'benchmarks', f'{name}.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script(osp.join(ROOT, 'benchmarks', f'{name}.py'))
 
 
 def test_variants_are_checked(capsys):

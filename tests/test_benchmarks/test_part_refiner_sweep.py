@@ -2,7 +2,6 @@
 every refiner setting, each scored like the pipeline (stand-in pipeline and
 refiners; the real ones are what the benchmark measures)."""
 import argparse
-import importlib.util
 import json
 import os.path as osp
 
@@ -10,21 +9,17 @@ import cv2
 import numpy as np
 from mmengine.structures import InstanceData
 
+from mmalphapose.testing import load_script
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
-def _sweep(monkeypatch):
-    monkeypatch.syspath_prepend(osp.join(ROOT, 'benchmarks'))  # its wholebody_eval import
-    spec = importlib.util.spec_from_file_location('_part_refiner_sweep',
-                                                  osp.join(ROOT, 'benchmarks',
-                                                           'part_refiner_sweep.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+def _sweep():
+    return load_script(osp.join(ROOT, 'benchmarks', 'part_refiner_sweep.py'))
 
 
 def test_faces_scores_the_student_and_each_setting_per_size(tmp_path, monkeypatch):
-    sweep = _sweep(monkeypatch)
+    sweep = _sweep()
     (tmp_path / 'faces68' / 'images').mkdir(parents=True)
     rng = np.random.default_rng(0)
     g = np.asarray([100.0, 100.0]) + rng.uniform(0, 100, (68, 2))

@@ -1,7 +1,6 @@
 """benchmarks/wholebody_eval.py --pipeline: which person's face is the
 annotated one, the miss rule, the downscaling, and the written-people body AP,
 on stand-in pipelines (the real ones are what the benchmark measures)."""
-import importlib.util
 import json
 import os.path as osp
 
@@ -9,15 +8,13 @@ import cv2
 import numpy as np
 from mmengine.structures import InstanceData
 
+from mmalphapose.testing import load_script
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location('_wholebody_eval',
-                                                  osp.join(ROOT, 'benchmarks', 'wholebody_eval.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script(osp.join(ROOT, 'benchmarks', 'wholebody_eval.py'))
 
 
 def _helen(tmp_path, faces):
