@@ -34,7 +34,7 @@ from mmalphapose.visualization import PoseVisualizer
 from mmalphapose.visualization.pose_visualizer import TRACK_COLORS
 from .inference import TopdownPredictor
 from .stages import PoseStage, Tracker, TrackStage
-from .writers import atomic_write_json
+from .writers import atomic_write_json, json_numbers
 
 #: the pose config of the SMPL mode when none is given
 SMPL_POSE_CONFIG = 'mmalphapose::body_3d_smpl/hybrik_resnet34_h36m-256x256.py'
@@ -388,12 +388,6 @@ class SMPLVisualizer(PoseVisualizer):
         return img
 
 
-def _rounded(arr: np.ndarray, digits: int) -> list:
-    """Nested lists of rounded floats; NaN / inf (never valid JSON) become 0."""
-    arr = np.nan_to_num(np.asarray(arr, np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-    return np.round(arr, digits).tolist()
-
-
 def smpl_result_to_json(result: SMPLResult,
                         image_id: str,
                         frame_id: Optional[int] = None,
@@ -404,7 +398,7 @@ def smpl_result_to_json(result: SMPLResult,
 
     def xywh(box: np.ndarray) -> list:
         box = np.asarray(box, np.float64)
-        return _rounded(np.concatenate([box[:2], box[2:] - box[:2]]), 3)
+        return json_numbers(np.concatenate([box[:2], box[2:] - box[:2]]), 3)
 
     out = []
     for i in range(len(result)):
@@ -415,21 +409,21 @@ def smpl_result_to_json(result: SMPLResult,
         rec = dict(
             image_id=image_id,
             category_id=1,
-            keypoints=_rounded(kp.reshape(-1), 6),
-            score=_rounded(result.bbox_scores[i], 6),
+            keypoints=json_numbers(kp.reshape(-1), 6),
+            score=json_numbers(result.bbox_scores[i], 6),
             box=xywh(result.bboxes[i]),
             crop_box=xywh(result.crop_boxes[i]),
-            pred_xyz_jts=_rounded(result.joints_3d[i], 5),
-            smpl_pose=_rounded(result.pose_axis_angle[i], 6),
-            smpl_betas=_rounded(result.betas[i], 6),
-            cam=_rounded(result.cam[i], 6),
-            cam_root=_rounded(result.cam_root[i], 5))
+            pred_xyz_jts=json_numbers(result.joints_3d[i], 5),
+            smpl_pose=json_numbers(result.pose_axis_angle[i], 6),
+            smpl_betas=json_numbers(result.betas[i], 6),
+            cam=json_numbers(result.cam[i], 6),
+            cam_root=json_numbers(result.cam_root[i], 5))
         if frame_id is not None:
             rec['frame_id'] = int(frame_id)
         if track_ids is not None:
             rec['idx'] = int(track_ids[i])
         if include_vertices and result.vertices is not None:
-            rec['vertices'] = _rounded(result.vertices[i], 4)
+            rec['vertices'] = json_numbers(result.vertices[i], 4)
         out.append(rec)
     return out
 

@@ -15,7 +15,7 @@ import os
 import os.path as osp
 import sys
 import warnings
-from typing import Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import cv2
 import numpy as np
@@ -80,11 +80,16 @@ def select_keypoint_ids(metainfo: dict, spec: Optional[str]) -> np.ndarray:
     return np.unique(np.asarray(ids, dtype=np.int64))
 
 
-def _flat(arr) -> List[float]:
-    """Flat list of float32 values rounded to 3 decimals; NaN/inf (never
-    valid JSON) become 0 (the per-frame formats)."""
-    arr = np.nan_to_num(np.asarray(arr, np.float32).reshape(-1), nan=0.0, posinf=0.0, neginf=0.0)
-    return [round(v, 3) for v in arr.tolist()]
+def json_numbers(values: Any, digits: int = 3) -> list:
+    """``values`` (any shape) as nested lists of Python floats rounded to
+    ``digits`` decimals, NaN / inf (never valid JSON) as 0: the numbers of
+    every JSON record the writers write.
+
+    A float32 value times 10**digits (digits <= 6) is exact in float64, so
+    ``np.round`` gives the floats of Python's ``round(v, digits)``.
+    """
+    arr = np.nan_to_num(np.asarray(values, np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    return np.round(arr, digits).tolist()
 
 
 class ResultWriter:
@@ -159,12 +164,7 @@ class ResultWriter:
         if self.fmt == 'alphapose':
             box = np.asarray(inst.bboxes, np.float32).reshape(n, 4)
             cols.append(np.concatenate([box[:, :2], box[:, 2:] - box[:, :2]], 1))  # xywh
-        # rounded to 3 decimals, NaN/inf (never valid JSON) as 0; a float32 times 1000 is
-        # exact in float64, so np.round gives the floats of Python's round(v, 3)
-        rows = np.round(
-            np.nan_to_num(
-                np.concatenate(cols, 1).astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0),
-            3).tolist()
+        rows = json_numbers(np.concatenate(cols, 1))
         if self.fmt == 'coco':
             img_id = numeric_image_id(name)
             head = dict(image_id=int(frame_id) if img_id is None else img_id, category_id=1)
@@ -191,7 +191,8 @@ class ResultWriter:
     # --- per-frame formats ---------------------------------------------------
     def _add_cmu(self, name, frame_id, inst, n, kpts, scores, key='bodies', field='joints'):
         joints = openpose_joints(self.meta, kpts, scores, COCO18)
-        entry = {'version': 'AlphaPose v0.3', key: [{field: _flat(joints[i])} for i in range(n)]}
+        rows = json_numbers(joints.astype(np.float32).reshape(n, -1)) if n else []
+        entry = {'version': 'AlphaPose v0.3', key: [{field: row} for row in rows]}
         text = json.dumps(entry)
         self.records[name] = text
         _io.atomic_write_text(
@@ -217,20 +218,26 @@ class ResultWriter:
         face, lh, rh = part('face'), part('left_hand'), part('right_hand')
         if has_feet and use_body and not (sel & set(self.parts['foot'])):
             body[:, -6:] = 0
-        people = []
-        for i in range(n):
-            tid = int(inst.track_ids[i]) if 'track_ids' in inst else -1
-            people.append(
-                dict(
-                    person_id=[tid],
-                    pose_keypoints_2d=_flat(body[i]) if body is not None else [],
-                    face_keypoints_2d=_flat(face[i]) if face is not None else [],
-                    hand_left_keypoints_2d=_flat(lh[i]) if lh is not None else [],
-                    hand_right_keypoints_2d=_flat(rh[i]) if rh is not None else [],
-                    pose_keypoints_3d=[],
-                    face_keypoints_3d=[],
-                    hand_left_keypoints_3d=[],
-                    hand_right_keypoints_3d=[]))
+
+        def rows(arr):  # each person's flat numbers, [] for a part not written
+            return json_numbers(arr.astype(np.float32).reshape(n, -1)) if arr is not None \
+                and n else [[]] * n
+
+        tids = [int(t) for t in np.asarray(inst.track_ids).reshape(n)] \
+            if 'track_ids' in inst else [-1] * n
+        people = [
+            dict(
+                person_id=[tid],
+                pose_keypoints_2d=b,
+                face_keypoints_2d=f,
+                hand_left_keypoints_2d=left,
+                hand_right_keypoints_2d=right,
+                pose_keypoints_3d=[],
+                face_keypoints_3d=[],
+                hand_left_keypoints_3d=[],
+                hand_right_keypoints_3d=[])
+            for tid, b, f, left, right in zip(tids, rows(body), rows(face), rows(lh), rows(rh))
+        ]
         entry = dict(version=1.3, people=people)
         self.records[name] = dict(frame_id=int(frame_id), people=len(people))
         atomic_write_json(

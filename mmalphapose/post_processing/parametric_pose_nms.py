@@ -31,9 +31,6 @@ from .scores import proposal_score
 from .utils import (MetaInfo, get_pose_arrays, load_metainfo, resolve_wholebody_groups,
                     select_instances)
 
-#: the instances fields P-NMS reads
-_FIELDS = ('keypoints', 'keypoint_scores', 'bboxes', 'bbox_scores')
-
 #: AlphaPose's constants (alphapose/utils/pPose_nms.py:13-19, whole-body
 #: :230-234). ``default`` is used for body skeletons and whole-body heatmap
 #: models, ``regression`` for whole-body models trained without the pure MSE
@@ -354,8 +351,7 @@ class ParametricPoseNMS:
             'float64') else np.float32
         # the pipeline's arrays are read as they are; anything else (tensors,
         # other dtypes or shapes, NaN) is converted / refused by get_pose_arrays
-        kpts, scores, bboxes, bbox_scores = _pipeline_arrays(instances, dtype) or \
-            get_pose_arrays(instances, dtype=dtype)
+        kpts, scores, bboxes, bbox_scores = get_pose_arrays(instances, dtype=dtype)
         n, k = scores.shape
         if k != self._layout_k:
             if self.num_keypoints is not None:
@@ -405,21 +401,6 @@ class ParametricPoseNMS:
                 f'match_thr={self.match_thr}, alpha={self.alpha}, '
                 f'person_stats={self.person_stats}, '
                 f'min_box_area={self.min_box_area})')
-
-
-def _pipeline_arrays(instances: InstanceData, dtype) -> Optional[List[np.ndarray]]:
-    """keypoints (N,K,2), keypoint_scores (N,K), bboxes (N,4), bbox_scores (N,)
-    when all four are finite numpy arrays of ``dtype`` with these shapes (the
-    pipeline's), else None."""
-    arrays = [instances.get(key) for key in _FIELDS]
-    if not all(isinstance(a, np.ndarray) and a.dtype == dtype for a in arrays):
-        return None
-    kpts, scores, bboxes, bbox_scores = arrays
-    n = len(kpts)
-    if kpts.ndim != 3 or kpts.shape[2] != 2 or scores.shape != kpts.shape[:2] or \
-            bboxes.shape != (n, 4) or bbox_scores.shape != (n, ):
-        return None
-    return arrays if all(np.isfinite(a).all() for a in arrays) else None
 
 
 def _like(arr: np.ndarray, ref: Any) -> Any:

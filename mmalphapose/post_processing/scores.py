@@ -16,7 +16,6 @@ from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 
-from mmalphapose.utils.array_conversion import to_numpy
 from .utils import resolve_wholebody_groups
 
 #: weight of the best keypoint score in the proposal score
@@ -29,8 +28,10 @@ def proposal_score(keypoint_scores: Any,
     """AlphaPose's proposal score of N people.
 
     Args:
-        keypoint_scores: (N, K) or (N, K, 1) keypoint scores (array or tensor).
-        bbox_scores: (N,) or (N, 1) box scores.
+        keypoint_scores: (N, K) or (N, K, 1) keypoint scores, array-like
+            (numpy arrays and lists; a CPU tensor converts through numpy,
+            others through :func:`~mmalphapose.utils.array_conversion.to_numpy`).
+        bbox_scores: (N,) or (N, 1) box scores, array-like.
         keypoint_ids: the keypoints ``c`` is taken over (e.g. the body ids of
             :func:`person_keypoint_ids`); None: all K.
 
@@ -40,11 +41,8 @@ def proposal_score(keypoint_scores: Any,
     Raises:
         ValueError: the shapes do not agree, or K is 0.
     """
-    # numpy arrays (P-NMS's) directly; tensors and lists converted
-    boxes = (bbox_scores.astype(np.float64, copy=False) if isinstance(bbox_scores, np.ndarray)
-             else to_numpy(bbox_scores, np.float64, 'bbox_scores')).reshape(-1)
-    kpts = keypoint_scores.astype(np.float64, copy=False) if isinstance(
-        keypoint_scores, np.ndarray) else to_numpy(keypoint_scores, np.float64, 'keypoint_scores')
+    boxes = np.asarray(bbox_scores, np.float64).reshape(-1)
+    kpts = np.asarray(keypoint_scores, np.float64)
     n = boxes.shape[0]
     if kpts.ndim == 3 and kpts.shape[-1] == 1:
         kpts = kpts[..., 0]

@@ -42,9 +42,8 @@ def get_pose_arrays(
     arrays = {}
     for key in ('keypoints', 'keypoint_scores', 'bboxes', 'bbox_scores'):
         value = instances.get(key)
-        # the pipeline's arrays as they are; tensors / other dtypes converted
-        arrays[key] = value if value is None or isinstance(value, np.ndarray) and \
-            value.dtype == dtype else to_numpy(value, dtype, f'instances.{key}')
+        # the pipeline's arrays as they are (no copy); tensors / other dtypes converted
+        arrays[key] = None if value is None else to_numpy(value, dtype, f'instances.{key}')
     kpts, scores = arrays['keypoints'], arrays['keypoint_scores']
     if kpts.ndim != 3 or kpts.shape[-1] != 2:
         raise ValueError('instances.keypoints must have shape (N, K, 2), got '

@@ -25,15 +25,6 @@ from mmalphapose.utils.array_conversion import to_numpy
 from .openpose import COCO18, COCO18_LIMBS, OPENPOSE_COLORS, openpose_joints
 
 
-def _field(instances: InstanceData, key: str, dtype=None) -> np.ndarray:
-    """``instances.<key>`` as a numpy array of ``dtype`` (None: its own): the
-    pipeline's arrays as they are, tensors / lists through :func:`to_numpy`."""
-    value = instances.get(key)
-    if not isinstance(value, np.ndarray):
-        value = to_numpy(value, name=f'instances.{key}')
-    return value if dtype is None else value.astype(dtype, copy=False)
-
-
 # BGR colours of track ids (AlphaPose's pool: red, green, blue, cyan, yellow,
 # orange, purple, white, then more)
 TRACK_COLORS = np.array(
@@ -160,9 +151,9 @@ class PoseVisualizer:
         img = np.ascontiguousarray(image).copy()
         if instances is None or len(instances) == 0 or 'keypoints' not in instances:
             return img
-        kpts = _field(instances, 'keypoints', np.float32)
+        kpts = to_numpy(instances.keypoints, np.float32, 'instances.keypoints')
         scores = (
-            _field(instances, 'keypoint_scores', np.float32)
+            to_numpy(instances.keypoint_scores, np.float32, 'instances.keypoint_scores')
             if 'keypoint_scores' in instances else np.ones(kpts.shape[:2], np.float32))
         if scores.ndim == 3:
             scores = scores[..., 0]
@@ -170,7 +161,7 @@ class PoseVisualizer:
             raise ValueError(f'{kpts.shape[1]} keypoints predicted but the dataset '
                              f'"{self.dataset_meta.get("dataset_name")}" has '
                              f'{self.dataset_meta["num_keypoints"]}')
-        track_ids = _field(instances, 'track_ids', np.int64) \
+        track_ids = to_numpy(instances.track_ids, np.int64, 'instances.track_ids') \
             if 'track_ids' in instances else None
         layer = img.copy()
         # a scalar, or one threshold per keypoint (combined heads)
@@ -203,7 +194,7 @@ class PoseVisualizer:
                        tuple(int(c) for c in self._kpt_colors[k]), -1, cv2.LINE_AA)
         img = cv2.addWeighted(layer, self.alpha, img, 1 - self.alpha, 0)
         if draw_bbox and 'bboxes' in instances:
-            self._draw_boxes(img, _field(instances, 'bboxes'), track_ids)
+            self._draw_boxes(img, to_numpy(instances.bboxes, name='instances.bboxes'), track_ids)
         return img
 
     def _part_sizes(self, kpts: np.ndarray, vis: np.ndarray):

@@ -347,11 +347,10 @@ def test_custom_constants_match_oracle(seed, consts):
 
 def test_pipeline_arrays_pass_without_conversion_and_layout_set_once(monkeypatch):
     """The pipeline's float32 numpy instances go through P-NMS without a
-    to_numpy conversion, and what depends only on the configuration and K
+    copy, and what depends only on the configuration and K
     (whole-body groups, interaction radius) is computed when P-NMS is built
     (with metainfo) or at the first call of a K (without)."""
     import mmalphapose.post_processing.parametric_pose_nms as pnms_mod
-    import mmalphapose.post_processing.scores as scores_mod
     import mmalphapose.post_processing.utils as utils_mod
     rng = np.random.default_rng(3)
     inst = make_scene(rng, 4, 136)
@@ -367,16 +366,24 @@ def test_pipeline_arrays_pass_without_conversion_and_layout_set_once(monkeypatch
         calls.append(args)
         raise AssertionError('called per call')
 
-    for mod in (utils_mod, scores_mod):
-        monkeypatch.setattr(mod, 'to_numpy', refuse)
+    fields = ('keypoints', 'keypoint_scores', 'bboxes', 'bbox_scores')
+    shared = []
+    read_arrays = utils_mod.get_pose_arrays
+
+    def spy(instances, *args, **kwargs):  # the arrays P-NMS reads: the input's, no copy
+        arrays = read_arrays(instances, *args, **kwargs)
+        shared.append([np.shares_memory(a, instances.get(f)) for a, f in zip(arrays, fields)])
+        return arrays
+
+    monkeypatch.setattr(pnms_mod, 'get_pose_arrays', spy)
     monkeypatch.setattr(pnms_mod, 'resolve_wholebody_groups', refuse)
-    monkeypatch.setattr(pnms_mod, 'get_pose_arrays', refuse)  # read as they are
     for nms in (with_meta, without):
         kept, idx = nms.nms(inst)
         assert idx.tolist() == expected_idx.tolist() and kept.keypoints.dtype == np.float32
         np.testing.assert_array_equal(kept.keypoints, expected.keypoints)
         np.testing.assert_array_equal(kept.scores, expected.scores)
     assert not calls
+    assert shared == [[True] * 4] * 2
     monkeypatch.undo()
     # tensors, float64 or NaN are not the pipeline's: converted / refused as before
     as_tensors = inst.clone()
