@@ -43,6 +43,29 @@ def _nme(p, g):
 
 
 @needs_helen
+def test_onnxruntime_backend_matches_torch(tmp_path, monkeypatch):
+    """backend='onnxruntime': the same weights exported into the ONNX cache
+    ($MMALPHAPOSE_ONNX_CACHE) give the torch points and confidences (two
+    box candidates, flip test, one refine pass); an unknown backend is a
+    one-line error."""
+    monkeypatch.setenv('MMALPHAPOSE_ONNX_CACHE', str(tmp_path))
+    kw = dict(flip=True, refine=1, num_threads=1)
+    t_torch = FaceLandmarkTeacher(MANIFEST, **kw)
+    t_ort = FaceLandmarkTeacher(MANIFEST, backend='onnxruntime', **kw)
+    assert t_ort.session is not None and os.listdir(str(tmp_path))
+    faces = list(_helen(4))
+    imgs = [img for img, _, _ in faces]
+    boxes = np.stack([np.concatenate([b, b * 0.9 + b.mean() * 0.1]) for _, b, _ in faces])
+    p1, c1 = t_torch.predict_many(imgs, boxes)
+    p2, c2 = t_ort.predict_many(imgs, boxes)
+    np.testing.assert_allclose(p2, p1, atol=0.05)
+    np.testing.assert_allclose(c2, c1, atol=0.02)
+    assert np.mean([_nme(p, g) for p, (_, _, g) in zip(p2, faces)]) < 0.06
+    with pytest.raises(ValueError, match='backend'):
+        FaceLandmarkTeacher(MANIFEST, backend='tensorflow')
+
+
+@needs_helen
 def test_rotated_faces_and_flip_confidence():
     """A face turned by 40 degrees is found again when the crop is rotated
     back by the known angle, and missed (worse) without it."""

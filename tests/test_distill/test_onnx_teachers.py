@@ -290,4 +290,9 @@ def test_rotated_crop_teacher_quarter_turn_search():
     # box 1: a quarter turn that puts the bright side on top wins
     assert s2[1, 0] > 0.9 and s2[0, 0] == 0 and s2[2, 0] == 1
     np.testing.assert_allclose(k2[:, 0], k[:, 0], atol=1e-3)  # the centre, whatever the turn
+    # retry_min: box 0 (score 0: nothing in the crop) is not searched, box 1 is
+    teacher.session.crops = 0
+    k3, s3 = teacher.predict(img, boxes, up, retry_thr=0.9, retry_min=0.1)
+    assert teacher.session.crops == 3 + 3
+    np.testing.assert_array_equal(s3, s2)
     assert teacher.predict(img, np.zeros((0, 4)), retry_thr=0.5)[0].shape == (0, 1, 2)

@@ -54,7 +54,12 @@ class FaceLandmarkTeacher:
             confidence falls to ``exp(-1)``.
         refine: extra passes, each on the box and eye-line angle of the
             previous pass's points (:func:`face_box_from_landmarks`).
-        num_threads: torch threads for the forward (0 = leave as is).
+        num_threads: torch / onnxruntime threads for the forward (0 =
+            leave as is / onnxruntime's default).
+        backend: ``'torch'``, or ``'onnxruntime'``: the net exported once
+            from the same weights into the ONNX cache
+            (:func:`face_landmark68_onnx`; points within 1e-4 px of torch's;
+            8 crops on one thread 26 ms against 64 ms in torch, 2026-12-07).
     """
     num_keypoints = 68
 
@@ -64,9 +69,20 @@ class FaceLandmarkTeacher:
                  flip: bool = True,
                  flip_tol: float = 0.03,
                  refine: int = 0,
-                 num_threads: int = 0) -> None:
-        from mmalphapose.models.backbones.face_landmark68_net import FaceLandmark68Net
+                 num_threads: int = 0,
+                 backend: str = 'torch') -> None:
+        from mmalphapose.models.backbones.face_landmark68_net import (FaceLandmark68Net,
+                                                                      face_landmark68_onnx)
+        if backend not in ('torch', 'onnxruntime'):
+            raise ValueError(f'FaceLandmarkTeacher: backend must be "torch" or "onnxruntime", '
+                             f'got "{backend}"')
         self.net = FaceLandmark68Net(weights).eval()
+        self.backend = backend
+        self.session = None
+        if backend == 'onnxruntime':
+            from mmalphapose.utils.onnx import create_onnx_session
+            self.session = create_onnx_session(
+                face_landmark68_onnx(self.net), type(self).__name__, int(num_threads))
         self.input_size = self.net.input_size
         self.padding = float(padding)
         self.flip = bool(flip)
@@ -111,18 +127,11 @@ class FaceLandmarkTeacher:
             centers = (boxes[:, :2] + boxes[:, 2:]) / 2
             sides = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) * self.padding
             mats = rotated_square_crop_affine(centers, sides, ang, s)
-            x = torch.from_numpy(warp_rgb_crops(crop_images, mats, s)).permute(0, 3, 1, 2).float()
+            x = warp_rgb_crops(crop_images, mats, s).transpose(0, 3, 1, 2).astype(np.float32)
             m = len(x)
             if self.flip:
-                x = torch.cat([x, x.flip(3)])
-            old = torch.get_num_threads()
-            if self.num_threads > 0:
-                torch.set_num_threads(self.num_threads)
-            try:
-                with torch.no_grad():
-                    out = self.net(x).numpy() * s
-            finally:
-                torch.set_num_threads(old)
+                x = np.concatenate([x, x[..., ::-1]])
+            out = self.forward(x) * s
             if self.flip:  # the mirrored pass un-mirrored: average and agreement
                 mirrored = out[m:][:, self.flip_idx]
                 mirrored[..., 0] = s - mirrored[..., 0]
@@ -140,6 +149,21 @@ class FaceLandmarkTeacher:
                 boxes, ang = face_box_from_landmarks(pts)
                 crop_images = images
         return pts, conf
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """(M,3,S,S) float32 RGB 0..255 crops -> (M,68,2) points in 0..1 of
+        the crop, through the net on ``backend`` (``num_threads``)."""
+        x = np.ascontiguousarray(x, np.float32)
+        if self.session is not None:
+            return self.session.run(None, {self.session.get_inputs()[0].name: x})[0]
+        old = torch.get_num_threads()
+        if self.num_threads > 0:
+            torch.set_num_threads(self.num_threads)
+        try:
+            with torch.no_grad():
+                return self.net(torch.from_numpy(x)).numpy()
+        finally:
+            torch.set_num_threads(old)
 
     def predict(self,
                 img: np.ndarray,

@@ -219,7 +219,8 @@ class _RotatedCropTeacher(_ONNXCropTeacher):
                 img: np.ndarray,
                 bboxes: np.ndarray,
                 angles: Optional[np.ndarray] = None,
-                retry_thr: float = 0.0) -> Tuple[np.ndarray, np.ndarray]:
+                retry_thr: float = 0.0,
+                retry_min: float = 0.0) -> Tuple[np.ndarray, np.ndarray]:
         """Keypoints (N,K,2) in image pixels and scores (N,K) (the crop's
         score, e.g. hand presence or face flag, for all K points).
 
@@ -234,6 +235,10 @@ class _RotatedCropTeacher(_ONNXCropTeacher):
                 (0: no search). For hands: on the 16 hands21 crops (GT boxes,
                 angle unknown = upright) PCK@0.2 goes from 0.67 (upright
                 only) to 0.92.
+            retry_min: only crops whose first score is at least this are
+                searched (0: all below ``retry_thr``); for crops whose angle
+                is known to be about right (a hand along its forearm), where
+                a score near 0 means no part in the crop.
         """
         bboxes = np.asarray(bboxes, np.float32).reshape(-1, 4)
         centers = (bboxes[:, :2] + bboxes[:, 2:]) / 2
@@ -244,7 +249,7 @@ class _RotatedCropTeacher(_ONNXCropTeacher):
         todo, ang = np.arange(n), angles
         for quarter in range(4 if retry_thr > 0 else 1):
             if quarter == 1:  # the search: the crops below retry_thr upright
-                todo = np.flatnonzero(flag < retry_thr)
+                todo = np.flatnonzero((flag < retry_thr) & (flag >= retry_min))
                 up = np.full(n, -np.pi / 2, np.float32) if angles is None else \
                     np.asarray(angles, np.float32).reshape(-1)
             if quarter:

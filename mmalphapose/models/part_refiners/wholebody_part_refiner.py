@@ -92,6 +92,12 @@ class WholeBodyPartRefiner:
         hand_padding: hand crop side / hand box side.
         hand_retry_thr: presence below which the other quarter turns are tried
             (0: upright along the forearm only).
+        hand_retry_min: presence along the forearm below which the quarter
+            turns are not tried (the crop holds no hand; 0: every hand below
+            ``hand_retry_thr`` is searched).
+        face_backend: the face net on ``'torch'`` or ``'onnxruntime'`` (the
+            same weights exported once into the ONNX cache;
+            :class:`FaceLandmarkTeacher`).
         num_threads: torch / onnxruntime threads (0: leave as is).
     """
 
@@ -108,13 +114,16 @@ class WholeBodyPartRefiner:
                  face_tight_box: bool = True,
                  hand_padding: float = 1.5,
                  hand_retry_thr: float = 0.5,
+                 hand_retry_min: float = 0.0,
+                 face_backend: str = 'torch',
                  num_threads: int = 0) -> None:
         self.face = None if face_model is None else FaceLandmarkTeacher(
             resolve_resource(face_model, 'part refiner face model'),
             padding=face_padding,
             flip=face_flip,
             refine=face_refine,
-            num_threads=num_threads)
+            num_threads=num_threads,
+            backend=face_backend)
         self.hand = None if hand_model is None else HandLandmarkTeacher(
             resolve_resource(hand_model, 'part refiner hand model'),
             padding=hand_padding,
@@ -125,6 +134,7 @@ class WholeBodyPartRefiner:
         self.min_hand_size = float(min_hand_size)
         self.min_hand_presence = float(min_hand_presence)
         self.hand_retry_thr = float(hand_retry_thr)
+        self.hand_retry_min = float(hand_retry_min)
         #: keypoint count -> (face ids (68,), hand ids (2,21): the subject's
         #: left, right hand) of the whole-body layouts, read once
         self.part_ids = {}
@@ -163,7 +173,8 @@ class WholeBodyPartRefiner:
         if len(who) == 0:
             return who
         pts, pres = self.hand.predict(image, boxes[who[:, 0], who[:, 1]],
-                                      angles[who[:, 0], who[:, 1]], self.hand_retry_thr)
+                                      angles[who[:, 0], who[:, 1]], self.hand_retry_thr,
+                                      self.hand_retry_min)
         keep = pres[:, 0] >= self.min_hand_presence
         who, pts, pres = who[keep], pts[keep], pres[keep]
         rows = hand_ids[who[:, 1]]  # (M,21)

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from mmalphapose.models.backbones.face_landmark68_net import (FaceLandmark68Net,
+                                                              face_landmark68_onnx,
                                                               parse_face_api_layers, tf_same_pad,
                                                               tfjs_to_state_dict)
 from mmalphapose.models.utils.tfjs_weights import read_tfjs_weights
@@ -103,3 +104,31 @@ def test_accuracy_on_helen_faces():
         for p, m, g in zip(pred, mats, gts)
     ]
     assert np.mean(swapped) > 0.2
+
+
+def test_onnx_export_cached_and_checked(tmp_path):
+    """face_landmark68_onnx: exported once into the cache (free batch axis,
+    the torch net's points), reused while its checksum matches, exported
+    again when the file is truncated; other weights get another file."""
+    import onnxruntime as ort
+    torch.manual_seed(0)
+    net = FaceLandmark68Net(None).eval()
+    path = face_landmark68_onnx(net, str(tmp_path))
+    assert osp.isfile(path) and osp.isfile(path + '.sha256.json')
+    x = torch.rand(3, 3, 112, 112) * 255
+    with torch.no_grad():
+        want = net(x).numpy()
+    got = ort.InferenceSession(path, providers=['CPUExecutionProvider']).run(
+        None, {'input': x.numpy()})[0]
+    assert got.shape == (3, 68, 2)
+    np.testing.assert_allclose(got, want, atol=1e-4)
+    mtime = os.stat(path).st_mtime_ns
+    assert face_landmark68_onnx(net, str(tmp_path)) == path
+    assert os.stat(path).st_mtime_ns == mtime  # reused, not exported again
+    with open(path, 'r+b') as f:
+        f.truncate(100)
+    assert face_landmark68_onnx(net, str(tmp_path)) == path
+    assert os.path.getsize(path) > 100  # exported again
+    with torch.no_grad():
+        net.fc.bias.add_(1.0)
+    assert face_landmark68_onnx(net, str(tmp_path)) != path

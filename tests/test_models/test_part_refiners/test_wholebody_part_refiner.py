@@ -131,3 +131,36 @@ def test_layouts_read_once_not_per_frame(refiner, monkeypatch):
     out = refiner(img, inst)
     assert out.keypoints.dtype == np.float32 and (out.keypoints != keypoints).any()
     np.testing.assert_array_equal(inst.keypoints, out.keypoints)  # the same instances back
+
+
+def test_face_backend_and_hand_retry_min(refiner, tmp_path, monkeypatch):
+    """face_backend='onnxruntime' (the face net exported into the ONNX
+    cache) gives the torch refiner's points; hand_retry_min reaches the hand
+    net's search: hands below it along the forearm get one forward each."""
+    monkeypatch.setenv('MMALPHAPOSE_ONNX_CACHE', str(tmp_path))
+    img, inst, _, _ = _people(40083)
+    fast = WholeBodyPartRefiner(min_face_size=8, face_backend='onnxruntime',
+                                hand_retry_min=0.2, num_threads=1)
+    assert fast.face.backend == 'onnxruntime' and fast.hand_retry_min == 0.2
+    want = refiner(img, inst.clone())
+    calls = []
+    run = fast.hand.session.run
+
+    def counting(names, feeds):
+        calls.append(1)
+        return run(names, feeds)
+
+    monkeypatch.setattr(fast.hand, 'session', type('S', (), {'run': staticmethod(counting)})())
+    got = fast(img, inst.clone())
+    face = np.r_[23:91]
+    np.testing.assert_allclose(got.keypoints[:, face], want.keypoints[:, face], atol=0.05)
+    np.testing.assert_allclose(got.keypoint_scores[:, face], want.keypoint_scores[:, face],
+                               atol=0.02)
+    # the sample's hands score < 0.2 along their forearms: no quarter turns tried
+    from mmalphapose.structures.bbox.part_boxes import hand_boxes_from_body
+    boxes, valid, _ = hand_boxes_from_body(inst.keypoints[:, :17], inst.keypoint_scores[:, :17],
+                                           fast.part_thr)
+    gated = int((valid & ((boxes[..., 2] - boxes[..., 0]) >= fast.min_hand_size)).sum())
+    assert gated > 0 and len(calls) == gated
+    with pytest.raises(ValueError, match='backend'):
+        WholeBodyPartRefiner(face_backend='jax', hand_model=None)
