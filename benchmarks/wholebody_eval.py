@@ -525,6 +525,9 @@ def evaluate_pipeline(pipe: PipelineModel, name: str, args) -> dict:
             pipe, helen, args.face_px, args.max_photos)
     if 'hands' in todo and refiner and refiner.hand is not None:
         def hand_stage(img, box):
+            # no body on a hands21 crop, so no forearm: the orientation is unknown and
+            # the quarter-turn search runs from any presence (the refiner's
+            # hand_retry_min is for crops along a forearm; docs/wholebody.md)
             k, _ = refiner.hand.predict(img, box[None], np.array([-np.pi / 2], np.float32),
                                         refiner.hand_retry_thr)
             return k[0]

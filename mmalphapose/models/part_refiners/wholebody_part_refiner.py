@@ -15,7 +15,8 @@ nets' own input size and replaces the model's face / hand points with theirs:
 * hands: MediaPipe's hand landmark net (:class:`HandLandmarkTeacher`, 224 px
   crops along the forearm, :func:`hand_boxes_from_body`), the other quarter
   turns tried where the presence is low (``HandLandmarkTeacher.predict``'s
-  ``retry_thr``); the net takes one hand per forward.
+  ``retry_thr``) but not where it is so low that the crop shows no hand
+  (``hand_retry_min``); the net takes one hand per forward.
 
 A part is skipped (the model's points kept) when its body keypoints are below
 ``part_thr`` (not visible) or its box is smaller than ``min_face_size`` /
@@ -38,6 +39,14 @@ costing up to four forwards; on the COCO-WholeBody sample (10 hands of 11-31
 px, GT person boxes) the refined hands' PCK@0.2 is 0.252 with 16 or 24 (the
 student's 0.190). Skipping them saves most hand-net forwards in the clips
 (the speed runs are in docs/wholebody.md).
+
+``hand_retry_min`` (the default config's 0.05): in the first 30 arm-wrestling
+and 75 basketball frames, 26 of the 64 gated hands had a presence < 0.05
+along the forearm and no quarter turn lifted any of them to 0.3 (best 0.083),
+while hands from 0.067 and 0.129 were rescued: with 0.05 the written hands
+equal the full search's there, with 124 -> 58 and 45 -> 33 hand forwards.
+hands21 (GT box, no forearm) needs the search from any presence (sideways
+hands score 0.005-0.013 upright), so there it is measured without the floor.
 """
 from typing import Optional
 

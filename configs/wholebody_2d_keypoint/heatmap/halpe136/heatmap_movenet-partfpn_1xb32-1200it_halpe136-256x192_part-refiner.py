@@ -18,13 +18,15 @@ _base_ = ['./heatmap_movenet-partfpn_1xb32-1200it_halpe136-256x192.py']
 # (basketball, both at 2 threads, interleaved: 1.38x the Halpe-26 student against 1.26x
 # with 1 thread; docs/wholebody.md)
 # face_backend='onnxruntime': the face net exported once from the bundled weights into the
-# ONNX cache (points within 0.03 px of torch's); hand_retry_min=0.2: the quarter-turn search
-# only for hands whose presence along the forearm is >= 0.2 (below it the crop holds no
-# hand: on the 30 arm-wrestling frames 23 of the 52 gated hands were < 0.1 and no quarter
-# turn lifted any of them over 0.06). Together 1.8x less refiner time there, outputs
-# otherwise unchanged (docs/wholebody.md, "Speed").
+# ONNX cache (points within 0.03 px of torch's). hand_retry_min=0.05: the quarter-turn search
+# only for hands whose presence along the forearm is >= 0.05; below it the crop shows no hand
+# (noise / black crops give 0.002-0.008): in the first 30 arm-wrestling and 75 basketball
+# frames 26 of the 64 gated hands were < 0.05 and no quarter turn lifted any of them to the
+# 0.3 that accepts a hand (best 0.083), while the search did rescue hands from 0.067 and 0.129
+# (basketball), so the written hands are those of the full search there. On hands21 (GT box,
+# no forearm: orientation unknown) the full search stays what is measured (docs/wholebody.md).
 part_refiner = dict(type='WholeBodyPartRefiner', min_face_size=24, min_hand_size=24,
-                    face_backend='onnxruntime', hand_retry_min=0.2, num_threads=1)
+                    face_backend='onnxruntime', hand_retry_min=0.05, num_threads=1)
 # the flip test only for person boxes >= 96 px, as the Halpe-26 student: with the refiner the
 # faces and hands >= 24 px come from the part nets, which do not use the student's flip (the
 # student config without the refiner flips everybody: its own hands21 PCK -0.041). Measured on
