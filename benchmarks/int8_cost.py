@@ -4,18 +4,24 @@ For each model (default: the whole-body default ``halpe136-student``), the
 onnxruntime backend with its float32 network and with int8 networks
 (``mmalphapose.apis.int8.quantise_int8``, the function of
 ``tools/deployment/export_onnx.py --int8``, quantised here into a temporary
-export cache), one per ``--variants`` entry ``EXCLUDE/METHOD/CALIB``:
+export cache), one per ``--variants`` entry ``EXCLUDE/METHOD/CALIB[/OPTIONS]``:
 
 * ``EXCLUDE``: the nodes kept in float32 (``sensitive``: the first conv,
-  the upsampling and the head's last convs; ``last-conv``; ``none``);
+  the upsampling and the head's last two convs; ``sensitive:N``: the head's
+  last N convs; ``last-conv``; ``none``), optionally followed by ``+PART``
+  module paths kept float32 too (``sensitive+stages.6+backbone/top``;
+  ``int8.parse_exclude``);
 * ``METHOD``: onnxruntime's activation range calibration (``MinMax``,
   ``Percentile``, ``Entropy``);
 * ``CALIB``: ``coco`` (the 12 person crops of ``tests/data/coco``, the tool's
   earlier default) or ``real`` (``int8.calibration_crops``: people_photos GT
   boxes and detector boxes on frames of ``DATA_ROOT/videos``; none of the
   evaluation images);
+* ``OPTIONS`` (optional, comma-separated, ``int8.QUANT_OPTIONS``): ``sym``
+  symmetric activation ranges, ``tensor`` per-tensor weights, ``avg`` MinMax
+  ranges averaged over the calibration batches;
 
-all with per-channel int8 weights, uint8 activations, QDQ format, the
+by default per-channel int8 weights, uint8 activations, QDQ format, the
 mirrored crops in the calibration set. In the same run, flip test on:
 
 * the pose network's crops/s at batch 4 (``measure_batch_speed``: crop
@@ -73,6 +79,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--rounds', type=int, default=3)
     p.add_argument('--photos', type=int, default=160, help='real calibration: people_photos')
     p.add_argument('--frames', type=int, default=8, help='real calibration: frames per video')
+    p.add_argument(
+        '--calib-crops',
+        type=int,
+        default=0,
+        help='calibrate on this many of the crops, evenly spaced (0: all; the histogram methods '
+        'take minutes per hundred crops)')
     p.add_argument('--flip-off', action='store_true', help='also float32 without the flip test')
     p.add_argument(
         '--flip-min-height',
@@ -91,14 +103,38 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='also coco_mini_train body AP through the default pipeline')
     p.add_argument('--out', help='write the results as JSON here')
     args = p.parse_args(argv)
-    from mmalphapose.apis.int8 import CALIB_METHODS, EXCLUDE_CHOICES
     for v in args.variants:
-        parts = v.split('/')
-        if len(parts) != 3 or parts[0] not in EXCLUDE_CHOICES or \
-                parts[1] not in CALIB_METHODS or parts[2] not in ('coco', 'real'):
-            p.error(f'--variants: "{v}" is not EXCLUDE/METHOD/CALIB with EXCLUDE in '
-                    f'{EXCLUDE_CHOICES}, METHOD in {CALIB_METHODS}, CALIB coco or real')
+        try:
+            split_variant(v)
+        except ValueError as exc:
+            p.error(f'--variants: "{v}": {exc}')
     return args
+
+
+def split_variant(variant: str):
+    """``(exclude, method, calib, options)`` of a ``--variants`` entry
+    ``EXCLUDE/METHOD/CALIB[/OPTIONS]``.
+
+    Raises:
+        ValueError: one line saying which part is wrong.
+    """
+    from mmalphapose.apis.int8 import CALIB_METHODS, parse_exclude, quant_options
+    parts = variant.split('/', 1)
+    # EXCLUDE is all before METHOD: its module paths may hold '/' (+backbone/top)
+    rest = parts[1].split('/') if len(parts) == 2 else []
+    if len(rest) < 2:
+        raise ValueError('not EXCLUDE/METHOD/CALIB[/OPTIONS]')
+    k = next((i for i, r in enumerate(rest) if r in CALIB_METHODS), None)
+    if k is None:
+        raise ValueError(f'METHOD must be one of {CALIB_METHODS}')
+    exclude = '/'.join([parts[0]] + rest[:k])
+    method, tail = rest[k], rest[k + 1:]
+    if not tail or tail[0] not in ('coco', 'real') or len(tail) > 2:
+        raise ValueError('CALIB must be coco or real, then at most /OPTIONS')
+    options = tuple(o for o in tail[1].split(',') if o) if len(tail) == 2 else ()
+    parse_exclude(exclude)
+    quant_options(options)
+    return exclude, method, tail[0], options
 
 
 def with_flip(model, flip: bool):
@@ -131,7 +167,7 @@ def build_variants(model, args, cache_dir: str) -> Dict[str, object]:
         out[f'float32, flip >= {h:g} px'] = rt
     calib = {}
     for v in args.variants:
-        exclude, method, source = v.split('/')
+        exclude, method, source, options = split_variant(v)
         if source not in calib:
             t0 = time.time()
             calib[source] = calibration_crops(model, args.data_root, args.photos, args.frames) \
@@ -140,7 +176,14 @@ def build_variants(model, args, cache_dir: str) -> Dict[str, object]:
                   f'{time.time() - t0:.0f} s', flush=True)
         path = osp.join(cache_dir, v.replace('/', '_') + '.int8.onnx')
         t0 = time.time()
-        quantise_int8(backend.onnx_path(model), path, calib[source], exclude, method)
+        quantise_int8(
+            backend.onnx_path(model),
+            path,
+            calib[source],
+            exclude,
+            method,
+            options=options,
+            crops=args.calib_crops)
         print(f'{v}: quantised in {time.time() - t0:.0f} s', flush=True)
         net = OnnxRuntimeNetwork(path, args.threads)
         rt = runtime_model(model, net)

@@ -10,7 +10,7 @@ onnxruntime, so nothing here is imported on the run path.
 """
 import glob
 import os.path as osp
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -18,9 +18,16 @@ from mmalphapose.utils.io import atomic_save, write_checksum
 
 #: which nodes stay float32: ``none``; ``last-conv`` (the heatmap conv);
 #: ``sensitive`` (:func:`sensitive_nodes`: the first conv, every upsampling,
-#: and the head's last convs with what follows them)
+#: and the head's last two convs with what follows them). An exclusion spec
+#: (:func:`excluded_nodes`) is one of these, ``sensitive:N`` (the head's last N
+#: convs), then optionally ``+PART`` s: every node inside the module path PART
+#: (``stages.6``, ``backbone/head_stem``) stays float32 too
 EXCLUDE_CHOICES = ('sensitive', 'last-conv', 'none')
 CALIB_METHODS = ('MinMax', 'Percentile', 'Entropy')
+#: quantiser options of :func:`quantise_int8` spelt in a variant (``sym``:
+#: symmetric activation ranges, ``tensor``: per-tensor weights, ``avg``:
+#: MinMax ranges averaged over the calibration batches)
+QUANT_OPTIONS = ('sym', 'tensor', 'avg')
 
 
 def quantiser():
@@ -62,18 +69,68 @@ def sensitive_nodes(graph, head_convs: int = 2, output: str = 'head_out') -> Lis
     return names
 
 
+def parse_exclude(exclude: str) -> Tuple[str, int, List[str]]:
+    """Split an exclusion spec ``BASE[:N][+PART...]`` into its base (one of
+    :data:`EXCLUDE_CHOICES`), the head convs of ``sensitive`` (N, default 2)
+    and the module paths kept float32 besides.
+
+    Raises:
+        ValueError: one line naming the spec when it is not of that form.
+    """
+    base, *parts = exclude.split('+')
+    base, _, num = base.partition(':')
+    if base not in EXCLUDE_CHOICES or (num and (base != 'sensitive' or not num.isdigit())) \
+            or not all(parts):
+        raise ValueError(f'int8 exclude must be one of {EXCLUDE_CHOICES}, sensitive:N, then '
+                         f'+PART module paths, got "{exclude}"')
+    return base, int(num) if num else 2, [p.strip('/') for p in parts]
+
+
 def excluded_nodes(fp32_path: str, exclude: str = 'sensitive') -> List[str]:
-    """The node names ``exclude`` (one of :data:`EXCLUDE_CHOICES`) keeps in
-    float32 in the network at ``fp32_path``."""
+    """The node names the exclusion spec ``exclude`` (:func:`parse_exclude`)
+    keeps in float32 in the network at ``fp32_path``: those of its base,
+    then every node whose name has a ``+PART`` among its module path
+    (``/backbone/stages.6/...`` for ``stages.6``).
+
+    Raises:
+        ValueError: a bad spec, or a ``+PART`` matching no node (named).
+    """
     import onnx
-    if exclude not in EXCLUDE_CHOICES:
-        raise ValueError(f'int8 exclude must be one of {EXCLUDE_CHOICES}, got "{exclude}"')
+    base, head_convs, parts = parse_exclude(exclude)
     graph = onnx.load(fp32_path).graph
-    if exclude == 'none':
-        return []
-    if exclude == 'last-conv':
-        return [n.name for n in graph.node if n.op_type == 'Conv'][-1:]
-    return sensitive_nodes(graph)
+    if base == 'none':
+        names: List[str] = []
+    elif base == 'last-conv':
+        names = [n.name for n in graph.node if n.op_type == 'Conv'][-1:]
+    else:
+        names = sensitive_nodes(graph, head_convs)
+    for part in parts:
+        hits = [n.name for n in graph.node if f'/{part}/' in f'/{n.name.strip("/")}/']
+        if not hits:
+            raise ValueError(f'int8 exclude "{exclude}": no node of "{fp32_path}" is inside '
+                             f'"{part}"')
+        names += [h for h in hits if h not in names]
+    return names
+
+
+def quant_options(options: Sequence[str] = ()) -> Dict[str, object]:
+    """``quantize_static`` keyword arguments of the :data:`QUANT_OPTIONS`
+    named in ``options``: ``per_channel`` (False with ``tensor``) and
+    ``extra_options`` (``ActivationSymmetric`` with ``sym``,
+    ``CalibMovingAverage`` with ``avg``).
+
+    Raises:
+        ValueError: one line naming an unknown option.
+    """
+    bad = [o for o in options if o not in QUANT_OPTIONS]
+    if bad:
+        raise ValueError(f'int8 options must be among {QUANT_OPTIONS}, got "{bad[0]}"')
+    extra: Dict[str, object] = {}
+    if 'sym' in options:
+        extra['ActivationSymmetric'] = True
+    if 'avg' in options:
+        extra['CalibMovingAverage'] = True
+    return dict(per_channel='tensor' not in options, extra_options=extra)
 
 
 def quantise_int8(fp32_path: str,
@@ -81,9 +138,12 @@ def quantise_int8(fp32_path: str,
                   inputs: np.ndarray,
                   exclude: str = 'sensitive',
                   method: str = 'MinMax',
-                  batch: int = 8) -> str:
-    """Write the static int8 (QDQ: per-channel int8 weights, uint8
-    activations) quantisation of ``fp32_path`` to ``out_path`` atomically
+                  batch: int = 8,
+                  options: Sequence[str] = (),
+                  chunk: int = 64,
+                  crops: int = 0) -> str:
+    """Write the static int8 (QDQ: int8 weights, uint8 activations)
+    quantisation of ``fp32_path`` to ``out_path`` atomically
     (``utils.io.atomic_save``), then its size / SHA-256 beside it
     (``utils.io.write_checksum``, checked by the onnxruntime backend).
 
@@ -92,32 +152,64 @@ def quantise_int8(fp32_path: str,
         out_path: the ``.onnx`` to write.
         inputs: (N,3,H,W) float32 calibration crops, as the network sees
             them (preprocessed; include the mirrored ones for the flip test).
-        exclude: nodes kept in float32 (:data:`EXCLUDE_CHOICES`).
+        exclude: nodes kept in float32 (an exclusion spec,
+            :func:`parse_exclude`; ``sensitive`` by default).
         method: activation range calibration (:data:`CALIB_METHODS`).
         batch: crops per calibration run.
+        options: :data:`QUANT_OPTIONS` (default: per-channel weights,
+            asymmetric activation ranges, MinMax over all crops).
+        chunk: crops whose intermediate outputs are held at once: the
+            calibration runs over the crops in chunks of about that many
+            (``CalibStridedMinMax``): the histogram calibrators of
+            ``Percentile`` / ``Entropy`` keep every output of a chunk in
+            memory; MinMax (two numbers a tensor) runs in one pass.
+            (onnxruntime's ``CalibMaxIntermediateOutputs``, used here
+            before, drops the batches collected before each limit: with 16
+            and 74 batches only the last 10 were calibrated on,
+            ``MinMaxCalibrater.collect_data`` in onnxruntime 1.32's
+            ``quantization/calibrate.py``.)
+        crops: calibrate on that many of ``inputs``, evenly spaced (0: all;
+            the histogram methods take minutes per hundred crops).
 
     Raises:
         ImportError: one line naming ``ml_dtypes`` when onnxruntime's
             quantiser cannot be imported.
+        ValueError: a bad method, exclusion spec or option (one line).
     """
     import onnx
     quant = quantiser()
     if method not in CALIB_METHODS:
         raise ValueError(f'int8 calibration method must be one of {CALIB_METHODS}, '
                          f'got "{method}"')
+    kwargs = quant_options(options)
     name = onnx.load(fp32_path, load_external_data=False).graph.input[0].name
+    if 0 < crops < len(inputs):
+        inputs = inputs[np.linspace(0, len(inputs) - 1, crops).astype(int)]
     inputs = np.ascontiguousarray(inputs, np.float32)
+    items = [{name: inputs[i:i + batch]} for i in range(0, len(inputs), batch)]
+    # MinMax keeps two numbers a tensor and batch: one pass over everything;
+    # the histogram methods: the largest divisor of the batch count within
+    # `chunk` crops (the quantiser wants the count divisible by its stride)
+    limit = len(items) * batch if method == 'MinMax' else max(chunk, batch)
+    stride = max(d for d in range(1, len(items) + 1)
+                 if len(items) % d == 0 and (d == 1 or d * batch <= limit))
 
     class Reader(quant.CalibrationDataReader):
 
         def __init__(self):
-            self.items = iter(
-                [{name: inputs[i:i + batch]} for i in range(0, len(inputs), batch)])
+            self.set_range(0, len(items))
+
+        def __len__(self) -> int:
+            return len(items)
+
+        def set_range(self, start_index: int, end_index: int) -> None:
+            self.todo = iter(items[start_index:end_index])
 
         def get_next(self):
-            return next(self.items, None)
+            return next(self.todo, None)
 
     nodes = excluded_nodes(fp32_path, exclude)
+    kwargs['extra_options'].update(CalibStridedMinMax=stride)
 
     def save(tmp: str) -> None:
         quant.quantize_static(
@@ -125,12 +217,11 @@ def quantise_int8(fp32_path: str,
             tmp,
             Reader(),
             quant_format=quant.QuantFormat.QDQ,
-            per_channel=True,
             activation_type=quant.QuantType.QUInt8,
             weight_type=quant.QuantType.QInt8,
             nodes_to_exclude=nodes,
             calibrate_method=getattr(quant.CalibrationMethod, method),
-            extra_options=dict(CalibMaxIntermediateOutputs=16))
+            **kwargs)
 
     atomic_save(out_path, save)
     write_checksum(out_path)

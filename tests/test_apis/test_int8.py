@@ -2,6 +2,7 @@
 quantisation with its checksum."""
 import json
 import os
+import re
 
 import cv2
 import numpy as np
@@ -13,7 +14,8 @@ pytest.importorskip('onnxruntime')
 
 from mmalphapose.apis import init_model  # noqa: E402
 from mmalphapose.apis.int8 import calibration_crops  # noqa: E402
-from mmalphapose.apis.int8 import excluded_nodes, preprocess_crops, sensitive_nodes  # noqa: E402
+from mmalphapose.apis.int8 import excluded_nodes, parse_exclude, preprocess_crops  # noqa: E402
+from mmalphapose.apis.int8 import quant_options, sensitive_nodes  # noqa: E402
 from mmalphapose.testing import write_standin_config  # noqa: E402
 from mmalphapose.utils.io import verify_checksum  # noqa: E402
 
@@ -47,6 +49,42 @@ def test_excluded_nodes_choices(tmp_path):
     assert set(excluded_nodes(path)) == {'c1', 'up', 'c3', 'c4', 'sig'}
     with pytest.raises(ValueError, match='exclude'):
         excluded_nodes(path, 'everything')
+
+
+def test_exclusion_specs_head_convs_and_module_paths(tmp_path):
+    """``sensitive:N`` keeps the head's last N convs, ``+PART`` every node
+    inside that module path; a part matching nothing or a bad spec is a
+    one-line ValueError naming it."""
+    from onnx import helper
+    graph = _chain_graph()
+    for node, name in zip(graph.node, ['/backbone/stem/c1', '/backbone/stages.1/c2',
+                                       '/backbone/Resize', '/backbone/stages.10/c3',
+                                       '/head/c4', '/Sigmoid']):
+        node.name = name
+    path = str(tmp_path / 'g.onnx')
+    onnx.save(helper.make_model(graph), path)
+    assert parse_exclude('sensitive:3+stages.1+head') == ('sensitive', 3, ['stages.1', 'head'])
+    assert parse_exclude('none') == ('none', 2, [])
+    assert set(excluded_nodes(path, 'sensitive:1')) == {
+        '/backbone/stem/c1', '/backbone/Resize', '/head/c4', '/Sigmoid'}
+    assert set(excluded_nodes(path, 'sensitive:3')) == {n.name for n in graph.node}
+    # a part is a whole path component: stages.1 is not stages.10
+    assert excluded_nodes(path, 'none+stages.1') == ['/backbone/stages.1/c2']
+    assert excluded_nodes(path, 'none+backbone/stages.10') == ['/backbone/stages.10/c3']
+    assert excluded_nodes(path, 'last-conv+Resize') == ['/head/c4', '/backbone/Resize']
+    with pytest.raises(ValueError, match='"stages.2"'):
+        excluded_nodes(path, 'none+stages.2')
+    for bad in ('none:2', 'sensitive:x', 'sensitive+', 'all'):
+        with pytest.raises(ValueError, match=re.escape(f'got "{bad}"')):
+            parse_exclude(bad)
+
+
+def test_quant_options():
+    assert quant_options() == dict(per_channel=True, extra_options={})
+    assert quant_options(['sym', 'tensor', 'avg']) == dict(
+        per_channel=False, extra_options=dict(ActivationSymmetric=True, CalibMovingAverage=True))
+    with pytest.raises(ValueError, match='"fast"'):
+        quant_options(['sym', 'fast'])
 
 
 def _data_root(tmp_path, photos: int = 2):
@@ -109,6 +147,49 @@ def test_quantise_int8_is_atomic_with_a_checksum(tmp_path):
         for conv in convs:  # an excluded conv keeps its float weights, the others read int8
             weight_from = producer.get(conv.input[1])
             assert (weight_from == 'DequantizeLinear') == (conv.name not in keep), conv.name
+
+
+def _input_scale(path: str) -> float:
+    """The scale of the QuantizeLinear reading the network input."""
+    from onnx import numpy_helper
+    graph = onnx.load(path).graph
+    inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    q = next(n for n in graph.node if n.op_type == 'QuantizeLinear'
+             and n.input[0] == graph.input[0].name)
+    return float(inits[q.input[1]])
+
+
+def test_quantise_int8_calibrates_on_every_crop(tmp_path):
+    """MinMax ranges cover every calibration batch (not only the last ones),
+    the histogram methods run in chunks, and the options reach the
+    quantiser (per-tensor weights: one scale a conv)."""
+    pytest.importorskip('onnxruntime.quantization', reason='needs ml_dtypes '
+                        '(requirements/optional.txt)')
+    from onnx import numpy_helper
+
+    from mmalphapose.apis.backends import OnnxRuntimeBackend
+    from mmalphapose.apis.int8 import quantise_int8
+    torch.manual_seed(0)
+    model = init_model(write_standin_config(str(tmp_path)))
+    fp32 = OnnxRuntimeBackend(cache_dir=str(tmp_path / 'c')).onnx_path(model)
+    x = np.random.default_rng(0).uniform(-1, 1, (40, 3, 64, 48)).astype(np.float32)
+    x[0, 0, 0, 0] = 30.0  # only in the first of 20 batches of 2
+    out = str(tmp_path / 'q.int8.onnx')
+    quantise_int8(fp32, out, x, 'none', 'MinMax', batch=2)
+    assert _input_scale(out) >= 31 / 255 - 1e-6  # the range spans [-1, 30]
+    quantise_int8(fp32, out, x, 'none', 'Percentile', batch=2, chunk=8)  # 5 chunks of 4
+    assert 2 / 255 - 1e-3 <= _input_scale(out) < 31 / 255  # the outlier cut off
+    assert verify_checksum(out)
+    for opts, channels in (((), 'many'), (('tensor', 'sym'), 'one')):
+        quantise_int8(fp32, out, x, 'none', 'MinMax', batch=2, options=opts)
+        graph = onnx.load(out).graph
+        inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+        producer = {o: n for n in graph.node for o in n.output}
+        conv = next(n for n in graph.node if n.op_type == 'Conv')
+        scale = inits[producer[conv.input[1]].input[1]]
+        assert (scale.size == 1) == (channels == 'one')
+    with pytest.raises(ValueError, match='"fast"'):
+        quantise_int8(fp32, out, x, 'none', options=('fast', ))
 
 
 def test_video_frames_evenly_spaced_through_the_inputs_reader(tmp_path):

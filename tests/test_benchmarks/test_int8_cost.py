@@ -18,10 +18,21 @@ def test_variants_are_checked(capsys):
     args = bench.parse_args(['data', '--variants', 'sensitive/MinMax/real', 'none/Entropy/coco'])
     assert args.variants == ['sensitive/MinMax/real', 'none/Entropy/coco']
     assert bench.parse_args(['data', '--variants']).variants == []
-    for bad in ('sensitive/MinMax', 'all/MinMax/real', 'none/Max/real', 'none/MinMax/web'):
+    for bad in ('sensitive/MinMax', 'all/MinMax/real', 'none/Max/real', 'none/MinMax/web',
+                'sensitive:x/MinMax/real', 'none/MinMax/real/fast', 'none/MinMax/real/sym/x'):
         with pytest.raises(SystemExit):
             bench.parse_args(['data', '--variants', bad])
         assert '--variants' in capsys.readouterr().err
+
+
+def test_split_variant_exclusion_specs_and_options():
+    bench = _load('int8_cost')
+    assert bench.split_variant('sensitive/MinMax/real') == ('sensitive', 'MinMax', 'real', ())
+    assert bench.split_variant('sensitive:3+stages.6+backbone/top/Percentile/coco/sym,tensor') \
+        == ('sensitive:3+stages.6+backbone/top', 'Percentile', 'coco', ('sym', 'tensor'))
+    assert bench.split_variant('none/Entropy/real/') == ('none', 'Entropy', 'real', ())
+    with pytest.raises(ValueError, match='METHOD'):
+        bench.split_variant('none/real')
 
 
 def test_with_flip_sets_the_flip_test_for_everybody():

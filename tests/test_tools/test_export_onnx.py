@@ -83,7 +83,8 @@ def test_int8_export_runs_in_the_backend(tmp_path, monkeypatch):
     cfg = write_standin_config(str(tmp_path))
     torch.manual_seed(0)
     # the stand-in's one conv is its head, which --int8-exclude sensitive keeps
-    assert _tool().main([cfg, '--int8', '--int8-exclude', 'none']) == 0
+    assert _tool().main([cfg, '--int8', '--int8-exclude', 'none', '--int8-options', 'avg',
+                         '--calib-crops', '20']) == 0
     torch.manual_seed(0)
     model = init_model(cfg)
     rt = build_pose_backend(model, 'onnxruntime', int8=True)
@@ -121,3 +122,6 @@ def test_int8_without_the_quantiser_is_one_line(tmp_path, monkeypatch, capsys):
     assert tool.main([cfg, '--int8', '--calib-data', str(tmp_path / 'none')]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and '--calib-data' in err
+    assert tool.main([cfg, '--int8', '--int8-exclude', 'sensitive:two']) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and '--int8-exclude' in err and 'sensitive:two' in err

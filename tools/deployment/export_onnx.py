@@ -20,7 +20,10 @@ first use, into its cache.
 (``mmalphapose.apis.int8.quantise_int8``: onnxruntime's QDQ quantiser,
 per-channel int8 weights, uint8 activations; the first conv, the
 upsampling and the head's last convs kept in float32 with
-``--int8-exclude sensitive``, the default). Calibration crops: with
+``--int8-exclude sensitive``, the default; ``--int8-exclude``,
+``--calib-method``, ``--int8-options`` and ``--calib-crops`` choose the
+nodes kept float32, the range calibration, symmetric / per-tensor /
+averaged ranges and a subset of the crops). Calibration crops: with
 ``--calib-data DIR`` the people of ``DIR/people_photos`` and the detector's
 people on frames of ``DIR/videos/*.mp4`` (``int8.calibration_crops``, e.g.
 ``../shared/data``), else the 14 COCO sample people of tests/data/coco; the
@@ -67,14 +70,26 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument(
         '--int8-exclude',
         default='sensitive',
-        choices=['sensitive', 'last-conv', 'none'],
-        help='with --int8: nodes kept in float32 (sensitive: the first conv, the upsampling, '
-        'the head\'s last convs)')
+        help='with --int8: nodes kept in float32: sensitive (the first conv, the upsampling, '
+        'the head\'s last two convs), sensitive:N (the head\'s last N convs), last-conv or '
+        'none, then optionally +PART module paths (sensitive+stages.6; int8.parse_exclude)')
     p.add_argument(
         '--calib-method',
         default='MinMax',
         choices=['MinMax', 'Percentile', 'Entropy'],
         help='with --int8: activation range calibration')
+    p.add_argument(
+        '--int8-options',
+        nargs='*',
+        default=[],
+        choices=['sym', 'tensor', 'avg'],
+        help='with --int8: sym (symmetric activation ranges), tensor (per-tensor weights), '
+        'avg (MinMax ranges averaged over the calibration batches; int8.QUANT_OPTIONS)')
+    p.add_argument(
+        '--calib-crops',
+        type=int,
+        default=0,
+        help='with --int8: calibrate on this many of the crops, evenly spaced (0: all)')
     p.add_argument(
         '--features',
         default=None,
@@ -165,6 +180,12 @@ def _main(argv=None) -> int:
         if args.calib_data and not osp.isdir(args.calib_data):
             print(f'error: --calib-data "{args.calib_data}" is not a folder', file=sys.stderr)
             return 2
+        from mmalphapose.apis.int8 import parse_exclude
+        try:
+            parse_exclude(args.int8_exclude)
+        except ValueError as exc:
+            print(f'error: --int8-exclude: {exc}', file=sys.stderr)
+            return 2
     from mmalphapose.apis import init_model
     from mmalphapose.apis.backends import OnnxRuntimeBackend, export_onnx, model_uses_features
     from mmalphapose.apis.int8 import quantise_int8
@@ -181,8 +202,13 @@ def _main(argv=None) -> int:
         backend = OnnxRuntimeBackend()
         out = args.out or backend.int8_path(model)
         quantise_int8(
-            backend.onnx_path(model), out, calibration_inputs(model, args.calib_data),
-            args.int8_exclude, args.calib_method)
+            backend.onnx_path(model),
+            out,
+            calibration_inputs(model, args.calib_data),
+            args.int8_exclude,
+            args.calib_method,
+            options=args.int8_options,
+            crops=args.calib_crops)
     else:
         out = args.out or osp.join('work_dirs', osp.splitext(osp.basename(config))[0] + '.onnx')
         export_onnx(
