@@ -32,7 +32,9 @@ mirrored crops in the calibration set. In the same run, flip test on:
   pipeline (bundled detector -> pose -> P-NMS), the variant's network in it;
 * with ``--wholebody`` (136-keypoint models): the metrics of
   ``benchmarks/wholebody_eval.py`` (Halpe-136 and COCO-WholeBody sample part
-  AP with GT and detector boxes, HELEN face NME, hands21 PCK@0.2).
+  AP with GT and detector boxes, HELEN face NME, hands21 PCK@0.2);
+* with ``--hands21`` (136-keypoint models, without ``--wholebody``): only
+  hands21 PCK@0.2, the quick screen of a variant beside the two body APs.
 
 ``--flip-off`` adds the float32 network with the flip test off,
 ``--flip-min-height H`` the float32 network with the flip test only for
@@ -97,6 +99,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--wholebody',
         action='store_true',
         help='also the whole-body metrics of a 136-keypoint model')
+    p.add_argument(
+        '--hands21',
+        action='store_true',
+        help='also hands21 PCK@0.2 of a 136-keypoint model (one of the --wholebody metrics)')
     p.add_argument(
         '--pipeline',
         action='store_true',
@@ -203,6 +209,20 @@ def speeds(models: Dict[str, object], crops, rounds: int) -> Dict[str, float]:
     return best
 
 
+def hands21_pck(model, data_root: str) -> float:
+    """hands21 PCK@0.2 of a 136-keypoint ``model`` as ``--wholebody``
+    measures a single network: the hand box as its person box, the hand
+    (left or right) with the higher mean score."""
+    from wholebody_eval import hand_pck, model_predictor
+    predict = model_predictor(model)
+
+    def student_hand(img, box):
+        k, s = predict(img, box[None])
+        return k[0, 94:115] if s[0, 94:115].mean() >= s[0, 115:136].mean() else k[0, 115:136]
+
+    return hand_pck(student_hand, osp.join(data_root, 'hands21'))['pck']
+
+
 def pipeline_ap(name: str, model, data_root: str) -> float:
     """coco_mini_train body AP through the default pipeline
     (``wholebody_eval.PipelineModel``) with ``model`` as its pose network."""
@@ -298,6 +318,8 @@ def main(argv=None) -> Dict[str, dict]:
                     r['pipeline_body_ap'] = pipeline_ap(name, m, args.data_root)
                 if det is not None and 'no flip' not in k:
                     r['wholebody'] = evaluate(f'{name} {k}', m, args, det)
+                elif args.hands21 and model.dataset_meta['num_keypoints'] == 136:
+                    r['wholebody'] = dict(hands21_pck02=dict(pck=hands21_pck(m, args.data_root)))
                 res[k] = r
                 print(f'{name} {k} ({time.time() - t0:.0f} s): {json.dumps(r)}', flush=True)
             results[name] = res

@@ -59,3 +59,26 @@ def test_table_gives_changes_against_float32():
     text = '\n'.join(rows)
     assert '15.0 (1.50x)' in text and '0.349 (-0.008)' in text and '0.630 (-0.030)' in text
     assert 'pipeline' not in text  # rows without a value are left out
+
+
+def test_hands21_takes_the_hand_with_the_higher_mean_score(monkeypatch):
+    """--hands21: the single network's rule of wholebody_eval (hand box as
+    the person box, the better-scored of its two hands)."""
+    import numpy as np
+    bench = _load('int8_cost')
+    import wholebody_eval
+    scores = np.zeros((1, 136), np.float32)
+
+    def predict(img, boxes):
+        k = np.zeros((1, 136, 2), np.float32)
+        k[0, 94:115], k[0, 115:136] = 1, 2  # left hand at 1, right hand at 2
+        return k, scores
+
+    monkeypatch.setattr(wholebody_eval, 'model_predictor', lambda model: predict)
+    monkeypatch.setattr(wholebody_eval, 'hand_pck',
+                        lambda f, root: dict(pck=float(f(None, np.zeros(4))[0, 0])))
+    scores[0, 94:115], scores[0, 115:136] = 0.9, 0.1
+    assert bench.hands21_pck(None, 'data') == 1.0
+    scores[0, 94:115] = 0.05
+    assert bench.hands21_pck(None, 'data') == 2.0
+    assert bench.parse_args(['data', '--hands21']).hands21
