@@ -19,9 +19,9 @@ from mmalphapose.utils.io import atomic_save, write_checksum
 #: which nodes stay float32: ``none``; ``last-conv`` (the heatmap conv);
 #: ``sensitive`` (:func:`sensitive_nodes`: the first conv, every upsampling,
 #: and the head's last two convs with what follows them). An exclusion spec
-#: (:func:`excluded_nodes`) is one of these, ``sensitive:N`` (the head's last N
-#: convs), then optionally ``+PART`` s: every node inside the module path PART
-#: (``stages.6``, ``backbone/head_stem``) stays float32 too
+#: (:func:`parse_exclude`) is one of these or ``sensitive:N`` (the head's last
+#: N convs), then optionally ``+PART`` entries: every node inside the module
+#: path PART (``stages.6``, ``backbone/head_stem``) stays float32 too
 EXCLUDE_CHOICES = ('sensitive', 'last-conv', 'none')
 CALIB_METHODS = ('MinMax', 'Percentile', 'Entropy')
 #: quantiser options of :func:`quantise_int8` spelt in a variant (``sym``:
