@@ -213,14 +213,8 @@ def hands21_pck(model, data_root: str) -> float:
     """hands21 PCK@0.2 of a 136-keypoint ``model`` as ``--wholebody``
     measures a single network: the hand box as its person box, the hand
     (left or right) with the higher mean score."""
-    from wholebody_eval import hand_pck, model_predictor
-    predict = model_predictor(model)
-
-    def student_hand(img, box):
-        k, s = predict(img, box[None])
-        return k[0, 94:115] if s[0, 94:115].mean() >= s[0, 115:136].mean() else k[0, 115:136]
-
-    return hand_pck(student_hand, osp.join(data_root, 'hands21'))['pck']
+    from wholebody_eval import hand_pck, model_predictor, network_hand
+    return hand_pck(network_hand(model_predictor(model)), osp.join(data_root, 'hands21'))['pck']
 
 
 def pipeline_ap(name: str, model, data_root: str) -> float:

@@ -249,6 +249,19 @@ def hand_pck(predict_hand: Callable[[np.ndarray, np.ndarray], np.ndarray],
         })
 
 
+def network_hand(predict: Predictor) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """The hand stage of a single 136-keypoint network on hands21: the hand
+    box as its person box, the hand (left 94-114 or right 115-135) with the
+    higher mean score; ``(img, box (4,)) -> (21, 2)`` points."""
+
+    def hand(img: np.ndarray, box: np.ndarray) -> np.ndarray:
+        k, s = predict(img, box[None])
+        left, right = s[0, 94:115].mean(), s[0, 115:136].mean()
+        return k[0, 94:115] if left >= right else k[0, 115:136]
+
+    return hand
+
+
 def head_box(face_xywh, shape, scale: float = 2.0) -> np.ndarray:
     """(1,4) person box for a HELEN face: the GT face box scaled by
     ``scale`` about its centre, clipped to the image (HELEN images may show
@@ -584,14 +597,8 @@ def evaluate(name: str, model, args, detector) -> dict:
             return model.face.predict(img, np.array([[x, y, x + w, y + h]], np.float32))[0][0]
 
         res['helen_face_nme_face_net_gt_box'] = face_nme(face_stage, helen)
-    else:  # a single network: the hand box as its person box, its better hand
-
-        def student_hand(img, box):
-            k, s = predict(img, box[None])
-            left, right = s[0, 94:115].mean(), s[0, 115:136].mean()
-            return k[0, 94:115] if left >= right else k[0, 115:136]
-
-        res['hands21_pck02'] = hand_pck(student_hand, hands_root)
+    else:
+        res['hands21_pck02'] = hand_pck(network_hand(predict), hands_root)
     res['coco_mini_train_body_ap'] = mini_train_body_ap(predict, d)
     res['seconds'] = round(time.time() - t0, 1)
     return res

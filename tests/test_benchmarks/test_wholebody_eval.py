@@ -145,3 +145,23 @@ def test_pipelines_fps_interleaves_and_counts_cpu_time(monkeypatch):
     assert order[2:] == ['a', 'b', 'b', 'a', 'a', 'b', 'b', 'a']  # the order rotates
     assert set(res['a']) == {'fps', 'cpu_fps'}
     assert res['a']['cpu_fps'] > 2 * res['b']['cpu_fps']  # b does ten times the work
+
+
+def test_network_hand_takes_the_better_scored_hand():
+    """A single network's hand stage: the box as the person box, the hand
+    (left 94-114, right 115-135) whose mean score is higher."""
+    wb = _bench()
+    kpts = np.arange(136 * 2, dtype=np.float32).reshape(1, 136, 2)
+    boxes = []
+
+    def predict(img, box):
+        boxes.append(box)
+        scores = np.full((1, 136), 0.2, np.float32)
+        scores[0, 115:136] = 0.6 if img.mean() > 0 else 0.1  # right hand better on bright
+        return kpts, scores
+
+    hand = wb.network_hand(predict)
+    box = np.array([1, 2, 30, 40], np.float32)
+    np.testing.assert_array_equal(hand(np.ones((8, 8, 3), np.uint8), box), kpts[0, 115:136])
+    np.testing.assert_array_equal(hand(np.zeros((8, 8, 3), np.uint8), box), kpts[0, 94:115])
+    assert boxes[0].shape == (1, 4) and boxes[0][0].tolist() == box.tolist()
