@@ -42,11 +42,10 @@ from mmengine.logging import print_log
 from mmalphapose.models.pose_estimators import NetworkOutputs, NetworkRunner, PyTorchRunner
 from mmalphapose.registry import POSE_BACKENDS
 from mmalphapose.utils.io import atomic_save, verify_checksum, write_checksum
+from mmalphapose.utils.onnx import OPSET, onnx_cache_dir
 
 BACKENDS = ('auto', 'pytorch', 'onnxruntime')
-CACHE_ENV = 'MMALPHAPOSE_ONNX_CACHE'
 CALIB_ENV = 'MMALPHAPOSE_CALIB_DATA'
-OPSET = 17
 
 _memory_kept = False
 
@@ -68,13 +67,6 @@ def keep_freed_memory() -> None:
         libc.mallopt(-3, 1 << 30)  # M_MMAP_THRESHOLD
     except (OSError, AttributeError):
         pass
-
-
-def onnx_cache_dir() -> str:
-    """Where exported pose networks are kept: ``$MMALPHAPOSE_ONNX_CACHE``,
-    else ``~/.cache/mmalphapose/onnx``."""
-    return os.environ.get(CACHE_ENV) or osp.join(
-        osp.expanduser('~'), '.cache', 'mmalphapose', 'onnx')
 
 
 def model_uses_features(model) -> bool:

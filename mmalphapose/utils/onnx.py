@@ -1,10 +1,24 @@
-"""One way to open the bundled ONNX models with onnxruntime, and the one
-choice of execution providers for a device string."""
+"""One way to open the bundled ONNX models with onnxruntime, the one
+choice of execution providers for a device string, and where the networks
+exported at first use are kept (the pose backends' and the part refiner's
+face net)."""
 import os
 import os.path as osp
 from typing import Any, List, Optional, Sequence, Union
 
 Provider = Union[str, tuple]
+
+#: the environment variable naming the ONNX cache folder
+CACHE_ENV = 'MMALPHAPOSE_ONNX_CACHE'
+#: the ONNX opset of every export
+OPSET = 17
+
+
+def onnx_cache_dir() -> str:
+    """Where exported networks are kept: ``$MMALPHAPOSE_ONNX_CACHE``, else
+    ``~/.cache/mmalphapose/onnx``."""
+    return os.environ.get(CACHE_ENV) or osp.join(
+        osp.expanduser('~'), '.cache', 'mmalphapose', 'onnx')
 
 
 def onnx_providers(device: str = 'cpu',

@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from mmalphapose.utils.onnx import create_onnx_session
+from mmalphapose.utils.onnx import create_onnx_session, onnx_cache_dir
 
 
 def test_relative_path_resolves_against_repo_root(tmp_path, monkeypatch):
@@ -30,3 +30,12 @@ def test_providers_follow_the_device():
     # a CPU-only onnxruntime: the CUDA device still gets a working session list
     assert onnx_providers('cuda', tensorrt=True, available=['CPUExecutionProvider']) == \
         ['CPUExecutionProvider']
+
+
+def test_onnx_cache_dir_from_the_environment_else_home(tmp_path, monkeypatch):
+    """The one place the pose backends' and the face net's exports go."""
+    monkeypatch.setenv('MMALPHAPOSE_ONNX_CACHE', str(tmp_path))
+    assert onnx_cache_dir() == str(tmp_path)
+    monkeypatch.delenv('MMALPHAPOSE_ONNX_CACHE')
+    monkeypatch.setenv('HOME', str(tmp_path / 'home'))
+    assert onnx_cache_dir() == os.path.join(str(tmp_path), 'home', '.cache', 'mmalphapose', 'onnx')

@@ -243,8 +243,8 @@ def face_landmark68_onnx(net: FaceLandmark68Net, cache_dir: Optional[str] = None
     """
     from mmengine.logging import print_log
 
-    from mmalphapose.apis.backends import OPSET, onnx_cache_dir
     from mmalphapose.utils.io import atomic_save, verify_checksum, write_checksum
+    from mmalphapose.utils.onnx import OPSET, onnx_cache_dir
     from mmalphapose.utils.options import check_out_dir
     cache_dir = cache_dir or onnx_cache_dir()
     check_out_dir(cache_dir, 'the ONNX cache (MMALPHAPOSE_ONNX_CACHE)')
