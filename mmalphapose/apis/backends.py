@@ -28,7 +28,6 @@ models of ``model-index.yml`` that have PyTorch weights (the bundled
 students) and PyTorch otherwise.
 """
 import copy
-import hashlib
 import json
 import logging
 import os
@@ -41,8 +40,8 @@ from mmengine.logging import print_log
 
 from mmalphapose.models.pose_estimators import NetworkOutputs, NetworkRunner, PyTorchRunner
 from mmalphapose.registry import POSE_BACKENDS
-from mmalphapose.utils.io import atomic_save, verify_checksum, write_checksum
-from mmalphapose.utils.onnx import OPSET, onnx_cache_dir
+from mmalphapose.utils.io import atomic_save, verify_checksum
+from mmalphapose.utils.onnx import OPSET, cached_export, onnx_cache_dir, weights_digest
 
 BACKENDS = ('auto', 'pytorch', 'onnxruntime')
 CALIB_ENV = 'MMALPHAPOSE_CALIB_DATA'
@@ -187,15 +186,12 @@ def export_key(model, with_features: bool, fp16: bool = False) -> str:
     """sha256 of what the exported graph depends on: the model config, the
     weights (every tensor of the state dict), torch version, opset, options."""
     import torch
-    digest = hashlib.sha256()
     cfg = getattr(getattr(model, 'cfg', None), 'model', None)
     cfg = cfg.to_dict() if hasattr(cfg, 'to_dict') else cfg
-    digest.update(json.dumps(cfg, sort_keys=True, default=str).encode())
-    digest.update(f'{torch.__version__}|{OPSET}|{with_features}|{fp16}'.encode())
-    for key, value in model.state_dict().items():
-        digest.update(key.encode())
-        digest.update(value.detach().cpu().contiguous().numpy().tobytes())
-    return digest.hexdigest()
+    return weights_digest(
+        model,
+        json.dumps(cfg, sort_keys=True, default=str) +
+        f'{torch.__version__}|{OPSET}|{with_features}|{fp16}')
 
 
 class OnnxRuntimeNetwork(NetworkRunner):
@@ -375,21 +371,12 @@ class OnnxRuntimeBackend:
         Raises:
             InputError: the cache folder is a file or cannot be created.
         """
-        from mmalphapose.utils.options import check_out_dir
-        check_out_dir(self.cache_dir, 'the ONNX cache (MMALPHAPOSE_ONNX_CACHE)')
         feats = model_uses_features(model)
         key = export_key(model, feats, self.fp16)
-        path = osp.join(self.cache_dir, f'{key[:32]}.onnx')
-        if osp.isfile(path) and not rebuild and verify_checksum(path):
-            return path
-        if osp.exists(path):
-            print_log(
-                f'ONNX cache entry "{path}" is corrupt or unverified: exporting it again',
-                logger='current',
-                level=logging.WARNING)
-        export_onnx(model, path, with_features=feats, fp16=self.fp16)
-        write_checksum(path)
-        return path
+        return cached_export(
+            f'{key[:32]}.onnx',
+            lambda path: export_onnx(model, path, with_features=feats, fp16=self.fp16),
+            self.cache_dir, rebuild)
 
     def int8_path(self, model) -> str:
         """The cache file of ``model``'s int8 network: the float32 export's

@@ -2,9 +2,11 @@
 choice of execution providers for a device string, and where the networks
 exported at first use are kept (the pose backends' and the part refiner's
 face net)."""
+import hashlib
+import logging
 import os
 import os.path as osp
-from typing import Any, List, Optional, Sequence, Union
+from typing import Any, Callable, List, Optional, Sequence, Union
 
 Provider = Union[str, tuple]
 
@@ -19,6 +21,51 @@ def onnx_cache_dir() -> str:
     ``~/.cache/mmalphapose/onnx``."""
     return os.environ.get(CACHE_ENV) or osp.join(
         osp.expanduser('~'), '.cache', 'mmalphapose', 'onnx')
+
+
+def weights_digest(module: Any, prefix: str = '') -> str:
+    """SHA-256 (hex) of ``prefix`` (what else the export depends on: config,
+    torch version, opset, options) and every tensor of ``module``'s state
+    dict, names included: the key of its cached export."""
+    digest = hashlib.sha256(prefix.encode())
+    for key, value in module.state_dict().items():
+        digest.update(key.encode())
+        digest.update(value.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def cached_export(name: str,
+                  export: Callable[[str], Any],
+                  cache_dir: Optional[str] = None,
+                  rebuild: bool = False) -> str:
+    """The ONNX cache entry ``name`` (in ``cache_dir``, default
+    :func:`onnx_cache_dir`): kept when it matches the size / SHA-256 written
+    beside it, else (missing, truncated, corrupt, or ``rebuild``) made by
+    ``export(path)`` (which writes it atomically) and its checksum written.
+
+    Returns:
+        the entry's path.
+
+    Raises:
+        InputError: the cache folder is a file or cannot be created.
+    """
+    from mmengine.logging import print_log
+
+    from .io import verify_checksum, write_checksum
+    from .options import check_out_dir
+    cache_dir = cache_dir or onnx_cache_dir()
+    check_out_dir(cache_dir, f'the ONNX cache ({CACHE_ENV})')
+    path = osp.join(cache_dir, name)
+    if not rebuild and verify_checksum(path):
+        return path
+    if osp.exists(path):
+        print_log(
+            f'ONNX cache entry "{path}" is corrupt or unverified: exporting it again',
+            logger='current',
+            level=logging.WARNING)
+    export(path)
+    write_checksum(path)
+    return path
 
 
 def onnx_providers(device: str = 'cpu',

@@ -39,3 +39,41 @@ def test_onnx_cache_dir_from_the_environment_else_home(tmp_path, monkeypatch):
     monkeypatch.delenv('MMALPHAPOSE_ONNX_CACHE')
     monkeypatch.setenv('HOME', str(tmp_path / 'home'))
     assert onnx_cache_dir() == os.path.join(str(tmp_path), 'home', '.cache', 'mmalphapose', 'onnx')
+
+
+def test_cached_export_made_once_remade_when_corrupt_or_asked(tmp_path):
+    """One cache mechanism for every first-use export: kept while its
+    checksum matches, made again when the file is damaged or on rebuild."""
+    from mmalphapose.utils.errors import InputError
+    from mmalphapose.utils.onnx import cached_export
+    made = []
+
+    def export(path):
+        made.append(path)
+        with open(path, 'wb') as f:
+            f.write(b'graph')
+
+    path = cached_export('net.onnx', export, str(tmp_path))
+    assert path == str(tmp_path / 'net.onnx') and made == [path]
+    assert cached_export('net.onnx', export, str(tmp_path)) == path and len(made) == 1
+    with open(path, 'wb') as f:  # truncated / corrupt
+        f.write(b'gr')
+    assert cached_export('net.onnx', export, str(tmp_path)) == path and len(made) == 2
+    assert open(path, 'rb').read() == b'graph'
+    cached_export('net.onnx', export, str(tmp_path), rebuild=True)
+    assert len(made) == 3
+    (tmp_path / 'afile').write_text('x')
+    with pytest.raises(InputError, match='ONNX cache'):
+        cached_export('net.onnx', export, str(tmp_path / 'afile'))
+
+
+def test_weights_digest_follows_weights_names_and_prefix():
+    import torch
+    from mmalphapose.utils.onnx import weights_digest
+    net = torch.nn.Linear(2, 2)
+    key = weights_digest(net, 'a')
+    assert key == weights_digest(net, 'a') and len(key) == 64
+    assert key != weights_digest(net, 'b')
+    with torch.no_grad():
+        net.bias.add_(1.0)
+    assert key != weights_digest(net, 'a')

@@ -23,9 +23,6 @@ The layer list (blocks, their channels, which conv is plain or separable, the
 fc size) is read from the manifest itself; :func:`read_tfjs_weights` undoes
 the quantisation (``q * scale + min`` per tensor).
 """
-import hashlib
-import logging
-import os.path as osp
 import re
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -241,35 +238,30 @@ def face_landmark68_onnx(net: FaceLandmark68Net, cache_dir: Optional[str] = None
     Returns:
         the ``.onnx`` path.
     """
-    from mmengine.logging import print_log
-
-    from mmalphapose.utils.io import atomic_save, verify_checksum, write_checksum
-    from mmalphapose.utils.onnx import OPSET, onnx_cache_dir
-    from mmalphapose.utils.options import check_out_dir
-    cache_dir = cache_dir or onnx_cache_dir()
-    check_out_dir(cache_dir, 'the ONNX cache (MMALPHAPOSE_ONNX_CACHE)')
-    digest = hashlib.sha256(f'FaceLandmark68Net|{torch.__version__}|{OPSET}|'
-                            f'{net.input_size}'.encode())
-    for key, value in net.state_dict().items():
-        digest.update(key.encode())
-        digest.update(value.detach().cpu().contiguous().numpy().tobytes())
-    path = osp.join(cache_dir, f'face_landmark68_{digest.hexdigest()[:32]}.onnx')
-    if verify_checksum(path):
-        return path
-    if osp.exists(path):
-        print_log(f'ONNX cache entry "{path}" is corrupt or unverified: exporting it again',
-                  logger='current', level=logging.WARNING)
+    from mmalphapose.utils.io import atomic_save
+    from mmalphapose.utils.onnx import OPSET, cached_export, weights_digest
+    key = weights_digest(net, f'FaceLandmark68Net|{torch.__version__}|{OPSET}|{net.input_size}')
     dummy = torch.zeros(1, 3, net.input_size, net.input_size)
 
     def save(tmp: str) -> None:
         import warnings
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter('ignore')
-            torch.onnx.export(net.eval(), (dummy, ), tmp, dynamo=False, input_names=['input'],
-                              output_names=['points'],
-                              dynamic_axes={'input': {0: 'batch'}, 'points': {0: 'batch'}},
-                              opset_version=OPSET)
+            torch.onnx.export(
+                net.eval(), (dummy, ),
+                tmp,
+                dynamo=False,
+                input_names=['input'],
+                output_names=['points'],
+                dynamic_axes={
+                    'input': {
+                        0: 'batch'
+                    },
+                    'points': {
+                        0: 'batch'
+                    }
+                },
+                opset_version=OPSET)
 
-    atomic_save(path, save)
-    write_checksum(path)
-    return path
+    return cached_export(f'face_landmark68_{key[:32]}.onnx', lambda path: atomic_save(path, save),
+                         cache_dir)
