@@ -10,7 +10,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CKPT_DIR = osp.join(ROOT, 'checkpoints')
 # (checkpoint name, plain student config, keypoints)
 STUDENTS = [('movenet-fpn_heatmap_halpe26-distill-256x192', 'body_2d_keypoint/heatmap/halpe26/'
-             'heatmap_movenet-fpn_1xb32-1500it_halpe26-256x192.py', 26),
+             'heatmap_movenet-fpn_1xb32-300it_halpe26-256x192.py', 26),
             ('movenet-partfpn_heatmap_halpe136-distill-256x192',
              'wholebody_2d_keypoint/heatmap/halpe136/'
              'heatmap_movenet-partfpn_1xb32-1200it_halpe136-256x192.py', 136)]

@@ -3,7 +3,12 @@
 #   1. teacher pseudo-labels -> data/distill/*.json (MoveNet Thunder body, BlazePose
 #      feet, derived head/neck/pelvis, MediaPipe hand landmark + face mesh for the
 #      whole body; PoseTrack18 GT wins)
-#   2. the Halpe-26 student: mmengine Runner (tools/train.py), ~25 min on 2 cores
+#   2. the Halpe-26 student: mmengine Runner (tools/train.py), ~15 min on 2 cores (MoveNet's
+#      own body and offsets, 9 new output rows learn: head / neck / pelvis and the feet)
+#   (steps 3-5 were run from the Halpe-26 student of before 2026-12-07, whose FPN was
+#   fine-tuned and had no offsets: checkpoints/movenet-fpn_heatmap_halpe26-distill-256x192.pth
+#   of commit 4ce6135; the bundled whole-body student's part path comes from them, its body
+#   path was then swapped for the new Halpe-26 student with merge_part_path.py)
 #   3. the Halpe-136 student, warm-started from the Halpe-26 one, ~20 min (the bundled
 #      file is the iteration-500 checkpoint of this 1000-iteration run, see its card)
 #   4. the single-path whole-body Halpe-136 student of the halpe136-teachers ensemble
@@ -43,7 +48,7 @@ CFG136=configs/distillation/movenet-fpn_heatmap_halpe136-distill-256x192.py
 CFGWB=configs/distillation/movenet-fpn_heatmap_halpe136-wholebody-distill-256x192.py
 CFGWB2=configs/distillation/movenet-fpn_heatmap_halpe136-wholebody-distill-finetune-256x192.py
 CFGPP=configs/distillation/movenet-partfpn_heatmap_halpe136-wholebody-distill-256x192.py
-STUDENT26=configs/body_2d_keypoint/heatmap/halpe26/heatmap_movenet-fpn_1xb32-1500it_halpe26-256x192.py
+STUDENT26=configs/body_2d_keypoint/heatmap/halpe26/heatmap_movenet-fpn_1xb32-300it_halpe26-256x192.py
 STUDENT136=configs/wholebody_2d_keypoint/heatmap/halpe136/heatmap_movenet-fpn_1xb32-1000it_halpe136-256x192.py
 STUDENTPP=configs/wholebody_2d_keypoint/heatmap/halpe136/heatmap_movenet-partfpn_1xb32-1200it_halpe136-256x192.py
 OUT_DIR=${OUT_DIR:-work_dirs/release}
@@ -65,7 +70,7 @@ if has labels; then
 fi
 if has halpe26; then
   $PY tools/train.py "$CFG26" --work-dir work_dirs/distill_mn26
-  $PY tools/distill/export_student.py work_dirs/distill_mn26/iter_1500.pth "$OUT26" \
+  $PY tools/distill/export_student.py work_dirs/distill_mn26/iter_300.pth "$OUT26" \
       --config "$STUDENT26"
 fi
 if has halpe136; then

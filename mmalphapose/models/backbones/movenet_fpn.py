@@ -47,6 +47,7 @@ ARCH = ((1, 32, 1, 1), (6, 40, 2, 2), (6, 56, 3, 2), (6, 112, 4, 2), (6, 168, 3,
 # ARCH stages whose last block feeds the FPN laterals (strides 4, 8, 16)
 LATERAL_STAGES = (1, 2, 3)
 BRANCHES = ('kpt_regress', 'kpt_offset', 'kpt_heatmap', 'center')
+NUM_MOVENET_KEYPOINTS = 17  # COCO-17, the keypoints of MoveNet's heads
 # the modules above the MobileNetV2 stages: last conv, FPN, branch (a part path copies them)
 UPPER_MODULES = ('last', 'top', 'laterals', 'smooth', 'head_stem')
 
@@ -124,12 +125,24 @@ class MoveNetFPN(BaseModule):
             features (its sep conv + ReLU, without the final 1x1 conv).
         frozen_stages: the stem and this many MobileNetV2 stages keep their
             weights (-1: none; 7: the whole MobileNetV2, FPN still trains).
+        offset_branch: also run MoveNet's keypoint-offset head (sep conv
+            24->96, ReLU, 1x1 conv -> 34 channels: (dy, dx) per COCO-17
+            keypoint in heatmap pixels, the sub-pixel offsets MoveNet adds to
+            its heatmap peaks) on the same FPN map; ``forward`` then returns
+            ``(features, offsets (N,34,H/4,W/4))``. The offset head is kept as
+            read; its offsets fit only MoveNet's own FPN, so freeze that too
+            (``frozen_fpn``).
+        frozen_fpn: the last conv, the FPN and the branch keep their weights
+            as well (requires_grad off: a zero learning rate is not enough,
+            schedulers with a minimum learning rate move them).
     """
 
     def __init__(self,
                  pretrained_onnx: Optional[str] = None,
                  branch: Optional[str] = 'kpt_heatmap',
                  frozen_stages: int = -1,
+                 offset_branch: bool = False,
+                 frozen_fpn: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if branch is not None and branch not in BRANCHES:
@@ -157,6 +170,11 @@ class MoveNetFPN(BaseModule):
         self.smooth = nn.ModuleList([SepConv(64, 32), SepConv(32, 24), SepConv(24, 24)])
         self.head_stem = SepConv(24, 96) if branch else None
         self.out_channels = 96 if branch else 24
+        self.offset_branch = bool(offset_branch)
+        self.frozen_fpn = bool(frozen_fpn)
+        if self.offset_branch:
+            self.offset_stem = SepConv(24, 96)
+            self.offset_layer = conv(96, 2 * NUM_MOVENET_KEYPOINTS)
 
     def convs(self) -> List[nn.Conv2d]:
         """The convolutions in the order of the ONNX graph (the branch last)."""
@@ -169,6 +187,8 @@ class MoveNetFPN(BaseModule):
             out += [lateral] + smooth.convs()
         if self.head_stem is not None:
             out += self.head_stem.convs()
+        if self.offset_branch:
+            out += self.offset_stem.convs() + [self.offset_layer]
         return out
 
     def load_onnx_weights(self, path: str) -> None:
@@ -176,7 +196,7 @@ class MoveNetFPN(BaseModule):
         from mmalphapose.utils.resources import resolve_resource
         from ..utils.onnx_init import copy_conv_weights
         path = resolve_resource(path, 'MoveNetFPN: pretrained_onnx')
-        weights = movenet_conv_weights(path, self.branch)
+        weights = movenet_conv_weights(path, self.branch, self.offset_branch)
         convs = self.convs()
         if len(weights) != len(convs):
             raise ValueError(f'MoveNetFPN: "{path}" gives {len(weights)} convolutions '
@@ -191,11 +211,15 @@ class MoveNetFPN(BaseModule):
         self._freeze()
 
     def _freeze(self) -> None:
-        if self.frozen_stages < 0:
-            return
-        mods = [self.stem] + list(self.stages[:self.frozen_stages])
+        mods = [] if self.frozen_stages < 0 else [self.stem] + list(
+            self.stages[:self.frozen_stages])
         if self.frozen_stages == len(ARCH):
             mods.append(self.last)
+        if self.offset_branch:  # MoveNet's own offsets, kept as they are
+            mods += [self.offset_stem, self.offset_layer]
+        if self.frozen_fpn:
+            mods += [self.last, self.top, self.laterals, self.smooth]
+            mods += [self.head_stem] if self.head_stem is not None else []
         for m in mods:
             for p in m.parameters():
                 p.requires_grad = False
@@ -209,17 +233,30 @@ class MoveNetFPN(BaseModule):
             feats[i] = x
         return feats
 
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor]:
-        return (_top_down(self, self._stage_feats(x)), )
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        """(N,3,H,W) -> ``(features, )``, or ``(features, offsets)`` with
+        ``offset_branch``."""
+        fpn = _fpn(self, self._stage_feats(x))
+        return (_branch(self, fpn), ) + self._offsets(fpn)
+
+    def _offsets(self, fpn: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        return (self.offset_layer(self.offset_stem(fpn)), ) if self.offset_branch else ()
 
 
-def _top_down(path: nn.Module, feats: Dict[int, torch.Tensor]) -> torch.Tensor:
-    """``last`` + FPN (+ branch) of ``path`` (a :class:`MoveNetFPN` or a
-    :class:`MoveNetPartFPN` part path) over the stage outputs ``feats``."""
+def _fpn(path: nn.Module, feats: Dict[int, torch.Tensor]) -> torch.Tensor:
+    """``last`` + FPN of ``path`` (a :class:`MoveNetFPN` or a
+    :class:`MoveNetPartFPN` part path) over the stage outputs ``feats``: the
+    24-channel stride-4 map."""
     y = path.top(F.relu6(path.last(feats[len(ARCH) - 1])))
     for lateral, smooth, i in zip(path.laterals, path.smooth, LATERAL_STAGES[::-1]):
         y = smooth(_up(y) + lateral(feats[i]))
-    return path.head_stem(y) if path.head_stem is not None else y
+    return y
+
+
+def _branch(path: nn.Module, fpn: torch.Tensor) -> torch.Tensor:
+    """The branch features of ``path`` over its FPN map (the map itself
+    without a branch)."""
+    return path.head_stem(fpn) if path.head_stem is not None else fpn
 
 
 @MODELS.register_module()
@@ -252,11 +289,13 @@ class MoveNetPartFPN(MoveNetFPN):
                  branch: Optional[str] = 'kpt_heatmap',
                  shared_stages: int = 3,
                  freeze_body: bool = True,
+                 offset_branch: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         if not 0 <= shared_stages <= len(ARCH):
             raise ValueError(f'MoveNetPartFPN: shared_stages {shared_stages} must be in '
                              f'0..{len(ARCH)}')
-        super().__init__(pretrained_onnx, branch, -1, init_cfg)
+        super().__init__(
+            pretrained_onnx, branch, -1, offset_branch=offset_branch, init_cfg=init_cfg)
         self.shared_stages = shared_stages
         self.freeze_body = freeze_body
         part = nn.Module()
@@ -278,13 +317,17 @@ class MoveNetPartFPN(MoveNetFPN):
             if not name.startswith('part.'):
                 p.requires_grad = False
 
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        """(N,3,H,W) -> ``(body, part)``, or ``(body, part, body offsets)``
+        with ``offset_branch`` (the body path's MoveNet offsets)."""
         body = self._stage_feats(x, self.shared_stages)
         part = dict(body)
         for i in range(self.shared_stages, len(ARCH)):
             body[i] = self.stages[i](body[i - 1])
             part[i] = self.part.stages[i - self.shared_stages](part[i - 1])
-        return _top_down(self, body), _top_down(self.part, part)
+        fpn = _fpn(self, body)
+        return (_branch(self, fpn), _branch(self.part, _fpn(self.part, part))) + \
+            self._offsets(fpn)
 
 
 def part_path_state_dict(state: Dict[str, torch.Tensor],
@@ -310,9 +353,11 @@ def part_path_state_dict(state: Dict[str, torch.Tensor],
 
 
 def movenet_conv_weights(path: str,
-                         branch: Optional[str] = None) -> List[Tuple[np.ndarray, np.ndarray]]:
+                         branch: Optional[str] = None,
+                         offsets: bool = False) -> List[Tuple[np.ndarray, np.ndarray]]:
     """(weight, bias) of MoveNet's feature-extractor convs in graph order,
-    followed by the first two convs of ``branch`` (matched by node name)."""
+    followed by the first two convs of ``branch`` (matched by node name) and,
+    with ``offsets``, the three convs of the keypoint-offset head."""
     from ..utils.onnx_init import conv_nodes
     trunk, heads = [], {b: [] for b in BRANCHES}
     for n, w, b in conv_nodes(path):
@@ -323,4 +368,6 @@ def movenet_conv_weights(path: str,
     out = list(trunk)
     if branch is not None:
         out += heads[branch][:2]
+    if offsets:
+        out += heads['kpt_offset'][:3]
     return out

@@ -11,10 +11,10 @@ import onnx
 import pytest
 import torch
 import torch.nn.functional as F
+from onnx import numpy_helper
 
 from mmalphapose.models.backbones import MoveNetFPN
 from mmalphapose.models.backbones.movenet_fpn import BRANCHES, movenet_conv_weights
-from onnx import numpy_helper
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 ONNX = osp.join(ROOT, 'checkpoints', 'movenet-thunder.onnx')
@@ -147,3 +147,36 @@ def test_part_path_starts_from_the_onnx_weights():
     torch.testing.assert_close(net.part.last.weight, net.last.weight)
     torch.testing.assert_close(net.part.stages[1][0].expand.weight, net.stages[6][0].expand.weight)
     assert not net.last.weight.requires_grad and net.part.last.weight.requires_grad
+
+
+def test_offset_branch_is_movenets_offset_head():
+    from mmalphapose.models.backbones import MoveNetPartFPN
+    x = torch.randn(1, 3, 256, 192)
+    net = MoveNetFPN(
+        pretrained_onnx=ONNX, branch='kpt_heatmap', frozen_stages=7, offset_branch=True)
+    net.init_weights()
+    net.eval()
+    ref = MoveNetFPN(pretrained_onnx=ONNX, branch='kpt_offset')
+    ref.init_weights()
+    ref.eval()
+    plain = MoveNetFPN(pretrained_onnx=ONNX, branch='kpt_heatmap')
+    plain.init_weights()
+    plain.eval()
+    with torch.no_grad():
+        feats, offsets = net(x)
+        want = F.conv2d(ref(x)[0], *_final_convs()[0]['kpt_offset'])
+        torch.testing.assert_close(feats, plain(x)[0])  # the heatmap features unchanged
+    assert offsets.shape == (1, 34, 64, 48)
+    torch.testing.assert_close(offsets, want, atol=1e-4, rtol=1e-4)
+    # MoveNet's offsets stay as they are
+    assert not any(p.requires_grad for p in net.offset_stem.parameters())
+    assert not net.offset_layer.weight.requires_grad
+    assert len(movenet_conv_weights(ONNX, 'kpt_heatmap', offsets=True)) == 67
+    # the two-path whole-body backbone gives the body path's offsets third
+    two = MoveNetPartFPN(pretrained_onnx=ONNX, shared_stages=5, offset_branch=True)
+    two.init_weights()
+    two.eval()
+    with torch.no_grad():
+        body, part, off2 = two(x)
+    torch.testing.assert_close(off2, offsets)
+    torch.testing.assert_close(body, feats)

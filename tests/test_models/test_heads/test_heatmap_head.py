@@ -88,3 +88,60 @@ def test_part_path_head_splits_body_and_parts():
         PartPathHeatmapHead(8, 5, num_body_keypoints=5)
     with pytest.raises(ValueError, match='metainfo'):
         PartPathHeatmapHead(8, 5)
+
+
+def test_offsets_place_the_first_keypoints_at_peak_plus_offset():
+    head = FastPoseHeatmapHead(8, 3, final_kernel_size=1, decoder=DEC, in_index=0, offset_index=1)
+    # forward: K heatmaps then the 2*Ko offset maps; the loss sees only the heatmaps
+    feats = (torch.randn(2, 8, 16, 12), torch.randn(2, 4, 16, 12))
+    out = head(feats)
+    assert out.shape == (2, 3 + 4, 16, 12)
+    torch.testing.assert_close(out[:, 3:], feats[1])
+    samples = make_samples(head.decoder, n=2, k=3)
+    assert torch.isfinite(head.loss(feats, samples)['loss_kpt'])
+    hm = torch.zeros(1, 3, 16, 12)
+    hm[0, 0, 5, 7], hm[0, 1, 2, 3], hm[0, 2, 10, 4] = 0.9, 0.8, 0.7
+    off = torch.zeros(1, 4, 16, 12)
+    off[0, 0, 5, 7], off[0, 1, 5, 7] = 0.3, -0.2  # keypoint 0: (dy, dx)
+    off[0, 2, 2, 3], off[0, 3, 2, 3] = -0.4, 0.45  # keypoint 1
+    off[0, 0, 10, 4] = 5.0  # at keypoint 2's peak, but keypoint 2 has no offsets
+    head.forward = lambda feats: torch.cat([hm, off], 1)
+    pred = head.predict((None, ), [None], dict(flip_test=False))[0]
+    np.testing.assert_allclose(pred.keypoints[0, 0], [(7 - 0.2) * 4, (5 + 0.3) * 4], atol=1e-5)
+    np.testing.assert_allclose(pred.keypoints[0, 1], [(3 + 0.45) * 4, (2 - 0.4) * 4], atol=1e-5)
+    np.testing.assert_allclose(pred.keypoints[0, 2], [16, 40])  # the codec's own decoding
+    np.testing.assert_allclose(pred.keypoint_scores[0], [0.9, 0.8, 0.7])
+    # with the centre prior the offsets are read at the prior-weighted peak
+    prior = head.predict((None, ), [None], dict(flip_test=False, center_prior=0.5))[0]
+    np.testing.assert_allclose(prior.keypoints[0, :2], pred.keypoints[0, :2], atol=1e-5)
+
+
+def test_offsets_flip_back_with_the_heatmaps():
+    from mmalphapose.models.heads.heatmap_head import flip_offsets_back
+    from mmalphapose.models.utils import flip_heatmaps_back
+    flip = [0, 2, 1]
+    off = torch.zeros(1, 6, 4, 5)
+    off[:, 0], off[:, 1] = 0.1, 0.2  # keypoint 0 (dy, dx)
+    off[:, 2], off[:, 3] = 0.3, 0.4  # keypoint 1
+    off[:, 4], off[:, 5] = 0.5, 0.6  # keypoint 2
+    back = flip_offsets_back(off, flip)
+    # pairs swapped, dx mirrored about the cell: x = c + o -> (W-1-c) + (1-o)
+    torch.testing.assert_close(back[0, :, 2, 3], torch.tensor([0.1, 0.8, 0.5, 0.4, 0.3, 0.6]))
+    # a keypoint at x = 7.3 cells (peak cell 7, offset 0.3) of a 12-cell map is at
+    # 12 - 7.3 = 4.7 in the flipped crop (cell 4, offset 0.7); flipped back and
+    # averaged with the un-flipped maps it stays at 7.3 cells
+    head = FastPoseHeatmapHead(8, 3, final_kernel_size=1, decoder=DEC, offset_index=1)
+    hm, hm_f = torch.zeros(1, 3, 16, 12), torch.zeros(1, 3, 16, 12)
+    off, off_f = torch.zeros(1, 6, 16, 12), torch.zeros(1, 6, 16, 12)
+    hm[0, 0, 5, 7], off[0, 0, 5, 7], off[0, 1, 5, 7] = 0.9, 0.25, 0.3
+    hm_f[0, 0, 5, 4], off_f[0, 0, 5, 4], off_f[0, 1, 5, 4] = 0.9, 0.25, 0.7
+    hm[0, 1:, 8, 6] = hm_f[0, 1:, 8, 6] = 0.5
+    out = head.decode_outputs(
+        torch.cat([hm, off], 1), torch.cat([hm_f, off_f], 1), None, dict(), flip)
+    np.testing.assert_allclose(out.keypoints[0, 0], [7.3 * 4, 5.25 * 4], atol=1e-5)
+    np.testing.assert_allclose(out.keypoint_scores[0, 0], 0.9)
+    # without offsets the heatmaps keep AlphaPose's shifted flip
+    plain = FastPoseHeatmapHead(8, 3, final_kernel_size=1, decoder=DEC)
+    ref = plain.decode_outputs(hm, hm_f, None, dict(), flip)
+    want = (hm + flip_heatmaps_back(hm_f, flip, True)) / 2
+    np.testing.assert_allclose(ref.keypoints, plain.decoder.decode(want.numpy())[0])

@@ -1,5 +1,5 @@
 # The single-path Halpe-136 whole-body student as a plain top-down model: the Halpe-26
-# student (heatmap_movenet-fpn_1xb32-1500it_halpe26-256x192.py) with 136 heatmaps. Its
+# student (heatmap_movenet-fpn_1xb32-300it_halpe26-256x192.py) with 136 heatmaps. Its
 # weights are not bundled: its upper network starts the part path of the bundled
 # halpe136-student (heatmap_movenet-partfpn_1xb32-1200it_halpe136-256x192.py), whose body
 # is the Halpe-26 student's. Two recipes wrap it (DWPose layout):
@@ -12,17 +12,21 @@
 #   bundled halpe136-student from commit 40ed501 until the part-path one).
 _base_ = [
     '../../../body_2d_keypoint/heatmap/halpe26/'
-    'heatmap_movenet-fpn_1xb32-1500it_halpe26-256x192.py'
+    'heatmap_movenet-fpn_1xb32-300it_halpe26-256x192.py'
 ]
 
 max_iters = 1000
 base_lr = 1e-3
 
 model = dict(
-    head=dict(out_channels=136),
+    # the single-path model keeps the fine-tuned FPN without MoveNet's offsets (the
+    # Halpe-26 student's network before 2026-12-07)
+    backbone=dict(offset_branch=False, frozen_fpn=False),
+    head=dict(out_channels=136, offset_index=None),
     # the flip test for every person, not the body student's flip_min_height=96: with it
     # hands21 PCK -0.041 (its hand boxes are 30-77 px tall; docs/speed.md)
-    test_cfg=dict(flip_min_height=None),
+    test_cfg=dict(
+        flip_min_height=None, embedding=dict(sources=('feats', 'pixels'), feature_index=-1)),
     metainfo=dict(from_file='configs/_base_/datasets/halpe136.py'))
 
 dataset_type = 'Halpe136Dataset'
@@ -30,7 +34,13 @@ train_dataloader = dict(dataset=dict(type=dataset_type, ann_file='halpe136_train
 test_dataloader = dict(dataset=dict(type=dataset_type, ann_file='halpe136_heldout_clip.json'))
 test_evaluator = dict(ann_file='data/distill/halpe136_heldout_clip.json')
 train_cfg = dict(max_iters=max_iters)
-optim_wrapper = dict(optimizer=dict(lr=base_lr))
+# its recipe as run (before the Halpe-26 student's moved to fp32 and a frozen FPN)
+optim_wrapper = dict(
+    _delete_=True,
+    type='AutocastOptimWrapper',
+    dtype='bfloat16',
+    optimizer=dict(type='Adam', lr=base_lr),
+    paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1)}))
 param_scheduler = [
     dict(type='LinearLR', begin=0, end=100, start_factor=0.1, by_epoch=False),
     dict(

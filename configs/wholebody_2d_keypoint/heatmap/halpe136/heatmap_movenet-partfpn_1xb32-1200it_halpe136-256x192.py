@@ -19,8 +19,16 @@ model = dict(
         branch='kpt_heatmap',
         shared_stages=5,
         freeze_body=True,
+        offset_branch=True,
         pretrained_onnx='checkpoints/movenet-thunder.onnx'),
-    head=dict(type='PartPathHeatmapHead', num_body_keypoints=26, frozen_body=True),
+    # the body path's MoveNet offsets (features[2]) place the 17 COCO points, as in the
+    # Halpe-26 student
+    head=dict(
+        type='PartPathHeatmapHead',
+        num_body_keypoints=26,
+        frozen_body=True,
+        in_index=0,
+        offset_index=2),
     test_cfg=dict(
         embedding=dict(sources=('feats', 'pixels'), feature_index=0, pooled_keypoints=26)),
 )
