@@ -118,32 +118,35 @@ class FastPoseHeatmapHead(BaseTopdownHead):
         are ``flip_indices`` (checked by the caller, once) or else the
         samples' (:func:`get_flip_indices`)."""
         k = self.out_channels
-        heatmaps, offsets = heatmaps[:, :k], heatmaps[:, k:] if heatmaps.shape[1] > k else None
+        offsets = heatmaps[:, k:] if heatmaps.shape[1] > k else None
+        ko = 0 if offsets is None else offsets.shape[1] // 2  # keypoints with offsets
+        heatmaps = heatmaps[:, :k]
         if heatmaps_flip is not None:
             if flip_indices is None:
                 flip_indices = get_flip_indices(batch_data_samples, k)
-            hm_flip = flip_heatmaps_back(heatmaps_flip[:, :k], flip_indices,
-                                         test_cfg.get('shift_heatmap', True))
-            if offsets is not None:  # MoveNet's maps: cell c is [c, c+1), mirrored unshifted
-                ko = offsets.shape[1] // 2
-                hm_flip[:, :ko] = flip_heatmaps_back(heatmaps_flip[:, :k], flip_indices,
-                                                     False)[:, :ko]
+            # MoveNet's maps (the first ko): cell c covers [c, c+1), mirrored unshifted
+            hm_flip = flip_heatmaps_back(
+                heatmaps_flip[:, :k],
+                flip_indices,
+                test_cfg.get('shift_heatmap', True),
+                unshifted=ko)
+            if offsets is not None:
                 offsets = (offsets + flip_offsets_back(heatmaps_flip[:, k:], flip_indices)) * 0.5
             heatmaps = (heatmaps + hm_flip) * 0.5
         prior = test_cfg.get('center_prior')
         hm = heatmaps.detach().cpu().numpy()
-        peaks = hm
+        n = hm.shape[0]
         if not prior:
             keypoints, scores = self.decoder.decode(hm)
+            peaks = hm.reshape(n, k, -1)[:, :ko].argmax(2) if ko else None
         else:
             weighted = (heatmaps * centre_prior(heatmaps.shape[-2:], prior, heatmaps)).detach()
-            peaks = weighted.cpu().numpy()
-            keypoints, _ = self.decoder.decode(peaks)
-            n = hm.shape[0]
-            peak = peaks.reshape(n, k, -1).argmax(2)[..., None]
-            scores = np.take_along_axis(hm.reshape(n, k, -1), peak, 2)[..., 0]
+            weighted = weighted.cpu().numpy()
+            keypoints, _ = self.decoder.decode(weighted)
+            peaks = weighted.reshape(n, k, -1).argmax(2)  # (N,K) flat peak index
+            scores = np.take_along_axis(hm.reshape(n, k, -1), peaks[..., None], 2)[..., 0]
         if offsets is not None:
-            keypoints = add_peak_offsets(keypoints, peaks,
+            keypoints = add_peak_offsets(keypoints, peaks[:, :ko],
                                          offsets.detach().cpu().numpy(), self.decoder.stride)
         return InstanceData(keypoints=keypoints, keypoint_scores=scores)
 
@@ -166,13 +169,13 @@ def flip_offsets_back(offsets: torch.Tensor, flip_indices: Sequence[int]) -> tor
 def add_peak_offsets(keypoints: np.ndarray, peaks: np.ndarray, offsets: np.ndarray,
                      stride) -> np.ndarray:
     """Keypoints (N,K,2) with the first Ko (= 2*Ko offset channels / 2)
-    placed at their heatmap peak (argmax of ``peaks`` (N,K,h,w), the maps the
-    codec decoded) plus the (dy, dx) ``offsets`` (N,2*Ko,h,w) there, in crop
-    pixels (``stride``: crop pixels per heatmap pixel, (sx, sy)), as MoveNet
-    decodes its keypoints."""
+    placed at their heatmap peak (``peaks`` (N,Ko): flat index ``y * w + x``
+    of the maximum of the maps the codec decoded) plus the (dy, dx)
+    ``offsets`` (N,2*Ko,h,w) there, in crop pixels (``stride``: crop pixels
+    per heatmap pixel, (sx, sy)), as MoveNet decodes its keypoints."""
     n, c, h, w = offsets.shape
     ko = c // 2
-    idx = peaks[:, :ko].reshape(n, ko, -1).argmax(2)  # (N,Ko)
+    idx = np.asarray(peaks).reshape(n, ko)
     py, px = idx // w, idx % w
     off = offsets.reshape(n, ko, 2, h * w)
     dy = np.take_along_axis(off[:, :, 0], idx[..., None], 2)[..., 0]

@@ -21,19 +21,24 @@ def get_flip_indices(batch_data_samples: Sequence, num_keypoints: int) -> list:
     return flip_indices
 
 
-def flip_heatmaps_back(heatmaps: Tensor, flip_indices: Sequence[int], shift: bool = True) -> Tensor:
+def flip_heatmaps_back(heatmaps: Tensor,
+                       flip_indices: Sequence[int],
+                       shift: bool = True,
+                       unshifted: int = 0) -> Tensor:
     """Un-flip the (N,K,H,W) maps of a horizontally flipped input, as
     AlphaPose's ``flip_heatmap``: swap left/right channels, mirror W and,
     with ``shift``, move right by one pixel (column 0 keeps its value).
+    The first ``unshifted`` channels (after the swap) are only mirrored: maps
+    whose cell ``c`` covers [c, c+1), as MoveNet's, need no shift.
 
     AlphaPose applies this to heatmaps and to integral-regression logits
     alike. Its own helper shifts in place with an overlapping slice copy,
     which PyTorch does not define; the intended shift is a copy, done here.
     """
     out = heatmaps[:, list(flip_indices)].flip(-1)
-    if shift:
+    if shift and unshifted < out.shape[1]:
         out = out.clone()
-        out[..., 1:] = out[..., :-1].clone()
+        out[:, unshifted:, ..., 1:] = out[:, unshifted:, ..., :-1].clone()
     return out
 
 
