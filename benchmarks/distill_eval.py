@@ -14,7 +14,7 @@ Measures, for a student config + checkpoint:
 Example::
 
     python benchmarks/distill_eval.py "$STUDENT26" \
-        checkpoints/movenet-fpn_heatmap_halpe26-distill-256x192.pth --teacher
+        checkpoints/movenet-fpn_heatmap_halpe26-distill-256x256.pth --teacher
 
 with ``STUDENT26`` the plain student config (see ``tools/distill/run_all.sh``;
 a distiller config is not a model config).

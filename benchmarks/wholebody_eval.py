@@ -72,11 +72,11 @@ sys.path.insert(0, ROOT)
 
 TEACHER_CFG = 'configs/distillation/onnx-teachers_halpe136-256x256.py'
 STUDENT_CFG = ('configs/wholebody_2d_keypoint/heatmap/halpe136/'
-               'heatmap_movenet-partfpn_1xb32-1200it_halpe136-256x192.py')
-STUDENT_CKPT = 'checkpoints/movenet-partfpn_heatmap_halpe136-distill-256x192.pth'
+               'heatmap_movenet-partfpn_1xb32-1200it_halpe136-256x256.py')
+STUDENT_CKPT = 'checkpoints/movenet-partfpn_heatmap_halpe136-distill-256x256.pth'
 REFERENCE_CFG = ('configs/body_2d_keypoint/heatmap/halpe26/'
-                 'heatmap_movenet-fpn_1xb32-300it_halpe26-256x192.py')
-REFERENCE_CKPT = 'checkpoints/movenet-fpn_heatmap_halpe26-distill-256x192.pth'
+                 'heatmap_movenet-fpn_1xb32-300it_halpe26-256x256.py')
+REFERENCE_CKPT = 'checkpoints/movenet-fpn_heatmap_halpe26-distill-256x256.pth'
 #: Halpe-136 index of each COCO-WholeBody-133 keypoint (body, feet, face, hands)
 HALPE136_TO_COCO133 = list(range(17)) + [20, 22, 24, 21, 23, 25] + list(range(26, 136))
 

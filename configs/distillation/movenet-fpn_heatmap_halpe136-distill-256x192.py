@@ -1,6 +1,6 @@
 # Multi-teacher distillation of the bundled Halpe-136 whole-body student (DWPose layout:
 # the student is the plain model config named in _base_; this file only wraps its model).
-# The Halpe-26 recipe (movenet-fpn_heatmap_halpe26-distill-256x192.py) with two more
+# The Halpe-26 recipe (movenet-fpn_heatmap_halpe26-distill-256x256.py) with two more
 # teachers, run on hand / face boxes derived from the body labels:
 #   MediaPipe hand landmark (full) -> the 42 hand points (94-135),
 #   MediaPipe face mesh (468 points mapped to the 68 iBUG points) -> the face (26-93).

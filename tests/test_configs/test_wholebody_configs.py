@@ -8,7 +8,7 @@ from mmengine.config import Config
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 HALPE136 = osp.join(ROOT, 'configs', 'wholebody_2d_keypoint', 'heatmap', 'halpe136')
-STUDENT = osp.join(HALPE136, 'heatmap_movenet-partfpn_1xb32-1200it_halpe136-256x192.py')
+STUDENT = osp.join(HALPE136, 'heatmap_movenet-partfpn_1xb32-1200it_halpe136-256x256.py')
 REFINER = STUDENT[:-len('.py')] + '_part-refiner.py'
 
 

@@ -9,11 +9,11 @@ import torch
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CKPT_DIR = osp.join(ROOT, 'checkpoints')
 # (checkpoint name, plain student config, keypoints)
-STUDENTS = [('movenet-fpn_heatmap_halpe26-distill-256x192', 'body_2d_keypoint/heatmap/halpe26/'
-             'heatmap_movenet-fpn_1xb32-300it_halpe26-256x192.py', 26),
-            ('movenet-partfpn_heatmap_halpe136-distill-256x192',
+STUDENTS = [('movenet-fpn_heatmap_halpe26-distill-256x256', 'body_2d_keypoint/heatmap/halpe26/'
+             'heatmap_movenet-fpn_1xb32-300it_halpe26-256x256.py', 26),
+            ('movenet-partfpn_heatmap_halpe136-distill-256x256',
              'wholebody_2d_keypoint/heatmap/halpe136/'
-             'heatmap_movenet-partfpn_1xb32-1200it_halpe136-256x192.py', 136)]
+             'heatmap_movenet-partfpn_1xb32-1200it_halpe136-256x256.py', 136)]
 CASES = [pytest.param(name, k, id=name) for name, _, k in STUDENTS]
 SINGLE136 = ('wholebody_2d_keypoint/heatmap/halpe136/'
              'heatmap_movenet-fpn_1xb32-1000it_halpe136-256x192.py')
@@ -21,7 +21,7 @@ SINGLE136 = ('wholebody_2d_keypoint/heatmap/halpe136/'
 # config, bundled checkpoint of that config or None, teacher sources, same data and
 # schedule as the plain student config)
 DISTILLERS = [
-    ('movenet-fpn_heatmap_halpe26-distill-256x192', STUDENTS[0][1], STUDENTS[0][0],
+    ('movenet-fpn_heatmap_halpe26-distill-256x256', STUDENTS[0][1], STUDENTS[0][0],
      {'movenet', 'blazepose', 'derived'}, True),
     # the single-path Halpe-136 students: clips only, then whole-body stage 1 and 2 (the
     # part path's starting point; not bundled)
@@ -149,16 +149,18 @@ def test_wholebody_student_finds_the_faces():
 @pytest.mark.parametrize('config,student_cfg,name,sources,same_data', DISTILLER_CASES)
 def test_config_is_a_distiller_of_the_student(config, student_cfg, name, sources, same_data):
     """DWPose layout: the distiller config inherits the plain student config and
-    wraps its model (only which backbone stages train may differ); no stale
-    top-level student is left."""
+    wraps its model (only which backbone stages train and the crop size of the
+    recipe as run may differ); no stale top-level student is left."""
     from mmengine.config import Config
     cfg = Config.fromfile(_distiller_config(config))
     student = Config.fromfile(osp.join(ROOT, 'configs', student_cfg))
     assert cfg.model.type == 'MultiTeacherDistiller'
     assert student.model.type == 'TopdownPoseEstimator'
     ours, plain = cfg.model.student.to_dict(), student.model.to_dict()
-    ours['backbone'].pop('frozen_stages', None)
-    plain['backbone'].pop('frozen_stages', None)
+    for model in (ours, plain):
+        model['backbone'].pop('frozen_stages', None)
+        # the part-path recipe trained on 256x192 crops, its plain config reads 256x256
+        assert model['head'].pop('decoder')['type'] == 'MSRAHeatmap'
     assert ours == plain
     assert 'student' not in cfg
     assert cfg.model.student.backbone.type in ('MoveNetFPN', 'MoveNetPartFPN')

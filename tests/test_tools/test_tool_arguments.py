@@ -12,7 +12,7 @@ import torch
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY = 'sikr_fastpose-se-res18_1xb2-2e_coco-tiny-128x96'  # a config *name*
-STUDENT_CKPT = osp.join(ROOT, 'checkpoints', 'movenet-fpn_heatmap_halpe26-distill-256x192.pth')
+STUDENT_CKPT = osp.join(ROOT, 'checkpoints', 'movenet-fpn_heatmap_halpe26-distill-256x256.pth')
 # documented in docs/train_test.md: the students' test set -> the bundled samples
 SAMPLE_OPTIONS = [
     'test_dataloader.dataset.data_root=tests/data/',

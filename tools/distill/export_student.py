@@ -9,7 +9,7 @@ sha256.
 Example::
 
     python tools/distill/export_student.py work_dirs/distill_mn26/iter_1500.pth \
-        checkpoints/movenet-fpn_heatmap_halpe26-distill-256x192.pth --config "$STUDENT26"
+        checkpoints/movenet-fpn_heatmap_halpe26-distill-256x256.pth --config "$STUDENT26"
 
 ``--config`` (recorded in the file's ``meta``) is the plain student config the
 weights belong to (``STUDENT26`` in ``tools/distill/run_all.sh``), not the

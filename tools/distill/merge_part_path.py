@@ -19,7 +19,7 @@ see other features than it was trained on. The result is a plain checkpoint for
 Example::
 
     python tools/distill/merge_part_path.py \
-        checkpoints/movenet-fpn_heatmap_halpe26-distill-256x192.pth \
+        checkpoints/movenet-fpn_heatmap_halpe26-distill-256x256.pth \
         work_dirs/release/movenet-fpn_heatmap_halpe136-wholebody-distill-256x192.pth \
         work_dirs/release/halpe136-partpath-init.pth
 """

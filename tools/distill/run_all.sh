@@ -6,7 +6,7 @@
 #   2. the Halpe-26 student: mmengine Runner (tools/train.py), ~15 min on 2 cores (MoveNet's
 #      own body and offsets, 9 new output rows learn: head / neck / pelvis and the feet)
 #   (steps 3-5 were run from the Halpe-26 student of before 2026-12-07, whose FPN was
-#   fine-tuned and had no offsets: checkpoints/movenet-fpn_heatmap_halpe26-distill-256x192.pth
+#   fine-tuned and had no offsets: checkpoints/movenet-fpn_heatmap_halpe26-distill-256x256.pth
 #   of commit 4ce6135; the bundled whole-body student's part path comes from them, its body
 #   path was then swapped for the new Halpe-26 student with merge_part_path.py)
 #   3. the Halpe-136 student, warm-started from the Halpe-26 one, ~20 min (the bundled
@@ -43,24 +43,24 @@ PY=${PY:-python}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 # distiller configs (training) and the plain student configs they wrap (export, eval,
 # inference)
-CFG26=configs/distillation/movenet-fpn_heatmap_halpe26-distill-256x192.py
+CFG26=configs/distillation/movenet-fpn_heatmap_halpe26-distill-256x256.py
 CFG136=configs/distillation/movenet-fpn_heatmap_halpe136-distill-256x192.py
 CFGWB=configs/distillation/movenet-fpn_heatmap_halpe136-wholebody-distill-256x192.py
 CFGWB2=configs/distillation/movenet-fpn_heatmap_halpe136-wholebody-distill-finetune-256x192.py
 CFGPP=configs/distillation/movenet-partfpn_heatmap_halpe136-wholebody-distill-256x192.py
-STUDENT26=configs/body_2d_keypoint/heatmap/halpe26/heatmap_movenet-fpn_1xb32-300it_halpe26-256x192.py
+STUDENT26=configs/body_2d_keypoint/heatmap/halpe26/heatmap_movenet-fpn_1xb32-300it_halpe26-256x256.py
 STUDENT136=configs/wholebody_2d_keypoint/heatmap/halpe136/heatmap_movenet-fpn_1xb32-1000it_halpe136-256x192.py
-STUDENTPP=configs/wholebody_2d_keypoint/heatmap/halpe136/heatmap_movenet-partfpn_1xb32-1200it_halpe136-256x192.py
+STUDENTPP=configs/wholebody_2d_keypoint/heatmap/halpe136/heatmap_movenet-partfpn_1xb32-1200it_halpe136-256x256.py
 OUT_DIR=${OUT_DIR:-work_dirs/release}
 mkdir -p "$OUT_DIR"
-OUT26=$OUT_DIR/movenet-fpn_heatmap_halpe26-distill-256x192.pth
+OUT26=$OUT_DIR/movenet-fpn_heatmap_halpe26-distill-256x256.pth
 OUT136=$OUT_DIR/movenet-fpn_heatmap_halpe136-clips-distill-256x192.pth
 OUTWB=$OUT_DIR/movenet-fpn_heatmap_halpe136-wholebody-distill-256x192.pth
-OUTPP=$OUT_DIR/movenet-partfpn_heatmap_halpe136-distill-256x192.pth
+OUTPP=$OUT_DIR/movenet-partfpn_heatmap_halpe136-distill-256x256.pth
 # the body path of the part-path student: the Halpe-26 student of the halpe26 stage when
 # it ran, else the bundled one (the published run used the bundled file)
 BODY26=$OUT26
-[ -f "$BODY26" ] || BODY26=checkpoints/movenet-fpn_heatmap_halpe26-distill-256x192.pth
+[ -f "$BODY26" ] || BODY26=checkpoints/movenet-fpn_heatmap_halpe26-distill-256x256.pth
 
 has() { [[ " $STAGES " == *" $1 "* ]]; }
 

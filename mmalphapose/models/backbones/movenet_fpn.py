@@ -132,6 +132,13 @@ class MoveNetFPN(BaseModule):
             ``(features, offsets (N,34,H/4,W/4))``. The offset head is kept as
             read; its offsets fit only MoveNet's own FPN, so freeze that too
             (``frozen_fpn``).
+        centre_branches: with ``offset_branch``, also run MoveNet's person-
+            centre head (1 channel, sigmoid) and keypoint-regression head (34
+            channels: (dy, dx) of each COCO-17 keypoint from the centre cell,
+            in heatmap cells), kept as read like the offsets; the second
+            output is then ``(N,69,H/4,W/4)``: offsets (34), centre (1),
+            regression (34), the maps MoveNet's own decoding reads
+            (:func:`~mmalphapose.models.heads.heatmap_head.movenet_peaks`).
         frozen_fpn: the last conv, the FPN and the branch keep their weights
             as well (requires_grad off: a zero learning rate is not enough,
             schedulers with a minimum learning rate move them).
@@ -143,8 +150,12 @@ class MoveNetFPN(BaseModule):
                  frozen_stages: int = -1,
                  offset_branch: bool = False,
                  frozen_fpn: bool = False,
+                 centre_branches: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if centre_branches and not offset_branch:
+            raise ValueError('MoveNetFPN: centre_branches needs offset_branch (MoveNet\'s '
+                             'decoding reads the offsets at the peaks it finds)')
         if branch is not None and branch not in BRANCHES:
             raise ValueError(f'MoveNetFPN: branch "{branch}" must be None or one of '
                              f'{BRANCHES}')
@@ -175,6 +186,12 @@ class MoveNetFPN(BaseModule):
         if self.offset_branch:
             self.offset_stem = SepConv(24, 96)
             self.offset_layer = conv(96, 2 * NUM_MOVENET_KEYPOINTS)
+        self.centre_branches = bool(centre_branches)
+        if self.centre_branches:
+            self.centre_stem = SepConv(24, 96)
+            self.centre_layer = conv(96, 1)
+            self.regress_stem = SepConv(24, 96)
+            self.regress_layer = conv(96, 2 * NUM_MOVENET_KEYPOINTS)
 
     def convs(self) -> List[nn.Conv2d]:
         """The convolutions in the order of the ONNX graph (the branch last)."""
@@ -189,6 +206,9 @@ class MoveNetFPN(BaseModule):
             out += self.head_stem.convs()
         if self.offset_branch:
             out += self.offset_stem.convs() + [self.offset_layer]
+        if self.centre_branches:
+            out += self.centre_stem.convs() + [self.centre_layer]
+            out += self.regress_stem.convs() + [self.regress_layer]
         return out
 
     def load_onnx_weights(self, path: str) -> None:
@@ -196,7 +216,7 @@ class MoveNetFPN(BaseModule):
         from mmalphapose.utils.resources import resolve_resource
         from ..utils.onnx_init import copy_conv_weights
         path = resolve_resource(path, 'MoveNetFPN: pretrained_onnx')
-        weights = movenet_conv_weights(path, self.branch, self.offset_branch)
+        weights = movenet_conv_weights(path, self.branch, self.offset_branch, self.centre_branches)
         convs = self.convs()
         if len(weights) != len(convs):
             raise ValueError(f'MoveNetFPN: "{path}" gives {len(weights)} convolutions '
@@ -217,6 +237,8 @@ class MoveNetFPN(BaseModule):
             mods.append(self.last)
         if self.offset_branch:  # MoveNet's own offsets, kept as they are
             mods += [self.offset_stem, self.offset_layer]
+        if self.centre_branches:
+            mods += [self.centre_stem, self.centre_layer, self.regress_stem, self.regress_layer]
         if self.frozen_fpn:
             mods += [self.last, self.top, self.laterals, self.smooth]
             mods += [self.head_stem] if self.head_stem is not None else []
@@ -235,12 +257,19 @@ class MoveNetFPN(BaseModule):
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """(N,3,H,W) -> ``(features, )``, or ``(features, offsets)`` with
-        ``offset_branch``."""
+        ``offset_branch`` (offsets, centre and regression maps with
+        ``centre_branches``)."""
         fpn = _fpn(self, self._stage_feats(x))
         return (_branch(self, fpn), ) + self._offsets(fpn)
 
     def _offsets(self, fpn: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        return (self.offset_layer(self.offset_stem(fpn)), ) if self.offset_branch else ()
+        if not self.offset_branch:
+            return ()
+        offsets = self.offset_layer(self.offset_stem(fpn))
+        if not self.centre_branches:
+            return (offsets, )
+        centre = self.centre_layer(self.centre_stem(fpn)).sigmoid()
+        return (torch.cat([offsets, centre, self.regress_layer(self.regress_stem(fpn))], 1), )
 
 
 def _fpn(path: nn.Module, feats: Dict[int, torch.Tensor]) -> torch.Tensor:
@@ -290,12 +319,18 @@ class MoveNetPartFPN(MoveNetFPN):
                  shared_stages: int = 3,
                  freeze_body: bool = True,
                  offset_branch: bool = False,
+                 centre_branches: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         if not 0 <= shared_stages <= len(ARCH):
             raise ValueError(f'MoveNetPartFPN: shared_stages {shared_stages} must be in '
                              f'0..{len(ARCH)}')
         super().__init__(
-            pretrained_onnx, branch, -1, offset_branch=offset_branch, init_cfg=init_cfg)
+            pretrained_onnx,
+            branch,
+            -1,
+            offset_branch=offset_branch,
+            centre_branches=centre_branches,
+            init_cfg=init_cfg)
         self.shared_stages = shared_stages
         self.freeze_body = freeze_body
         part = nn.Module()
@@ -354,10 +389,12 @@ def part_path_state_dict(state: Dict[str, torch.Tensor],
 
 def movenet_conv_weights(path: str,
                          branch: Optional[str] = None,
-                         offsets: bool = False) -> List[Tuple[np.ndarray, np.ndarray]]:
+                         offsets: bool = False,
+                         centre: bool = False) -> List[Tuple[np.ndarray, np.ndarray]]:
     """(weight, bias) of MoveNet's feature-extractor convs in graph order,
-    followed by the first two convs of ``branch`` (matched by node name) and,
-    with ``offsets``, the three convs of the keypoint-offset head."""
+    followed by the first two convs of ``branch`` (matched by node name),
+    with ``offsets`` the three convs of the keypoint-offset head and with
+    ``centre`` those of the person-centre and keypoint-regression heads."""
     from ..utils.onnx_init import conv_nodes
     trunk, heads = [], {b: [] for b in BRANCHES}
     for n, w, b in conv_nodes(path):
@@ -370,4 +407,6 @@ def movenet_conv_weights(path: str,
         out += heads[branch][:2]
     if offsets:
         out += heads['kpt_offset'][:3]
+    if centre:
+        out += heads['center'][:3] + heads['kpt_regress'][:3]
     return out

@@ -43,7 +43,11 @@ class FastPoseHeatmapHead(BaseTopdownHead):
     Ko keypoints are placed at their heatmap peak plus its offset instead of
     the codec's quarter-pixel step (:func:`add_peak_offsets`). Measured on
     ``people_photos`` (GT boxes): body AP 0.729 -> 0.839 for MoveNet's own
-    heatmaps at 256x192.
+    heatmaps at 256x192. When that feature has 4*Ko+1 channels (offsets,
+    then MoveNet's person-centre map and keypoint regression,
+    ``MoveNetFPN(centre_branches=True)``) the Ko peaks are chosen as MoveNet
+    chooses them (:func:`movenet_peaks`) instead of under ``center_prior``,
+    which then serves only the other K-Ko keypoints.
     """
 
     # AlphaPose's drawing threshold of heatmap models (vis_thres, alphapose/utils/writer.py:54)
@@ -118,8 +122,9 @@ class FastPoseHeatmapHead(BaseTopdownHead):
         are ``flip_indices`` (checked by the caller, once) or else the
         samples' (:func:`get_flip_indices`)."""
         k = self.out_channels
-        offsets = heatmaps[:, k:] if heatmaps.shape[1] > k else None
-        ko = 0 if offsets is None else offsets.shape[1] // 2  # keypoints with offsets
+        extra = heatmaps[:, k:] if heatmaps.shape[1] > k else None
+        c = 0 if extra is None else extra.shape[1]
+        ko = c // 4 if c % 2 else c // 2  # keypoints with offsets (MoveNet's first ko)
         heatmaps = heatmaps[:, :k]
         if heatmaps_flip is not None:
             if flip_indices is None:
@@ -130,24 +135,29 @@ class FastPoseHeatmapHead(BaseTopdownHead):
                 flip_indices,
                 test_cfg.get('shift_heatmap', True),
                 unshifted=ko)
-            if offsets is not None:
-                offsets = (offsets + flip_offsets_back(heatmaps_flip[:, k:], flip_indices)) * 0.5
+            if extra is not None:
+                extra = (extra + flip_movenet_maps_back(heatmaps_flip[:, k:], flip_indices)) * 0.5
             heatmaps = (heatmaps + hm_flip) * 0.5
         prior = test_cfg.get('center_prior')
         hm = heatmaps.detach().cpu().numpy()
         n = hm.shape[0]
         if not prior:
             keypoints, scores = self.decoder.decode(hm)
-            peaks = hm.reshape(n, k, -1)[:, :ko].argmax(2) if ko else None
+            peaks = hm.reshape(n, k, -1).argmax(2)  # (N,K) flat peak index
         else:
             weighted = (heatmaps * centre_prior(heatmaps.shape[-2:], prior, heatmaps)).detach()
             weighted = weighted.cpu().numpy()
             keypoints, _ = self.decoder.decode(weighted)
-            peaks = weighted.reshape(n, k, -1).argmax(2)  # (N,K) flat peak index
+            peaks = weighted.reshape(n, k, -1).argmax(2)
             scores = np.take_along_axis(hm.reshape(n, k, -1), peaks[..., None], 2)[..., 0]
-        if offsets is not None:
-            keypoints = add_peak_offsets(keypoints, peaks[:, :ko],
-                                         offsets.detach().cpu().numpy(), self.decoder.stride)
+        if extra is not None:
+            maps = extra.detach().cpu().numpy()
+            if c % 2:  # MoveNet's own choice of the peaks, its scores the raw peak values
+                peaks[:, :ko] = movenet_peaks(hm[:, :ko], maps[:, 2 * ko], maps[:, 2 * ko + 1:])
+                scores[:, :ko] = np.take_along_axis(hm[:, :ko].reshape(n, ko, -1),
+                                                    peaks[:, :ko, None], 2)[..., 0]
+            keypoints = add_peak_offsets(keypoints, peaks[:, :ko], maps[:, :2 * ko],
+                                         self.decoder.stride)
         return InstanceData(keypoints=keypoints, keypoint_scores=scores)
 
 
@@ -164,6 +174,55 @@ def flip_offsets_back(offsets: torch.Tensor, flip_indices: Sequence[int]) -> tor
     out = flip_heatmaps_back(offsets, pairs, False).clone()
     out[:, 1::2] = 1.0 - out[:, 1::2]
     return out
+
+
+def flip_movenet_maps_back(maps: torch.Tensor, flip_indices: Sequence[int]) -> torch.Tensor:
+    """Un-flip MoveNet's decoding maps of a flipped input: the (N,2*Ko,h,w)
+    offsets (:func:`flip_offsets_back`), then, when present ((N,4*Ko+1,h,w)),
+    the person-centre map (mirrored unshifted) and the (dy, dx) regression
+    from the centre cell (pairs swapped, mirrored unshifted, dx -> -dx: the
+    mirror of cell ``c + dx`` is cell ``(w-1-c) - dx``)."""
+    c = maps.shape[1]
+    if not c % 2:
+        return flip_offsets_back(maps, flip_indices)
+    ko = c // 4
+    regress = flip_offsets_back(maps[:, 2 * ko + 1:], flip_indices)  # dx -> 1 - dx
+    regress[:, 1::2] = regress[:, 1::2] - 1.0  # -> -dx
+    return torch.cat([
+        flip_offsets_back(maps[:, :2 * ko], flip_indices), maps[:, 2 * ko:2 * ko + 1].flip(3),
+        regress
+    ], 1)
+
+
+def movenet_peaks(heatmaps: np.ndarray, centre: np.ndarray, regress: np.ndarray) -> np.ndarray:
+    """MoveNet's choice of each keypoint's heatmap cell, as its graph decodes
+    (``movenet-thunder.onnx``, the nodes after its four heads): the person
+    centre is the cell of the highest ``centre / (d_c + 1.8)``, ``d_c`` the
+    distance to the map's middle ``(h/2, w/2)``; the regression there places
+    each keypoint roughly (centre cell + (dy, dx)); its peak is then the cell
+    of the highest ``heatmap / (d_k + 1.8)``, ``d_k`` the distance to that
+    rough place, so the person in the middle wins over a neighbour's limbs.
+
+    Args:
+        heatmaps: (N,Ko,h,w) keypoint heatmaps.
+        centre: (N,h,w) person-centre map.
+        regress: (N,2*Ko,h,w) (dy, dx) per keypoint from a centre cell, in
+            heatmap cells.
+
+    Returns:
+        (N,Ko) flat peak index ``y * w + x``.
+    """
+    n, ko, h, w = heatmaps.shape
+    ys = np.arange(h, dtype=np.float32)[:, None]
+    xs = np.arange(w, dtype=np.float32)[None]
+    near_middle = 1.0 / (np.sqrt((ys - h / 2)**2 + (xs - w / 2)**2) + 1.8)
+    ctr = (centre.reshape(n, h, w) * near_middle).reshape(n, -1).argmax(1)
+    reg = np.take_along_axis(regress.reshape(n, 2 * ko, h * w), ctr[:, None, None], 2)
+    reg = reg.reshape(n, ko, 2)
+    ry = (ctr // w)[:, None] + reg[..., 0]  # (N,Ko) rough keypoint places
+    rx = (ctr % w)[:, None] + reg[..., 1]
+    dist = np.sqrt((ys - ry[..., None, None])**2 + (xs - rx[..., None, None])**2)
+    return (heatmaps / (dist + 1.8)).reshape(n, ko, -1).argmax(2)
 
 
 def add_peak_offsets(keypoints: np.ndarray, peaks: np.ndarray, offsets: np.ndarray,

@@ -86,6 +86,46 @@ def test_matches_the_onnx_teacher():
     np.testing.assert_allclose(got, ref, atol=1e-3)
 
 
+def test_centre_branches_and_the_head_decode_as_movenet_does():
+    """MoveNetFPN(centre_branches) + FastPoseHeatmapHead (MoveNet's own final
+    heatmap layer, its offsets, centre and regression maps) give the ONNX
+    graph's keypoints and scores: movenet_peaks is MoveNet's decoding."""
+    import cv2
+    import onnxruntime as ort
+
+    from mmalphapose.models.heads import FastPoseHeatmapHead
+    img = cv2.imread(IMG)
+    crop = cv2.cvtColor(cv2.resize(img, (256, 256)), cv2.COLOR_BGR2RGB)
+    sess = ort.InferenceSession(ONNX, providers=['CPUExecutionProvider'])
+    ref = sess.run(None, {sess.get_inputs()[0].name: crop[None].astype(np.int32)})[0][0, 0]
+    net = MoveNetFPN(
+        pretrained_onnx=ONNX, frozen_stages=7, offset_branch=True, centre_branches=True)
+    net.init_weights()
+    net.eval()
+    assert not any(p.requires_grad for p in net.centre_stem.parameters())
+    assert not net.regress_layer.weight.requires_grad
+    assert len(movenet_conv_weights(ONNX, 'kpt_heatmap', offsets=True, centre=True)) == 73
+    head = FastPoseHeatmapHead(
+        96,
+        17,
+        final_kernel_size=1,
+        final_act='sigmoid',
+        in_index=0,
+        offset_index=1,
+        decoder=dict(type='MSRAHeatmap', input_size=(256, 256), heatmap_size=(64, 64), sigma=2.0))
+    weight, bias = _final_convs()[0]['kpt_heatmap']  # MoveNet's own output layer
+    head.final_layer.weight.data, head.final_layer.bias.data = weight, bias
+    x = torch.from_numpy(crop).permute(2, 0, 1)[None].float() / 127.5 - 1
+    with torch.no_grad():
+        out = head(net(x))
+    assert out.shape == (1, 17 + 69, 64, 64)
+    pred = head.decode_outputs(out, None, None, dict())
+    np.testing.assert_allclose(pred.keypoints[0] / 256, ref[:, [1, 0]], atol=1e-4)
+    np.testing.assert_allclose(pred.keypoint_scores[0], ref[:, 2], atol=1e-4)
+    with pytest.raises(ValueError, match='offset_branch'):
+        MoveNetFPN(centre_branches=True)
+
+
 def test_fpn_output_and_freezing():
     net = MoveNetFPN(branch=None, frozen_stages=7)
     net.init_weights()

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import torch
 
 from mmalphapose.models.heads import FastPoseHeatmapHead
@@ -145,3 +146,31 @@ def test_offsets_flip_back_with_the_heatmaps():
     ref = plain.decode_outputs(hm, hm_f, None, dict(), flip)
     want = (hm + flip_heatmaps_back(hm_f, flip, True)) / 2
     np.testing.assert_allclose(ref.keypoints, plain.decoder.decode(want.numpy())[0])
+
+
+def test_movenet_maps_flip_back_and_choose_the_centred_person():
+    from mmalphapose.models.heads.heatmap_head import flip_movenet_maps_back, movenet_peaks
+    flip = [0, 2, 1]
+    h, w = 16, 12
+    # offsets (6), centre (1), regression (6) of a flipped crop: centre at cell (5, 4),
+    # keypoint 1's regression there (dy, dx) = (1, -2)
+    maps = torch.zeros(1, 13, h, w)
+    maps[0, 6, 5, 4] = 0.9
+    maps[0, 9, 5, 4], maps[0, 10, 5, 4] = 1.0, -2.0
+    back = flip_movenet_maps_back(maps, flip)
+    assert back.shape == maps.shape
+    # the centre mirrored without a shift: cell 4 -> 12 - 1 - 4 = 7; keypoint 1's
+    # regression becomes keypoint 2's, dx negated
+    assert back[0, 6, 5, 7] == pytest.approx(0.9)
+    assert back[0, 11, 5, 7] == pytest.approx(1.0) and back[0, 12, 5, 7] == pytest.approx(2.0)
+    # two people: the centred one's peak wins for every keypoint, though the other's
+    # is higher, because the regression from the centre points to it
+    hm = np.zeros((1, 3, h, w), np.float32)
+    hm[0, :, 8, 6] = 0.6  # the centred person
+    hm[0, :, 1, 1] = 0.9  # a neighbour in the corner
+    centre = np.zeros((1, h, w), np.float32)
+    centre[0, 7, 6], centre[0, 1, 1] = 0.8, 0.9
+    regress = np.zeros((1, 6, h, w), np.float32)
+    regress[0, 0::2, 7, 6] = 1.0  # dy = 1 from the centre cell (7, 6)
+    peaks = movenet_peaks(hm, centre, regress)
+    np.testing.assert_array_equal(peaks, [[8 * w + 6] * 3])

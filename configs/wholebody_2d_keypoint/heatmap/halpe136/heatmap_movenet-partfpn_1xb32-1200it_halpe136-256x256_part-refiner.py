@@ -9,9 +9,9 @@
 # docs/wholebody.md). Same weights as the student:
 #   python demo/topdown_demo.py IMAGE     # (the default model)
 #   python demo/topdown_demo.py IMAGE --pose-config THIS_FILE \
-#       --pose-checkpoint checkpoints/movenet-partfpn_heatmap_halpe136-distill-256x192.pth
+#       --pose-checkpoint checkpoints/movenet-partfpn_heatmap_halpe136-distill-256x256.pth
 # Measured in docs/wholebody.md ("Through the default pipeline").
-_base_ = ['./heatmap_movenet-partfpn_1xb32-1200it_halpe136-256x192.py']
+_base_ = ['./heatmap_movenet-partfpn_1xb32-1200it_halpe136-256x256.py']
 
 # num_threads=1: the part nets on one thread; with the pose stage's two threads their own
 # default threads (onnxruntime's spinning pool, torch's) contended for the 2 cores
