@@ -50,9 +50,11 @@ def load_id_table(path: str = ID_TABLE) -> np.ndarray:
 
 def pose_frames(num_frames: int = 75,
                 det_frequency: int = 1,
-                track: str = 'none') -> List[Tuple[int, InstanceData]]:
+                track: str = 'pose-aware') -> List[Tuple[int, InstanceData]]:
     """(frame index, pred_instances) of the clip through the default models
-    (``track`` and ``det_frequency`` as the demo's flags)."""
+    (``track`` and ``det_frequency`` as the demo's flags). A tracker is on by
+    default: only then does the pose stage add the identity embeddings that the
+    trackers replayed on these frames read (``track='none'`` skips them)."""
     from mmalphapose.apis import PoseInferencer
     inferencer = PoseInferencer(track=track, show_progress=False)
     out = []
