@@ -260,9 +260,11 @@ class MoveNetFPN(BaseModule):
         ``offset_branch`` (offsets, centre and regression maps with
         ``centre_branches``)."""
         fpn = _fpn(self, self._stage_feats(x))
-        return (_branch(self, fpn), ) + self._offsets(fpn)
+        return (_branch(self, fpn), ) + self._movenet_maps(fpn)
 
-    def _offsets(self, fpn: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+    def _movenet_maps(self, fpn: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        """``()``, or ``(offsets, )`` / ``(offsets + centre + regression, )``
+        over the FPN map, as ``offset_branch`` / ``centre_branches`` ask."""
         if not self.offset_branch:
             return ()
         offsets = self.offset_layer(self.offset_stem(fpn))
@@ -362,7 +364,7 @@ class MoveNetPartFPN(MoveNetFPN):
             part[i] = self.part.stages[i - self.shared_stages](part[i - 1])
         fpn = _fpn(self, body)
         return (_branch(self, fpn), _branch(self.part, _fpn(self.part, part))) + \
-            self._offsets(fpn)
+            self._movenet_maps(fpn)
 
 
 def part_path_state_dict(state: Dict[str, torch.Tensor],

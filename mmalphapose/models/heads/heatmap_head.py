@@ -143,7 +143,8 @@ class FastPoseHeatmapHead(BaseTopdownHead):
         n = hm.shape[0]
         if not prior:
             keypoints, scores = self.decoder.decode(hm)
-            peaks = hm.reshape(n, k, -1).argmax(2)  # (N,K) flat peak index
+            # (N,K) flat peak index, only where offsets are read at the peaks
+            peaks = hm.reshape(n, k, -1).argmax(2) if extra is not None else None
         else:
             weighted = (heatmaps * centre_prior(heatmaps.shape[-2:], prior, heatmaps)).detach()
             weighted = weighted.cpu().numpy()
@@ -161,18 +162,23 @@ class FastPoseHeatmapHead(BaseTopdownHead):
         return InstanceData(keypoints=keypoints, keypoint_scores=scores)
 
 
-def flip_offsets_back(offsets: torch.Tensor, flip_indices: Sequence[int]) -> torch.Tensor:
+def flip_offsets_back(offsets: torch.Tensor,
+                      flip_indices: Sequence[int],
+                      within_cell: bool = True) -> torch.Tensor:
     """Un-flip the (N,2*Ko,h,w) (dy, dx) offset maps of a flipped input.
 
     MoveNet's offsets place a keypoint at ``cell + offset`` with the offset
     in [0, 1) (cell ``c`` covers [c, c+1)), so the mirror image ``W - x`` of
     ``c + o`` is ``(W-1-c) + (1-o)``: keypoint pairs swapped, the maps mirrored
-    without a shift (as the first Ko heatmaps then are), dx -> 1 - dx.
+    without a shift (as the first Ko heatmaps then are), dx -> 1 - dx. With
+    ``within_cell=False`` the maps hold displacements between cells (MoveNet's
+    regression from the centre cell: the mirror of cell ``c + dx`` is cell
+    ``(W-1-c) - dx``), so dx -> -dx.
     """
     ko = offsets.shape[1] // 2
     pairs = [2 * int(j) + d for j in flip_indices[:ko] for d in (0, 1)]
     out = flip_heatmaps_back(offsets, pairs, False).clone()
-    out[:, 1::2] = 1.0 - out[:, 1::2]
+    out[:, 1::2] = 1.0 - out[:, 1::2] if within_cell else -out[:, 1::2]
     return out
 
 
@@ -180,17 +186,14 @@ def flip_movenet_maps_back(maps: torch.Tensor, flip_indices: Sequence[int]) -> t
     """Un-flip MoveNet's decoding maps of a flipped input: the (N,2*Ko,h,w)
     offsets (:func:`flip_offsets_back`), then, when present ((N,4*Ko+1,h,w)),
     the person-centre map (mirrored unshifted) and the (dy, dx) regression
-    from the centre cell (pairs swapped, mirrored unshifted, dx -> -dx: the
-    mirror of cell ``c + dx`` is cell ``(w-1-c) - dx``)."""
+    from the centre cell (``flip_offsets_back(..., within_cell=False)``)."""
     c = maps.shape[1]
     if not c % 2:
         return flip_offsets_back(maps, flip_indices)
     ko = c // 4
-    regress = flip_offsets_back(maps[:, 2 * ko + 1:], flip_indices)  # dx -> 1 - dx
-    regress[:, 1::2] = regress[:, 1::2] - 1.0  # -> -dx
     return torch.cat([
         flip_offsets_back(maps[:, :2 * ko], flip_indices), maps[:, 2 * ko:2 * ko + 1].flip(3),
-        regress
+        flip_offsets_back(maps[:, 2 * ko + 1:], flip_indices, within_cell=False)
     ], 1)
 
 
