@@ -30,7 +30,8 @@ def get_pose_arrays(
 ) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray], Optional[np.ndarray]]:
     """Read and validate keypoints (N,K,2), keypoint_scores (N,K),
     bboxes (N,4) and bbox_scores (N,) from ``instances`` as ``dtype`` arrays
-    (P-NMS reads float32, the pipeline's dtype).
+    (P-NMS reads float32, the pipeline's dtype: the pipeline's numpy arrays
+    are used as they are, anything else goes through :func:`to_numpy`).
 
     Bboxes / bbox_scores are None when absent and ``need_bboxes`` is False.
     Raises ValueError naming the bad field on wrong shapes or NaN/inf values.
@@ -42,8 +43,11 @@ def get_pose_arrays(
     arrays = {}
     for key in ('keypoints', 'keypoint_scores', 'bboxes', 'bbox_scores'):
         value = instances.get(key)
-        # the pipeline's arrays as they are (no copy); tensors / other dtypes converted
-        arrays[key] = None if value is None else to_numpy(value, dtype, f'instances.{key}')
+        # the pipeline's arrays (numpy, ``dtype``) are read as they are, no
+        # copy and no conversion; tensors / other dtypes / lists converted
+        if value is not None and not (type(value) is np.ndarray and value.dtype == dtype):
+            value = to_numpy(value, dtype, f'instances.{key}')
+        arrays[key] = value
     kpts, scores = arrays['keypoints'], arrays['keypoint_scores']
     if kpts.ndim != 3 or kpts.shape[-1] != 2:
         raise ValueError('instances.keypoints must have shape (N, K, 2), got '

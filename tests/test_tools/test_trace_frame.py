@@ -51,11 +51,10 @@ def test_demo_frame_path(repo_root, capsys):
     """The demo on one image: the counts are printed and stay within what
     the redesign reached (issue 30)."""
     img = osp.join(repo_root, 'tests', 'data', 'coco', '000000000785.jpg')
-    # measured 2026-12-07 17:58 UTC (with MoveNet's offsets and its choice of the peaks:
-    # add_peak_offsets, flip_movenet_maps_back, movenet_peaks): the default model (its
-    # part refiner on) 26 hops, 74 functions; without the part refiner 21 hops, 60
-    # functions (issue 30 began at 37, 107)
-    for extra, cap in (([], (26, 74)), (['--', '--no-part-refine'], (21, 60))):
+    # measured 2026-12-07 19:59 UTC (P-NMS reads the pipeline's numpy arrays without
+    # to_numpy): the default model (its part refiner on) 25 hops, 74 functions; without
+    # the part refiner 20 hops, 60 functions (issue 30 began at 37, 107)
+    for extra, cap in (([], (25, 74)), (['--', '--no-part-refine'], (20, 60))):
         assert load_tool().main([img] + extra) == 0
         out = capsys.readouterr().out
         hops = int(out.split('hops (file -> file, first function called): ')[1].split('\n')[0])
