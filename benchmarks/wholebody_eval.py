@@ -496,14 +496,16 @@ def build_pipeline(name: str, args) -> PipelineModel:
     WholeBodyPartRefiner with ``--refiner-cfg`` in a PartRefineStage) or
     ``MODEL+refiner=JSON`` (with these arguments over ``--refiner-cfg``, to
     compare settings in one run) of ``--pipeline-models``; any of them with
-    ``@flip=H`` has its model's ``test_cfg.flip_min_height`` set to H px
-    (``@flip=all``: None, everybody flipped)."""
+    ``@flip=H`` has its model's flip test on for the boxes at least H px tall
+    (``test_cfg.flip_min_height``; ``@flip=all``: everybody flipped,
+    ``@flip=off``: nobody)."""
     name, at, flip = name.partition('@flip=')
     if at:
         pipe = build_pipeline(name, args)
         model = pipe.pose.pose.predictor.model
         model.test_cfg = dict(model.test_cfg or {},
-                              flip_min_height=None if flip == 'all' else float(flip))
+                              flip_test=flip != 'off',
+                              flip_min_height=None if flip in ('all', 'off') else float(flip))
         return pipe
     if name.endswith('-refiner'):
         return PipelineModel(name[:-len('-refiner')], False, args.bbox_thr)
@@ -649,7 +651,7 @@ def main() -> None:
         help='model names of the index (as the index configures them: halpe136-student '
         'with its part refiner); "-refiner" without the config\'s part refiner, "+refiner" '
         'or "+refiner=JSON" with a WholeBodyPartRefiner of --refiner-cfg (+ JSON); '
-        '"@flip=H" appended: test_cfg.flip_min_height H ("all": None)')
+        '"@flip=H" appended: flip test for boxes >= H px ("all": everybody, "off": nobody)')
     p.add_argument('--bbox-thr', type=float, default=0.2, help='person box score (the demo\'s)')
     p.add_argument(
         '--refiner-cfg',

@@ -98,16 +98,18 @@ def test_pipeline_names_pick_the_refiner(monkeypatch):
         bench.build_pipeline('halpe136-student+fast', args)
     # "@flip=H": the flip rule of that pipeline's model (its own test_cfg dict)
     from types import SimpleNamespace
-    model = SimpleNamespace(test_cfg={'flip_test': True})
+    model = SimpleNamespace(test_cfg={'flip_test': False})  # the students' configs
     pipe = SimpleNamespace(pose=SimpleNamespace(pose=SimpleNamespace(
         predictor=SimpleNamespace(model=model))))
     shared_cfg = model.test_cfg
     monkeypatch.setattr(bench, 'PipelineModel', lambda model, refiner, thr: pipe)
     assert bench.build_pipeline('halpe136-student-refiner@flip=96', args) is pipe
     assert model.test_cfg == {'flip_test': True, 'flip_min_height': 96.0}
-    assert shared_cfg == {'flip_test': True}  # not changed in place
+    assert shared_cfg == {'flip_test': False}  # not changed in place
     bench.build_pipeline('halpe136-student@flip=all', args)
-    assert model.test_cfg['flip_min_height'] is None
+    assert model.test_cfg == {'flip_test': True, 'flip_min_height': None}
+    bench.build_pipeline('halpe136-student@flip=off', args)
+    assert model.test_cfg == {'flip_test': False, 'flip_min_height': None}
 
 
 def test_pipelines_fps_interleaves_and_counts_cpu_time(monkeypatch):

@@ -12,10 +12,10 @@ STUDENT = osp.join(HALPE136, 'heatmap_movenet-partfpn_1xb32-1200it_halpe136-256x
 REFINER = STUDENT[:-len('.py')] + '_part-refiner.py'
 
 
-def test_refiner_config_flips_from_96_px_the_student_flips_all():
+def test_refiner_config_flips_from_192_px_the_student_flips_all():
     refined = Config.fromfile(REFINER)
     assert refined.part_refiner['type'] == 'WholeBodyPartRefiner'
-    assert refined.model.test_cfg.flip_test and refined.model.test_cfg.flip_min_height == 96
+    assert refined.model.test_cfg.flip_test and refined.model.test_cfg.flip_min_height == 192
     plain = Config.fromfile(STUDENT)
     assert 'part_refiner' not in plain
     assert plain.model.test_cfg.flip_test and plain.model.test_cfg.flip_min_height is None

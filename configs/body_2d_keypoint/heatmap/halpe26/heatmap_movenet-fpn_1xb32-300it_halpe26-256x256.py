@@ -73,13 +73,16 @@ model = dict(
     # embedding: training-free identity embedding for the tracker, pooled from this
     # forward's features and crop colours at the confident keypoints and limbs
     # (PoseGuidedPooling, docs/tracking.md); pred_instances.embeddings (N, 320)
-    # flip test only for person boxes at least 96 px tall (pose stage 1.23x / 1.35x
-    # faster than flipping all on the basketball / arm-wrestling boxes,
-    # benchmarks/flip_by_size.py, docs/speed.md); body AP through the pipeline on
-    # coco_mini_train 0.375 without the flip test, 0.386 with it (2026-12-07)
+    # flip test only for person boxes at least 192 px tall: with MoveNet's choice of the
+    # peaks the flip pays on tall people only. 2026-12-07 (docs/speed.md), minimum box
+    # height flipped -> body AP through the pipeline on coco_mini_train (teachers 0.384) /
+    # with GT boxes / COCO sample GT, detector boxes: everybody 0.368; 96 px 0.377 / 0.395
+    # / 0.807, 0.723; 128 px 0.374; 160 px 0.378 / - / 0.804, 0.726; 192 px 0.384 / 0.391
+    # / 0.791, 0.726; 224 px 0.386 / - / 0.784, 0.716; 256 px 0.381; nobody 0.378 / 0.379 /
+    # 0.778, 0.680. At 192 px the demo clips' people (median box 77-81 px) are not flipped
     test_cfg=dict(
         flip_test=True,
-        flip_min_height=96,
+        flip_min_height=192,
         center_prior=0.5,
         embedding=dict(sources=('feats', 'pixels'), feature_index=0)),
     metainfo=dict(from_file='configs/_base_/datasets/halpe26.py'),

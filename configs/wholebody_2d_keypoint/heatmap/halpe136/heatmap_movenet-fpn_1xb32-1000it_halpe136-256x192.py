@@ -36,9 +36,10 @@ model = dict(
     # Halpe-26 student's network before 2026-12-07)
     backbone=dict(offset_branch=False, centre_branches=False, frozen_fpn=False),
     head=dict(out_channels=136, offset_index=None, decoder=codec),
-    # the flip test for every person, not the body student's flip_min_height=96: with it
+    # the flip test for every person, not the body student's flip_min_height: with 96 px
     # hands21 PCK -0.041 (its hand boxes are 30-77 px tall; docs/speed.md)
     test_cfg=dict(
+        flip_test=True,
         flip_min_height=None, embedding=dict(sources=('feats', 'pixels'), feature_index=-1)),
     metainfo=dict(from_file='configs/_base_/datasets/halpe136.py'))
 
