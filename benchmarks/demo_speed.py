@@ -25,11 +25,14 @@ MMPose's ``inference_topdown`` on the same architecture (SimpleBaseline-R50
 
     python benchmarks/demo_speed.py [--clips basketball armwrestling crowd]
         [--frames 30] [--backends pytorch onnxruntime] [--batches 1 2 4 8 16 32 64]
-        [--pose-configs halpe26-student halpe136-student]
+        [--pose-configs halpe26-student halpe136-student] [--repeats 3]
 
 With ``--pose-configs`` every clip and backend runs once per pose model (names
 of the model index or configs), and the end-to-end speed of the first model
-over each other one is printed as a ratio (same run, same load).
+over each other one is printed as a ratio (same run, same load). Two runs
+of the same tree can differ by 20 % on a 2-core machine: ``--repeats N``
+runs the end-to-end part N times, the models interleaved, and prints the
+ratio of the mean frames/s with the range of the per-repeat ratios.
 
 Speeds depend on the machine's other load: run it on an idle machine (the
 ratios of one run share the load).
@@ -74,6 +77,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=[None],
         help='pose models to run each (default: the demo\'s default); the first is the '
         'reference of the printed speed ratios')
+    p.add_argument(
+        '--repeats',
+        type=int,
+        default=1,
+        help='end-to-end runs of each pose model per clip and backend, interleaved (the '
+        'stage limits and sweeps are measured once); with several models the ratio of the '
+        'mean frames/s and the spread of the per-repeat ratios are printed')
     p.add_argument(
         '--threads-sweep',
         nargs='+',
@@ -332,10 +342,31 @@ def ratio_lines(rows: list) -> str:
     return ('\nend-to-end speed ratios (same run)\n' + '\n'.join(out)) if out else ''
 
 
+def repeat_lines(runs: Dict[Tuple[str, str, str], List[float]]) -> str:
+    """Per clip and backend, each pose model's end-to-end frames/s of the
+    interleaved repeats and their mean; with several models the first one's
+    mean over each other one's (the ratio of the means) and the range of the
+    per-repeat ratios. ``runs``: (clip, backend, model) -> frames/s, in the
+    order run (the first model of a clip and backend is the reference)."""
+    out, refs = [], {}
+    for (clip, backend, model), fps in runs.items():
+        ref = refs.setdefault((clip, backend), fps)
+        line = (f'{clip} {backend} {model}: ' + ', '.join(f'{v:.2f}' for v in fps) +
+                f' frames/s, mean {np.mean(fps):.2f}')
+        if ref is not fps:
+            per = [a / b for a, b in zip(ref, fps)]
+            line += (f'; first model / this: {np.mean(ref) / np.mean(fps):.2f}x (means), '
+                     f'{min(per):.2f}x-{max(per):.2f}x (repeats)')
+        out.append(line)
+    return '\nend-to-end frames/s over interleaved repeats\n' + '\n'.join(out)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     import torch
     rows, sweeps = [], {}
+    runs: Dict[Tuple[str, str, str], List[float]] = {}  # end-to-end frames/s per repeat
+    labels: Dict[Tuple[str, Optional[str]], str] = {}
     extra = args.demo_args.split()
     if args.threads_sweep:
         from mmalphapose.apis import cli, init_model
@@ -372,17 +403,28 @@ def main(argv=None) -> int:
             warm, _ = cut_clip(video, 2, tmp)
             io = io_limit(clip, tmp)
             for backend in args.backends:
-                for model in args.pose_configs:
-                    row, sweep, inf, dargs = measure(
-                        extra + ['--backend', backend] +
-                        (['--pose-config', model] if model else []), name, clip, warm, frames, io,
-                        args, osp.join(tmp, name, backend, str(model)))
-                    sweeps[(name, backend, row[4])] = sweep
-                    rows.append(row)
-                    print(
-                        f'{name} {backend} {row[4]}: {row[7]:.2f} frames/s, {row[17]:.1f} '
-                        f'people/s (limit {row[13]:.2f} frames/s)',
-                        flush=True)
+                for rep in range(max(1, args.repeats)):
+                    for model in args.pose_configs:
+                        demo_argv = extra + ['--backend', backend] + \
+                            (['--pose-config', model] if model else [])
+                        out_dir = osp.join(tmp, name, backend, str(model))
+                        if rep:
+                            fps = end_to_end(demo_argv, clip, warm, out_dir)[0]['fps']
+                            label = labels[(backend, model)]
+                            runs[(name, backend, label)].append(fps)
+                            print(f'{name} {backend} {label}: {fps:.2f} frames/s (repeat '
+                                  f'{rep + 1})', flush=True)
+                            continue
+                        row, sweep, inf, dargs = measure(demo_argv, name, clip, warm, frames,
+                                                         io, args, out_dir)
+                        labels[(backend, model)] = row[4]
+                        runs[(name, backend, row[4])] = [row[7]]
+                        sweeps[(name, backend, row[4])] = sweep
+                        rows.append(row)
+                        print(
+                            f'{name} {backend} {row[4]}: {row[7]:.2f} frames/s, {row[17]:.1f} '
+                            f'people/s (limit {row[13]:.2f} frames/s)',
+                            flush=True)
         print(f'\ntorch {torch.__version__}, {os.cpu_count()} cores, threads per stage as the '
               'demo sets them; frames/s')
         head = ('clip', 'frames', 'people/frame', 'backend', 'pose model', 'ran on',
@@ -403,6 +445,8 @@ def main(argv=None) -> int:
             print(f'  {name:12s} {backend:11s} {model:18s} ' + '  '.join(f'b{b}: {v:.1f}'
                                                                          for b, v in sweep.items()))
         print(ratio_lines(rows))
+        if args.repeats > 1 and runs:
+            print(repeat_lines(runs))
         if args.plot and rows:
             print(f'chart: {plot_rows(rows, args.plot)}')
         if rows:

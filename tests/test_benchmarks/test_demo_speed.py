@@ -51,6 +51,22 @@ def test_ratio_lines_compare_each_model_with_the_first():
     assert bench.ratio_lines([row]) == ''
 
 
+def test_repeat_lines_ratio_of_the_means_and_the_spread():
+    bench = _bench()
+    assert bench.parse_args([]).repeats == 1
+    runs = {
+        ('armwrestling', 'onnxruntime', 'default.py'): [0.74, 0.70],
+        ('armwrestling', 'onnxruntime', 'halpe26.py'): [0.97, 0.84],
+        ('basketball', 'onnxruntime', 'default.py'): [4.0],
+    }
+    lines = bench.repeat_lines(runs).strip().split('\n')
+    assert lines[1] == 'armwrestling onnxruntime default.py: 0.74, 0.70 frames/s, mean 0.72'
+    # the first model's mean over this one's: 0.72 / 0.905; per repeat 0.74/0.97, 0.70/0.84
+    assert lines[2] == ('armwrestling onnxruntime halpe26.py: 0.97, 0.84 frames/s, mean 0.91; '
+                        'first model / this: 0.80x (means), 0.76x-0.83x (repeats)')
+    assert lines[3] == 'basketball onnxruntime default.py: 4.00 frames/s, mean 4.00'
+
+
 @pytest.mark.slow
 def test_thread_sweep_restores_torch_threads(tmp_path, monkeypatch):
     import torch
