@@ -80,7 +80,8 @@ class WholeBodyPartRefiner:
     ``left_hand`` / ``right_hand`` parts from the bundled metainfo). Returns
     the same instances with float32 ``keypoints`` / ``keypoint_scores`` whose
     refined face / hand rows are replaced (face scores: flip agreement x head
-    score; hand scores: the hand presence).
+    score; hand scores: the hand presence); the face scores of the other
+    people are capped at their head score (``cap_face_scores``).
 
     Args:
         face_model: face-api's TF.js weights manifest (None: no face pass).
@@ -108,6 +109,11 @@ class WholeBodyPartRefiner:
             same weights exported once into the ONNX cache;
             :class:`FaceLandmarkTeacher`).
         num_threads: torch / onnxruntime threads (0: leave as is).
+        cap_face_scores: the model's face points of the faces that are not
+            refined (too small, or nose / eyes below ``part_thr``) score at
+            most the head score ``min(nose, better eye)``, the factor the
+            refined faces' scores carry too (False: left as the model gave
+            them).
     """
 
     def __init__(self,
@@ -125,7 +131,8 @@ class WholeBodyPartRefiner:
                  hand_retry_thr: float = 0.5,
                  hand_retry_min: float = 0.0,
                  face_backend: str = 'torch',
-                 num_threads: int = 0) -> None:
+                 num_threads: int = 0,
+                 cap_face_scores: bool = True) -> None:
         self.face = None if face_model is None else FaceLandmarkTeacher(
             resolve_resource(face_model, 'part refiner face model'),
             padding=face_padding,
@@ -138,6 +145,7 @@ class WholeBodyPartRefiner:
             padding=hand_padding,
             num_threads=num_threads)
         self.face_tight_box = bool(face_tight_box)
+        self.cap_face_scores = bool(cap_face_scores)
         self.part_thr = float(part_thr)
         self.min_face_size = float(min_face_size)
         self.min_hand_size = float(min_hand_size)
@@ -157,9 +165,18 @@ class WholeBodyPartRefiner:
         """Refine the face rows of ``kpts`` / ``scores`` (N,K,2) / (N,K) in
         place, all faces in one batch; returns the refined people's ids."""
         body, body_s = kpts[:, :17], scores[:, :17]
+        # how well the body sees the face: min(nose, the better eye)
+        head = np.minimum(body_s[:, 0], body_s[:, 1:3].max(1))
         boxes, valid, angles = face_boxes_from_body(body, body_s, self.part_thr)
         valid &= (boxes[:, 2] - boxes[:, 0]) >= self.min_face_size
         ids = np.flatnonzero(valid)
+        if self.cap_face_scores:
+            # the model's own face points (the faces not refined below) are not
+            # more confident than the body's view of the face: a person seen
+            # from behind gets no confident face on the back of the head
+            kept = np.flatnonzero(~valid)
+            rows = scores[kept[:, None], face_ids[None]]
+            scores[kept[:, None], face_ids[None]] = np.minimum(rows, head[kept, None])
         if len(ids) == 0:
             return ids
         cands = boxes[ids, None]
@@ -167,9 +184,8 @@ class WholeBodyPartRefiner:
             cands = np.concatenate([cands, tight_face_boxes(body[ids], boxes[ids])[:, None]], 1)
         pts, conf = self.face.predict_many([image] * len(ids), cands,
                                            np.repeat(angles[ids, None], cands.shape[1], 1))
-        head = np.minimum(body_s[ids, 0], body_s[ids, 1:3].max(1))
         kpts[ids[:, None], face_ids[None]] = pts
-        scores[ids[:, None], face_ids[None]] = conf * head[:, None]
+        scores[ids[:, None], face_ids[None]] = conf * head[ids, None]
         return ids
 
     def refine_hands(self, image: np.ndarray, kpts: np.ndarray, scores: np.ndarray,

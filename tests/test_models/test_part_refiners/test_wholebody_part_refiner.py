@@ -73,11 +73,29 @@ def test_small_parts_are_skipped_and_registry_build():
                 type='mmalphapose.WholeBodyPartRefiner',
                 min_face_size=1e4,
                 min_hand_size=1e4,
-                num_threads=1))
+                num_threads=1,
+                cap_face_scores=False))
     assert isinstance(big, WholeBodyPartRefiner)
     out = big(img, inst.clone())
     np.testing.assert_array_equal(out.keypoints, inst.keypoints)
     np.testing.assert_array_equal(out.keypoint_scores, inst.keypoint_scores)
+
+
+def test_faces_not_refined_score_at_most_the_head_score():
+    img, inst, _, _ = _people(40083)
+    inst.keypoint_scores[:, 23:91] = 0.9
+    s = inst.keypoint_scores[:, :17]
+    s[0, 0], s[0, 1:3] = 0.6, (0.2, 0.5)  # head score min(nose, better eye) = 0.5
+    s[1, 0], s[1, 1:3] = 0.1, (0.8, 0.8)  # seen from behind: nose 0.1
+    nothing = WholeBodyPartRefiner(hand_model=None, min_face_size=1e4, num_threads=1)
+    out = nothing(img, inst.clone())
+    head = np.minimum(s[:, 0], s[:, 1:3].max(1))
+    np.testing.assert_allclose(out.keypoint_scores[:, 23:91],
+                               np.broadcast_to(np.minimum(0.9, head)[:, None], (len(inst), 68)))
+    assert out.keypoint_scores[1, 23:91].max() == np.float32(0.1)
+    np.testing.assert_array_equal(out.keypoints, inst.keypoints)  # points unchanged
+    np.testing.assert_array_equal(out.keypoint_scores[:, :23], inst.keypoint_scores[:, :23])
+    np.testing.assert_array_equal(out.keypoint_scores[:, 91:], inst.keypoint_scores[:, 91:])
 
 
 def test_faces_below_min_face_size_keep_the_models_points(refiner):
