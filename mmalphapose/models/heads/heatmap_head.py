@@ -141,10 +141,9 @@ class FastPoseHeatmapHead(BaseTopdownHead):
         prior = test_cfg.get('center_prior')
         hm = heatmaps.detach().cpu().numpy()
         n = hm.shape[0]
+        peaks = None  # (N,K) flat peak index under the centre prior
         if not prior:
             keypoints, scores = self.decoder.decode(hm)
-            # (N,K) flat peak index, only where offsets are read at the peaks
-            peaks = hm.reshape(n, k, -1).argmax(2) if extra is not None else None
         else:
             weighted = (heatmaps * centre_prior(heatmaps.shape[-2:], prior, heatmaps)).detach()
             weighted = weighted.cpu().numpy()
@@ -153,12 +152,16 @@ class FastPoseHeatmapHead(BaseTopdownHead):
             scores = np.take_along_axis(hm.reshape(n, k, -1), peaks[..., None], 2)[..., 0]
         if extra is not None:
             maps = extra.detach().cpu().numpy()
+            # the first ko keypoints' peaks, where their offsets are read
             if c % 2:  # MoveNet's own choice of the peaks, its scores the raw peak values
-                peaks[:, :ko] = movenet_peaks(hm[:, :ko], maps[:, 2 * ko], maps[:, 2 * ko + 1:])
+                first = movenet_peaks(hm[:, :ko], maps[:, 2 * ko], maps[:, 2 * ko + 1:])
                 scores[:, :ko] = np.take_along_axis(hm[:, :ko].reshape(n, ko, -1),
-                                                    peaks[:, :ko, None], 2)[..., 0]
-            keypoints = add_peak_offsets(keypoints, peaks[:, :ko], maps[:, :2 * ko],
-                                         self.decoder.stride)
+                                                    first[..., None], 2)[..., 0]
+            elif peaks is None:
+                first = hm[:, :ko].reshape(n, ko, -1).argmax(2)
+            else:
+                first = peaks[:, :ko]
+            keypoints = add_peak_offsets(keypoints, first, maps[:, :2 * ko], self.decoder.stride)
         return InstanceData(keypoints=keypoints, keypoint_scores=scores)
 
 
