@@ -102,37 +102,25 @@ def keypoint_thresholds(model, metainfo: dict):
     return out
 
 
-def pose_centroids(inst: InstanceData, kpt_thr: float = 0.3) -> Tuple[np.ndarray, np.ndarray]:
-    """(N, 2) mean of each person's confident keypoints and (N,) bool: at
-    least 2 of them."""
-    kpts, sc = np.asarray(inst.keypoints)[..., :2], np.asarray(inst.keypoint_scores)
-    ok = (sc > kpt_thr) & np.isfinite(kpts).all(-1)
-    n = ok.sum(1)
-    cen = np.where(ok[..., None], kpts, 0.0).sum(1) / np.maximum(n, 1)[:, None]
-    return cen.astype(np.float64), n >= 2
-
-
-def person_keys(inst: InstanceData) -> List:
-    """A key per person: its track id, else its row (``('row', i)``)."""
-    if 'track_ids' in inst:
-        ids = np.asarray(inst.track_ids).reshape(-1)
-        return [int(t) if t >= 0 else ('row', i) for i, t in enumerate(ids)]
-    return [('row', i) for i in range(len(inst))]
-
-
 class PoseFollower:
     """Boxes between detector runs (``--det-frequency``) that follow the
     poses without growing.
 
-    At a detected frame each person's box is remembered as its size and the
-    offset of its centre from the centroid of the person's confident
-    keypoints (the *anchor*). On a propagated frame the box keeps that size
-    and is centred at the last centroid plus the anchor offset, moved on by
-    the centroid's last per-frame motion. People with a track id are keyed
-    by it, others by row. A person found in the frame before a detected
-    frame but missed by the detector there is carried into the next
-    propagated frame (so the pose model looks for them again, and the
-    tracker can re-identify them).
+    At a detected frame each person's box and pose are remembered (the
+    *anchor*). On a propagated frame the box keeps its detected size and is
+    moved by how far the person's keypoints moved since then (the median
+    over the keypoints confident in both poses), plus their last per-frame
+    motion (the same median between the last two frames). Medians over the
+    same keypoints, not the centroids of whichever keypoints were confident,
+    so a limb the pose model loses or finds again does not move the box.
+    A person is known by its track id; without one (no tracker) by the
+    person of the frame before whose box overlaps its box most (IoU >= 0.3,
+    each used once; on a propagated frame that is the box it was followed
+    from), else as a new person: the rows of a frame say nothing about who
+    is who (the detector may list the same people in another order, or miss
+    one). A person found in the frame before a detected frame but missed by
+    the detector there is carried into the next propagated frame (so the
+    pose model looks for them again, and the tracker can re-identify them).
 
     Args:
         kpt_thr: keypoint score that counts.
@@ -144,66 +132,94 @@ class PoseFollower:
 
     def reset(self) -> None:
         """Forget everything (a new input starts)."""
-        self.anchors: dict = {}
-        self.centroids: dict = {}
-        self.previous: dict = {}
+        self.anchors: dict = {}  # key -> (box (4,), keypoints (K,2), confident (K,))
+        self.poses: dict = {}  # key -> (keypoints, confident) of the last frame
+        self.previous: dict = {}  # the same, of the frame before
         self.last: Optional[InstanceData] = None
+        self.last_keys: List = []
         self.last_index = -1
-        self.carry: Optional[Tuple[InstanceData, int]] = None
+        self.carry: Optional[Tuple[InstanceData, List, int]] = None
+        self._new_key = 0
+
+    def person_keys(self, inst: InstanceData) -> List:
+        """A key per person of ``inst``: its track id (an int), else the key
+        of the previous frame's person its box overlaps most (IoU >= 0.3),
+        else a new key (``('person', n)``)."""
+        n = len(inst)
+        ids = np.asarray(inst.track_ids).reshape(-1) if 'track_ids' in inst \
+            else np.full(n, -1)
+        keys: List = [int(t) if t >= 0 else None for t in ids]
+        free = [i for i, k in enumerate(self.last_keys) if not isinstance(k, int)]
+        todo = [i for i, k in enumerate(keys) if k is None]
+        if todo and free:
+            from mmalphapose.structures import bbox_iou
+            iou = bbox_iou(
+                np.asarray(inst.bboxes, np.float64).reshape(-1, 4)[todo],
+                np.asarray(self.last.bboxes, np.float64).reshape(-1, 4)[free])
+            while iou.size and iou.max() >= 0.3:
+                r, c = np.unravel_index(int(iou.argmax()), iou.shape)
+                keys[todo[r]] = self.last_keys[free[c]]
+                iou[r, :], iou[:, c] = -1.0, -1.0
+        for i in todo:
+            if keys[i] is None:
+                keys[i] = ('person', self._new_key)
+                self._new_key += 1
+        return keys
+
+    def _poses(self, inst: InstanceData) -> Tuple[np.ndarray, np.ndarray]:
+        """(N,K,2) float64 keypoints and (N,K) bool: scoring above
+        ``kpt_thr`` and finite."""
+        kpts = np.asarray(inst.keypoints, np.float64)[..., :2]
+        ok = (np.asarray(inst.keypoint_scores) > self.kpt_thr) & np.isfinite(kpts).all(-1)
+        return kpts, ok
 
     def observe(self, frame: Frame, inst: InstanceData) -> None:
         """Remember a processed frame's people (in frame order)."""
         if len(inst) and 'keypoints' in inst:
-            cen, ok = pose_centroids(inst, self.kpt_thr)
-            keys = person_keys(inst)
+            kpts, ok = self._poses(inst)
+            keys = self.person_keys(inst)
         else:
-            cen, ok, keys = np.zeros((0, 2)), np.zeros(0, bool), []
+            kpts, ok, keys = np.zeros((0, 0, 2)), np.zeros((0, 0), bool), []
         self.carry = None
         if not frame.propagated and self.last is not None and len(self.last):
-            missing = self._missing(self.last, inst, set(keys))
-            if len(missing):
-                self.carry = (self.last[missing], self.last_index)
-        if not frame.propagated and len(keys):
-            boxes = np.asarray(inst.bboxes, np.float64).reshape(-1, 4)
-            for k, c, b, good in zip(keys, cen, boxes, ok):
-                if good:
-                    self.anchors[k] = (0.5 * (b[:2] + b[2:]) - c, b[2:] - b[:2])
-        self.previous = self.centroids
-        self.centroids = {k: c for k, c, good in zip(keys, cen, ok) if good}
-        self.last, self.last_index = inst, frame.index
+            missing = [i for i, k in enumerate(self.last_keys) if k not in set(keys)]
+            if missing:
+                self.carry = (self.last[missing], [self.last_keys[i]
+                                                   for i in missing], self.last_index)
+        if not frame.propagated:
+            boxes = np.asarray(inst.bboxes, np.float64).reshape(-1, 4) if len(keys) else []
+            carried = set(self.carry[1]) if self.carry is not None else set()
+            self.anchors = {k: a for k, a in self.anchors.items() if k in carried}
+            for k, b, p, o in zip(keys, boxes, kpts, ok):
+                self.anchors[k] = (b, p, o)
+        self.previous = self.poses
+        self.poses = {k: (p, o) for k, p, o in zip(keys, kpts, ok)}
+        self.last, self.last_keys, self.last_index = inst, keys, frame.index
 
     @staticmethod
-    def _missing(before: InstanceData, now: InstanceData, keys_now: set) -> np.ndarray:
-        """Rows of ``before`` not found ``now``: by track id, or for people
-        without one, no box of ``now`` overlapping theirs (IoU >= 0.3)."""
-        from mmalphapose.structures import bbox_iou
-        old = np.asarray(before.bboxes, np.float64).reshape(-1, 4)
-        new = np.asarray(now.bboxes, np.float64).reshape(-1, 4) if len(now) else \
-            np.zeros((0, 4))
-        iou = bbox_iou(old, new) if len(new) else np.zeros((len(old), 0))
-        rows = []
-        for i, k in enumerate(person_keys(before)):
-            if isinstance(k, tuple):
-                if iou.shape[1] == 0 or iou[i].max() < 0.3:
-                    rows.append(i)
-            elif k not in keys_now:
-                rows.append(i)
-        return np.asarray(rows, np.int64)
+    def _shift(a: Tuple[np.ndarray, np.ndarray], b: Tuple[np.ndarray, np.ndarray]):
+        """Median (dx, dy) of the keypoints confident in both poses ``a`` ->
+        ``b``; None with fewer than 2 of them."""
+        both = a[1] & b[1]
+        if both.sum() < 2:
+            return None
+        return np.median(b[0][both] - a[0][both], axis=0)
 
-    def _boxes(self, inst: InstanceData, steps: int, centroids_now: dict,
-               centroids_before: dict) -> Tuple[np.ndarray, np.ndarray]:
+    def _boxes(self, inst: InstanceData, keys: List, steps: int,
+               poses: dict) -> Tuple[np.ndarray, np.ndarray]:
         boxes = np.array(inst.bboxes, np.float64).reshape(-1, 4)
         scores = np.asarray(inst.bbox_scores, np.float32).reshape(-1)
-        for i, k in enumerate(person_keys(inst)):
-            c = centroids_now.get(k)
-            if c is None:
+        for i, k in enumerate(keys):
+            anchor, pose = self.anchors.get(k), poses.get(k)
+            if anchor is None or pose is None:
+                continue  # the box the person was seen in
+            moved = self._shift(anchor[1:], pose)
+            if moved is None:
                 continue
-            before = centroids_before.get(k)
-            motion = (c - before) if before is not None else np.zeros(2)
-            offset, wh = self.anchors.get(
-                k, (0.5 * (boxes[i, :2] + boxes[i, 2:]) - c, boxes[i, 2:] - boxes[i, :2]))
-            centre = c + offset + steps * motion
-            boxes[i] = np.r_[centre - wh / 2, centre + wh / 2]
+            before = self.previous.get(k)
+            motion = self._shift(before, pose) if before is not None else None
+            shift = moved + (steps * motion if motion is not None else 0.0)
+            boxes[i] = anchor[0] + np.r_[shift, shift]
         return boxes.astype(np.float32), scores
 
     def boxes(self, frame: Frame) -> Tuple[np.ndarray, np.ndarray]:
@@ -211,13 +227,12 @@ class PoseFollower:
         parts = []
         if self.last is not None and len(self.last) and 'keypoints' in self.last:
             parts.append(
-                self._boxes(self.last, frame.index - self.last_index, self.centroids,
-                            self.previous))
+                self._boxes(self.last, self.last_keys, frame.index - self.last_index, self.poses))
         if self.carry is not None:
-            inst, index = self.carry
-            cen, ok = pose_centroids(inst, self.kpt_thr)
-            now = {k: c for k, c, good in zip(person_keys(inst), cen, ok) if good}
-            parts.append(self._boxes(inst, frame.index - index, now, self.previous))
+            inst, keys, index = self.carry
+            kpts, ok = self._poses(inst)
+            now = {k: (p, o) for k, p, o in zip(keys, kpts, ok)}
+            parts.append(self._boxes(inst, keys, frame.index - index, now))
         if not parts:
             return np.zeros((0, 4), np.float32), np.zeros((0, ), np.float32)
         return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))

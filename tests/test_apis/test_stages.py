@@ -147,6 +147,68 @@ def test_a_person_missed_at_a_keyframe_reenters_at_the_next_frame():
     assert [len(f.instances) for f in frames] == [2, 2, 2, 2, 2, 1, 2, 2, 2]
 
 
+def test_untracked_people_are_followed_by_who_they_are_not_by_row():
+    """Without a tracker the rows of a frame say nothing about who is who: at
+    detected frame 2 the detector lists only person 0, who was row 1 before
+    (basketball clip, ``--det-frequency 2``: the follower took person 1's
+    motion for person 0's and moved the box 200 px off). Each followed box
+    must hold its own person, and the person missed at frame 2 comes back."""
+    people = [(100, 100), (300, 120)]
+    frames, truth = _run_follow(
+        people, {
+            0: [1, 0],
+            2: [0],
+            4: [0, 1],
+            6: [1, 0]
+        }, n=8, tracker=False)
+    assert [len(f.instances) for f in frames] == [2, 2, 1, 2, 2, 2, 2, 2]
+    for f in frames:
+        if not f.propagated:
+            continue
+        found = np.asarray(f.instances.keypoint_scores).max(1)
+        assert (found > 0.5).all(), f'frame {f.index}: a followed box lost its person'
+        centres = np.asarray(f.instances.keypoints).mean(1)
+        for person in truth[f.index]:
+            assert np.abs(centres - person.mean(0)).sum(1).min() < 1e-3
+
+
+def test_followed_boxes_do_not_jump_when_limbs_come_and_go():
+    """The box moves with the keypoints seen in both poses: a pose model that
+    loses the legs every other frame (scores 0) must not move the box by the
+    jump of the confident keypoints' centroid (basketball, --det-frequency 5:
+    boxes jumped 30-90 px a frame and the players were lost in 45 frames)."""
+    from mmalphapose.apis.stages import PoseStage
+
+    class LegsFlicker(_TruePoses):
+
+        def __call__(self, imgs, image_ids, bboxes, scores, img_paths=None, **kw):
+            inst = super().__call__(imgs, image_ids, bboxes, scores, img_paths)
+            if int(img_paths[0]) % 2:
+                inst.keypoint_scores[:, 11:] = 0.0  # hips, knees, ankles
+            return inst
+
+    src = Source('video', 'x')
+    n = 10
+    truth = {t: [_walker((100, 100), t)] for t in range(n)}
+    stage = PoseStage(LegsFlicker(truth), [])
+    boxes = []
+    for t in range(n):
+        f = Frame(src, t, f'{t}.jpg', np.zeros((8, 8, 3), np.uint8), path=str(t))
+        if t == 0:
+            f.bboxes = np.r_[truth[0][0].min(0) - 10,
+                             truth[0][0].max(0) + 10][None].astype(np.float32)
+            f.bbox_scores = np.full(1, 0.9, np.float32)
+        else:
+            f.propagated = True
+        out = list(stage(iter([f])))[0]
+        boxes.append(out.bboxes[0])
+    # the detected box, moved by the walker's motion (known from frame 2 on: at frame 1
+    # one pose gives no motion yet, and the box stays where the person was detected)
+    for t, b in enumerate(boxes):
+        moved = t * np.array([6.0, 1.0]) if t != 1 else np.zeros(2)
+        np.testing.assert_allclose(b - boxes[0], np.tile(moved, 2), atol=1e-3)
+
+
 def test_one_reset_for_a_new_input():
     """PoseStage.reset (a SourceStart, AlphaPose.reset) forgets the followed
     poses and resets every step (the tracker)."""
