@@ -139,26 +139,35 @@ class PoseFollower:
         self.last_keys: List = []
         self.last_index = -1
         self.carry: Optional[Tuple[InstanceData, List, int]] = None
+        self.given: Optional[Tuple[np.ndarray, List]] = None  # boxes() of this frame, keys
         self._new_key = 0
 
-    def person_keys(self, inst: InstanceData) -> List:
+    def person_keys(self, inst: InstanceData, propagated: bool = False) -> List:
         """A key per person of ``inst``: its track id (an int), else the key
-        of the previous frame's person its box overlaps most (IoU >= 0.3),
-        else a new key (``('person', n)``)."""
+        of the person whose box overlaps its box most (IoU >= 0.3, each used
+        once) among those of the frame before, or on a propagated frame
+        among the boxes :meth:`boxes` gave it (a kept person's box is one of
+        them exactly), else a new key (``('person', n)``)."""
         n = len(inst)
         ids = np.asarray(inst.track_ids).reshape(-1) if 'track_ids' in inst \
             else np.full(n, -1)
         keys: List = [int(t) if t >= 0 else None for t in ids]
-        free = [i for i, k in enumerate(self.last_keys) if not isinstance(k, int)]
+        if propagated and self.given is not None:
+            ref_boxes, ref_keys = self.given
+        elif self.last is not None:
+            ref_boxes, ref_keys = self.last.bboxes, self.last_keys
+        else:
+            ref_boxes, ref_keys = np.zeros((0, 4)), []
+        free = [i for i, k in enumerate(ref_keys) if not isinstance(k, int)]
         todo = [i for i, k in enumerate(keys) if k is None]
         if todo and free:
             from mmalphapose.structures import bbox_iou
             iou = bbox_iou(
                 np.asarray(inst.bboxes, np.float64).reshape(-1, 4)[todo],
-                np.asarray(self.last.bboxes, np.float64).reshape(-1, 4)[free])
+                np.asarray(ref_boxes, np.float64).reshape(-1, 4)[free])
             while iou.size and iou.max() >= 0.3:
                 r, c = np.unravel_index(int(iou.argmax()), iou.shape)
-                keys[todo[r]] = self.last_keys[free[c]]
+                keys[todo[r]] = ref_keys[free[c]]
                 iou[r, :], iou[:, c] = -1.0, -1.0
         for i in todo:
             if keys[i] is None:
@@ -177,7 +186,7 @@ class PoseFollower:
         """Remember a processed frame's people (in frame order)."""
         if len(inst) and 'keypoints' in inst:
             kpts, ok = self._poses(inst)
-            keys = self.person_keys(inst)
+            keys = self.person_keys(inst, frame.propagated)
         else:
             kpts, ok, keys = np.zeros((0, 0, 2)), np.zeros((0, 0), bool), []
         self.carry = None
@@ -224,18 +233,24 @@ class PoseFollower:
 
     def boxes(self, frame: Frame) -> Tuple[np.ndarray, np.ndarray]:
         """(N, 4) xyxy boxes and (N,) scores for a propagated ``frame``."""
-        parts = []
+        parts, keys = [], []
         if self.last is not None and len(self.last) and 'keypoints' in self.last:
             parts.append(
                 self._boxes(self.last, self.last_keys, frame.index - self.last_index, self.poses))
+            keys += self.last_keys
         if self.carry is not None:
-            inst, keys, index = self.carry
+            inst, carried, index = self.carry
             kpts, ok = self._poses(inst)
-            now = {k: (p, o) for k, p, o in zip(keys, kpts, ok)}
-            parts.append(self._boxes(inst, keys, frame.index - index, now))
+            now = {k: (p, o) for k, p, o in zip(carried, kpts, ok)}
+            parts.append(self._boxes(inst, carried, frame.index - index, now))
+            keys += carried
         if not parts:
-            return np.zeros((0, 4), np.float32), np.zeros((0, ), np.float32)
-        return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+            boxes, scores = np.zeros((0, 4), np.float32), np.zeros((0, ), np.float32)
+        else:
+            boxes = np.concatenate([p[0] for p in parts])
+            scores = np.concatenate([p[1] for p in parts])
+        self.given = (boxes, keys)
+        return boxes, scores
 
 
 class DetectStage:

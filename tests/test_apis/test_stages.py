@@ -143,8 +143,13 @@ def test_a_person_missed_at_a_keyframe_reenters_at_the_next_frame():
     ids = [sorted(f.instances.track_ids.tolist()) for f in frames]
     assert ids[5] == [1] and all(i == [1, 2] for k, i in enumerate(ids) if k != 5)
     # without a tracker the carried person is followed by row
-    frames, _ = _run_follow([(100, 100), (300, 120)], {0: [0, 1], 5: [0]}, n=9, tracker=False)
+    frames, truth = _run_follow([(100, 100), (300, 120)], {0: [0, 1], 5: [0]}, n=9, tracker=False)
     assert [len(f.instances) for f in frames] == [2, 2, 2, 2, 2, 1, 2, 2, 2]
+    # and keeps its key once found again: its box moves with it at frames 7 and 8
+    for f in frames[7:]:
+        centres = 0.5 * (f.bboxes[:, :2] + f.bboxes[:, 2:])
+        for person in truth[f.index]:
+            assert np.abs(centres - person.mean(0)).max(1).min() < 8
 
 
 def test_untracked_people_are_followed_by_who_they_are_not_by_row():
