@@ -116,7 +116,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--det-frequency',
         type=arg_type('det_frequency'),
         default=1,
-        help='run the detector every N frames, follow poses in between')
+        help='run the detector every N frames, follow poses in between (on crowded video the '
+        'pose model then sees only the people kept, not every proposal: docs/speed.md)')
     p.add_argument(
         '--workers',
         type=arg_type('workers'),
