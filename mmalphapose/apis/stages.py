@@ -191,10 +191,11 @@ class PoseFollower:
             kpts, ok, keys = np.zeros((0, 0, 2)), np.zeros((0, 0), bool), []
         self.carry = None
         if not frame.propagated and self.last is not None and len(self.last):
-            missing = [i for i, k in enumerate(self.last_keys) if k not in set(keys)]
+            found = set(keys)
+            missing = [i for i, k in enumerate(self.last_keys) if k not in found]
             if missing:
-                self.carry = (self.last[missing], [self.last_keys[i]
-                                                   for i in missing], self.last_index)
+                gone = [self.last_keys[i] for i in missing]
+                self.carry = (self.last[missing], gone, self.last_index)
         if not frame.propagated:
             boxes = np.asarray(inst.bboxes, np.float64).reshape(-1, 4) if len(keys) else []
             carried = set(self.carry[1]) if self.carry is not None else set()
