@@ -114,13 +114,13 @@ class PoseFollower:
     same keypoints, not the centroids of whichever keypoints were confident,
     so a limb the pose model loses or finds again does not move the box.
     A person is known by its track id; without one (no tracker) by the
-    person of the frame before whose box overlaps its box most (IoU >= 0.3,
-    each used once; on a propagated frame that is the box it was followed
-    from), else as a new person: the rows of a frame say nothing about who
-    is who (the detector may list the same people in another order, or miss
-    one). A person found in the frame before a detected frame but missed by
-    the detector there is carried into the next propagated frame (so the
-    pose model looks for them again, and the tracker can re-identify them).
+    person of the frame before its box is assigned to by overlap (IoU > 0.3;
+    on a propagated frame that is the box it was followed from), else as a
+    new person: the rows of a frame say nothing about who is who (the
+    detector may list the same people in another order, or miss one). A
+    person found in the frame before a detected frame but missed by the
+    detector there is carried into the next propagated frame (so the pose
+    model looks for them again, and the tracker can re-identify them).
 
     Args:
         kpt_thr: keypoint score that counts.
@@ -144,8 +144,9 @@ class PoseFollower:
 
     def person_keys(self, inst: InstanceData, propagated: bool = False) -> List:
         """A key per person of ``inst``: its track id (an int), else the key
-        of the person whose box overlaps its box most (IoU >= 0.3, each used
-        once) among those of the frame before, or on a propagated frame
+        of the person its box is assigned to by box overlap (the trackers'
+        thresholded Hungarian assignment of ``1 - IoU``, IoU > 0.3) among
+        those of the frame before, or on a propagated frame
         among the boxes :meth:`boxes` gave it (a kept person's box is one of
         them exactly), else a new key (``('person', n)``)."""
         n = len(inst)
@@ -161,14 +162,12 @@ class PoseFollower:
         free = [i for i, k in enumerate(ref_keys) if not isinstance(k, int)]
         todo = [i for i, k in enumerate(keys) if k is None]
         if todo and free:
-            from mmalphapose.structures import bbox_iou
-            iou = bbox_iou(
+            from mmalphapose.tracking.matching import iou_distance, linear_assignment
+            cost = iou_distance(
                 np.asarray(inst.bboxes, np.float64).reshape(-1, 4)[todo],
                 np.asarray(ref_boxes, np.float64).reshape(-1, 4)[free])
-            while iou.size and iou.max() >= 0.3:
-                r, c = np.unravel_index(int(iou.argmax()), iou.shape)
+            for r, c in linear_assignment(cost, 1.0 - 0.3)[0]:  # IoU > 0.3
                 keys[todo[r]] = ref_keys[free[c]]
-                iou[r, :], iou[:, c] = -1.0, -1.0
         for i in todo:
             if keys[i] is None:
                 keys[i] = ('person', self._new_key)
