@@ -13,9 +13,10 @@ default flags (built and warmed up first; the runs of the N interleaved, in
   repeats), and the speed ratio against the first N (1);
 * how the written people agree with those of the first N, frame by frame
   (no ground truth here; the first N's people stand in for it): the people
-  of both matched greedily by OKS over the 17 COCO keypoints (COCO sigmas,
-  the keypoints scoring >= 0.3 in the reference, or all 17 where fewer than
-  two do; the extent of those keypoints as the area); ``recall`` =
+  of both matched greedily by OKS over the 17 COCO keypoints (the trackers'
+  ``pose_oks`` with COCO's sigmas, over the keypoints scoring >= 0.3 in the
+  reference, or all 17 where fewer than two do; the extent of those
+  keypoints as the area); ``recall`` =
   reference people matched with OKS >= 0.5, ``precision`` = written people
   matched, and the median OKS of the matches.
 
@@ -34,10 +35,6 @@ import numpy as np
 
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 import demo_speed  # noqa: E402  (a sibling script: its clips, clip cutting and end-to-end run)
-
-#: COCO-17 keypoint sigmas (xtcocotools' COCOeval)
-COCO_SIGMAS = np.array(
-    [.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89]) / 10.0
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -82,15 +79,16 @@ def frame_oks(ref_kpts: np.ndarray,
     reference's confident keypoint extent (w * h, at least 1 x 1 px); a
     reference with fewer than two confident keypoints is compared over all
     17."""
+    from mmalphapose.structures.pose_metainfo import PoseMetainfo
+    from mmalphapose.tracking.matching import pose_oks
     ok = ref_scores >= kpt_thr  # (R,17)
     ok[ok.sum(1) < 2] = True  # a reference with fewer confident keypoints: all of them
     lo = np.where(ok[..., None], ref_kpts, np.inf).min(1)
     hi = np.where(ok[..., None], ref_kpts, -np.inf).max(1)
     area = np.prod(np.maximum(hi - lo, 1.0), axis=1)  # (R,)
-    d2 = ((ref_kpts[:, None] - kpts[None])**2).sum(-1)  # (R,P,17)
-    var = (2 * COCO_SIGMAS)**2 * np.maximum(area, 1e-6)[:, None, None] * 2
-    e = np.exp(-d2 / var) * ok[:, None]
-    return e.sum(-1) / ok.sum(1)[:, None]
+    sigmas = PoseMetainfo.for_num_keypoints(17)['sigmas']  # COCO-17's
+    return pose_oks(ref_kpts, ok, kpts, np.ones(kpts.shape[:2], bool),
+                    np.repeat(area[:, None], len(kpts), 1), sigmas)
 
 
 def agreement(ref: Dict[str, Tuple[np.ndarray, np.ndarray]],
