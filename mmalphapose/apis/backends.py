@@ -41,7 +41,8 @@ from mmengine.logging import print_log
 from mmalphapose.models.pose_estimators import NetworkOutputs, NetworkRunner, PyTorchRunner
 from mmalphapose.registry import POSE_BACKENDS
 from mmalphapose.utils.io import atomic_save, verify_checksum
-from mmalphapose.utils.onnx import OPSET, cached_export, onnx_cache_dir, weights_digest
+from mmalphapose.utils.onnx import (EXPORT_PASSES, OPSET, cached_export, fold_pads_into_convs,
+                                    onnx_cache_dir, weights_digest)
 
 BACKENDS = ('auto', 'pytorch', 'onnxruntime')
 CALIB_ENV = 'MMALPHAPOSE_CALIB_DATA'
@@ -130,7 +131,8 @@ def export_onnx(model,
                 batch_size: int = 1,
                 fp16: bool = False) -> str:
     """Export the tensor path of ``model`` (backbone + neck + head forward)
-    to ``path`` (written atomically).
+    to ``path`` (written atomically), zero pads folded into the convs that
+    read them (``utils.onnx.fold_pads_into_convs``).
 
     Args:
         model: a top-down model (eval mode, CPU).
@@ -167,6 +169,10 @@ def export_onnx(model,
                 output_names=names,
                 dynamic_axes=axes,
                 opset_version=OPSET)
+        import onnx
+        graph = onnx.load(tmp)
+        if fold_pads_into_convs(graph):  # EXPORT_PASSES, in the cache key
+            onnx.save(graph, tmp)
 
     try:
         atomic_save(path, save)
@@ -184,14 +190,15 @@ def _input_size(model) -> Tuple[int, int]:
 
 def export_key(model, with_features: bool, fp16: bool = False) -> str:
     """sha256 of what the exported graph depends on: the model config, the
-    weights (every tensor of the state dict), torch version, opset, options."""
+    weights (every tensor of the state dict), torch version, opset, options
+    and the graph passes (``utils.onnx.EXPORT_PASSES``)."""
     import torch
     cfg = getattr(getattr(model, 'cfg', None), 'model', None)
     cfg = cfg.to_dict() if hasattr(cfg, 'to_dict') else cfg
     return weights_digest(
         model,
         json.dumps(cfg, sort_keys=True, default=str) +
-        f'{torch.__version__}|{OPSET}|{with_features}|{fp16}')
+        f'{torch.__version__}|{OPSET}|{with_features}|{fp16}|{EXPORT_PASSES}')
 
 
 class OnnxRuntimeNetwork(NetworkRunner):

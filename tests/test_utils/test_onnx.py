@@ -69,6 +69,7 @@ def test_cached_export_made_once_remade_when_corrupt_or_asked(tmp_path):
 
 def test_weights_digest_follows_weights_names_and_prefix():
     import torch
+
     from mmalphapose.utils.onnx import weights_digest
     net = torch.nn.Linear(2, 2)
     key = weights_digest(net, 'a')
@@ -77,3 +78,92 @@ def test_weights_digest_follows_weights_names_and_prefix():
     with torch.no_grad():
         net.bias.add_(1.0)
     assert key != weights_digest(net, 'a')
+
+
+def _export(module, x, path):
+    import torch
+    with torch.no_grad():
+        torch.onnx.export(
+            module.eval(), (x, ),
+            str(path),
+            dynamo=False,
+            input_names=['input'],
+            output_names=['out'],
+            dynamic_axes={'input': {
+                0: 'batch'
+            }},
+            opset_version=17)
+
+
+def test_fold_pads_into_convs_same_outputs_no_pad_left(tmp_path):
+    """MoveNet's TensorFlow-SAME stride-2 convs (``F.pad`` bottom / right,
+    then the conv) are exported as Pad -> Conv; folded, the convs carry the
+    asymmetric pads themselves and the outputs are those of the unfolded
+    graph and of PyTorch."""
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+    import torch
+
+    from mmalphapose.models.backbones.movenet_fpn import conv
+    from mmalphapose.utils.onnx import fold_pads_into_convs
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(
+        conv(3, 8, 3, 2), torch.nn.ReLU6(), conv(8, 8, 3, 2, groups=8), conv(8, 4, 3, 1))
+    x = torch.randn(2, 3, 32, 32)
+    _export(net, x, tmp_path / 'net.onnx')
+    model = onnx.load(str(tmp_path / 'net.onnx'))
+    assert [n.op_type for n in model.graph.node].count('Pad') == 2
+    assert fold_pads_into_convs(model) == 2
+    onnx.checker.check_model(model)
+    # the pads' constant chains are gone with them (Clip's min / max stay)
+    assert [n.op_type for n in model.graph.node if n.op_type != 'Constant'] == \
+        ['Conv', 'Clip', 'Conv', 'Conv']
+    assert len(model.graph.node) == 6
+    pads = [[list(a.ints) for a in n.attribute if a.name == 'pads'][0] for n in model.graph.node
+            if n.op_type == 'Conv']
+    assert pads == [[0, 0, 1, 1], [0, 0, 1, 1], [1, 1, 1, 1]]  # (top, left, bottom, right)
+    before = ort.InferenceSession(str(tmp_path / 'net.onnx'), providers=['CPUExecutionProvider'])
+    after = ort.InferenceSession(model.SerializeToString(), providers=['CPUExecutionProvider'])
+    for batch in (x, torch.randn(5, 3, 32, 32)):  # the batch axis stays free
+        got = after.run(None, {'input': batch.numpy()})[0]
+        np.testing.assert_array_equal(got, before.run(None, {'input': batch.numpy()})[0])
+        np.testing.assert_allclose(got, net(batch).detach().numpy(), atol=1e-5)
+    assert fold_pads_into_convs(model) == 0  # nothing left to fold
+
+
+def test_fold_pads_into_convs_keeps_pads_it_cannot_fold():
+    """A reflect pad, a non-zero pad value, a pad on the channel axis, a pad
+    read by two nodes or by a non-conv: each stays as it is."""
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+
+    from mmalphapose.utils.onnx import fold_pads_into_convs
+
+    def model(pads, mode='constant', value=None, readers=('Conv', )):
+        inits = [
+            numpy_helper.from_array(np.array(pads, np.int64), 'pads'),
+            numpy_helper.from_array(np.zeros((2, 2, 3, 3), np.float32), 'w')
+        ]
+        pad_inputs = ['x', 'pads']
+        if value is not None:
+            inits.append(numpy_helper.from_array(np.array(value, np.float32), 'v'))
+            pad_inputs.append('v')
+        nodes = [helper.make_node('Pad', pad_inputs, ['p'], mode=mode)]
+        outs = []
+        for i, op in enumerate(readers):
+            nodes.append(helper.make_node(op, ['p', 'w'] if op == 'Conv' else ['p'], [f'y{i}']))
+            outs.append(helper.make_tensor_value_info(f'y{i}', TensorProto.FLOAT, None))
+        graph = helper.make_graph(
+            nodes, 'g', [helper.make_tensor_value_info('x', TensorProto.FLOAT, [1, 2, 8, 8])], outs,
+            inits)
+        return helper.make_model(graph, opset_imports=[helper.make_opsetid('', 17)])
+
+    spatial = [0, 0, 0, 0, 0, 0, 1, 1]
+    assert fold_pads_into_convs(model(spatial)) == 1
+    assert fold_pads_into_convs(model(spatial, value=0.0)) == 1
+    for kept in (model(spatial, mode='reflect'), model(spatial,
+                                                       value=1.0), model([0, 1, 0, 0, 0, 0, 1, 1]),
+                 model(spatial, readers=('Conv', 'Conv')), model(spatial, readers=('Relu', ))):
+        assert fold_pads_into_convs(kept) == 0
+        assert 'Pad' in [n.op_type for n in kept.graph.node]
