@@ -143,12 +143,15 @@ def fold_pads_into_convs(model) -> int:
             continue
         if len(pad.input) > 3 and pad.input[3]:  # opset 18 axes
             continue
-        if len(pad.input) > 2 and pad.input[2]:
-            value = _constant_value(model, pad.input[2], producers, initializers)
-            if value is None or np.any(value != 0):
-                continue
-        pads = _constant_value(model, pad.input[1], producers, initializers)
-        if pads is None:
+        if len(pad.input) < 2:  # opset < 11: pads and value are attributes
+            pads = list(attrs['pads'].ints) if 'pads' in attrs else None
+            value = attrs['value'].f if 'value' in attrs else 0.0
+        else:
+            pads = _constant_value(model, pad.input[1], producers, initializers)
+            value = 0.0
+            if len(pad.input) > 2 and pad.input[2]:
+                value = _constant_value(model, pad.input[2], producers, initializers)
+        if pads is None or value is None or np.any(np.asarray(value) != 0):
             continue
         pads = [int(p) for p in np.asarray(pads).reshape(-1)]
         rank = len(pads) // 2
@@ -165,24 +168,37 @@ def fold_pads_into_convs(model) -> int:
         folded.append(pad)
     for pad in folded:
         graph.node.remove(pad)
-    _drop_unread_nodes(graph)
+    _drop_unread(graph, [name for pad in folded for name in pad.input[1:] if name], producers)
     return len(folded)
 
 
-def _drop_unread_nodes(graph) -> None:
-    """Remove the nodes none of whose outputs is read or a graph output (the
-    constant chains that fed the folded pads), then the unread initializers."""
-    while True:
-        read = {name for node in graph.node for name in node.input}
-        read |= {o.name for o in graph.output}
-        dead = [n for n in graph.node if not any(o in read for o in n.output)]
-        if not dead:
-            break
-        for node in dead:
+def _drop_unread(graph, names: Sequence[str], producers: dict) -> None:
+    """Remove the tensors ``names`` (the folded pads' pads / value inputs)
+    and what computed them, as far as nothing else reads it: their
+    producing nodes, up their constant chains, and initializers."""
+    read: dict = {}
+    for node in graph.node:
+        for name in node.input:
+            read[name] = read.get(name, 0) + 1
+    for out in graph.output:
+        read[out.name] = read.get(out.name, 0) + 1
+    initializers = {t.name: t for t in graph.initializer}
+    todo, removed = list(names), set()
+    while todo:
+        name = todo.pop()
+        if read.get(name, 0):
+            continue
+        node = producers.get(name)
+        if node is not None and id(node) not in removed and \
+                not any(read.get(o, 0) for o in node.output):
+            removed.add(id(node))
             graph.node.remove(node)
-    read = {name for node in graph.node for name in node.input}
-    for init in [t for t in graph.initializer if t.name not in read]:
-        graph.initializer.remove(init)
+            for i in node.input:
+                if i:
+                    read[i] -= 1
+                    todo.append(i)
+        elif node is None and name in initializers:
+            graph.initializer.remove(initializers.pop(name))
 
 
 def onnx_providers(device: str = 'cpu',

@@ -167,3 +167,50 @@ def test_fold_pads_into_convs_keeps_pads_it_cannot_fold():
                  model(spatial, readers=('Conv', 'Conv')), model(spatial, readers=('Relu', ))):
         assert fold_pads_into_convs(kept) == 0
         assert 'Pad' in [n.op_type for n in kept.graph.node]
+
+
+def test_fold_pads_into_convs_opset10_attributes_and_shared_constants():
+    """Pads of opset < 11 (pads / value as attributes) fold too; a pads
+    tensor that another node still reads stays in the graph."""
+    import numpy as np
+    import onnxruntime as ort
+    from onnx import TensorProto, checker, helper, numpy_helper
+
+    from mmalphapose.utils.onnx import fold_pads_into_convs
+    w = numpy_helper.from_array(np.random.RandomState(0).rand(2, 2, 3, 3).astype(np.float32), 'w')
+    x = helper.make_tensor_value_info('x', TensorProto.FLOAT, [1, 2, 8, 8])
+    y = helper.make_tensor_value_info('y', TensorProto.FLOAT, [1, 2, 4, 4])
+    nodes = [
+        helper.make_node('Pad', ['x'], ['p'], pads=[0, 0, 0, 0, 0, 0, 1, 1], value=0.0),
+        helper.make_node('Conv', ['p', 'w'], ['y'], strides=[2, 2])
+    ]
+    old = helper.make_model(
+        helper.make_graph(nodes, 'g', [x], [y], [w]), opset_imports=[helper.make_opsetid('', 10)])
+    new = old.__class__()
+    new.CopyFrom(old)
+    assert fold_pads_into_convs(new) == 1
+    checker.check_model(new)
+    conv = new.graph.node[0]
+    assert [n.op_type for n in new.graph.node] == ['Conv']
+    assert [list(a.ints) for a in conv.attribute if a.name == 'pads'] == [[0, 0, 1, 1]]
+    arr = np.random.RandomState(1).rand(1, 2, 8, 8).astype(np.float32)
+    run = [
+        ort.InferenceSession(m.SerializeToString(), providers=['CPUExecutionProvider'])
+        for m in (old, new)
+    ]
+    np.testing.assert_array_equal(*[r.run(None, {'x': arr})[0] for r in run])
+
+    # opset 17: the pads tensor is also a graph output, so it stays
+    pads = numpy_helper.from_array(np.array([0, 0, 0, 0, 0, 0, 1, 1], np.int64), 'pads')
+    nodes = [
+        helper.make_node('Identity', ['pads'], ['pads2']),
+        helper.make_node('Pad', ['x', 'pads2'], ['p']),
+        helper.make_node('Conv', ['p', 'w'], ['y'], strides=[2, 2])
+    ]
+    out = helper.make_tensor_value_info('pads2', TensorProto.INT64, None)
+    model = helper.make_model(
+        helper.make_graph(nodes, 'g', [x], [y, out], [w, pads]),
+        opset_imports=[helper.make_opsetid('', 17)])
+    assert fold_pads_into_convs(model) == 1
+    assert [n.op_type for n in model.graph.node] == ['Identity', 'Conv']
+    assert {t.name for t in model.graph.initializer} == {'w', 'pads'}
