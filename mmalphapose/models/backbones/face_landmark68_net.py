@@ -43,6 +43,7 @@ def tf_same_pad(x: torch.Tensor, kernel: int, stride: int) -> torch.Tensor:
     1) * s + k - in, 0)``, the smaller half before, the larger after."""
     pads = []
     for size in (x.shape[-1], x.shape[-2]):  # F.pad order: W then H
+        size = int(size)  # the export's crop size is fixed: constant pads, folded into the conv
         out = -(-size // stride)
         total = max((out - 1) * stride + kernel - size, 0)
         pads += [total // 2, total - total // 2]
@@ -231,7 +232,8 @@ def face_landmark68_onnx(net: FaceLandmark68Net, cache_dir: Optional[str] = None
     -> (N,68,2)), made at first use into the ONNX cache (``cache_dir``,
     default ``$MMALPHAPOSE_ONNX_CACHE`` or ``~/.cache/mmalphapose/onnx``, as
     the pose networks' exports) under a name from the SHA-256 of its weights,
-    torch version and opset; written atomically with its size / SHA-256
+    torch version, opset and graph passes (its zero pads folded into the
+    convs, ``utils.onnx.fold_pads_into_convs``); written atomically with its size / SHA-256
     beside it, and exported again when that does not match (a truncated
     file). Nothing is downloaded: the export is of the bundled weights.
 
@@ -239,8 +241,10 @@ def face_landmark68_onnx(net: FaceLandmark68Net, cache_dir: Optional[str] = None
         the ``.onnx`` path.
     """
     from mmalphapose.utils.io import atomic_save
-    from mmalphapose.utils.onnx import OPSET, cached_export, weights_digest
-    key = weights_digest(net, f'FaceLandmark68Net|{torch.__version__}|{OPSET}|{net.input_size}')
+    from mmalphapose.utils.onnx import (EXPORT_PASSES, OPSET, cached_export, fold_pads_into_convs,
+                                        weights_digest)
+    key = weights_digest(
+        net, f'FaceLandmark68Net|{torch.__version__}|{OPSET}|{net.input_size}|{EXPORT_PASSES}')
     dummy = torch.zeros(1, 3, net.input_size, net.input_size)
 
     def save(tmp: str) -> None:
@@ -262,6 +266,10 @@ def face_landmark68_onnx(net: FaceLandmark68Net, cache_dir: Optional[str] = None
                     }
                 },
                 opset_version=OPSET)
+        import onnx
+        graph = onnx.load(tmp)
+        if fold_pads_into_convs(graph):
+            onnx.save(graph, tmp)
 
     return cached_export(f'face_landmark68_{key[:32]}.onnx', lambda path: atomic_save(path, save),
                          cache_dir)

@@ -122,6 +122,9 @@ def test_onnx_export_cached_and_checked(tmp_path):
         None, {'input': x.numpy()})[0]
     assert got.shape == (3, 68, 2)
     np.testing.assert_allclose(got, want, atol=1e-4)
+    import onnx
+    ops = [n.op_type for n in onnx.load(path).graph.node]
+    assert 'Pad' not in ops and ops.count('Conv') >= 16  # TF 'same' pads folded into the convs
     mtime = os.stat(path).st_mtime_ns
     assert face_landmark68_onnx(net, str(tmp_path)) == path
     assert os.stat(path).st_mtime_ns == mtime  # reused, not exported again
