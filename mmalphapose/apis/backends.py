@@ -41,7 +41,7 @@ from mmengine.logging import print_log
 from mmalphapose.models.pose_estimators import NetworkOutputs, NetworkRunner, PyTorchRunner
 from mmalphapose.registry import POSE_BACKENDS
 from mmalphapose.utils.io import atomic_save, verify_checksum
-from mmalphapose.utils.onnx import (EXPORT_PASSES, OPSET, cached_export, fold_pads_into_convs,
+from mmalphapose.utils.onnx import (EXPORT_PASSES, OPSET, apply_export_passes, cached_export,
                                     onnx_cache_dir, weights_digest)
 
 BACKENDS = ('auto', 'pytorch', 'onnxruntime')
@@ -132,7 +132,7 @@ def export_onnx(model,
                 fp16: bool = False) -> str:
     """Export the tensor path of ``model`` (backbone + neck + head forward)
     to ``path`` (written atomically), zero pads folded into the convs that
-    read them (``utils.onnx.fold_pads_into_convs``).
+    read them (``utils.onnx.apply_export_passes``).
 
     Args:
         model: a top-down model (eval mode, CPU).
@@ -169,10 +169,7 @@ def export_onnx(model,
                 output_names=names,
                 dynamic_axes=axes,
                 opset_version=OPSET)
-        import onnx
-        graph = onnx.load(tmp)
-        if fold_pads_into_convs(graph):  # EXPORT_PASSES, in the cache key
-            onnx.save(graph, tmp)
+        apply_export_passes(tmp)  # EXPORT_PASSES, in the cache key
 
     try:
         atomic_save(path, save)

@@ -14,7 +14,7 @@ Provider = Union[str, tuple]
 CACHE_ENV = 'MMALPHAPOSE_ONNX_CACHE'
 #: the ONNX opset of every export
 OPSET = 17
-#: the graph passes applied to every pose export (part of its cache key, so
+#: the graph passes of every export (:func:`apply_export_passes`; part of its cache key, so
 #: a cache entry written before a pass was added is exported again)
 EXPORT_PASSES = 'fold-pads'
 
@@ -199,6 +199,16 @@ def _drop_unread(graph, names: Sequence[str], producers: dict) -> None:
                     todo.append(i)
         elif node is None and name in initializers:
             graph.initializer.remove(initializers.pop(name))
+
+
+def apply_export_passes(path: str) -> None:
+    """Run the graph passes of :data:`EXPORT_PASSES` on the exported ONNX
+    file ``path``, in place (the exports call it on their temporary file,
+    before it is moved into the cache)."""
+    import onnx
+    graph = onnx.load(path)
+    if fold_pads_into_convs(graph):
+        onnx.save(graph, path)
 
 
 def onnx_providers(device: str = 'cpu',

@@ -130,6 +130,10 @@ def test_fold_pads_into_convs_same_outputs_no_pad_left(tmp_path):
         np.testing.assert_array_equal(got, before.run(None, {'input': batch.numpy()})[0])
         np.testing.assert_allclose(got, net(batch).detach().numpy(), atol=1e-5)
     assert fold_pads_into_convs(model) == 0  # nothing left to fold
+    # the exports' entry point: the passes on the file, in place
+    from mmalphapose.utils.onnx import apply_export_passes
+    apply_export_passes(str(tmp_path / 'net.onnx'))
+    assert 'Pad' not in [n.op_type for n in onnx.load(str(tmp_path / 'net.onnx')).graph.node]
 
 
 def test_fold_pads_into_convs_keeps_pads_it_cannot_fold():

@@ -232,16 +232,16 @@ def face_landmark68_onnx(net: FaceLandmark68Net, cache_dir: Optional[str] = None
     -> (N,68,2)), made at first use into the ONNX cache (``cache_dir``,
     default ``$MMALPHAPOSE_ONNX_CACHE`` or ``~/.cache/mmalphapose/onnx``, as
     the pose networks' exports) under a name from the SHA-256 of its weights,
-    torch version, opset and graph passes (its zero pads folded into the
-    convs, ``utils.onnx.fold_pads_into_convs``); written atomically with its size / SHA-256
-    beside it, and exported again when that does not match (a truncated
+    torch version, opset and graph passes (``utils.onnx.EXPORT_PASSES``:
+    its zero pads folded into the convs); written atomically with its size /
+    SHA-256 beside it, and exported again when that does not match (a truncated
     file). Nothing is downloaded: the export is of the bundled weights.
 
     Returns:
         the ``.onnx`` path.
     """
     from mmalphapose.utils.io import atomic_save
-    from mmalphapose.utils.onnx import (EXPORT_PASSES, OPSET, cached_export, fold_pads_into_convs,
+    from mmalphapose.utils.onnx import (EXPORT_PASSES, OPSET, apply_export_passes, cached_export,
                                         weights_digest)
     key = weights_digest(
         net, f'FaceLandmark68Net|{torch.__version__}|{OPSET}|{net.input_size}|{EXPORT_PASSES}')
@@ -266,10 +266,7 @@ def face_landmark68_onnx(net: FaceLandmark68Net, cache_dir: Optional[str] = None
                     }
                 },
                 opset_version=OPSET)
-        import onnx
-        graph = onnx.load(tmp)
-        if fold_pads_into_convs(graph):
-            onnx.save(graph, tmp)
+        apply_export_passes(tmp)
 
     return cached_export(f'face_landmark68_{key[:32]}.onnx', lambda path: atomic_save(path, save),
                          cache_dir)
