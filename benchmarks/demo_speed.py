@@ -2,7 +2,7 @@
 
 For each clip (the bundled 2-person basketball clip, the first frames of the
 ~5-person arm-wrestling clip and of a crowd clip of ../shared/data/videos when
-present) and each pose backend (PyTorch, onnxruntime), with the demo's
+present) and each pose backend (PyTorch, onnxruntime, OpenVINO where installed), with the demo's
 default flags (``cli.parse_args``: flip test as the config says, default
 --pose-batch, --workers 1, threads per stage as ``cli.stage_threads``):
 
@@ -24,7 +24,7 @@ MMPose's ``inference_topdown`` on the same architecture (SimpleBaseline-R50
 256x192, random weights, same boxes, flip on); skipped otherwise.
 
     python benchmarks/demo_speed.py [--clips basketball armwrestling crowd]
-        [--frames 30] [--backends pytorch onnxruntime] [--batches 1 2 4 8 16 32 64]
+        [--frames 30] [--backends pytorch onnxruntime openvino] [--batches 1 2 4 8 16 32 64]
         [--pose-configs halpe26-student halpe136-student] [--repeats 3]
 
 With ``--pose-configs`` every clip and backend runs once per pose model (names
@@ -67,7 +67,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         type=int,
         default=None,
         help='frames per clip (default: all of basketball, 30 / 20 of the others)')
-    p.add_argument('--backends', nargs='+', default=['pytorch', 'onnxruntime'])
+    p.add_argument(
+        '--backends',
+        nargs='+',
+        default=None,
+        help='pose backends (default: pytorch, onnxruntime and, where installed, openvino)')
     p.add_argument('--batches', nargs='+', type=int, default=[1, 2, 4, 8, 16, 32, 64])
     p.add_argument('--sweep-crops', type=int, default=64, help='boxes per batch-size measurement')
     p.add_argument('--demo-args', default='', help='extra demo flags, e.g. "--no-flip"')
@@ -100,7 +104,17 @@ def parse_args(argv=None) -> argparse.Namespace:
         metavar='OUT.png',
         default=None,
         help='also draw frames/s per clip and backend beside each stage\'s limit')
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    args.backends = args.backends or installed_backends()
+    return args
+
+
+def installed_backends() -> List[str]:
+    """The pose backends to compare: PyTorch, onnxruntime, and OpenVINO
+    where it is installed (bfloat16 where the CPU has it)."""
+    import importlib.util
+    return ['pytorch', 'onnxruntime'] + \
+        (['openvino'] if importlib.util.find_spec('openvino') is not None else [])
 
 
 def cut_clip(video: str, n: int, folder: str) -> Tuple[str, List[np.ndarray]]:
@@ -262,7 +276,7 @@ def mmpose_ratio(frames: List[np.ndarray], boxes: List[np.ndarray], rounds: int 
     theirs = mm_init(mm_cfg, device='cpu')
     theirs.test_cfg['flip_test'] = True
     runs = {'MMPose': lambda im, bb: mm_inference(theirs, im, bb)}
-    for backend in ('pytorch', 'onnxruntime'):
+    for backend in installed_backends():
         model = init_model(our_cfg, backend=backend, cfg_options={'model.test_cfg.flip_test': True})
         runs[backend] = (lambda m: lambda im, bb: inference_topdown(m, im, bb))(model)
     i = int(np.argmax([len(b) for b in boxes]))

@@ -309,10 +309,12 @@ class PipelineModel:
     ``part_refiner`` if any; False: none). ``__call__(img)`` returns the
     frame's InstanceData (``keypoints``, ``keypoint_scores``, ``scores``)."""
 
-    def __init__(self, model: str, refiner=None, bbox_thr: float = 0.2) -> None:
+    def __init__(self, model: str, refiner=None, bbox_thr: float = 0.2,
+                 nms_thr: Optional[float] = None) -> None:
         from mmalphapose import AlphaPose
         from mmalphapose.apis.stages import NMSStage, PartRefineStage
         self.pose = AlphaPose(model, track='none', bbox_thr=bbox_thr)
+        self.pose.detect.nms_thr = nms_thr  # the demo's --nms-thr (DetectStage)
         steps = self.pose.pose.steps
         has = [isinstance(s, PartRefineStage) for s in steps]
         if refiner is False or (refiner is not None and any(has)):
@@ -508,7 +510,7 @@ def build_pipeline(name: str, args) -> PipelineModel:
                               flip_min_height=None if flip in ('all', 'off') else float(flip))
         return pipe
     if name.endswith('-refiner'):
-        return PipelineModel(name[:-len('-refiner')], False, args.bbox_thr)
+        return PipelineModel(name[:-len('-refiner')], False, args.bbox_thr, args.nms_thr)
     model, _, refine = name.partition('+')
     refiner = None
     if refine:
@@ -520,7 +522,7 @@ def build_pipeline(name: str, args) -> PipelineModel:
         cfg.update(json.loads(args.refiner_cfg))
         cfg.update(json.loads(refine.partition('=')[2] or '{}'))
         refiner = MODELS.build(cfg)
-    return PipelineModel(model, refiner, args.bbox_thr)
+    return PipelineModel(model, refiner, args.bbox_thr, args.nms_thr)
 
 
 def evaluate_pipeline(pipe: PipelineModel, name: str, args) -> dict:
@@ -638,6 +640,11 @@ def main() -> None:
     p.add_argument('--skip-student', action='store_true')
     p.add_argument('--skip-teacher', action='store_true')
     p.add_argument('--det-thr', type=float, default=0.3)
+    p.add_argument(
+        '--backend',
+        default='pytorch',
+        choices=['pytorch', 'onnxruntime', 'openvino', 'auto'],
+        help='pose backend of the student and reference models (not the teachers)')
     p.add_argument('--threads', type=int, default=2, help='torch threads')
     p.add_argument('--out', help='write the results as JSON here')
     p.add_argument(
@@ -653,6 +660,8 @@ def main() -> None:
         'or "+refiner=JSON" with a WholeBodyPartRefiner of --refiner-cfg (+ JSON); '
         '"@flip=H" appended: flip test for boxes >= H px ("all": everybody, "off": nobody)')
     p.add_argument('--bbox-thr', type=float, default=0.2, help='person box score (the demo\'s)')
+    p.add_argument('--nms-thr', type=float, default=None,
+                   help='extra person-box NMS IoU (the demo\'s --nms-thr; default none)')
     p.add_argument(
         '--refiner-cfg',
         default='{}',
@@ -710,13 +719,15 @@ def main() -> None:
     if not args.skip_student:
         model = init_model(
             resolve_resource(args.student_config, 'student config'),
-            resolve_resource(args.student_checkpoint, 'student checkpoint'))
+            resolve_resource(args.student_checkpoint, 'student checkpoint'),
+            backend=args.backend)
         results.append(evaluate('halpe136-student', model, args, detector))
         print(json.dumps(results[-1]), flush=True)
     if args.reference_config and args.reference_config.lower() != 'none':
         model = init_model(
             resolve_resource(args.reference_config, 'reference config'),
-            resolve_resource(args.reference_checkpoint, 'reference checkpoint'))
+            resolve_resource(args.reference_checkpoint, 'reference checkpoint'),
+            backend=args.backend)
         results.append(evaluate_body_reference('halpe26-student', model, args))
         print(json.dumps(results[-1]), flush=True)
     if args.out:

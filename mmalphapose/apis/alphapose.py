@@ -35,8 +35,10 @@ class AlphaPose:
         bbox_thr: person box score threshold.
         pose_batch: people per forward pass (None: the pose backend's
             default, ``TopdownPredictor``).
-        backend: who runs the pose network: ``'auto'`` (onnxruntime for the
-            bundled models on the CPU), ``'pytorch'`` or ``'onnxruntime'``.
+        backend: who runs the pose network: ``'auto'`` (for the bundled
+            models on the CPU their ONNX export, in OpenVINO's bfloat16 where
+            the CPU has it, else in onnxruntime), ``'pytorch'``,
+            ``'onnxruntime'`` or ``'openvino'``.
     """
 
     def __init__(self,

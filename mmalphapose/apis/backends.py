@@ -12,6 +12,10 @@ a model with the same interface (``test_step``, ``dataset_meta``, ``cfg``,
   (the flipped crops go through the same session), ``head.predict`` / codec
   decoding, the mapping to image pixels and the embeddings. So the outputs
   equal PyTorch's up to float rounding of the network (tested).
+* ``openvino``: the same export run by OpenVINO's CPU plugin
+  (``utils/openvino.py``), in bfloat16 where the CPU has it (AVX512-BF16 /
+  AMX): the network about 1.5x faster than onnxruntime's float32 on such a
+  CPU, its outputs within bfloat16 rounding (``docs/speed.md``).
 
 The contract with the rest of the model: the runtime model's
 ``network_runner`` (:class:`~mmalphapose.models.pose_estimators.NetworkRunner`)
@@ -23,9 +27,10 @@ class with ``predict_uses_features = True``). ``TopdownPoseEstimator.predict``
 calls its runner and decodes the output with its own head; no method of the
 model or its head is replaced.
 
-``'auto'`` (the default of the APIs) picks onnxruntime on the CPU for the
-models of ``model-index.yml`` that have PyTorch weights (the bundled
-students) and PyTorch otherwise.
+``'auto'`` (the default of the APIs) picks, for the models of
+``model-index.yml`` that have PyTorch weights (the bundled students) on the
+CPU, OpenVINO where it is installed and the CPU runs bfloat16
+(``utils.openvino.resolve_engine``), else onnxruntime; PyTorch otherwise.
 """
 import copy
 import json
@@ -44,7 +49,9 @@ from mmalphapose.utils.io import atomic_save, verify_checksum
 from mmalphapose.utils.onnx import (EXPORT_PASSES, OPSET, apply_export_passes, cached_export,
                                     onnx_cache_dir, weights_digest)
 
-BACKENDS = ('auto', 'pytorch', 'onnxruntime')
+BACKENDS = ('auto', 'pytorch', 'onnxruntime', 'openvino')
+#: the backends that run the cached ONNX export
+ONNX_BACKENDS = ('onnxruntime', 'openvino')
 CALIB_ENV = 'MMALPHAPOSE_CALIB_DATA'
 
 _memory_kept = False
@@ -250,6 +257,30 @@ class OnnxRuntimeNetwork(NetworkRunner):
         return NetworkOutputs(outs[0], tuple(outs[1:]))
 
 
+class OpenVinoNetwork(OnnxRuntimeNetwork):
+    """The exported network compiled by OpenVINO's CPU plugin
+    (:class:`~mmalphapose.utils.openvino.OpenVinoSession`, onnxruntime's
+    session interface): the network runner of the openvino backend.
+
+    Args:
+        path: the exported ``.onnx`` file.
+        num_threads: inference threads (0: OpenVINO's default).
+        precision: ``'auto'`` (bf16 where the CPU has it), ``'bf16'`` or
+            ``'f32'``.
+    """
+
+    name = 'openvino'
+
+    def __init__(self, path: str, num_threads: int = 0, precision: str = 'auto') -> None:
+        from mmalphapose.utils.openvino import OpenVinoSession
+        self.path = path
+        self.session = OpenVinoSession(path, num_threads, precision)
+        inp = self.session.get_inputs()[0]
+        self.input_name, self.input_dtype = inp.name, np.float32
+        self.output_names = [o.name for o in self.session.get_outputs()]
+        self.providers = self.session.get_providers()
+
+
 def runtime_model(model, runner: NetworkRunner):
     """A shallow copy of ``model`` (weights and modules shared) whose
     ``network_runner`` is ``runner``; ``model`` itself is not changed."""
@@ -449,6 +480,65 @@ class OnnxRuntimeBackend:
         return rt
 
 
+@POSE_BACKENDS.register_module(name='openvino')
+class OpenVinoBackend(OnnxRuntimeBackend):
+    """The onnxruntime backend's export (the same cache entry) run by
+    OpenVINO on the CPU (:class:`OpenVinoNetwork`).
+
+    Args:
+        cache_dir: where exports are kept (default :func:`onnx_cache_dir`).
+        num_threads: inference threads (None/0: torch's current count).
+        device: ``'cpu'`` only.
+        precision: ``'auto'`` (bfloat16 where the CPU has it, else float32),
+            ``'bf16'`` or ``'f32'``.
+        fp16 / int8 / tensorrt: not available here (ValueError when True).
+
+    The runtime model's ``default_pose_batch`` is 4 (as onnxruntime's on the
+    CPU).
+    """
+    name = 'openvino'
+
+    def __init__(self,
+                 cache_dir: Optional[str] = None,
+                 num_threads: Optional[int] = None,
+                 device: str = 'cpu',
+                 precision: str = 'auto',
+                 fp16: bool = False,
+                 int8: bool = False,
+                 tensorrt: bool = False,
+                 calib_data: Optional[str] = None) -> None:
+        from mmalphapose.utils.openvino import PRECISIONS, resolve_engine
+        resolve_engine('openvino', device)  # ValueError off the CPU
+        if precision not in PRECISIONS:
+            raise ValueError(f'openvino backend: precision must be one of {PRECISIONS}, '
+                             f'got "{precision}"')
+        for flag, on in (('fp16', fp16), ('int8', int8), ('tensorrt', tensorrt)):
+            if on:
+                raise ValueError(f'openvino backend: {flag} is an onnxruntime backend option')
+        super().__init__(cache_dir, num_threads, device)
+        self.precision = precision
+
+    def build(self, model):
+        """The runtime model (see the module docstring)."""
+        import torch
+        keep_freed_memory()
+        check_exportable(model)
+        threads = self.num_threads or torch.get_num_threads()
+        path = self.onnx_path(model)
+        try:
+            network = OpenVinoNetwork(path, threads, self.precision)
+        except Exception as exc:  # a file OpenVINO cannot read: export it again, once
+            print_log(
+                f'ONNX cache entry "{path}" cannot be loaded ({type(exc).__name__}): '
+                'exporting it again',
+                logger='current',
+                level=logging.WARNING)
+            network = OpenVinoNetwork(self.onnx_path(model, rebuild=True), threads, self.precision)
+        rt = runtime_model(model, network)
+        rt.default_pose_batch = 4
+        return rt
+
+
 def is_bundled(config: Optional[str], checkpoint: Optional[str]) -> bool:
     """True when ``checkpoint`` is the PyTorch weights file a model of
     ``model-index.yml`` lists (the bundled students)."""
@@ -469,9 +559,11 @@ def resolve_backend(backend: Optional[str],
                     model,
                     device: str = 'cpu',
                     checkpoint: Optional[str] = None) -> str:
-    """``'pytorch'`` or ``'onnxruntime'`` for ``backend`` (``None``/``'auto'``:
-    onnxruntime for a bundled model (:func:`is_bundled`) on the CPU whose
-    network can be exported and whose exporter is installed)."""
+    """``'pytorch'``, ``'onnxruntime'`` or ``'openvino'`` for ``backend``
+    (``None``/``'auto'``: for a bundled model (:func:`is_bundled`) on the CPU
+    whose network can be exported and whose exporter is installed, the ONNX
+    engine of ``utils.openvino.resolve_engine``: OpenVINO where it runs
+    bfloat16, else onnxruntime; PyTorch otherwise)."""
     backend = backend or 'auto'
     if backend not in BACKENDS:
         raise ValueError(f'pose backend must be one of {BACKENDS}, got "{backend}"')
@@ -487,7 +579,8 @@ def resolve_backend(backend: Optional[str],
         check_exportable(model)
     except ValueError:
         return 'pytorch'
-    return 'onnxruntime'
+    from mmalphapose.utils.openvino import resolve_engine
+    return resolve_engine('auto', device)
 
 
 def build_pose_backend(model,
@@ -497,11 +590,12 @@ def build_pose_backend(model,
                        **kwargs):
     """``model`` run by ``backend`` (see :func:`resolve_backend`); extra
     keyword arguments go to the backend class (``num_threads``,
-    ``cache_dir``, ``fp16``, ``int8``, ``tensorrt``; PyTorch: ``fp16``)."""
-    if getattr(model, 'pose_backend', None) == 'onnxruntime':
+    ``cache_dir``, ``fp16``, ``int8``, ``tensorrt``; OpenVINO:
+    ``precision``; PyTorch: ``fp16``)."""
+    if getattr(model, 'pose_backend', None) in ONNX_BACKENDS:
         return model  # already a runtime model
     name = resolve_backend(backend, model, device, checkpoint)
-    if name == 'onnxruntime':
+    if name in ONNX_BACKENDS:
         kwargs.setdefault('device', device)
     else:
         kwargs = {k: v for k, v in kwargs.items() if k == 'fp16'}

@@ -86,15 +86,16 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--pose-batch',
         type=arg_type('pose_batch'),
         default=None,
-        help='people per pose forward (default: the pose backend\'s, onnxruntime '
-        'on the CPU 4, PyTorch 16; measured on 2 CPU cores: docs/speed.md)')
+        help='people per pose forward (default: the pose backend\'s, onnxruntime and '
+        'OpenVINO on the CPU 4, PyTorch 16; measured on 2 CPU cores: docs/speed.md)')
     p.add_argument(
         '--backend',
         default='auto',
-        choices=['auto', 'pytorch', 'onnxruntime'],
-        help='who runs the pose network; auto: onnxruntime for the bundled '
-        'models on the CPU (exported at first use into ~/.cache/mmalphapose/onnx '
-        'or $MMALPHAPOSE_ONNX_CACHE), else PyTorch')
+        choices=['auto', 'pytorch', 'onnxruntime', 'openvino'],
+        help='who runs the pose network; auto: for the bundled models on the CPU '
+        'their ONNX export (made at first use in ~/.cache/mmalphapose/onnx or '
+        '$MMALPHAPOSE_ONNX_CACHE) in OpenVINO where the CPU runs bfloat16 and '
+        'OpenVINO is installed, else in onnxruntime; PyTorch otherwise')
     p.add_argument(
         '--det-batch', type=arg_type('det_batch'), default=4, help='frames per detector call')
     p.add_argument(

@@ -139,9 +139,11 @@ def init_model(config: Union[str, Path, Config],
         cfg_options: overrides merged into the config.
         backend: who runs the network (``apis/backends.py``): ``'pytorch'``
             (the plain model), ``'onnxruntime'`` (exported at first use into
-            the cache; same interface) or ``'auto'`` (onnxruntime for the
-            bundled models on the CPU).
-        num_threads: intra-op threads of an onnxruntime session (default:
+            the cache; same interface), ``'openvino'`` (that export in
+            OpenVINO, bfloat16 where the CPU has it) or ``'auto'`` (for the
+            bundled models on the CPU: OpenVINO where it runs bfloat16, else
+            onnxruntime).
+        num_threads: threads of an onnxruntime / OpenVINO network (default:
             torch's current count).
 
     Returns:
@@ -210,8 +212,8 @@ class TopdownPredictor:
         flip: flip test on/off; ``None`` keeps the config's ``test_cfg``
             (given to ``predict_crops``; the model is not changed).
         backend: ``None`` runs ``model`` as given (its network runner);
-            ``'onnxruntime'`` / ``'auto'`` give a PyTorch model another
-            runner (``apis/backends.py``).
+            ``'onnxruntime'`` / ``'openvino'`` / ``'auto'`` give a PyTorch
+            model another runner (``apis/backends.py``).
         with_embeddings: also the identity embedding of models that have one
             (``test_cfg.embedding``); only a tracker reads it.
     """

@@ -69,9 +69,11 @@ class PoseInferencer:
             file, or ``True`` for the default lookup; ``pose2d`` defaults to
             the HybrIK config; 3D joints, SMPL parameters and meshes are
             written (:mod:`mmalphapose.apis.smpl_inference`).
-        backend: who runs the pose network: ``'auto'`` (onnxruntime for the
-            bundled models on the CPU, else PyTorch), ``'pytorch'`` or
-            ``'onnxruntime'`` (``apis/backends.py``).
+        backend: who runs the pose network: ``'auto'`` (for the bundled
+            models on the CPU their ONNX export, in OpenVINO's bfloat16 where
+            the CPU has it, else in onnxruntime; PyTorch otherwise),
+            ``'pytorch'``, ``'onnxruntime'`` or ``'openvino'``
+            (``apis/backends.py``).
         part_refine: run the pose config's ``part_refiner`` (when it has
             one; ``False``: ``--no-part-refine``).
     """

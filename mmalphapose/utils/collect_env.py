@@ -26,8 +26,14 @@ def collect_env() -> 'OrderedDict[str, str]':
     for name, pkg in [('mmengine', 'mmengine'), ('mmcv', 'mmcv'), ('mmcv-lite', 'mmcv-lite'),
                       ('mmdet', 'mmdet'), ('numpy', 'numpy'), ('opencv-python', 'opencv-python'),
                       ('xtcocotools', 'xtcocotools'), ('onnxruntime', 'onnxruntime'),
-                      ('motmetrics', 'motmetrics')]:
+                      ('openvino', 'openvino'), ('motmetrics', 'motmetrics')]:
         env[name] = installed_version(pkg) or 'not installed'
+    from .openvino import cpu_has_bf16, resolve_engine
+    try:
+        engine = resolve_engine('auto') + (' (bfloat16)' if cpu_has_bf16() else '')
+    except ValueError as exc:  # a wrong $MMALPHAPOSE_ONNX_ENGINE
+        engine = str(exc)
+    env['ONNX engine (auto)'] = engine
     env['mmcv compiled ops'] = 'available' if has_mmcv_ops() else (
         'not available (DCN layers disabled; core profile)')
     from mmalphapose.version import __version__

@@ -1,5 +1,6 @@
-"""One way to open the bundled ONNX models with onnxruntime, the one
-choice of execution providers for a device string, and where the networks
+"""One way to open the bundled ONNX models (with onnxruntime, or with
+OpenVINO where ``utils/openvino.py`` chooses it), the one choice of
+execution providers for a device string, and where the networks
 exported at first use are kept (the pose backends' and the part refiner's
 face net)."""
 import hashlib
@@ -248,8 +249,10 @@ def onnx_providers(device: str = 'cpu',
 def create_onnx_session(model_path: str,
                         owner: str,
                         num_threads: int = 0,
-                        device: str = 'cpu') -> Any:
-    """An onnxruntime CPU session for ``model_path``.
+                        device: str = 'cpu',
+                        engine: str = 'onnxruntime') -> Any:
+    """An onnxruntime session for ``model_path``, or OpenVINO's compiled
+    model behind the same interface (``utils.openvino.OpenVinoSession``).
 
     Relative paths are tried against the cwd, then the package resources (so
     the bundled ``checkpoints/*.onnx`` work from any directory).
@@ -259,10 +262,13 @@ def create_onnx_session(model_path: str,
         owner: the class opening it, named in error messages.
         num_threads: intra-op threads; 0 keeps onnxruntime's default.
         device: ``'cpu'`` or ``'cuda[:i]'`` (:func:`onnx_providers`).
+        engine: ``'onnxruntime'``, ``'openvino'`` or ``'auto'``
+            (``utils.openvino.resolve_engine``: OpenVINO on a CPU that runs
+            bfloat16, where it is installed).
 
     Raises:
         FileNotFoundError: no such file.
-        ModelFileError: the file is not an ONNX model onnxruntime can load.
+        ModelFileError: the file is not an ONNX model the engine can load.
     """
     from mmalphapose.utils.resources import resolve_resource
     try:
@@ -270,6 +276,14 @@ def create_onnx_session(model_path: str,
     except FileNotFoundError:
         raise FileNotFoundError(f'{owner}: model file "{model_path}" not found '
                                 '(cwd and package resources)') from None
+    from .openvino import OpenVinoSession, resolve_engine
+    if resolve_engine(engine, device) == 'openvino':
+        try:
+            return OpenVinoSession(model_path, num_threads)
+        except Exception as exc:  # OpenVINO raises RuntimeError for unreadable files
+            from .errors import ModelFileError, one_line
+            raise ModelFileError(f'{owner}: "{model_path}" is not a valid ONNX model '
+                                 f'({one_line(exc)})') from exc
     try:
         import onnxruntime as ort
     except ImportError as exc:  # pragma: no cover

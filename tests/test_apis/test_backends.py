@@ -7,10 +7,12 @@ import pytest
 import torch
 
 from mmalphapose.apis import TopdownPredictor, init_model
-from mmalphapose.apis.backends import (OnnxRuntimeNetwork, build_pose_backend, export_key,
-                                       is_bundled, keep_freed_memory, measure_batch_speed,
-                                       model_uses_features, onnx_cache_dir, resolve_backend)
+from mmalphapose.apis.backends import (OnnxRuntimeNetwork, OpenVinoNetwork, build_pose_backend,
+                                       export_key, is_bundled, keep_freed_memory,
+                                       measure_batch_speed, model_uses_features, onnx_cache_dir,
+                                       resolve_backend)
 from mmalphapose.testing import dots_image
+from mmalphapose.utils import openvino as ovu
 
 pytest.importorskip('onnx')
 pytest.importorskip('onnxruntime')
@@ -84,6 +86,38 @@ def test_onnxruntime_equals_pytorch(tmp_path, cache, flip):
     np.testing.assert_allclose(ort.keypoint_scores, ref.keypoint_scores, rtol=1e-4, atol=1e-6)
     assert os.listdir(cache) and all(
         f.endswith(('.onnx', '.onnx.sha256.json')) for f in os.listdir(cache))
+
+
+@pytest.mark.parametrize('flip', [False, True])
+def test_openvino_equals_pytorch_and_shares_the_export(tmp_path, cache, flip):
+    pytest.importorskip('openvino')
+    model = _tiny_model(str(tmp_path), flip)
+    image = dots_image(DOTS)
+    ids = np.zeros(len(BOXES), np.int64)
+    ref = TopdownPredictor(model)([image], ids, BOXES)
+    rt = build_pose_backend(model, 'openvino', precision='f32')
+    assert rt.pose_backend == 'openvino' and isinstance(rt.network_runner, OpenVinoNetwork)
+    assert rt.network_runner.providers == ['OpenVINO CPU (f32)'] and rt.default_pose_batch == 4
+    ov = TopdownPredictor(rt)([image], ids, BOXES)
+    np.testing.assert_allclose(ov.keypoints, ref.keypoints, atol=0.5)
+    np.testing.assert_allclose(ov.keypoint_scores, ref.keypoint_scores, rtol=1e-4, atol=1e-6)
+    # the onnxruntime backend's cache entry: one export for both engines
+    ort_rt = build_pose_backend(model, 'onnxruntime')
+    assert ort_rt.network_runner.path == rt.network_runner.path
+    assert build_pose_backend(rt, 'openvino') is rt
+    assert TopdownPredictor(model, backend='openvino').model.pose_backend == 'openvino'
+
+
+def test_openvino_backend_refuses_what_it_cannot_do(tmp_path, cache):
+    pytest.importorskip('openvino')
+    model = _tiny_model(str(tmp_path))
+    for flag in ('int8', 'fp16', 'tensorrt'):
+        with pytest.raises(ValueError, match=f'openvino backend: {flag} is an onnxruntime'):
+            build_pose_backend(model, 'openvino', **{flag: True})
+    with pytest.raises(ValueError, match='CPU only'):
+        build_pose_backend(model, 'openvino', device='cuda:0')
+    with pytest.raises(ValueError, match='precision must be one of'):
+        build_pose_backend(model, 'openvino', precision='int8')
 
 
 def test_runtime_model_leaves_the_model_alone(tmp_path, cache):
@@ -177,7 +211,8 @@ def test_resolve_backend(tmp_path):
     model = _tiny_model(str(tmp_path))
     assert resolve_backend('pytorch', model) == 'pytorch'
     assert resolve_backend('onnxruntime', model) == 'onnxruntime'
-    # auto: onnxruntime only for the bundled weights on the CPU
+    assert resolve_backend('openvino', model) == 'openvino'
+    # auto: an ONNX engine only for the bundled weights on the CPU
     assert resolve_backend('auto', model, 'cpu', None) == 'pytorch'
     assert not is_bundled(None, str(tmp_path / 'x.pth'))
     with pytest.raises(ValueError, match='pose backend must be one of'):
@@ -210,14 +245,17 @@ def test_measure_batch_speed_and_memory_setting(tmp_path):
 
 
 @pytest.mark.slow
-def test_bundled_student_on_onnxruntime(cache):
-    """The default model: auto picks onnxruntime; keypoints and the pose-guided
-    embeddings (computed from the ONNX feature outputs) match PyTorch."""
+def test_bundled_student_on_onnxruntime(cache, monkeypatch):
+    """The default model: auto picks onnxruntime where OpenVINO's bfloat16 is
+    not chosen; keypoints and the pose-guided embeddings (computed from the
+    ONNX feature outputs) match PyTorch."""
     from mmalphapose.apis.model_index import default_pose_model
     coco_crops = _export_tool().coco_crops
     config, ckpt = default_pose_model()
     if ckpt is None or not ckpt.endswith('.pth'):
         pytest.skip('the default pose model has no PyTorch weights here')
+    monkeypatch.setattr(ovu, 'cpu_has_bf16', lambda: False)
+    monkeypatch.delenv(ovu.ENGINE_ENV, raising=False)
     model = init_model(config, ckpt)
     rt = init_model(config, ckpt, backend='auto')
     assert rt.pose_backend == 'onnxruntime'
@@ -228,3 +266,34 @@ def test_bundled_student_on_onnxruntime(cache):
     np.testing.assert_allclose(ort.keypoint_scores, ref.keypoint_scores, atol=1e-4)
     if 'embeddings' in ref:
         np.testing.assert_allclose(ort.embeddings, ref.embeddings, atol=1e-4)
+
+
+def test_bundled_student_on_openvino_bf16(cache, monkeypatch):
+    """Where the CPU runs bfloat16, auto picks OpenVINO; its keypoints stay
+    within bfloat16's rounding of PyTorch's (body AP through the pipeline:
+    docs/speed.md)."""
+    pytest.importorskip('openvino')
+    if not ovu.cpu_has_bf16():
+        pytest.skip('this CPU has no bfloat16 arithmetic')
+    from mmalphapose.apis.model_index import default_pose_model
+    coco_crops = _export_tool().coco_crops
+    config, ckpt = default_pose_model()
+    if ckpt is None or not ckpt.endswith('.pth'):
+        pytest.skip('the default pose model has no PyTorch weights here')
+    monkeypatch.delenv(ovu.ENGINE_ENV, raising=False)
+    model = init_model(config, ckpt)
+    rt = init_model(config, ckpt, backend='auto')
+    assert rt.pose_backend == 'openvino' and rt.network_runner.providers == \
+        ['OpenVINO CPU (bf16)']
+    images, ids, boxes = coco_crops()
+    ref = TopdownPredictor(model)(images, ids, boxes)
+    ov = TopdownPredictor(rt)(images, ids, boxes)
+    body = slice(0, 17)
+    confident = ref.keypoint_scores[:, body] >= 0.3
+    err = np.linalg.norm(ov.keypoints[:, body] - ref.keypoints[:, body], axis=-1)[confident]
+    scale = np.sqrt(np.prod(boxes[:, 2:] - boxes[:, :2], axis=1)).mean()
+    # measured: median 0.19 px, at most 2.7 px in boxes of about 150 px
+    assert np.median(err) <= 0.01 * scale and err.max() <= 0.1 * scale
+    # scores: 6 of 238 moved by more than 0.1, at most 0.16
+    dscore = np.abs(ov.keypoint_scores[:, body] - ref.keypoint_scores[:, body])
+    assert np.median(dscore) <= 0.02 and dscore.max() <= 0.25

@@ -25,7 +25,9 @@ def test_cut_clip_and_io_limit(tmp_path):
     cap.release()
     assert bench.io_limit(path, str(tmp_path)) > 0
     args = bench.parse_args([])
-    assert args.backends == ['pytorch', 'onnxruntime'] and 'basketball' in args.clips
+    assert args.backends == bench.installed_backends() and 'basketball' in args.clips
+    assert args.backends[:2] == ['pytorch', 'onnxruntime']
+    assert bench.parse_args(['--backends', 'openvino']).backends == ['openvino']
 
 
 def test_pose_sweep_counts_crops(tmp_path):

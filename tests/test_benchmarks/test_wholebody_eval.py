@@ -84,14 +84,16 @@ def test_pipeline_names_pick_the_refiner(monkeypatch):
     import pytest
     bench = _bench()
     built = []
-    monkeypatch.setattr(bench, 'PipelineModel', lambda model, refiner, thr: built.append(
-        (model, refiner)))
-    args = argparse.Namespace(threads=1, refiner_cfg='{"min_face_size": 30}', bbox_thr=0.2)
+    monkeypatch.setattr(bench, 'PipelineModel', lambda model, refiner, thr, nms: built.append(
+        (model, refiner, nms)))
+    args = argparse.Namespace(threads=1, refiner_cfg='{"min_face_size": 30}', bbox_thr=0.2,
+                              nms_thr=None)
     bench.build_pipeline('halpe136-student', args)  # as the index configures it
     bench.build_pipeline('halpe136-student-refiner', args)  # --no-part-refine
     bench.build_pipeline('halpe136-student+refiner={"min_hand_size": 40}', args)
-    assert built[0] == ('halpe136-student', None) and built[1] == ('halpe136-student', False)
-    model, refiner = built[2]
+    assert built[0] == ('halpe136-student', None, None)
+    assert built[1] == ('halpe136-student', False, None)
+    model, refiner, _ = built[2]
     assert model == 'halpe136-student'
     assert (refiner.min_face_size, refiner.min_hand_size) == (30, 40)  # --refiner-cfg + JSON
     with pytest.raises(ValueError, match='MODEL\\+refiner=JSON'):
@@ -102,7 +104,7 @@ def test_pipeline_names_pick_the_refiner(monkeypatch):
     pipe = SimpleNamespace(pose=SimpleNamespace(pose=SimpleNamespace(
         predictor=SimpleNamespace(model=model))))
     shared_cfg = model.test_cfg
-    monkeypatch.setattr(bench, 'PipelineModel', lambda model, refiner, thr: pipe)
+    monkeypatch.setattr(bench, 'PipelineModel', lambda model, refiner, thr, nms: pipe)
     assert bench.build_pipeline('halpe136-student-refiner@flip=96', args) is pipe
     assert model.test_cfg == {'flip_test': True, 'flip_min_height': 96.0}
     assert shared_cfg == {'flip_test': False}  # not changed in place

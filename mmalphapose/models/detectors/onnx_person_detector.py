@@ -42,9 +42,12 @@ class ONNXPersonDetector:
         person_only: drop all other classes.
         nms_thr: extra NMS IoU of :meth:`detect` (the run's ``--nms-thr``;
             None: none).
-        num_threads: onnxruntime intra-op threads (0 = default).
+        num_threads: the engine's threads (0 = its default).
         device: ``'cpu'`` or ``'cuda[:i]'``: onnxruntime's CUDA provider
             when installed (``utils.onnx.onnx_providers``).
+        engine: who runs the network: ``'auto'`` (OpenVINO in bfloat16 on a
+            CPU that has it, else onnxruntime: ``utils.openvino``),
+            ``'onnxruntime'`` or ``'openvino'``.
     """
     name = 'onnx'
 
@@ -62,9 +65,10 @@ class ONNXPersonDetector:
                  person_only: bool = True,
                  num_threads: int = 0,
                  device: str = 'cpu',
-                 nms_thr: Optional[float] = None) -> None:
+                 nms_thr: Optional[float] = None,
+                 engine: str = 'auto') -> None:
         self.session = create_onnx_session(model_path, 'ONNXPersonDetector', num_threads,
-                                           device)
+                                           device, engine)
         self.model_path = model_path
         self.input_name = self.session.get_inputs()[0].name
         self.input_size = tuple(int(v) for v in input_size)

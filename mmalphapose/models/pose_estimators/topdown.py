@@ -132,19 +132,20 @@ class TopdownPoseEstimator(BaseModel):
             flip, tall = bool(tall.any()), None if tall.all() or not tall.any() else tall
         test_cfg = self.test_cfg if flip == bool(self.test_cfg.get('flip_test', False)) else \
             dict(self.test_cfg, flip_test=flip)
-        out = self.network_runner(inputs)
         decode = getattr(self.head, 'decode_outputs', None)
         tall = None if decode is None else tall  # a head's own predict flips all or none
-        out_flip = self.network_runner(inputs.flip(-1)) if flip and tall is None else None
         if tall is not None:
-            preds = self._decode_tall_flipped(out, inputs, tall, data_samples, test_cfg,
-                                              flip_indices)
-        elif decode is None:  # a head with its own predict (test stand-ins)
-            feats = [out.feats, out_flip.feats] if flip else out.feats
-            preds = self.head.predict(feats, data_samples, test_cfg=test_cfg)
+            out, preds = self._decode_tall_flipped(inputs, tall, data_samples, test_cfg,
+                                                   flip_indices)
         else:
-            preds = decode(out.head_out, None if out_flip is None else out_flip.head_out,
-                           data_samples, test_cfg, flip_indices)
+            out = self.network_runner(inputs)
+            out_flip = self.network_runner(inputs.flip(-1)) if flip else None
+            if decode is None:  # a head with its own predict (test stand-ins)
+                feats = [out.feats, out_flip.feats] if flip else out.feats
+                preds = self.head.predict(feats, data_samples, test_cfg=test_cfg)
+            else:
+                preds = decode(out.head_out, None if out_flip is None else out_flip.head_out,
+                               data_samples, test_cfg, flip_indices)
         if isinstance(preds, (list, tuple)):
             preds = InstanceData.cat(list(preds))
         if with_embeddings and len(preds) and 'embeddings' not in preds:
@@ -153,21 +154,26 @@ class TopdownPoseEstimator(BaseModel):
                 preds.embeddings = emb
         return preds
 
-    def _decode_tall_flipped(self, out: NetworkOutputs, inputs: Tensor, tall: np.ndarray,
-                             data_samples: Sequence, test_cfg: dict,
-                             flip_indices: Optional[Sequence[int]]) -> InstanceData:
-        """``head.decode_outputs`` of N crops of which only the ``tall`` (N,)
-        ones also go through the network flipped; rows in the input order."""
+    def _decode_tall_flipped(
+            self, inputs: Tensor, tall: np.ndarray, data_samples: Sequence, test_cfg: dict,
+            flip_indices: Optional[Sequence[int]]) -> Tuple[NetworkOutputs, InstanceData]:
+        """N crops of which only the ``tall`` (N,) ones are also flipped, in
+        one network run (the N crops, then the T flipped ones: no second run
+        on a batch of a few crops): the network outputs of the N crops and
+        ``head.decode_outputs``' predictions, rows in the input order."""
         idx, rest = np.flatnonzero(tall), np.flatnonzero(~tall)
         sel = torch.as_tensor(idx, device=inputs.device)
-        out_flip = self.network_runner(inputs[sel].flip(-1))
-        return InstanceData.cat([
-            self.head.decode_outputs(out.head_out[sel], out_flip.head_out, data_samples,
+        n = len(inputs)
+        both = self.network_runner(torch.cat([inputs, inputs[sel].flip(-1)]))
+        out = NetworkOutputs(both.head_out[:n], tuple(f[:n] for f in both.feats))
+        preds = InstanceData.cat([
+            self.head.decode_outputs(out.head_out[sel], both.head_out[n:], data_samples,
                                      test_cfg, flip_indices),
             self.head.decode_outputs(out.head_out[torch.as_tensor(rest, device=inputs.device)],
                                      None, data_samples, dict(test_cfg, flip_test=False),
                                      flip_indices)
         ])[np.argsort(np.concatenate([idx, rest]))]
+        return out, preds
 
     def embed(self, out: NetworkOutputs, inputs: Tensor,
               preds: InstanceData) -> Optional[np.ndarray]:
