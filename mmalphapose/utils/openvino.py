@@ -107,12 +107,6 @@ _TYPES = {
 _NUMPY = {'f32': np.float32, 'f16': np.float16, 'i32': np.int32, 'i64': np.int64, 'u8': np.uint8}
 
 
-def ov_tensor(array: np.ndarray):
-    """An OpenVINO tensor over ``array``'s memory (no copy)."""
-    import openvino as ov
-    return ov.Tensor(array, shared_memory=True)
-
-
 class OpenVinoSession:
     """An ``.onnx`` file compiled by OpenVINO's CPU plugin, with the subset
     of onnxruntime's ``InferenceSession`` interface the project uses.
@@ -147,7 +141,7 @@ class OpenVinoSession:
         # those write their parse errors to stderr
         onnx_names = _graph_io_names(path)
         core = ov.Core()
-        self.path, self.precision = path, precision
+        self._ov, self.path, self.precision = ov, path, precision
         self.compiled = core.compile_model(core.read_model(path), 'CPU', config)
         self.request = self.compiled.create_infer_request()
         self._inputs = [self._port(p, onnx_names) for p in self.compiled.inputs]
@@ -199,8 +193,8 @@ class OpenVinoSession:
         for i in range(len(ports)):
             shape = self._out_shape(i, batch)
             if shape is not None:
-                outs[i] = np.empty(shape, self._out_dtype[i])
-                self.request.set_output_tensor(i, ov_tensor(outs[i]))
+                outs[i] = np.empty(shape, self._out_dtype[i])  # its memory, not a copy:
+                self.request.set_output_tensor(i, self._ov.Tensor(outs[i], shared_memory=True))
         result = self.request.infer(inputs, share_inputs=True)
         return [outs[i] if i in outs else np.array(result[ports[i]], copy=True) for i in index]
 
