@@ -232,13 +232,17 @@ class OnnxRuntimeNetwork(NetworkRunner):
             opts.intra_op_num_threads = int(num_threads)
             opts.inter_op_num_threads = 1
         providers = onnx_providers(device, tensorrt)
-        self.path = path
-        self.session = ort.InferenceSession(path, sess_options=opts, providers=providers)
-        inp = self.session.get_inputs()[0]
+        self._bind(path, ort.InferenceSession(path, sess_options=opts, providers=providers))
+
+    def _bind(self, path: str, session) -> None:
+        """Run ``session`` (onnxruntime's, or one with its interface) for
+        the file ``path``: its input, outputs and providers."""
+        self.path, self.session = path, session
+        inp = session.get_inputs()[0]
         self.input_name = inp.name
         self.input_dtype = np.float16 if 'float16' in inp.type else np.float32
-        self.output_names = [o.name for o in self.session.get_outputs()]
-        self.providers = self.session.get_providers()
+        self.output_names = [o.name for o in session.get_outputs()]
+        self.providers = session.get_providers()
 
     def run(self, inputs: np.ndarray) -> List[np.ndarray]:
         """(N,3,H,W) float array -> [head_out, *feats] as float32 arrays."""
@@ -273,12 +277,7 @@ class OpenVinoNetwork(OnnxRuntimeNetwork):
 
     def __init__(self, path: str, num_threads: int = 0, precision: str = 'auto') -> None:
         from mmalphapose.utils.openvino import OpenVinoSession
-        self.path = path
-        self.session = OpenVinoSession(path, num_threads, precision)
-        inp = self.session.get_inputs()[0]
-        self.input_name, self.input_dtype = inp.name, np.float32
-        self.output_names = [o.name for o in self.session.get_outputs()]
-        self.providers = self.session.get_providers()
+        self._bind(path, OpenVinoSession(path, num_threads, precision))
 
 
 def runtime_model(model, runner: NetworkRunner):
@@ -454,6 +453,10 @@ class OnnxRuntimeBackend:
         quantise_int8(self.onnx_path(model), path, calibration_crops(model, self.calib_data))
         return path
 
+    def network(self, path: str, threads: int) -> OnnxRuntimeNetwork:
+        """The network runner of the ONNX file ``path``."""
+        return OnnxRuntimeNetwork(path, threads, self.device, self.tensorrt)
+
     def build(self, model):
         """The runtime model (see the module docstring)."""
         import torch
@@ -461,20 +464,18 @@ class OnnxRuntimeBackend:
         check_exportable(model)
         threads = self.num_threads or torch.get_num_threads()
         if self.int8:
-            network = OnnxRuntimeNetwork(self.int8_network(model), threads, self.device,
-                                         self.tensorrt)
+            network = self.network(self.int8_network(model), threads)
         else:
             path = self.onnx_path(model)
             try:
-                network = OnnxRuntimeNetwork(path, threads, self.device, self.tensorrt)
-            except Exception as exc:  # onnxruntime's InvalidProtobuf, ... : rebuild once
+                network = self.network(path, threads)
+            except Exception as exc:  # the engine's InvalidProtobuf, ... : rebuild once
                 print_log(
                     f'ONNX cache entry "{path}" cannot be loaded ({type(exc).__name__}): '
                     'exporting it again',
                     logger='current',
                     level=logging.WARNING)
-                path = self.onnx_path(model, rebuild=True)
-                network = OnnxRuntimeNetwork(path, threads, self.device, self.tensorrt)
+                network = self.network(self.onnx_path(model, rebuild=True), threads)
         rt = runtime_model(model, network)
         rt.default_pose_batch = 4 if str(self.device).startswith('cpu') else 32
         return rt
@@ -518,25 +519,11 @@ class OpenVinoBackend(OnnxRuntimeBackend):
         super().__init__(cache_dir, num_threads, device)
         self.precision = precision
 
-    def build(self, model):
-        """The runtime model (see the module docstring)."""
-        import torch
-        keep_freed_memory()
-        check_exportable(model)
-        threads = self.num_threads or torch.get_num_threads()
-        path = self.onnx_path(model)
-        try:
-            network = OpenVinoNetwork(path, threads, self.precision)
-        except Exception as exc:  # a file OpenVINO cannot read: export it again, once
-            print_log(
-                f'ONNX cache entry "{path}" cannot be loaded ({type(exc).__name__}): '
-                'exporting it again',
-                logger='current',
-                level=logging.WARNING)
-            network = OpenVinoNetwork(self.onnx_path(model, rebuild=True), threads, self.precision)
-        rt = runtime_model(model, network)
-        rt.default_pose_batch = 4
-        return rt
+    def network(self, path: str, threads: int) -> OpenVinoNetwork:
+        """The network runner of the ONNX file ``path`` (``build`` is the
+        onnxruntime backend's: export, cache check, one rebuild; the CPU's
+        pose batch 4)."""
+        return OpenVinoNetwork(path, threads, self.precision)
 
 
 def is_bundled(config: Optional[str], checkpoint: Optional[str]) -> bool:

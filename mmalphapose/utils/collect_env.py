@@ -30,7 +30,8 @@ def collect_env() -> 'OrderedDict[str, str]':
         env[name] = installed_version(pkg) or 'not installed'
     from .openvino import cpu_has_bf16, resolve_engine
     try:
-        engine = resolve_engine('auto') + (' (bfloat16)' if cpu_has_bf16() else '')
+        engine = resolve_engine('auto')
+        engine += ' (bfloat16)' if engine == 'openvino' and cpu_has_bf16() else ''
     except ValueError as exc:  # a wrong $MMALPHAPOSE_ONNX_ENGINE
         engine = str(exc)
     env['ONNX engine (auto)'] = engine

@@ -277,23 +277,20 @@ def create_onnx_session(model_path: str,
         raise FileNotFoundError(f'{owner}: model file "{model_path}" not found '
                                 '(cwd and package resources)') from None
     from .openvino import OpenVinoSession, resolve_engine
-    if resolve_engine(engine, device) == 'openvino':
+    openvino = resolve_engine(engine, device) == 'openvino'
+    if not openvino:
         try:
+            import onnxruntime as ort
+        except ImportError as exc:  # pragma: no cover
+            raise ImportError(f'{owner} needs onnxruntime (pip install onnxruntime)') from exc
+        opts = ort.SessionOptions()
+        if num_threads > 0:
+            opts.intra_op_num_threads = num_threads
+    try:
+        if openvino:
             return OpenVinoSession(model_path, num_threads)
-        except Exception as exc:  # OpenVINO raises RuntimeError for unreadable files
-            from .errors import ModelFileError, one_line
-            raise ModelFileError(f'{owner}: "{model_path}" is not a valid ONNX model '
-                                 f'({one_line(exc)})') from exc
-    try:
-        import onnxruntime as ort
-    except ImportError as exc:  # pragma: no cover
-        raise ImportError(f'{owner} needs onnxruntime (pip install onnxruntime)') from exc
-    opts = ort.SessionOptions()
-    if num_threads > 0:
-        opts.intra_op_num_threads = num_threads
-    try:
         return ort.InferenceSession(model_path, sess_options=opts, providers=onnx_providers(device))
-    except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf types
+    except Exception as exc:  # onnxruntime's Fail / InvalidProtobuf, OpenVINO's ValueError...
         from .errors import ModelFileError, one_line
         raise ModelFileError(f'{owner}: "{model_path}" is not a valid ONNX model '
                              f'({one_line(exc)})') from exc

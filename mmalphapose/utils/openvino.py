@@ -75,11 +75,10 @@ def _graph_io_names(path: str) -> set:
         ValueError: the file is not an ONNX protobuf.
     """
     import onnx
+    from google.protobuf.message import DecodeError
     try:
         graph = onnx.load(path, load_external_data=False).graph
-    except (OSError, ValueError):  # a missing file, ...: as they are
-        raise
-    except Exception as exc:  # protobuf's DecodeError
+    except DecodeError as exc:
         raise ValueError(f'not an ONNX protobuf: {str(exc).splitlines()[0]}') from exc
     return {v.name for v in list(graph.input) + list(graph.output)}
 
@@ -95,16 +94,14 @@ class _Port:
         return f'{type(self).__name__}({self.name!r}, {self.shape}, {self.type!r})'
 
 
+#: OpenVINO's element types: onnxruntime's type name and the numpy dtype
 _TYPES = {
-    'f32': 'tensor(float)',
-    'f16': 'tensor(float16)',
-    'i32': 'tensor(int32)',
-    'i64': 'tensor(int64)',
-    'u8': 'tensor(uint8)'
+    'f32': ('tensor(float)', np.float32),
+    'f16': ('tensor(float16)', np.float16),
+    'i32': ('tensor(int32)', np.int32),
+    'i64': ('tensor(int64)', np.int64),
+    'u8': ('tensor(uint8)', np.uint8),
 }
-
-
-_NUMPY = {'f32': np.float32, 'f16': np.float16, 'i32': np.int32, 'i64': np.int64, 'u8': np.uint8}
 
 
 class OpenVinoSession:
@@ -146,7 +143,7 @@ class OpenVinoSession:
         self.request = self.compiled.create_infer_request()
         self._inputs = [self._port(p, onnx_names) for p in self.compiled.inputs]
         self._outputs = [self._port(p, onnx_names) for p in self.compiled.outputs]
-        self._out_dtype = [_NUMPY.get(p.get_element_type().get_type_name())
+        self._out_dtype = [_TYPES.get(p.get_element_type().get_type_name(), (None, None))[1]
                            for p in self.compiled.outputs]
         self._out_index = {}
         for i, port in enumerate(self.compiled.outputs):
@@ -159,10 +156,8 @@ class OpenVinoSession:
         # the ONNX graph's name: OpenVINO adds aliases (e.g. the producing node's output name)
         name = next(iter(sorted(names & onnx_names)), port.any_name)
         shape = [d.get_length() if d.is_static else None for d in port.get_partial_shape()]
-        return _Port(
-            name, shape,
-            _TYPES.get(port.get_element_type().get_type_name(),
-                       'tensor(' + port.get_element_type().get_type_name() + ')'))
+        kind = port.get_element_type().get_type_name()
+        return _Port(name, shape, _TYPES.get(kind, (f'tensor({kind})', None))[0])
 
     def get_inputs(self) -> List[_Port]:
         return list(self._inputs)
